@@ -1,0 +1,30 @@
+"""Command groups: one Typer app per module, joined here with ``add_typer``.
+
+Each module keeps heavy imports inside its functions so that ``imi --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# (module, name of the group, or None for top-level commands the module adds itself)
+GROUPS: list[tuple[str, str | None, str]] = [
+    ("store", None, ""),
+    ("questionnaire", "questionnaire", "Question sets: list, show, validate, translate."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    for module_name, group, help_text in GROUPS:
+        try:
+            module = importlib.import_module(f"imi_cli.commands.{module_name}")
+        except ModuleNotFoundError as missing:
+            if missing.name == f"imi_cli.commands.{module_name}":
+                continue  # a group still being built
+            raise
+        if group is None:
+            module.register(app)
+        else:
+            app.add_typer(module.app, name=group, help=help_text)

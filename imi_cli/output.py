@@ -1,0 +1,64 @@
+"""Output helpers shared by every command: data to stdout, messages to stderr.
+
+Tables and colour only on a terminal; ``--json`` everywhere data is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(to_json(data) + "\n")
+
+
+def message(text: str) -> None:
+    """A human message (not data): stderr, so pipes of stdout stay clean."""
+    _console(stderr=True).print(text)
+
+
+def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]],
+                title: str | None = None) -> None:
+    """Rows as a table on a terminal; tab-separated lines otherwise (for scripts)."""
+    rows = list(rows)
+    if not sys.stdout.isatty():
+        for row in rows:
+            sys.stdout.write("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(title=title)
+    for _, header in columns:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+    _console().print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def emit(data: Any, *, as_json: bool, rows: Iterable[dict[str, Any]] | None = None,
+         columns: Sequence[tuple[str, str]] = (), title: str | None = None) -> None:
+    """Print a listing: JSON when asked, else a table of ``rows`` (default: ``data``)."""
+    if as_json:
+        print_json(data)
+    else:
+        print_table(data if rows is None else rows, columns, title)

@@ -1,0 +1,127 @@
+"""One registry of settings: flag > environment variable > config file > default.
+
+Every setting is declared once here; ``imi.toml.example`` documents the same
+keys and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from imi_cli.errors import InvalidInput, Problem, UsageError
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    env: str
+    default: Callable[[], Any]
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("imi", appauthor=False))
+
+
+def _config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("imi", appauthor=False))
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+REGISTRY: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("store", "IMI_STORE", lambda: _data_dir() / "store.db",
+                "Path of the encrypted store.", Path),
+        Setting("lang", "IMI_LANG", lambda: None,
+                "Display language (an IMI language code).", str),
+        Setting("unlock_ttl", "IMI_UNLOCK_TTL", lambda: 8 * 3600,
+                "Seconds an `imi unlock` lasts.", _positive_int),
+        Setting("busy_timeout_ms", "IMI_BUSY_TIMEOUT_MS", lambda: 5000,
+                "How long to wait for another process's write lock, in milliseconds.", _positive_int),
+        Setting("hub", "IMI_HUB", lambda: None,
+                "URL of the hub this store synchronises with.", str),
+        Setting("questionnaires", "IMI_QUESTIONNAIRES", lambda: None,
+                "Folder of questionnaire catalogs (default: the ones shipped).", Path),
+    )
+}
+
+
+def default_config_path() -> Path:
+    return _config_dir() / "imi.toml"
+
+
+@dataclass
+class Settings:
+    """Resolved settings. ``sources`` tells where each value came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def _read_config(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise UsageError(f"config file {path} does not exist")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(REGISTRY))
+    if unknown:
+        raise InvalidInput(
+            f"config file {path} has unknown settings",
+            problems=[Problem(str(path), key, "unknown setting") for key in unknown],
+            hint="see imi.toml.example for every setting",
+        )
+    return data
+
+
+def resolve(flags: dict[str, Any], config_path: Path | None = None) -> Settings:
+    """Resolve every setting: a flag given (not None) wins, then env, then file, then default."""
+    env_config = os.environ.get("IMI_CONFIG")
+    explicit = config_path is not None or bool(env_config)
+    path = config_path or (Path(env_config) if env_config else default_config_path())
+    file_values = _read_config(path, explicit)
+    out = Settings()
+    for key, setting in REGISTRY.items():
+        value, source = _resolve_one(setting, flags.get(key), file_values, path)
+        out.values[key], out.sources[key] = value, source
+    out.values["config"], out.sources["config"] = path, "flag/env" if explicit else "default"
+    return out
+
+
+def _resolve_one(setting: Setting, flag: Any, file_values: dict[str, Any], path: Path):
+    if flag is not None:
+        return flag, "flag"
+    raw, source = os.environ.get(setting.env), setting.env
+    if not raw and setting.key in file_values:
+        raw, source = str(file_values[setting.key]), str(path)
+    if not raw:
+        return setting.default(), "default"
+    try:
+        return setting.parse(raw), source
+    except ValueError:
+        raise UsageError(f"{source}: {setting.key} = {raw!r} is not valid ({setting.help})") from None
