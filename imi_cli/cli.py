@@ -44,7 +44,7 @@ def main_options(
         raise ImiError(f"--lang {lang!r} is not an IMI language code",
                        hint="use one of: bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv is no")
     settings = resolve({"store": store, "lang": lang}, config)
-    set_state(State(settings, as_json=as_json or _JSON_AFTER[0]))
+    set_state(State(settings, as_json=as_json))
 
 
 def _register() -> None:
@@ -55,20 +55,29 @@ def _register() -> None:
 
 _register()
 
-_JSON_AFTER = [False]
+# Global options a user may also write after the subcommand (`imi authority show X --lang hu`).
+_GLOBAL_VALUED = ("--lang", "--store", "--config")
 
 
-def _hoist_json(argv: list[str]) -> list[str]:
-    """Accept --json after the subcommand too, by taking it out of the arguments."""
-    if "--" in argv:
-        cut = argv.index("--")
-        head, tail = argv[:cut], argv[cut:]
-    else:
-        head, tail = argv, []
-    if "--json" in head:
-        _JSON_AFTER[0] = True
-        head = [a for a in head if a != "--json"]
-    return head + tail
+def _hoist_globals(argv: list[str]) -> list[str]:
+    """Move global options written after the subcommand to the front, where Typer reads them."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    head, tail, front = argv[:cut], argv[cut:], []
+    rest: list[str] = []
+    i = 0
+    while i < len(head):
+        arg = head[i]
+        if arg == "--json":
+            front.append(arg)
+        elif arg in _GLOBAL_VALUED and i + 1 < len(head):
+            front += [arg, head[i + 1]]
+            i += 1
+        elif arg.split("=", 1)[0] in _GLOBAL_VALUED and "=" in arg:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest + tail
 
 
 def report(error: ImiError) -> None:
@@ -83,7 +92,7 @@ def report(error: ImiError) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _hoist_json(list(sys.argv[1:] if argv is None else argv))
+    args = _hoist_globals(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args, prog_name="imi", standalone_mode=False)
     except ImiError as error:
@@ -97,18 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("imi: interrupted\n")
         return _exit(130)
-    except Exception as click_error:  # click's usage errors carry their own exit code
-        return _click_error(click_error)
+    except typer.TyperException as usage:  # Typer's own usage errors carry their exit code
+        usage.show()
+        return _exit(getattr(usage, "exit_code", ExitCode.USAGE))
     return _exit(ExitCode.OK)
-
-
-def _click_error(error: Exception) -> int:
-    import click
-
-    if isinstance(error, click.ClickException):
-        error.show()
-        return _exit(error.exit_code)
-    raise error
 
 
 def _exit(code: int) -> int:

@@ -62,3 +62,30 @@ def emit(data: Any, *, as_json: bool, rows: Iterable[dict[str, Any]] | None = No
         print_json(data)
     else:
         print_table(data if rows is None else rows, columns, title)
+
+
+class progress_bar:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise.
+    Use as a context manager; the value is a ``(done, total)`` callback."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._progress = None
+        self._task = None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self._progress = Progress(console=_console(stderr=True), transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(self.label, total=None)
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -12,12 +12,17 @@ import typer
 # (module, name of the group, or None for top-level commands the module adds itself)
 GROUPS: list[tuple[str, str | None, str]] = [
     ("store", None, ""),
+    ("authority", "authority", "The authority directory: register, import, show, search, export."),
+    ("user", "user", "Users: add, import, list, show."),
+    ("area", "area", "Legislative areas."),
+    ("area:country_app", "country", "IMI countries."),
     ("questionnaire", "questionnaire", "Question sets: list, show, validate, translate."),
 ]
 
 
 def register(app: typer.Typer) -> None:
     for module_name, group, help_text in GROUPS:
+        module_name, _, attr = module_name.partition(":")
         try:
             module = importlib.import_module(f"imi_cli.commands.{module_name}")
         except ModuleNotFoundError as missing:
@@ -27,4 +32,4 @@ def register(app: typer.Typer) -> None:
         if group is None:
             module.register(app)
         else:
-            app.add_typer(module.app, name=group, help=help_text)
+            app.add_typer(getattr(module, attr or "app"), name=group, help=help_text)

@@ -1,0 +1,31 @@
+"""`imi area list` and `imi country list`: reference data, no store needed."""
+
+from __future__ import annotations
+
+import typer
+
+from imi_cli.context import state
+from imi_cli.output import emit
+
+app = typer.Typer(no_args_is_help=True)
+country_app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("list")
+def list_areas() -> None:
+    """The legislative areas, with their legal basis, named in your language."""
+    from imi_cli.areas import load_areas
+
+    s = state()
+    rows = [{"id": a.id, "name": a.name(s.lang), "legal_basis": a.legal_basis}
+            for a in load_areas().values()]
+    emit(rows, as_json=s.as_json, columns=[("id", "id"), ("name", "name"), ("legal_basis", "legal basis")])
+
+
+@country_app.command("list")
+def list_countries() -> None:
+    """The IMI countries (EU-27, Iceland, Liechtenstein, Norway), named in your language."""
+    from imi_cli.countries import list_countries as countries
+
+    s = state()
+    emit(countries(s.lang), as_json=s.as_json, columns=[("code", "code"), ("name", "name")])

@@ -1,0 +1,127 @@
+"""`imi authority ...`: register, import, show, search, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from imi_cli.context import state
+from imi_cli.output import emit, message, print_json, progress_bar
+
+app = typer.Typer(no_args_is_help=True)
+
+LIST_COLUMNS = [("id", "id"), ("country", "country"), ("name", "name"), ("areas", "areas"),
+                ("languages", "languages")]
+
+
+def report_import(report, noun: str) -> None:
+    s = state()
+    if s.as_json:
+        print_json(report.as_dict())
+        return
+    counts = report.as_dict()
+    verb = "Would import" if report.dry_run else "Imported"
+    tail = "" if report.changed else " (nothing to change)"
+    message(f"{verb} {noun}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged{tail}")
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="CSV, YAML or JSON file of authorities."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
+) -> None:
+    """Register or update many authorities from a file: all or nothing, idempotent."""
+    from imi_cli.directory import Directory
+
+    with state().open_store() as store, progress_bar("Importing authorities") as progress:
+        report = Directory(store).import_authorities(file, fmt, dry_run=dry_run, progress=progress)
+    report_import(report, "authorities")
+
+
+@app.command("register")
+def register(
+    ident: str = typer.Option(..., "--id", help="Authority id, e.g. HU-EPK."),
+    country: str = typer.Option(..., "--country", help="Country code, e.g. HU."),
+    names: List[str] = typer.Option(..., "--name", help="Name as LANG=TEXT, e.g. hu='Magyar Építész Kamara'; repeat."),
+    languages: str = typer.Option(..., "--languages", help="Working languages, ';'-separated, e.g. hu;en."),
+    areas: str = typer.Option(..., "--areas", help="Legislative areas, ';'-separated."),
+    email: str = typer.Option(..., "--email", help="Contact e-mail."),
+    competences: str = typer.Option("", "--competences", help="Competences, ';'-separated (area:keyword or keyword)."),
+    kind: str = typer.Option("authority", "--kind", help="authority, area_coordinator or national_coordinator."),
+    coordinator: Optional[str] = typer.Option(None, "--coordinator", help="Id of the coordinating authority."),
+) -> None:
+    """Register (or update) one authority."""
+    from imi_cli.directory import Directory
+    from imi_cli.errors import UsageError
+
+    raw: dict = {"id": ident, "country": country, "languages": languages, "areas": areas,
+                 "email": email, "competences": competences, "kind": kind}
+    for item in names:
+        lang, sep, text = item.partition("=")
+        if not sep:
+            raise UsageError(f"--name {item!r}: write it as LANG=TEXT, e.g. en='Chamber of Architects'")
+        raw[f"name:{lang.strip().lower()}"] = text
+    if coordinator:
+        raw["coordinator"] = coordinator
+    with state().open_store() as store:
+        report = Directory(store).register_authorities([("--" + ident, raw)], source="register")
+    report_import(report, "authority")
+
+
+@app.command("show")
+def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
+    """Everything the directory holds about one authority, in your language."""
+    from imi_cli.commands.render_authority import render
+    from imi_cli.directory import Directory
+
+    s = state()
+    with s.open_store() as store:
+        record = Directory(store).get(ident)
+    if s.as_json:
+        print_json(record)
+    else:
+        render(record, s.lang)
+
+
+@app.command("search")
+def search(
+    text: Optional[str] = typer.Argument(None, help="Words to find in names and competences (any language)."),
+    country: Optional[str] = typer.Option(None, "--country", help="Only this country, e.g. HU."),
+    area: Optional[str] = typer.Option(None, "--area", help="Only this legislative area."),
+    competence: Optional[str] = typer.Option(None, "--competence", help="Only with this competence."),
+    language: Optional[str] = typer.Option(None, "--language", help="Only working in this language."),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="At most this many results."),
+) -> None:
+    """Find competent authorities: case- and diacritics-insensitive, prefixes, ranked."""
+    from imi_cli.directory import Directory
+
+    s = state()
+    with s.open_store() as store:
+        rows = Directory(store).search(text, country=country, area=area, competence=competence,
+                                       language=language, lang=s.lang, limit=limit)
+    emit(rows, as_json=s.as_json, columns=LIST_COLUMNS)
+    if not rows and not s.as_json:
+        message("No authority matches.")
+
+
+@app.command("export")
+def export(
+    fmt: str = typer.Option("json", "--format", help="json, yaml or csv."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file (default: stdout)."),
+) -> None:
+    """Every authority, in a form `imi authority import` reads back."""
+    from imi_cli.exporters import export_authorities
+
+    with state().open_store() as store:
+        from imi_cli.directory import Directory
+
+        text = export_authorities(list(Directory(store).all()), fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        message(f"Wrote {output}")
+    else:
+        typer.echo(text, nl=False)

@@ -1,0 +1,82 @@
+"""Top-level store commands: init, unlock, lock; and `imi store status|rebuild`."""
+
+from __future__ import annotations
+
+import typer
+
+from imi_cli.context import state
+from imi_cli.output import emit, message, print_json
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.command("init")(init)
+    root.command("unlock")(unlock)
+    root.command("lock")(lock)
+    root.add_typer(app, name="store", help="The encrypted store: status, rebuild projections.")
+
+
+def init() -> None:
+    """Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE)."""
+    s = state()
+    path = s.store_path
+    if s.settings.sources["store"] == "default":  # the user's data folder may not exist yet
+        path.parent.mkdir(parents=True, exist_ok=True)
+    s.open_store(create=True).close()
+    if s.as_json:
+        print_json({"store": str(path), "created": True})
+    else:
+        message(f"Created encrypted store {path}")
+
+
+def unlock(
+    ttl: int = typer.Option(None, "--ttl", help="Seconds the unlock lasts (default: unlock_ttl setting)."),
+) -> None:
+    """Check the passphrase once and cache the store's key for this user's session."""
+    from imi_cli.unlock import unlock as do_unlock
+
+    s = state()
+    seconds = ttl or int(s.settings.unlock_ttl)
+    do_unlock(s.store_path, seconds)
+    message(f"Unlocked {s.store_path} for {seconds // 60} minutes (`imi lock` ends it)")
+
+
+def lock() -> None:
+    """Forget the cached key: the next command asks for the passphrase again."""
+    from imi_cli.unlock import forget_key
+
+    s = state()
+    was = forget_key(s.store_path)
+    message(f"Locked {s.store_path}" if was else f"{s.store_path} was not unlocked")
+
+
+@app.command("status")
+def status() -> None:
+    """What the store holds: events, authorities, users, schema version."""
+    from imi_cli.unlock import cached_key
+
+    s = state()
+    with s.open_store() as store:
+        q = lambda sql: store.query(sql)[0][0]  # noqa: E731
+        info = {"store": str(s.store_path), "schema": q("PRAGMA user_version"),
+                "events": q("SELECT count(*) FROM events"),
+                "authorities": q("SELECT count(*) FROM authorities"),
+                "users": q("SELECT count(*) FROM users"),
+                "unlocked": cached_key(s.store_path) is not None}
+    emit(info, as_json=s.as_json, rows=[{"k": k, "v": v} for k, v in info.items()],
+         columns=[("k", "what"), ("v", "value")])
+
+
+@app.command("rebuild")
+def rebuild() -> None:
+    """Rebuild every projection table from the event log."""
+    from imi_cli.projections import rebuild as do_rebuild
+
+    s = state()
+    with s.open_store() as store:
+        count = do_rebuild(store)
+    if s.as_json:
+        print_json({"replayed": count})
+    else:
+        message(f"Rebuilt the projections from {count} events")

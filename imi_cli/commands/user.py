@@ -1,0 +1,79 @@
+"""`imi user ...`: add, import, list, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from imi_cli.commands.authority import report_import
+from imi_cli.context import state
+from imi_cli.output import emit, print_json, progress_bar
+
+app = typer.Typer(no_args_is_help=True)
+COLUMNS = [("id", "id"), ("name", "name"), ("email", "e-mail"), ("authority", "authority"),
+           ("roles", "roles")]
+
+
+def _row(user: dict) -> dict:
+    roles = [f"{area}:{role}" if area != "*" else role
+             for area, roles in user["roles"].items() for role in roles]
+    return {**user, "roles": roles}
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="CSV, YAML or JSON file of users."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
+) -> None:
+    """Register or update many users from a file: all or nothing, idempotent."""
+    from imi_cli.users import Users
+
+    with state().open_store() as store, progress_bar("Importing users") as progress:
+        report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress)
+    report_import(report, "users")
+
+
+@app.command("add")
+def add(
+    ident: str = typer.Option(..., "--id", help="User id."),
+    name: str = typer.Option(..., "--name", help="Full name."),
+    email: str = typer.Option(..., "--email", help="E-mail."),
+    authority: str = typer.Option(..., "--authority", help="Id of the user's authority."),
+    roles: str = typer.Option(..., "--roles", help="';'-separated roles: role (all areas) or area:role."),
+) -> None:
+    """Register (or update) one user."""
+    from imi_cli.users import Users
+
+    raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": roles}
+    with state().open_store() as store:
+        report = Users(store).register([("--" + ident, raw)], source="add")
+    report_import(report, "user")
+
+
+@app.command("list")
+def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Only this authority's users.")) -> None:
+    """Users in the directory."""
+    from imi_cli.users import Users
+
+    s = state()
+    with s.open_store() as store:
+        users = Users(store).list(authority)
+    emit(users, as_json=s.as_json, rows=[_row(u) for u in users], columns=COLUMNS)
+
+
+@app.command("show")
+def show(ident: str = typer.Argument(..., help="User id.")) -> None:
+    """One user."""
+    from imi_cli.users import Users
+
+    s = state()
+    with s.open_store() as store:
+        user = Users(store).get(ident)
+    if s.as_json:
+        print_json(user)
+    else:
+        row = _row(user)
+        emit([], as_json=False, rows=[{"k": k, "v": row[k]} for k, _ in COLUMNS], columns=[("k", ""), ("v", "")])

@@ -1,0 +1,32 @@
+"""IMI countries: the EU-27 plus Iceland, Liechtenstein and Norway, named by Babel."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+COUNTRIES: tuple[str, ...] = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "IS", "LI", "NO",
+)
+COUNTRY_SET = frozenset(COUNTRIES)
+# EU institutions write Greece as EL; ISO 3166 says GR. Accept both, store GR.
+_ALIASES = {"EL": "GR"}
+
+
+def normalize_country(code: str) -> str | None:
+    """The stored code for ``code`` (case-insensitive), or None if not an IMI country."""
+    upper = code.strip().upper()
+    upper = _ALIASES.get(upper, upper)
+    return upper if upper in COUNTRY_SET else None
+
+
+@lru_cache(maxsize=None)
+def country_name(code: str, lang: str = "en") -> str:
+    from babel import Locale
+
+    return Locale.parse(lang).territories.get(code, code)
+
+
+def list_countries(lang: str) -> list[dict[str, str]]:
+    return [{"code": c, "name": country_name(c, lang)} for c in COUNTRIES]

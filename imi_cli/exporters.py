@@ -1,0 +1,40 @@
+"""Writing the directory back out in the formats the importers read."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from imi_cli.errors import UsageError
+
+
+def export_authorities(records: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(records, allow_unicode=True, sort_keys=False)
+    if fmt == "csv":
+        return _csv(records)
+    raise UsageError(f"--format {fmt!r}: use json, yaml or csv")
+
+
+def _csv(records: list[dict[str, Any]]) -> str:
+    langs = sorted({lang for r in records for lang in r["names"]})
+    columns = ["id", "kind", "country", "languages", "areas", "competences", "email", "phone",
+               "address", "website", "coordinator"] + [f"name:{lang}" for lang in langs]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        row = {k: r.get(k, "") for k in ("id", "kind", "country", "email", "phone", "address",
+                                         "website", "coordinator")}
+        row["languages"] = ";".join(r["languages"])
+        row["areas"] = ";".join(r["areas"])
+        row["competences"] = ";".join(f"{a}:{c}" for a, comps in r["areas"].items() for c in comps)
+        row.update({f"name:{lang}": name for lang, name in r["names"].items()})
+        writer.writerow(row)
+    return out.getvalue()

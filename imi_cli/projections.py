@@ -1,0 +1,83 @@
+"""Projections: the tables commands query, built from the event log.
+
+``apply`` folds one event into the tables; ``rebuild`` empties them and
+replays the whole log, which must give an identical result.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from imi_cli.schema import PROJECTION_TABLES
+
+Handler = Callable[[Any, dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*types: str) -> Callable[[Handler], Handler]:
+    def decorate(fn: Handler) -> Handler:
+        for type_ in types:
+            HANDLERS[type_] = fn
+        return fn
+    return decorate
+
+
+def apply(conn: Any, event: dict[str, Any]) -> None:
+    handler = HANDLERS.get(event["type"])
+    if handler is not None:  # events of later features are kept in the log even if not projected
+        handler(conn, event)
+
+
+def rebuild(store: Any) -> int:
+    from imi_cli.events import iter_log
+
+    with store.transaction() as conn:
+        for table in PROJECTION_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        count = 0
+        for event in iter_log(conn):
+            apply(conn, event)
+            count += 1
+    return count
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@handles("authority.registered", "authority.updated")
+def _authority(conn: Any, event: dict[str, Any]) -> None:
+    r = event["payload"]["authority"]
+    at = event["at"]
+    row = conn.execute("SELECT registered_at FROM authorities WHERE id = ?", (r["id"],)).fetchone()
+    registered_at = row[0] if row else at
+    conn.execute("DELETE FROM authorities WHERE id = ?", (r["id"],))
+    conn.execute("DELETE FROM authority_fts WHERE authority_id = ?", (r["id"],))
+    conn.execute(
+        "INSERT INTO authorities(id, kind, country, email, phone, address, website, languages,"
+        " coordinator, record, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (r["id"], r["kind"], r["country"], r.get("email"), r.get("phone"), r.get("address"),
+         r.get("website"), _dumps(r["languages"]), r.get("coordinator"), _dumps(r),
+         registered_at, at))
+    conn.executemany("INSERT INTO authority_names VALUES (?,?,?)",
+                     [(r["id"], lang, name) for lang, name in r["names"].items()])
+    conn.executemany("INSERT INTO authority_areas VALUES (?,?,?)",
+                     [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()])
+    conn.executemany("INSERT INTO authority_languages VALUES (?,?)",
+                     [(r["id"], lang) for lang in r["languages"]])
+    competences = " ".join(c for comp in r["areas"].values() for c in comp)
+    conn.execute("INSERT INTO authority_fts(names, competences, authority_id) VALUES (?,?,?)",
+                 (" ".join(r["names"].values()) + " " + r["id"], competences, r["id"]))
+
+
+@handles("user.registered", "user.updated")
+def _user(conn: Any, event: dict[str, Any]) -> None:
+    u = event["payload"]["user"]
+    at = event["at"]
+    row = conn.execute("SELECT registered_at FROM users WHERE id = ?", (u["id"],)).fetchone()
+    conn.execute(
+        "INSERT OR REPLACE INTO users(id, name, email, authority_id, roles, record, registered_at,"
+        " updated_at) VALUES (?,?,?,?,?,?,?,?)",
+        (u["id"], u["name"], u["email"], u["authority"], _dumps(u["roles"]), _dumps(u),
+         row[0] if row else at, at))

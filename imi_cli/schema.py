@@ -1,0 +1,104 @@
+"""The store's schema, migrated step by step on ``PRAGMA user_version``.
+
+Append a new step to MIGRATIONS to change the schema; never edit a step that shipped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from imi_cli.store import Store
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- The log: every change is an event; every other table is a projection of it.
+CREATE TABLE events (
+    seq      INTEGER PRIMARY KEY,           -- local order of application
+    id       TEXT NOT NULL UNIQUE,          -- UUIDv7, made by the author
+    type     TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    body     TEXT NOT NULL                  -- the canonical JSON of the whole event
+);
+CREATE INDEX events_type ON events(type);
+
+CREATE TABLE authorities (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,              -- authority | area_coordinator | national_coordinator
+    country     TEXT NOT NULL,
+    email       TEXT,
+    phone       TEXT,
+    address     TEXT,
+    website     TEXT,
+    languages   TEXT NOT NULL,              -- JSON list of IMI language codes
+    coordinator TEXT,
+    record      TEXT NOT NULL,              -- JSON of the whole record, as registered
+    registered_at TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX authorities_country ON authorities(country);
+CREATE TABLE authority_names (
+    authority_id TEXT NOT NULL REFERENCES authorities(id) ON DELETE CASCADE,
+    lang         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (authority_id, lang)
+) WITHOUT ROWID;
+CREATE TABLE authority_areas (
+    authority_id TEXT NOT NULL REFERENCES authorities(id) ON DELETE CASCADE,
+    area         TEXT NOT NULL,
+    competences  TEXT NOT NULL,             -- JSON list
+    PRIMARY KEY (authority_id, area)
+) WITHOUT ROWID;
+CREATE INDEX authority_areas_area ON authority_areas(area, authority_id);
+CREATE TABLE authority_languages (
+    authority_id TEXT NOT NULL REFERENCES authorities(id) ON DELETE CASCADE,
+    lang         TEXT NOT NULL,
+    PRIMARY KEY (lang, authority_id)
+) WITHOUT ROWID;
+-- Full text over names and competences in every language, folded for case and diacritics.
+CREATE VIRTUAL TABLE authority_fts USING fts5(
+    names, competences, authority_id UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+
+CREATE TABLE users (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    authority_id TEXT NOT NULL,
+    roles        TEXT NOT NULL,             -- JSON: {area or "*": [role, ...]}
+    record       TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX users_authority ON users(authority_id);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+
+PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
+                     "authority_languages", "authority_fts", "users")
+
+
+def migrate(store: "Store") -> None:
+    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= len(MIGRATIONS):
+        return
+    with store.transaction() as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+        for step in range(version, len(MIGRATIONS)):
+            _run_script(conn, MIGRATIONS[step])
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+
+def _run_script(conn, script: str) -> None:
+    # executescript would COMMIT our transaction; run statement by statement instead.
+    import sqlcipher3
+
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlcipher3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""

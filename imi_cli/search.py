@@ -1,0 +1,65 @@
+"""Full-text search over authority names and competences (FTS5, folded for case and
+diacritics, prefix matching, ranked by bm25), combined with directory filters."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from imi_cli.countries import normalize_country
+from imi_cli.errors import InvalidInput, Problem
+from imi_cli.areas import area_ids
+from imi_cli.languages import is_language
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def match_expression(text: str | None, competence: str | None) -> str | None:
+    """Each word a quoted prefix term (so user text can never be FTS syntax), all required."""
+    terms = [f'"{word}"*' for word in _WORD.findall(text or "")]
+    terms += [f'competences : "{word}"*' for word in _WORD.findall(competence or "")]
+    return " AND ".join(terms) or None
+
+
+def _check_filters(country: str | None, area: str | None, language: str | None) -> str | None:
+    problems = []
+    code = None
+    if country is not None:
+        code = normalize_country(country)
+        if code is None:
+            problems.append(Problem("--country", None, f"{country!r} is not an IMI country"))
+    if area is not None and area not in area_ids():
+        problems.append(Problem("--area", None, f"{area!r} is not a legislative area"))
+    if language is not None and not is_language(language):
+        problems.append(Problem("--language", None, f"{language!r} is not an IMI language code"))
+    if problems:
+        raise InvalidInput("the search filters are not right", problems=problems)
+    return code
+
+
+def search_ids(conn: Any, text: str | None, *, country: str | None = None, area: str | None = None,
+               competence: str | None = None, language: str | None = None,
+               limit: int = 20) -> list[tuple[str, float]]:
+    country = _check_filters(country, area, language)
+    match = match_expression(text, competence)
+    where, params = [], []
+    if match:
+        where.append("authority_fts MATCH ?")
+        params.append(match)
+    if country:
+        where.append("a.country = ?")
+        params.append(country)
+    if area:
+        where.append("EXISTS (SELECT 1 FROM authority_areas x WHERE x.authority_id = a.id AND x.area = ?)")
+        params.append(area)
+    if language:
+        where.append("EXISTS (SELECT 1 FROM authority_languages l WHERE l.authority_id = a.id AND l.lang = ?)")
+        params.append(language)
+    if match:
+        sql = ("SELECT a.id, bm25(authority_fts, 10.0, 4.0) AS score FROM authority_fts"
+               " JOIN authorities a ON a.id = authority_fts.authority_id")
+        order = "score, a.id"
+    else:
+        sql, order = "SELECT a.id, 0.0 FROM authorities a", "a.id"
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return conn.execute(f"{sql}{clause} ORDER BY {order} LIMIT ?", (*params, limit)).fetchall()
