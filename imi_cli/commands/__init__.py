@@ -12,6 +12,7 @@ import typer
 # (module, name of the group, or None for top-level commands the module adds itself)
 GROUPS: list[tuple[str, str | None, str]] = [
     ("store", None, ""),
+    ("demo", None, ""),
     ("authority", "authority", "The authority directory: register, import, show, search, export."),
     ("user", "user", "Users: add, import, list, show."),
     ("area", "area", "Legislative areas."),

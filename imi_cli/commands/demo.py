@@ -1,0 +1,30 @@
+"""`imi demo`: run the main job end to end on embedded data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    root.command("demo")(demo)
+
+
+def demo(
+    workdir: Optional[Path] = typer.Option(None, "--dir", help="Keep the demo's files here (default: a temp folder)."),
+) -> None:
+    """Run IMI end to end on a sample directory, in a temp folder, without prompts."""
+    from imi_cli.context import state
+    from imi_cli.demo import run_demo
+    from imi_cli.output import print_json
+
+    s = state()
+    lines: list[str] = []
+    say = lines.append if s.as_json else typer.echo
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    result = run_demo(say, workdir)
+    if s.as_json:
+        print_json({**result, "story": lines})
