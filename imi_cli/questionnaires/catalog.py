@@ -1,0 +1,157 @@
+"""The public API of questionnaire catalogs.
+
+    from imi_cli.questionnaires.catalog import Catalog, find_set, load_set, shipped_sets
+
+    findings = Catalog.from_paths(["questionnaires/"]).validate(strict=True)
+    qset = find_set("pq-verify-qualification")
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.questionnaires.findings import ERROR, Finding
+from imi_cli.questionnaires.loader import Document
+from imi_cli.questionnaires.model import QuestionSet
+
+
+def shipped_dir() -> Path:
+    """The catalogs folder: setting ``questionnaires`` if set, else the one shipped with imi."""
+    from imi_cli.context import state
+
+    configured = state().settings.questionnaires
+    if configured:
+        return Path(configured).expanduser()
+    import imi_cli
+
+    return Path(imi_cli.__file__).resolve().parents[1] / "questionnaires"
+
+
+def display_name(path: Path) -> str:
+    """Relative to the working directory when inside it: what CI annotations expect."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def catalog_files(paths: Iterable[Path]) -> list[Path]:
+    """The YAML files named, and every *.yaml under the directories named."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*.yaml") if p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise NotFound(f"{path}: no such file or directory",
+                           hint="give a catalog file or a folder of *.yaml catalogs")
+    return list(dict.fromkeys(files))
+
+
+def check_text(text: str, file: str) -> tuple[Document, list[Finding]]:
+    """Parse and check one catalog's text; ``file`` names it in findings."""
+    from imi_cli.questionnaires.checks import run_checks
+    from imi_cli.questionnaires.loader import parse
+
+    doc = parse(text, file)
+    return doc, run_checks(doc)
+
+
+def check_file(path: Path) -> tuple[Document, list[Finding]]:
+    name = display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return Document(name), [Finding(name, 1, 1, "Y001", ERROR, f"not UTF-8 text: {error}")]
+    return check_text(text, name)
+
+
+def load_set(path: Path | str) -> QuestionSet:
+    """The question set in ``path``; InvalidInput listing every error if it does not validate."""
+    from imi_cli.questionnaires.model import build
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such catalog file")
+    doc, findings = check_file(path)
+    errors = [f for f in findings if f.level == ERROR]
+    if errors:
+        raise InvalidInput(f"{display_name(path)} is not a valid question set",
+                           problems=[_problem(f) for f in errors],
+                           hint=f"run: imi questionnaire validate {display_name(path)}")
+    return build(doc.data, path)
+
+
+def _problem(finding: Finding) -> Problem:
+    return Problem(f"{finding.file}:{finding.line}:{finding.col}", finding.check, finding.message)
+
+
+@dataclass
+class Catalog:
+    """Catalog files, validated together; ``sets`` holds the ones without errors."""
+
+    files: list[Path]
+    sets: list[QuestionSet] = field(default_factory=list)
+    broken: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[Path | str]) -> "Catalog":
+        return cls(catalog_files(Path(p) for p in paths))
+
+    @classmethod
+    def shipped(cls) -> "Catalog":
+        folder = shipped_dir()
+        return cls(catalog_files([folder]) if folder.is_dir() else [])
+
+    def validate(self, against: str | None = None) -> list[Finding]:
+        """Every finding of every file (V001/V002 too when ``against`` names a git ref)."""
+        from imi_cli.questionnaires.model import build
+
+        findings: list[Finding] = []
+        self.sets, self.broken = [], []
+        for path in self.files:
+            doc, found = check_file(path)
+            if against and not any(f.level == ERROR for f in found):
+                found = sorted(found + _history_findings(path, doc, against))
+            findings += found
+            if any(f.level == ERROR for f in found) or doc.data is None:
+                self.broken.append(path)
+            else:
+                self.sets.append(build(doc.data, path))
+        return findings
+
+    def find(self, set_id: str) -> QuestionSet:
+        for qset in self.sets:
+            if qset.id == set_id:
+                return qset
+        raise NotFound(f"no question set {set_id!r}", hint="`imi questionnaire list` shows them all")
+
+
+def _history_findings(path: Path, doc: Document, ref: str) -> list[Finding]:
+    from imi_cli.questionnaires.history import compare_with
+
+    return compare_with(path, doc, ref)
+
+
+def shipped_sets() -> list[QuestionSet]:
+    """Every shipped set that validates (broken ones are left out; `validate` reports them)."""
+    catalog = Catalog.shipped()
+    catalog.validate()
+    return catalog.sets
+
+
+def find_set(set_id: str) -> QuestionSet:
+    """A shipped set by id: ``<id>.yaml`` first, which avoids reading every file."""
+    direct = shipped_dir() / f"{set_id}.yaml"
+    if direct.is_file():
+        qset = load_set(direct)
+        if qset.id == set_id:
+            return qset
+    catalog = Catalog.shipped()
+    catalog.validate()
+    return catalog.find(set_id)
