@@ -29,7 +29,8 @@ def validate(
     """Check catalogs against the format; print every finding. Exit 1 if any fails."""
     from imi_cli.context import state
     from imi_cli.errors import UsageError
-    from imi_cli.questionnaires.catalog import Catalog, shipped_dir
+    from imi_cli.output import message
+    from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid, shipped_dir
     from imi_cli.questionnaires.findings import has_failures
     from imi_cli.questionnaires.formats import FORMATS, auto_format, render
 
@@ -38,11 +39,13 @@ def validate(
         raise UsageError(f"--format {fmt!r} is not one of: " + ", ".join(FORMATS))
     catalog = Catalog.from_paths(paths or [shipped_dir()])
     findings = catalog.validate(against=against)
-    sys.stdout.write(render(findings, chosen, [str(p) for p in _names(catalog.files)]))
-    if chosen == "text":
-        _summary(len(catalog.files), findings)
+    sys.stdout.write(render(findings, chosen, _names(catalog.files)))
+    summary = _summary(len(catalog.files), findings)
     if has_failures(findings, strict):
-        raise typer.Exit(1)
+        raise CatalogInvalid(summary, hint=None if strict or not findings else
+                             "fix the errors above; warnings fail only with --strict")
+    if chosen == "text":
+        message(summary)
 
 
 def _names(files: list[Path]) -> list[str]:
@@ -51,9 +54,84 @@ def _names(files: list[Path]) -> list[str]:
     return [display_name(p) for p in files]
 
 
-def _summary(count: int, findings: list) -> None:
-    from imi_cli.output import message
-
+def _summary(count: int, findings: list) -> str:
     errors = sum(f.level == "error" for f in findings)
-    warnings = len(findings) - errors
-    message(f"{count} file(s) checked: {errors} error(s), {warnings} warning(s)")
+    return f"{count} file(s) checked: {errors} error(s), {len(findings) - errors} warning(s)"
+
+
+@app.command("list")
+def list_sets(
+    area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
+) -> None:
+    """List the question sets in the catalog folder."""
+    from imi_cli.areas import get_area
+    from imi_cli.context import state
+    from imi_cli.languages import pick
+    from imi_cli.output import emit
+
+    if area is not None:
+        get_area(area)  # NotFound, with a hint, for an unknown area
+    lang = state().lang
+    rows = [{"id": s.id, "version": s.version, "status": s.status, "area": s.area,
+             "questions": len(s.questions), "title": pick(s.title, lang, s.source_language)[0]}
+            for s in _shipped_catalog().sets if area is None or s.area == area]
+    emit(rows, as_json=state().as_json,
+         columns=[("id", "Id"), ("version", "Version"), ("status", "Status"), ("area", "Area"),
+                  ("questions", "Questions"), ("title", "Title")])
+
+
+def _shipped_catalog():
+    """The catalog folder, validated; broken files are named on stderr, not hidden."""
+    from imi_cli.output import message
+    from imi_cli.questionnaires.catalog import Catalog, display_name
+
+    catalog = Catalog.shipped()
+    catalog.validate()
+    for path in catalog.broken:
+        message(f"skipped {display_name(path)}: it has errors (imi questionnaire validate)")
+    return catalog
+
+
+@app.command()
+def show(
+    set_id: str = typer.Argument(..., metavar="ID", help="Question set id."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language (default: the display language)."),
+) -> None:
+    """Show a question set's questions and answer options in one language."""
+    from imi_cli.context import state
+    from imi_cli.output import print_json
+    from imi_cli.questionnaires.catalog import find_set
+    from imi_cli.questionnaires.render import as_text, set_view
+
+    language = _language(lang) if lang else state().lang
+    view = set_view(find_set(set_id), language)
+    if state().as_json:
+        print_json(view)
+    else:
+        sys.stdout.write(as_text(view))
+
+
+def _language(code: str) -> str:
+    from imi_cli.errors import UsageError
+    from imi_cli.languages import LANGUAGES, is_language
+
+    if not is_language(code):
+        raise UsageError(f"--lang {code!r} is not an IMI language code",
+                         hint="use one of: " + " ".join(LANGUAGES))
+    return code
+
+
+@app.command()
+def coverage() -> None:
+    """Percent translated, per language and question set."""
+    from imi_cli.context import state
+    from imi_cli.languages import LANGUAGES
+    from imi_cli.output import emit
+    from imi_cli.questionnaires.catalog import Catalog
+    from imi_cli.questionnaires.coverage import coverage_rows
+
+    sets = coverage_rows(Catalog.shipped().files)
+    table = [{"lang": lang, **{row["id"]: f"{row['percent'][lang]}%" for row in sets}}
+             for lang in LANGUAGES]
+    emit({row["id"]: row["percent"] for row in sets}, as_json=state().as_json, rows=table,
+         columns=[("lang", "Language")] + [(row["id"], row["id"]) for row in sets])

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.errors import ImiError, InvalidInput, NotFound, Problem
 from imi_cli.questionnaires.findings import ERROR, Finding
 from imi_cli.questionnaires.loader import Document
 from imi_cli.questionnaires.model import QuestionSet
+
+
+class CatalogInvalid(ImiError):
+    """Validation found errors (or warnings, when strict): exit code 1, findings printed."""
 
 
 def shipped_dir() -> Path:

@@ -1,0 +1,95 @@
+"""A question set shown in one language: texts, answer options, units."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from imi_cli.languages import pick
+from imi_cli.questionnaires.model import Question, QuestionSet, Texts
+
+
+@lru_cache(maxsize=1)
+def yes_no_labels() -> dict[str, Texts]:
+    """Built-in labels of yes_no answers: {"yes": {lang: label}, "no": {...}}."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("imi_cli.data").joinpath("yes_no.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def options(qset: QuestionSet, question: Question) -> list[tuple[str, Texts]]:
+    """(code, labels) of every answer option; empty for questions without options."""
+    if question.type == "yes_no":
+        labels = yes_no_labels()
+        return [("yes", labels["yes"]), ("no", labels["no"])]
+    return [(choice.code, choice.label) for choice in qset.options(question)]
+
+
+def unit_form(question: Question, lang: str, count: float) -> str:
+    """The unit in the plural form ``count`` takes in ``lang`` (CLDR rules via Babel)."""
+    from babel import Locale
+
+    forms, used = pick_forms(question, lang)
+    category = Locale.parse(used).plural_form(abs(count))
+    return forms.get(category) or forms.get("other", "")
+
+
+def pick_forms(question: Question, lang: str) -> tuple[dict[str, str], str]:
+    for code in (lang, "en", *question.unit):
+        if code in question.unit:
+            return question.unit[code], code
+    return {}, lang
+
+
+def question_view(qset: QuestionSet, question: Question, lang: str) -> dict[str, Any]:
+    text, used = pick(question.text, lang, qset.source_language)
+    view: dict[str, Any] = {"id": question.id, "type": question.type, "required": question.required,
+                            "personal_data": question.personal_data, "text": text, "lang": used}
+    if question.help:
+        view["help"] = pick(question.help, lang, qset.source_language)[0]
+    if question.type in ("yes_no", "single_choice", "multiple_choice"):
+        view["options"] = [{"code": code, "label": pick(labels, lang, qset.source_language)[0]}
+                           for code, labels in options(qset, question)]
+    if question.unit:
+        view["unit"] = pick_forms(question, lang)[0]
+    view.update({key: getattr(question, key) for key in ("min", "max")
+                 if getattr(question, key) is not None})
+    if question.enable_when:
+        view["enable_when"] = {"question": question.enable_when.question,
+                               "equals": question.enable_when.equals}
+    return view
+
+
+def set_view(qset: QuestionSet, lang: str) -> dict[str, Any]:
+    title, used = pick(qset.title, lang, qset.source_language)
+    return {"id": qset.id, "version": qset.version, "status": qset.status, "area": qset.area,
+            "lang": used, "title": title,
+            "description": pick(qset.description, lang, qset.source_language)[0],
+            "questions": [question_view(qset, q, lang) for q in qset.questions]}
+
+
+def as_text(view: dict[str, Any]) -> str:
+    """The set view as plain text for a terminal or a pager."""
+    lines = [f"{view['title']}  ({view['id']} {view['version']}, {view['status']}, {view['lang']})"]
+    if view["description"]:
+        lines.append(view["description"])
+    for number, question in enumerate(view["questions"], 1):
+        lines += [""] + _question_lines(number, question)
+    return "\n".join(lines) + "\n"
+
+
+def _question_lines(number: int, q: dict[str, Any]) -> list[str]:
+    flags = ", ".join([q["type"]] + ["required"] * q["required"] + ["personal data"] * q["personal_data"])
+    lines = [f"{number}. {q['text']}  [{q['id']}: {flags}]"]
+    if "help" in q:
+        lines.append(f"   {q['help'].strip()}")
+    if "enable_when" in q:
+        lines.append(f"   only if {q['enable_when']['question']} = {q['enable_when']['equals']}")
+    lines += [f"   ( ) {o['label']}  = {o['code']}" for o in q.get("options", [])]
+    if "unit" in q or "min" in q or "max" in q:
+        bounds = f"{q.get('min', '')}..{q.get('max', '')}"
+        lines.append(f"   number {bounds} {q.get('unit', {}).get('other', '')}".rstrip())
+    return lines

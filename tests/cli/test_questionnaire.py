@@ -1,0 +1,191 @@
+"""`imi questionnaire ...` through the CLI: exact messages and exit codes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+CORE = HERE.parent / "questionnaires"
+BROKEN = CORE / "broken"
+SMALL = CORE / "fixtures" / "small-valid.yaml"
+SHIPPED = HERE.parents[1] / "questionnaires"
+
+
+def _sample_module():
+    # the 26-language test catalog lives with the core tests; load it without touching sys.path
+    spec = importlib.util.spec_from_file_location("sample_catalog", CORE / "sample_catalog.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def catalogs(tmp_path: Path, monkeypatch) -> Path:
+    """A catalogs folder (IMI_QUESTIONNAIRES) with the 26-language sample and the small set."""
+    folder = tmp_path / "questionnaires"
+    _sample_module().write_sample(folder)
+    shutil.copy(SMALL, folder / SMALL.name)
+    monkeypatch.setenv("IMI_QUESTIONNAIRES", str(folder))
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+def test_validate_clean_folder(imi, catalogs) -> None:
+    result = imi("questionnaire", "validate", "--strict")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == "2 file(s) checked: 0 error(s), 0 warning(s)\n"
+
+
+def test_validate_prints_every_finding_and_fails(imi, monkeypatch) -> None:
+    monkeypatch.chdir(BROKEN.parents[2])
+    result = imi("questionnaire", "validate", "tests/questionnaires/broken/e003-cycle.yaml")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "tests/questionnaires/broken/e003-cycle.yaml:29:29: error: [E003] question "
+        "'person_established' is part of a cycle of enable_when conditions (via 'years_experience')",
+        "tests/questionnaires/broken/e003-cycle.yaml:44:17: error: [E003] question "
+        "'years_experience' is part of a cycle of enable_when conditions (via 'person_established')",
+    ]
+    assert result.err == ("imi: error: 1 file(s) checked: 2 error(s), 0 warning(s)\n"
+                          "  hint: fix the errors above; warnings fail only with --strict\n")
+
+
+def test_warnings_fail_only_with_strict(imi, monkeypatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    assert imi("questionnaire", "validate", "i001-identical.yaml").code == 0
+    strict = imi("questionnaire", "validate", "i001-identical.yaml", "--strict")
+    assert strict.code == 1
+    assert strict.out == ("i001-identical.yaml:18:38: warning: [I001] authenticity.not_authentic.label.de "
+                          "is identical to the en source; translate it, or list it in allow_identical\n")
+
+
+def test_validate_directory_recurses(imi) -> None:
+    result = imi("questionnaire", "validate", str(BROKEN))
+    assert result.code == 1
+    assert len({line.split(":")[0] for line in result.out.splitlines()}) == len(list(BROKEN.glob("*.yaml")))
+
+
+def test_github_format_is_automatic_on_actions(imi, monkeypatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = imi("questionnaire", "validate", "s005-bad-status.yaml")
+    assert result.out == ("::error file=s005-bad-status.yaml,line=4,col=9,title=S005::[S005] status "
+                          "'final' is not one of draft, published, retired\n")
+
+
+def test_sarif_format(imi, monkeypatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    result = imi("questionnaire", "validate", "s005-bad-status.yaml", "--format", "sarif")
+    sarif = json.loads(result.out)
+    assert sarif["version"] == "2.1.0"
+    [finding] = sarif["runs"][0]["results"]
+    assert finding["ruleId"] == "S005"
+    assert finding["locations"][0]["physicalLocation"]["region"] == {"startLine": 4, "startColumn": 9}
+
+
+def test_junit_format(imi, monkeypatch) -> None:
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.chdir(BROKEN)
+    result = imi("questionnaire", "validate", "s005-bad-status.yaml", "u002-duplicate-code.yaml",
+                 "-f", "junit")
+    suite = ET.fromstring(result.out)
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "2")
+    assert [f.get("type") for f in suite.iter("failure")] == ["S005", "U002"]
+
+
+def test_json_findings(imi, monkeypatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    result = imi("questionnaire", "validate", "u002-duplicate-code.yaml", "--json")
+    data = json.loads(result.out)
+    assert (data["errors"], data["findings"][0]["check"], data["findings"][0]["line"]) == (1, "U002", 17)
+
+
+def test_unknown_format_is_a_usage_error(imi) -> None:
+    result = imi("questionnaire", "validate", str(SMALL), "--format", "xml")
+    assert result.code == 2
+    assert result.err.startswith("imi: error: --format 'xml' is not one of: text, github, sarif, junit, json")
+
+
+def test_missing_path(imi, tmp_path) -> None:
+    result = imi("questionnaire", "validate", str(tmp_path / "nope.yaml"))
+    assert result.code == 4
+    assert result.err.splitlines()[0] == f"imi: error: {tmp_path / 'nope.yaml'}: no such file or directory"
+
+
+def test_list(imi, catalogs) -> None:
+    result = imi("questionnaire", "list")
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        "small-valid\t1.0\tpublished\tprofessional-qualifications\t4\tVerify a qualification",
+        "test-sample\t1.0\tpublished\tprofessional-qualifications\t6\tVerify a qualification",
+    ]
+
+
+def test_list_json_in_german_and_area_filter(imi, catalogs) -> None:
+    rows = json.loads(imi("questionnaire", "list", "--json", "--lang", "de").out)
+    assert rows[0]["title"] == "Eine Qualifikation prüfen"
+    assert imi("questionnaire", "list", "--area", "services").out == ""
+    unknown = imi("questionnaire", "list", "--area", "fisheries")
+    assert (unknown.code, unknown.err.splitlines()[0]) == (4, "imi: error: no legislative area 'fisheries'")
+
+
+def test_list_names_broken_files(imi, catalogs) -> None:
+    shutil.copy(BROKEN / "u002-duplicate-code.yaml", catalogs)
+    result = imi("questionnaire", "list")
+    assert result.code == 0
+    assert "skipped u002-duplicate-code.yaml: it has errors" in result.err.replace("questionnaires/", "")
+
+
+def test_show_in_a_language(imi, catalogs) -> None:
+    result = imi("questionnaire", "show", "small-valid", "--lang", "de")
+    assert result.code == 0
+    assert "2. Ist die Person in Ihrem Land niedergelassen?  [person_established: yes_no, required]" in result.out
+    assert "   ( ) Ja  = yes\n   ( ) Nein  = no\n" in result.out
+    assert "   number 0..80 Jahre\n" in result.out
+
+
+def test_show_json_uses_built_in_yes_no_labels(imi, catalogs) -> None:
+    view = json.loads(imi("questionnaire", "show", "test-sample", "--lang", "fi", "--json").out)
+    established = view["questions"][1]
+    assert established["options"] == [{"code": "yes", "label": "Kyllä"}, {"code": "no", "label": "Ei"}]
+    assert view["questions"][2]["unit"] == {"one": "year-one-fi", "other": "year-other-fi"}
+
+
+def test_show_default_language_from_settings(imi, catalogs, monkeypatch) -> None:
+    monkeypatch.setenv("IMI_LANG", "de")
+    assert imi("questionnaire", "show", "small-valid").out.startswith("Eine Qualifikation prüfen")
+
+
+def test_show_unknown_set(imi, catalogs) -> None:
+    result = imi("questionnaire", "show", "nope")
+    assert result.code == 4
+    assert result.err == ("imi: error: no question set 'nope'\n"
+                          "  hint: `imi questionnaire list` shows them all\n")
+
+
+def test_coverage(imi, catalogs) -> None:
+    data = json.loads(imi("questionnaire", "coverage", "--json").out)
+    assert data["test-sample"]["ga"] == 100
+    assert (data["small-valid"]["de"], data["small-valid"]["fr"]) == (100, 0)
+    table = imi("questionnaire", "coverage").out.splitlines()
+    assert table[table.index("de\t100%\t100%")] and "fr\t0%\t100%" in table
+
+
+def test_every_command_has_help(imi) -> None:
+    for command in ("validate", "list", "show", "coverage", "export-po", "import-po"):
+        result = imi("questionnaire", command, "--help")
+        assert result.code == 0, command
+        assert len(result.out.splitlines()) > 3
+
+
+def test_shipped_catalogs_validate_strict(imi) -> None:
+    """The catalogs shipped in questionnaires/ are clean, warnings included."""
+    result = imi("questionnaire", "validate", str(SHIPPED), "--strict")
+    assert result.out == ""
+    assert result.code == 0
