@@ -143,7 +143,7 @@ class Directory:
             for start in range(0, len(changed), 1000):
                 chunk = changed[start:start + 1000]
                 append(conn, [make_event(type_, actor=actor, payload={"authority": record},
-                                         subject={"authority": record["id"]})
+                                         subject={"entity": f"authority/{record['id']}"})
                               for type_, record in chunk])
                 if progress:
                     progress(start + len(chunk), len(changed))

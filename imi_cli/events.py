@@ -61,28 +61,63 @@ def make_event(type_: str, *, actor: dict[str, Any], payload: dict[str, Any],
     }
 
 
-def append(conn: Any, events: list[dict[str, Any]]) -> None:
-    """Append to the log and apply to the projections (inside the caller's transaction)."""
+def append(conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Record events this store authors: fill in the version each one saw, sign them if
+    the store has an identity (and queue them for the hub), append to the log and apply
+    to the projections — all inside the caller's transaction. Returns the events as stored."""
     from imi_cli.projections import apply
 
-    conn.executemany(
-        "INSERT INTO events(id, type, at, body) VALUES (?, ?, ?, ?)",
-        [(e["id"], e["type"], e["at"], canonical(e)) for e in events],
-    )
-    for event in events:
+    signer = signer_for(conn)
+    for i, event in enumerate(events):
+        entity = event["subject"].get("entity")
+        if entity and "version" not in event["subject"]:
+            event["subject"]["version"] = entity_version(conn, entity)
+        if signer is not None:
+            events[i] = event = signer.sign_event(event)
+        conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?, ?, ?, ?, ?)",
+                     (event["id"], event["type"], event["at"], canonical(event),
+                      "pending" if signer else "local"))
         apply(conn, event)
+    if signer is not None:
+        at = clock.iso(clock.now())
+        conn.executemany("INSERT INTO outbox(event_id, state, updated_at) VALUES (?, 'pending', ?)",
+                         [(e["id"], at) for e in events])
+    return events
+
+
+def entity_version(conn: Any, entity: str) -> int:
+    row = conn.execute("SELECT version FROM entity_versions WHERE entity = ?", (entity,)).fetchone()
+    return row[0] if row else 0
+
+
+def bump_version(conn: Any, event: dict[str, Any]) -> None:
+    entity = event.get("subject", {}).get("entity")
+    if entity:
+        conn.execute("INSERT INTO entity_versions(entity, version) VALUES (?, 1) "
+                     "ON CONFLICT(entity) DO UPDATE SET version = version + 1", (entity,))
+
+
+def signer_for(conn: Any):
+    """The store's own signer once it is enrolled with a hub, else None."""
+    rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('user_id', 'private_key')"))
+    if "private_key" not in rows:
+        return None
+    from imi_cli.crypto import Signer
+
+    return Signer(rows["user_id"], rows["private_key"])
 
 
 def iter_log(conn: Any, *, batch: int = 2000) -> Iterable[dict[str, Any]]:
-    last = 0
+    """Every event that counts, in the order the network agreed (hub order first, then
+    this node's own not yet sequenced); events the hub rejected are left out."""
+    rows = conn.execute("SELECT body FROM events WHERE status != 'rejected' "
+                        "ORDER BY hub_seq IS NULL, hub_seq, seq")
     while True:
-        rows = conn.execute("SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                            (last, batch)).fetchall()
-        if not rows:
+        chunk = rows.fetchmany(batch)
+        if not chunk:
             return
-        for seq, body in rows:
+        for (body,) in chunk:
             yield json.loads(body)
-        last = rows[-1][0]
 
 
 def local_actor(store: Any) -> dict[str, Any]:

@@ -24,6 +24,9 @@ def handles(*types: str) -> Callable[[Handler], Handler]:
 
 
 def apply(conn: Any, event: dict[str, Any]) -> None:
+    from imi_cli.events import bump_version
+
+    bump_version(conn, event)
     handler = HANDLERS.get(event["type"])
     if handler is not None:  # events of later features are kept in the log even if not projected
         handler(conn, event)
@@ -36,7 +39,7 @@ def rebuild(store: Any) -> int:
         for table in PROJECTION_TABLES:
             conn.execute(f"DELETE FROM {table}")
         count = 0
-        for event in iter_log(conn):
+        for event in list(iter_log(conn)):
             apply(conn, event)
             count += 1
     return count
@@ -81,3 +84,31 @@ def _user(conn: Any, event: dict[str, Any]) -> None:
         " updated_at) VALUES (?,?,?,?,?,?,?,?)",
         (u["id"], u["name"], u["email"], u["authority"], _dumps(u["roles"]), _dumps(u),
          row[0] if row else at, at))
+
+
+@handles("user.enrolled")
+def _enrolled(conn: Any, event: dict[str, Any]) -> None:
+    p = event["payload"]
+    conn.execute("INSERT OR REPLACE INTO principals(user_id, authority_id, public_key) VALUES (?,?,?)",
+                 (p["user"], p.get("authority"), p["public_key"]))
+
+
+@handles("user.revoked")
+def _revoked(conn: Any, event: dict[str, Any]) -> None:
+    conn.execute("UPDATE principals SET revoked_at = ? WHERE user_id = ?",
+                 (event["at"], event["payload"]["user"]))
+
+
+@handles("user.invited")
+def _invited(conn: Any, event: dict[str, Any]) -> None:
+    p = event["payload"]
+    conn.execute("INSERT OR REPLACE INTO invitations(code_hash, user_id, expires_at) VALUES (?,?,?)",
+                 (p["code_hash"], p["user"], p["expires_at"]))
+
+
+@handles("message.sent")
+def _message(conn: Any, event: dict[str, Any]) -> None:
+    p = event["payload"]
+    conn.execute("INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?)",
+                 (event["subject"]["entity"].split("/", 1)[1], p["from"], p["to"],
+                  event["actor"]["user"], p["subject"], p["text"], p["lang"], event["at"]))

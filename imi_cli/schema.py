@@ -78,7 +78,8 @@ CREATE INDEX users_authority ON users(authority_id);
 MIGRATIONS: list[str] = [_V1]
 
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
-                     "authority_languages", "authority_fts", "users")
+                     "authority_languages", "authority_fts", "users", "entity_versions",
+                     "principals", "invitations", "messages")
 
 
 def migrate(store: "Store") -> None:
@@ -102,3 +103,66 @@ def _run_script(conn, script: str) -> None:
         if sqlcipher3.complete_statement(buffer):
             conn.execute(buffer)
             buffer = ""
+
+# Identity, outbox and the hub's own tables (a hub is a store too).
+_V2 = """
+ALTER TABLE events ADD COLUMN hub_seq INTEGER;
+ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'local';  -- local|pending|accepted|rejected|remote
+CREATE UNIQUE INDEX events_hub_seq ON events(hub_seq) WHERE hub_seq IS NOT NULL;
+
+-- What this node has pushed or must push; every pushed event ends accepted or rejected.
+CREATE TABLE outbox (
+    event_id TEXT PRIMARY KEY,
+    state    TEXT NOT NULL,                 -- pending | accepted | rejected
+    reason   TEXT,                          -- not_allowed | stale | illegal_transition | invalid | ...
+    detail   TEXT,
+    receipt  TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX outbox_state ON outbox(state);
+
+-- The version of each entity (e.g. authority/HU-MEK), for the hub's stale check.
+CREATE TABLE entity_versions (entity TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+
+-- Public keys of enrolled users (operator included), from user.enrolled events.
+CREATE TABLE principals (
+    user_id    TEXT PRIMARY KEY,
+    authority_id TEXT,
+    public_key TEXT NOT NULL,
+    revoked_at TEXT
+);
+
+-- Hub only: who may read an event (an authority id, or '*' for the whole network).
+CREATE TABLE event_audience (
+    authority TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    PRIMARY KEY (authority, seq)
+) WITHOUT ROWID;
+CREATE TABLE receipts (event_id TEXT PRIMARY KEY, receipt TEXT NOT NULL);
+CREATE TABLE invitations (
+    code_hash  TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+);
+CREATE TABLE request_nonces (nonce TEXT PRIMARY KEY, at REAL NOT NULL);
+"""
+
+MIGRATIONS.append(_V2)
+
+# One-to-one messages between authorities: the simplest exchange that proves need-to-know delivery.
+_V3 = """
+CREATE TABLE messages (
+    id            TEXT PRIMARY KEY,
+    from_authority TEXT NOT NULL,
+    to_authority  TEXT NOT NULL,
+    author        TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    lang          TEXT NOT NULL,
+    at            TEXT NOT NULL
+);
+CREATE INDEX messages_to ON messages(to_authority, at);
+"""
+
+MIGRATIONS.append(_V3)

@@ -42,7 +42,7 @@ class Users:
         if changed and not dry_run:
             actor = local_actor(self.store)
             with self.store.transaction() as conn:
-                append(conn, [make_event(t, actor=actor, payload={"user": u}, subject={"user": u["id"]})
+                append(conn, [make_event(t, actor=actor, payload={"user": u}, subject={"entity": f"user/{u['id']}"})
                               for t, u in changed])
             if progress:
                 progress(len(changed), len(changed))

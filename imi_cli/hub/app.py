@@ -1,0 +1,120 @@
+"""The hub's HTTP API: a Starlette app served by uvicorn.
+
+POST /v1/enrol        invitation code + new public key (+ proof) -> identity
+POST /v1/events       a signed batch of signed events -> a result per event
+GET  /v1/events       events after a cursor whose audience includes the caller (long poll: wait=)
+GET  /v1/info         the operator's public key
+Client mistakes get a 4xx with a JSON {"error": ...}; never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from imi_cli.errors import Rejected
+from imi_cli.hub.auth import AuthError, verify_request
+from imi_cli.hub.state import Hub
+
+MAX_BODY = 8 * 1024 * 1024
+MAX_BATCH = 2000
+MAX_WAIT = 30.0
+
+
+def _error(status: int, message: str, reason: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "reason": reason}, status_code=status)
+
+
+class ClientError(Exception):
+    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.reason = status, message, reason
+
+
+async def _body(request: Request) -> bytes:
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise ClientError(413, "the body is too large")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ClientError(413, "the body is too large")
+    return body
+
+
+def _json(request: Request, body: bytes) -> Any:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise ClientError(415, "send application/json")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ClientError(400, "the body is not valid JSON") from None
+
+
+def _target(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _auth(hub: Hub, request: Request, body: bytes) -> tuple[str, str | None]:
+    try:
+        return verify_request(hub, request.method, _target(request), request.headers, body)
+    except AuthError as exc:
+        raise ClientError(401, str(exc), "unauthenticated") from None
+
+
+def create_app(hub: Hub) -> Starlette:
+    from starlette.concurrency import run_in_threadpool
+
+    async def info(request: Request) -> JSONResponse:
+        return JSONResponse({"operator_key": hub.operator_public_key, "api": 1})
+
+    async def enrol(request: Request) -> JSONResponse:
+        data = _json(request, await _body(request))
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("code", "public_key", "proof")):
+            raise ClientError(400, "enrol needs code, public_key and proof")
+        try:
+            return JSONResponse(await run_in_threadpool(hub.enrol, data["code"], data["public_key"], data["proof"]))
+        except Rejected as exc:
+            raise ClientError(403, exc.message, exc.reason) from None
+
+    async def push(request: Request) -> JSONResponse:
+        body = await _body(request)
+        user, _ = await run_in_threadpool(_auth, hub, request, body)
+        data = _json(request, body)
+        events = data.get("events") if isinstance(data, dict) else None
+        if not isinstance(events, list) or len(events) > MAX_BATCH:
+            raise ClientError(400, f"send {{\"events\": [...]}} with at most {MAX_BATCH} events")
+        return JSONResponse({"results": await run_in_threadpool(hub.accept, events, user)})
+
+    async def pull(request: Request) -> JSONResponse:
+        user, authority = await run_in_threadpool(_auth, hub, request, b"")
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = min(int(request.query_params.get("limit", "1000")), 5000)
+            wait = min(float(request.query_params.get("wait", "0")), MAX_WAIT)
+        except ValueError:
+            raise ClientError(400, "after, limit and wait must be numbers") from None
+        rows = await run_in_threadpool(hub.wait_for, authority, after, max(limit, 1), wait)
+        events = [{"seq": seq, "event": json.loads(body)} for seq, body in rows]
+        return JSONResponse({"events": events, "last": rows[-1][0] if rows else after})
+
+    async def client_error(request: Request, exc: ClientError) -> JSONResponse:
+        return _error(exc.status, exc.message, exc.reason)
+
+    async def http_error(request: Request, exc: Any) -> JSONResponse:
+        return _error(getattr(exc, "status_code", 400), getattr(exc, "detail", "bad request"))
+
+    from starlette.exceptions import HTTPException
+
+    return Starlette(routes=[
+        Route("/v1/info", info, methods=["GET"]),
+        Route("/v1/enrol", enrol, methods=["POST"]),
+        Route("/v1/events", push, methods=["POST"]),
+        Route("/v1/events", pull, methods=["GET"]),
+    ], exception_handlers={ClientError: client_error, HTTPException: http_error})

@@ -1,0 +1,198 @@
+"""The hub's state: a store whose log is the network's log, sequenced by ``events.seq``.
+
+``Hub`` is used by the HTTP app and by `imi hub init|invite`; one lock serialises
+its connection, and a condition wakes long-polling readers when events arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from imi_cli import clock
+from imi_cli.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
+from imi_cli.errors import Rejected
+from imi_cli.events import NETWORK, canonical, entity_version, make_event
+from imi_cli.hub import rules
+from imi_cli.projections import apply
+from imi_cli.store import Store
+
+INVITATION_DAYS = 14
+
+
+def init_hub(path: Path, passphrase: str) -> "Hub":
+    store = Store.create(path, passphrase)
+    key = new_private_key()
+    with store.transaction():
+        store.set_meta("role", "hub")
+        store.set_meta("operator_key", key)
+    hub = Hub(store)
+    enrolled = make_event("user.enrolled", actor={"user": "operator", "authority": None},
+                          payload={"user": "operator", "authority": None, "public_key": public_key_of(key)},
+                          subject={"entity": "principal/operator", "version": 0})
+    hub.append_own([enrolled])
+    return hub
+
+
+class Hub:
+    def __init__(self, store: Store) -> None:
+        if store.meta("role") != "hub":
+            from imi_cli.errors import UsageError
+
+            raise UsageError(f"{store.path} is not a hub store", hint="create one with `imi hub init`")
+        self.store = store
+        self.lock = threading.RLock()
+        self.arrived = threading.Condition()
+        self.operator = Signer("operator", store.meta("operator_key"))
+
+    @property
+    def operator_public_key(self) -> str:
+        return public_key_of(self.store.meta("operator_key"))
+
+    # -- writing ---------------------------------------------------------
+    def _insert(self, conn: Any, event: dict[str, Any], audience: list[str]) -> int:
+        cur = conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?,?,?,?, 'accepted')",
+                           (event["id"], event["type"], event["at"], canonical(event)))
+        seq = cur.lastrowid
+        conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
+        conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
+                         [(who, seq) for who in audience])
+        apply(conn, event)
+        return seq
+
+    def _receipt(self, conn: Any, event_id: str, seq: int) -> dict[str, Any]:
+        body = {"event": event_id, "seq": seq, "at": clock.iso(clock.now())}
+        receipt = {**body, "sig": self.operator.sign_bytes(canonical(body).encode())}
+        conn.execute("INSERT INTO receipts(event_id, receipt) VALUES (?, ?)", (event_id, canonical(receipt)))
+        return receipt
+
+    def append_own(self, events: list[dict[str, Any]]) -> list[int]:
+        """Events the operator makes (invitations, enrolments): signed here, sequenced at once."""
+        with self.lock, self.store.transaction() as conn:
+            seqs = []
+            for event in events:
+                event["subject"].setdefault("version", entity_version(conn, event["subject"]["entity"]))
+                signed = self.operator.sign_event(event)
+                seqs.append(self._insert(conn, signed, rules.expected_audience(conn, signed)))
+        self._notify()
+        return seqs
+
+    def accept(self, events: list[Any], pusher: str) -> list[dict[str, Any]]:
+        """Check and sequence a pushed batch in one transaction; a result per event."""
+        results = []
+        with self.lock, self.store.transaction() as conn:
+            for event in events:
+                results.append(self._accept_one(conn, event, pusher))
+        if any(r["status"] == "accepted" for r in results):
+            self._notify()
+        return results
+
+    def _accept_one(self, conn: Any, event: Any, pusher: str) -> dict[str, Any]:
+        ident = event.get("id") if isinstance(event, dict) else None
+        row = conn.execute("SELECT receipt FROM receipts WHERE event_id = ?", (ident,)).fetchone()
+        if row:  # the same event again: the same receipt
+            receipt = json.loads(row[0])
+            return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
+        try:
+            rules.check_shape(event)
+            if event["signature"]["by"] != pusher:
+                raise rules.Refusal("not_allowed", "a node pushes only its own user's events")
+            self._check_signature(conn, event)
+            rules.check_payload(event)
+            audience = rules.expected_audience(conn, event)
+            if sorted(event["audience"]) != audience:
+                raise rules.Refusal("invalid", f"the audience of a {event['type']} must be {audience}")
+            rules.check_right(conn, event)
+            rules.check_transition(conn, event)
+        except rules.Refusal as refusal:
+            return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
+        seq = self._insert(conn, event, audience)
+        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq)}
+
+    def _check_signature(self, conn: Any, event: dict[str, Any]) -> None:
+        row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",
+                           (event["signature"]["by"],)).fetchone()
+        if row is None:
+            raise rules.Refusal("unknown_key", "the signer has no enrolled key")
+        if row[1]:
+            raise rules.Refusal("revoked_key", "the signer's key is revoked")
+        if not verify_event(row[0], event):
+            raise rules.Refusal("bad_signature", "the signature does not verify")
+
+    def _notify(self) -> None:
+        with self.arrived:
+            self.arrived.notify_all()
+
+    # -- invitations and enrolment ----------------------------------------
+    def invite_coordinator(self, authority: dict[str, Any], user: dict[str, Any]) -> str:
+        """The operator registers a national coordinator's authority and first user; returns the code."""
+        code = new_invitation_code()
+        actor = {"user": "operator", "authority": None}
+        events = [
+            make_event("authority.registered", actor=actor, payload={"authority": authority},
+                       subject={"entity": f"authority/{authority['id']}"}),
+            make_event("user.registered", actor=actor, payload={"user": user},
+                       subject={"entity": f"user/{user['id']}"}),
+            invitation_event(actor, user["id"], code),
+        ]
+        self.append_own(events)
+        return code
+
+    def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
+        from imi_cli.crypto import verify_bytes
+
+        digest = code_hash(code)
+        with self.lock:
+            row = self.store.query("SELECT user_id, expires_at, used_at FROM invitations WHERE code_hash = ?",
+                                   (digest,))
+            if not row or row[0][2] or row[0][1] < clock.iso(clock.now()):
+                raise Rejected("the invitation code is unknown, used or expired", reason="invalid_invitation")
+            if not verify_bytes(public_key, proof, digest.encode()):
+                raise Rejected("the enrolment proof does not match the key", reason="bad_signature")
+            user_id = row[0][0]
+            user = json.loads(self.store.query("SELECT record FROM users WHERE id = ?", (user_id,))[0][0])
+            enrolled = make_event("user.enrolled", actor={"user": "operator", "authority": None},
+                                  payload={"user": user_id, "authority": user["authority"], "public_key": public_key},
+                                  subject={"entity": f"principal/{user_id}/{digest[:12]}"})
+            self.append_own([enrolled])
+            with self.store.transaction() as conn:
+                conn.execute("UPDATE invitations SET used_at = ? WHERE code_hash = ?",
+                             (clock.iso(clock.now()), digest))
+        return {"user": user_id, "authority": user["authority"], "operator_key": self.operator_public_key}
+
+    # -- reading ---------------------------------------------------------
+    def events_for(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]:
+        audiences = [NETWORK] + ([authority] if authority else [])
+        marks = ",".join("?" * len(audiences))
+        with self.lock:
+            return self.store.query(
+                f"SELECT e.seq, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience"
+                f" WHERE authority IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?) ORDER BY e.seq",
+                (*audiences, after, limit))
+
+    def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
+        """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
+        rows = self.events_for(authority, after, limit)
+        if rows or wait <= 0:
+            return rows
+        with self.arrived:
+            self.arrived.wait(timeout=wait)
+        return self.events_for(authority, after, limit)
+
+    def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
+        with self.lock:
+            rows = self.store.query("SELECT public_key, authority_id, revoked_at FROM principals WHERE user_id = ?",
+                                    (user_id,))
+        return rows[0] if rows else None
+
+
+def invitation_event(actor: dict[str, Any], user_id: str, code: str) -> dict[str, Any]:
+    """Only the code's hash travels; the hub keeps it to check the enrolment."""
+    expires = clock.iso(clock.now() + timedelta(days=INVITATION_DAYS))
+    digest = code_hash(code)
+    return make_event("user.invited", actor=actor, audience=[rules.HUB_ONLY],
+                      payload={"user": user_id, "code_hash": digest, "expires_at": expires},
+                      subject={"entity": f"invitation/{digest[:16]}"})
