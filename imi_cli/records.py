@@ -76,8 +76,10 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
     email = _email(c, raw, required=True)
     if len(problems) > before:
         return None
-    record = {"id": ident, "kind": kind, "country": country, "names": names,
-              "languages": languages, "areas": areas, "email": email}
+    # Mappings in key order: the event log stores canonical (sorted) JSON, and a replay
+    # of the log must build exactly what the live import built.
+    record = {"id": ident, "kind": kind, "country": country, "names": dict(sorted(names.items())),
+              "languages": languages, "areas": dict(sorted(areas.items())), "email": email}
     for field in ("phone", "address", "website", "coordinator"):
         value = c.text(raw, field, required=False)
         if value:
@@ -177,7 +179,7 @@ def check_user(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict
     if len(problems) > before:
         return None
     return {"id": ident, "name": " ".join(name.split()), "email": email,
-            "authority": authority, "roles": roles}
+            "authority": authority, "roles": dict(sorted(roles.items()))}
 
 
 def _roles(c: Checker, raw: dict[str, Any]) -> dict[str, list[str]]:

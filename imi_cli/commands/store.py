@@ -39,7 +39,15 @@ def unlock(
     s = state()
     seconds = ttl or int(s.settings.unlock_ttl)
     do_unlock(s.store_path, seconds)
-    message(f"Unlocked {s.store_path} for {seconds // 60} minutes (`imi lock` ends it)")
+    message(f"Unlocked {s.store_path} for {_duration(seconds)} (`imi lock` ends it)")
+
+
+def _duration(seconds: int) -> str:
+    """'1 second', '90 seconds', '8 minutes': whole minutes when it divides evenly."""
+    if seconds % 60 or seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def lock() -> None:
