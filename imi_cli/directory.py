@@ -29,14 +29,18 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     dry_run: bool = False
+    invitations: dict[str, str] = field(default_factory=dict)  # new user -> one-time code
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": len(self.created), "updated": len(self.updated),
-                "unchanged": len(self.unchanged), "dry_run": self.dry_run}
+        out = {"created": len(self.created), "updated": len(self.updated),
+               "unchanged": len(self.unchanged), "dry_run": self.dry_run}
+        if self.invitations:
+            out["invitations"] = self.invitations
+        return out
 
 
 def gather_names(raw: dict[str, Any]) -> dict[str, Any]:

@@ -41,12 +41,24 @@ class Users:
                 changed.append(("user.registered" if old is None else "user.updated", record))
         if changed and not dry_run:
             actor = local_actor(self.store)
+            events = [make_event(t, actor=actor, payload={"user": u}, subject={"entity": f"user/{u['id']}"})
+                      for t, u in changed]
+            events += self._invitations(actor, report)
             with self.store.transaction() as conn:
-                append(conn, [make_event(t, actor=actor, payload={"user": u}, subject={"entity": f"user/{u['id']}"})
-                              for t, u in changed])
+                append(conn, events)
             if progress:
                 progress(len(changed), len(changed))
         return report
+
+    def _invitations(self, actor: dict[str, Any], report: ImportReport) -> list[dict[str, Any]]:
+        """On a store enrolled with a hub, each new user gets a one-time code to enrol with."""
+        if not self.store.meta("private_key"):
+            return []
+        from imi_cli.crypto import new_invitation_code
+        from imi_cli.hub.state import invitation_event
+
+        report.invitations = {user_id: new_invitation_code() for user_id in report.created}
+        return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
         records, seen = [], {}

@@ -13,6 +13,9 @@ import typer
 GROUPS: list[tuple[str, str | None, str]] = [
     ("store", None, ""),
     ("demo", None, ""),
+    ("sync", None, ""),
+    ("hub", "hub", "The hub: init, serve, invite national coordinators."),
+    ("message", "message", "Messages between two authorities."),
     ("authority", "authority", "The authority directory: register, import, show, search, export."),
     ("user", "user", "Users: add, import, list, show."),
     ("area", "area", "Legislative areas."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
 from imi_cli.context import state
@@ -17,17 +19,46 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="store", help="The encrypted store: status, rebuild projections.")
 
 
-def init() -> None:
-    """Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE)."""
+def init(
+    hub: Optional[str] = typer.Option(None, "--hub", help="Hub URL to enrol with (needs --invite)."),
+    invite: Optional[str] = typer.Option(None, "--invite", help="Your one-time invitation code."),
+    insecure: bool = typer.Option(False, "--insecure", help="Allow plain HTTP to a non-loopback hub."),
+) -> None:
+    """Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE); with --hub and
+    --invite, make your key pair in it and enrol with the hub."""
+    from imi_cli.errors import UsageError
+
     s = state()
+    if bool(hub) != bool(invite):
+        raise UsageError("--hub and --invite go together")
     path = s.store_path
     if s.settings.sources["store"] == "default":  # the user's data folder may not exist yet
         path.parent.mkdir(parents=True, exist_ok=True)
-    s.open_store(create=True).close()
+    store = s.open_store(create=True)
+    who = _enrol(store, hub, invite, insecure) if hub else {}
+    store.close()
     if s.as_json:
-        print_json({"store": str(path), "created": True})
+        print_json({"store": str(path), "created": True, **who})
     else:
         message(f"Created encrypted store {path}")
+        if who:
+            message(f"Enrolled as {who['user']} of {who['authority']} with {who['hub']}; "
+                    f"pulled {who['pulled']} events")
+
+
+def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
+    from imi_cli.identity import client_for, enrol
+    from imi_cli.sync import sync
+
+    try:
+        who = enrol(store, hub, invite, insecure=insecure)
+    except BaseException:
+        store.close()
+        state().store_path.unlink(missing_ok=True)  # a failed enrolment leaves no half-made store
+        raise
+    with client_for(store) as client:
+        who["pulled"] = sync(store, client).pulled
+    return who
 
 
 def unlock(

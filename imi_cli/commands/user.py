@@ -27,13 +27,29 @@ def import_(
     file: Path = typer.Argument(..., help="CSV, YAML or JSON file of users."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
+    invites: Optional[Path] = typer.Option(None, "--invites", help="Write new users' invitation codes here (0600)."),
 ) -> None:
-    """Register or update many users from a file: all or nothing, idempotent."""
+    """Register or update many users from a file: all or nothing, idempotent.
+    On a store enrolled with a hub, each new user gets a one-time invitation code."""
     from imi_cli.users import Users
 
     with state().open_store() as store, progress_bar("Importing users") as progress:
         report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress)
+    _hand_out(report, invites)
     report_import(report, "users")
+
+
+def _hand_out(report, invites: Optional[Path]) -> None:
+    """Invitation codes go to a user-only file, or to stdout (never to a log)."""
+    from imi_cli.invitations import write_code
+
+    if invites:
+        for user_id, code in report.invitations.items():
+            write_code(invites, user_id, code)
+        report.invitations = {}
+    elif report.invitations and not state().as_json:
+        for user_id, code in report.invitations.items():
+            typer.echo(f"{user_id}\t{code}")
 
 
 @app.command("add")
@@ -43,13 +59,15 @@ def add(
     email: str = typer.Option(..., "--email", help="E-mail."),
     authority: str = typer.Option(..., "--authority", help="Id of the user's authority."),
     roles: str = typer.Option(..., "--roles", help="';'-separated roles: role (all areas) or area:role."),
+    invites: Optional[Path] = typer.Option(None, "--invites", help="Write the invitation code here (0600)."),
 ) -> None:
-    """Register (or update) one user."""
+    """Register (or update) one user; on an enrolled store, prints their one-time invitation code."""
     from imi_cli.users import Users
 
     raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": roles}
     with state().open_store() as store:
         report = Users(store).register([("--" + ident, raw)], source="add")
+    _hand_out(report, invites)
     report_import(report, "user")
 
 

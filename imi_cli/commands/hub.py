@@ -1,0 +1,95 @@
+"""`imi hub ...`: init, serve, invite (run where the hub's store is)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from imi_cli.context import state
+from imi_cli.output import message, print_json
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _open_hub():
+    from imi_cli.hub.state import Hub
+
+    return Hub(state().open_store())
+
+
+@app.command("init")
+def init() -> None:
+    """Create the hub's encrypted store and the operator's key (the network's trust root)."""
+    from imi_cli.hub.state import init_hub
+    from imi_cli.unlock import passphrase
+
+    s = state()
+    hub = init_hub(s.store_path, passphrase(confirm=True))
+    key = hub.operator_public_key
+    hub.store.close()
+    if s.as_json:
+        print_json({"store": str(s.store_path), "operator_key": key})
+    else:
+        message(f"Created hub store {s.store_path}\nOperator public key: {key}")
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8443, "--port", help="Port to listen on."),
+    cert: Optional[Path] = typer.Option(None, "--cert", help="TLS certificate (PEM)."),
+    key: Optional[Path] = typer.Option(None, "--key", help="TLS private key (PEM)."),
+    insecure: bool = typer.Option(False, "--insecure", help="Allow plain HTTP on a non-loopback address."),
+) -> None:
+    """Serve the hub over HTTPS (plain HTTP only on loopback, or with --insecure)."""
+    import uvicorn
+
+    from imi_cli.errors import UsageError
+    from imi_cli.hub.app import create_app
+
+    if bool(cert) != bool(key):
+        raise UsageError("--cert and --key go together")
+    loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+    if not cert and not loopback and not insecure:
+        raise UsageError(f"refusing plain HTTP on {host}", hint="give --cert and --key, or --insecure")
+    app = create_app(_open_hub())
+    scheme = "https" if cert else "http"
+    message(f"imi hub listening on {scheme}://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, ssl_certfile=str(cert) if cert else None,
+                ssl_keyfile=str(key) if key else None, log_level="warning", access_log=False)
+
+
+@app.command("invite")
+def invite(
+    authority: str = typer.Option(..., "--authority", help="Id of the national coordinator's authority, e.g. HU-NCO."),
+    country: str = typer.Option(..., "--country", help="Its country."),
+    name: str = typer.Option(..., "--name", help="The authority's name."),
+    lang: str = typer.Option("en", "--name-lang", help="Language of that name."),
+    languages: str = typer.Option("en", "--languages", help="Working languages, ';'-separated."),
+    areas: str = typer.Option("professional-qualifications;services", "--areas", help="Areas, ';'-separated."),
+    email: str = typer.Option(..., "--email", help="The authority's e-mail."),
+    user_id: str = typer.Option(..., "--user", help="Id of the coordinator's first user."),
+    user_name: str = typer.Option(..., "--user-name", help="That user's name."),
+    user_email: str = typer.Option(..., "--user-email", help="That user's e-mail."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
+) -> None:
+    """Register a national coordinator and invite its first user (prints a one-time code)."""
+    from imi_cli.invitations import coordinator_records, write_code
+
+    record, user = coordinator_records(authority, country, name, lang, languages, areas, email,
+                                       user_id, user_name, user_email)
+    hub = _open_hub()
+    code = hub.invite_coordinator(record, user)
+    hub.store.close()
+    s = state()
+    if out:
+        write_code(out, user_id, code)
+    if s.as_json:
+        print_json({"user": user_id, "authority": authority, **({} if out else {"code": code})})
+    elif out:
+        message(f"Invited {user_id} ({authority}); the code is in {out}")
+    else:
+        message(f"Invited {user_id} ({authority}). One-time code, valid 14 days:")
+        typer.echo(code)
