@@ -135,3 +135,53 @@ def coverage() -> None:
              for lang in LANGUAGES]
     emit({row["id"]: row["percent"] for row in sets}, as_json=state().as_json, rows=table,
          columns=[("lang", "Language")] + [(row["id"], row["id"]) for row in sets])
+
+
+@app.command("export-po")
+def export_po(
+    set_id: str = typer.Argument(..., metavar="ID", help="Question set id."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language to translate into."),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output",
+        help="PO file to write (default: stdout). If it exists, changed sources are marked fuzzy."),
+) -> None:
+    """Write a PO file for translating a question set into one language."""
+    from imi_cli.context import state
+    from imi_cli.errors import UsageError
+    from imi_cli.output import message
+    from imi_cli.questionnaires.catalog import locate_file
+    from imi_cli.questionnaires.po import export_po as export, load_for_translation
+
+    # the global --lang is also accepted after the subcommand, so it may arrive there
+    language = lang or state().settings.lang
+    if not language:
+        raise UsageError("export-po needs --lang, the language to translate into",
+                         hint=f"e.g. imi questionnaire export-po {set_id} --lang de -o {set_id}.de.po")
+    _, doc, _ = load_for_translation(locate_file(set_id))
+    po = export(doc, _language(language), previous=output)
+    if output is None:
+        sys.stdout.buffer.write(po)
+    else:
+        output.write_bytes(po)
+        message(f"wrote {output}")
+
+
+@app.command("import-po")
+def import_po(
+    po_file: Path = typer.Argument(..., metavar="FILE", help="A PO file made by export-po."),
+    catalog_file: Optional[Path] = typer.Option(
+        None, "--catalog", help="Catalog YAML to update (default: the shipped one of the set)."),
+) -> None:
+    """Bring translations from a PO file back into the catalog YAML (refused if a check would fail)."""
+    from imi_cli.errors import NotFound
+    from imi_cli.output import message
+    from imi_cli.questionnaires.catalog import locate_file
+    from imi_cli.questionnaires.po import header, import_po as run_import
+
+    if not po_file.is_file():
+        raise NotFound(f"{po_file}: no such file")
+    set_id, _ = header(po_file)
+    target = catalog_file or locate_file(set_id)
+    plan = run_import(po_file, target)
+    message(f"{target}: {plan.updated} updated, {plan.unchanged} unchanged, "
+            f"{plan.untranslated} untranslated, {plan.skipped_fuzzy} fuzzy skipped ({plan.lang})")

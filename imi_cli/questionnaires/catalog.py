@@ -149,6 +149,21 @@ def shipped_sets() -> list[QuestionSet]:
     return catalog.sets
 
 
+def locate_file(set_id: str) -> Path:
+    """The shipped catalog file of a set, valid or not: ``<id>.yaml``, else the one with that id."""
+    from imi_cli.questionnaires.loader import parse
+
+    folder = shipped_dir()
+    direct = folder / f"{set_id}.yaml"
+    if direct.is_file():
+        return direct
+    for path in catalog_files([folder]) if folder.is_dir() else []:
+        data = parse(path.read_text(encoding="utf-8"), str(path)).data
+        if isinstance(data, dict) and data.get("id") == set_id:
+            return path
+    raise NotFound(f"no question set {set_id!r}", hint="`imi questionnaire list` shows them all")
+
+
 def find_set(set_id: str) -> QuestionSet:
     """A shipped set by id: ``<id>.yaml`` first, which avoids reading every file."""
     direct = shipped_dir() / f"{set_id}.yaml"
