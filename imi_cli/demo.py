@@ -38,8 +38,11 @@ def run_demo(say: Say, workdir: Path | None = None) -> dict:
         say(f"   Importing it again changes nothing: {len(again.unchanged)} unchanged.")
         found = _searches(Directory(store), say)
     shown = _questionnaire(say)
-    say("Done. Everything above is in the encrypted store; nothing readable was written beside it.")
-    return {"store": str(path), "found": found, "questionnaire": shown}
+    from imi_cli.demo_network import run_network
+
+    network = run_network(say, workdir)
+    say("Done. Every store above is encrypted; nothing readable was written beside them.")
+    return {"store": str(path), "found": found, "questionnaire": shown, "network": network}
 
 
 def _searches(directory, say: Say) -> dict[str, list[str]]:
