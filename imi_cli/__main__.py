@@ -1,0 +1,3 @@
+from imi_cli.cli import run
+
+run()
