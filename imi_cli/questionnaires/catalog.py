@@ -118,9 +118,13 @@ class Catalog:
 
         findings: list[Finding] = []
         self.sets, self.broken = [], []
+        if against and self.files:
+            from imi_cli.questionnaires.history import require_ref
+
+            require_ref(self.files[0], against)  # a mistyped ref fails once, before any output
         for path in self.files:
             doc, found = check_file(path)
-            if against and not any(f.level == ERROR for f in found):
+            if against:
                 found = sorted(found + _history_findings(path, doc, against))
             findings += found
             if any(f.level == ERROR for f in found) or doc.data is None:
