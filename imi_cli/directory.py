@@ -15,7 +15,7 @@ from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.events import append, local_actor, make_event
 from imi_cli.languages import pick
 from imi_cli.readers import read_records
-from imi_cli.records import check_authority
+from imi_cli.records import check_authority, is_duplicate
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
                      "competences": False, "email": True, "kind": False, "phone": False,
@@ -94,14 +94,8 @@ class Directory:
                 problems.append(Problem(where, None, "a record must be a mapping of fields"))
                 continue
             record = check_authority(gather_names(raw), where, problems)
-            if record is None:
-                continue
-            if record["id"] in first_seen:
-                problems.append(Problem(where, "id", f"duplicate id {record['id']!r} "
-                                        f"(first at {first_seen[record['id']]})"))
-                continue
-            first_seen[record["id"]] = where
-            records.append((where, record))
+            if not is_duplicate(raw, where, first_seen, problems) and record is not None:
+                records.append((where, record))
         self._check_coordinators(records, problems)
         return [record for _, record in records]
 

@@ -57,6 +57,20 @@ class Checker:
         return []
 
 
+def is_duplicate(raw: dict[str, Any], where: str, first_seen: dict[str, str],
+                 problems: list[Problem]) -> bool:
+    """Report a record whose id an earlier record of the same file has, valid or not."""
+    ident = raw.get("id")
+    if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not str(ident).strip():
+        return False
+    ident = str(ident).strip()
+    if ident in first_seen:
+        problems.append(Problem(where, "id", f"duplicate id {ident!r} (first at {first_seen[ident]})"))
+        return True
+    first_seen[ident] = where
+    return False
+
+
 def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict[str, Any] | None:
     """The normal form of an authority record, or None if it has problems (added to ``problems``)."""
     c = Checker(where, problems)

@@ -4,6 +4,7 @@ diacritics, prefix matching, ranked by bm25), combined with directory filters.""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from imi_cli.countries import normalize_country
@@ -14,10 +15,31 @@ from imi_cli.languages import is_language
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# Letters that Unicode does not decompose, so FTS5's remove_diacritics keeps them.
+_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae",
+                          "œ": "oe", "Œ": "Oe", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
+                          "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """Text without case or diacritics in every IMI script ("Główny" -> "glowny",
+    "Συμβάσεων" -> "συμβασεων"): what the search index should hold beside the names."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _term(word: str) -> str:
+    """A quoted prefix term (user text can never be FTS syntax); also its folded form."""
+    folded = fold(word)
+    if folded == word.casefold():
+        return f'"{word}"*'
+    return f'("{word}"* OR "{folded}"*)'
+
+
 def match_expression(text: str | None, competence: str | None) -> str | None:
-    """Each word a quoted prefix term (so user text can never be FTS syntax), all required."""
-    terms = [f'"{word}"*' for word in _WORD.findall(text or "")]
-    terms += [f'competences : "{word}"*' for word in _WORD.findall(competence or "")]
+    """Every word required, each a prefix; competence words only in competences."""
+    terms = [_term(word) for word in _WORD.findall(text or "")]
+    terms += [f"competences : {_term(word)}" for word in _WORD.findall(competence or "")]
     return " AND ".join(terms) or None
 
 

@@ -10,7 +10,7 @@ from imi_cli.directory import ImportReport, Progress
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.events import append, local_actor, make_event
 from imi_cli.readers import read_records
-from imi_cli.records import check_user
+from imi_cli.records import check_user, is_duplicate
 
 USER_COLUMNS = {"id": True, "name": True, "email": True, "authority": True, "roles": True}
 
@@ -70,12 +70,8 @@ class Users:
                 problems.append(Problem(where, None, "a record must be a mapping of fields"))
                 continue
             user = check_user(raw, where, problems)
-            if user is None:
+            if is_duplicate(raw, where, seen, problems) or user is None:
                 continue
-            if user["id"] in seen:
-                problems.append(Problem(where, "id", f"duplicate id {user['id']!r} (first at {seen[user['id']]})"))
-                continue
-            seen[user["id"]] = where
             if user["authority"] not in areas_of:
                 problems.append(Problem(where, "authority", f"no authority {user['authority']!r} in this store"))
                 continue
