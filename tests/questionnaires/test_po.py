@@ -128,3 +128,13 @@ def test_update_of_block_scalars_and_no_key(tmp_path: Path) -> None:
     new = apply(text, parse(text, "t"), {("a", "de"): "neu: Text", ("a", "no"): "hei",
                                           ("b", "no"): "ja"}, {})
     assert new == 'a:\n  en: hi  # note\n  de: "neu: Text"\n  "no": hei\nb: {en: x, "no": ja}\n'
+
+
+def test_fuzzy_survives_a_second_re_export(catalog: Path) -> None:
+    po = export(catalog, "de")
+    catalog.write_text(catalog.read_text().replace("text: {en: Remarks,", "text: {en: Remarks or notes,"))
+    po = export(catalog, "de", previous=po)
+    po = export(catalog, "de", previous=po)  # nobody reviewed it in between
+    with po.open("rb") as handle:
+        entries = {m.context: m for m in read_po(handle) if m.context}
+    assert entries["remarks.text"].fuzzy and not entries["title"].fuzzy
