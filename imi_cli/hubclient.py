@@ -20,6 +20,10 @@ def check_url(url: str, *, insecure: bool = False) -> str:
     return url.rstrip("/")
 
 
+class CursorExpired(ImiError):
+    """The hub no longer holds events after this node's cursor: re-seed."""
+
+
 class HubClient:
     def __init__(self, url: str, signer: Signer | None = None, *, timeout: float = 30.0) -> None:
         import httpx
@@ -81,6 +85,8 @@ def _answer(response: Any) -> Any:
     if response.status_code < 400:
         return data
     message = data.get("error") or f"HTTP {response.status_code}"
+    if response.status_code == 410:
+        raise CursorExpired(message)
     if response.status_code in (401, 403):
         raise Rejected(f"the hub refused: {message}", reason=data.get("reason") or "not_allowed")
     raise ImiError(f"the hub answered {response.status_code}: {message}")

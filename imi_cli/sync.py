@@ -17,6 +17,7 @@ from imi_cli import clock
 from imi_cli.crypto import verify_event
 from imi_cli.errors import InvalidInput
 from imi_cli.events import canonical
+from imi_cli.hubclient import CursorExpired
 from imi_cli.projections import apply, rebuild
 
 PUSH_BATCH = 500
@@ -29,10 +30,11 @@ class SyncReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     pulled: int = 0
     cursor: int = 0
+    reseeded: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected, "pulled": self.pulled,
-                "cursor": self.cursor}
+                "cursor": self.cursor, "reseeded": self.reseeded}
 
 
 def push(store: Any, client: Any, report: SyncReport) -> None:
@@ -66,7 +68,13 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
 def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> None:
     while True:
         cursor = int(store.meta("cursor", "0"))
-        page = client.pull(cursor, PULL_PAGE, wait=wait)
+        try:
+            page = client.pull(cursor, PULL_PAGE, wait=wait)
+        except CursorExpired:
+            report.reseeded = True  # what we hold stays; the start of the log fills any gap
+            with store.transaction():
+                store.set_meta("cursor", "0")
+            continue
         events = page["events"]
         if events:
             apply_page(store, events)

@@ -93,3 +93,19 @@ def invite(
     else:
         message(f"Invited {user_id} ({authority}). One-time code, valid 14 days:")
         typer.echo(code)
+
+
+@app.command("prune")
+def prune(
+    days: int = typer.Option(..., "--older-than", min=1, help="Retention period in days."),
+) -> None:
+    """Remove exchanges older than the retention period from the hub (directory entries stay)."""
+    from imi_cli.hub.retention import prune as do_prune
+
+    hub = _open_hub()
+    removed = do_prune(hub, days)
+    hub.store.close()
+    if state().as_json:
+        print_json({"removed": removed})
+    else:
+        message(f"Removed {removed} events older than {days} days")

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from imi_cli.errors import Rejected
 from imi_cli.hub.auth import AuthError, verify_request
+from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
 
 MAX_BODY = 8 * 1024 * 1024
@@ -100,6 +101,9 @@ def create_app(hub: Hub) -> Starlette:
             wait = min(float(request.query_params.get("wait", "0")), MAX_WAIT)
         except ValueError:
             raise ClientError(400, "after, limit and wait must be numbers") from None
+        if 0 < after < retained_from(hub):
+            raise ClientError(410, "the cursor predates the hub's retention; re-seed from the start",
+                              "cursor_expired")
         rows = await run_in_threadpool(hub.wait_for, authority, after, max(limit, 1), wait)
         events = [{"seq": seq, "event": json.loads(body)} for seq, body in rows]
         return JSONResponse({"events": events, "last": rows[-1][0] if rows else after})
