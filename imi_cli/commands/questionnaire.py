@@ -175,7 +175,7 @@ def import_po(
     """Bring translations from a PO file back into the catalog YAML (refused if a check would fail)."""
     from imi_cli.errors import NotFound
     from imi_cli.output import message
-    from imi_cli.questionnaires.catalog import locate_file
+    from imi_cli.questionnaires.catalog import display_name, locate_file
     from imi_cli.questionnaires.po import header, import_po as run_import
 
     if not po_file.is_file():
@@ -183,5 +183,5 @@ def import_po(
     set_id, _ = header(po_file)
     target = catalog_file or locate_file(set_id)
     plan = run_import(po_file, target)
-    message(f"{target}: {plan.updated} updated, {plan.unchanged} unchanged, "
+    message(f"{display_name(target)}: {plan.updated} updated, {plan.unchanged} unchanged, "
             f"{plan.untranslated} untranslated, {plan.skipped_fuzzy} fuzzy skipped ({plan.lang})")

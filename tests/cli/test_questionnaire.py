@@ -189,3 +189,74 @@ def test_shipped_catalogs_validate_strict(imi) -> None:
     result = imi("questionnaire", "validate", str(SHIPPED), "--strict")
     assert result.out == ""
     assert result.code == 0
+
+
+def test_export_po_to_stdout(imi, catalogs) -> None:
+    result = imi("questionnaire", "export-po", "small-valid", "--lang", "pl")
+    assert result.code == 0
+    assert 'msgctxt "years_experience.unit.few"\nmsgid "years"\nmsgstr ""\n' in result.out
+    assert '"Project-Id-Version: small-valid 1.0\\n"' in result.out
+
+
+def test_export_po_needs_a_language(imi, catalogs) -> None:
+    result = imi("questionnaire", "export-po", "small-valid")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == "imi: error: export-po needs --lang, the language to translate into"
+
+
+def test_import_po_round_trip(imi, catalogs, tmp_path) -> None:
+    from babel.messages.pofile import read_po, write_po
+
+    po = tmp_path / "de.po"
+    assert imi("questionnaire", "export-po", "small-valid", "--lang", "de", "-o", po).code == 0
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    catalog.get("Remarks", context="remarks.text").string = "Anmerkungen"
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    result = imi("questionnaire", "import-po", po)
+    assert (result.code, result.out) == (0, "")
+    assert result.err == ("questionnaires/small-valid.yaml: 1 updated, 10 unchanged, "
+                          "0 untranslated, 0 fuzzy skipped (de)\n")
+    assert "text: {en: Remarks, de: Anmerkungen}" in (catalogs / "small-valid.yaml").read_text()
+
+
+def test_import_po_refused_with_reasons(imi, catalogs, tmp_path) -> None:
+    from babel.messages.pofile import read_po, write_po
+
+    po = tmp_path / "de.po"
+    imi("questionnaire", "export-po", "small-valid", "--lang", "de", "-o", po)
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    catalog.get("Remarks", context="remarks.text").string = "Anmerkungen "
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    before = (catalogs / "small-valid.yaml").read_text()
+    result = imi("questionnaire", "import-po", po)
+    assert result.code == 5
+    assert result.err.splitlines()[:2] == [
+        f"imi: error: import of {po} refused: the translations would break checks; nothing was written",
+        "  questionnaires/small-valid.yaml:50:29: [W001] remarks.text.de has leading or trailing whitespace"]
+    assert (catalogs / "small-valid.yaml").read_text() == before
+
+
+def test_validate_against_git_ref(imi, tmp_path, monkeypatch) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    shutil.copy(SMALL, tmp_path / SMALL.name)
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "v1")
+    path = tmp_path / SMALL.name
+    path.write_text(path.read_text().replace("text: {en: Remarks,", "text: {en: Any remarks,"))
+    monkeypatch.chdir(tmp_path)
+    result = imi("questionnaire", "validate", SMALL.name, "--against", "HEAD")
+    assert (result.code, result.out) == (1, "small-valid.yaml:4:10: error: [V001] the questions "
+                                            "changed since HEAD but version is still '1.0'; bump it\n")
+    bad = imi("questionnaire", "validate", SMALL.name, "--against", "v7")
+    assert (bad.code, bad.err.splitlines()[0]) == (
+        2, f"imi: error: --against 'v7' is not a git revision of {tmp_path}")
