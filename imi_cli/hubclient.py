@@ -56,6 +56,9 @@ class HubClient:
             response = self._http.request(method, target, content=body or None, headers=headers,
                                           timeout=timeout or self._http.timeout)
         except httpx.TransportError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise HubUnreachable(f"the TLS certificate of {self.url} is not trusted",
+                                     hint="point SSL_CERT_FILE at the hub's certificate (or its CA)") from None
             raise HubUnreachable(f"the hub at {self.url} cannot be reached ({type(exc).__name__})",
                                  hint="check the URL and that `imi hub serve` is running; "
                                       "changes wait in the outbox") from None
