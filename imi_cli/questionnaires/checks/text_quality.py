@@ -15,6 +15,8 @@ DIGITS = re.compile(r"\d+")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 DOUBLED_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
 PAIRS = {")": "(", "]": "[", "}": "{"}
+BRACKETS = re.compile(r"[()\[\]{}]")
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, newline allowed
 
 
 def _all_texts(data: dict) -> Iterator[tuple[tuple, str, str, dict[str, str]]]:
@@ -51,15 +53,15 @@ def _typography(text: str) -> Iterator[tuple[str, str]]:
         yield "W002", "has doubled spaces"
     if not _balanced(PLACEHOLDER.sub("", text)) or not _balanced(text):
         yield "W003", "has unbalanced brackets"
-    if unicodedata.normalize("NFC", text) != text:
+    if not unicodedata.is_normalized("NFC", text):
         yield "W005", "is not NFC-normalised (compose accents: unicodedata.normalize('NFC', text))"
-    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
+    if CONTROL.search(text):
         yield "W006", "contains control characters"
 
 
 def _balanced(text: str) -> bool:
     stack: list[str] = []
-    for ch in text:
+    for ch in BRACKETS.findall(text):
         if ch in "([{":
             stack.append(ch)
         elif ch in PAIRS:
