@@ -69,9 +69,19 @@ def _authority(conn: Any, event: dict[str, Any]) -> None:
                      [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()])
     conn.executemany("INSERT INTO authority_languages VALUES (?,?)",
                      [(r["id"], lang) for lang in r["languages"]])
+    names = " ".join(r["names"].values()) + " " + r["id"]
     competences = " ".join(c for comp in r["areas"].values() for c in comp)
     conn.execute("INSERT INTO authority_fts(names, competences, authority_id) VALUES (?,?,?)",
-                 (" ".join(r["names"].values()) + " " + r["id"], competences, r["id"]))
+                 (_with_folded(names), _with_folded(competences), r["id"]))
+
+
+def _with_folded(text: str) -> str:
+    """The text and, where it differs, its folded form: FTS5's unicode61 leaves letters such as
+    ł, ø, ħ and Greek accents alone, so "glowny" must find "Główny" through the folded copy."""
+    from imi_cli.search import fold
+
+    folded = fold(text)
+    return text if folded == text.casefold() else f"{text} {folded}"
 
 
 @handles("user.registered", "user.updated")

@@ -249,9 +249,6 @@ def test_search_without_diacritics_or_case(loaded, imi):
     assert ids(imi("--json", "authority", "search", "głowny urzad")) == ["PL-GUNB"]  # ó folds; ł does not (see below)
 
 
-@pytest.mark.xfail(strict=True, reason="projections.py indexes names unfolded: letters Unicode does "
-                   "not decompose (ł ø æ ð þ đ ħ) and Greek accents stay in the index; "
-                   "fix: index imi_cli.search.fold(text) beside the text")
 @pytest.mark.parametrize("text, expected", [("glowny urzad", "PL-GUNB"), ("συμβασεων", "EL-HCAA"),
                                             ("Awtorita Maltija ghall", "MT-MCCAA")])
 def test_search_folds_every_script(loaded, imi, text, expected):
