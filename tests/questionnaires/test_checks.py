@@ -79,3 +79,10 @@ def test_catalog_validate_collects_every_file() -> None:
     warnings_only = {f.file for f in findings} - {f.file for f in findings if f.level == ERROR}
     assert sorted(Path(p.path).name for p in catalog.sets) == sorted(
         Path(name).name for name in warnings_only)
+
+
+def test_fast_plural_lookup_agrees_with_languages_module() -> None:
+    from imi_cli.languages import LANGUAGES, plural_categories
+    from imi_cli.questionnaires.checks.languages import categories
+
+    assert all(categories(lang) == plural_categories(lang) for lang in LANGUAGES)
