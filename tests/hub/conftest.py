@@ -1,0 +1,182 @@
+"""Fixtures for hub and sync tests: a real hub on loopback and a network of enrolled stores.
+
+In-process stores use a cheap KDF (these tests are about the hub, not the store's KDF);
+stores a subprocess must open are made with the real cost, or carry a cached key.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+PASSPHRASE = "correct horse battery staple"
+_ids = count(1)
+
+
+@pytest.fixture
+def cheap_kdf(monkeypatch):
+    import imi_cli.store
+
+    monkeypatch.setattr(imi_cli.store, "KDF_ITERATIONS", 2)
+
+
+@pytest.fixture
+def hub(tmp_path, cheap_kdf):
+    """A hub store in tmp_path, served by uvicorn in a thread on a free loopback port."""
+    from imi_cli.hub.background import BackgroundHub
+    from imi_cli.hub.state import init_hub
+
+    state = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    with BackgroundHub(state) as served:
+        state.url = served.url
+        yield state
+    state.store.close()
+
+
+class Network:
+    """Coordinators, authorities and users enrolled with one hub, made through the Python API."""
+
+    def __init__(self, hub: Any, workdir: Path) -> None:
+        self.hub, self.url, self.workdir = hub, hub.url, workdir
+        self.stores: list[Any] = []
+
+    def node(self, name: str, code: str, url: str | None = None) -> Any:
+        from imi_cli.identity import enrol
+        from imi_cli.store import Store
+
+        store = Store.create(self.workdir / f"{name}-{next(_ids)}.db", PASSPHRASE)
+        enrol(store, url or self.url, code)
+        self.stores.append(store)
+        return store
+
+    def coordinator(self, country: str, *, areas: str = "professional-qualifications;services") -> Any:
+        from imi_cli.invitations import coordinator_records
+
+        record, user = coordinator_records(f"{country}-NCO", country, f"Coordinator {country}", "en", "en",
+                                           areas, f"imi@example.{country.lower()}", f"{country.lower()}.coord",
+                                           f"Coordinator {country}", f"coord@example.{country.lower()}")
+        store = self.node(f"{country}-nco", self.hub.invite_coordinator(record, user))
+        sync(store)
+        return store
+
+    def authority(self, by: Any, ident: str, country: str, areas: str = "professional-qualifications",
+                  kind: str = "authority", sync_after: bool = True) -> dict[str, Any]:
+        from imi_cli.directory import Directory
+
+        record = {"id": ident, "kind": kind, "country": country, "names": {"en": f"Authority {ident}"},
+                  "languages": "en", "areas": areas, "email": f"{ident.lower()}@example.eu"}
+        report = Directory(by).register_authorities([("test", record)])
+        if sync_after:
+            sync(by)
+        return report
+
+    def user(self, by: Any, ident: str, authority: str, roles: str = "administrator;request_handler",
+             enrol: bool = True) -> Any:
+        """Register a user from ``by``'s store, push it, and (by default) enrol a store for it."""
+        from imi_cli.users import Users
+
+        report = Users(by).register([("test", {"id": ident, "name": f"User {ident}", "email": f"{ident}@example.eu",
+                                               "authority": authority, "roles": roles})])
+        sync(by)
+        code = report.invitations[ident]
+        if not enrol:
+            return code
+        store = self.node(ident, code)
+        sync(store)
+        return store
+
+    def close(self) -> None:
+        for store in self.stores:
+            store.close()
+
+
+def sync(store: Any, **kw: Any) -> Any:
+    from imi_cli.identity import client_for
+    from imi_cli.sync import sync as do_sync
+
+    with client_for(store) as client:
+        return do_sync(store, client, **kw)
+
+
+@pytest.fixture
+def net(hub, tmp_path):
+    network = Network(hub, tmp_path)
+    yield network
+    network.close()
+
+
+# -- a hub in its own process (for tests that kill or restart it) ----------------------
+def free_port() -> int:
+    from imi_cli.hub.background import free_port as fp
+
+    return fp()
+
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(IMI_PASSPHRASE=PASSPHRASE, IMI_RUNTIME_DIR=str(tmp_path / "run"), LANG="C.UTF-8")
+    return env
+
+
+def imi_cmd(*args: Any) -> list[str]:
+    return [sys.executable, "-c", "from imi_cli.cli import run; run()", *map(str, args)]
+
+
+class HubProcess:
+    """`imi hub serve` in a subprocess, on a fixed port so it can be restarted at the same URL."""
+
+    def __init__(self, store: Path, env: dict[str, str], port: int | None = None) -> None:
+        self.store, self.env, self.port = store, env, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "HubProcess":
+        self.proc = subprocess.Popen(imi_cmd("--store", self.store, "hub", "serve", "--port", self.port),
+                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited: {self.proc.stderr.read().decode()}")
+            try:
+                httpx.get(self.url + "/v1/info", timeout=0.5)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("the hub did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def signed_headers(store: Any, method: str, target: str, body: bytes) -> dict[str, str]:
+    from imi_cli.crypto import Signer
+    from imi_cli.hub.auth import sign_request
+
+    return sign_request(Signer(store.meta("user_id"), store.meta("private_key")), method, target, body)
+
+
+def hub_events(hub: Any) -> list[tuple[int, str, str]]:
+    return hub.store.query("SELECT seq, id, type FROM events ORDER BY seq")
+
+
+def node_event_ids(store: Any) -> set[str]:
+    return {i for (i,) in store.query("SELECT id FROM events")}
