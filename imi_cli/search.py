@@ -21,11 +21,16 @@ _LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae"
                           "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ı": "i"})
 
 
+# Combining marks (Latin, Greek, Cyrillic accents...), removed after NFKD in one C-level pass.
+_MARKS = dict.fromkeys(c for c in range(0x300, 0x20FF) if unicodedata.combining(chr(c)))
+
+
 def fold(text: str) -> str:
     """Text without case or diacritics in every IMI script ("Główny" -> "glowny",
-    "Συμβάσεων" -> "συμβασεων"): what the search index should hold beside the names."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    "Συμβάσεων" -> "συμβασεων"): what the search index holds beside the names."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text.translate(_LETTERS)).translate(_MARKS).casefold()
 
 
 def _term(word: str) -> str:
