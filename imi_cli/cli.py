@@ -94,7 +94,8 @@ def report(error: ImiError) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _hoist_globals(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args, prog_name="imi", standalone_mode=False)
+        # Without standalone mode Click returns typer.Exit's code instead of raising it.
+        code = app(args, prog_name="imi", standalone_mode=False)
     except ImiError as error:
         report(error)
         return _exit(error.exit_code)
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as usage:  # Typer's own usage errors carry their exit code
         usage.show()
         return _exit(getattr(usage, "exit_code", ExitCode.USAGE))
-    return _exit(ExitCode.OK)
+    return _exit(code if isinstance(code, int) else ExitCode.OK)
 
 
 def _exit(code: int) -> int:

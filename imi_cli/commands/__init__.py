@@ -27,12 +27,7 @@ GROUPS: list[tuple[str, str | None, str]] = [
 def register(app: typer.Typer) -> None:
     for module_name, group, help_text in GROUPS:
         module_name, _, attr = module_name.partition(":")
-        try:
-            module = importlib.import_module(f"imi_cli.commands.{module_name}")
-        except ModuleNotFoundError as missing:
-            if missing.name == f"imi_cli.commands.{module_name}":
-                continue  # a group still being built
-            raise
+        module = importlib.import_module(f"imi_cli.commands.{module_name}")
         if group is None:
             module.register(app)
         else:
