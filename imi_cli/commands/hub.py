@@ -109,3 +109,19 @@ def prune(
         print_json({"removed": removed})
     else:
         message(f"Removed {removed} events older than {days} days")
+
+
+@app.command("revoke")
+def revoke(
+    user_id: str = typer.Argument(..., help="Id of the user whose key is revoked."),
+) -> None:
+    """Revoke a user's key: the hub refuses its requests and events from now on."""
+    hub = _open_hub()
+    try:
+        seq = hub.revoke(user_id)
+    finally:
+        hub.store.close()
+    if state().as_json:
+        print_json({"user": user_id, "revoked": True, "seq": seq})
+    else:
+        message(f"Revoked the key of {user_id}")

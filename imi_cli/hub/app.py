@@ -38,7 +38,11 @@ class ClientError(Exception):
 
 
 async def _body(request: Request) -> bytes:
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        raise ClientError(400, "the content-length is not a number") from None
+    if declared > MAX_BODY:
         raise ClientError(413, "the body is too large")
     body = b""
     async for chunk in request.stream():
@@ -53,7 +57,7 @@ def _json(request: Request, body: bytes) -> Any:
         raise ClientError(415, "send application/json")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ClientError(400, "the body is not valid JSON") from None
 
 
@@ -101,6 +105,8 @@ def create_app(hub: Hub) -> Starlette:
             wait = min(float(request.query_params.get("wait", "0")), MAX_WAIT)
         except ValueError:
             raise ClientError(400, "after, limit and wait must be numbers") from None
+        if not (0 <= after < 2**62 and limit >= 1 and 0 <= wait <= MAX_WAIT):  # also refuses NaN
+            raise ClientError(400, f"after must be >= 0, limit >= 1 and wait between 0 and {MAX_WAIT:g}")
         if 0 < after < retained_from(hub):
             raise ClientError(410, "the cursor predates the hub's retention; re-seed from the start",
                               "cursor_expired")

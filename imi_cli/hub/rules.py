@@ -61,12 +61,22 @@ def _has_role(user: dict[str, Any], role: str) -> bool:
 
 
 def _covers(actor: dict[str, Any], user: dict[str, Any], target: dict[str, Any]) -> bool:
-    """Does the actor's authority coordinate the target authority (country, areas)?"""
-    if not _has_role(user, "coordinator") or actor["country"] != target["country"]:
+    """Does the actor's authority coordinate the target authority (country, areas, kind)?
+
+    A national coordinator covers every other authority of its country except another
+    national coordinator (only the operator registers those); an area coordinator covers
+    plain authorities of its country whose areas are all among its own. A coordinator
+    also covers its own authority (to manage its own users)."""
+    if not _has_role(user, "coordinator") or actor["country"] != target.get("country"):
+        return False
+    if target.get("id") == actor["id"]:
+        return actor["kind"] in ("national_coordinator", "area_coordinator")
+    if target.get("kind") == "national_coordinator":
         return False
     if actor["kind"] == "national_coordinator":
         return True
-    return actor["kind"] == "area_coordinator" and set(target["areas"]) <= set(actor["areas"])
+    return (actor["kind"] == "area_coordinator" and target.get("kind", "authority") == "authority"
+            and set(target.get("areas") or {}) <= set(actor["areas"]))
 
 
 def _may_manage(conn: Any, user: dict[str, Any], actor: dict[str, Any], target: dict[str, Any] | None) -> bool:
@@ -90,16 +100,28 @@ def check_right(conn: Any, event: dict[str, Any]) -> None:
     type_, p = event["type"], event["payload"]
     if type_ in ("authority.registered", "authority.updated"):
         target = p.get("authority") or {}
-        if type_ == "authority.updated" and target.get("id") == actor["id"] and _has_role(user, "administrator"):
-            return
-        if not _covers(actor, user, target):
+        old = _authority(conn, target.get("id")) if type_ == "authority.updated" else None
+        if old is not None and target.get("id") == actor["id"]:  # its own authority
+            if any(old.get(k) != target.get(k) for k in ("kind", "country", "coordinator")) \
+                    or set(old.get("areas") or {}) != set(target.get("areas") or {}):
+                raise Refusal("not_allowed", f"{by} may not change the kind, country, areas or coordinator "
+                              "of its own authority; its coordinator does")
+            if _has_role(user, "administrator") or _has_role(user, "coordinator"):
+                return
+            raise Refusal("not_allowed", f"{by} is not an administrator of {actor['id']}")
+        if not _covers(actor, user, target) or (old is not None and not _covers(actor, user, old)):
             raise Refusal("not_allowed", f"{by} may not register authorities in {target.get('country')} "
-                          f"for {', '.join(target.get('areas', {})) or 'these areas'}")
+                          f"for {', '.join(target.get('areas', {})) or 'these areas'}"
+                          + (" of that kind" if target.get("kind") != "authority" else ""))
     elif type_ in ("user.registered", "user.updated", "user.invited", "user.revoked"):
         target_user = p.get("user") if isinstance(p.get("user"), dict) else _user(conn, str(p.get("user")))
         target = _authority(conn, (target_user or {}).get("authority"))
         if not _may_manage(conn, user, actor, target):
             raise Refusal("not_allowed", f"{by} may not manage users of that authority")
+        if type_ == "user.updated":  # moving a user needs the right over both authorities
+            current = _user(conn, str(target_user.get("id")))
+            if current and not _may_manage(conn, user, actor, _authority(conn, current.get("authority"))):
+                raise Refusal("not_allowed", f"{by} may not manage users of {current.get('authority')}")
     elif type_ == "message.sent":
         if p.get("from") != actor["id"] or _authority(conn, p.get("to")) is None:
             raise Refusal("not_allowed", "a message goes from the author's authority to a registered one")
@@ -113,9 +135,22 @@ def check_payload(event: dict[str, Any]) -> None:
     problems: list[Problem] = []
     p, type_ = event["payload"], event["type"]
     if type_.startswith("authority."):
-        check_authority(p.get("authority") or {}, "event", problems)
+        raw = p.get("authority") if isinstance(p.get("authority"), dict) else {}
+        if check_authority(raw, "event", problems) != raw and not problems:
+            raise Refusal("invalid", "the authority record is not in its normal form")
     elif type_ in ("user.registered", "user.updated"):
-        check_user(p.get("user") or {}, "event", problems)
+        raw = p.get("user") if isinstance(p.get("user"), dict) else {}
+        if check_user(raw, "event", problems) != raw and not problems:
+            raise Refusal("invalid", "the user record is not in its normal form")
+    elif type_ in ("user.invited", "user.revoked") and not isinstance(p.get("user"), str):
+        raise Refusal("invalid", "the payload needs the user's id")
+    elif type_ == "user.invited" and not all(isinstance(p.get(k), str) for k in ("code_hash", "expires_at")):
+        raise Refusal("invalid", "an invitation needs code_hash and expires_at")
+    elif type_ == "message.sent":
+        if not all(isinstance(p.get(k), str) for k in ("from", "to", "subject", "text", "lang")):
+            raise Refusal("invalid", "a message needs from, to, subject, text and lang")
+        if not str(event["subject"].get("entity", "")).startswith("message/"):
+            raise Refusal("invalid", "a message's subject is message/<id>")
     if problems:
         raise Refusal("invalid", "; ".join(str(pr) for pr in problems))
     entity = event["subject"].get("entity")

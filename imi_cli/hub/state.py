@@ -46,6 +46,7 @@ class Hub:
         self.store = store
         self.lock = threading.RLock()
         self.arrived = threading.Condition()
+        self.arrivals = 0
         self.operator = Signer("operator", store.meta("operator_key"))
 
     @property
@@ -85,18 +86,29 @@ class Hub:
         results = []
         with self.lock, self.store.transaction() as conn:
             for event in events:
-                results.append(self._accept_one(conn, event, pusher))
+                conn.execute("SAVEPOINT one_event")
+                try:
+                    results.append(self._accept_one(conn, event, pusher))
+                except Exception as exc:  # a malformed event must never fail the batch or the hub
+                    conn.execute("ROLLBACK TO one_event")
+                    ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
+                    results.append({"id": ident, "status": "rejected", "reason": "invalid",
+                                    "message": f"the event could not be processed ({type(exc).__name__})"})
+                conn.execute("RELEASE one_event")
         if any(r["status"] == "accepted" for r in results):
             self._notify()
         return results
 
     def _accept_one(self, conn: Any, event: Any, pusher: str) -> dict[str, Any]:
-        ident = event.get("id") if isinstance(event, dict) else None
-        row = conn.execute("SELECT receipt FROM receipts WHERE event_id = ?", (ident,)).fetchone()
-        if row:  # the same event again: the same receipt
+        ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
+        row = conn.execute("SELECT r.receipt, e.body FROM events e LEFT JOIN receipts r ON r.event_id = e.id "
+                           "WHERE e.id = ?", (ident,)).fetchone()
+        if row and row[0] and row[1] == canonical(event):  # the same event again: the same receipt
             receipt = json.loads(row[0])
             return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
         try:
+            if row:
+                raise rules.Refusal("invalid", "another event with this id exists")
             rules.check_shape(event)
             if event["signature"]["by"] != pusher:
                 raise rules.Refusal("not_allowed", "a node pushes only its own user's events")
@@ -124,6 +136,7 @@ class Hub:
 
     def _notify(self) -> None:
         with self.arrived:
+            self.arrivals += 1
             self.arrived.notify_all()
 
     # -- invitations and enrolment ----------------------------------------
@@ -163,6 +176,18 @@ class Hub:
                              (clock.iso(clock.now()), digest))
         return {"user": user_id, "authority": user["authority"], "operator_key": self.operator_public_key}
 
+    def revoke(self, user_id: str) -> int:
+        """The operator revokes a user's key: its requests and events are refused from now on."""
+        from imi_cli.errors import NotFound
+
+        with self.lock:
+            if not self.store.query("SELECT 1 FROM principals WHERE user_id = ?", (user_id,)):
+                raise NotFound(f"no enrolled user {user_id!r} on this hub")
+            user = self.store.query("SELECT authority_id FROM principals WHERE user_id = ?", (user_id,))[0][0]
+        event = make_event("user.revoked", actor={"user": "operator", "authority": None},
+                           payload={"user": user_id, "authority": user}, subject={"entity": f"user/{user_id}"})
+        return self.append_own([event])[0]
+
     # -- reading ---------------------------------------------------------
     def events_for(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]:
         audiences = [NETWORK] + ([authority] if authority else [])
@@ -175,12 +200,18 @@ class Hub:
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
         """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
-        rows = self.events_for(authority, after, limit)
-        if rows or wait <= 0:
-            return rows
-        with self.arrived:
-            self.arrived.wait(timeout=wait)
-        return self.events_for(authority, after, limit)
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            seen = self.arrivals
+            rows = self.events_for(authority, after, limit)
+            left = deadline - time.monotonic()
+            if rows or left <= 0:
+                return rows
+            with self.arrived:
+                if self.arrivals == seen:
+                    self.arrived.wait(timeout=left)
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
         with self.lock:
