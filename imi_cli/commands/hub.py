@@ -54,11 +54,19 @@ def serve(
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not cert and not loopback and not insecure:
         raise UsageError(f"refusing plain HTTP on {host}", hint="give --cert and --key, or --insecure")
-    app = create_app(_open_hub())
+    hub = _open_hub()
     scheme = "https" if cert else "http"
     message(f"imi hub listening on {scheme}://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, ssl_certfile=str(cert) if cert else None,
-                ssl_keyfile=str(key) if key else None, log_level="warning", access_log=False)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:  # release long polls at once, then stop
+            hub.stop()
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(create_app(hub), host=host, port=port, ssl_certfile=str(cert) if cert else None,
+                            ssl_keyfile=str(key) if key else None, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    Server(config).run()
 
 
 @app.command("invite")

@@ -120,9 +120,16 @@ def create_app(hub: Hub) -> Starlette:
     async def http_error(request: Request, exc: Any) -> JSONResponse:
         return _error(getattr(exc, "status_code", 400), getattr(exc, "detail", "bad request"))
 
+    from contextlib import asynccontextmanager
+
     from starlette.exceptions import HTTPException
 
-    return Starlette(routes=[
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        hub.stop()  # wake long polls so that the server (and its worker threads) can end
+
+    return Starlette(lifespan=lifespan, routes=[
         Route("/v1/info", info, methods=["GET"]),
         Route("/v1/enrol", enrol, methods=["POST"]),
         Route("/v1/events", push, methods=["POST"]),

@@ -20,6 +20,7 @@ class BackgroundHub:
 
         from imi_cli.hub.app import create_app
 
+        self.hub = hub
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port,
@@ -37,5 +38,6 @@ class BackgroundHub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.hub.stop()  # release long polls at once
         self.server.should_exit = True
         self.thread.join(timeout=10)

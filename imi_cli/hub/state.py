@@ -47,6 +47,7 @@ class Hub:
         self.lock = threading.RLock()
         self.arrived = threading.Condition()
         self.arrivals = 0
+        self.stopping = False
         self.operator = Signer("operator", store.meta("operator_key"))
 
     @property
@@ -134,6 +135,11 @@ class Hub:
         if not verify_event(row[0], event):
             raise rules.Refusal("bad_signature", "the signature does not verify")
 
+    def stop(self) -> None:
+        """Release every long poll now (the server is shutting down)."""
+        self.stopping = True
+        self._notify()
+
     def _notify(self) -> None:
         with self.arrived:
             self.arrivals += 1
@@ -207,7 +213,7 @@ class Hub:
             seen = self.arrivals
             rows = self.events_for(authority, after, limit)
             left = deadline - time.monotonic()
-            if rows or left <= 0:
+            if rows or left <= 0 or self.stopping:
                 return rows
             with self.arrived:
                 if self.arrivals == seen:
