@@ -90,11 +90,14 @@ def entity_version(conn: Any, entity: str) -> int:
     return row[0] if row else 0
 
 
-def bump_version(conn: Any, event: dict[str, Any]) -> None:
+def note_version(conn: Any, event: dict[str, Any], hub_seq: int) -> None:
+    """An entity's version is the hub sequence number of the last event about it that this
+    store knows: comparable between stores that see different parts of its history."""
     entity = event.get("subject", {}).get("entity")
     if entity:
-        conn.execute("INSERT INTO entity_versions(entity, version) VALUES (?, 1) "
-                     "ON CONFLICT(entity) DO UPDATE SET version = version + 1", (entity,))
+        conn.execute("INSERT INTO entity_versions(entity, version) VALUES (?, ?) "
+                     "ON CONFLICT(entity) DO UPDATE SET version = max(version, excluded.version)",
+                     (entity, hub_seq))
 
 
 def signer_for(conn: Any):

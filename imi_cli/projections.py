@@ -24,9 +24,6 @@ def handles(*types: str) -> Callable[[Handler], Handler]:
 
 
 def apply(conn: Any, event: dict[str, Any]) -> None:
-    from imi_cli.events import bump_version
-
-    bump_version(conn, event)
     handler = HANDLERS.get(event["type"])
     if handler is not None:  # events of later features are kept in the log even if not projected
         handler(conn, event)

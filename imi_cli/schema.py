@@ -78,8 +78,9 @@ CREATE INDEX users_authority ON users(authority_id);
 MIGRATIONS: list[str] = [_V1]
 
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
-                     "authority_languages", "authority_fts", "users", "entity_versions",
-                     "principals", "invitations", "messages")
+                     "authority_languages", "authority_fts", "users",
+                     "principals", "invitations", "messages", "requests", "request_history",
+                     "request_attachments")
 
 
 def migrate(store: "Store") -> None:
@@ -166,3 +167,47 @@ CREATE INDEX messages_to ON messages(to_authority, at);
 """
 
 MIGRATIONS.append(_V3)
+
+# Information requests: the state of each, its history, attachments and reminders.
+_V4 = """
+CREATE TABLE requests (
+    id            TEXT PRIMARY KEY,
+    state         TEXT NOT NULL,
+    area          TEXT NOT NULL,
+    requester     TEXT NOT NULL,
+    responder     TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    deadline      TEXT,
+    proposed_deadline TEXT,
+    created_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    accepted_at   TEXT,
+    answered_at   TEXT,
+    closed_at     TEXT,
+    last_activity TEXT NOT NULL,
+    record        TEXT NOT NULL             -- JSON: questions, person, comments, answers, ratings, hops
+);
+CREATE INDEX requests_requester ON requests(requester, state);
+CREATE INDEX requests_responder ON requests(responder, state);
+CREATE INDEX requests_deadline ON requests(state, deadline);
+CREATE TABLE request_history (
+    request_id TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    user_id    TEXT,
+    authority  TEXT,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX request_history_request ON request_history(request_id, at);
+-- Hub only: every accepted event's entity and author, for the stale check.
+CREATE TABLE entity_log (entity TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL,
+                         PRIMARY KEY (entity, seq)) WITHOUT ROWID;
+CREATE TABLE request_attachments (
+    sha256     TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    content    BLOB NOT NULL
+);
+"""
+
+MIGRATIONS.append(_V4)

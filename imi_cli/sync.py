@@ -16,7 +16,7 @@ from typing import Any, Callable
 from imi_cli import clock
 from imi_cli.crypto import verify_event
 from imi_cli.errors import InvalidInput
-from imi_cli.events import canonical
+from imi_cli.events import canonical, note_version
 from imi_cli.hubclient import CursorExpired
 from imi_cli.projections import apply, rebuild
 
@@ -56,6 +56,8 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
                 conn.execute("UPDATE outbox SET state='accepted', receipt=?, updated_at=? WHERE event_id=?",
                              (canonical(r["receipt"]), at, r["id"]))
                 conn.execute("UPDATE events SET status='accepted', hub_seq=? WHERE id=?", (r["seq"], r["id"]))
+                body = conn.execute("SELECT body FROM events WHERE id = ?", (r["id"],)).fetchone()[0]
+                note_version(conn, json.loads(body), r["seq"])
                 report.accepted += 1
             else:
                 conn.execute("UPDATE outbox SET state='rejected', reason=?, detail=?, updated_at=? "
@@ -92,6 +94,7 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
         for item in page:
             seq, event = item["seq"], item["event"]
             _verify(conn, event, operator_key)
+            note_version(conn, event, seq)
             row = conn.execute("SELECT status FROM events WHERE id = ?", (event["id"],)).fetchone()
             if row is None:
                 conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",

@@ -165,5 +165,10 @@ def check_transition(conn: Any, event: dict[str, Any]) -> None:
         raise Refusal("illegal_transition", f"{entity} already exists")
     if event["type"] in UPDATES and current == 0:
         raise Refusal("illegal_transition", f"{entity} does not exist")
-    if seen != current:
-        raise Refusal("stale", f"{entity} is at version {current}; the event was made from version {seen}")
+    # Stale: someone else changed it after the version its author saw. The author's own
+    # later events (made offline, in a row) build on each other and do not count.
+    row = conn.execute("SELECT max(seq) FROM entity_log WHERE entity = ? AND seq > ? AND author != ?",
+                       (entity, seen, event["signature"]["by"])).fetchone()
+    if row[0] is not None:
+        raise Refusal("stale", f"{entity} was changed by someone else (at {row[0]}) after the version "
+                      f"its author saw ({seen})")

@@ -15,7 +15,7 @@ from typing import Any
 from imi_cli import clock
 from imi_cli.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.errors import Rejected
-from imi_cli.events import NETWORK, canonical, entity_version, make_event
+from imi_cli.events import NETWORK, canonical, entity_version, make_event, note_version
 from imi_cli.hub import rules
 from imi_cli.projections import apply
 from imi_cli.store import Store
@@ -62,6 +62,9 @@ class Hub:
         conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
+        note_version(conn, event, seq)
+        conn.execute("INSERT INTO entity_log(entity, seq, author) VALUES (?, ?, ?)",
+                     (event["subject"]["entity"], seq, event["signature"]["by"]))
         apply(conn, event)
         return seq
 
