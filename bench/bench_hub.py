@@ -265,7 +265,8 @@ def main() -> int:
             batched, single = bench_push(b, hu, args.batched, args.single)
             catchup, pulled, fresh = bench_catchup(b, hu, args.events)
             idle = bench_idle(b, fresh)
-            b.sync(ie)  # the recipient is up to date before the watch starts
+            b.sync(ie)  # sender and recipient are up to date before the watch starts
+            b.sync(hu)
             ie_path = ie.path
             ie.close()
             latencies = bench_delivery(b, hu, ie_path)

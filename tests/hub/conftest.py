@@ -123,7 +123,7 @@ def free_port() -> int:
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(IMI_PASSPHRASE=PASSPHRASE, IMI_RUNTIME_DIR=str(tmp_path / "run"), LANG="C.UTF-8")
+    env.update(IMI_PASSPHRASE=PASSPHRASE, LANG="C.UTF-8")  # IMI_RUNTIME_DIR: the test's, where keys are cached
     return env
 
 
@@ -180,3 +180,45 @@ def hub_events(hub: Any) -> list[tuple[int, str, str]]:
 
 def node_event_ids(store: Any) -> set[str]:
     return {i for (i,) in store.query("SELECT id FROM events")}
+
+
+def signed_messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
+    """n message events signed by ``store``'s user, as its node would push them."""
+    from imi_cli.crypto import Signer
+    from imi_cli.events import make_event, uuid7
+
+    me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
+    signer = Signer(me["user"], store.meta("private_key"))
+    out = []
+    for i in range(n):
+        ident = uuid7()
+        out.append(signer.sign_event(make_event(
+            "message.sent", actor=me, audience=[me["authority"], to],
+            payload={"from": me["authority"], "to": to, "subject": f"m{i}", "text": "x" * 100, "lang": "en"},
+            subject={"entity": f"message/{ident}", "version": 0})))
+    return out
+
+
+def fill(hub: Any, events: list[dict[str, Any]]) -> None:
+    """Sequence already-signed events straight into the hub's log (fast set-up for big pulls)."""
+    from imi_cli.hub import rules
+
+    with hub.lock, hub.store.transaction() as conn:
+        for event in events:
+            hub._insert(conn, event, rules.expected_audience(conn, event))
+
+
+def unlock_for_subprocess(path: Path) -> None:
+    """Leave the store's key in the session cache, as `imi unlock` does, for an `imi` subprocess."""
+    from imi_cli.store import derive_key, read_salt
+    from imi_cli.unlock import cache_key
+
+    cache_key(Path(path), derive_key(PASSPHRASE, read_salt(Path(path))), 600)
+
+
+def expected_ids(hub: Any, authority: str) -> dict[str, int]:
+    import json as _json
+
+    rows = hub.store.query("SELECT e.seq, e.body FROM events e JOIN event_audience a ON a.seq = e.seq "
+                           "WHERE a.authority IN ('*', ?)", (authority,))
+    return {_json.loads(body)["id"]: seq for seq, body in rows}
