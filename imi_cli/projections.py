@@ -119,3 +119,7 @@ def _message(conn: Any, event: dict[str, Any]) -> None:
     conn.execute("INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?)",
                  (event["subject"]["entity"].split("/", 1)[1], p["from"], p["to"],
                   event["actor"]["user"], p["subject"], p["text"], p["lang"], event["at"]))
+
+
+# Request events have their own module; importing it registers its handlers here.
+from imi_cli.requests import projection as _requests  # noqa: E402,F401

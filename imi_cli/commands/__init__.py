@@ -16,6 +16,7 @@ GROUPS: list[tuple[str, str | None, str]] = [
     ("sync", None, ""),
     ("hub", "hub", "The hub: init, serve, invite national coordinators."),
     ("message", "message", "Messages between two authorities."),
+    ("request", None, ""),
     ("authority", "authority", "The authority directory: register, import, show, search, export."),
     ("user", "user", "Users: add, import, list, show."),
     ("area", "area", "Legislative areas."),

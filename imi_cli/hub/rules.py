@@ -11,8 +11,11 @@ from imi_cli.events import NETWORK, entity_version
 
 DIRECTORY_TYPES = {"authority.registered", "authority.updated", "user.registered",
                    "user.updated", "user.enrolled", "user.revoked"}
-CREATES = {"authority.registered", "user.registered", "message.sent", "user.invited"}
-UPDATES = {"authority.updated", "user.updated", "user.revoked"}
+CREATES = {"authority.registered", "user.registered", "message.sent", "user.invited", "request.drafted"}
+UPDATES = {"authority.updated", "user.updated", "user.revoked", "request.approved", "request.sent",
+           "request.accepted", "request.deadline_agreed", "request.forwarded", "request.reassigned",
+           "request.allocated", "request.answered", "request.info_requested", "request.closed",
+           "request.withdrawn", "request.reopened"}
 HUB_ONLY = "hub"
 
 
@@ -43,6 +46,10 @@ def expected_audience(conn: Any, event: dict[str, Any]) -> list[str]:
         return [HUB_ONLY]
     if type_ == "message.sent":
         return sorted({event["payload"].get("from"), event["payload"].get("to")} - {None})
+    if type_.startswith("request.") and type_ in CREATES | UPDATES | {"request.reminder"}:
+        from imi_cli.requests.access import expected_audience as request_audience
+
+        return request_audience(conn, event)
     raise Refusal("not_allowed", f"the hub does not take events of type {type_!r}")
 
 
@@ -127,6 +134,43 @@ def check_right(conn: Any, event: dict[str, Any]) -> None:
             raise Refusal("not_allowed", "a message goes from the author's authority to a registered one")
     elif type_ == "user.enrolled":
         raise Refusal("not_allowed", "only the hub enrols users")
+    elif type_.startswith("request."):
+        _check_request_step(conn, event, user, actor)
+
+
+def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], actor: dict[str, Any]) -> None:
+    from imi_cli import clock
+    from imi_cli.errors import Rejected
+    from imi_cli.requests.access import coordinates
+    from imi_cli.requests.lifecycle import check_step
+    from imi_cli.requests.projection import load
+
+    request = load(conn, event["subject"]["entity"].split("/", 1)[1])
+    responder = (request or event["payload"].get("request", {})).get("responder", "")
+    try:
+        check_step(event["type"], request, actor, user, coordinates(conn, actor["id"], responder),
+                   clock.iso(clock.now()), event["payload"])
+    except Rejected as refused:
+        raise Refusal(refused.reason, refused.message) from None
+    if event["type"] == "request.answered":
+        _check_answers_fit(request, event["payload"])
+
+
+def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None:
+    """The hub checks answers against the question set too: a node cannot slip in bad ones."""
+    import dataclasses
+
+    from imi_cli.errors import ImiError
+    from imi_cli.questionnaires.answers import validate_answers
+    from imi_cli.questionnaires.catalog import find_set
+
+    try:
+        qset = find_set(request["record"]["questionnaire"])
+        asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions
+                                                          if q.id in request["record"]["questions"]))
+        validate_answers(asked, payload["answers"], payload["lang"])
+    except ImiError as bad:
+        raise Refusal("invalid", f"the answers do not fit the question set: {bad.message}") from None
 
 
 def check_payload(event: dict[str, Any]) -> None:
@@ -153,6 +197,10 @@ def check_payload(event: dict[str, Any]) -> None:
             raise Refusal("invalid", "a message's subject is message/<id>")
     if problems:
         raise Refusal("invalid", "; ".join(str(pr) for pr in problems))
+    if type_.startswith("request."):
+        from imi_cli.requests.payloads import check_request_payload
+
+        check_request_payload(event, Refusal)
     entity = event["subject"].get("entity")
     if not isinstance(entity, str) or not isinstance(event["subject"].get("version"), int):
         raise Refusal("invalid", "the subject needs an entity and the version its author saw")

@@ -209,6 +209,9 @@ class Hub:
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
         """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
+        from imi_cli.requests.reminders import issue
+
+        issue(self)  # cheap (an indexed query): reminders are due by the hub's clock, not the nodes'
         import time
 
         deadline = time.monotonic() + wait

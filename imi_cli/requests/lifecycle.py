@@ -62,7 +62,7 @@ def check_step(event_type: str, request: dict[str, Any] | None, actor_authority:
         shown = state or "not yet drafted"
         raise Rejected(f"cannot {step.verb} a request that is {shown.replace('_', ' ')}", reason="illegal_transition")
     if step.side == "hub":
-        return
+        raise Rejected("only the hub makes reminders", reason="not_allowed")
     if user is None or actor_authority is None:
         raise Rejected("only registered users act on requests", reason="not_allowed")
     area = request["area"] if request else payload.get("request", {}).get("area", "")

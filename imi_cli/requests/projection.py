@@ -135,7 +135,7 @@ def _approved(r, record, p, at):
 
 
 def _reminded(r, record, p, at):
-    record.setdefault("reminders", []).append({"kind": p["kind"], "at": at})
+    record.setdefault("reminders", []).append({"kind": p["kind"], "key": p.get("key"), "at": at})
 
 
 _STEP_EFFECTS = {"request.sent": _sent, "request.accepted": _accepted, "request.deadline_agreed": _deadline_agreed,

@@ -1,0 +1,252 @@
+"""`imi request ...`, `imi inbox`, `imi stats`: information requests through their whole life."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from imi_cli.context import state
+from imi_cli.output import emit, message, print_json
+
+app = typer.Typer(no_args_is_help=True)
+LIST = [("id", "request"), ("direction", "in/out"), ("state", "state"), ("requester", "from"),
+        ("responder", "to"), ("subject", "subject"), ("deadline", "deadline"), ("days_left", "days left")]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="request", help="Information requests: new, send, accept, answer, close, ...")
+    root.command("inbox")(inbox)
+    root.command("stats")(stats)
+
+
+def _requests(store):
+    from imi_cli.requests.service import Requests
+
+    return Requests(store)
+
+
+def _pairs(items: List[str], option: str) -> dict:
+    from imi_cli.errors import UsageError
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"{option} {item!r}: write it as KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def _do(verb: str, rid: str, call) -> None:
+    with state().open_store() as store:
+        call(_requests(store))
+    message(f"{verb} {rid}; `imi sync` sends it")
+
+
+@app.command("new")
+def new(
+    area: str = typer.Option(..., "--area", help="Legislative area."),
+    to: str = typer.Option(..., "--to", help="Id of the responding authority."),
+    questionnaire: str = typer.Option(..., "--questionnaire", help="Question set id."),
+    questions: Optional[str] = typer.Option(None, "--questions", help="Question ids, ','-separated (default: all)."),
+    deadline: str = typer.Option(..., "--deadline", help="Requested deadline, YYYY-MM-DD."),
+    subject: str = typer.Option(..., "--subject", help="Subject line."),
+    person: List[str] = typer.Option([], "--person", help="About the person concerned, KEY=VALUE (personal data)."),
+    comment: Optional[str] = typer.Option(None, "--comment", help="A free-text comment (tagged with your language)."),
+    attach: List[Path] = typer.Option([], "--attach", help="A file to attach (stored encrypted)."),
+) -> None:
+    """Draft a request from a question set (it is sent with `imi request send`)."""
+    s = state()
+    with s.open_store() as store:
+        rid = _requests(store).new(area=area, to=to, questionnaire=questionnaire,
+                                   questions=[q.strip() for q in questions.split(",")] if questions else None,
+                                   deadline=deadline, subject=subject, person=_pairs(person, "--person"),
+                                   comment=comment, lang=s.lang, attachments=attach)
+    print_json({"id": rid, "state": "draft"}) if s.as_json else typer.echo(rid)
+
+
+@app.command("approve")
+def approve(rid: str = typer.Argument(..., help="Request id.")) -> None:
+    """Approve a draft (supervisor or coordinator), where the authority requires it."""
+    _do("Approved", rid, lambda r: r.approve(rid))
+
+
+@app.command("send")
+def send(rid: str = typer.Argument(..., help="Request id.")) -> None:
+    """Send a draft to the responding authority."""
+    _do("Sent", rid, lambda r: r.send(rid))
+
+
+@app.command("accept")
+def accept(rid: str = typer.Argument(..., help="Request id."),
+           propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline", help="Another deadline, YYYY-MM-DD.")) -> None:
+    """Accept an incoming request (taking its deadline, or proposing another)."""
+    _do("Accepted", rid, lambda r: r.accept(rid, propose_deadline))
+
+
+@app.command("agree-deadline")
+def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
+                   refuse: bool = typer.Option(False, "--refuse", help="Keep the original deadline.")) -> None:
+    """Agree (or not) to the deadline the responder proposed."""
+    _do("Answered the proposal for", rid, lambda r: r.agree_deadline(rid, not refuse))
+
+
+@app.command("forward")
+def forward(rid: str = typer.Argument(..., help="Request id."),
+            to: str = typer.Option(..., "--to", help="A more competent authority, or your coordinator.")) -> None:
+    """Forward an incoming request before accepting it; your access ends there."""
+    _do("Forwarded", rid, lambda r: r.forward(rid, to))
+
+
+@app.command("reassign")
+def reassign(rid: str = typer.Argument(..., help="Request id."),
+             to: str = typer.Option(..., "--to", help="The authority that should answer.")) -> None:
+    """Coordinators: move a request to another authority."""
+    _do("Reassigned", rid, lambda r: r.forward(rid, to, reassign=True))
+
+
+@app.command("allocate")
+def allocate(rid: str = typer.Argument(..., help="Request id."),
+             handlers: str = typer.Option(..., "--to", help="Handler user ids, ','-separated.")) -> None:
+    """Allocators: assign a request to request handlers of the authority."""
+    _do("Allocated", rid, lambda r: r.allocate(rid, [h.strip() for h in handlers.split(",")]))
+
+
+@app.command("answer")
+def answer(
+    rid: str = typer.Argument(..., help="Request id."),
+    answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE: a code, yes/no, a date, a number, text; "
+                                                           "several codes with ','."),
+    file: Optional[Path] = typer.Option(None, "--answers-file", help="A YAML or JSON mapping question -> value."),
+    attach: List[Path] = typer.Option([], "--attach", help="A document to attach."),
+) -> None:
+    """Answer a request: values are checked against the question set and stored language-neutral."""
+    from imi_cli.requests.answer_input import collect
+
+    s = state()
+    with s.open_store() as store:
+        requests = _requests(store)
+        values = collect(requests.get(rid), _pairs(answers, "--answer"), file)
+        requests.answer(rid, values, s.lang, attach)
+    message(f"Answered {rid}; `imi sync` sends it")
+
+
+@app.command("more")
+def more(rid: str = typer.Argument(..., help="Request id."), text: str = typer.Argument(..., help="What else you need.")) -> None:
+    """Ask the responder for more information about its answer."""
+    s = state()
+    _do("Asked for more about", rid, lambda r: r.ask_more(rid, text, s.lang))
+
+
+@app.command("close")
+def close(rid: str = typer.Argument(..., help="Request id."),
+          timeliness: int = typer.Option(..., "--timeliness", help="Rating 1-5."),
+          quality: int = typer.Option(..., "--quality", help="Rating 1-5.")) -> None:
+    """Accept the answer, rate it, and close the request."""
+    _do("Closed", rid, lambda r: r.close(rid, timeliness, quality))
+
+
+@app.command("withdraw")
+def withdraw(rid: str = typer.Argument(..., help="Request id."),
+             reason: str = typer.Option("", "--reason", help="Why.")) -> None:
+    """Withdraw a request that has not been answered."""
+    _do("Withdrew", rid, lambda r: r.withdraw(rid, reason))
+
+
+@app.command("reopen")
+def reopen(rid: str = typer.Argument(..., help="Request id."),
+           reason: str = typer.Option("", "--reason", help="Why.")) -> None:
+    """Reopen a closed request (within 30 days of closure)."""
+    _do("Reopened", rid, lambda r: r.reopen(rid, reason))
+
+
+@app.command("list")
+def list_(
+    direction: Optional[str] = typer.Option(None, "--direction", help="incoming or outgoing."),
+    state_: Optional[str] = typer.Option(None, "--state", help="Only in this state."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only open requests past their deadline."),
+) -> None:
+    """Requests of your authority (and, for coordinators, of the authorities you coordinate)."""
+    from imi_cli.requests.views import list_requests
+
+    s = state()
+    with s.open_store() as store:
+        rows = list_requests(store.conn, _authority(store), direction=direction, state=state_,
+                             overdue=overdue, coordinated=_coordinated(store))
+    emit(rows, as_json=s.as_json, columns=LIST)
+
+
+def _authority(store) -> str:
+    from imi_cli.errors import UsageError
+
+    authority = store.meta("authority_id")
+    if not authority:
+        raise UsageError("this store acts for no authority yet", hint="enrol with `imi init --hub URL --invite CODE`")
+    return authority
+
+
+def _coordinated(store) -> list[str]:
+    from imi_cli.requests.access import coordinates
+
+    me = _authority(store)
+    others = [a for (a,) in store.query("SELECT id FROM authorities WHERE id != ?", (me,))]
+    return [a for a in others if coordinates(store.conn, me, a)]
+
+
+@app.command("show")
+def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
+    """A request in your language: questions, options, answers, comments, history, time left."""
+    from imi_cli.requests.render import as_text, request_view
+
+    s = state()
+    with s.open_store() as store:
+        requests = _requests(store)
+        view = request_view(requests.get(rid), requests.history(rid), s.lang)
+    print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
+
+
+@app.command("export")
+def export(rid: str = typer.Argument(..., help="Request id."),
+           fmt: str = typer.Option("json", "--format", help="json or md.")) -> None:
+    """The request for the file record, in your language."""
+    from imi_cli.errors import UsageError
+    from imi_cli.output import to_json
+    from imi_cli.requests.render import as_markdown, request_view
+
+    if fmt not in ("json", "md"):
+        raise UsageError(f"--format {fmt!r}: use json or md")
+    s = state()
+    with s.open_store() as store:
+        requests = _requests(store)
+        view = request_view(requests.get(rid), requests.history(rid), s.lang)
+    typer.echo(to_json(view) if fmt == "json" else as_markdown(view), nl=False)
+
+
+def inbox() -> None:
+    """What needs your authority's action now: new requests, answers to read, deadlines, reminders."""
+    from imi_cli.requests.views import inbox as items
+
+    s = state()
+    with s.open_store() as store:
+        rows = items(store.conn, _authority(store))
+    emit(rows, as_json=s.as_json, columns=[("id", "request"), ("action", "to do"), ("flag", ""),
+                                           ("subject", "subject"), ("deadline", "deadline"), ("days_left", "days left"),
+                                           ("reminders", "reminders")])
+    if not rows and not s.as_json:
+        message("Nothing needs your action.")
+
+
+def stats() -> None:
+    """Per area and authority: accepted within 7 days, days to answer, answered by the deadline, ratings."""
+    from imi_cli.requests.views import stats as figures
+
+    s = state()
+    with s.open_store() as store:
+        rows = figures(store.conn)
+    emit(rows, as_json=s.as_json, columns=[("area", "area"), ("authority", "authority"), ("received", "received"),
+                                           ("accepted_within_7_days_pct", "accepted ≤7d %"),
+                                           ("average_days_to_answer", "days to answer"),
+                                           ("answered_by_deadline_pct", "by deadline %"),
+                                           ("rating_timeliness", "timeliness"), ("rating_quality", "quality")])

@@ -1,0 +1,29 @@
+"""What the hub checks inside a request event: the content's shape, the answers against the
+question set (types, required, choice codes, conditions), the entity naming the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONTENT_KEYS = {"area", "requester", "responder", "subject", "questionnaire", "qversion", "questions",
+                "deadline", "person", "comments", "attachments"}
+
+
+def check_request_payload(event: dict[str, Any], refusal: type) -> None:
+    entity = event["subject"].get("entity", "")
+    if not isinstance(entity, str) or not entity.startswith(("request/", "reminder/")):
+        raise refusal("invalid", "a request event names its request as request/<id>")
+    p = event["payload"]
+    if "request" in p:
+        content = p["request"]
+        if not isinstance(content, dict) or set(content) - CONTENT_KEYS or not isinstance(content.get("questions"), list):
+            raise refusal("invalid", "the request content is not in the expected form")
+    if event["type"] == "request.answered":
+        _check_answers(p, refusal)
+
+
+def _check_answers(p: dict[str, Any], refusal: type) -> None:
+    if not isinstance(p.get("answers"), dict) or not isinstance(p.get("lang"), str):
+        raise refusal("invalid", "an answer carries answers and their language")
+    if not all(isinstance(a, dict) and {"name", "content_b64"} <= set(a) for a in p.get("attachments", [])):
+        raise refusal("invalid", "attachments need a name and content")

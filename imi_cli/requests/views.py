@@ -1,0 +1,101 @@
+"""What officials and coordinators see of requests: lists, the inbox, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from imi_cli import clock
+from imi_cli.requests.lifecycle import OPEN_STATES
+
+LIST_COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "last_activity")
+
+
+def _days_left(deadline: str | None, today: dt.date) -> int | None:
+    return (dt.date.fromisoformat(deadline) - today).days if deadline else None
+
+
+def list_requests(conn: Any, authority: str, *, direction: str | None = None, state: str | None = None,
+                  overdue: bool = False, coordinated: list[str] | None = None) -> list[dict[str, Any]]:
+    """Requests this authority sent or received (or, for a coordinator, those of ``coordinated``)."""
+    mine = [authority, *(coordinated or [])]
+    marks = ",".join("?" * len(mine))
+    where = {"incoming": f"responder IN ({marks})", "outgoing": f"requester IN ({marks})"}.get(
+        direction or "", f"(requester IN ({marks}) OR responder IN ({marks}))")
+    params: list[Any] = mine * (1 if direction in ("incoming", "outgoing") else 2)
+    if state:
+        where += " AND state = ?"
+        params.append(state)
+    today = clock.now().date()
+    if overdue:
+        where += f" AND state IN ({','.join('?' * len(OPEN_STATES))}) AND deadline < ?"
+        params += [*OPEN_STATES, today.isoformat()]
+    rows = conn.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM requests WHERE {where} "
+                        f"ORDER BY last_activity DESC", params).fetchall()
+    out = []
+    for row in rows:
+        item = dict(zip(LIST_COLUMNS, row))
+        item["days_left"] = _days_left(item["deadline"], today) if item["state"] in OPEN_STATES else None
+        item["direction"] = "incoming" if item["responder"] == authority else "outgoing"
+        out.append(item)
+    return out
+
+
+_ACTIONS = {
+    ("incoming", "sent"): "accept or forward",
+    ("incoming", "accepted"): "answer",
+    ("incoming", "info_requested"): "answer the request for more information",
+    ("incoming", "reopened"): "answer (reopened)",
+    ("outgoing", "answered"): "read the answer; close or ask for more",
+    ("outgoing", "deadline_proposed"): "agree to the proposed deadline (or not)",
+    ("outgoing", "draft"): "send the draft",
+}
+
+
+def inbox(conn: Any, authority: str) -> list[dict[str, Any]]:
+    """What needs this authority's action now, most urgent first, with reminders."""
+    items = []
+    for r in list_requests(conn, authority):
+        action = _ACTIONS.get((r["direction"], r["state"]))
+        if action is None:
+            continue
+        left = r["days_left"]
+        flag = "overdue" if left is not None and left < 0 else "due soon" if left is not None and left <= 3 else ""
+        items.append({**r, "action": action, "flag": flag, "reminders": _reminders(conn, r["id"])})
+    items.sort(key=lambda i: (i["days_left"] is None, i["days_left"] if i["days_left"] is not None else 0))
+    return items
+
+
+def _reminders(conn: Any, rid: str) -> list[str]:
+    row = conn.execute("SELECT record FROM requests WHERE id = ?", (rid,)).fetchone()
+    return [r["kind"] for r in json.loads(row[0]).get("reminders", [])]
+
+
+def stats(conn: Any) -> list[dict[str, Any]]:
+    """Per area and responding authority: the figures IMI publishes."""
+    rows = conn.execute("SELECT area, responder, sent_at, accepted_at, answered_at, deadline, record "
+                        "FROM requests WHERE sent_at IS NOT NULL").fetchall()
+    groups: dict[tuple[str, str], list[tuple]] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[1]), []).append(row)
+    return [_figures(area, responder, items) for (area, responder), items in sorted(groups.items())]
+
+
+def _figures(area: str, responder: str, items: list[tuple]) -> dict[str, Any]:
+    def days(a: str, b: str) -> float:
+        return (clock.parse_instant(b) - clock.parse_instant(a)).total_seconds() / 86400
+
+    accepted = [i for i in items if i[3]]
+    answered = [i for i in items if i[4]]
+    ratings = [json.loads(i[6]).get("rating") or {} for i in items]
+    quality = [r["quality"] for r in ratings if r.get("quality")]
+    timeliness = [r["timeliness"] for r in ratings if r.get("timeliness")]
+    mean = lambda xs: round(sum(xs) / len(xs), 1) if xs else None  # noqa: E731
+    return {
+        "area": area, "authority": responder, "received": len(items),
+        "accepted_within_7_days_pct": mean([100.0 * (days(i[2], i[3]) <= 7) for i in accepted]),
+        "average_days_to_answer": mean([days(i[2], i[4]) for i in answered]),
+        "answered_by_deadline_pct": mean([100.0 * (i[4][:10] <= i[5]) for i in answered if i[5]]),
+        "rating_timeliness": mean(timeliness), "rating_quality": mean(quality),
+    }

@@ -1,0 +1,68 @@
+"""A small IMI network for request tests: a hub on loopback, three countries, each with a
+national coordinator, an authority in every area of these tests, and users with roles."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imi_cli.directory import Directory
+from imi_cli.hub.state import init_hub
+from imi_cli.identity import client_for, enrol
+from imi_cli.invitations import coordinator_records
+from imi_cli.store import Store
+from imi_cli.sync import sync
+from imi_cli.users import Users
+
+AREAS = "professional-qualifications;services;euro-cash-in-transit"
+COUNTRIES = {"IE": ("en", "IE-AUTH"), "HU": ("hu", "HU-AUTH"), "DE": ("de", "DE-AUTH"), "MT": ("mt", "MT-AUTH")}
+
+
+@dataclass
+class Network:
+    hub: Any
+    url: str
+    folder: Path
+    stores: dict[str, Any] = field(default_factory=dict)
+
+    def sync(self, *names: str) -> None:
+        """Sync the named stores in order; with no names, every store twice (push, then pull)."""
+        for name in names or [*self.stores, *self.stores]:
+            with client_for(self.stores[name]) as client:
+                sync(self.stores[name], client)
+
+    def close(self) -> None:
+        for store in self.stores.values():
+            store.close()
+
+
+def _new_store(folder: Path, name: str, url: str, code: str) -> Any:
+    store = Store.create(folder / f"{name}.db", secrets.token_urlsafe(16))
+    enrol(store, url, code)
+    return store
+
+
+def build(hub: Any, url: str, folder: Path, users: dict[str, tuple[str, str]]) -> Network:
+    """``users``: name -> (country, roles). Each country gets NCO + one authority (X-AUTH)."""
+    net = Network(hub, url, folder)
+    for country, (lang, authority) in COUNTRIES.items():
+        record, coord = coordinator_records(f"{country}-NCO", country, f"NCO {country}", lang, f"{lang};en",
+                                            AREAS, f"nco@example.{country.lower()}", f"{country.lower()}.nco",
+                                            f"Coordinator {country}", f"c@example.{country.lower()}")
+        name = f"{country.lower()}.nco"
+        net.stores[name] = _new_store(folder, name, url, hub.invite_coordinator(record, coord))
+        net.sync(name)
+        Directory(net.stores[name]).register_authorities([("t", {
+            "id": authority, "country": country, "names": {lang: f"Authority {country}"}, "languages": f"{lang};en",
+            "areas": AREAS, "email": f"a@example.{country.lower()}", "coordinator": f"{country}-NCO"})])
+        mine = {u: r for u, (c, r) in users.items() if c == country}
+        report = Users(net.stores[name]).register([("t", {"id": u, "name": u, "email": f"{u}@example.eu",
+                                                          "authority": authority, "roles": roles})
+                                                   for u, roles in mine.items()]) if mine else None
+        net.sync(name)
+        for user_id in mine:
+            net.stores[user_id] = _new_store(folder, user_id, url, report.invitations[user_id])
+    net.sync()
+    return net
