@@ -19,7 +19,7 @@ from imi_cli.records import check_authority, is_duplicate
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
                      "competences": False, "email": True, "kind": False, "phone": False,
-                     "address": False, "website": False, "coordinator": False}
+                     "address": False, "website": False, "coordinator": False, "requires_approval": False}
 Progress = Callable[[int, int], None]
 
 

@@ -25,13 +25,14 @@ def export_authorities(records: list[dict[str, Any]], fmt: str) -> str:
 def _csv(records: list[dict[str, Any]]) -> str:
     langs = sorted({lang for r in records for lang in r["names"]})
     columns = ["id", "kind", "country", "languages", "areas", "competences", "email", "phone",
-               "address", "website", "coordinator"] + [f"name:{lang}" for lang in langs]
+               "address", "website", "coordinator", "requires_approval"] + [f"name:{lang}" for lang in langs]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for r in records:
         row = {k: r.get(k, "") for k in ("id", "kind", "country", "email", "phone", "address",
                                          "website", "coordinator")}
+        row["requires_approval"] = "true" if r.get("requires_approval") else ""
         row["languages"] = ";".join(r["languages"])
         row["areas"] = ";".join(r["areas"])
         row["competences"] = ";".join(f"{a}:{c}" for a, comps in r["areas"].items() for c in comps)

@@ -20,7 +20,7 @@ ROLES = ("administrator", "request_handler", "allocator", "alert_handler", "supe
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
-AUTHORITY_FIELDS = {"id", "kind", "country", "names", "languages", "areas", "competences", "email", "phone",
+AUTHORITY_FIELDS = {"id", "kind", "country", "names", "languages", "areas", "competences", "email", "phone", "requires_approval",
                     "address", "website", "coordinator"}
 USER_FIELDS = {"id", "name", "email", "authority", "roles"}
 
@@ -94,6 +94,8 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
     # of the log must build exactly what the live import built.
     record = {"id": ident, "kind": kind, "country": country, "names": dict(sorted(names.items())),
               "languages": languages, "areas": dict(sorted(areas.items())), "email": email}
+    if _flag(c, raw, "requires_approval"):  # requests need a supervisor's approval before sending
+        record["requires_approval"] = True
     for field in ("phone", "address", "website", "coordinator"):
         value = c.text(raw, field, required=False)
         if value:
@@ -220,3 +222,15 @@ def _roles(c: Checker, raw: dict[str, Any]) -> dict[str, list[str]]:
             if role not in out[area]:
                 out[area].append(role)
     return out
+
+
+def _flag(c: Checker, raw: dict[str, Any], field: str) -> bool:
+    value = raw.get(field)
+    if value is None or value == "" or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text not in ("false", "no", "0"):
+        c.fail(field, f"{value!r} is not true or false")
+    return False

@@ -70,7 +70,7 @@ def check_step(event_type: str, request: dict[str, Any] | None, actor_authority:
     if not has_role(user, area, step.roles):
         raise Rejected(f"to {step.verb} a request you need the role {' or '.join(step.roles)} in {area}",
                        reason="not_allowed")
-    _check_extra(event_type, request, now, payload)
+    _check_extra(event_type, request, actor_authority, now, payload)
 
 
 def _check_side(step: Step, request: dict[str, Any] | None, authority: dict[str, Any], coordinates: bool,
@@ -84,8 +84,10 @@ def _check_side(step: Step, request: dict[str, Any] | None, authority: dict[str,
         raise Rejected(f"only the {step.side} ({owner}) may {step.verb} this request", reason="not_allowed")
 
 
-def _check_extra(event_type: str, request: dict[str, Any] | None, now: str, payload: dict[str, Any]) -> None:
-    if event_type == "request.sent" and request and request.get("requires_approval") and not request.get("approved"):
+def _check_extra(event_type: str, request: dict[str, Any] | None, authority: dict[str, Any], now: str,
+                 payload: dict[str, Any]) -> None:
+    # the requesting authority's own setting, from the directory: a node cannot waive it
+    if event_type == "request.sent" and authority.get("requires_approval") and not (request or {}).get("approved"):
         raise Rejected("this request needs a supervisor's approval before it is sent", reason="illegal_transition")
     if event_type == "request.reopened" and request and request.get("closed_at"):
         from datetime import timedelta
