@@ -64,9 +64,17 @@ AUTHORITIES = {
 }
 
 
+THIRD = ({"id": "HU-OH", "country": "HU", "names": {"hu": "Oktatási Hivatal", "en": "Educational Authority"},
+          "languages": "hu;en", "areas": "professional-qualifications", "competences": "oklevél elismerése",
+          "email": "info@example.hu", "coordinator": "HU-NCO"},
+         {"id": "hu.olah", "name": "Oláh Katalin", "email": "k.olah@example.hu", "authority": "HU-OH",
+          "roles": "request_handler"})
+
+
 def run_network(say: Say, workdir: Path) -> dict[str, Any]:
     from imi_cli.hub.background import BackgroundHub
     from imi_cli.hub.state import init_hub
+    from imi_cli.demo_request import run_request
     from imi_cli.messages import inbox, send
 
     hub = init_hub(workdir / "hub.db", secrets.token_urlsafe(24))
@@ -88,7 +96,9 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
         _sync(coords["HU"])
         third = [m["subject"] for m in inbox(coords["HU"])]
         say(f"11. The Hungarian coordinator's store (a third authority, HU-NCO) holds: {third or 'nothing'}")
-        for store in [*coords.values(), *users.values()]:
+        outsider = _node(workdir, "hu.olah", served.url, _register(coords["HU"], *THIRD))
+        request = run_request(say, users["IE"], users["HU"], outsider, _sync)
+        for store in [*coords.values(), *users.values(), outsider]:
             store.close()
     hub.store.close()
-    return {"hub": served.url, "received": received, "third_party_saw": third}
+    return {"hub": served.url, "received": received, "third_party_saw": third, "request": request}

@@ -17,6 +17,9 @@ def test_demo_runs_the_whole_story_without_prompts(tmp_path):
     assert data["found"]["zamowienia"] == ["PL-UZP"]
     assert data["network"]["received"] == ["Architect's diploma"]
     assert data["network"]["third_party_saw"] == []
+    request = data["network"]["request"]
+    assert request["third_party_events"] == 0
+    assert "Yes" in request["answers_en"]  # answered in Hungarian ("Igen"), read in English
     assert "Traceback" not in result.stderr
 
 
@@ -38,3 +41,5 @@ def test_demo_story_shows_two_languages_side_by_side(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "English and Hungarian side by side" in result.stdout
     assert "( ) Igen" in result.stdout and "( ) Yes" in result.stdout
+    assert "reads it in Hungarian, answer options included" in result.stdout
+    assert "Igen / Nem" in result.stdout
