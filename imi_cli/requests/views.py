@@ -37,7 +37,7 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
     for row in rows:
         item = dict(zip(LIST_COLUMNS, row))
         item["days_left"] = _days_left(item["deadline"], today) if item["state"] in OPEN_STATES else None
-        item["direction"] = "incoming" if item["responder"] == authority else "outgoing"
+        item["direction"] = "incoming" if item["responder"] in mine else "outgoing"
         out.append(item)
     return out
 
