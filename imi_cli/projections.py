@@ -50,11 +50,12 @@ def _dumps(value: Any) -> str:
 def _authority(conn: Any, event: dict[str, Any]) -> None:
     r = event["payload"]["authority"]
     at = event["at"]
-    row = conn.execute("SELECT registered_at FROM authorities WHERE id = ?", (r["id"],)).fetchone()
+    row = conn.execute("SELECT registered_at, rowid FROM authorities WHERE id = ?", (r["id"],)).fetchone()
     registered_at = row[0] if row else at
-    conn.execute("DELETE FROM authorities WHERE id = ?", (r["id"],))
-    conn.execute("DELETE FROM authority_fts WHERE authority_id = ?", (r["id"],))
-    conn.execute(
+    if row:  # an update: its old index row goes by rowid (the index is keyed on it)
+        conn.execute("DELETE FROM authorities WHERE id = ?", (r["id"],))
+        conn.execute("DELETE FROM authority_fts WHERE rowid = ?", (row[1],))
+    cur = conn.execute(
         "INSERT INTO authorities(id, kind, country, email, phone, address, website, languages,"
         " coordinator, record, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (r["id"], r["kind"], r["country"], r.get("email"), r.get("phone"), r.get("address"),
@@ -66,10 +67,20 @@ def _authority(conn: Any, event: dict[str, Any]) -> None:
                      [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()])
     conn.executemany("INSERT INTO authority_languages VALUES (?,?)",
                      [(r["id"], lang) for lang in r["languages"]])
-    names = " ".join(r["names"].values()) + " " + r["id"]
-    competences = " ".join(c for comp in r["areas"].values() for c in comp)
-    conn.execute("INSERT INTO authority_fts(names, competences, authority_id) VALUES (?,?,?)",
-                 (_with_folded(names), _with_folded(competences), r["id"]))
+    names = " ".join(name for _, name in sorted(r["names"].items())) + " " + r["id"]
+    competences = " ".join(c for _, comp in sorted(r["areas"].items()) for c in comp)
+    conn.execute("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)",
+                 (cur.lastrowid, _with_folded(names), _with_folded(competences), filter_tokens(r)))
+
+
+def filter_tokens(r: dict[str, Any]) -> str:
+    """One token per country, area and language: letters only, so the tokenizer keeps them whole."""
+    from imi_cli.search import filter_token
+
+    tokens = [filter_token("country", r["country"])]
+    tokens += [filter_token("area", area) for area in sorted(r["areas"])]
+    tokens += [filter_token("lang", lang) for lang in r["languages"]]
+    return " ".join(tokens)
 
 
 def _with_folded(text: str) -> str:

@@ -57,10 +57,13 @@ CREATE TABLE authority_languages (
     PRIMARY KEY (lang, authority_id)
 ) WITHOUT ROWID;
 -- Full text over names and competences in every language, folded for case and diacritics.
+-- Its rowid is the authority's rowid; `filters` holds country/area/language tokens, so a
+-- filtered search runs inside the index and ranks only what matches.
 CREATE VIRTUAL TABLE authority_fts USING fts5(
-    names, competences, authority_id UNINDEXED,
+    names, competences, filters,
     tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
+INSERT INTO authority_fts(authority_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 0.0)');
 
 CREATE TABLE users (
     id           TEXT PRIMARY KEY,

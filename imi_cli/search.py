@@ -64,29 +64,24 @@ def _check_filters(country: str | None, area: str | None, language: str | None) 
     return code
 
 
+def filter_token(kind: str, value: str) -> str:
+    return "zz" + kind + "".join(ch for ch in value.lower() if ch.isalnum())
+
+
 def search_ids(conn: Any, text: str | None, *, country: str | None = None, area: str | None = None,
                competence: str | None = None, language: str | None = None,
                limit: int = 20) -> list[tuple[str, float]]:
+    """Ids and scores (lower is better) of the best matches; filters run inside the index."""
     country = _check_filters(country, area, language)
-    match = match_expression(text, competence)
-    where, params = [], []
-    if match:
-        where.append("authority_fts MATCH ?")
-        params.append(match)
-    if country:
-        where.append("a.country = ?")
-        params.append(country)
-    if area:
-        where.append("EXISTS (SELECT 1 FROM authority_areas x WHERE x.authority_id = a.id AND x.area = ?)")
-        params.append(area)
-    if language:
-        where.append("EXISTS (SELECT 1 FROM authority_languages l WHERE l.authority_id = a.id AND l.lang = ?)")
-        params.append(language)
-    if match:
-        sql = ("SELECT a.id, bm25(authority_fts, 10.0, 4.0) AS score FROM authority_fts"
-               " JOIN authorities a ON a.id = authority_fts.authority_id")
-        order = "score, a.id"
-    else:
-        sql, order = "SELECT a.id, 0.0 FROM authorities a", "a.id"
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
-    return conn.execute(f"{sql}{clause} ORDER BY {order} LIMIT ?", (*params, limit)).fetchall()
+    terms = [match_expression(text, competence)]
+    terms += [f'filters : "{filter_token(kind, value)}"' for kind, value in
+              (("country", country), ("area", area), ("lang", language)) if value]
+    match = " AND ".join(t for t in terms if t)
+    if not match:
+        return conn.execute("SELECT id, 0.0 FROM authorities ORDER BY id LIMIT ?", (limit,)).fetchall()
+    order = "f.rank, a.id" if text or competence else "a.id"
+    inner = "ORDER BY rank LIMIT ?" if text or competence else ""
+    sql = (f"SELECT a.id, f.rank FROM (SELECT rowid, rank FROM authority_fts WHERE authority_fts MATCH ? {inner}) f "
+           f"JOIN authorities a ON a.rowid = f.rowid ORDER BY {order} LIMIT ?")
+    params = (match, limit, limit) if inner else (match, limit)
+    return conn.execute(sql, params).fetchall()
