@@ -89,6 +89,9 @@ def _check_extra(event_type: str, request: dict[str, Any] | None, authority: dic
     # the requesting authority's own setting, from the directory: a node cannot waive it
     if event_type == "request.sent" and authority.get("requires_approval") and not (request or {}).get("approved"):
         raise Rejected("this request needs a supervisor's approval before it is sent", reason="illegal_transition")
+    if event_type in ("request.forwarded", "request.reassigned") and request \
+            and payload.get("from", request["responder"]) != request["responder"]:
+        raise Rejected(f"the request is with {request['responder']}, not {payload.get('from')}", reason="invalid")
     if event_type == "request.reopened" and request and request.get("closed_at"):
         from datetime import timedelta
 

@@ -20,6 +20,9 @@ def check_request_payload(event: dict[str, Any], refusal: type) -> None:
             raise refusal("invalid", "the request content is not in the expected form")
     if event["type"] == "request.answered":
         _check_answers(p, refusal)
+    if event["type"] == "request.closed" and not all(
+            type(p.get(k)) is int and 1 <= p[k] <= 5 for k in ("timeliness", "quality")):
+        raise refusal("invalid", "ratings of timeliness and quality are whole numbers from 1 to 5")
 
 
 def _check_answers(p: dict[str, Any], refusal: type) -> None:

@@ -68,6 +68,8 @@ def apply_request(conn: Any, event: dict[str, Any]) -> None:
         if "request" not in p:
             return
         current = _new(event)
+        if type_ in ("request.forwarded", "request.reassigned"):  # the hop's origin, not the new responder
+            current["responder"] = p.get("from") or event["actor"].get("authority")
     r = current
     record = r["record"]
     if "request" in p and type_ != "request.drafted":

@@ -153,7 +153,7 @@ class Requests:
         content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",
                                                           "questions", "deadline", "person", "comments")}
         content.update(responder=to, attachments=self._attachment_contents(request["record"].get("attachments", [])))
-        self._step("request.reassigned" if reassign else "request.forwarded", rid, {"to": to, "request": content})
+        self._step("request.reassigned" if reassign else "request.forwarded", rid, {"from": request["responder"], "to": to, "request": content})
 
     def allocate(self, rid: str, handlers: list[str]) -> None:
         request = self.get(rid)

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
-from imi_cli.hub.background import BackgroundHub
-from imi_cli.hub.state import init_hub
-from tests.requests.network import build
+from tests.requests.network import shared_network
 
 USERS = {
     "ie.handler": ("IE", "request_handler;supervisor"),
@@ -19,12 +15,8 @@ USERS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def network(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("net")
-    hub = init_hub(folder / "hub.db", secrets.token_urlsafe(16))
-    with BackgroundHub(hub) as served:
-        net = build(hub, served.url, folder, USERS)
-        yield net
-        net.close()
-    hub.store.close()
+    """A hub on loopback with stores for IE, HU, DE and MT, shared by the request and CLI tests:
+    each test makes its own requests, so they do not see each other's."""
+    return shared_network(tmp_path_factory, USERS)
