@@ -71,15 +71,21 @@ def is_duplicate(raw: dict[str, Any], where: str, first_seen: dict[str, str],
     return False
 
 
-def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict[str, Any] | None:
-    """The normal form of an authority record, or None if it has problems (added to ``problems``)."""
-    c = Checker(where, problems)
-    before = len(problems)
-    for field in sorted(set(raw) - AUTHORITY_FIELDS):
+def _fields_and_id(c: Checker, raw: dict[str, Any], known: set[str]) -> str | None:
+    """Unknown fields are problems; the id is required and of the id syntax."""
+    for field in sorted(set(raw) - known):
         c.fail(field, "unknown field")
     ident = c.text(raw, "id")
     if ident and not ID_RE.match(ident):
         c.fail("id", f"{ident!r} is not a valid id (letters, digits, '.', '_', '-'; at most 64)")
+    return ident
+
+
+def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The normal form of an authority record, or None if it has problems (added to ``problems``)."""
+    c = Checker(where, problems)
+    before = len(problems)
+    ident = _fields_and_id(c, raw, AUTHORITY_FIELDS)
     kind = c.text(raw, "kind", required=False) or "authority"
     if kind not in KINDS:
         c.fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
@@ -183,11 +189,7 @@ def _email(c: Checker, raw: dict[str, Any], *, required: bool) -> str | None:
 def check_user(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict[str, Any] | None:
     c = Checker(where, problems)
     before = len(problems)
-    for field in sorted(set(raw) - USER_FIELDS):
-        c.fail(field, "unknown field")
-    ident = c.text(raw, "id")
-    if ident and not ID_RE.match(ident):
-        c.fail("id", f"{ident!r} is not a valid id (letters, digits, '.', '_', '-'; at most 64)")
+    ident = _fields_and_id(c, raw, USER_FIELDS)
     name = c.text(raw, "name")
     email = _email(c, raw, required=True)
     authority = c.text(raw, "authority")
