@@ -451,3 +451,54 @@ def test_attachments_are_stored_encrypted_with_hash_and_size(network, tmp_path, 
     big.write_bytes(b"x" * 101)
     refused(lambda: new_request(net, attachments=[big]), f"{big}: 101 bytes is over the attachment limit of 100",
             InvalidInput)
+
+
+# -- each side in its own language ---------------------------------------------------------------
+
+LANGUAGE_PAIRS = [
+    # requester, its language, responder store, responder authority, its language, expected labels
+    ("ie.handler", "en", "hu.handler", "HU-AUTH", "hu",
+     {"en": ("Is Nagy Kft. legally established in your Member State?", ["Yes", "No"], "Yes", "Valid"),
+      "hu": ("Jogszerűen letelepedett-e Nagy Kft. az Ön tagállamában?", ["Igen", "Nem"], "Igen", "Érvényes")},
+     "Cg. 01-09-123456", "Építészeti tervezés és műszaki tanácsadás"),
+    ("de.handler", "de", "mt.handler", "MT-AUTH", "mt",
+     {"de": ("Ist Nagy Kft. in Ihrem Mitgliedstaat rechtmäßig niedergelassen?", ["Ja", "Nein"], "Ja", "Gültig"),
+      "mt": ("Il-fornitur Nagy Kft. huwa stabbilit legalment", ["Iva", "Le"], "Iva", "Valida")},
+     "C 12345", "Servizzi ta' arkitettura"),
+    ("hu.handler", "hu", "ie.handler", "IE-AUTH", "en",
+     {"hu": ("Jogszerűen letelepedett-e Nagy Kft. az Ön tagállamában?", ["Igen", "Nem"], "Igen", "Érvényes"),
+      "en": ("Is Nagy Kft. legally established in your Member State?", ["Yes", "No"], "Yes", "Valid")},
+     "IE-998877", "Architectural design services"),
+]
+
+
+@pytest.mark.parametrize("asker, ask_lang, answerer, to, answer_lang, labels, number, activities", LANGUAGE_PAIRS,
+                         ids=["en-hu", "de-mt", "hu-en"])
+def test_each_side_reads_in_its_own_language(network, asker, ask_lang, answerer, to, answer_lang, labels, number,
+                                             activities):
+    net = network
+    asking, answering = R(net, asker), R(net, answerer)
+    rid = asking.new(area="services", to=to, questionnaire=SET,
+                     questions=["legally_established", "registration_number", "authorised_activities",
+                                "authorisation_status"],
+                     deadline="2099-01-31", subject="Provider check", person={"provider_name": "Nagy Kft."},
+                     comment=f"comment written in {ask_lang}", lang=ask_lang)
+    asking.send(rid)
+    net.sync(asker, answerer)
+    text, options, _, _ = labels[answer_lang]
+    seen = request_view(answering.get(rid), answering.history(rid), answer_lang)
+    assert seen["questions"][0]["text"].startswith(text)
+    assert [o["label"] for o in seen["questions"][0]["options"]] == options
+    assert seen["comments"][0]["lang"] == ask_lang  # free text keeps the language it was written in
+    answering.accept(rid)
+    answering.answer(rid, {"legally_established": "yes", "registration_number": number,
+                           "authorised_activities": activities, "authorisation_status": "valid"}, answer_lang)
+    net.sync(answerer, asker)
+    for viewer_lang in (ask_lang, answer_lang):  # `--lang` switches: the same answer in either language
+        _, _, yes, valid = labels[viewer_lang]
+        shown = request_view(asking.get(rid), asking.history(rid), viewer_lang)
+        assert [q["answer"] for q in shown["questions"]] == [
+            yes, f"[{answer_lang}] {number}", f"[{answer_lang}] {activities}", valid], viewer_lang
+    stored = asking.get(rid)["record"]["answers"][-1]["values"]
+    assert stored["legally_established"] == "yes" and stored["authorisation_status"] == "valid"  # language-neutral
+    assert stored["authorised_activities"] == {"text": activities, "lang": answer_lang}
