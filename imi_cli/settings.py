@@ -56,6 +56,9 @@ REGISTRY: dict[str, Setting] = {
                 "How long to wait for another process's write lock, in milliseconds.", _positive_int),
         Setting("hub", "IMI_HUB", lambda: None,
                 "URL of the hub this store synchronises with.", str),
+        Setting("hub_retention_days", "IMI_HUB_RETENTION_DAYS", lambda: None,
+                "Hub only: days an exchange stays on the hub (directory entries stay); none = keep all.",
+                _positive_int),
         Setting("questionnaires", "IMI_QUESTIONNAIRES", lambda: None,
                 "Folder of questionnaire catalogs (default: the ones shipped).", Path),
     )

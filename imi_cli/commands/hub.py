@@ -43,7 +43,8 @@ def serve(
     key: Optional[Path] = typer.Option(None, "--key", help="TLS private key (PEM)."),
     insecure: bool = typer.Option(False, "--insecure", help="Allow plain HTTP on a non-loopback address."),
 ) -> None:
-    """Serve the hub over HTTPS (plain HTTP only on loopback, or with --insecure)."""
+    """Serve the hub over HTTPS (plain HTTP only on loopback, or with --insecure). Every minute
+    it makes due reminders and applies the retention period (setting hub_retention_days)."""
     import uvicorn
 
     from imi_cli.errors import UsageError
@@ -54,7 +55,10 @@ def serve(
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not cert and not loopback and not insecure:
         raise UsageError(f"refusing plain HTTP on {host}", hint="give --cert and --key, or --insecure")
+    from imi_cli.hub import housekeeping
+
     hub = _open_hub()
+    housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
     message(f"imi hub listening on {scheme}://{host}:{port}")
 

@@ -35,7 +35,7 @@ def sync(
     from imi_cli import sync as core
 
     s = state()
-    with s.open_store() as store, client_for(store) as client:
+    with s.open_store() as store, client_for(store, s.settings.hub) as client:
         if not watch:
             report = core.sync(store, client)
             _say(report, s.as_json)
