@@ -230,7 +230,7 @@ def inbox() -> None:
 
     s = state()
     with s.open_store() as store:
-        rows = items(store.conn, _authority(store))
+        rows = items(store.conn, _authority(store), _coordinated(store))
     emit(rows, as_json=s.as_json, columns=[("id", "request"), ("action", "to do"), ("flag", ""),
                                            ("subject", "subject"), ("deadline", "deadline"), ("days_left", "days left"),
                                            ("reminders", "reminders")])

@@ -53,23 +53,54 @@ _ACTIONS = {
 }
 
 
-def inbox(conn: Any, authority: str) -> list[dict[str, Any]]:
-    """What needs this authority's action now, most urgent first, with reminders."""
+_DONE = ("closed", "withdrawn")
+_REMINDED = {"deadline_near": "deadline near", "deadline_passed": "deadline passed", "inactive": "inactive for a month"}
+
+
+def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> list[dict[str, Any]]:
+    """What needs this authority's action now, most urgent first: the next step of each of its
+    requests, and reminders (deadline near or passed, a month without activity) still in force.
+    A coordinator also sees the requests of ``coordinated`` that were escalated as inactive."""
+    today = clock.now().date()
+    others = [a for a in coordinated or [] if a != authority]
+    mine = [authority, *others]
+    marks = ",".join("?" * len(mine))
+    rows = conn.execute(f"SELECT {', '.join(LIST_COLUMNS)}, json_extract(record, '$.reminders') FROM requests "
+                        f"WHERE (requester IN ({marks}) OR responder IN ({marks})) "
+                        f"AND state NOT IN ({','.join('?' * len(_DONE))})", (*mine, *mine, *_DONE)).fetchall()
     items = []
-    for r in list_requests(conn, authority):
-        action = _ACTIONS.get((r["direction"], r["state"]))
+    for row in rows:
+        r = dict(zip(LIST_COLUMNS, row[:-1]))
+        ours = authority in (r["requester"], r["responder"])
+        r["direction"] = "incoming" if r["responder"] == authority else "outgoing" if ours else "coordinated"
+        left = _days_left(r["deadline"], today) if r["state"] in OPEN_STATES else None
+        reminders = _in_force(json.loads(row[-1]) if row[-1] else [], r)
+        action = _ACTIONS.get((r["direction"], r["state"])) if ours else None
+        if not ours and "inactive" not in reminders:
+            continue  # a coordinator steps in only when a request has gone quiet
         if action is None:
-            continue
-        left = r["days_left"]
+            if not reminders:
+                continue
+            action = "follow up: " + ", ".join(_REMINDED[k] for k in reminders)
         flag = "overdue" if left is not None and left < 0 else "due soon" if left is not None and left <= 3 else ""
-        items.append({**r, "action": action, "flag": flag, "reminders": _reminders(conn, r["id"])})
-    items.sort(key=lambda i: (i["days_left"] is None, i["days_left"] if i["days_left"] is not None else 0))
+        items.append({**r, "days_left": left, "action": action, "flag": flag, "reminders": reminders})
+    items.sort(key=lambda i: (i["days_left"] is None, i["days_left"] or 0, i["id"]))
     return items
 
 
-def _reminders(conn: Any, rid: str) -> list[str]:
-    row = conn.execute("SELECT record FROM requests WHERE id = ?", (rid,)).fetchone()
-    return [r["kind"] for r in json.loads(row[0]).get("reminders", [])]
+def _in_force(reminders: list[dict[str, Any]], r: dict[str, Any]) -> list[str]:
+    """Reminder kinds that still hold: about the current deadline, or the quiet spell that goes on;
+    none once the request is no longer open."""
+    if r["state"] not in OPEN_STATES:
+        return []
+    kinds = []
+    for rem in reminders:
+        key = r["deadline"] if rem["kind"] != "inactive" else (r["last_activity"] or "")[:10]
+        if rem.get("key") == key and rem["kind"] not in kinds:
+            kinds.append(rem["kind"])
+    if "deadline_passed" in kinds and "deadline_near" in kinds:  # superseded
+        kinds.remove("deadline_near")
+    return kinds
 
 
 def stats(conn: Any) -> list[dict[str, Any]]:
