@@ -60,6 +60,19 @@ class Users:
         report.invitations = {user_id: new_invitation_code() for user_id in report.created}
         return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]
 
+    def invite(self, user_id: str) -> str:
+        """A new one-time code for a registered user (a lost code, a new machine)."""
+        from imi_cli.errors import UsageError
+
+        self.get(user_id)
+        if not self.store.meta("private_key"):
+            raise UsageError("invitations are issued from a store enrolled with a hub")
+        report = ImportReport(created=[user_id])
+        events = self._invitations(local_actor(self.store), report)
+        with self.store.transaction() as conn:
+            append(conn, events)
+        return report.invitations[user_id]
+
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
         records, seen = [], {}
         areas_of = dict(self.store.query(

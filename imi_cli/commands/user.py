@@ -95,3 +95,22 @@ def show(ident: str = typer.Argument(..., help="User id.")) -> None:
     else:
         row = _row(user)
         emit([], as_json=False, rows=[{"k": k, "v": row[k]} for k, _ in COLUMNS], columns=[("k", ""), ("v", "")])
+
+
+@app.command("invite")
+def invite(
+    ident: str = typer.Argument(..., help="User id."),
+    invites: Optional[Path] = typer.Option(None, "--invites", help="Write the code here (0600) instead of stdout."),
+) -> None:
+    """Issue a new one-time invitation code for a registered user (it leaves with `imi sync`)."""
+    from imi_cli.directory import ImportReport
+    from imi_cli.users import Users
+
+    with state().open_store() as store:
+        code = Users(store).invite(ident)
+    report = ImportReport(invitations={ident: code})
+    if state().as_json:
+        print_json({"user": ident, **({} if invites else {"code": code})})
+        if not invites:
+            return
+    _hand_out(report, invites)

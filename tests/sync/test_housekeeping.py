@@ -41,3 +41,21 @@ def test_reminders_fall_due_by_the_hub_clock_once_each(tmp_path, monkeypatch):
         for store in [*coords.values(), *users.values()]:
             store.close()
     hub.store.close()
+
+
+def test_a_lost_code_is_replaced_and_the_new_one_enrols(tmp_path):
+    from imi_cli.identity import enrol
+    from imi_cli.store import Store
+    from imi_cli.users import Users
+
+    hub = init_hub(tmp_path / "hub.db", secrets.token_urlsafe(16))
+    with BackgroundHub(hub) as served:
+        coordinator = _coordinator(hub, tmp_path, served.url, "HU", "hu", "HU")
+        _register(coordinator, *AUTHORITIES["HU"])  # hu.kovacs's first code is lost
+        code = Users(coordinator).invite("hu.kovacs")
+        _sync(coordinator)
+        store = Store.create(tmp_path / "kovacs.db", secrets.token_urlsafe(16))
+        assert enrol(store, served.url, code)["user"] == "hu.kovacs"
+        store.close()
+        coordinator.close()
+    hub.store.close()
