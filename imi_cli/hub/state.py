@@ -121,8 +121,10 @@ class Hub:
             audience = rules.expected_audience(conn, event)
             if sorted(event["audience"]) != audience:
                 raise rules.Refusal("invalid", f"the audience of a {event['type']} must be {audience}")
-            rules.check_right(conn, event)
+            # Stale first: whoever acted from an old version is told so, rather than that the
+            # state it could not see forbids the step.
             rules.check_transition(conn, event)
+            rules.check_right(conn, event)
         except rules.Refusal as refusal:
             return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
         seq = self._insert(conn, event, audience)

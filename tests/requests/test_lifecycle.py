@@ -382,9 +382,6 @@ def test_two_handlers_answer_from_the_same_version(network):
     assert second.history(rid) == first.history(rid)
 
 
-@pytest.mark.xfail(strict=True, reason="the hub checks the lifecycle (illegal_transition: 'cannot answer a request "
-                   "that is answered') before the version (stale): imi_cli/hub/state.py/_check_request_step in "
-                   "imi_cli/hub/rules.py must report 'stale' first when someone else changed the request since")
 def test_the_losing_handler_is_told_stale(network):
     _, _, _, lost = _race(network)
     assert lost["reason"] == "stale"
