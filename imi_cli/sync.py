@@ -21,6 +21,7 @@ from imi_cli.hubclient import CursorExpired
 from imi_cli.projections import apply, rebuild
 
 PUSH_BATCH = 500
+PUSH_BYTES = 6 * 1024 * 1024
 PULL_PAGE = 1000
 
 
@@ -43,9 +44,21 @@ def push(store: Any, client: Any, report: SyncReport) -> None:
                            "WHERE o.state = 'pending' ORDER BY e.seq LIMIT ?", (PUSH_BATCH,))
         if not rows:
             return
-        results = client.push([json.loads(body) for (body,) in rows])
+        results = client.push([json.loads(body) for body in _within_bytes([r[0] for r in rows])])
         if _record_results(store, results, report):
             rebuild(store)  # a rejected event no longer counts: replay the log without it
+
+
+def _within_bytes(bodies: list[str]) -> list[str]:
+    """The first events of a batch that fit in PUSH_BYTES (always at least one): events
+    with attachments are large, and the hub takes at most 8 MB a request."""
+    total, cut = 0, 0
+    for body in bodies:
+        total += len(body.encode("utf-8"))
+        if cut and total > PUSH_BYTES:
+            break
+        cut += 1
+    return bodies[:cut]
 
 
 def _record_results(store: Any, results: list[dict[str, Any]], report: SyncReport) -> bool:

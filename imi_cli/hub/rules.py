@@ -154,6 +154,11 @@ def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], 
         raise Refusal(refused.reason, refused.message) from None
     if event["type"] == "request.answered":
         _check_answers_fit(request, event["payload"])
+    if event["type"] == "request.allocated":
+        handlers = event["payload"].get("handlers")
+        if not isinstance(handlers, list) or not handlers or any(
+                (_user(conn, str(h)) or {}).get("authority") != request["responder"] for h in handlers):
+            raise Refusal("invalid", f"handlers must be users of {request['responder']}")
 
 
 def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None:

@@ -17,7 +17,9 @@ from imi_cli.requests import access
 from imi_cli.requests.lifecycle import check_step
 from imi_cli.requests.projection import load
 
-MAX_ATTACHMENT = 10 * 1024 * 1024
+# All attachments of one event together: base64 makes them a third larger, and one event
+# must fit in a push to the hub (8 MB a request).
+MAX_ATTACHMENT = 4 * 1024 * 1024
 
 
 def read_attachment(path: Path) -> dict[str, Any]:
@@ -28,6 +30,15 @@ def read_attachment(path: Path) -> dict[str, Any]:
     if len(data) > MAX_ATTACHMENT:
         raise InvalidInput(f"{path}: {len(data)} bytes is over the attachment limit of {MAX_ATTACHMENT}")
     return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
+
+
+def read_attachments(paths: list[Path]) -> list[dict[str, Any]]:
+    """Files to attach to one step; together within MAX_ATTACHMENT."""
+    files = [read_attachment(p) for p in paths]
+    total = sum(len(f["content_b64"]) * 3 // 4 for f in files)
+    if total > MAX_ATTACHMENT:
+        raise InvalidInput(f"the attachments total {total} bytes, over the limit of {MAX_ATTACHMENT} per step")
+    return files
 
 
 def _parse_deadline(text: str) -> str:
@@ -92,7 +103,7 @@ class Requests:
                    "questionnaire": qset.id, "qversion": qset.version, "questions": _with_conditions(qset, questions),
                    "deadline": _parse_deadline(deadline), "person": person or {},
                    "comments": [{"text": comment, "lang": lang, "side": "requester"}] if comment else [],
-                   "attachments": [read_attachment(p) for p in attachments]}
+                   "attachments": read_attachments(attachments)}
         request_id = uuid7()
         self._step("request.drafted", request_id, {"request": content})
         return request_id
@@ -174,7 +185,7 @@ class Requests:
                                                           if q.id in request["record"]["questions"]))
         values = validate_answers(asked, answers, lang)
         self._step("request.answered", rid, {"answers": values, "lang": lang,
-                                             "attachments": [read_attachment(p) for p in attachments]})
+                                             "attachments": read_attachments(attachments)})
 
     # -- reading -----------------------------------------------------------
     def get(self, rid: str) -> dict[str, Any]:

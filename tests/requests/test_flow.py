@@ -95,3 +95,22 @@ def test_a_third_authority_learns_nothing(network):
         assert net.stores[name].query("SELECT state FROM requests WHERE id = ?", (rid,)) == [("sent",)]
 
 
+
+
+def test_a_large_attachment_travels_in_its_own_push(network, tmp_path):
+    import hashlib
+    import os
+
+    from imi_cli.sync import outbox
+
+    net = network
+    document = tmp_path / "diploma.pdf"
+    document.write_bytes(os.urandom(3_500_000))  # two events carry it: over 8 MB in one push
+    rid = new_request(net, attachments=[document])
+    Requests(net.stores["ie.handler"]).send(rid)
+    net.sync("ie.handler", "hu.handler")
+    mine = [o for o in outbox(net.stores["ie.handler"]) if rid in o["id"] or o["type"].startswith("request.")]
+    assert all(o["state"] == "accepted" for o in mine)
+    received = Requests(net.stores["hu.handler"]).get(rid)["record"]["attachments"]
+    assert received == [{"name": "diploma.pdf", "size": 3_500_000,
+                         "sha256": hashlib.sha256(document.read_bytes()).hexdigest()}]
