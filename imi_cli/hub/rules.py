@@ -146,9 +146,8 @@ def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], 
     from imi_cli.requests.projection import load
 
     request = load(conn, event["subject"]["entity"].split("/", 1)[1])
-    responder = (request or event["payload"].get("request", {})).get("responder", "")
     try:
-        check_step(event["type"], request, actor, user, coordinates(conn, actor["id"], responder),
+        check_step(event["type"], request, actor, user, lambda other: coordinates(conn, actor["id"], other),
                    clock.iso(clock.now()), event["payload"])
     except Rejected as refused:
         raise Refusal(refused.reason, refused.message) from None

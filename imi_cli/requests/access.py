@@ -37,8 +37,8 @@ def expected_audience(conn: Any, event: dict[str, Any]) -> list[str]:
     type_, p = event["type"], event["payload"]
     request = load(conn, event["subject"]["entity"].split("/", 1)[1]) or p.get("request", {})
     requester, responder = request.get("requester"), request.get("responder")
-    if type_ in ("request.drafted", "request.approved"):
-        return [requester]
+    if type_ in ("request.drafted", "request.approved"):  # drafts stay home, under their coordinators' eyes
+        return sorted({requester, *coordinators_above(conn, requester)})
     audience = parties(conn, requester, responder)
     if type_ in ("request.forwarded", "request.reassigned"):  # the old responder sees the hop, then no more
         audience |= parties(conn, requester, p.get("to"))

@@ -4,7 +4,7 @@ role. The same table serves the node (to refuse at once, naming the state) and t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from imi_cli.errors import Rejected
 
@@ -18,11 +18,12 @@ class Step:
     side: str                   # requester | responder | coordinator | hub
     roles: tuple[str, ...]      # any of these roles, in the request's area
     verb: str                   # for messages: "send", "accept" ...
+    coordinators_too: bool = False  # a coordinator above that side may take it as well
 
 
 STEPS: dict[str, Step] = {
     "request.drafted": Step(("",), "requester", ("request_handler",), "draft"),
-    "request.approved": Step(("draft",), "requester", ("supervisor", "coordinator"), "approve"),
+    "request.approved": Step(("draft",), "requester", ("supervisor", "coordinator"), "approve", True),
     "request.sent": Step(("draft",), "requester", ("request_handler",), "send"),
     "request.accepted": Step(("sent",), "responder", HANDLING, "accept"),
     "request.deadline_agreed": Step(("deadline_proposed",), "requester", ("request_handler",), "agree to the deadline of"),
@@ -52,8 +53,10 @@ def has_role(user: dict[str, Any], area: str, roles: tuple[str, ...]) -> bool:
 
 
 def check_step(event_type: str, request: dict[str, Any] | None, actor_authority: dict[str, Any] | None,
-               user: dict[str, Any] | None, coordinates: bool, now: str, payload: dict[str, Any]) -> None:
-    """Raise Rejected (not_allowed / illegal_transition) unless this step may happen now."""
+               user: dict[str, Any] | None, covers: Callable[[str], bool], now: str,
+               payload: dict[str, Any]) -> None:
+    """Raise Rejected (not_allowed / illegal_transition) unless this step may happen now.
+    ``covers(authority_id)`` tells whether the actor's authority coordinates that one."""
     step = STEPS.get(event_type)
     if step is None:
         raise Rejected(f"unknown request step {event_type!r}", reason="invalid")
@@ -66,21 +69,21 @@ def check_step(event_type: str, request: dict[str, Any] | None, actor_authority:
     if user is None or actor_authority is None:
         raise Rejected("only registered users act on requests", reason="not_allowed")
     area = request["area"] if request else payload.get("request", {}).get("area", "")
-    _check_side(step, request, actor_authority, coordinates, payload)
+    _check_side(step, request, actor_authority, covers, payload)
     if not has_role(user, area, step.roles):
         raise Rejected(f"to {step.verb} a request you need the role {' or '.join(step.roles)} in {area}",
                        reason="not_allowed")
     _check_extra(event_type, request, actor_authority, now, payload)
 
 
-def _check_side(step: Step, request: dict[str, Any] | None, authority: dict[str, Any], coordinates: bool,
-                payload: dict[str, Any]) -> None:
+def _check_side(step: Step, request: dict[str, Any] | None, authority: dict[str, Any],
+                covers: Callable[[str], bool], payload: dict[str, Any]) -> None:
     if step.side == "coordinator":
-        if not coordinates:
+        if not request or not covers(request["responder"]):
             raise Rejected("only a coordinator of the responding authority may reassign", reason="not_allowed")
         return
     owner = (request or payload.get("request", {})).get(step.side)
-    if owner != authority["id"]:
+    if owner != authority["id"] and not (step.coordinators_too and covers(owner)):
         raise Rejected(f"only the {step.side} ({owner}) may {step.verb} this request", reason="not_allowed")
 
 

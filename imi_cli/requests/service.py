@@ -73,8 +73,7 @@ class Requests:
         request = load(conn, request_id)
         if request is None and type_ != "request.drafted":
             raise NotFound(f"no request {request_id!r} here", hint="`imi request list` shows yours")
-        responder = (request or payload.get("request", {})).get("responder", "")
-        check_step(type_, request, authority, user, access.coordinates(conn, authority["id"], responder),
+        check_step(type_, request, authority, user, lambda other: access.coordinates(conn, authority["id"], other),
                    clock.iso(clock.now()), payload)
         return user, authority
 

@@ -124,6 +124,18 @@ def test_approval_by_a_supervisor_before_sending(approving):
     refused(lambda: R(net, "mt.super").approve(rid), "cannot approve a request that is sent")
 
 
+def test_approval_by_the_coordinator_above_the_requester(approving):
+    net = approving
+    rid = new_request(net, "mt.drafter")
+    net.sync("mt.drafter", "mt.nco")  # a draft reaches the coordinators above its authority, no one else
+    assert R(net, "mt.nco").get(rid)["state"] == "draft"
+    R(net, "mt.nco").approve(rid)
+    net.sync("mt.nco", "mt.drafter")
+    R(net, "mt.drafter").send(rid)
+    net.sync("mt.drafter")
+    assert [o["state"] for o in outbox(net.stores["mt.drafter"]) if o["type"] == "request.sent"][-1] == "accepted"
+
+
 def test_no_approval_needed_where_the_authority_does_not_ask_for_it(network):
     rid = new_request(network)
     R(network, "ie.handler").send(rid)
