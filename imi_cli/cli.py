@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from imi_cli import __version__
-from imi_cli.errors import ExitCode, ImiError, InvalidInput
+from imi_cli.errors import ExitCode, ImiError, InvalidInput, UsageError
 
 app = typer.Typer(
     name="imi",
@@ -41,7 +41,7 @@ def main_options(
     from imi_cli.settings import resolve
 
     if lang is not None and not is_language(lang):
-        raise ImiError(f"--lang {lang!r} is not an IMI language code",
+        raise UsageError(f"--lang {lang!r} is not an IMI language code",
                        hint="use one of: bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv is no")
     settings = resolve({"store": store, "lang": lang}, config)
     set_state(State(settings, as_json=as_json))
@@ -110,7 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as usage:  # Typer's own usage errors carry their exit code
         usage.show()
         return _exit(getattr(usage, "exit_code", ExitCode.USAGE))
+    except Exception as exc:  # SQLite's word on a damaged, full or read-only store
+        error = _store_error(exc)
+        if error is None:
+            raise
+        report(error)
+        return _exit(error.exit_code)
     return _exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _store_error(exc: Exception) -> ImiError | None:
+    if "sqlcipher3" not in sys.modules:
+        return None
+    from imi_cli.context import state
+    from imi_cli.store import database_error
+
+    return database_error(exc, state().store_path)
 
 
 def _exit(code: int) -> int:

@@ -88,7 +88,14 @@ PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
 
 def migrate(store: "Store") -> None:
     version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-    if version >= len(MIGRATIONS):
+    if version > len(MIGRATIONS):
+        from imi_cli import __version__
+        from imi_cli.errors import ImiError
+
+        raise ImiError(f"{store.path} has schema version {version}; this imi ({__version__}) "
+                       f"knows versions up to {len(MIGRATIONS)}; nothing was changed",
+                       hint="upgrade imi-cli to open this store")
+    if version == len(MIGRATIONS):
         return
     with store.transaction() as conn:
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from imi_cli.errors import Conflict, NotAStore, NotFound, StoreBusy, UsageError, WrongPassphrase
+from imi_cli.errors import Conflict, ImiError, NotAStore, NotFound, StoreBusy, UsageError, WrongPassphrase
 
 KDF_ITERATIONS = 256_000
 SALT_BYTES = 16
@@ -59,6 +59,26 @@ def _connect(path: Path, key: bytes, salt: bytes | None, busy_timeout_ms: int):
     return conn
 
 
+def database_error(exc: BaseException, path: Path) -> ImiError | None:
+    """The user-facing error for what SQLite says about a damaged, full or read-only store
+    (found at any query, not only on opening); None for anything else."""
+    import sqlcipher3
+
+    if not isinstance(exc, sqlcipher3.DatabaseError):
+        return None
+    text = str(exc)
+    if "malformed" in text or "not a database" in text:
+        return NotAStore(f"{path} is damaged ({text})",
+                         hint="restore it from a backup; an enrolled store can be re-created and "
+                              "enrolled again with a new invitation")
+    if "readonly" in text:
+        return ImiError(f"{path} cannot be written ({text})",
+                        hint="check the permissions of the file and its folder")
+    if "disk is full" in text or "disk I/O" in text:
+        return ImiError(f"{path} cannot be written ({text})", hint="free some disk space")
+    return None
+
+
 class Store:
     """An open store. ``conn`` is a sqlcipher3 connection in autocommit mode;
     use ``transaction()`` for anything that writes."""
@@ -96,10 +116,14 @@ class Store:
         conn = _connect(path, key, None, busy_timeout_ms)
         store = cls(conn, path)
         store._check_key()
-        store._configure()
         from imi_cli.schema import migrate
 
-        migrate(store)
+        try:
+            store._configure()
+            migrate(store)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def _check_key(self) -> None:
@@ -107,8 +131,11 @@ class Store:
 
         try:
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError:
+        except sqlcipher3.DatabaseError as exc:
             self.conn.close()
+            damage = database_error(exc, self.path)
+            if damage is not None and "malformed" in str(exc):
+                raise damage from None
             raise WrongPassphrase("wrong passphrase for this store") from None
 
     def _configure(self) -> None:

@@ -118,7 +118,7 @@ def test_a_bad_value(tmp_path, monkeypatch):
 
 def test_a_bad_lang_flag(imi):
     result = imi("--lang", "xx", "area", "list")
-    assert result.code == 1
+    assert result.code == 2
     assert result.err.startswith("imi: error: --lang 'xx' is not an IMI language code\n")
 
 

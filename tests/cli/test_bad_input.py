@@ -1,0 +1,156 @@
+"""A user's mistakes and broken surroundings: a clear message naming the culprit, the right
+exit code, nothing changed, and never a traceback."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import threading
+
+import pytest
+
+from imi_cli.errors import ExitCode
+
+PASS = "correct horse battery staple"
+
+
+# -- the store file ---------------------------------------------------------------------
+def test_a_truncated_store_is_damaged_not_a_wrong_passphrase(imi, unlocked):
+    os.truncate(unlocked, os.path.getsize(unlocked) // 2)
+    result = imi("store", "status")
+    assert result.code == ExitCode.NOT_A_STORE
+    assert result.err == (
+        f"imi: error: {unlocked} is damaged (database disk image is malformed)\n"
+        "  hint: restore it from a backup; an enrolled store can be re-created and enrolled "
+        "again with a new invitation\n")
+
+
+def test_damage_found_after_opening_is_reported_too(imi, unlocked, examples):
+    assert imi("authority", "import", examples / "authorities.csv").code == 0
+    assert imi("store", "status").code == 0  # checkpoints the WAL into the file
+    data = bytearray(unlocked.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
+    unlocked.write_bytes(bytes(data))
+    result = imi("store", "rebuild")
+    assert result.code == ExitCode.NOT_A_STORE, result.err
+    assert result.err.startswith(f"imi: error: {unlocked} is damaged (database disk image is malformed)\n")
+    assert "Traceback" not in result.err
+
+
+def test_a_store_from_a_newer_imi_is_refused_untouched(imi, unlocked, open_raw):
+    with open_raw(unlocked) as store:
+        store.conn.execute("PRAGMA user_version = 99")
+    before = unlocked.read_bytes()
+    result = imi("store", "status")
+    assert result.code == ExitCode.ERROR
+    assert result.err == (f"imi: error: {unlocked} has schema version 99; this imi (0.1.0) knows "
+                          "versions up to 4; nothing was changed\n"
+                          "  hint: upgrade imi-cli to open this store\n")
+    assert unlocked.read_bytes() == before
+
+
+def test_a_bad_lang_is_a_usage_error(imi):
+    result = imi("area", "list", "--lang", "xx")
+    assert result.code == ExitCode.USAGE
+    assert result.err.startswith("imi: error: --lang 'xx' is not an IMI language code\n")
+
+
+# -- the hub: bad URLs, and servers that are not an imi hub ------------------------------
+@pytest.mark.parametrize("url, why", [
+    ("http://[::1", " (Invalid IPv6 URL)"),
+    ("http://127.0.0.1:abc", " (Port could not be cast to integer value as 'abc')"),
+    ("http://127.0.0.1:70000", " (Port out of range 0-65535)"),
+    ("ftp://hub.example.eu", ""),
+])
+def test_a_bad_hub_url(imi, tmp_path, monkeypatch, url, why):
+    monkeypatch.setenv("IMI_PASSPHRASE", PASS)
+    store = tmp_path / "node.db"
+    result = imi("--store", store, "init", "--hub", url, "--invite", "CODE")
+    assert result.code == ExitCode.USAGE
+    assert result.err == (f"imi: error: {url!r} is not a hub URL{why}\n"
+                          "  hint: e.g. https://hub.example.eu:8443 (from --hub, IMI_HUB or the `hub` setting)\n")
+    assert not store.exists()
+
+
+class _NotAHub(http.server.BaseHTTPRequestHandler):
+    answers = {
+        "/html": (200, "text/html", b"<html><body>Welcome to nginx</body></html>"),
+        "/list": (200, "application/json", b"[1, 2]"),
+        "/empty": (200, "application/json", b"{}"),
+        "/moved": (302, "text/html", b"moved"),
+        "/broken": (500, "text/html", b"<html>Internal Server Error</html>"),
+    }
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        status, kind, body = self.answers[self.path.split("/v1/")[0]]
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        if status == 302:
+            self.send_header("location", "http://example.com/")
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def not_a_hub():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotAHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+NOT_A_HUB_HINT = ("  hint: check the hub URL (--hub, IMI_HUB or the `hub` setting) points at "
+                  "`imi hub serve`; nothing was changed\n")
+
+
+@pytest.mark.parametrize("path, what", [
+    ("/html", "HTTP 200 with text/html instead of a JSON object"),
+    ("/list", "HTTP 200 with application/json instead of a JSON object"),
+    ("/empty", "its answer to the enrolment lacks the user, authority or operator key"),
+    ("/moved", "HTTP 302 redirects to http://example.com/"),
+])
+def test_enrolling_with_something_that_is_not_a_hub(imi, tmp_path, monkeypatch, not_a_hub, path, what):
+    monkeypatch.setenv("IMI_PASSPHRASE", PASS)
+    store, url = tmp_path / "node.db", not_a_hub + path
+    result = imi("--store", store, "init", "--hub", url, "--invite", "CODE")
+    assert result.code == ExitCode.HUB_UNREACHABLE
+    assert result.err == f"imi: error: {url} does not answer like an imi hub: {what}\n" + NOT_A_HUB_HINT
+    assert not store.exists()
+
+
+@pytest.fixture
+def enrolled(unlocked, open_raw):
+    """The unlocked store, made to look enrolled (a key of its own, no real hub)."""
+    from imi_cli.crypto import new_private_key
+
+    with open_raw(unlocked) as store, store.transaction():
+        for name, value in (("hub", "http://127.0.0.1:9"), ("user_id", "ie.murphy"),
+                            ("authority_id", "IE-RIAI"), ("private_key", new_private_key()),
+                            ("cursor", "0")):
+            store.set_meta(name, value)
+    return unlocked
+
+
+@pytest.mark.parametrize("path, code, message", [
+    ("/html", ExitCode.HUB_UNREACHABLE,
+     "{url} does not answer like an imi hub: HTTP 200 with text/html instead of a JSON object"),
+    ("/empty", ExitCode.HUB_UNREACHABLE,
+     "{url} does not answer like an imi hub: its answer to a pull holds no list of events"),
+    ("/broken", ExitCode.HUB_UNREACHABLE, "the hub at {url} failed: HTTP 500"),
+])
+def test_syncing_with_a_hub_setting_that_points_elsewhere(imi, enrolled, monkeypatch, not_a_hub,
+                                                          event_count, path, code, message):
+    url = not_a_hub + path
+    monkeypatch.setenv("IMI_HUB", url)
+    result = imi("sync")
+    assert result.code == code
+    assert result.err.startswith("imi: error: " + message.format(url=url) + "\n")
+    assert event_count(enrolled) == 0
