@@ -38,7 +38,7 @@ def init() -> None:
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8443, "--port", help="Port to listen on."),
+    port: int = typer.Option(8443, "--port", min=1, max=65535, help="Port to listen on."),
     cert: Optional[Path] = typer.Option(None, "--cert", help="TLS certificate (PEM)."),
     key: Optional[Path] = typer.Option(None, "--key", help="TLS private key (PEM)."),
     insecure: bool = typer.Option(False, "--insecure", help="Allow plain HTTP on a non-loopback address."),
@@ -56,8 +56,16 @@ def serve(
     if not cert and not loopback and not insecure:
         raise UsageError(f"refusing plain HTTP on {host}", hint="give --cert and --key, or --insecure")
     from imi_cli.hub import housekeeping
+    from imi_cli.hub.listen import check_address, check_tls
 
+    if cert and key:
+        check_tls(cert, key)
     hub = _open_hub()
+    try:
+        check_address(host, port)
+    except BaseException:
+        hub.store.close()
+        raise
     housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
     message(f"imi hub listening on {scheme}://{host}:{port}")
@@ -109,7 +117,7 @@ def invite(
 
 @app.command("prune")
 def prune(
-    days: int = typer.Option(..., "--older-than", min=1, help="Retention period in days."),
+    days: int = typer.Option(..., "--older-than", min=1, max=36500, help="Retention period in days."),
 ) -> None:
     """Remove exchanges older than the retention period from the hub (directory entries stay)."""
     from imi_cli.hub.retention import prune as do_prune

@@ -21,7 +21,10 @@ def retained_from(hub: Any) -> int:
 
 def prune(hub: Any, days: int) -> int:
     """Remove non-directory events older than ``days``; returns how many went."""
-    cutoff = clock.iso(clock.now() - timedelta(days=days))
+    try:
+        cutoff = clock.iso(clock.now() - timedelta(days=days))
+    except OverflowError:  # a period longer than the calendar: nothing is that old
+        return 0
     marks = ",".join("?" * len(DIRECTORY_TYPES))
     with hub.lock, hub.store.transaction() as conn:
         rows = conn.execute(f"SELECT seq FROM events WHERE at < ? AND type NOT IN ({marks})",

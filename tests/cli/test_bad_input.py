@@ -154,3 +154,96 @@ def test_syncing_with_a_hub_setting_that_points_elsewhere(imi, enrolled, monkeyp
     assert result.code == code
     assert result.err.startswith("imi: error: " + message.format(url=url) + "\n")
     assert event_count(enrolled) == 0
+
+
+# -- imi hub serve / prune: checked before uvicorn gets the socket ------------------------
+@pytest.fixture
+def hub_store(imi, tmp_path, monkeypatch):
+    monkeypatch.setenv("IMI_PASSPHRASE", PASS)
+    path = tmp_path / "hub.db"
+    assert imi("--store", path, "hub", "init").code == 0
+    return path
+
+
+def _pem_pair(folder, name):
+    """A self-signed certificate and its key, as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_serve_on_a_port_in_use(imi, hub_store):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = imi("--store", hub_store, "hub", "serve", "--port", port)
+    assert result.code == ExitCode.CONFLICT
+    assert result.err == (f"imi: error: port {port} on 127.0.0.1 is already in use\n"
+                          "  hint: stop the other server, or choose another --port\n")
+
+
+def test_serve_on_a_host_that_does_not_resolve(imi, hub_store):
+    result = imi("--store", hub_store, "hub", "serve", "--host", "no-such-host.invalid", "--insecure")
+    assert result.code == ExitCode.USAGE
+    assert result.err.startswith("imi: error: --host 'no-such-host.invalid' is not an address of this machine (")
+
+
+@pytest.mark.parametrize("port", ["0", "65536"])
+def test_serve_port_out_of_range(imi, port):
+    result = imi("hub", "serve", "--port", port)
+    assert result.code == ExitCode.USAGE
+    assert "Invalid value for '--port'" in result.err
+
+
+def test_serve_with_a_missing_or_wrong_certificate(imi, tmp_path):
+    cert, key = _pem_pair(tmp_path, "a")
+    _, other_key = _pem_pair(tmp_path, "b")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a certificate\n")
+    hint = "  hint: README.md (TLS) shows how to make a test certificate and key with openssl\n"
+    cases = [
+        ((tmp_path / "nope.crt", key), ExitCode.NOT_FOUND, f"--cert {tmp_path / 'nope.crt'}: no such file\n"),
+        ((tmp_path, key), ExitCode.USAGE, f"--cert {tmp_path} is a folder, not a PEM file\n"),
+        ((text, key), ExitCode.INVALID_INPUT, f"--cert {text} is not a PEM certificate\n" + hint),
+        ((cert, other_key), ExitCode.INVALID_INPUT,
+         f"--key {other_key} is not the PEM private key of --cert {cert}\n" + hint),
+    ]
+    for (c, k), code, message in cases:
+        result = imi("hub", "serve", "--cert", c, "--key", k)
+        assert (result.code, result.err) == (code, "imi: error: " + message)
+
+
+def test_prune_longer_than_a_century_is_a_usage_error(imi):
+    result = imi("hub", "prune", "--older-than", "99999999999")
+    assert result.code == ExitCode.USAGE
+    assert "Invalid value for '--older-than'" in result.err
+
+
+def test_a_retention_beyond_the_calendar_prunes_nothing(hub_store):
+    from imi_cli.hub.retention import prune
+    from imi_cli.hub.state import Hub
+    from imi_cli.store import Store, derive_key, read_salt
+
+    hub = Hub(Store.open(hub_store, derive_key(PASS, read_salt(hub_store))))
+    try:
+        assert prune(hub, 10**12) == 0
+    finally:
+        hub.store.close()
