@@ -55,6 +55,10 @@ def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
     """Rows of (where, raw record). ``columns`` maps known CSV columns to whether required;
     ``name:xx`` columns are always allowed. YAML/JSON may be a list or {list_key: [...]}."""
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder, not a file")
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
     fmt = detect_format(path, fmt)
     text = read_text(path)
     if fmt == "csv":

@@ -115,7 +115,10 @@ def export(
 ) -> None:
     """Every authority, in a form `imi authority import` reads back."""
     from imi_cli.exporters import export_authorities
+    from imi_cli.output_files import check_output_file
 
+    if output:
+        check_output_file(output, "-o")
     with state().open_store() as store:
         from imi_cli.directory import Directory
 

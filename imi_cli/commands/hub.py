@@ -97,7 +97,10 @@ def invite(
 ) -> None:
     """Register a national coordinator and invite its first user (prints a one-time code)."""
     from imi_cli.invitations import coordinator_records, write_code
+    from imi_cli.output_files import check_output_file
 
+    if out:
+        check_output_file(out, "--out")
     record, user = coordinator_records(authority, country, name, lang, languages, areas, email,
                                        user_id, user_name, user_email)
     hub = _open_hub()

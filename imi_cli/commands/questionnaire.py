@@ -150,6 +150,7 @@ def export_po(
     from imi_cli.errors import UsageError
     from imi_cli.output import message
     from imi_cli.questionnaires.catalog import locate_file
+    from imi_cli.output_files import check_output_file
     from imi_cli.questionnaires.po import export_po as export, load_for_translation
 
     # the global --lang is also accepted after the subcommand, so it may arrive there
@@ -157,6 +158,8 @@ def export_po(
     if not language:
         raise UsageError("export-po needs --lang, the language to translate into",
                          hint=f"e.g. imi questionnaire export-po {set_id} --lang de -o {set_id}.de.po")
+    if output is not None:
+        check_output_file(output, "-o")
     _, doc, _ = load_for_translation(locate_file(set_id))
     po = export(doc, _language(language), previous=output)
     if output is None:
@@ -173,11 +176,13 @@ def import_po(
         None, "--catalog", help="Catalog YAML to update (default: the shipped one of the set)."),
 ) -> None:
     """Bring translations from a PO file back into the catalog YAML (refused if a check would fail)."""
-    from imi_cli.errors import NotFound
+    from imi_cli.errors import NotFound, UsageError
     from imi_cli.output import message
     from imi_cli.questionnaires.catalog import display_name, locate_file
     from imi_cli.questionnaires.po import header, import_po as run_import
 
+    if po_file.is_dir():
+        raise UsageError(f"{po_file} is a folder, not a PO file")
     if not po_file.is_file():
         raise NotFound(f"{po_file}: no such file")
     set_id, _ = header(po_file)

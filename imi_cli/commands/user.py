@@ -33,10 +33,18 @@ def import_(
     On a store enrolled with a hub, each new user gets a one-time invitation code."""
     from imi_cli.users import Users
 
+    _check_invites(invites)
     with state().open_store() as store, progress_bar("Importing users") as progress:
         report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress)
     _hand_out(report, invites)
     report_import(report, "users")
+
+
+def _check_invites(invites: Optional[Path]) -> None:
+    from imi_cli.output_files import check_output_file
+
+    if invites:
+        check_output_file(invites, "--invites")
 
 
 def _hand_out(report, invites: Optional[Path]) -> None:
@@ -65,6 +73,7 @@ def add(
     from imi_cli.users import Users
 
     raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": roles}
+    _check_invites(invites)
     with state().open_store() as store:
         report = Users(store).register([("--" + ident, raw)], source="add")
     _hand_out(report, invites)

@@ -27,9 +27,16 @@ def shipped_dir() -> Path:
     """The catalogs folder: setting ``questionnaires`` if set, else the one shipped with imi."""
     from imi_cli.context import state
 
-    configured = state().settings.questionnaires
-    if configured:
-        return Path(configured).expanduser()
+    settings = state().settings
+    if settings.questionnaires:
+        folder = Path(settings.questionnaires).expanduser()
+        if not folder.is_dir():
+            from imi_cli.errors import NotFound
+
+            raise NotFound(f"{settings.sources['questionnaires']}: questionnaires = {str(folder)!r} "
+                           f"is not a folder", hint="point it at a folder of catalog YAML files, "
+                                                    "or unset it for the shipped ones")
+        return folder
     import imi_cli
 
     return Path(imi_cli.__file__).resolve().parents[1] / "questionnaires"

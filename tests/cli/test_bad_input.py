@@ -247,3 +247,62 @@ def test_a_retention_beyond_the_calendar_prunes_nothing(hub_store):
         assert prune(hub, 10**12) == 0
     finally:
         hub.store.close()
+
+
+# -- files named for input and output -------------------------------------------------------
+def test_import_from_a_folder_or_a_missing_file_without_extension(imi, unlocked, tmp_path, event_count):
+    (tmp_path / "folder").mkdir()
+    result = imi("authority", "import", tmp_path / "folder")
+    assert (result.code, result.err) == (ExitCode.USAGE, f"imi: error: {tmp_path / 'folder'} is a folder, not a file\n")
+    result = imi("user", "import", tmp_path / "nothing")
+    assert (result.code, result.err) == (ExitCode.NOT_FOUND, f"imi: error: {tmp_path / 'nothing'}: no such file\n")
+    assert event_count(unlocked) == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("questionnaire", "export-po", "pq-alert", "--lang", "ga", "-o", "{out}"),
+    ("authority", "export", "-o", "{out}"),
+])
+def test_an_output_file_in_a_missing_folder_or_that_is_a_folder(imi, unlocked, tmp_path, args):
+    missing = tmp_path / "no-such-folder" / "out.txt"
+    result = imi(*[a.format(out=missing) for a in args])
+    assert (result.code, result.err) == (
+        ExitCode.NOT_FOUND, f"imi: error: -o {missing}: folder {missing.parent} does not exist\n")
+    result = imi(*[a.format(out=tmp_path) for a in args])
+    assert (result.code, result.err) == (ExitCode.USAGE, f"imi: error: -o {tmp_path} is a folder, not a file\n")
+    assert result.out == ""
+
+
+def test_import_po_of_a_folder(imi, tmp_path):
+    result = imi("questionnaire", "import-po", tmp_path)
+    assert (result.code, result.err) == (ExitCode.USAGE, f"imi: error: {tmp_path} is a folder, not a PO file\n")
+
+
+def test_user_add_with_a_bad_invites_file_registers_nobody(imi, unlocked, examples, tmp_path, event_count):
+    assert imi("authority", "import", examples / "authorities.csv").code == 0
+    before = event_count(unlocked)
+    result = imi("user", "add", "--id", "hu.szabo", "--name", "Szabó Éva", "--email", "eva@example.hu",
+                 "--authority", "HU-MEK", "--roles", "administrator", "--invites", tmp_path)
+    assert (result.code, result.err) == (ExitCode.USAGE, f"imi: error: --invites {tmp_path} is a folder, not a file\n")
+    assert event_count(unlocked) == before
+
+
+def test_hub_invite_with_a_bad_out_file_invites_nobody(imi, hub_store, tmp_path):
+    invite = ("--store", hub_store, "hub", "invite", "--authority", "HU-NCO", "--country", "HU",
+              "--name", "IMI Nemzeti Koordinátor", "--name-lang", "hu", "--email", "imi@example.hu",
+              "--user", "hu.coord", "--user-name", "Szabó Éva", "--user-email", "eva@example.hu")
+    missing = tmp_path / "no-such-folder" / "codes.txt"
+    result = imi(*invite, "--out", missing)
+    assert (result.code, result.err) == (
+        ExitCode.NOT_FOUND, f"imi: error: --out {missing}: folder {missing.parent} does not exist\n")
+    assert imi(*invite, "--out", tmp_path / "codes.txt").code == 0  # the first try left nothing behind
+    assert (tmp_path / "codes.txt").read_text().startswith("hu.coord\t")
+
+
+def test_a_questionnaires_setting_that_is_not_a_folder(imi, tmp_path, monkeypatch):
+    monkeypatch.setenv("IMI_QUESTIONNAIRES", str(tmp_path / "nowhere"))
+    result = imi("questionnaire", "list")
+    assert result.code == ExitCode.NOT_FOUND
+    assert result.err == (f"imi: error: IMI_QUESTIONNAIRES: questionnaires = '{tmp_path / 'nowhere'}' is not "
+                          "a folder\n  hint: point it at a folder of catalog YAML files, or unset it for the "
+                          "shipped ones\n")
