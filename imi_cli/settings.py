@@ -88,6 +88,9 @@ def _read_config(path: Path, explicit: bool) -> dict[str, Any]:
         if explicit:
             raise UsageError(f"config file {path} does not exist")
         return {}
+    if path.is_dir():
+        raise UsageError(f"config file {path} is a folder, not a file",
+                         hint="point --config or IMI_CONFIG at an imi.toml (see imi.toml.example)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

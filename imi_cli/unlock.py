@@ -52,8 +52,13 @@ def cached_key(store_path: Path) -> bytes | None:
 
 def cache_key(store_path: Path, key: bytes, ttl_seconds: int) -> Path:
     folder = cache_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        why = "it is a file" if folder.is_file() else exc.strerror
+        raise ImiError(f"the key cache folder {folder} cannot be made ({why})",
+                       hint="point IMI_RUNTIME_DIR at a folder of yours") from None
     path = _cache_file(store_path)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)

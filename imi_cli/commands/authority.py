@@ -68,7 +68,8 @@ def register(
     if coordinator:
         raw["coordinator"] = coordinator
     with state().open_store() as store:
-        report = Directory(store).register_authorities([("--" + ident, raw)], source="register")
+        report = Directory(store).register_authorities([(f"--id {ident}", raw)],
+                                                       source="imi authority register")
     report_import(report, "authority")
 
 

@@ -75,7 +75,7 @@ def add(
     raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": roles}
     _check_invites(invites)
     with state().open_store() as store:
-        report = Users(store).register([("--" + ident, raw)], source="add")
+        report = Users(store).register([(f"--id {ident}", raw)], source="imi user add")
     _hand_out(report, invites)
     report_import(report, "user")
 

@@ -224,7 +224,7 @@ def test_register_needs_an_existing_coordinator(loaded, imi):
                  "--languages", "hu", "--areas", "services", "--email", "x@example.hu",
                  "--coordinator", "HU-MEK")
     assert result.code == 5
-    assert "  --X1: [coordinator] 'HU-MEK' is not a coordinator\n" in result.err
+    assert "  --id X1: [coordinator] 'HU-MEK' is not a coordinator\n" in result.err
 
 
 def test_show_in_the_viewers_language(loaded, imi):

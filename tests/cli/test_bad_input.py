@@ -306,3 +306,31 @@ def test_a_questionnaires_setting_that_is_not_a_folder(imi, tmp_path, monkeypatc
     assert result.err == (f"imi: error: IMI_QUESTIONNAIRES: questionnaires = '{tmp_path / 'nowhere'}' is not "
                           "a folder\n  hint: point it at a folder of catalog YAML files, or unset it for the "
                           "shipped ones\n")
+
+
+# -- settings and surroundings ------------------------------------------------------------
+def test_a_config_that_is_a_folder(imi, tmp_path):
+    result = imi("--config", tmp_path, "area", "list")
+    assert result.code == ExitCode.USAGE
+    assert result.err == (f"imi: error: config file {tmp_path} is a folder, not a file\n"
+                          "  hint: point --config or IMI_CONFIG at an imi.toml (see imi.toml.example)\n")
+
+
+def test_a_key_cache_folder_that_is_a_file(imi, unlocked, tmp_path, monkeypatch):
+    blocker = tmp_path / "run"
+    blocker.write_text("")
+    monkeypatch.setenv("IMI_RUNTIME_DIR", str(blocker))
+    monkeypatch.setenv("IMI_PASSPHRASE", PASS)
+    result = imi("unlock")
+    assert result.code == ExitCode.ERROR
+    assert result.err == (f"imi: error: the key cache folder {blocker} cannot be made (it is a file)\n"
+                          "  hint: point IMI_RUNTIME_DIR at a folder of yours\n")
+
+
+def test_register_one_authority_names_the_flag(imi, unlocked, event_count):
+    result = imi("authority", "register", "--id", "HU-Z", "--country", "HU", "--name", "xx=Foo",
+                 "--languages", "hu", "--areas", "professional-qualifications", "--email", "a@b.hu")
+    assert result.code == ExitCode.INVALID_INPUT
+    assert result.err == ("imi: error: imi authority register: 1 problem(s); nothing was imported\n"
+                          "  --id HU-Z: [name:xx] 'xx' is not an IMI language code\n")
+    assert event_count(unlocked) == 0
