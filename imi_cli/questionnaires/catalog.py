@@ -55,7 +55,11 @@ def catalog_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*.yaml") if p.is_file())
+            found = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+            if not found:  # a CI job pointed at the wrong folder must not pass by checking nothing
+                raise NotFound(f"{path}: no *.yaml catalogs in this folder",
+                               hint="give a catalog file or a folder of *.yaml catalogs")
+            files += found
         elif path.is_file():
             files.append(path)
         else:

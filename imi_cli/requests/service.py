@@ -41,11 +41,11 @@ def read_attachments(paths: list[Path]) -> list[dict[str, Any]]:
     return files
 
 
-def _parse_deadline(text: str) -> str:
+def _parse_deadline(text: str, flag: str = "--deadline") -> str:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--deadline {text!r} is not a date as YYYY-MM-DD") from None
+        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD") from None
     if day <= clock.now().date():
         raise UsageError(f"the deadline {day} is not in the future")
     return day.isoformat()
@@ -152,7 +152,7 @@ class Requests:
 
     # -- the responder -----------------------------------------------------
     def accept(self, rid: str, propose_deadline: str | None = None) -> None:
-        payload = {"proposed_deadline": _parse_deadline(propose_deadline)} if propose_deadline else {}
+        payload = {"proposed_deadline": _parse_deadline(propose_deadline, "--propose-deadline")} if propose_deadline else {}
         self._step("request.accepted", rid, payload)
 
     def forward(self, rid: str, to: str, *, reassign: bool = False) -> None:

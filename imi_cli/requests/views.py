@@ -16,10 +16,22 @@ def _days_left(deadline: str | None, today: dt.date) -> int | None:
     return (dt.date.fromisoformat(deadline) - today).days if deadline else None
 
 
+def _check_filters(direction: str | None, state: str | None) -> None:
+    from imi_cli.errors import UsageError
+    from imi_cli.requests.lifecycle import NEXT_STATE
+
+    if direction not in (None, "incoming", "outgoing"):
+        raise UsageError(f"--direction {direction!r}: use incoming or outgoing")
+    states = sorted({*NEXT_STATE.values(), "deadline_proposed"})
+    if state is not None and state not in states:
+        raise UsageError(f"--state {state!r} is not a request state", hint="one of " + ", ".join(states))
+
+
 def list_requests(conn: Any, authority: str, *, direction: str | None = None, state: str | None = None,
                   overdue: bool = False, coordinated: list[str] | None = None) -> list[dict[str, Any]]:
     """Requests this authority sent or received (or, for a coordinator, those of ``coordinated``),
     the most recently active first."""
+    _check_filters(direction, state)
     mine = [authority, *(coordinated or [])]
     marks = ",".join("?" * len(mine))
     # A node's store holds little else than its own requests: a scan (unary + keeps the

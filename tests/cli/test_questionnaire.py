@@ -260,3 +260,10 @@ def test_validate_against_git_ref(imi, tmp_path, monkeypatch) -> None:
     bad = imi("questionnaire", "validate", SMALL.name, "--against", "v7")
     assert (bad.code, bad.err.splitlines()[0]) == (
         2, f"imi: error: --against 'v7' is not a git revision of {tmp_path}")
+
+
+def test_validate_an_empty_folder_is_an_error_not_a_pass(imi, tmp_path):
+    result = imi("questionnaire", "validate", tmp_path)
+    assert result.code == 4
+    assert result.err == (f"imi: error: {tmp_path}: no *.yaml catalogs in this folder\n"
+                          "  hint: give a catalog file or a folder of *.yaml catalogs\n")

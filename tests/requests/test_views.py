@@ -157,3 +157,14 @@ def test_export_json_and_markdown(network, cases, monkeypatch):
     assert f"- Request: `{rid}`" in text and "- State: closed" in text and "- From MT-AUTH to DE-AUTH" in text
     assert "   - **Yes**" in text
     assert "request.closed by MT-AUTH mt.handler" in text
+
+
+def test_list_filters_that_do_not_exist_are_usage_errors(network):
+    from imi_cli.errors import UsageError
+    from imi_cli.requests.views import list_requests
+
+    conn = network.stores["ie.handler"].conn
+    with pytest.raises(UsageError, match=r"--direction 'up': use incoming or outgoing"):
+        list_requests(conn, "IE-AUTH", direction="up")
+    with pytest.raises(UsageError, match=r"--state 'bogus' is not a request state"):
+        list_requests(conn, "IE-AUTH", state="bogus")
