@@ -144,6 +144,8 @@ BAD_FILES = [
      "  hint: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)\n"),
     ("truncated YAML", "bad.yaml", b"authorities:\n  - id: A1\n    country: HU\n    names: {hu: \"Hiv\n",
      "imi: error: {f}:5:1: not valid YAML: found unexpected end of stream\n"),
+    ("duplicate YAML key", "bad.yaml", b"authorities:\n  - id: A1\n    country: HU\n    country: AT\n",
+     "imi: error: {f}:4:5: not valid YAML: duplicate key 'country'\n"),
     ("malformed JSON", "bad.json", b'[{"id": "A1",\n  "country": "HU"\n',
      "imi: error: {f}:3:1: not valid JSON: Expecting ',' delimiter\n"),
     ("JSON not a list", "bad.json", b'{"id": "A1"}', 'imi: error: {f}: expected a list of records '
