@@ -1,17 +1,27 @@
-"""Hub retention: exchanges older than the retention period leave the hub's log.
+"""Hub retention: settled exchanges older than the retention period leave the hub's log.
 
-Directory events (authorities, users, keys) are the network's shared state and stay.
-A node whose cursor is older than what the hub still holds gets 410 and re-seeds:
-it pulls again from the start and keeps what it already has (events are idempotent by id).
+What goes, once older than the period:
+- a message (one event, settled when sent);
+- a request that is settled — withdrawn, or closed for longer than it may be reopened —
+  with every event about it, reminders included, once even its newest event is that old.
+What stays: directory events (authorities, users, keys: the network's shared state) and every
+request that is still open, however old, so a node that re-seeds still gets its whole story.
+The hub's own projections of what went (the request's record, the message) go with it.
+
+A node whose cursor is older than what the hub removed gets 410 and re-seeds: it pulls again
+from the start and keeps what it already has (events are idempotent by id).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from imi_cli import clock
-from imi_cli.hub.rules import DIRECTORY_TYPES
+from imi_cli.requests.lifecycle import REOPEN_DAYS
+
+_CHUNK = 500
 
 
 def retained_from(hub: Any) -> int:
@@ -19,22 +29,70 @@ def retained_from(hub: Any) -> int:
     return int(hub.store.meta("retained_from", "0"))
 
 
+def _settled_requests(conn: Any, cutoff: str, reopen_cutoff: str) -> list[str]:
+    """Requests whose life is over and whose newest event is older than ``cutoff``."""
+    rows = conn.execute(
+        "SELECT r.id FROM requests r WHERE (r.state = 'withdrawn' "
+        "   OR (r.state = 'closed' AND r.closed_at < ?)) "
+        "AND NOT EXISTS (SELECT 1 FROM entity_log l JOIN events e ON e.seq = l.seq "
+        "                WHERE l.entity = 'request/' || r.id AND e.at >= ?)",
+        (reopen_cutoff, cutoff)).fetchall()
+    return [rid for (rid,) in rows]
+
+
+def _delete(conn: Any, table: str, column: str, values: list[Any]) -> None:
+    _in_chunks(conn, f"DELETE FROM {table} WHERE {column} IN ({{}})", values)
+
+
+def _attachment_hashes(value: Any) -> set[str]:
+    """Every attachment hash a request's record refers to, wherever in it."""
+    if isinstance(value, dict):
+        found = {value["sha256"]} if isinstance(value.get("sha256"), str) else set()
+        return found.union(*(_attachment_hashes(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_attachment_hashes(v) for v in value))
+    return set()
+
+
+def _in_chunks(conn: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """``sql`` has one ``{}`` for the placeholders of an IN list."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start:start + _CHUNK]
+        rows += conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
+
+
 def prune(hub: Any, days: int) -> int:
-    """Remove non-directory events older than ``days``; returns how many went."""
+    """Remove settled exchanges older than ``days``; returns how many events went."""
     try:
-        cutoff = clock.iso(clock.now() - timedelta(days=days))
+        now = clock.now()
+        cutoff = clock.iso(now - timedelta(days=days))
+        reopen_cutoff = clock.iso(now - timedelta(days=max(days, REOPEN_DAYS)))
     except OverflowError:  # a period longer than the calendar: nothing is that old
         return 0
-    marks = ",".join("?" * len(DIRECTORY_TYPES))
     with hub.lock, hub.store.transaction() as conn:
-        rows = conn.execute(f"SELECT seq FROM events WHERE at < ? AND type NOT IN ({marks})",
-                            (cutoff, *sorted(DIRECTORY_TYPES))).fetchall()
-        seqs = [seq for (seq,) in rows]
-        for start in range(0, len(seqs), 500):
-            chunk = seqs[start:start + 500]
-            q = ",".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM event_audience WHERE seq IN ({q})", chunk)
-            conn.execute(f"DELETE FROM events WHERE seq IN ({q})", chunk)
+        requests = _settled_requests(conn, cutoff, reopen_cutoff)
+        entities = [f"request/{rid}" for rid in requests]
+        entities += [entity for (entity,) in conn.execute(
+            "SELECT l.entity FROM events e JOIN entity_log l ON l.seq = e.seq "
+            "WHERE e.type = 'message.sent' AND e.at < ?", (cutoff,))]
+        gone = _in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
+                                "WHERE l.entity IN ({})", entities)
+        seqs = [seq for seq, _ in gone]
+        hashes = set().union(*(_attachment_hashes(json.loads(record)) for (record,) in _in_chunks(
+            conn, "SELECT record FROM requests WHERE id IN ({})", requests)))
+        _delete(conn, "event_audience", "seq", seqs)
+        _delete(conn, "receipts", "event_id", [ident for _, ident in gone])
+        _delete(conn, "events", "seq", seqs)
+        _delete(conn, "entity_log", "entity", entities)
+        _delete(conn, "entity_versions", "entity", entities)
+        _delete(conn, "request_history", "request_id", requests)
+        _delete(conn, "requests", "id", requests)
+        _delete(conn, "messages", "id", [e.split("/", 1)[1] for e in entities if e.startswith("message/")])
+        still = {h for (record,) in conn.execute("SELECT record FROM requests") for h in
+                 _attachment_hashes(json.loads(record)) & hashes} if hashes else set()
+        _delete(conn, "request_attachments", "sha256", sorted(hashes - still))
         if seqs:
             hub.store.set_meta("retained_from", str(max(max(seqs), retained_from(hub))))
     return len(seqs)

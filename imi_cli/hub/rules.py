@@ -218,8 +218,10 @@ def check_transition(conn: Any, event: dict[str, Any]) -> None:
     if event["type"] in UPDATES and current == 0:
         raise Refusal("illegal_transition", f"{entity} does not exist")
     # Stale: someone else changed it after the version its author saw. The author's own
-    # later events (made offline, in a row) build on each other and do not count.
-    row = conn.execute("SELECT max(seq) FROM entity_log WHERE entity = ? AND seq > ? AND author != ?",
+    # later events (made offline, in a row) build on each other and do not count, and nor do
+    # the hub's reminders, which change nothing anyone decides on.
+    row = conn.execute("SELECT max(l.seq) FROM entity_log l JOIN events e ON e.seq = l.seq "
+                       "WHERE l.entity = ? AND l.seq > ? AND l.author != ? AND e.type NOT IN ('request.reminder')",
                        (entity, seen, event["signature"]["by"])).fetchone()
     if row[0] is not None:
         raise Refusal("stale", f"{entity} was changed by someone else (at {row[0]}) after the version "

@@ -56,9 +56,13 @@ class Hub:
 
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str]) -> int:
-        cur = conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?,?,?,?, 'accepted')",
-                           (event["id"], event["type"], event["at"], canonical(event)))
-        seq = cur.lastrowid
+        # A sequence number is never given twice, even after retention removed the newest events
+        # (a plain rowid would reuse them, and a node holding the old one would clash).
+        seq = conn.execute("SELECT max(coalesce((SELECT max(seq) FROM events), 0), "
+                           "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'retained_from'), 0)) + 1"
+                           ).fetchone()[0]
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status) VALUES (?,?,?,?,?, 'accepted')",
+                     (seq, event["id"], event["type"], event["at"], canonical(event)))
         conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])

@@ -37,7 +37,13 @@ def test_reminders_fall_due_by_the_hub_clock_once_each(tmp_path, monkeypatch):
         assert kinds == ["deadline_near", "deadline_passed"]
         monkeypatch.setenv("IMI_NOW", "2026-06-01T09:00:00+00:00")
         done = housekeeping.run_once(hub, 30)
-        assert done["reminders"] == 1 and done["pruned"] >= 3  # escalation; then old exchanges go
+        assert done == {"reminders": 1, "pruned": 0}  # escalation; an open request stays on the hub
+        ie.withdraw(rid, "no longer needed")  # from before the reminders: they make nothing stale
+        assert _sync(users["IE"]).rejected == []
+        monkeypatch.setenv("IMI_NOW", "2026-07-05T09:00:00+00:00")
+        # drafted, sent, three reminders, withdrawn: the settled request leaves the hub whole
+        assert housekeeping.run_once(hub, 30) == {"reminders": 0, "pruned": 6}
+        assert hub.store.query("SELECT count(*) FROM requests")[0][0] == 0
         for store in [*coords.values(), *users.values()]:
             store.close()
     hub.store.close()
