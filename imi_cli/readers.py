@@ -148,13 +148,78 @@ def _read_yaml(path: Path, text: str) -> Any:
         loader.dispose()
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json keeps the last of two equal keys silently; a record with one is a mistake."""
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise _DuplicateKey(key)
+        record[key] = value
+    return record
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+_PLAIN = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in _SPACE:
+        at += 1
+    return at
+
+
+def _array_items(path: Path, text: str, at: int) -> Rows:
+    """("file:line", value) of each item of the array that starts at ``at`` (text is valid JSON)."""
+    items: Rows = []
+    line, counted = 1, 0
+    at = _skip(text, at + 1)
+    while text[at] != "]":
+        line, counted = line + text.count("\n", counted, at), at
+        try:
+            value, end = _DECODER.raw_decode(text, at)
+        except _DuplicateKey as exc:
+            raise InvalidInput(f"{path}:{line}: the key {str(exc)!r} appears twice in one record") from None
+        items.append((f"{path}:{line}", value))
+        at = _skip(text, end)
+        if text[at] == ",":
+            at = _skip(text, at + 1)
+    return items
+
+
+def _find_list(text: str, list_key: str) -> int | None:
+    """Offset of the records array: the whole document, or the value of ``list_key``."""
+    at = _skip(text, 0)
+    if text[at] == "[":
+        return at
+    if text[at] != "{":
+        return None
+    at = _skip(text, at + 1)
+    found = None
+    while text[at] != "}":
+        key, at = _PLAIN.raw_decode(text, at)
+        at = _skip(text, _skip(text, at) + 1)  # past the colon
+        if key == list_key and text[at] == "[":
+            found = at
+        _, at = _PLAIN.raw_decode(text, at)
+        at = _skip(text, at)
+        if text[at] == ",":
+            at = _skip(text, at + 1)
+    return found
+
+
 def _read_json(path: Path, text: str, list_key: str) -> Rows:
+    """Records located by the line each starts on (the json module keeps no positions, so the
+    records array is walked with ``raw_decode``)."""
     try:
-        data = json.loads(text)
+        _PLAIN.decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    if isinstance(data, dict) and isinstance(data.get(list_key), list):
-        data = data[list_key]
-    if not isinstance(data, list):
+    start = _find_list(text, list_key)
+    if start is None:
         raise InvalidInput(f"{path}: expected a list of records (or {{\"{list_key}\": [...]}})")
-    return [(f"{path}: item {i + 1}", item) for i, item in enumerate(data)]
+    return _array_items(path, text, start)

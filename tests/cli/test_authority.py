@@ -184,13 +184,23 @@ def test_yaml_problems_name_the_line(loaded, imi, tmp_path, event_count):
     assert event_count(loaded) == events
 
 
-def test_json_problems_name_the_item(loaded, imi, tmp_path):
+def test_json_problems_name_the_line_of_their_record(loaded, imi, tmp_path):
+    good = {"id": "A1", "country": "HU", "names": {"hu": "H"}, "languages": ["hu"],
+            "areas": ["services"], "email": "a@example.hu"}
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"id": "A1", "country": "HU", "names": {"hu": "H"}, "languages": ["hu"],
-                                "areas": ["services"], "email": "a@example.hu", "colour": "red"}]))
+    records = [good, {**good, "id": "A2", "colour": "red"}]
+    bad.write_text(json.dumps({"authorities": records}, indent=2))
+    line = bad.read_text().splitlines().index("    {", 3) + 1  # where the second record starts
+    assert line > 10
     result = imi("authority", "import", bad)
     assert result.code == 5
-    assert f"  {bad}: item 1: [colour] unknown field\n" in result.err
+    assert f"  {bad}:{line}: [colour] unknown field\n" in result.err
+    twice = tmp_path / "twice.json"
+    twice.write_text('[\n' + json.dumps(good) + ',\n{"id": "A2", "id": "A3"}\n]\n')
+    result = imi("authority", "import", twice)
+    assert result.code == 5
+    assert f"{twice}:3: the key 'id' appears twice in one record" in result.err
+    assert imi("authority", "show", "A1").code == 4  # nothing was imported
 
 
 def test_unknown_format(unlocked, imi, tmp_path):
