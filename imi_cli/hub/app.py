@@ -4,6 +4,7 @@ POST /v1/enrol        invitation code + new public key (+ proof) -> identity
 POST /v1/events       a signed batch of signed events -> a result per event
 GET  /v1/events       events after a cursor whose audience includes the caller (long poll: wait=)
 GET  /v1/info         the operator's public key
+GET  /v1/openapi.json the OpenAPI 3.0 document of all this (openapi.py)
 Client mistakes get a 4xx with a JSON {"error": ...}; never a 500.
 """
 
@@ -44,12 +45,12 @@ async def _body(request: Request) -> bytes:
         raise ClientError(400, "the content-length is not a number") from None
     if declared > MAX_BODY:
         raise ClientError(413, "the body is too large")
-    body = b""
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
             raise ClientError(413, "the body is too large")
-    return body
+    return bytes(body)
 
 
 def _json(request: Request, body: bytes) -> Any:
@@ -78,6 +79,11 @@ def create_app(hub: Hub) -> Starlette:
 
     async def info(request: Request) -> JSONResponse:
         return JSONResponse({"operator_key": hub.operator_public_key, "api": 1})
+
+    async def openapi(request: Request) -> JSONResponse:
+        from imi_cli.hub.openapi import DOCUMENT
+
+        return JSONResponse(DOCUMENT)
 
     async def enrol(request: Request) -> JSONResponse:
         data = _json(request, await _body(request))
@@ -131,6 +137,7 @@ def create_app(hub: Hub) -> Starlette:
 
     return Starlette(lifespan=lifespan, routes=[
         Route("/v1/info", info, methods=["GET"]),
+        Route("/v1/openapi.json", openapi, methods=["GET"]),
         Route("/v1/enrol", enrol, methods=["POST"]),
         Route("/v1/events", push, methods=["POST"]),
         Route("/v1/events", pull, methods=["GET"]),

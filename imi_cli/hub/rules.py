@@ -50,7 +50,7 @@ def expected_audience(conn: Any, event: dict[str, Any]) -> list[str]:
         from imi_cli.requests.access import expected_audience as request_audience
 
         return request_audience(conn, event)
-    raise Refusal("not_allowed", f"the hub does not take events of type {type_!r}")
+    raise Refusal("not_allowed", f"the hub does not take events of type {type_[:60]!r}")
 
 
 def _user(conn: Any, user_id: str) -> dict[str, Any] | None:
