@@ -33,8 +33,11 @@ class AuthError(Exception):
     pass
 
 
-def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes) -> tuple[str, str | None]:
-    """(user id, authority id) of a correctly signed, fresh, never-seen request; else AuthError."""
+def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes, *,
+                   nonces: list[str] | None = None) -> tuple[str, str | None]:
+    """(user id, authority id) of a correctly signed, fresh, never-seen request; else AuthError.
+    Given ``nonces``, the nonce is appended there instead of recorded: the caller records it
+    with ``use_nonce`` in the transaction it writes anyway (one commit instead of two)."""
     values = [headers.get(h) for h in HEADERS]
     if not all(values):
         raise AuthError("the request is not signed")
@@ -50,14 +53,18 @@ def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes
         raise AuthError("unknown or revoked key")
     if not verify_bytes(principal[0], signature, signed_line(method, target, when, nonce, body)):
         raise AuthError("the request signature does not verify")
-    if not _first_use(hub, nonce):
-        raise AuthError("the request was replayed")
+    if nonces is not None:
+        nonces.append(nonce)
+    else:
+        with hub.lock, hub.store.transaction() as conn:
+            use_nonce(conn, nonce)
     return user, principal[1]
 
 
-def _first_use(hub: Any, nonce: str) -> bool:
+def use_nonce(conn: Any, nonce: str) -> None:
+    """Record a request's nonce inside the caller's transaction; AuthError if it was seen."""
     now = time.time()
-    with hub.lock, hub.store.transaction() as conn:
-        conn.execute("DELETE FROM request_nonces WHERE at < ?", (now - 2 * WINDOW_SECONDS,))
-        cur = conn.execute("INSERT OR IGNORE INTO request_nonces(nonce, at) VALUES (?, ?)", (nonce, now))
-        return cur.rowcount == 1
+    conn.execute("DELETE FROM request_nonces WHERE at < ?", (now - 2 * WINDOW_SECONDS,))
+    cur = conn.execute("INSERT OR IGNORE INTO request_nonces(nonce, at) VALUES (?, ?)", (nonce, now))
+    if cur.rowcount != 1:
+        raise AuthError("the request was replayed")

@@ -89,10 +89,15 @@ class Hub:
         self._notify()
         return seqs
 
-    def accept(self, events: list[Any], pusher: str) -> list[dict[str, Any]]:
-        """Check and sequence a pushed batch in one transaction; a result per event."""
+    def accept(self, events: list[Any], pusher: str, nonce: str | None = None) -> list[dict[str, Any]]:
+        """Check and sequence a pushed batch in one transaction; a result per event. The push
+        request's ``nonce`` is recorded in the same transaction (AuthError if already seen)."""
+        from imi_cli.hub.auth import use_nonce
+
         results = []
         with self.lock, self.store.transaction() as conn:
+            if nonce is not None:
+                use_nonce(conn, nonce)
             for event in events:
                 conn.execute("SAVEPOINT one_event")
                 try:
