@@ -10,10 +10,8 @@ The hub runs as `imi hub serve` in its own process; nodes use the Python API in 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import secrets
 import statistics
 import subprocess
 import sys

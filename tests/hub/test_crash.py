@@ -9,8 +9,6 @@ import subprocess
 import threading
 import time
 
-import pytest
-
 from imi_cli.errors import HubUnreachable
 from imi_cli.store import Store
 

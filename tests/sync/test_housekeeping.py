@@ -4,49 +4,39 @@ from __future__ import annotations
 
 import secrets
 
-from imi_cli.demo_network import AUTHORITIES, _coordinator, _node, _register, _sync
+from imi_cli.demo_network import AUTHORITIES, _coordinator, _register, _sync
 from imi_cli.hub import housekeeping
 from imi_cli.hub.background import BackgroundHub
 from imi_cli.hub.state import init_hub
 from imi_cli.requests.service import Requests
 
 
-def test_reminders_fall_due_by_the_hub_clock_once_each(tmp_path, monkeypatch):
-    monkeypatch.setenv("IMI_NOW", "2026-01-05T09:00:00+00:00")
-    hub = init_hub(tmp_path / "hub.db", secrets.token_urlsafe(16))
-    with BackgroundHub(hub) as served:
-        coords = {c: _coordinator(hub, tmp_path, served.url, c, lang, c) for c, lang in (("HU", "hu"), ("IE", "en"))}
-        codes = {c: _register(coords[c], *AUTHORITIES[c]) for c in coords}
-        users = {c: _node(tmp_path, AUTHORITIES[c][1]["id"], served.url, codes[c]) for c in coords}
-        for store in users.values():
-            _sync(store)
-        ie = Requests(users["IE"])
-        rid = ie.new(area="professional-qualifications", to="HU-MEK", questionnaire="pq-verify-qualification",
-                     questions=["document_authentic"], deadline="2026-01-20", subject="Check",
-                     person={"applicant_name": "Nagy Béla", "profession": "architect"})
-        ie.send(rid)
-        _sync(users["IE"])
-        assert housekeeping.run_once(hub, None) == {"reminders": 0, "pruned": 0}
-        monkeypatch.setenv("IMI_NOW", "2026-01-18T09:00:00+00:00")  # two days before the deadline
-        assert housekeeping.run_once(hub, None)["reminders"] == 1
-        assert housekeeping.run_once(hub, None)["reminders"] == 0  # once per deadline
-        monkeypatch.setenv("IMI_NOW", "2026-01-21T09:00:00+00:00")  # the deadline has passed
-        assert housekeeping.run_once(hub, None)["reminders"] == 1
-        _sync(users["HU"])
-        kinds = [r["kind"] for r in Requests(users["HU"]).get(rid)["record"]["reminders"]]
-        assert kinds == ["deadline_near", "deadline_passed"]
-        monkeypatch.setenv("IMI_NOW", "2026-06-01T09:00:00+00:00")
-        done = housekeeping.run_once(hub, 30)
-        assert done == {"reminders": 1, "pruned": 0}  # escalation; an open request stays on the hub
-        ie.withdraw(rid, "no longer needed")  # from before the reminders: they make nothing stale
-        assert _sync(users["IE"]).rejected == []
-        monkeypatch.setenv("IMI_NOW", "2026-07-05T09:00:00+00:00")
-        # drafted, sent, three reminders, withdrawn: the settled request leaves the hub whole
-        assert housekeeping.run_once(hub, 30) == {"reminders": 0, "pruned": 6}
-        assert hub.store.query("SELECT count(*) FROM requests")[0][0] == 0
-        for store in [*coords.values(), *users.values()]:
-            store.close()
-    hub.store.close()
+def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypatch):
+    hub, users = pair.hub, pair.users
+    ie = Requests(users["IE"])
+    rid = ie.new(area="professional-qualifications", to="HU-MEK", questionnaire="pq-verify-qualification",
+                 questions=["document_authentic"], deadline="2026-01-20", subject="Check",
+                 person={"applicant_name": "Nagy Béla", "profession": "architect"})
+    ie.send(rid)
+    _sync(users["IE"])
+    assert housekeeping.run_once(hub, None) == {"reminders": 0, "pruned": 0}
+    monkeypatch.setenv("IMI_NOW", "2026-01-18T09:00:00+00:00")  # two days before the deadline
+    assert housekeeping.run_once(hub, None)["reminders"] == 1
+    assert housekeeping.run_once(hub, None)["reminders"] == 0  # once per deadline
+    monkeypatch.setenv("IMI_NOW", "2026-01-21T09:00:00+00:00")  # the deadline has passed
+    assert housekeeping.run_once(hub, None)["reminders"] == 1
+    _sync(users["HU"])
+    kinds = [r["kind"] for r in Requests(users["HU"]).get(rid)["record"]["reminders"]]
+    assert kinds == ["deadline_near", "deadline_passed"]
+    monkeypatch.setenv("IMI_NOW", "2026-06-01T09:00:00+00:00")
+    done = housekeeping.run_once(hub, 30)
+    assert done == {"reminders": 1, "pruned": 0}  # escalation; an open request stays on the hub
+    ie.withdraw(rid, "no longer needed")  # from before the reminders: they make nothing stale
+    assert _sync(users["IE"]).rejected == []
+    monkeypatch.setenv("IMI_NOW", "2026-07-05T09:00:00+00:00")
+    # drafted, sent, three reminders, withdrawn: the settled request leaves the hub whole
+    assert housekeeping.run_once(hub, 30) == {"reminders": 0, "pruned": 6}
+    assert hub.store.query("SELECT count(*) FROM requests")[0][0] == 0
 
 
 def test_a_lost_code_is_replaced_and_the_new_one_enrols(tmp_path):

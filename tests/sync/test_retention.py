@@ -2,98 +2,74 @@
 
 from __future__ import annotations
 
-import secrets
-
-from imi_cli.hub.background import BackgroundHub
+from imi_cli.demo_network import _sync
 from imi_cli.hub.retention import prune, retained_from
-from imi_cli.hub.state import init_hub
-from imi_cli.demo_network import _coordinator, _register, _node, _sync, AUTHORITIES
 from imi_cli.messages import inbox, send
 
 
-def test_a_node_behind_retention_reseeds_and_keeps_what_it_has(tmp_path, monkeypatch):
-    monkeypatch.setenv("IMI_NOW", "2026-01-05T09:00:00+00:00")
-    hub = init_hub(tmp_path / "hub.db", secrets.token_urlsafe(16))
-    with BackgroundHub(hub) as served:
-        coords = {c: _coordinator(hub, tmp_path, served.url, c, lang, c) for c, lang in (("HU", "hu"), ("IE", "en"))}
-        codes = {c: _register(coords[c], *AUTHORITIES[c]) for c in coords}
-        users = {c: _node(tmp_path, AUTHORITIES[c][1]["id"], served.url, codes[c]) for c in coords}
-        for store in users.values():
-            _sync(store)
-        send(users["IE"], "HU-MEK", "old", "sent in January", "en")
-        _sync(users["IE"])
-        _sync(users["HU"])
-        monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")
-        send(users["IE"], "HU-MEK", "new", "sent in March", "en")
-        _sync(users["IE"])
-        assert prune(hub, 30) >= 1 and retained_from(hub) > 0
-        with users["HU"].transaction():
-            users["HU"].set_meta("cursor", "1")  # a node that was offline since the start
-        report = _sync(users["HU"])
-        assert report.reseeded
-        subjects = sorted(m["subject"] for m in inbox(users["HU"]))
-        assert subjects == ["new", "old"]  # the old one kept, the new one arrived, nothing doubled
-        directory = users["HU"].query("SELECT count(*) FROM authorities")[0][0]
-        assert directory == 4
-        for store in [*coords.values(), *users.values()]:
-            store.close()
-    hub.store.close()
+def test_a_node_behind_retention_reseeds_and_keeps_what_it_has(pair, tmp_path, monkeypatch):
+    hub, users = pair.hub, pair.users
+    send(users["IE"], "HU-MEK", "old", "sent in January", "en")
+    _sync(users["IE"])
+    _sync(users["HU"])
+    monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")
+    send(users["IE"], "HU-MEK", "new", "sent in March", "en")
+    _sync(users["IE"])
+    assert prune(hub, 30) >= 1 and retained_from(hub) > 0
+    with users["HU"].transaction():
+        users["HU"].set_meta("cursor", "1")  # a node that was offline since the start
+    report = _sync(users["HU"])
+    assert report.reseeded
+    subjects = sorted(m["subject"] for m in inbox(users["HU"]))
+    assert subjects == ["new", "old"]  # the old one kept, the new one arrived, nothing doubled
+    directory = users["HU"].query("SELECT count(*) FROM authorities")[0][0]
+    assert directory == 4
 
 
-def test_retention_keeps_open_requests_and_removes_settled_ones_whole(tmp_path, monkeypatch):
+def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_path, monkeypatch):
     from imi_cli.requests.service import Requests
 
-    monkeypatch.setenv("IMI_NOW", "2026-01-05T09:00:00+00:00")
-    hub = init_hub(tmp_path / "hub.db", secrets.token_urlsafe(16))
-    with BackgroundHub(hub) as served:
-        coords = {c: _coordinator(hub, tmp_path, served.url, c, lang, c) for c, lang in (("HU", "hu"), ("IE", "en"))}
-        codes = {c: _register(coords[c], *AUTHORITIES[c]) for c in coords}
-        users = {c: _node(tmp_path, AUTHORITIES[c][1]["id"], served.url, codes[c]) for c in coords}
-        for store in users.values():
-            _sync(store)
-        ie, hu = Requests(users["IE"]), Requests(users["HU"])
-        new = dict(area="professional-qualifications", to="HU-MEK", questionnaire="pq-verify-qualification",
-                   questions=["document_authentic"], deadline="2026-02-20",
-                   person={"applicant_name": "Nagy Béla", "profession": "architect"})
-        still_open = ie.new(subject="Still open", **new)
-        settled = ie.new(subject="Settled", **new)
-        ie.send(still_open)
-        ie.send(settled)
-        _sync(users["IE"])
-        _sync(users["HU"])
-        scan = tmp_path / "diploma.pdf"
-        scan.write_bytes(b"%PDF-1.4 a scanned diploma")
-        hu.accept(settled)
-        hu.answer(settled, {"document_authentic": "authentic"}, "hu", attachments=[scan])
-        _sync(users["HU"])
-        _sync(users["IE"])
-        ie.close(settled, 5, 4)
-        assert _sync(users["IE"]).rejected == []
-        _sync(users["HU"])
+    hub, users = pair.hub, pair.users
+    ie, hu = Requests(users["IE"]), Requests(users["HU"])
+    new = dict(area="professional-qualifications", to="HU-MEK", questionnaire="pq-verify-qualification",
+               questions=["document_authentic"], deadline="2026-02-20",
+               person={"applicant_name": "Nagy Béla", "profession": "architect"})
+    still_open = ie.new(subject="Still open", **new)
+    settled = ie.new(subject="Settled", **new)
+    ie.send(still_open)
+    ie.send(settled)
+    _sync(users["IE"])
+    _sync(users["HU"])
+    scan = tmp_path / "diploma.pdf"
+    scan.write_bytes(b"%PDF-1.4 a scanned diploma")
+    hu.accept(settled)
+    hu.answer(settled, {"document_authentic": "authentic"}, "hu", attachments=[scan])
+    _sync(users["HU"])
+    _sync(users["IE"])
+    ie.close(settled, 5, 4)
+    assert _sync(users["IE"]).rejected == []
+    _sync(users["HU"])
 
-        def on_hub(rid: str) -> tuple[int, int]:
-            events = hub.store.query("SELECT count(*) FROM entity_log WHERE entity = ?", (f"request/{rid}",))[0][0]
-            rows = hub.store.query("SELECT count(*) FROM requests WHERE id = ?", (rid,))[0][0]
-            return events, rows
+    def on_hub(rid: str) -> tuple[int, int]:
+        events = hub.store.query("SELECT count(*) FROM entity_log WHERE entity = ?", (f"request/{rid}",))[0][0]
+        rows = hub.store.query("SELECT count(*) FROM requests WHERE id = ?", (rid,))[0][0]
+        return events, rows
 
-        before = on_hub(settled)
-        assert before[0] == 5 and hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 1
-        monkeypatch.setenv("IMI_NOW", "2026-01-20T09:00:00+00:00")
-        assert prune(hub, 7) == 0  # closed, but it may still be reopened: it stays
-        monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")
-        kept = on_hub(still_open)
-        assert prune(hub, 30) == 5  # drafted, sent, accepted, answered, closed
-        assert on_hub(settled) == (0, 0)
-        assert hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 0
-        assert on_hub(still_open) == kept and kept[0] >= 2  # open, however old: its whole story stays
-        with users["HU"].transaction():
-            users["HU"].set_meta("cursor", "1")
-        assert _sync(users["HU"]).reseeded
-        assert hu.get(still_open)["state"] == "sent" and hu.get(settled)["state"] == "closed"  # kept
-        # sequence numbers are never reused after the newest events went: the reminders made
-        # since (the open request's deadline has passed) come after everything ever issued
-        seqs = [seq for (seq,) in hub.store.query("SELECT seq FROM events ORDER BY seq")]
-        assert seqs[-1] > int(hub.store.meta("retained_from"))
-        for store in [*coords.values(), *users.values()]:
-            store.close()
-    hub.store.close()
+    before = on_hub(settled)
+    assert before[0] == 5 and hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 1
+    monkeypatch.setenv("IMI_NOW", "2026-01-20T09:00:00+00:00")
+    assert prune(hub, 7) == 0  # closed, but it may still be reopened: it stays
+    monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")
+    kept = on_hub(still_open)
+    assert prune(hub, 30) == 5  # drafted, sent, accepted, answered, closed
+    assert on_hub(settled) == (0, 0)
+    assert hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 0
+    assert on_hub(still_open) == kept and kept[0] >= 2  # open, however old: its whole story stays
+    with users["HU"].transaction():
+        users["HU"].set_meta("cursor", "1")
+    assert _sync(users["HU"]).reseeded
+    assert hu.get(still_open)["state"] == "sent" and hu.get(settled)["state"] == "closed"  # kept
+    # sequence numbers are never reused after the newest events went: the reminders made
+    # since (the open request's deadline has passed) come after everything ever issued
+    seqs = [seq for (seq,) in hub.store.query("SELECT seq FROM events ORDER BY seq")]
+    assert seqs[-1] > int(hub.store.meta("retained_from"))
