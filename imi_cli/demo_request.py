@@ -59,7 +59,7 @@ def run_request(say: Say, requester: Any, responder: Any, third: Any, sync: Call
     ie, hu = Requests(requester), Requests(responder)
     rid = ie.new(area=qset.area, to="HU-MEK", questionnaire=qset.id, questions=[q.id for q in asked],
                  deadline="2099-12-31", subject="Architect's qualification",
-                 person={"applicant_name": "Nagy Béla", "profession": "architect (építész)", "provider_name": "Nagy Béla"})
+                 person={"applicant_name": "Nagy Béla", "profession": "architect", "provider_name": "Nagy Béla"})
     ie.send(rid)
     sync(requester)
     sync(responder)

@@ -53,7 +53,7 @@ def new(
     questions: Optional[str] = typer.Option(None, "--questions", help="Question ids, ','-separated (default: all)."),
     deadline: str = typer.Option(..., "--deadline", help="Requested deadline, YYYY-MM-DD."),
     subject: str = typer.Option(..., "--subject", help="Subject line."),
-    person: List[str] = typer.Option([], "--person", help="About the person concerned, KEY=VALUE (personal data)."),
+    person: List[str] = typer.Option([], "--person", help="About the person concerned, KEY=VALUE (personal data). profession= takes a code each side reads in its own language (doctor, nurse, dentist, veterinary-surgeon, midwife, pharmacist, architect) or free text."),
     comment: Optional[str] = typer.Option(None, "--comment", help="A free-text comment (tagged with your language)."),
     attach: List[Path] = typer.Option([], "--attach", help="A file to attach (stored encrypted)."),
 ) -> None:

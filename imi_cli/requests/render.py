@@ -17,10 +17,11 @@ def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: s
     asked = [q for q in qset.questions if q.id in record["questions"]]
     rounds = record.get("answers", [])
     latest = rounds[-1]["values"] if rounds else {}
+    person = _person(record.get("person", {}), lang)
     questions = []
     for q in asked:
         view = question_view(qset, q, lang)
-        view["text"] = _fill(view["text"], record.get("person", {}))
+        view["text"] = _fill(view["text"], person)
         if q.id in latest:
             view["answer"] = _shown(latest[q.id], view)
         questions.append(view)
@@ -28,10 +29,18 @@ def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: s
             "requester": request["requester"], "responder": request["responder"], "subject": record["subject"],
             "deadline": request.get("deadline"), "proposed_deadline": request.get("proposed_deadline"),
             "days_left": _days_left(request), "questionnaire": f"{qset.id} {record['qversion']}",
-            "lang": lang, "person": record.get("person", {}), "questions": questions,
+            "lang": lang, "person": person, "questions": questions,
             "comments": record.get("comments", []), "answer_rounds": len(rounds),
             "attachments": record.get("attachments", []), "hops": record.get("hops", []),
             "rating": record.get("rating"), "history": history}
+
+
+def _person(person: dict[str, str], lang: str) -> dict[str, str]:
+    """What is said of the person, as the viewer reads it: a profession given as a code of the
+    Directive's sectoral professions is named in the viewer's language."""
+    from imi_cli.professions import shown
+
+    return {key: shown(value, lang) if key == "profession" else value for key, value in person.items()}
 
 
 def _fill(text: str, person: dict[str, str]) -> str:
