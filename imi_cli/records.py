@@ -18,6 +18,7 @@ from imi_cli.languages import is_language
 KINDS = ("authority", "area_coordinator", "national_coordinator")
 ROLES = ("administrator", "request_handler", "allocator", "alert_handler", "supervisor", "coordinator")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+RESERVED_IDS = {"operator", "hub"}  # the hub signs as "operator"; "hub" is the hub-only audience
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
 AUTHORITY_FIELDS = {"id", "kind", "country", "names", "languages", "areas", "competences", "email", "phone", "requires_approval",
@@ -78,6 +79,8 @@ def _fields_and_id(c: Checker, raw: dict[str, Any], known: set[str]) -> str | No
     ident = c.text(raw, "id")
     if ident and not ID_RE.match(ident):
         c.fail("id", f"{ident!r} is not a valid id (letters, digits, '.', '_', '-'; at most 64)")
+    elif ident and ident.lower() in RESERVED_IDS:
+        c.fail("id", f"{ident!r} is reserved for the hub")
     return ident
 
 

@@ -221,3 +221,11 @@ CREATE TABLE request_attachments (
 """
 
 MIGRATIONS.append(_V4)
+
+# When the hub received each event, by its own clock: what it decides by time (retention)
+# it decides by this, not by the author's `at`.
+_V5 = """
+ALTER TABLE events ADD COLUMN received_at TEXT;
+"""
+
+MIGRATIONS.append(_V5)

@@ -57,9 +57,12 @@ def _json(request: Request, body: bytes) -> Any:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ClientError(415, "send application/json")
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ClientError(400, "the body is not valid JSON") from None
+        data = json.loads(body)
+        if b"\\u" in body:  # an escaped lone surrogate parses, but can never be stored or sent back
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except (ValueError, UnicodeError, RecursionError):
+        raise ClientError(400, "the body is not valid JSON (or not valid Unicode)") from None
 
 
 def _target(request: Request) -> str:

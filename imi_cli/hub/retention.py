@@ -4,6 +4,7 @@ What goes, once older than the period:
 - a message (one event, settled when sent);
 - a request that is settled — withdrawn, or closed for longer than it may be reopened —
   with every event about it, reminders included, once even its newest event is that old.
+Ages are the hub's own: when it received each event, not the time its author wrote on it.
 What stays: directory events (authorities, users, keys: the network's shared state) and every
 request that is still open, however old, so a node that re-seeds still gets its whole story.
 The hub's own projections of what went (the request's record, the message) go with it.
@@ -29,13 +30,17 @@ def retained_from(hub: Any) -> int:
     return int(hub.store.meta("retained_from", "0"))
 
 
+_RECEIVED = "coalesce(e.received_at, e.at)"  # the hub's own clock; events from before V5 have only `at`
+
+
 def _settled_requests(conn: Any, cutoff: str, reopen_cutoff: str) -> list[str]:
-    """Requests whose life is over and whose newest event is older than ``cutoff``."""
+    """Requests whose life is over and whose newest event reached the hub before the cutoff:
+    ``cutoff`` for a withdrawn request, ``reopen_cutoff`` for a closed one (it may be reopened)."""
     rows = conn.execute(
-        "SELECT r.id FROM requests r WHERE (r.state = 'withdrawn' "
-        "   OR (r.state = 'closed' AND r.closed_at < ?)) "
-        "AND NOT EXISTS (SELECT 1 FROM entity_log l JOIN events e ON e.seq = l.seq "
-        "                WHERE l.entity = 'request/' || r.id AND e.at >= ?)",
+        "SELECT r.id FROM requests r WHERE r.state IN ('withdrawn', 'closed') "
+        f"AND NOT EXISTS (SELECT 1 FROM entity_log l JOIN events e ON e.seq = l.seq "
+        f"                WHERE l.entity = 'request/' || r.id "
+        f"                AND {_RECEIVED} >= CASE r.state WHEN 'closed' THEN ? ELSE ? END)",
         (reopen_cutoff, cutoff)).fetchall()
     return [rid for (rid,) in rows]
 
@@ -76,7 +81,7 @@ def prune(hub: Any, days: int) -> int:
         entities = [f"request/{rid}" for rid in requests]
         entities += [entity for (entity,) in conn.execute(
             "SELECT l.entity FROM events e JOIN entity_log l ON l.seq = e.seq "
-            "WHERE e.type = 'message.sent' AND e.at < ?", (cutoff,))]
+            f"WHERE e.type = 'message.sent' AND {_RECEIVED} < ?", (cutoff,))]
         gone = _in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
                                 "WHERE l.entity IN ({})", entities)
         seqs = [seq for seq, _ in gone]

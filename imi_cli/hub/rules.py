@@ -17,6 +17,8 @@ UPDATES = {"authority.updated", "user.updated", "user.revoked", "request.approve
            "request.allocated", "request.answered", "request.info_requested", "request.closed",
            "request.withdrawn", "request.reopened"}
 HUB_ONLY = "hub"
+INVITATION_DAYS = 14
+CLOCK_SKEW_SECONDS = 300
 
 
 class Refusal(Exception):
@@ -125,6 +127,8 @@ def check_right(conn: Any, event: dict[str, Any]) -> None:
         target = _authority(conn, (target_user or {}).get("authority"))
         if not _may_manage(conn, user, actor, target):
             raise Refusal("not_allowed", f"{by} may not manage users of that authority")
+        if type_ == "user.invited":
+            _check_reinvitation(conn, by, str(p.get("user")), user, actor, target)
         if type_ == "user.updated":  # moving a user needs the right over both authorities
             current = _user(conn, str(target_user.get("id")))
             if current and not _may_manage(conn, user, actor, _authority(conn, current.get("authority"))):
@@ -136,6 +140,21 @@ def check_right(conn: Any, event: dict[str, Any]) -> None:
         raise Refusal("not_allowed", "only the hub enrols users")
     elif type_.startswith("request."):
         _check_request_step(conn, event, user, actor)
+
+
+def _check_reinvitation(conn: Any, by: str, user_id: str, user: dict[str, Any], actor: dict[str, Any],
+                        target: dict[str, Any] | None) -> None:
+    """A new code for a user who already has a key replaces that key: whoever enrols it can then
+    sign as the user. So a revoked user is invited again only by the operator, and a user with a
+    key only by a coordinator above its authority, not by a colleague."""
+    row = conn.execute("SELECT revoked_at FROM principals WHERE user_id = ?", (user_id,)).fetchone()
+    if row is None:
+        return
+    if row[0] is not None:
+        raise Refusal("not_allowed", f"{user_id} was revoked by the hub's operator; only the operator invites it again")
+    if not (target and target["id"] != actor["id"] and _covers(actor, user, target)):
+        raise Refusal("not_allowed", f"{user_id} is enrolled already; a new key is for a coordinator above "
+                      f"{(target or {}).get('id')} to issue")
 
 
 def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], actor: dict[str, Any]) -> None:
@@ -153,11 +172,62 @@ def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], 
         raise Refusal(refused.reason, refused.message) from None
     if event["type"] == "request.answered":
         _check_answers_fit(request, event["payload"])
+    if event["type"] in ("request.forwarded", "request.reassigned"):
+        to = event["payload"].get("to")
+        target = _authority(conn, to) if isinstance(to, str) else None
+        if target is None or request["area"] not in (target.get("areas") or {}) \
+                or to in (request["requester"], request["responder"]):
+            raise Refusal("invalid", f"a request goes on only to another registered authority competent "
+                          f"in {request['area']}")
+    if event["type"] in ("request.sent", "request.forwarded", "request.reassigned"):
+        _check_content_unchanged(request, event["payload"])
     if event["type"] == "request.allocated":
         handlers = event["payload"].get("handlers")
         if not isinstance(handlers, list) or not handlers or any(
                 (_user(conn, str(h)) or {}).get("authority") != request["responder"] for h in handlers):
             raise Refusal("invalid", f"handlers must be users of {request['responder']}")
+
+
+IDENTITY_KEYS = ("area", "requester", "subject", "questionnaire", "qversion", "questions", "person")
+
+
+def _check_content_unchanged(request: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Sending or passing a request on carries its content to the new reader; it must be the
+    content the request has, documents included, not a rewritten one."""
+    import base64
+    import hashlib
+
+    content = payload.get("request")
+    if not isinstance(content, dict):
+        raise Refusal("invalid", "the step carries the request's content")
+    record = request["record"]
+    changed = [k for k in IDENTITY_KEYS if content.get(k) != record.get(k)]
+    try:
+        hashes = sorted(hashlib.sha256(base64.b64decode(a["content_b64"], validate=True)).hexdigest()
+                        for a in content.get("attachments") or [])
+    except (ValueError, TypeError, KeyError):
+        raise Refusal("invalid", "an attachment's content is not base64") from None
+    if hashes != sorted(a["sha256"] for a in record.get("attachments") or []):
+        changed.append("attachments")
+    if changed:
+        raise Refusal("invalid", f"the request's content differs from the request ({', '.join(changed)})")
+
+
+def check_party(conn: Any, event: dict[str, Any]) -> None:
+    """Before anything about a request is said to its author: does the author's authority take
+    part in it? An outsider gets the same answer whether the request exists or not."""
+    if not event["type"].startswith("request.") or event["type"] == "request.drafted":
+        return
+    from imi_cli.requests.access import coordinates, parties
+    from imi_cli.requests.projection import load
+
+    entity = event["subject"]["entity"]
+    request = load(conn, entity.split("/", 1)[1])
+    mine = event["actor"].get("authority")
+    if request is None or not isinstance(mine, str) or not (
+            mine in parties(conn, request["requester"], request["responder"])
+            or coordinates(conn, mine, request["requester"]) or coordinates(conn, mine, request["responder"])):
+        raise Refusal("not_allowed", f"{entity} is not a request your authority takes part in")
 
 
 def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -208,6 +278,57 @@ def check_payload(event: dict[str, Any]) -> None:
     entity = event["subject"].get("entity")
     if not isinstance(entity, str) or not isinstance(event["subject"].get("version"), int):
         raise Refusal("invalid", "the subject needs an entity and the version its author saw")
+    expected = _entity_of(type_, p)
+    if expected is not None and entity != expected:
+        raise Refusal("invalid", f"the subject of a {type_} is {expected}")
+    if type_ == "user.invited":
+        _check_invitation_terms(p)
+    _check_time(event["at"])
+
+
+def _entity_of(type_: str, p: dict[str, Any]) -> str | None:
+    """The entity a directory event must name: the very record its payload is about (else an
+    event could update one record while its checks looked at another)."""
+    if type_.startswith("authority."):
+        return f"authority/{p['authority'].get('id')}"
+    if type_ in ("user.registered", "user.updated"):
+        return f"user/{p['user'].get('id')}"
+    if type_ == "user.revoked":
+        return f"user/{p['user']}"
+    if type_ == "user.invited":
+        return f"invitation/{p['code_hash'][:16]}"
+    return None
+
+
+def _check_invitation_terms(p: dict[str, Any]) -> None:
+    import re
+    from datetime import timedelta
+
+    from imi_cli import clock
+
+    if not re.fullmatch(r"[0-9a-f]{64}", p["code_hash"]):
+        raise Refusal("invalid", "an invitation's code_hash is a SHA-256 in hex")
+    try:
+        expires = clock.parse_instant(p["expires_at"])
+    except Exception:
+        raise Refusal("invalid", "an invitation's expires_at is an ISO 8601 time") from None
+    if expires > clock.now() + timedelta(days=INVITATION_DAYS + 1):
+        raise Refusal("invalid", f"an invitation expires within {INVITATION_DAYS} days")
+
+
+def _check_time(at: str) -> None:
+    """An event's time is its author's (work done offline is pushed later), but it is a real
+    time and not in the future; what the hub decides by time, it decides by its own clock."""
+    from datetime import timedelta
+
+    from imi_cli import clock
+
+    try:
+        when = clock.parse_instant(at)
+    except Exception:
+        raise Refusal("invalid", "the event's time (at) is not an ISO 8601 time") from None
+    if when > clock.now() + timedelta(seconds=CLOCK_SKEW_SECONDS):
+        raise Refusal("invalid", "the event's time (at) is in the future: check the author's clock")
 
 
 def check_transition(conn: Any, event: dict[str, Any]) -> None:

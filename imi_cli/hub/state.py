@@ -20,7 +20,7 @@ from imi_cli.hub import rules
 from imi_cli.projections import apply
 from imi_cli.store import Store
 
-INVITATION_DAYS = 14
+INVITATION_DAYS = rules.INVITATION_DAYS
 
 
 def init_hub(path: Path, passphrase: str) -> "Hub":
@@ -61,8 +61,8 @@ class Hub:
         seq = conn.execute("SELECT max(coalesce((SELECT max(seq) FROM events), 0), "
                            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'retained_from'), 0)) + 1"
                            ).fetchone()[0]
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status) VALUES (?,?,?,?,?, 'accepted')",
-                     (seq, event["id"], event["type"], event["at"], canonical(event)))
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) VALUES (?,?,?,?,?, 'accepted', ?)",
+                     (seq, event["id"], event["type"], event["at"], canonical(event), clock.iso(clock.now())))
         conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
@@ -125,8 +125,11 @@ class Hub:
             rules.check_shape(event)
             if event["signature"]["by"] != pusher:
                 raise rules.Refusal("not_allowed", "a node pushes only its own user's events")
+            if pusher == "operator":
+                raise rules.Refusal("not_allowed", "the operator's events are made by the hub itself")
             self._check_signature(conn, event)
             rules.check_payload(event)
+            rules.check_party(conn, event)
             audience = rules.expected_audience(conn, event)
             if sorted(event["audience"]) != audience:
                 raise rules.Refusal("invalid", f"the audience of a {event['type']} must be {audience}")
@@ -238,7 +241,9 @@ class Hub:
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
         with self.lock:
-            rows = self.store.query("SELECT public_key, authority_id, revoked_at FROM principals WHERE user_id = ?",
+            # the authority the user belongs to now (a user can be moved), not the one it enrolled with
+            rows = self.store.query("SELECT p.public_key, coalesce(u.authority_id, p.authority_id), p.revoked_at "
+                                    "FROM principals p LEFT JOIN users u ON u.id = p.user_id WHERE p.user_id = ?",
                                     (user_id,))
         return rows[0] if rows else None
 

@@ -37,7 +37,9 @@ def expected_audience(conn: Any, event: dict[str, Any]) -> list[str]:
     type_, p = event["type"], event["payload"]
     request = load(conn, event["subject"]["entity"].split("/", 1)[1]) or p.get("request", {})
     requester, responder = request.get("requester"), request.get("responder")
-    if type_ in ("request.drafted", "request.approved"):  # drafts stay home, under their coordinators' eyes
+    unsent = type_ in ("request.drafted", "request.approved") or (
+        type_ == "request.withdrawn" and request.get("state") == "draft")
+    if unsent:  # drafts stay home, under their coordinators' eyes; so does withdrawing one
         return sorted({requester, *coordinators_above(conn, requester)})
     audience = parties(conn, requester, responder)
     if type_ in ("request.forwarded", "request.reassigned"):  # the old responder sees the hop, then no more

@@ -9,11 +9,16 @@ CONTENT_KEYS = {"area", "requester", "responder", "subject", "questionnaire", "q
                 "deadline", "person", "comments", "attachments"}
 
 
+CARRY_CONTENT = ("request.drafted", "request.sent", "request.forwarded", "request.reassigned")
+
+
 def check_request_payload(event: dict[str, Any], refusal: type) -> None:
     entity = event["subject"].get("entity", "")
     if not isinstance(entity, str) or not entity.startswith(("request/", "reminder/")):
         raise refusal("invalid", "a request event names its request as request/<id>")
     p = event["payload"]
+    if "request" in p and event["type"] not in CARRY_CONTENT:
+        raise refusal("invalid", f"a {event['type']} does not carry the request's content")
     if "request" in p:
         content = p["request"]
         if not isinstance(content, dict) or set(content) - CONTENT_KEYS or not isinstance(content.get("questions"), list):

@@ -39,13 +39,15 @@ def test_damage_found_after_opening_is_reported_too(imi, unlocked, examples):
 
 
 def test_a_store_from_a_newer_imi_is_refused_untouched(imi, unlocked, open_raw):
+    from imi_cli.schema import MIGRATIONS
+
     with open_raw(unlocked) as store:
         store.conn.execute("PRAGMA user_version = 99")
     before = unlocked.read_bytes()
     result = imi("store", "status")
     assert result.code == ExitCode.ERROR
     assert result.err == (f"imi: error: {unlocked} has schema version 99; this imi (0.1.0) knows "
-                          "versions up to 4; nothing was changed\n"
+                          f"versions up to {len(MIGRATIONS)}; nothing was changed\n"
                           "  hint: upgrade imi-cli to open this store\n")
     assert unlocked.read_bytes() == before
 

@@ -408,8 +408,12 @@ def test_hub_refuses_steps_that_bypass_the_node(network):
                 "only the responder (HU-AUTH) may accept this request")
     hub_refuses(push(net, "ie.handler", "request.closed", {"timeliness": 3, "quality": 3}, rid),
                 "illegal_transition", "cannot close a request that is sent")
+    # a third authority is told nothing about the request, not even who its parties are
     hub_refuses(push(net, "de.handler", "request.accepted", {}, rid), "not_allowed",
-                "only the responder (HU-AUTH) may accept this request")
+                f"request/{rid} is not a request your authority takes part in")
+    hub_refuses(push(net, "de.handler", "request.accepted", {}, "0192aaaa-0000-7000-8000-000000000000"),
+                "not_allowed", "request/0192aaaa-0000-7000-8000-000000000000 is not a request your authority "
+                "takes part in")
     hub_refuses(push(net, "ie.other", "request.withdrawn", {"reason": "x"}, rid), "not_allowed",
                 "to withdraw a request you need the role request_handler in services")
     assert push(net, "hu.handler", "request.accepted", {}, rid)["status"] == "accepted"
