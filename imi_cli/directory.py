@@ -89,15 +89,25 @@ class Directory:
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
         records, first_seen = [], {}
+        mine = self._record(self.store.meta("authority_id") or "")
+        coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
         for where, raw in rows:
             if not isinstance(raw, dict):
                 problems.append(Problem(where, None, "a record must be a mapping of fields"))
                 continue
             record = check_authority(gather_names(raw), where, problems)
             if not is_duplicate(raw, where, first_seen, problems) and record is not None:
-                records.append((where, record))
+                records.append((where, self._with_default_coordinator(record, coordinating)))
         self._check_coordinators(records, problems)
         return [record for _, record in records]
+
+    def _with_default_coordinator(self, record: dict[str, Any], mine: dict[str, Any] | None) -> dict[str, Any]:
+        """A new plain authority registered by a coordinator (``mine``) of its country, without a
+        coordinator of its own, is linked to the one registering it."""
+        if mine is None or record.get("coordinator") or record["kind"] != "authority" \
+                or mine["country"] != record["country"] or self._record(record["id"]) is not None:
+            return record
+        return {**record, "coordinator": mine["id"]}
 
     def _check_coordinators(self, records: list[tuple[str, dict[str, Any]]],
                             problems: list[Problem]) -> None:

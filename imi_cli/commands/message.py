@@ -22,7 +22,7 @@ def send(
     s = state()
     with s.open_store() as store:
         ident = do_send(store, to, subject, text, s.lang)
-    say(f"Message {ident} queued for {to}; `imi sync` sends it")
+    say(f"Message {ident} queued for {to} (`imi sync` takes it to the hub)")
 
 
 @app.command("list")

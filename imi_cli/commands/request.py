@@ -42,7 +42,7 @@ def _pairs(items: List[str], option: str) -> dict:
 def _do(verb: str, rid: str, call) -> None:
     with state().open_store() as store:
         call(_requests(store))
-    message(f"{verb} {rid}; `imi sync` sends it")
+    message(f"{verb} {rid} (queued: `imi sync` takes it to the hub)")
 
 
 @app.command("new")
@@ -130,7 +130,7 @@ def answer(
         requests = _requests(store)
         values = collect(requests.get(rid), _pairs(answers, "--answer"), file)
         requests.answer(rid, values, s.lang, attach)
-    message(f"Answered {rid}; `imi sync` sends it")
+    message(f"Answered {rid} (queued: `imi sync` takes it to the hub)")
 
 
 @app.command("more")

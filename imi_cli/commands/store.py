@@ -50,11 +50,16 @@ def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
     from imi_cli.identity import client_for, enrol
     from imi_cli.sync import sync
 
+    from imi_cli.errors import HubUnreachable
+
     try:
         who = enrol(store, hub, invite, insecure=insecure)
-    except BaseException:
+    except BaseException as exc:
         store.close()
         state().store_path.unlink(missing_ok=True)  # a failed enrolment leaves no half-made store
+        if isinstance(exc, HubUnreachable) and "outbox" in (exc.hint or ""):
+            raise HubUnreachable(exc.message, hint="check the URL and that `imi hub serve` is running; "
+                                 "no store was made, so run the same command again") from None
         raise
     with client_for(store) as client:
         who["pulled"] = sync(store, client).pulled

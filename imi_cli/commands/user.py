@@ -56,8 +56,11 @@ def _hand_out(report, invites: Optional[Path]) -> None:
             write_code(invites, user_id, code)
         report.invitations = {}
     elif report.invitations and not state().as_json:
+        from imi_cli.output import message
+
+        message("One-time invitation codes (user, code), valid 14 days; give each to its user only:")
         for user_id, code in report.invitations.items():
-            typer.echo(f"{user_id}\t{code}")
+            typer.echo(f"{user_id}\t{code}")  # stdout stays user<TAB>code, for scripts
 
 
 @app.command("add")

@@ -59,7 +59,8 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
                 left = deadlines[row[6]] = dt.date.fromisoformat(row[6]).toordinal() - ordinal
         out.append({"id": row[0], "state": row[1], "area": row[2], "requester": row[3], "responder": row[4],
                     "subject": row[5], "deadline": row[6], "last_activity": row[7], "days_left": left,
-                    "direction": "incoming" if row[4] == authority else "outgoing"})
+                    "direction": "incoming" if row[4] == authority else "outgoing" if row[3] == authority
+                    else "coordinated"})
     return out
 
 
