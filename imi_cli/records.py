@@ -94,7 +94,7 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
         c.fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     country = _country(c, raw)
     languages = _languages(c, raw)
-    names = _names(c, raw)
+    names = _names(c, raw, reported=[code for code in languages if not is_language(code)])
     areas = _areas(c, raw)
     email = _email(c, raw, required=True)
     if len(problems) > before:
@@ -134,7 +134,9 @@ def _languages(c: Checker, raw: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(languages))
 
 
-def _names(c: Checker, raw: dict[str, Any]) -> dict[str, str]:
+def _names(c: Checker, raw: dict[str, Any], reported: list[str]) -> dict[str, str]:
+    """Names by language; a language already reported as unknown in `languages` (the CSV's
+    `name` column is in the first of them) is not reported again."""
     names = raw.get("names")
     if not isinstance(names, dict) or not names:
         c.fail("name", "is required (a name in at least one language)")
@@ -143,7 +145,8 @@ def _names(c: Checker, raw: dict[str, Any]) -> dict[str, str]:
     for lang, name in names.items():
         field = f"name:{lang}"
         if not is_language(str(lang)):
-            c.fail(field, f"{lang!r} is not an IMI language code")
+            if str(lang).lower() not in reported:
+                c.fail(field, f"{lang!r} is not an IMI language code")
         elif not isinstance(name, str) or not name.strip():
             c.fail(field, "is empty")
         else:

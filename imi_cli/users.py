@@ -83,10 +83,13 @@ class Users:
                 problems.append(Problem(where, None, "a record must be a mapping of fields"))
                 continue
             user = check_user(raw, where, problems)
-            if is_duplicate(raw, where, seen, problems) or user is None:
+            duplicate = is_duplicate(raw, where, seen, problems)
+            authority = user["authority"] if user else raw.get("authority")
+            if isinstance(authority, str) and authority.strip() and authority.strip() not in areas_of:
+                # said even when the row has other problems: every problem is reported at once
+                problems.append(Problem(where, "authority", f"no authority {authority.strip()!r} in this store"))
                 continue
-            if user["authority"] not in areas_of:
-                problems.append(Problem(where, "authority", f"no authority {user['authority']!r} in this store"))
+            if duplicate or user is None:
                 continue
             own = set(json.loads(areas_of[user["authority"]]))
             for area in set(user["roles"]) - own - {"*"}:

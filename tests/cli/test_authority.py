@@ -102,6 +102,8 @@ BAD_ROWS = [
      ["{f}:2: [country] 'XX' is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU)"]),
     ("unknown language", "A1,HU,Hivatal,hu;xx,services,,a@example.hu\n",
      ["{f}:2: [languages] 'xx' is not an IMI language code"]),
+    ("unknown first language, said once", "A1,HU,Hivatal,xx;hu,services,,a@example.hu\n",
+     ["{f}:2: [languages] 'xx' is not an IMI language code"]),
     ("unknown area", "A1,HU,Hivatal,hu,services;nope,,a@example.hu\n",
      ["{f}:2: [areas] 'nope' is not a legislative area (see `imi area list`)"]),
     ("malformed e-mail", "A1,HU,Hivatal,hu,services,,a@example\n",

@@ -87,6 +87,9 @@ BAD_ROWS = [
      ["{f}:2: [email] is not a valid e-mail address"]),
     ("duplicate id", "u1,Anna,a@example.hu,HU-MEK,administrator\nu1,Béla,b@example.hu,HU-MEK,allocator\n",
      ["{f}:3: [id] duplicate id 'u1' (first at {f}:2)"]),
+    ("every problem of a row at once", "u1,Anna,a@example.hu,XX-NONE,boss\n",
+     ["{f}:2: [roles] 'boss' is not a role (administrator, request_handler, allocator, alert_handler, "
+      "supervisor, coordinator)", "{f}:2: [authority] no authority 'XX-NONE' in this store"]),
 ]
 
 
