@@ -5,8 +5,10 @@ What goes, once older than the period:
 - a request that is settled — withdrawn, or closed for longer than it may be reopened —
   with every event about it, reminders included, once even its newest event is that old.
 Ages are the hub's own: when it received each event, not the time its author wrote on it.
-What stays: directory events (authorities, users, keys: the network's shared state) and every
-request that is still open, however old, so a node that re-seeds still gets its whole story.
+What stays: directory events (authorities, users, keys: the network's shared state), every
+request that is still open, however old, so a node that re-seeds still gets its whole story,
+and the receipts (event id and number only), so a push repeated after its event went is
+answered with the same receipt.
 The hub's own projections of what went (the request's record, the message) go with it.
 
 A node whose cursor is older than what the hub removed gets 410 and re-seeds: it pulls again
@@ -88,7 +90,6 @@ def prune(hub: Any, days: int) -> int:
         hashes = set().union(*(_attachment_hashes(json.loads(record)) for (record,) in _in_chunks(
             conn, "SELECT record FROM requests WHERE id IN ({})", requests)))
         _delete(conn, "event_audience", "seq", seqs)
-        _delete(conn, "receipts", "event_id", [ident for _, ident in gone])
         _delete(conn, "events", "seq", seqs)
         _delete(conn, "entity_log", "entity", entities)
         _delete(conn, "entity_versions", "entity", entities)
@@ -98,6 +99,8 @@ def prune(hub: Any, days: int) -> int:
         still = {h for (record,) in conn.execute("SELECT record FROM requests") for h in
                  _attachment_hashes(json.loads(record)) & hashes} if hashes else set()
         _delete(conn, "request_attachments", "sha256", sorted(hashes - still))
+        # spent or lapsed invitation codes (hashes) older than the period go too
+        conn.execute("DELETE FROM invitations WHERE coalesce(used_at, expires_at) < ?", (cutoff,))
         if seqs:
             hub.store.set_meta("retained_from", str(max(max(seqs), retained_from(hub))))
     return len(seqs)

@@ -78,14 +78,17 @@ class Hub:
         conn.execute("INSERT INTO receipts(event_id, receipt) VALUES (?, ?)", (event_id, canonical(receipt)))
         return receipt
 
-    def append_own(self, events: list[dict[str, Any]]) -> list[int]:
-        """Events the operator makes (invitations, enrolments): signed here, sequenced at once."""
+    def append_own(self, events: list[dict[str, Any]], *, also: Any = None) -> list[int]:
+        """Events the operator makes (invitations, enrolments): signed here, sequenced at once;
+        ``also(conn)`` runs in the same transaction."""
         with self.lock, self.store.transaction() as conn:
             seqs = []
             for event in events:
                 event["subject"].setdefault("version", entity_version(conn, event["subject"]["entity"]))
                 signed = self.operator.sign_event(event)
                 seqs.append(self._insert(conn, signed, rules.expected_audience(conn, signed)))
+            if also is not None:
+                also(conn)
         self._notify()
         return seqs
 
@@ -114,11 +117,15 @@ class Hub:
 
     def _accept_one(self, conn: Any, event: Any, pusher: str) -> dict[str, Any]:
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-        row = conn.execute("SELECT r.receipt, e.body FROM events e LEFT JOIN receipts r ON r.event_id = e.id "
-                           "WHERE e.id = ?", (ident,)).fetchone()
-        if row and row[0] and row[1] == canonical(event):  # the same event again: the same receipt
+        row = conn.execute("SELECT r.receipt, e.body FROM receipts r LEFT JOIN events e ON e.id = r.event_id "
+                           "WHERE r.event_id = ?", (ident,)).fetchone()
+        # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
+        # after the event is gone, so a node that never heard its receipt still gets it.
+        if row and (row[1] is None or row[1] == canonical(event)):
             receipt = json.loads(row[0])
             return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
+        if row is None:
+            row = conn.execute("SELECT NULL, body FROM events WHERE id = ?", (ident,)).fetchone()
         try:
             if row:
                 raise rules.Refusal("invalid", "another event with this id exists")
@@ -193,10 +200,9 @@ class Hub:
             enrolled = make_event("user.enrolled", actor={"user": "operator", "authority": None},
                                   payload={"user": user_id, "authority": user["authority"], "public_key": public_key},
                                   subject={"entity": f"principal/{user_id}/{digest[:12]}"})
-            self.append_own([enrolled])
-            with self.store.transaction() as conn:
-                conn.execute("UPDATE invitations SET used_at = ? WHERE code_hash = ?",
-                             (clock.iso(clock.now()), digest))
+            # the key and the spent code in one transaction: a crash leaves neither or both
+            self.append_own([enrolled], also=lambda conn: conn.execute(
+                "UPDATE invitations SET used_at = ? WHERE code_hash = ?", (clock.iso(clock.now()), digest)))
         return {"user": user_id, "authority": user["authority"], "operator_key": self.operator_public_key}
 
     def revoke(self, user_id: str) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from imi_cli.demo_network import _sync
 from imi_cli.hub.retention import prune, retained_from
 from imi_cli.messages import inbox, send
@@ -58,11 +60,21 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     before = on_hub(settled)
     assert before[0] == 5 and hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 1
     monkeypatch.setenv("IMI_NOW", "2026-01-20T09:00:00+00:00")
+    invitations = hub.store.query("SELECT count(*) FROM invitations")[0][0]
     assert prune(hub, 7) == 0  # closed, but it may still be reopened: it stays
+    # the four codes were spent on 2026-01-05, more than 7 days before: their hashes go
+    assert invitations == 4 and hub.store.query("SELECT count(*) FROM invitations")[0][0] == 0
     monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")
     kept = on_hub(still_open)
+    closing = users["IE"].query("SELECT body, hub_seq FROM events WHERE type = 'request.closed'")[0]
     assert prune(hub, 30) == 5  # drafted, sent, accepted, answered, closed
     assert on_hub(settled) == (0, 0)
+    from imi_cli.identity import client_for
+
+    with client_for(users["IE"]) as client:  # a push repeated after its event went: the same receipt
+        (again,) = client.push([json.loads(closing[0])])
+    assert (again["status"], again["seq"]) == ("accepted", closing[1])
+    assert on_hub(settled) == (0, 0)  # and nothing came back
     assert hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 0
     assert on_hub(still_open) == kept and kept[0] >= 2  # open, however old: its whole story stays
     with users["HU"].transaction():
