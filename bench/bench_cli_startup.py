@@ -28,6 +28,9 @@ def measure(argv: list[str]) -> float:
 
 
 def main() -> None:
+    from synth import ensure_bytecode
+
+    ensure_bytecode()
     env_note = "" if os.environ.get("IMI_STORE") is None else " (IMI_STORE set)"
     floor = measure([sys.executable, "-c", "import sqlcipher3"])
     python = measure([sys.executable, "-c", "pass"])

@@ -246,6 +246,10 @@ def bench_delivery(b: Bench, sender, recipient_path: Path, rounds: int = 5) -> l
 
 
 def main() -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synth import ensure_bytecode
+
+    ensure_bytecode()
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000, help="events for the catch-up")
     parser.add_argument("--batched", type=int, default=10_000)

@@ -92,6 +92,9 @@ def measure(argv: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
+    from synth import ensure_bytecode
+
+    ensure_bytecode()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "requests.db"
         build(path)

@@ -85,6 +85,9 @@ def bench_floor(folder: Path, rows: list[dict[str, str]], runs: int = 3) -> floa
 
 
 def main() -> None:
+    from synth import ensure_bytecode
+
+    ensure_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         opened, open_floor = bench_open(folder)
