@@ -65,24 +65,36 @@ def append(conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Record events this store authors: fill in the version each one saw, sign them if
     the store has an identity (and queue them for the hub), append to the log and apply
     to the projections — all inside the caller's transaction. Returns the events as stored."""
-    from imi_cli.projections import apply
+    from imi_cli.projections import apply_all
 
     signer = signer_for(conn)
+    status = "pending" if signer else "local"
+    rows = []
+    versions = _versions(conn, [e["subject"]["entity"] for e in events
+                                if e["subject"].get("entity") and "version" not in e["subject"]])
     for i, event in enumerate(events):
         entity = event["subject"].get("entity")
         if entity and "version" not in event["subject"]:
-            event["subject"]["version"] = entity_version(conn, entity)
+            event["subject"]["version"] = versions.get(entity, 0)
         if signer is not None:
             events[i] = event = signer.sign_event(event)
-        conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?, ?, ?, ?, ?)",
-                     (event["id"], event["type"], event["at"], canonical(event),
-                      "pending" if signer else "local"))
-        apply(conn, event)
+        rows.append((event["id"], event["type"], event["at"], canonical(event), status))
+    conn.executemany("INSERT INTO events(id, type, at, body, status) VALUES (?, ?, ?, ?, ?)", rows)
+    apply_all(conn, events)
     if signer is not None:
         at = clock.iso(clock.now())
         conn.executemany("INSERT INTO outbox(event_id, state, updated_at) VALUES (?, 'pending', ?)",
                          [(e["id"], at) for e in events])
     return events
+
+
+def _versions(conn: Any, entities: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(entities), 500):
+        chunk = entities[start:start + 500]
+        found.update(conn.execute(f"SELECT entity, version FROM entity_versions WHERE entity IN "
+                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return found
 
 
 def entity_version(conn: Any, entity: str) -> int:

@@ -29,6 +29,52 @@ def apply(conn: Any, event: dict[str, Any]) -> None:
         handler(conn, event)
 
 
+def apply_all(conn: Any, events: list[dict[str, Any]]) -> None:
+    """Apply events in order; a run of new authorities (a bulk import) is written in a few
+    statements instead of eight per authority, with the very rows ``apply`` would write."""
+    run: list[dict[str, Any]] = []
+    for event in events:
+        if event["type"] == "authority.registered":
+            run.append(event)
+            continue
+        _new_authorities(conn, run)
+        run = []
+        apply(conn, event)
+    _new_authorities(conn, run)
+
+
+def _new_authorities(conn: Any, events: list[dict[str, Any]]) -> None:
+    if len(events) < 2:
+        for event in events:
+            apply(conn, event)
+        return
+    ids = [e["payload"]["authority"]["id"] for e in events]
+    known = {ident for start in range(0, len(ids), 500) for (ident,) in conn.execute(
+        f"SELECT id FROM authorities WHERE id IN ({','.join('?' * len(ids[start:start + 500]))})",
+        ids[start:start + 500])}
+    if known or len(set(ids)) != len(ids):  # updates in disguise: one by one, as the log says
+        for event in events:
+            apply(conn, event)
+        return
+    rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM authorities").fetchone()[0]
+    rows, names, areas, languages, index = [], [], [], [], []
+    for event in events:
+        r, at = event["payload"]["authority"], event["at"]
+        rowid += 1  # what INSERT would choose: one more than the largest
+        rows.append((rowid, r["id"], r["kind"], r["country"], r.get("email"), r.get("phone"), r.get("address"),
+                     r.get("website"), _dumps(r["languages"]), r.get("coordinator"), _dumps(r), at, at))
+        names += [(r["id"], lang, name) for lang, name in r["names"].items()]
+        areas += [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()]
+        languages += [(r["id"], lang) for lang in r["languages"]]
+        index.append((rowid, *_index_texts(r)))
+    conn.executemany("INSERT INTO authorities(rowid, id, kind, country, email, phone, address, website, languages,"
+                     " coordinator, record, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT INTO authority_names VALUES (?,?,?)", names)
+    conn.executemany("INSERT INTO authority_areas VALUES (?,?,?)", areas)
+    conn.executemany("INSERT INTO authority_languages VALUES (?,?)", languages)
+    conn.executemany("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)", index)
+
+
 def rebuild(store: Any) -> int:
     from imi_cli.events import iter_log
 
@@ -67,10 +113,15 @@ def _authority(conn: Any, event: dict[str, Any]) -> None:
                      [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()])
     conn.executemany("INSERT INTO authority_languages VALUES (?,?)",
                      [(r["id"], lang) for lang in r["languages"]])
+    conn.execute("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)",
+                 (cur.lastrowid, *_index_texts(r)))
+
+
+def _index_texts(r: dict[str, Any]) -> tuple[str, str, str]:
+    """The search index's names, competences and filter tokens of one authority."""
     names = " ".join(name for _, name in sorted(r["names"].items())) + " " + r["id"]
     competences = " ".join(c for _, comp in sorted(r["areas"].items()) for c in comp)
-    conn.execute("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)",
-                 (cur.lastrowid, _with_folded(names), _with_folded(competences), filter_tokens(r)))
+    return _with_folded(names), _with_folded(competences), filter_tokens(r)
 
 
 def filter_tokens(r: dict[str, Any]) -> str:
