@@ -80,6 +80,13 @@ class InvalidInput(ImiError):
         self.problems = problems or []
 
 
+class BadOptions(InvalidInput):
+    """Option values that are not right (an unknown country for --country, ...): every one is
+    reported, and the exit code is that of any usage error."""
+
+    exit_code = ExitCode.USAGE
+
+
 class Conflict(ImiError):
     exit_code = ExitCode.CONFLICT
 

@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from imi_cli.countries import normalize_country
-from imi_cli.errors import InvalidInput, Problem
+from imi_cli.errors import BadOptions, Problem
 from imi_cli.areas import area_ids
 from imi_cli.languages import is_language
 
@@ -60,7 +60,7 @@ def _check_filters(country: str | None, area: str | None, language: str | None) 
     if language is not None and not is_language(language):
         problems.append(Problem("--language", None, f"{language!r} is not an IMI language code"))
     if problems:
-        raise InvalidInput("the search filters are not right", problems=problems)
+        raise BadOptions("the search filters are not right", problems=problems)
     return code
 
 

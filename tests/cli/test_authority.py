@@ -348,7 +348,7 @@ def test_json_before_or_after_the_subcommand(loaded, imi):
 
 def test_search_bad_filters(loaded, imi):
     result = imi("authority", "search", "--country", "XX", "--area", "nope", "--language", "xx")
-    assert result.code == 5
+    assert result.code == 2  # bad option values: a usage error, every one reported
     assert result.err == ("imi: error: the search filters are not right\n"
                           "  --country: 'XX' is not an IMI country\n"
                           "  --area: 'nope' is not a legislative area\n"
