@@ -40,6 +40,13 @@ STEPS: dict[str, Step] = {
     "request.reminder": Step(("sent", "accepted", "deadline_proposed", "info_requested", "reopened"), "hub", (), "remind"),
 }
 
+# The `imi request` command of each step a person takes.
+COMMANDS = {"request.approved": "approve", "request.sent": "send", "request.accepted": "accept",
+            "request.deadline_agreed": "agree-deadline", "request.forwarded": "forward",
+            "request.reassigned": "reassign", "request.allocated": "allocate", "request.answered": "answer",
+            "request.info_requested": "more", "request.closed": "close", "request.withdrawn": "withdraw",
+            "request.reopened": "reopen"}
+
 NEXT_STATE = {"request.drafted": "draft", "request.sent": "sent", "request.accepted": "accepted",
               "request.deadline_agreed": "accepted", "request.forwarded": "sent", "request.reassigned": "sent",
               "request.answered": "answered", "request.info_requested": "info_requested",
@@ -63,7 +70,9 @@ def check_step(event_type: str, request: dict[str, Any] | None, actor_authority:
     state = request["state"] if request else ""
     if state not in step.sources:
         shown = state or "not yet drafted"
-        raise Rejected(f"cannot {step.verb} a request that is {shown.replace('_', ' ')}", reason="illegal_transition")
+        possible = [COMMANDS[t] for t, s in STEPS.items() if state in s.sources and t in COMMANDS]
+        raise Rejected(f"cannot {step.verb} a request that is {shown.replace('_', ' ')}", reason="illegal_transition",
+                       hint=f"what can be done now: {', '.join(possible)}" if possible else None)
     if step.side == "hub":
         raise Rejected("only the hub makes reminders", reason="not_allowed")
     if user is None or actor_authority is None:

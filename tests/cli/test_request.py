@@ -84,7 +84,8 @@ def test_the_classic_case_through_the_cli(network, cli):
 def test_refusals_have_exact_exit_codes(network, cli):
     rid = ok(cli("ie.handler", *NEW)).out.strip()
     result = cli("ie.handler", "request", "close", rid, "--timeliness", "3", "--quality", "3")
-    assert (result.code, result.err) == (10, "imi: error: cannot close a request that is draft\n")
+    assert (result.code, result.err) == (10, "imi: error: cannot close a request that is draft\n"
+                                             "  hint: what can be done now: approve, send, withdraw\n")
     result = cli("hu.handler", "request", "show", rid)  # a draft never leaves its authority
     assert result.code == 4 and result.err.startswith(f"imi: error: no request '{rid}' here")
     ok(cli("ie.handler", "request", "send", rid))
@@ -92,7 +93,8 @@ def test_refusals_have_exact_exit_codes(network, cli):
     result = cli("ie.handler", "request", "accept", rid)
     assert (result.code, result.err) == (10, "imi: error: only the responder (HU-AUTH) may accept this request\n")
     result = cli("hu.handler", "request", "answer", rid, "--answer", "legally_established=yes")
-    assert (result.code, result.err) == (10, "imi: error: cannot answer a request that is sent\n")
+    assert (result.code, result.err) == (10, "imi: error: cannot answer a request that is sent\n"
+                                             "  hint: what can be done now: accept, forward, reassign, withdraw\n")
     ok(cli("hu.handler", "request", "accept", rid))
     result = cli("hu.handler", "request", "answer", rid, "--answer", "legally_established=maybe")
     assert result.code == 5
@@ -111,7 +113,8 @@ def test_refusals_have_exact_exit_codes(network, cli):
     result = cli("ie.handler", "request", "close", rid, "--timeliness", "6", "--quality", "3")
     assert (result.code, result.err) == (2, "imi: error: --timeliness is a rating from 1 to 5\n")
     result = cli("ie.handler", "request", "withdraw", rid)
-    assert (result.code, result.err) == (10, "imi: error: cannot withdraw a request that is answered\n")
+    assert (result.code, result.err) == (10, "imi: error: cannot withdraw a request that is answered\n"
+                                             "  hint: what can be done now: more, close\n")
     result = cli("ie.handler", "request", "export", rid, "--format", "pdf")
     assert (result.code, result.err) == (2, "imi: error: --format 'pdf': use json or md\n")
     result = cli("ie.handler", "request", "show", "no-such-request")
