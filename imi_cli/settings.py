@@ -130,4 +130,6 @@ def _resolve_one(setting: Setting, flag: Any, file_values: dict[str, Any], path:
     try:
         return setting.parse(raw), source
     except ValueError:
-        raise UsageError(f"{source}: {setting.key} = {raw!r} is not valid ({setting.help})") from None
+        # a bad value in the file is a bad file (like an unknown key); in the environment, usage
+        error = InvalidInput if source == str(path) else UsageError
+        raise error(f"{source}: {setting.key} = {raw!r} is not valid ({setting.help})") from None

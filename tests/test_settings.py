@@ -109,7 +109,7 @@ def test_a_named_config_file_must_exist(tmp_path, imi):
 def test_a_bad_value(tmp_path, monkeypatch):
     path = tmp_path / "imi.toml"
     path.write_text("busy_timeout_ms = -5\n")
-    with pytest.raises(UsageError, match=r"busy_timeout_ms = '-5' is not valid"):
+    with pytest.raises(InvalidInput, match=r"busy_timeout_ms = '-5' is not valid"):  # a bad file: exit 5
         resolve({}, path)
     monkeypatch.setenv("IMI_UNLOCK_TTL", "soon")
     with pytest.raises(UsageError, match=r"^IMI_UNLOCK_TTL: unlock_ttl = 'soon' is not valid"):
