@@ -103,10 +103,14 @@ class Directory:
 
     def _with_default_coordinator(self, record: dict[str, Any], mine: dict[str, Any] | None) -> dict[str, Any]:
         """A new plain authority registered by a coordinator (``mine``) of its country, without a
-        coordinator of its own, is linked to the one registering it."""
+        coordinator of its own, is linked to the one registering it; one registered already
+        keeps its link."""
         if mine is None or record.get("coordinator") or record["kind"] != "authority" \
-                or mine["country"] != record["country"] or self._record(record["id"]) is not None:
+                or mine["country"] != record["country"]:
             return record
+        existing = self._record(record["id"])
+        if existing is not None:  # imported again without the column: the link it has stays
+            return {**record, "coordinator": existing["coordinator"]} if existing.get("coordinator") else record
         return {**record, "coordinator": mine["id"]}
 
     def _check_coordinators(self, records: list[tuple[str, dict[str, Any]]],

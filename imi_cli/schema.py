@@ -223,9 +223,11 @@ CREATE TABLE request_attachments (
 MIGRATIONS.append(_V4)
 
 # When the hub received each event, by its own clock: what it decides by time (retention)
-# it decides by this, not by the author's `at`.
+# it decides by this, not by the author's `at`. A receipt keeps its event's hash, so that
+# after retention only the very same event is answered with it.
 _V5 = """
 ALTER TABLE events ADD COLUMN received_at TEXT;
+ALTER TABLE receipts ADD COLUMN body_sha256 TEXT;
 """
 
 MIGRATIONS.append(_V5)

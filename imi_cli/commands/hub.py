@@ -118,6 +118,34 @@ def invite(
         typer.echo(code)
 
 
+@app.command("reinvite")
+def reinvite(
+    user_id: str = typer.Argument(..., help="Id of a registered user."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
+) -> None:
+    """Give a registered user a new one-time code: after a lost key, or to lift a revocation
+    (enrolling with it replaces the user's key)."""
+    from imi_cli.invitations import write_code
+    from imi_cli.output_files import check_output_file
+
+    if out:
+        check_output_file(out, "--out")
+    hub = _open_hub()
+    try:
+        code = hub.reinvite(user_id)
+    finally:
+        hub.store.close()
+    if out:
+        write_code(out, user_id, code)
+    if state().as_json:
+        print_json({"user": user_id, **({} if out else {"code": code})})
+    elif out:
+        message(f"Invited {user_id} again; the code is in {out}")
+    else:
+        message(f"Invited {user_id} again. One-time code, valid 14 days:")
+        typer.echo(code)
+
+
 @app.command("prune")
 def prune(
     days: int = typer.Option(..., "--older-than", min=1, max=36500, help="Retention period in days."),

@@ -57,7 +57,7 @@ def _json(request: Request, body: bytes) -> Any:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ClientError(415, "send application/json")
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode("utf-8"))  # UTF-8 only (json.loads of bytes would take UTF-16 too)
         if b"\\u" in body:  # an escaped lone surrogate parses, but can never be stored or sent back
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         return data

@@ -311,7 +311,9 @@ def _check_invitation_terms(p: dict[str, Any]) -> None:
     try:
         expires = clock.parse_instant(p["expires_at"])
     except Exception:
-        raise Refusal("invalid", "an invitation's expires_at is an ISO 8601 time") from None
+        expires = None
+    if expires is None or clock.iso(expires) != p["expires_at"]:  # compared as text later: one form
+        raise Refusal("invalid", "an invitation's expires_at is a UTC time like 2026-01-05T09:00:00.000Z")
     if expires > clock.now() + timedelta(days=INVITATION_DAYS + 1):
         raise Refusal("invalid", f"an invitation expires within {INVITATION_DAYS} days")
 
@@ -326,7 +328,9 @@ def _check_time(at: str) -> None:
     try:
         when = clock.parse_instant(at)
     except Exception:
-        raise Refusal("invalid", "the event's time (at) is not an ISO 8601 time") from None
+        when = None
+    if when is None or clock.iso(when) != at:  # times are compared as text: one form only
+        raise Refusal("invalid", "the event's time (at) is not a UTC time like 2026-01-05T09:00:00.000Z")
     if when > clock.now() + timedelta(seconds=CLOCK_SKEW_SECONDS):
         raise Refusal("invalid", "the event's time (at) is in the future: check the author's clock")
 

@@ -72,10 +72,11 @@ class Hub:
         apply(conn, event)
         return seq
 
-    def _receipt(self, conn: Any, event_id: str, seq: int) -> dict[str, Any]:
+    def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any]) -> dict[str, Any]:
         body = {"event": event_id, "seq": seq, "at": clock.iso(clock.now())}
         receipt = {**body, "sig": self.operator.sign_bytes(canonical(body).encode())}
-        conn.execute("INSERT INTO receipts(event_id, receipt) VALUES (?, ?)", (event_id, canonical(receipt)))
+        conn.execute("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
+                     (event_id, canonical(receipt), _digest(event)))
         return receipt
 
     def append_own(self, events: list[dict[str, Any]], *, also: Any = None) -> list[int]:
@@ -117,15 +118,16 @@ class Hub:
 
     def _accept_one(self, conn: Any, event: Any, pusher: str) -> dict[str, Any]:
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-        row = conn.execute("SELECT r.receipt, e.body FROM receipts r LEFT JOIN events e ON e.id = r.event_id "
-                           "WHERE r.event_id = ?", (ident,)).fetchone()
+        row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM receipts r "
+                           "LEFT JOIN events e ON e.id = r.event_id WHERE r.event_id = ?", (ident,)).fetchone()
         # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
         # after the event is gone, so a node that never heard its receipt still gets it.
-        if row and (row[1] is None or row[1] == canonical(event)):
+        if row and (row[1] == canonical(event) or (row[1] is None and row[2] is not None
+                                                    and row[2] == _digest(event))):
             receipt = json.loads(row[0])
             return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
         if row is None:
-            row = conn.execute("SELECT NULL, body FROM events WHERE id = ?", (ident,)).fetchone()
+            row = conn.execute("SELECT NULL, body, NULL FROM events WHERE id = ?", (ident,)).fetchone()
         try:
             if row:
                 raise rules.Refusal("invalid", "another event with this id exists")
@@ -147,7 +149,7 @@ class Hub:
         except rules.Refusal as refusal:
             return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
         seq = self._insert(conn, event, audience)
-        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq)}
+        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, event)}
 
     def _check_signature(self, conn: Any, event: dict[str, Any]) -> None:
         row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",
@@ -172,6 +174,13 @@ class Hub:
     # -- invitations and enrolment ----------------------------------------
     def invite_coordinator(self, authority: dict[str, Any], user: dict[str, Any]) -> str:
         """The operator registers a national coordinator's authority and first user; returns the code."""
+        from imi_cli.errors import Conflict
+
+        with self.lock:
+            if self.store.query("SELECT 1 FROM authorities WHERE id = ?", (authority["id"],)) or \
+                    self.store.query("SELECT 1 FROM users WHERE id = ?", (user["id"],)):
+                raise Conflict(f"{authority['id']} or {user['id']} is registered already; nothing was changed",
+                               hint="`imi hub reinvite USER` gives a registered user a new code")
         code = new_invitation_code()
         actor = {"user": "operator", "authority": None}
         events = [
@@ -204,6 +213,18 @@ class Hub:
             self.append_own([enrolled], also=lambda conn: conn.execute(
                 "UPDATE invitations SET used_at = ? WHERE code_hash = ?", (clock.iso(clock.now()), digest)))
         return {"user": user_id, "authority": user["authority"], "operator_key": self.operator_public_key}
+
+    def reinvite(self, user_id: str) -> str:
+        """The operator gives a registered user a new one-time code: for a key that was lost
+        or revoked (enrolling with it replaces the key and lifts the revocation)."""
+        from imi_cli.errors import NotFound
+
+        with self.lock:
+            if not self.store.query("SELECT 1 FROM users WHERE id = ?", (user_id,)):
+                raise NotFound(f"no user {user_id!r} on this hub")
+        code = new_invitation_code()
+        self.append_own([invitation_event({"user": "operator", "authority": None}, user_id, code)])
+        return code
 
     def revoke(self, user_id: str) -> int:
         """The operator revokes a user's key: its requests and events are refused from now on."""
@@ -252,6 +273,14 @@ class Hub:
                                     "FROM principals p LEFT JOIN users u ON u.id = p.user_id WHERE p.user_id = ?",
                                     (user_id,))
         return rows[0] if rows else None
+
+
+def _digest(event: dict[str, Any]) -> str:
+    """What a receipt keeps of its event once retention removed it: the hash of its canonical
+    JSON, so that only the very same event gets the receipt again."""
+    import hashlib
+
+    return hashlib.sha256(canonical(event).encode()).hexdigest()
 
 
 def invitation_event(actor: dict[str, Any], user_id: str, code: str) -> dict[str, Any]:

@@ -107,6 +107,16 @@ def test_the_whole_flow_from_the_command_line(tmp_path, env, served, run_imi):
     ok(imi("hu.db", "sync"))
     r = ok(imi("hu.db", "--json", "message", "list"))
     assert json.loads(r.stdout) == []  # HU-NCO is not in the audience
+    # inviting the same coordinator twice changes nothing; a lost key gets a new code instead
+    # (the old store's key stops working once the new one is enrolled: this comes last)
+    r = run_imi("--store", hub, "hub", "invite", "--authority", "IE-NCO", "--country", "IE", "--name", "X",
+                "--email", "imi@example.ie", "--user", "ie.coord", "--user-name", "Seán",
+                "--user-email", "s@example.ie", env=env)
+    assert r.returncode == 6 and "registered already" in r.stderr
+    again = json.loads(ok(run_imi("--store", hub, "--json", "hub", "reinvite", "ie.coord", env=env)).stdout)
+    assert again["user"] == "ie.coord" and again["code"] != ie_code
+    ok(imi("ie-laptop.db", "init", "--hub", url, "--invite", again["code"]))
+    assert run_imi("--store", hub, "hub", "reinvite", "nobody", env=env).returncode == 4
 
 
 def test_wrong_invitation_code_exits_10_with_a_clear_message(tmp_path, env, served, run_imi):

@@ -19,3 +19,5 @@ def test_a_new_authority_is_linked_to_the_coordinator_registering_it(pair):
     links = {ident: json.loads(record).get("coordinator") for ident, record in
              pair.hub.store.query("SELECT id, record FROM authorities WHERE id IN ('HU-A', 'HU-AC', 'HU-B')")}
     assert links == {"HU-A": "HU-NCO", "HU-AC": None, "HU-B": "HU-AC"}
+    again = Directory(hu).register_authorities([("t", {"id": "HU-A", "names": {"hu": "A"}, **base})])
+    assert again.as_dict()["unchanged"] == 1  # imported again without the column: the link stays

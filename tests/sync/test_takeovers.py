@@ -88,7 +88,7 @@ def test_a_new_key_for_an_enrolled_or_revoked_user_is_not_a_colleagues_to_give(p
     assert _sync(coordinator).rejected == []
     other = _node(tmp_path, "ie.other", pair.url, code)
     code = new_invitation_code()
-    invitation = {"user": "ie.other", "code_hash": code_hash(code), "expires_at": "2026-01-10T00:00:00+00:00"}
+    invitation = {"user": "ie.other", "code_hash": code_hash(code), "expires_at": "2026-01-10T00:00:00.000Z"}
     entity = f"invitation/{code_hash(code)[:16]}"
     _refused(_push(admin, _event(pair, admin, "user.invited", invitation, entity, audience=["hub"])),
              "not_allowed", "ie.other is enrolled already")
@@ -96,15 +96,22 @@ def test_a_new_key_for_an_enrolled_or_revoked_user_is_not_a_colleagues_to_give(p
                                      audience=["hub"]))["status"] == "accepted"
     pair.hub.revoke("ie.other")
     code = new_invitation_code()
-    invitation = {"user": "ie.other", "code_hash": code_hash(code), "expires_at": "2026-01-10T00:00:00+00:00"}
+    invitation = {"user": "ie.other", "code_hash": code_hash(code), "expires_at": "2026-01-10T00:00:00.000Z"}
     entity = f"invitation/{code_hash(code)[:16]}"
     _refused(_push(coordinator, _event(pair, coordinator, "user.invited", invitation, entity, audience=["hub"])),
              "not_allowed", "only the operator invites it again")
-    forever = {**invitation, "expires_at": "2099-01-01T00:00:00+00:00"}
+    forever = {**invitation, "expires_at": "2099-01-01T00:00:00.000Z"}
     _refused(_push(coordinator, _event(pair, coordinator, "user.invited", forever, entity, audience=["hub"])),
              "invalid", "expires within 14 days")
     assert pair.hub.store.query("SELECT revoked_at IS NOT NULL FROM principals WHERE user_id = 'ie.other'") == [(1,)]
     other.close()
+    week = {**invitation, "expires_at": "2026-W03-1"}  # ISO, but not the one form times are compared in
+    _refused(_push(coordinator, _event(pair, coordinator, "user.invited", week, entity, audience=["hub"])),
+             "invalid", "a UTC time like")
+    code = pair.hub.reinvite("ie.other")  # the operator lifts it: a new key, no longer revoked
+    again = _node(tmp_path, "ie.other-again", pair.url, code)
+    assert pair.hub.store.query("SELECT revoked_at FROM principals WHERE user_id = 'ie.other'") == [(None,)]
+    again.close()
 
 
 def test_a_moved_user_pulls_for_its_new_authority_only(pair):
@@ -165,7 +172,8 @@ def test_event_times_are_real_and_retention_goes_by_the_hubs_clock(pair):
 
     ie = pair.users["IE"]
     payload = {"from": "IE-RIAI", "to": "HU-MEK", "subject": "s", "text": "t", "lang": "en"}
-    for at, words in (("not a time", "not an ISO 8601 time"), ("2026-01-06T09:00:00.000Z", "in the future")):
+    for at, words in (("not a time", "not a UTC time like"), ("2026-01-05T10:00:00+01:00", "not a UTC time like"),
+                      ("2026-01-06T09:00:00.000Z", "in the future")):
         ident = secrets.token_hex(4)
         _refused(_push(ie, _event(pair, ie, "message.sent", payload, f"message/{ident}",
                                   audience=["HU-MEK", "IE-RIAI"], at=at)), "invalid", words)
@@ -175,6 +183,28 @@ def test_event_times_are_real_and_retention_goes_by_the_hubs_clock(pair):
     assert prune(pair.hub, 365) == 0  # it reached the hub today: nobody is made to re-seed
     _sync(pair.users["HU"])
     assert [m["subject"] for m in inbox(pair.users["HU"])] == ["s"]
+
+
+def test_a_receipt_outlives_its_event_only_for_that_very_event(pair):
+    from imi_cli.hub.retention import prune
+
+    ie = pair.users["IE"]
+    payload = {"from": "IE-RIAI", "to": "HU-MEK", "subject": "s", "text": "t", "lang": "en"}
+    event = _event(pair, ie, "message.sent", payload, "message/m1", audience=["HU-MEK", "IE-RIAI"])
+    first = _push(ie, event)
+    pair.hub.store.conn.execute("UPDATE events SET received_at = '2025-01-01T00:00:00.000Z' WHERE id = ?",
+                                (event["id"],))
+    assert prune(pair.hub, 30) == 1
+    assert _push(ie, event)["receipt"] == first["receipt"]  # the same event: the same receipt
+    forged = Signer("ie.murphy", ie.meta("private_key")).sign_event(
+        {**{k: v for k, v in event.items() if k != "signature"}, "payload": {**payload, "text": "changed"}})
+    _refused(_push(ie, forged), "invalid", "another event with this id")
+
+
+def test_bodies_are_utf8_json(pair):
+    body = '{"code": "\\ud800abc", "public_key": "k", "proof": "p"}'.encode("utf-16")
+    response = httpx.post(pair.url + "/v1/enrol", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
 
 
 def test_a_string_that_is_not_unicode_is_a_client_error(pair):
