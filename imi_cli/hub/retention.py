@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from imi_cli import clock
+from imi_cli.hub.rules import HUB_ONLY
 from imi_cli.requests.lifecycle import REOPEN_DAYS
 
 _CHUNK = 500
@@ -84,23 +85,31 @@ def prune(hub: Any, days: int) -> int:
         entities += [entity for (entity,) in conn.execute(
             "SELECT l.entity FROM events e JOIN entity_log l ON l.seq = e.seq "
             f"WHERE e.type = 'message.sent' AND {_RECEIVED} < ?", (cutoff,))]
+        # spent or lapsed invitation codes older than the period: their hashes, and the hub-only
+        # events that carried them
+        spent = [h for (h,) in conn.execute(
+            "SELECT code_hash FROM invitations WHERE coalesce(used_at, expires_at) < ?", (cutoff,))]
+        entities += [f"invitation/{h[:16]}" for h in spent]
         gone = _in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
                                 "WHERE l.entity IN ({})", entities)
         seqs = [seq for seq, _ in gone]
+        # what nodes could have pulled: only that makes a node behind it re-seed
+        pulled = [seq for (seq,) in _in_chunks(
+            conn, f"SELECT DISTINCT seq FROM event_audience WHERE authority != '{HUB_ONLY}' AND seq IN ({{}})", seqs)]
         hashes = set().union(*(_attachment_hashes(json.loads(record)) for (record,) in _in_chunks(
             conn, "SELECT record FROM requests WHERE id IN ({})", requests)))
         _delete(conn, "event_audience", "seq", seqs)
         _delete(conn, "events", "seq", seqs)
         _delete(conn, "entity_log", "entity", entities)
-        _delete(conn, "entity_versions", "entity", entities)
+        # entity_versions stay (a name and a number): a removed request's or message's id can
+        # never be used again for another one, which nodes still holding it would merge with
         _delete(conn, "request_history", "request_id", requests)
         _delete(conn, "requests", "id", requests)
         _delete(conn, "messages", "id", [e.split("/", 1)[1] for e in entities if e.startswith("message/")])
         still = {h for (record,) in conn.execute("SELECT record FROM requests") for h in
                  _attachment_hashes(json.loads(record)) & hashes} if hashes else set()
         _delete(conn, "request_attachments", "sha256", sorted(hashes - still))
-        # spent or lapsed invitation codes (hashes) older than the period go too
-        conn.execute("DELETE FROM invitations WHERE coalesce(used_at, expires_at) < ?", (cutoff,))
-        if seqs:
-            hub.store.set_meta("retained_from", str(max(max(seqs), retained_from(hub))))
+        _delete(conn, "invitations", "code_hash", spent)
+        if pulled:
+            hub.store.set_meta("retained_from", str(max(max(pulled), retained_from(hub))))
     return len(seqs)

@@ -61,7 +61,7 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     assert before[0] == 5 and hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 1
     monkeypatch.setenv("IMI_NOW", "2026-01-20T09:00:00+00:00")
     invitations = hub.store.query("SELECT count(*) FROM invitations")[0][0]
-    assert prune(hub, 7) == 0  # closed, but it may still be reopened: it stays
+    assert prune(hub, 7) == 4  # the spent invitations; closed, but it may still be reopened: it stays
     # the four codes were spent on 2026-01-05, more than 7 days before: their hashes go
     assert invitations == 4 and hub.store.query("SELECT count(*) FROM invitations")[0][0] == 0
     monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")
@@ -75,6 +75,17 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
         (again,) = client.push([json.loads(closing[0])])
     assert (again["status"], again["seq"]) == ("accepted", closing[1])
     assert on_hub(settled) == (0, 0)  # and nothing came back
+    # nor can its id serve another request: nodes that keep the old one would merge the two
+    drafted = json.loads(users["IE"].query("SELECT body FROM events WHERE type = 'request.drafted' "
+                                           "AND body LIKE ?", (f"%{settled}%",))[0][0])
+    drafted = {**drafted, "id": drafted["id"][:-4] + "ffff"}
+    from imi_cli.crypto import Signer
+
+    drafted = Signer("ie.murphy", users["IE"].meta("private_key")).sign_event(
+        {k: v for k, v in drafted.items() if k != "signature"})
+    with client_for(users["IE"]) as client:
+        (reused,) = client.push([drafted])
+    assert (reused["status"], reused["reason"]) == ("rejected", "illegal_transition")
     assert hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 0
     assert on_hub(still_open) == kept and kept[0] >= 2  # open, however old: its whole story stays
     with users["HU"].transaction():
