@@ -165,14 +165,10 @@ class Directory:
         return self._records([ident]).get(ident)
 
     def _records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for ident, record in self.store.query(
-                    f"SELECT id, record FROM authorities WHERE id IN ({marks})", chunk):
-                out[ident] = json.loads(record)
-        return out
+        from imi_cli.store import in_chunks
+
+        return {ident: json.loads(record) for ident, record in
+                in_chunks(self.store.conn, "SELECT id, record FROM authorities WHERE id IN ({})", ids)}
 
     def get(self, ident: str) -> dict[str, Any]:
         record = self._record(ident)

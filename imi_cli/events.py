@@ -70,8 +70,11 @@ def append(conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     signer = signer_for(conn)
     status = "pending" if signer else "local"
     rows = []
-    versions = _versions(conn, [e["subject"]["entity"] for e in events
-                                if e["subject"].get("entity") and "version" not in e["subject"]])
+    from imi_cli.store import in_chunks
+
+    versions = dict(in_chunks(conn, "SELECT entity, version FROM entity_versions WHERE entity IN ({})",
+                              [e["subject"]["entity"] for e in events
+                               if e["subject"].get("entity") and "version" not in e["subject"]]))
     for i, event in enumerate(events):
         entity = event["subject"].get("entity")
         if entity and "version" not in event["subject"]:
@@ -86,15 +89,6 @@ def append(conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         conn.executemany("INSERT INTO outbox(event_id, state, updated_at) VALUES (?, 'pending', ?)",
                          [(e["id"], at) for e in events])
     return events
-
-
-def _versions(conn: Any, entities: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(entities), 500):
-        chunk = entities[start:start + 500]
-        found.update(conn.execute(f"SELECT entity, version FROM entity_versions WHERE entity IN "
-                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    return found
 
 
 def entity_version(conn: Any, entity: str) -> int:

@@ -44,35 +44,16 @@ def apply_all(conn: Any, events: list[dict[str, Any]]) -> None:
 
 
 def _new_authorities(conn: Any, events: list[dict[str, Any]]) -> None:
-    if len(events) < 2:
-        for event in events:
-            apply(conn, event)
+    from imi_cli.store import in_chunks
+
+    if not events:
         return
     ids = [e["payload"]["authority"]["id"] for e in events]
-    known = {ident for start in range(0, len(ids), 500) for (ident,) in conn.execute(
-        f"SELECT id FROM authorities WHERE id IN ({','.join('?' * len(ids[start:start + 500]))})",
-        ids[start:start + 500])}
-    if known or len(set(ids)) != len(ids):  # updates in disguise: one by one, as the log says
-        for event in events:
+    if in_chunks(conn, "SELECT id FROM authorities WHERE id IN ({})", ids) or len(set(ids)) != len(ids):
+        for event in events:  # updates in disguise: one by one, as the log says
             apply(conn, event)
         return
-    rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM authorities").fetchone()[0]
-    rows, names, areas, languages, index = [], [], [], [], []
-    for event in events:
-        r, at = event["payload"]["authority"], event["at"]
-        rowid += 1  # what INSERT would choose: one more than the largest
-        rows.append((rowid, r["id"], r["kind"], r["country"], r.get("email"), r.get("phone"), r.get("address"),
-                     r.get("website"), _dumps(r["languages"]), r.get("coordinator"), _dumps(r), at, at))
-        names += [(r["id"], lang, name) for lang, name in r["names"].items()]
-        areas += [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()]
-        languages += [(r["id"], lang) for lang in r["languages"]]
-        index.append((rowid, *_index_texts(r)))
-    conn.executemany("INSERT INTO authorities(rowid, id, kind, country, email, phone, address, website, languages,"
-                     " coordinator, record, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    conn.executemany("INSERT INTO authority_names VALUES (?,?,?)", names)
-    conn.executemany("INSERT INTO authority_areas VALUES (?,?,?)", areas)
-    conn.executemany("INSERT INTO authority_languages VALUES (?,?)", languages)
-    conn.executemany("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)", index)
+    _write_authorities(conn, [(e["payload"]["authority"], e["at"], e["at"]) for e in events])
 
 
 def rebuild(store: Any) -> int:
@@ -101,20 +82,29 @@ def _authority(conn: Any, event: dict[str, Any]) -> None:
     if row:  # an update: its old index row goes by rowid (the index is keyed on it)
         conn.execute("DELETE FROM authorities WHERE id = ?", (r["id"],))
         conn.execute("DELETE FROM authority_fts WHERE rowid = ?", (row[1],))
-    cur = conn.execute(
-        "INSERT INTO authorities(id, kind, country, email, phone, address, website, languages,"
-        " coordinator, record, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (r["id"], r["kind"], r["country"], r.get("email"), r.get("phone"), r.get("address"),
-         r.get("website"), _dumps(r["languages"]), r.get("coordinator"), _dumps(r),
-         registered_at, at))
-    conn.executemany("INSERT INTO authority_names VALUES (?,?,?)",
-                     [(r["id"], lang, name) for lang, name in r["names"].items()])
-    conn.executemany("INSERT INTO authority_areas VALUES (?,?,?)",
-                     [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()])
-    conn.executemany("INSERT INTO authority_languages VALUES (?,?)",
-                     [(r["id"], lang) for lang in r["languages"]])
-    conn.execute("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)",
-                 (cur.lastrowid, *_index_texts(r)))
+    _write_authorities(conn, [(r, registered_at, at)])
+
+
+def _write_authorities(conn: Any, items: list[tuple[dict[str, Any], str, str]]) -> None:
+    """Write (record, registered_at, updated_at) of authorities not in the tables, in a few
+    statements however many: a bulk import, or one event. Each gets the rowid INSERT would
+    choose (one more than the largest), so a replay of the log builds the same index."""
+    rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM authorities").fetchone()[0]
+    rows, names, areas, languages, index = [], [], [], [], []
+    for r, registered_at, at in items:
+        rowid += 1
+        rows.append((rowid, r["id"], r["kind"], r["country"], r.get("email"), r.get("phone"), r.get("address"),
+                     r.get("website"), _dumps(r["languages"]), r.get("coordinator"), _dumps(r), registered_at, at))
+        names += [(r["id"], lang, name) for lang, name in r["names"].items()]
+        areas += [(r["id"], area, _dumps(comp)) for area, comp in r["areas"].items()]
+        languages += [(r["id"], lang) for lang in r["languages"]]
+        index.append((rowid, *_index_texts(r)))
+    conn.executemany("INSERT INTO authorities(rowid, id, kind, country, email, phone, address, website, languages,"
+                     " coordinator, record, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT INTO authority_names VALUES (?,?,?)", names)
+    conn.executemany("INSERT INTO authority_areas VALUES (?,?,?)", areas)
+    conn.executemany("INSERT INTO authority_languages VALUES (?,?)", languages)
+    conn.executemany("INSERT INTO authority_fts(rowid, names, competences, filters) VALUES (?,?,?,?)", index)
 
 
 def _index_texts(r: dict[str, Any]) -> tuple[str, str, str]:

@@ -59,6 +59,19 @@ def _connect(path: Path, key: bytes, salt: bytes | None, busy_timeout_ms: int):
     return conn
 
 
+IN_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit on bound parameters
+
+
+def in_chunks(conn: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (with one ``{}`` where the placeholders of an IN list go) over ``values``
+    in chunks; the rows of every chunk."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start:start + IN_CHUNK]
+        rows += conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
+
+
 def database_error(exc: BaseException, path: Path) -> ImiError | None:
     """The user-facing error for what SQLite says about a damaged, full or read-only store
     (found at any query, not only on opening); None for anything else."""

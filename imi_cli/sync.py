@@ -106,15 +106,16 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
         operator_key = store.meta("operator_key")
         for item in page:
             seq, event = item["seq"], item["event"]
-            row = conn.execute("SELECT status, body FROM events WHERE id = ?", (event["id"],)).fetchone()
+            body = canonical(event)
+            row = conn.execute("SELECT body FROM events WHERE id = ?", (event["id"],)).fetchone()
             # An event this store holds, byte for byte, was verified when it came (or is its own):
             # re-seeding does not check it again against a key its author has since replaced.
-            if row is None or row[1] != canonical(event):
+            if row is None or row[0] != body:
                 _verify(conn, event, operator_key)
             note_version(conn, event, seq)
             if row is None:
                 conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
-                             (event["id"], event["type"], event["at"], canonical(event), seq))
+                             (event["id"], event["type"], event["at"], body, seq))
                 apply(conn, event)
             else:  # our own event, back from the hub
                 conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))

@@ -24,8 +24,7 @@ from typing import Any
 from imi_cli import clock
 from imi_cli.hub.rules import HUB_ONLY
 from imi_cli.requests.lifecycle import REOPEN_DAYS
-
-_CHUNK = 500
+from imi_cli.store import in_chunks
 
 
 def retained_from(hub: Any) -> int:
@@ -49,7 +48,7 @@ def _settled_requests(conn: Any, cutoff: str, reopen_cutoff: str) -> list[str]:
 
 
 def _delete(conn: Any, table: str, column: str, values: list[Any]) -> None:
-    _in_chunks(conn, f"DELETE FROM {table} WHERE {column} IN ({{}})", values)
+    in_chunks(conn, f"DELETE FROM {table} WHERE {column} IN ({{}})", values)
 
 
 def _attachment_hashes(value: Any) -> set[str]:
@@ -60,15 +59,6 @@ def _attachment_hashes(value: Any) -> set[str]:
     if isinstance(value, list):
         return set().union(*(_attachment_hashes(v) for v in value))
     return set()
-
-
-def _in_chunks(conn: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
-    """``sql`` has one ``{}`` for the placeholders of an IN list."""
-    rows: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start:start + _CHUNK]
-        rows += conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
-    return rows
 
 
 def prune(hub: Any, days: int) -> int:
@@ -90,13 +80,13 @@ def prune(hub: Any, days: int) -> int:
         spent = [h for (h,) in conn.execute(
             "SELECT code_hash FROM invitations WHERE coalesce(used_at, expires_at) < ?", (cutoff,))]
         entities += [f"invitation/{h[:16]}" for h in spent]
-        gone = _in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
+        gone = in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
                                 "WHERE l.entity IN ({})", entities)
         seqs = [seq for seq, _ in gone]
         # what nodes could have pulled: only that makes a node behind it re-seed
-        pulled = [seq for (seq,) in _in_chunks(
+        pulled = [seq for (seq,) in in_chunks(
             conn, f"SELECT DISTINCT seq FROM event_audience WHERE authority != '{HUB_ONLY}' AND seq IN ({{}})", seqs)]
-        hashes = set().union(*(_attachment_hashes(json.loads(record)) for (record,) in _in_chunks(
+        hashes = set().union(*(_attachment_hashes(json.loads(record)) for (record,) in in_chunks(
             conn, "SELECT record FROM requests WHERE id IN ({})", requests)))
         _delete(conn, "event_audience", "seq", seqs)
         _delete(conn, "events", "seq", seqs)

@@ -308,14 +308,23 @@ def _check_invitation_terms(p: dict[str, Any]) -> None:
 
     if not re.fullmatch(r"[0-9a-f]{64}", p["code_hash"]):
         raise Refusal("invalid", "an invitation's code_hash is a SHA-256 in hex")
-    try:
-        expires = clock.parse_instant(p["expires_at"])
-    except Exception:
-        expires = None
-    if expires is None or clock.iso(expires) != p["expires_at"]:  # compared as text later: one form
-        raise Refusal("invalid", "an invitation's expires_at is a UTC time like 2026-01-05T09:00:00.000Z")
+    expires = _utc_time(p["expires_at"], "an invitation's expires_at")
     if expires > clock.now() + timedelta(days=INVITATION_DAYS + 1):
         raise Refusal("invalid", f"an invitation expires within {INVITATION_DAYS} days")
+
+
+def _utc_time(value: str, what: str) -> Any:
+    """The instant ``value`` names, if it is in the one form the hub stores and compares as
+    text (2026-01-05T09:00:00.000Z); other ISO 8601 forms would sort wrongly."""
+    from imi_cli import clock
+
+    try:
+        when = clock.parse_instant(value)
+    except Exception:
+        when = None
+    if when is None or clock.iso(when) != value:
+        raise Refusal("invalid", f"{what} is not a UTC time like 2026-01-05T09:00:00.000Z")
+    return when
 
 
 def _check_time(at: str) -> None:
@@ -325,12 +334,7 @@ def _check_time(at: str) -> None:
 
     from imi_cli import clock
 
-    try:
-        when = clock.parse_instant(at)
-    except Exception:
-        when = None
-    if when is None or clock.iso(when) != at:  # times are compared as text: one form only
-        raise Refusal("invalid", "the event's time (at) is not a UTC time like 2026-01-05T09:00:00.000Z")
+    when = _utc_time(at, "the event's time (at)")
     if when > clock.now() + timedelta(seconds=CLOCK_SKEW_SECONDS):
         raise Refusal("invalid", "the event's time (at) is in the future: check the author's clock")
 
