@@ -27,12 +27,12 @@ TARGETS = {"push_batched": 2000, "push_single": 300, "catchup_s": 30.0, "idle_ms
 
 
 def imi(*args, env=None, **kw):
-    return [sys.executable, "-c", "from imi_cli.cli import run; run()", *map(str, args)]
+    return [sys.executable, "-c", "from imi_cli.cli.app import run; run()", *map(str, args)]
 
 
 # -- floors ---------------------------------------------------------------------------
 def floor_verify(n: int = 5000) -> float:
-    from imi_cli.crypto import Signer, new_private_key, public_key_of, verify_bytes
+    from imi_cli.log.crypto import Signer, new_private_key, public_key_of, verify_bytes
 
     key = new_private_key()
     pub, signer = public_key_of(key), Signer("x", key)
@@ -46,7 +46,7 @@ def floor_verify(n: int = 5000) -> float:
 
 def floor_insert(workdir: Path, n: int = 20000) -> float:
     """Raw SQLCipher inserts of event-sized rows, one transaction, as the hub's store is set up."""
-    from imi_cli.store import Store
+    from imi_cli.log.store import Store
 
     store = Store.create(workdir / "floor.db", PASS)
     body = "x" * 600
@@ -70,7 +70,7 @@ class Bench:
         self.env = {**os.environ, "IMI_PASSPHRASE": PASS}
         hub = init_hub(workdir / "hub.db", PASS)
         self.codes = {}
-        from imi_cli.invitations import coordinator_records
+        from imi_cli.directory.invitations import coordinator_records
 
         for c in ("HU", "IE"):
             record, user = coordinator_records(f"{c}-NCO", c, f"NCO {c}", "en", "en", "services",
@@ -106,8 +106,8 @@ class Bench:
             self.hub_proc.wait()
 
     def node(self, name: str, code: str):
-        from imi_cli.identity import enrol
-        from imi_cli.store import Store
+        from imi_cli.sync.enrolment import enrol
+        from imi_cli.log.store import Store
 
         store = Store.create(self.workdir / f"{name}.db", PASS)
         enrol(store, self.url, code)
@@ -116,8 +116,8 @@ class Bench:
 
     @staticmethod
     def sync(store, **kw):
-        from imi_cli.identity import client_for
-        from imi_cli.sync import sync
+        from imi_cli.sync.enrolment import client_for
+        from imi_cli.sync.session import sync
 
         with client_for(store) as client:
             return sync(store, client, **kw)
@@ -125,8 +125,8 @@ class Bench:
 
 def messages(store, to: str, n: int) -> list[dict]:
     """n signed message events from ``store``'s user, as the node would push them."""
-    from imi_cli.crypto import Signer
-    from imi_cli.events import make_event, uuid7
+    from imi_cli.log.crypto import Signer
+    from imi_cli.log.event import make_event, uuid7
 
     me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
     signer = Signer(me["user"], store.meta("private_key"))
@@ -141,7 +141,7 @@ def messages(store, to: str, n: int) -> list[dict]:
 
 
 def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, float]:
-    from imi_cli.identity import client_for
+    from imi_cli.sync.enrolment import client_for
 
     events = messages(hu, "IE-NCO", n_batched + n_single)
     with client_for(hu) as client:
@@ -161,9 +161,9 @@ def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, floa
 
 def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
     """Fill the hub with n events for IE-NCO (directly, signed by hu.coord), then time a fresh node."""
-    from imi_cli.events import canonical
+    from imi_cli.log.event import canonical
     from imi_cli.hub.state import Hub
-    from imi_cli.store import Store, derive_key, read_salt
+    from imi_cli.log.store import Store, derive_key, read_salt
 
     b.stop_hub()
     path = b.workdir / "hub.db"
@@ -181,8 +181,8 @@ def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
                              [("HU-NCO", seq), ("IE-NCO", seq)])
     total = hub.store.query("SELECT count(*) FROM event_audience WHERE authority IN ('*', 'IE-NCO')")[0][0]
     # a second IE coordinator user to enrol fresh
-    from imi_cli.crypto import new_invitation_code
-    from imi_cli.events import make_event
+    from imi_cli.log.crypto import new_invitation_code
+    from imi_cli.log.event import make_event
     from imi_cli.hub.state import invitation_event
 
     code = new_invitation_code()
@@ -193,7 +193,7 @@ def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
                                subject={"entity": "user/ie.fresh"}), invitation_event(actor, "ie.fresh", code)])
     hub.store.close()
     b.start_hub()
-    from imi_cli.identity import enrol
+    from imi_cli.sync.enrolment import enrol
 
     fresh = Store.create(b.workdir / "fresh.db", PASS)
     enrol(fresh, b.url, code)
@@ -215,9 +215,9 @@ def bench_idle(b: Bench, store, rounds: int = 20) -> float:
 
 
 def bench_delivery(b: Bench, sender, recipient_path: Path, rounds: int = 5) -> list[float]:
-    from imi_cli.messages import send
-    from imi_cli.store import Store, derive_key, read_salt
-    from imi_cli.unlock import cache_key
+    from imi_cli.exchanges.messages import send
+    from imi_cli.log.store import Store, derive_key, read_salt
+    from imi_cli.log.unlock import cache_key
 
     key = derive_key(PASS, read_salt(recipient_path))
     cache_key(recipient_path, key, 600)

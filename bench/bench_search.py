@@ -13,9 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import AREAS, COMPETENCES, authorities, machine, median  # noqa: E402
 
-from imi_cli.directory import Directory  # noqa: E402
-from imi_cli.search import fold  # noqa: E402
-from imi_cli.store import Store  # noqa: E402
+from imi_cli.directory.authorities import Directory  # noqa: E402
+from imi_cli.directory.search import fold  # noqa: E402
+from imi_cli.log.store import Store  # noqa: E402
 
 COUNT = 100_000
 QUERIES = 400

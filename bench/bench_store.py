@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import COLUMNS, authorities, machine, median, write_csv  # noqa: E402
 
-from imi_cli.store import Store, derive_key, read_salt  # noqa: E402
-from imi_cli.unlock import cache_key  # noqa: E402
+from imi_cli.log.store import Store, derive_key, read_salt  # noqa: E402
+from imi_cli.log.unlock import cache_key  # noqa: E402
 
 PASSPHRASE = "benchmark passphrase"
 COUNT = 10_000

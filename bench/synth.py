@@ -7,8 +7,8 @@ import csv
 import random
 from pathlib import Path
 
-from imi_cli.countries import COUNTRIES
-from imi_cli.languages import LANGUAGES
+from imi_cli.reference.countries import COUNTRIES
+from imi_cli.reference.languages import LANGUAGES
 
 # A word for "office/chamber/authority" per language, and letters that language uses.
 INSTITUTION = {

@@ -1,3 +1,3 @@
-from imi_cli.cli import run
+from imi_cli.cli.app import run
 
 run()

@@ -1,7 +1,7 @@
 """The one exception hierarchy of imi-cli, and the exit code each error maps to.
 
 Nothing here knows about Typer: the CLI turns these into messages and exit
-codes in one place (``imi_cli.cli``); Python users catch them directly.
+codes in one place (``imi_cli.cli.app``); Python users catch them directly.
 """
 
 from __future__ import annotations

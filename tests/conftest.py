@@ -39,7 +39,7 @@ class Result:
 @pytest.fixture
 def imi(capsys):
     """Run `imi ARGS...` in process; returns exit code, stdout and stderr."""
-    from imi_cli.cli import main
+    from imi_cli.cli.app import main
 
     def run(*args: str) -> Result:
         capsys.readouterr()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from imi_cli import clock
+from imi_cli.log import clock
 from imi_cli.errors import UsageError
 
 
@@ -37,7 +37,7 @@ def test_a_bad_imi_now(monkeypatch):
 
 
 def test_events_and_records_take_the_clock(store_path, imi, monkeypatch, repo_root):
-    from imi_cli.store import Store, derive_key, read_salt
+    from imi_cli.log.store import Store, derive_key, read_salt
 
     monkeypatch.setenv("IMI_NOW", "2030-01-02T03:04:05Z")
     assert imi("authority", "import", repo_root / "examples/authorities.json").code == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from imi_cli.errors import InvalidInput, UsageError
-from imi_cli.settings import REGISTRY, default_config_path, resolve
+from imi_cli.cli.settings import REGISTRY, default_config_path, resolve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "imi.toml.example"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import emit
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit
 
 app = typer.Typer(no_args_is_help=True)
 country_app = typer.Typer(no_args_is_help=True)
@@ -14,7 +14,7 @@ country_app = typer.Typer(no_args_is_help=True)
 @app.command("list")
 def list_areas() -> None:
     """The legislative areas, with their legal basis, named in your language."""
-    from imi_cli.areas import load_areas
+    from imi_cli.reference.areas import load_areas
 
     s = state()
     rows = [{"id": a.id, "name": a.name(s.lang), "legal_basis": a.legal_basis}
@@ -25,7 +25,7 @@ def list_areas() -> None:
 @country_app.command("list")
 def list_countries() -> None:
     """The IMI countries (EU-27, Iceland, Liechtenstein, Norway), named in your language."""
-    from imi_cli.countries import list_countries as countries
+    from imi_cli.reference.countries import list_countries as countries
 
     s = state()
     emit(countries(s.lang), as_json=s.as_json, columns=[("code", "code"), ("name", "name")])

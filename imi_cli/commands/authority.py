@@ -7,8 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import emit, message, print_json, progress_bar
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit, message, print_json, progress_bar
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -35,7 +35,7 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
 ) -> None:
     """Register or update many authorities from a file: all or nothing, idempotent."""
-    from imi_cli.directory import Directory
+    from imi_cli.directory.authorities import Directory
 
     with state().open_store() as store, progress_bar("Importing authorities") as progress:
         report = Directory(store).import_authorities(file, fmt, dry_run=dry_run, progress=progress)
@@ -55,7 +55,7 @@ def register(
     coordinator: Optional[str] = typer.Option(None, "--coordinator", help="Id of the coordinating authority."),
 ) -> None:
     """Register (or update) one authority."""
-    from imi_cli.directory import Directory
+    from imi_cli.directory.authorities import Directory
     from imi_cli.errors import UsageError
 
     raw: dict = {"id": ident, "country": country, "languages": languages, "areas": areas,
@@ -76,8 +76,8 @@ def register(
 @app.command("show")
 def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
     """Everything the directory holds about one authority, in your language."""
-    from imi_cli.commands.render_authority import render
-    from imi_cli.directory import Directory
+    from imi_cli.directory.render import render
+    from imi_cli.directory.authorities import Directory
 
     s = state()
     with s.open_store() as store:
@@ -98,7 +98,7 @@ def search(
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="At most this many results."),
 ) -> None:
     """Find competent authorities: case- and diacritics-insensitive, prefixes, ranked."""
-    from imi_cli.directory import Directory
+    from imi_cli.directory.authorities import Directory
 
     s = state()
     with s.open_store() as store:
@@ -115,13 +115,13 @@ def export(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file (default: stdout)."),
 ) -> None:
     """Every authority, in a form `imi authority import` reads back."""
-    from imi_cli.exporters import export_authorities
-    from imi_cli.output_files import check_output_file
+    from imi_cli.bulk.exports import export_authorities
+    from imi_cli.cli.output_files import check_output_file
 
     if output:
         check_output_file(output, "-o")
     with state().open_store() as store:
-        from imi_cli.directory import Directory
+        from imi_cli.directory.authorities import Directory
 
         text = export_authorities(list(Directory(store).all()), fmt)
     if output:

@@ -16,9 +16,9 @@ def demo(
     workdir: Optional[Path] = typer.Option(None, "--dir", help="Keep the demo's files here (default: a temp folder)."),
 ) -> None:
     """Run IMI end to end on a sample directory, in a temp folder, without prompts."""
-    from imi_cli.context import state
-    from imi_cli.demo import run_demo
-    from imi_cli.output import print_json
+    from imi_cli.cli.environment import state
+    from imi_cli.demo.story import run_demo
+    from imi_cli.cli.output import print_json
 
     s = state()
     lines: list[str] = []

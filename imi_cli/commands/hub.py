@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import message, print_json
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import message, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -23,7 +23,7 @@ def _open_hub():
 def init() -> None:
     """Create the hub's encrypted store and the operator's key (the network's trust root)."""
     from imi_cli.hub.state import init_hub
-    from imi_cli.unlock import passphrase
+    from imi_cli.log.unlock import passphrase
 
     s = state()
     hub = init_hub(s.store_path, passphrase(confirm=True))
@@ -96,8 +96,8 @@ def invite(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
 ) -> None:
     """Register a national coordinator and invite its first user (prints a one-time code)."""
-    from imi_cli.invitations import coordinator_records, write_code
-    from imi_cli.output_files import check_output_file
+    from imi_cli.directory.invitations import coordinator_records, write_code
+    from imi_cli.cli.output_files import check_output_file
 
     if out:
         check_output_file(out, "--out")
@@ -125,8 +125,8 @@ def reinvite(
 ) -> None:
     """Give a registered user a new one-time code: after a lost key, or to lift a revocation
     (enrolling with it replaces the user's key)."""
-    from imi_cli.invitations import write_code
-    from imi_cli.output_files import check_output_file
+    from imi_cli.directory.invitations import write_code
+    from imi_cli.cli.output_files import check_output_file
 
     if out:
         check_output_file(out, "--out")

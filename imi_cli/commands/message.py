@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import emit, message as say
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit, message as say
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -17,7 +17,7 @@ def send(
     text: str = typer.Argument(..., help="The message."),
 ) -> None:
     """Send a message (it leaves with the next `imi sync`)."""
-    from imi_cli.messages import send as do_send
+    from imi_cli.exchanges.messages import send as do_send
 
     s = state()
     with s.open_store() as store:
@@ -28,7 +28,7 @@ def send(
 @app.command("list")
 def list_() -> None:
     """Messages this authority sent or received."""
-    from imi_cli.messages import inbox
+    from imi_cli.exchanges.messages import inbox
 
     s = state()
     with s.open_store() as store:

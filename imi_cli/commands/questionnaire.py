@@ -27,9 +27,9 @@ def validate(
         help="Also compare with this git revision: version bumps (V001), reused ids (V002)."),
 ) -> None:
     """Check catalogs against the format; print every finding. Exit 1 if any fails."""
-    from imi_cli.context import state
+    from imi_cli.cli.environment import state
     from imi_cli.errors import UsageError
-    from imi_cli.output import message
+    from imi_cli.cli.output import message
     from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid, shipped_dir
     from imi_cli.questionnaires.findings import has_failures
     from imi_cli.questionnaires.formats import FORMATS, auto_format, render
@@ -64,10 +64,10 @@ def list_sets(
     area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
 ) -> None:
     """List the question sets in the catalog folder."""
-    from imi_cli.areas import get_area
-    from imi_cli.context import state
-    from imi_cli.languages import pick
-    from imi_cli.output import emit
+    from imi_cli.reference.areas import get_area
+    from imi_cli.cli.environment import state
+    from imi_cli.reference.languages import pick
+    from imi_cli.cli.output import emit
 
     if area is not None:
         get_area(area)  # NotFound, with a hint, for an unknown area
@@ -82,7 +82,7 @@ def list_sets(
 
 def _shipped_catalog():
     """The catalog folder, validated; broken files are named on stderr, not hidden."""
-    from imi_cli.output import message
+    from imi_cli.cli.output import message
     from imi_cli.questionnaires.catalog import Catalog, display_name
 
     catalog = Catalog.shipped()
@@ -98,8 +98,8 @@ def show(
     lang: Optional[str] = typer.Option(None, "--lang", help="Language (default: the display language)."),
 ) -> None:
     """Show a question set's questions and answer options in one language."""
-    from imi_cli.context import state
-    from imi_cli.output import print_json
+    from imi_cli.cli.environment import state
+    from imi_cli.cli.output import print_json
     from imi_cli.questionnaires.catalog import find_set
     from imi_cli.questionnaires.render import as_text, set_view
 
@@ -113,7 +113,7 @@ def show(
 
 def _language(code: str) -> str:
     from imi_cli.errors import UsageError
-    from imi_cli.languages import LANGUAGES, is_language
+    from imi_cli.reference.languages import LANGUAGES, is_language
 
     if not is_language(code):
         raise UsageError(f"--lang {code!r} is not an IMI language code",
@@ -124,9 +124,9 @@ def _language(code: str) -> str:
 @app.command()
 def coverage() -> None:
     """Percent translated, per language and question set."""
-    from imi_cli.context import state
-    from imi_cli.languages import LANGUAGES
-    from imi_cli.output import emit
+    from imi_cli.cli.environment import state
+    from imi_cli.reference.languages import LANGUAGES
+    from imi_cli.cli.output import emit
     from imi_cli.questionnaires.catalog import Catalog
     from imi_cli.questionnaires.coverage import coverage_rows
 
@@ -146,11 +146,11 @@ def export_po(
         help="PO file to write (default: stdout). If it exists, changed sources are marked fuzzy."),
 ) -> None:
     """Write a PO file for translating a question set into one language."""
-    from imi_cli.context import state
+    from imi_cli.cli.environment import state
     from imi_cli.errors import UsageError
-    from imi_cli.output import message
+    from imi_cli.cli.output import message
     from imi_cli.questionnaires.catalog import locate_file
-    from imi_cli.output_files import check_output_file
+    from imi_cli.cli.output_files import check_output_file
     from imi_cli.questionnaires.po import export_po as export, load_for_translation
 
     # the global --lang is also accepted after the subcommand, so it may arrive there
@@ -177,7 +177,7 @@ def import_po(
 ) -> None:
     """Bring translations from a PO file back into the catalog YAML (refused if a check would fail)."""
     from imi_cli.errors import NotFound, UsageError
-    from imi_cli.output import message
+    from imi_cli.cli.output import message
     from imi_cli.questionnaires.catalog import display_name, locate_file
     from imi_cli.questionnaires.po import header, import_po as run_import
 

@@ -7,8 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import emit, message, print_json
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit, message, print_json
 
 app = typer.Typer(no_args_is_help=True)
 LIST = [("id", "request"), ("direction", "in/out"), ("state", "state"), ("requester", "from"),
@@ -22,7 +22,7 @@ def register(root: typer.Typer) -> None:
 
 
 def _requests(store):
-    from imi_cli.requests.service import Requests
+    from imi_cli.exchanges.requests.service import Requests
 
     return Requests(store)
 
@@ -123,7 +123,7 @@ def answer(
     attach: List[Path] = typer.Option([], "--attach", help="A document to attach."),
 ) -> None:
     """Answer a request: values are checked against the question set and stored language-neutral."""
-    from imi_cli.requests.answer_input import collect
+    from imi_cli.exchanges.requests.answer_input import collect
 
     s = state()
     with s.open_store() as store:
@@ -169,7 +169,7 @@ def list_(
     overdue: bool = typer.Option(False, "--overdue", help="Only open requests past their deadline."),
 ) -> None:
     """Requests of your authority (and, for coordinators, of the authorities you coordinate)."""
-    from imi_cli.requests.views import list_requests
+    from imi_cli.exchanges.requests.views import list_requests
 
     s = state()
     with s.open_store() as store:
@@ -201,7 +201,7 @@ def _authority(store) -> str:
 
 
 def _coordinated(store) -> list[str]:
-    from imi_cli.requests.access import coordinates
+    from imi_cli.exchanges.requests.access import coordinates
 
     me = _authority(store)
     others = [a for (a,) in store.query("SELECT id FROM authorities WHERE id != ?", (me,))]
@@ -211,7 +211,7 @@ def _coordinated(store) -> list[str]:
 @app.command("show")
 def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """A request in your language: questions, options, answers, comments, history, time left."""
-    from imi_cli.requests.render import as_text, request_view
+    from imi_cli.exchanges.requests.render import as_text, request_view
 
     s = state()
     with s.open_store() as store:
@@ -225,8 +225,8 @@ def export(rid: str = typer.Argument(..., help="Request id."),
            fmt: str = typer.Option("json", "--format", help="json or md.")) -> None:
     """The request for the file record, in your language."""
     from imi_cli.errors import UsageError
-    from imi_cli.output import to_json
-    from imi_cli.requests.render import as_markdown, request_view
+    from imi_cli.cli.output import to_json
+    from imi_cli.exchanges.requests.render import as_markdown, request_view
 
     if fmt not in ("json", "md"):
         raise UsageError(f"--format {fmt!r}: use json or md")
@@ -239,7 +239,7 @@ def export(rid: str = typer.Argument(..., help="Request id."),
 
 def inbox() -> None:
     """What needs your authority's action now: new requests, answers to read, deadlines, reminders."""
-    from imi_cli.requests.views import inbox as items
+    from imi_cli.exchanges.requests.views import inbox as items
 
     s = state()
     with s.open_store() as store:
@@ -252,7 +252,7 @@ def inbox() -> None:
 
 def stats() -> None:
     """Per area and authority: accepted within 7 days, days to answer, answered by the deadline, ratings."""
-    from imi_cli.requests.views import stats as figures
+    from imi_cli.exchanges.requests.views import stats as figures
 
     s = state()
     with s.open_store() as store:

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import emit, message, print_json
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit, message, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -47,8 +47,8 @@ def init(
 
 
 def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
-    from imi_cli.identity import client_for, enrol
-    from imi_cli.sync import sync
+    from imi_cli.sync.enrolment import client_for, enrol
+    from imi_cli.sync.session import sync
 
     from imi_cli.errors import HubUnreachable
 
@@ -70,7 +70,7 @@ def unlock(
     ttl: int = typer.Option(None, "--ttl", help="Seconds the unlock lasts (default: unlock_ttl setting)."),
 ) -> None:
     """Check the passphrase once and cache the store's key for this user's session."""
-    from imi_cli.unlock import unlock as do_unlock
+    from imi_cli.log.unlock import unlock as do_unlock
 
     s = state()
     seconds = ttl or int(s.settings.unlock_ttl)
@@ -88,7 +88,7 @@ def _duration(seconds: int) -> str:
 
 def lock() -> None:
     """Forget the cached key: the next command asks for the passphrase again."""
-    from imi_cli.unlock import forget_key
+    from imi_cli.log.unlock import forget_key
 
     s = state()
     was = forget_key(s.store_path)
@@ -98,7 +98,7 @@ def lock() -> None:
 @app.command("status")
 def status() -> None:
     """What the store holds: events, authorities, users, schema version."""
-    from imi_cli.unlock import cached_key
+    from imi_cli.log.unlock import cached_key
 
     s = state()
     with s.open_store() as store:
@@ -115,7 +115,7 @@ def status() -> None:
 @app.command("rebuild")
 def rebuild() -> None:
     """Rebuild every projection table from the event log."""
-    from imi_cli.projections import rebuild as do_rebuild
+    from imi_cli.log.projections import rebuild as do_rebuild
 
     s = state()
     with s.open_store() as store:

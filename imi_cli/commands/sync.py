@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from imi_cli.context import state
-from imi_cli.output import emit, message, print_json
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit, message, print_json
 
 
 def register(root: typer.Typer) -> None:
@@ -31,8 +31,8 @@ def sync(
     wait: float = typer.Option(20.0, "--wait", help="With --watch: seconds each long poll may wait."),
 ) -> None:
     """Push this store's pending events to the hub and pull what concerns its authority."""
-    from imi_cli.identity import client_for
-    from imi_cli import sync as core
+    from imi_cli.sync.enrolment import client_for
+    from imi_cli.sync import session as core
 
     s = state()
     with s.open_store() as store, client_for(store, s.settings.hub) as client:
@@ -50,7 +50,7 @@ def outbox(
     state_filter: Optional[str] = typer.Option(None, "--state", help="pending, accepted or rejected."),
 ) -> None:
     """What this store has pushed or must push: pending, accepted, rejected and why."""
-    from imi_cli import sync as core
+    from imi_cli.sync import session as core
 
     s = state()
     with s.open_store() as store:

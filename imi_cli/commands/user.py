@@ -8,8 +8,8 @@ from typing import Optional
 import typer
 
 from imi_cli.commands.authority import report_import
-from imi_cli.context import state
-from imi_cli.output import emit, print_json, progress_bar
+from imi_cli.cli.environment import state
+from imi_cli.cli.output import emit, print_json, progress_bar
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = [("id", "id"), ("name", "name"), ("email", "e-mail"), ("authority", "authority"),
@@ -31,7 +31,7 @@ def import_(
 ) -> None:
     """Register or update many users from a file: all or nothing, idempotent.
     On a store enrolled with a hub, each new user gets a one-time invitation code."""
-    from imi_cli.users import Users
+    from imi_cli.directory.users import Users
 
     _check_invites(invites)
     with state().open_store() as store, progress_bar("Importing users") as progress:
@@ -41,7 +41,7 @@ def import_(
 
 
 def _check_invites(invites: Optional[Path]) -> None:
-    from imi_cli.output_files import check_output_file
+    from imi_cli.cli.output_files import check_output_file
 
     if invites:
         check_output_file(invites, "--invites")
@@ -49,14 +49,14 @@ def _check_invites(invites: Optional[Path]) -> None:
 
 def _hand_out(report, invites: Optional[Path]) -> None:
     """Invitation codes go to a user-only file, or to stdout (never to a log)."""
-    from imi_cli.invitations import write_code
+    from imi_cli.directory.invitations import write_code
 
     if invites:
         for user_id, code in report.invitations.items():
             write_code(invites, user_id, code)
         report.invitations = {}
     elif report.invitations and not state().as_json:
-        from imi_cli.output import message
+        from imi_cli.cli.output import message
 
         message("One-time invitation codes (user, code), valid 14 days; give each to its user only:")
         for user_id, code in report.invitations.items():
@@ -73,7 +73,7 @@ def add(
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write the invitation code here (0600)."),
 ) -> None:
     """Register (or update) one user; on an enrolled store, prints their one-time invitation code."""
-    from imi_cli.users import Users
+    from imi_cli.directory.users import Users
 
     raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": roles}
     _check_invites(invites)
@@ -86,7 +86,7 @@ def add(
 @app.command("list")
 def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Only this authority's users.")) -> None:
     """Users in the directory."""
-    from imi_cli.users import Users
+    from imi_cli.directory.users import Users
 
     s = state()
     with s.open_store() as store:
@@ -97,7 +97,7 @@ def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Onl
 @app.command("show")
 def show(ident: str = typer.Argument(..., help="User id.")) -> None:
     """One user."""
-    from imi_cli.users import Users
+    from imi_cli.directory.users import Users
 
     s = state()
     with s.open_store() as store:
@@ -115,8 +115,8 @@ def invite(
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write the code here (0600) instead of stdout."),
 ) -> None:
     """Issue a new one-time invitation code for a registered user (it leaves with `imi sync`)."""
-    from imi_cli.directory import ImportReport
-    from imi_cli.users import Users
+    from imi_cli.directory.authorities import ImportReport
+    from imi_cli.directory.users import Users
 
     with state().open_store() as store:
         code = Users(store).invite(ident)

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from imi_cli.errors import Rejected
-from imi_cli.hub.auth import AuthError, verify_request
+from imi_cli.protocol.signing import AuthError, verify_request
 from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
 
@@ -84,7 +84,7 @@ def create_app(hub: Hub) -> Starlette:
         return JSONResponse({"operator_key": hub.operator_public_key, "api": 1})
 
     async def openapi(request: Request) -> JSONResponse:
-        from imi_cli.hub.openapi import DOCUMENT
+        from imi_cli.protocol.openapi import DOCUMENT
 
         return JSONResponse(DOCUMENT)
 

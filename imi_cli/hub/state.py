@@ -12,13 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from imi_cli import clock
-from imi_cli.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
+from imi_cli.log import clock
+from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.errors import Rejected
-from imi_cli.events import NETWORK, canonical, entity_version, make_event, note_version
-from imi_cli.hub import rules
-from imi_cli.projections import apply
-from imi_cli.store import Store
+from imi_cli.log.event import NETWORK, canonical, make_event
+from imi_cli.log.journal import entity_version, note_version
+from imi_cli.protocol import rules
+from imi_cli.log.projections import apply
+from imi_cli.log.store import Store
 
 INVITATION_DAYS = rules.INVITATION_DAYS
 
@@ -96,7 +97,7 @@ class Hub:
     def accept(self, events: list[Any], pusher: str, nonce: str | None = None) -> list[dict[str, Any]]:
         """Check and sequence a pushed batch in one transaction; a result per event. The push
         request's ``nonce`` is recorded in the same transaction (AuthError if already seen)."""
-        from imi_cli.hub.auth import use_nonce
+        from imi_cli.protocol.signing import use_nonce
 
         results = []
         with self.lock, self.store.transaction() as conn:
@@ -194,7 +195,7 @@ class Hub:
         return code
 
     def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
-        from imi_cli.crypto import verify_bytes
+        from imi_cli.log.crypto import verify_bytes
 
         digest = code_hash(code)
         with self.lock:
@@ -250,7 +251,7 @@ class Hub:
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
         """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
-        from imi_cli.requests.reminders import issue
+        from imi_cli.exchanges.requests.reminders import issue
 
         issue(self)  # cheap (an indexed query): reminders are due by the hub's clock, not the nodes'
         import time

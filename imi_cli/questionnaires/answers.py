@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from imi_cli.errors import InvalidInput, Problem
-from imi_cli.languages import is_language
+from imi_cli.reference.languages import is_language
 from imi_cli.questionnaires.model import YES_NO_CODES, Question, QuestionSet
 
 SHORT_TEXT_MAX = 500

@@ -25,7 +25,7 @@ class CatalogInvalid(ImiError):
 
 def shipped_dir() -> Path:
     """The catalogs folder: setting ``questionnaires`` if set, else the one shipped with imi."""
-    from imi_cli.context import state
+    from imi_cli.cli.environment import state
 
     settings = state().settings
     if settings.questionnaires:

@@ -50,7 +50,7 @@ def units(data: dict) -> Iterator[tuple[tuple, dict, dict[str, dict[str, str]]]]
 
 def declared_languages(data: dict) -> list[str]:
     """Declared IMI languages (others are reported once, by L001, not per text)."""
-    from imi_cli.languages import LANGUAGE_SET
+    from imi_cli.reference.languages import LANGUAGE_SET
 
     langs = data.get("languages")
     return [lang for lang in langs if lang in LANGUAGE_SET] if isinstance(langs, list) else []

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from imi_cli.errors import InvalidInput, NotFound, Problem
-from imi_cli.languages import plural_categories
+from imi_cli.reference.languages import plural_categories
 from imi_cli.questionnaires.fields import text_fields, units
 from imi_cli.questionnaires.loader import Document
 

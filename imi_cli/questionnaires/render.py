@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from imi_cli.languages import pick
+from imi_cli.reference.languages import pick
 from imi_cli.questionnaires.model import Question, QuestionSet, Texts
 
 
@@ -16,7 +16,7 @@ def yes_no_labels() -> dict[str, Texts]:
 
     import yaml
 
-    text = resources.files("imi_cli.data").joinpath("yes_no.yaml").read_text(encoding="utf-8")
+    text = resources.files("imi_cli.reference.data").joinpath("yes_no.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

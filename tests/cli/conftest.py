@@ -28,7 +28,7 @@ class Template:
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory) -> Template:
-    from imi_cli.store import Store, derive_key, read_salt
+    from imi_cli.log.store import Store, derive_key, read_salt
 
     path = tmp_path_factory.mktemp("template") / "store.db"
     Store.create(path, PASSPHRASE).close()
@@ -38,7 +38,7 @@ def template(tmp_path_factory) -> Template:
 @pytest.fixture
 def unlocked(tmp_path, monkeypatch, template) -> Path:
     """A fresh empty store at IMI_STORE, unlocked (key cached), IMI_PASSPHRASE unset."""
-    from imi_cli.unlock import cache_key
+    from imi_cli.log.unlock import cache_key
 
     path = tmp_path / "store.db"
     shutil.copyfile(template.path, path)
@@ -59,7 +59,7 @@ def run_imi():
     """Run `imi` as its own process (for what only shows at C level or across processes)."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
-        return subprocess.run([sys.executable, "-c", "from imi_cli.cli import run; run()", *map(str, args)],
+        return subprocess.run([sys.executable, "-c", "from imi_cli.cli.app import run; run()", *map(str, args)],
                               capture_output=True, text=True, env=env or dict(os.environ),
                               stdin=subprocess.DEVNULL, timeout=timeout)
 
@@ -69,7 +69,7 @@ def run_imi():
 @pytest.fixture
 def open_raw(template):
     """Open a copy of the template (or any store with its key) in process, for inspection."""
-    from imi_cli.store import Store
+    from imi_cli.log.store import Store
 
     return lambda path: Store.open(path, template.key)
 

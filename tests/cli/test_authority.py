@@ -359,7 +359,7 @@ def test_search_bad_filters(loaded, imi):
 
 @pytest.mark.parametrize("fmt", ["json", "yaml", "csv"])
 def test_export_then_import_into_a_fresh_store(loaded, imi, tmp_path, fmt, template, monkeypatch):
-    from imi_cli.unlock import cache_key
+    from imi_cli.log.unlock import cache_key
 
     out = tmp_path / f"export.{fmt}"
     result = imi("authority", "export", "--format", fmt, "-o", out)

@@ -39,7 +39,7 @@ def test_damage_found_after_opening_is_reported_too(imi, unlocked, examples):
 
 
 def test_a_store_from_a_newer_imi_is_refused_untouched(imi, unlocked, open_raw):
-    from imi_cli.schema import MIGRATIONS
+    from imi_cli.log.schema import MIGRATIONS
 
     with open_raw(unlocked) as store:
         store.conn.execute("PRAGMA user_version = 99")
@@ -131,7 +131,7 @@ def test_enrolling_with_something_that_is_not_a_hub(imi, tmp_path, monkeypatch, 
 @pytest.fixture
 def enrolled(unlocked, open_raw):
     """The unlocked store, made to look enrolled (a key of its own, no real hub)."""
-    from imi_cli.crypto import new_private_key
+    from imi_cli.log.crypto import new_private_key
 
     with open_raw(unlocked) as store, store.transaction():
         for name, value in (("hub", "http://127.0.0.1:9"), ("user_id", "ie.murphy"),
@@ -242,7 +242,7 @@ def test_prune_longer_than_a_century_is_a_usage_error(imi):
 def test_a_retention_beyond_the_calendar_prunes_nothing(hub_store):
     from imi_cli.hub.retention import prune
     from imi_cli.hub.state import Hub
-    from imi_cli.store import Store, derive_key, read_salt
+    from imi_cli.log.store import Store, derive_key, read_salt
 
     hub = Hub(Store.open(hub_store, derive_key(PASS, read_salt(hub_store))))
     try:

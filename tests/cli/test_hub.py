@@ -37,7 +37,7 @@ def served(tmp_path, env, run_imi):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["operator_key"]
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from imi_cli.cli import run; run()", "--store", str(hub),
+    proc = subprocess.Popen([sys.executable, "-c", "from imi_cli.cli.app import run; run()", "--store", str(hub),
                              "hub", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

@@ -21,8 +21,8 @@ def network(tmp_path_factory):
 @pytest.fixture
 def cli(network, imi):
     """``cli(name, *args)``: `imi --store <name's store> args...`, unlocked as by `imi unlock`."""
-    from imi_cli.store import derive_key, read_salt
-    from imi_cli.unlock import cache_key
+    from imi_cli.log.store import derive_key, read_salt
+    from imi_cli.log.unlock import cache_key
 
     def run(name, *args):
         path = network.stores[name].path

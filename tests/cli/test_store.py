@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from imi_cli.schema import PROJECTION_TABLES
-from imi_cli.unlock import _cache_file, cache_dir
+from imi_cli.log.schema import PROJECTION_TABLES
+from imi_cli.log.unlock import _cache_file, cache_dir
 
 PASSPHRASE = "correct horse battery staple"  # as in tests/conftest.py
 
@@ -179,7 +179,7 @@ def _authorities_csv(path: Path, prefix: str, count: int) -> Path:
 
 def test_two_processes_write_at_the_same_moment(unlocked, tmp_path, open_raw):
     files = [_authorities_csv(tmp_path / f"{p}.csv", p, 1500) for p in ("AA", "BB")]
-    code = "from imi_cli.cli import run; run()"
+    code = "from imi_cli.cli.app import run; run()"
     procs = [subprocess.Popen([sys.executable, "-c", code, "--json", "authority", "import", f],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               stdin=subprocess.DEVNULL) for f in files]

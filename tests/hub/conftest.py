@@ -24,9 +24,9 @@ _ids = count(1)
 
 @pytest.fixture
 def cheap_kdf(monkeypatch):
-    import imi_cli.store
+    import imi_cli.log.store
 
-    monkeypatch.setattr(imi_cli.store, "KDF_ITERATIONS", 2)
+    monkeypatch.setattr(imi_cli.log.store, "KDF_ITERATIONS", 2)
 
 
 @pytest.fixture
@@ -50,8 +50,8 @@ class Network:
         self.stores: list[Any] = []
 
     def node(self, name: str, code: str, url: str | None = None) -> Any:
-        from imi_cli.identity import enrol
-        from imi_cli.store import Store
+        from imi_cli.sync.enrolment import enrol
+        from imi_cli.log.store import Store
 
         store = Store.create(self.workdir / f"{name}-{next(_ids)}.db", PASSPHRASE)
         enrol(store, url or self.url, code)
@@ -59,7 +59,7 @@ class Network:
         return store
 
     def coordinator(self, country: str, *, areas: str = "professional-qualifications;services") -> Any:
-        from imi_cli.invitations import coordinator_records
+        from imi_cli.directory.invitations import coordinator_records
 
         record, user = coordinator_records(f"{country}-NCO", country, f"Coordinator {country}", "en", "en",
                                            areas, f"imi@example.{country.lower()}", f"{country.lower()}.coord",
@@ -70,7 +70,7 @@ class Network:
 
     def authority(self, by: Any, ident: str, country: str, areas: str = "professional-qualifications",
                   kind: str = "authority", sync_after: bool = True) -> dict[str, Any]:
-        from imi_cli.directory import Directory
+        from imi_cli.directory.authorities import Directory
 
         record = {"id": ident, "kind": kind, "country": country, "names": {"en": f"Authority {ident}"},
                   "languages": "en", "areas": areas, "email": f"{ident.lower()}@example.eu"}
@@ -82,7 +82,7 @@ class Network:
     def user(self, by: Any, ident: str, authority: str, roles: str = "administrator;request_handler",
              enrol: bool = True) -> Any:
         """Register a user from ``by``'s store, push it, and (by default) enrol a store for it."""
-        from imi_cli.users import Users
+        from imi_cli.directory.users import Users
 
         report = Users(by).register([("test", {"id": ident, "name": f"User {ident}", "email": f"{ident}@example.eu",
                                                "authority": authority, "roles": roles})])
@@ -100,8 +100,8 @@ class Network:
 
 
 def sync(store: Any, **kw: Any) -> Any:
-    from imi_cli.identity import client_for
-    from imi_cli.sync import sync as do_sync
+    from imi_cli.sync.enrolment import client_for
+    from imi_cli.sync.session import sync as do_sync
 
     with client_for(store) as client:
         return do_sync(store, client, **kw)
@@ -128,7 +128,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def imi_cmd(*args: Any) -> list[str]:
-    return [sys.executable, "-c", "from imi_cli.cli import run; run()", *map(str, args)]
+    return [sys.executable, "-c", "from imi_cli.cli.app import run; run()", *map(str, args)]
 
 
 class HubProcess:
@@ -168,8 +168,8 @@ class HubProcess:
 
 
 def signed_headers(store: Any, method: str, target: str, body: bytes) -> dict[str, str]:
-    from imi_cli.crypto import Signer
-    from imi_cli.hub.auth import sign_request
+    from imi_cli.log.crypto import Signer
+    from imi_cli.protocol.signing import sign_request
 
     return sign_request(Signer(store.meta("user_id"), store.meta("private_key")), method, target, body)
 
@@ -184,8 +184,8 @@ def node_event_ids(store: Any) -> set[str]:
 
 def signed_messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
     """n message events signed by ``store``'s user, as its node would push them."""
-    from imi_cli.crypto import Signer
-    from imi_cli.events import make_event, uuid7
+    from imi_cli.log.crypto import Signer
+    from imi_cli.log.event import make_event, uuid7
 
     me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
     signer = Signer(me["user"], store.meta("private_key"))
@@ -201,7 +201,7 @@ def signed_messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
 
 def fill(hub: Any, events: list[dict[str, Any]]) -> None:
     """Sequence already-signed events straight into the hub's log (fast set-up for big pulls)."""
-    from imi_cli.hub import rules
+    from imi_cli.protocol import rules
 
     with hub.lock, hub.store.transaction() as conn:
         for event in events:
@@ -210,8 +210,8 @@ def fill(hub: Any, events: list[dict[str, Any]]) -> None:
 
 def unlock_for_subprocess(path: Path) -> None:
     """Leave the store's key in the session cache, as `imi unlock` does, for an `imi` subprocess."""
-    from imi_cli.store import derive_key, read_salt
-    from imi_cli.unlock import cache_key
+    from imi_cli.log.store import derive_key, read_salt
+    from imi_cli.log.unlock import cache_key
 
     cache_key(Path(path), derive_key(PASSPHRASE, read_salt(Path(path))), 600)
 

@@ -10,7 +10,7 @@ import threading
 import time
 
 from imi_cli.errors import HubUnreachable
-from imi_cli.store import Store
+from imi_cli.log.store import Store
 
 from .conftest import (PASSPHRASE, HubProcess, cli_env, expected_ids, fill, imi_cmd, signed_messages, sync,
                        unlock_for_subprocess)
@@ -38,7 +38,7 @@ def test_a_node_killed_at_random_points_during_sync_loses_and_doubles_nothing(hu
     hu, ie = net.coordinator("HU"), net.coordinator("IE")
     fill(hub, signed_messages(hu, "IE-NCO", N))
     # the IE node also has events of its own waiting to be pushed
-    from imi_cli.messages import send
+    from imi_cli.exchanges.messages import send
     for i in range(300):
         send(ie, "HU-NCO", f"out {i}", "text", "en")
     path = ie.path
@@ -72,7 +72,7 @@ def test_a_node_killed_at_random_points_during_sync_loses_and_doubles_nothing(hu
 
 
 def _key(path):
-    from imi_cli.store import derive_key, read_salt
+    from imi_cli.log.store import derive_key, read_salt
 
     return derive_key(PASSPHRASE, read_salt(path))
 
@@ -80,8 +80,8 @@ def _key(path):
 def test_a_hub_restarted_mid_sync_lets_nodes_resume(tmp_path, cheap_kdf):
     """The hub in its own process, killed (SIGKILL) while a node pulls, then restarted."""
     from imi_cli.hub.state import Hub, init_hub
-    from imi_cli.identity import enrol
-    from imi_cli.invitations import coordinator_records
+    from imi_cli.sync.enrolment import enrol
+    from imi_cli.directory.invitations import coordinator_records
 
     hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
     codes = {}
@@ -102,7 +102,7 @@ def test_a_hub_restarted_mid_sync_lets_nodes_resume(tmp_path, cheap_kdf):
         hu, ie = stores
         sync(hu)
         events = signed_messages(hu, "IE-NCO", N)
-        from imi_cli.identity import client_for
+        from imi_cli.sync.enrolment import client_for
         with client_for(hu) as client:
             for start in range(0, N, 500):
                 assert all(r["status"] == "accepted" for r in client.push(events[start:start + 500]))
@@ -128,7 +128,7 @@ def test_a_hub_restarted_mid_sync_lets_nodes_resume(tmp_path, cheap_kdf):
             _check_node(ie, state, "IE-NCO")
             assert cursor <= int(ie.meta("cursor"))
         # and pushing resumes too
-        from imi_cli.messages import send
+        from imi_cli.exchanges.messages import send
         send(ie, "HU-NCO", "after restart", "text", "en")
         assert sync(ie).accepted == 1
         assert sync(hu).pulled >= 1

@@ -21,8 +21,8 @@ from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from imi_cli.crypto import Signer
-from imi_cli.hub.auth import sign_request
+from imi_cli.log.crypto import Signer
+from imi_cli.protocol.signing import sign_request
 
 # CI runs the same examples every time (derandomized); IMI_FUZZ_EXAMPLES=2000 fuzzes deeper by hand.
 EXAMPLES = int(os.environ.get("IMI_FUZZ_EXAMPLES", "60"))

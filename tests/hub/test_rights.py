@@ -7,23 +7,23 @@ import json
 
 import pytest
 
-from imi_cli.directory import Directory
-from imi_cli.events import make_event
-from imi_cli.identity import client_for
-from imi_cli.sync import outbox
+from imi_cli.directory.authorities import Directory
+from imi_cli.log.event import make_event
+from imi_cli.sync.enrolment import client_for
+from imi_cli.sync.session import outbox
 
 from .conftest import sync
 
 
 def _record(ident, country, areas="professional-qualifications", kind="authority", **extra):
-    from imi_cli.records import check_authority
+    from imi_cli.directory.records import check_authority
 
     return check_authority({"id": ident, "kind": kind, "country": country, "names": {"en": ident},
                             "languages": "en", "areas": areas, "email": "x@example.eu", **extra}, "t", [])
 
 
 def _user(ident, authority, roles="request_handler"):
-    from imi_cli.records import check_user
+    from imi_cli.directory.records import check_user
 
     return check_user({"id": ident, "name": ident, "email": "u@example.eu", "authority": authority,
                        "roles": roles}, "t", [])
@@ -31,8 +31,8 @@ def _user(ident, authority, roles="request_handler"):
 
 def push(hub, store, type_, payload, entity):
     """Sign and push one event from ``store``'s user, from the version the hub holds."""
-    from imi_cli.crypto import Signer
-    from imi_cli.events import entity_version
+    from imi_cli.log.crypto import Signer
+    from imi_cli.log.journal import entity_version
 
     with hub.lock:
         version = entity_version(hub.store.conn, entity)
@@ -177,8 +177,8 @@ def test_stale_rejection_is_visible_in_imi_outbox(hub, net, tmp_path, monkeypatc
     Directory(a2).register_authorities([("t", {**record, "email": "loser@example.hu"})])
     sync(a1)
     path = a2.path
-    from imi_cli.store import derive_key, read_salt
-    from imi_cli.unlock import cache_key
+    from imi_cli.log.store import derive_key, read_salt
+    from imi_cli.log.unlock import cache_key
 
     from .conftest import PASSPHRASE
 

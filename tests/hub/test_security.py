@@ -9,13 +9,13 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from imi_cli import clock
-from imi_cli.crypto import Signer, new_private_key
+from imi_cli.log import clock
+from imi_cli.log.crypto import Signer, new_private_key
 from imi_cli.errors import InvalidInput, Rejected
-from imi_cli.events import canonical, make_event
-from imi_cli.hub.auth import signed_line
-from imi_cli.identity import client_for
-from imi_cli.messages import send
+from imi_cli.log.event import canonical, make_event
+from imi_cli.protocol.signing import signed_line
+from imi_cli.sync.enrolment import client_for
+from imi_cli.exchanges.messages import send
 
 from .conftest import hub_events, signed_headers, sync
 
@@ -69,7 +69,7 @@ def test_unsigned_tampered_and_foreign_events_are_rejected_and_not_stored(hub, p
     # an event naming an unknown signer, pushed by that same unknown principal: the request fails first
     ghost = Signer("ghost", new_private_key())
     body = json.dumps({"events": [ghost.sign_event(event)]}).encode()
-    from imi_cli.hub.auth import sign_request
+    from imi_cli.protocol.signing import sign_request
     resp = httpx.post(hub.url + "/v1/events", content=body,
                       headers={"content-type": "application/json", **sign_request(ghost, "POST", "/v1/events", body)})
     assert resp.status_code == 401 and resp.json()["reason"] == "unauthenticated"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imi_cli.languages import LANGUAGES, plural_categories
+from imi_cli.reference.languages import LANGUAGES, plural_categories
 
 SET_ID = "test-sample"
 

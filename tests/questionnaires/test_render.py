@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from imi_cli.languages import LANGUAGES
+from imi_cli.reference.languages import LANGUAGES
 from imi_cli.questionnaires.catalog import load_set
 from imi_cli.questionnaires.render import set_view, unit_form, yes_no_labels
 
@@ -20,7 +20,7 @@ def test_yes_no_labels_cover_every_language() -> None:
 
 
 def test_yes_no_file_quotes_what_yaml_1_1_would_misread() -> None:
-    raw = (Path(__file__).parents[2] / "imi_cli" / "data" / "yes_no.yaml").read_text()
+    raw = (Path(__file__).parents[2] / "imi_cli" / "reference" / "data" / "yes_no.yaml").read_text()
     assert set(yaml.safe_load(raw)) == {"yes", "no"}
 
 

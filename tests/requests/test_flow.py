@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from imi_cli.errors import InvalidInput, NotFound, Rejected
-from imi_cli.requests.render import request_view
-from imi_cli.requests.service import Requests
-from imi_cli.requests.views import inbox
+from imi_cli.exchanges.requests.render import request_view
+from imi_cli.exchanges.requests.service import Requests
+from imi_cli.exchanges.requests.views import inbox
 
 SET = "services-verify-provider"
 
@@ -101,7 +101,7 @@ def test_a_large_attachment_travels_in_its_own_push(network, tmp_path):
     import hashlib
     import os
 
-    from imi_cli.sync import outbox
+    from imi_cli.sync.session import outbox
 
     net = network
     document = tmp_path / "diploma.pdf"

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from imi_cli import clock
-from imi_cli.output import to_json
-from imi_cli.requests.render import as_markdown, request_view
-from imi_cli.requests.service import Requests
-from imi_cli.requests.views import inbox, list_requests, stats
+from imi_cli.log import clock
+from imi_cli.cli.output import to_json
+from imi_cli.exchanges.requests.render import as_markdown, request_view
+from imi_cli.exchanges.requests.service import Requests
+from imi_cli.exchanges.requests.views import inbox, list_requests, stats
 
 SET = "cit-licence-check"  # this area is used only here: the figures are this module's alone
 AREA = "euro-cash-in-transit"
@@ -161,7 +161,7 @@ def test_export_json_and_markdown(network, cases, monkeypatch):
 
 def test_list_filters_that_do_not_exist_are_usage_errors(network):
     from imi_cli.errors import UsageError
-    from imi_cli.requests.views import list_requests
+    from imi_cli.exchanges.requests.views import list_requests
 
     conn = network.stores["ie.handler"].conn
     with pytest.raises(UsageError, match=r"--direction 'up': use incoming or outgoing"):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from imi_cli.demo_network import AUTHORITIES, _coordinator, _node, _register, _sync
+from imi_cli.demo.network import AUTHORITIES, _coordinator, _node, _register, _sync
 from imi_cli.hub.background import BackgroundHub
 from imi_cli.hub.state import init_hub
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from imi_cli.demo_network import _sync
-from imi_cli.directory import Directory
+from imi_cli.demo.network import _sync
+from imi_cli.directory.authorities import Directory
 
 
 def test_a_new_authority_is_linked_to_the_coordinator_registering_it(pair):

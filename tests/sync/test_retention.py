@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from imi_cli.demo_network import _sync
+from imi_cli.demo.network import _sync
 from imi_cli.hub.retention import prune, retained_from
-from imi_cli.messages import inbox, send
+from imi_cli.exchanges.messages import inbox, send
 
 
 def test_a_node_behind_retention_reseeds_and_keeps_what_it_has(pair, tmp_path, monkeypatch):
@@ -29,7 +29,7 @@ def test_a_node_behind_retention_reseeds_and_keeps_what_it_has(pair, tmp_path, m
 
 
 def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_path, monkeypatch):
-    from imi_cli.requests.service import Requests
+    from imi_cli.exchanges.requests.service import Requests
 
     hub, users = pair.hub, pair.users
     ie, hu = Requests(users["IE"]), Requests(users["HU"])
@@ -69,7 +69,7 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     closing = users["IE"].query("SELECT body, hub_seq FROM events WHERE type = 'request.closed'")[0]
     assert prune(hub, 30) == 5  # drafted, sent, accepted, answered, closed
     assert on_hub(settled) == (0, 0)
-    from imi_cli.identity import client_for
+    from imi_cli.sync.enrolment import client_for
 
     with client_for(users["IE"]) as client:  # a push repeated after its event went: the same receipt
         (again,) = client.push([json.loads(closing[0])])
@@ -79,7 +79,7 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     drafted = json.loads(users["IE"].query("SELECT body FROM events WHERE type = 'request.drafted' "
                                            "AND body LIKE ?", (f"%{settled}%",))[0][0])
     drafted = {**drafted, "id": drafted["id"][:-4] + "ffff"}
-    from imi_cli.crypto import Signer
+    from imi_cli.log.crypto import Signer
 
     drafted = Signer("ie.murphy", users["IE"].meta("private_key")).sign_event(
         {k: v for k, v in drafted.items() if k != "signature"})

@@ -9,15 +9,16 @@ from typing import Any
 
 import httpx
 
-from imi_cli.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of
-from imi_cli.demo_network import _node, _sync
-from imi_cli.events import entity_version, make_event
-from imi_cli.hub.auth import sign_request
-from imi_cli.identity import client_for
-from imi_cli.records import check_authority, check_user
-from imi_cli.requests.access import expected_audience
-from imi_cli.requests.service import Requests
-from imi_cli.users import Users
+from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of
+from imi_cli.demo.network import _node, _sync
+from imi_cli.log.event import make_event
+from imi_cli.log.journal import entity_version
+from imi_cli.protocol.signing import sign_request
+from imi_cli.sync.enrolment import client_for
+from imi_cli.directory.records import check_authority, check_user
+from imi_cli.exchanges.requests.access import expected_audience
+from imi_cli.exchanges.requests.service import Requests
+from imi_cli.directory.users import Users
 
 
 def _event(pair: Any, store: Any, type_: str, payload: dict, entity: str, audience=None, at=None) -> dict:
@@ -115,8 +116,8 @@ def test_a_new_key_for_an_enrolled_or_revoked_user_is_not_a_colleagues_to_give(p
 
 
 def test_a_moved_user_pulls_for_its_new_authority_only(pair):
-    from imi_cli.demo_network import THIRD
-    from imi_cli.directory import Directory
+    from imi_cli.demo.network import THIRD
+    from imi_cli.directory.authorities import Directory
 
     hu_coord, kovacs = pair.coords["HU"], pair.users["HU"]
     Directory(hu_coord).register_authorities([("t", THIRD[0])])  # HU-OH
@@ -168,7 +169,7 @@ def test_a_request_goes_on_only_to_a_competent_authority_with_its_own_content(pa
 
 def test_event_times_are_real_and_retention_goes_by_the_hubs_clock(pair):
     from imi_cli.hub.retention import prune
-    from imi_cli.messages import inbox
+    from imi_cli.exchanges.messages import inbox
 
     ie = pair.users["IE"]
     payload = {"from": "IE-RIAI", "to": "HU-MEK", "subject": "s", "text": "t", "lang": "en"}
@@ -228,7 +229,7 @@ def test_withdrawing_a_draft_stays_home(pair):
 
 
 def test_a_node_re_seeds_after_an_author_changed_key(pair, tmp_path):
-    from imi_cli.messages import send
+    from imi_cli.exchanges.messages import send
 
     send(pair.users["IE"], "HU-MEK", "before the new key", "x", "en")
     _sync(pair.users["IE"])
@@ -244,7 +245,7 @@ def test_a_node_re_seeds_after_an_author_changed_key(pair, tmp_path):
     with pair.users["HU"].transaction():
         pair.users["HU"].set_meta("cursor", "0")  # what a 410 leads to
     _sync(pair.users["HU"])  # the old message is held already; the new one verifies with the new key
-    from imi_cli.messages import inbox
+    from imi_cli.exchanges.messages import inbox
 
     assert sorted(m["subject"] for m in inbox(pair.users["HU"])) == ["after the new key", "before the new key"]
     fresh.close()

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Iterator
 
-from imi_cli.languages import LANGUAGE_SET, plural_categories
+from imi_cli.reference.languages import LANGUAGE_SET, plural_categories
 from imi_cli.questionnaires.fields import label, declared_languages, text_fields, units
 from imi_cli.questionnaires.findings import Finding
 from imi_cli.questionnaires.loader import Document
@@ -89,7 +89,7 @@ def _placeholder_message(name: str, missing: set[str], extra: set[str]) -> str:
 
 @lru_cache(maxsize=None)
 def categories(lang: str) -> frozenset[str]:
-    """Babel's CLDR plural categories of ``lang``, as imi_cli.languages.plural_categories gives
+    """Babel's CLDR plural categories of ``lang``, as imi_cli.reference.languages.plural_categories gives
     them, but read from the language's own locale file: merging in the inherited data for
     26 languages costs ~150 ms of a validation run that aims to stay under a second."""
     from babel import localedata

@@ -163,7 +163,7 @@ def check_structure(doc: Document) -> list[Finding]:
 
 
 def _values(doc: Document) -> list[Finding]:
-    from imi_cli.areas import area_ids
+    from imi_cli.reference.areas import area_ids
 
     data, out = doc.data, []
     if data.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:

@@ -1,0 +1,1 @@
+"""Bulk files: reading CSV/YAML/JSON with positions, and exports."""

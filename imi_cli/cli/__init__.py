@@ -1,0 +1,1 @@
+"""The shell: the root app, the environment, settings, shared options, output."""

@@ -1,0 +1,1 @@
+"""`imi demo`: the product's story on embedded data."""

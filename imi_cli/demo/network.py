@@ -1,0 +1,104 @@
+"""The demo's second act: a hub on loopback, two national coordinators, their authorities
+and users, and a message that reaches its recipient and no third authority."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Callable
+
+Say = Callable[[str], None]
+
+
+def _node(workdir: Path, name: str, hub_url: str, code: str) -> Any:
+    from imi_cli.sync.enrolment import enrol
+    from imi_cli.log.store import Store
+
+    store = Store.create(workdir / f"{name}.db", secrets.token_urlsafe(24))
+    enrol(store, hub_url, code)
+    return store
+
+
+def _sync(store: Any) -> Any:
+    from imi_cli.sync.enrolment import client_for
+    from imi_cli.sync.session import sync
+
+    with client_for(store) as client:
+        return sync(store, client)
+
+
+def _coordinator(hub: Any, workdir: Path, url: str, country: str, lang: str, name: str) -> Any:
+    from imi_cli.directory.invitations import coordinator_records
+
+    record, user = coordinator_records(f"{country}-NCO", country, name, lang, f"{lang};en",
+                                       "professional-qualifications;services", f"imi@example.{country.lower()}",
+                                       f"{country.lower()}.coord", f"Coordinator {country}",
+                                       f"coord@example.{country.lower()}")
+    code = hub.invite_coordinator(record, user)
+    store = _node(workdir, f"{country.lower()}-coordinator", url, code)
+    _sync(store)
+    return store
+
+
+def _register(coordinator: Any, authority: dict[str, Any], user: dict[str, Any]) -> str:
+    from imi_cli.directory.authorities import Directory
+    from imi_cli.directory.users import Users
+
+    Directory(coordinator).register_authorities([("demo", authority)])
+    report = Users(coordinator).register([("demo", user)])
+    _sync(coordinator)
+    return report.invitations[user["id"]]
+
+
+AUTHORITIES = {
+    "HU": ({"id": "HU-MEK", "country": "HU", "names": {"hu": "Magyar Építész Kamara", "en": "Hungarian Chamber of Architects"},
+            "languages": "hu;en", "areas": "professional-qualifications", "competences": "építész;architect",
+            "email": "info@example.hu", "coordinator": "HU-NCO"},
+           {"id": "hu.kovacs", "name": "Kovács Anna", "email": "anna@example.hu", "authority": "HU-MEK",
+            "roles": "administrator;request_handler"}),
+    "IE": ({"id": "IE-RIAI", "country": "IE", "names": {"en": "Royal Institute of the Architects of Ireland"},
+            "languages": "en;ga", "areas": "professional-qualifications", "competences": "architect",
+            "email": "riai@example.ie", "coordinator": "IE-NCO"},
+           {"id": "ie.murphy", "name": "Siobhán Murphy", "email": "s.murphy@example.ie", "authority": "IE-RIAI",
+            "roles": "administrator;request_handler"}),
+}
+
+
+THIRD = ({"id": "HU-OH", "country": "HU", "names": {"hu": "Oktatási Hivatal", "en": "Educational Authority"},
+          "languages": "hu;en", "areas": "professional-qualifications", "competences": "oklevél elismerése",
+          "email": "info@example.hu", "coordinator": "HU-NCO"},
+         {"id": "hu.olah", "name": "Oláh Katalin", "email": "k.olah@example.hu", "authority": "HU-OH",
+          "roles": "request_handler"})
+
+
+def run_network(say: Say, workdir: Path) -> dict[str, Any]:
+    from imi_cli.hub.background import BackgroundHub
+    from imi_cli.hub.state import init_hub
+    from imi_cli.demo.request import run_request
+    from imi_cli.exchanges.messages import inbox, send
+
+    hub = init_hub(workdir / "hub.db", secrets.token_urlsafe(24))
+    with BackgroundHub(hub) as served:
+        say(f"7. A hub serves the network on {served.url}; its operator invites two national coordinators.")
+        coords = {c: _coordinator(hub, workdir, served.url, c, lang, name) for c, lang, name in
+                  (("HU", "hu", "IMI Nemzeti Koordinátor"), ("IE", "en", "IMI National Coordinator Ireland"))}
+        say("8. Each coordinator enrols (a key pair made in its own store), registers an authority and a user.")
+        codes = {c: _register(coords[c], *AUTHORITIES[c]) for c in coords}
+        users = {c: _node(workdir, AUTHORITIES[c][1]["id"], served.url, codes[c]) for c in coords}
+        say("9. Both users enrol with their one-time codes: hu.kovacs (HU-MEK), ie.murphy (IE-RIAI).")
+        for store in users.values():
+            _sync(store)
+        send(users["IE"], "HU-MEK", "Architect's diploma", "Could you confirm the diploma of the applicant?", "en")
+        _sync(users["IE"])
+        _sync(users["HU"])
+        received = [m["subject"] for m in inbox(users["HU"])]
+        say(f"10. ie.murphy sends HU-MEK a message, signed with her key. hu.kovacs receives: {received}")
+        _sync(coords["HU"])
+        third = [m["subject"] for m in inbox(coords["HU"])]
+        say(f"11. The Hungarian coordinator's store (a third authority, HU-NCO) holds: {third or 'nothing'}")
+        outsider = _node(workdir, "hu.olah", served.url, _register(coords["HU"], *THIRD))
+        request = run_request(say, users["IE"], users["HU"], outsider, _sync)
+        for store in [*coords.values(), *users.values(), outsider]:
+            store.close()
+    hub.store.close()
+    return {"hub": served.url, "received": received, "third_party_saw": third, "request": request}

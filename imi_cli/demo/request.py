@@ -1,0 +1,81 @@
+"""The demo's third act, the classic case: an Irish authority asks the Hungarian Chamber of
+Architects about an architect's qualification in English; the chamber reads the questions
+and options in Hungarian, answers in Hungarian, and the answer reads in English."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+Say = Callable[[str], None]
+PREFERRED = ("pq-verify-qualification", "services-verify-provider")
+HUNGARIAN_NOTE = "Az oklevelet a Budapesti Műszaki és Gazdaságtudományi Egyetem adta ki."
+
+
+def choose_set() -> Any:
+    from imi_cli.questionnaires.catalog import shipped_sets
+
+    sets = {s.id: s for s in shipped_sets()}
+    return next(sets[i] for i in PREFERRED if i in sets)
+
+
+def _sample_answer(question: Any, qset: Any) -> Any:
+    """What the Hungarian handler picks: language-neutral codes, plus one text in Hungarian."""
+    if question.type == "yes_no":
+        return "yes"
+    if question.type in ("single_choice", "multiple_choice"):
+        first = qset.options(question)[0].code
+        return first if question.type == "single_choice" else [first]
+    if question.type == "date":
+        return "2019-06-28"
+    if question.type == "number":
+        return int(max(question.min or 0, 12))
+    if question.type in ("short_text", "long_text"):
+        return HUNGARIAN_NOTE
+    return None
+
+
+def _asked(qset: Any, count: int = 4) -> list[Any]:
+    """A few unconditional questions, and one free-text question to show its language tag."""
+    simple = [q for q in qset.questions if q.enable_when is None and q.type not in ("document", "long_text")]
+    text = [q for q in qset.questions if q.enable_when is None and q.type == "long_text"][:1]
+    return simple[:count] + text
+
+
+def _show(view: dict[str, Any], say: Say, answers: bool) -> None:
+    for number, q in enumerate(view["questions"], 1):
+        say(f"     {number}. {q['text']}")
+        if answers and "answer" in q:
+            say(f"        -> {q['answer']}")
+        elif not answers and q.get("options"):
+            say("        " + " / ".join(o["label"] for o in q["options"]))
+
+
+def run_request(say: Say, requester: Any, responder: Any, third: Any, sync: Callable[[Any], Any]) -> dict[str, Any]:
+    from imi_cli.exchanges.requests.render import request_view
+    from imi_cli.exchanges.requests.service import Requests
+
+    qset = choose_set()
+    asked = _asked(qset)
+    ie, hu = Requests(requester), Requests(responder)
+    rid = ie.new(area=qset.area, to="HU-MEK", questionnaire=qset.id, questions=[q.id for q in asked],
+                 deadline="2099-12-31", subject="Architect's qualification",
+                 person={"applicant_name": "Nagy Béla", "profession": "architect", "provider_name": "Nagy Béla"})
+    ie.send(rid)
+    sync(requester)
+    sync(responder)
+    say(f"12. ie.murphy picks {len(asked)} questions of {qset.id} in English and sends request {rid[:13]}… "
+        f"to HU-MEK.\n    hu.kovacs reads it in Hungarian, answer options included:")
+    _show(request_view(hu.get(rid), [], "hu"), say, answers=False)
+    hu.accept(rid)
+    hu.answer(rid, {q.id: _sample_answer(q, qset) for q in asked}, "hu")
+    sync(responder)
+    sync(requester)
+    say("13. hu.kovacs accepts and answers in Hungarian. ie.murphy reads the answer in English:")
+    view = request_view(ie.get(rid), [], "en")
+    _show(view, say, answers=True)
+    ie.close(rid, 5, 5)
+    sync(requester)
+    seen = third.query("SELECT count(*) FROM events WHERE body LIKE ?", (f"%{rid}%",))[0][0]
+    say(f"14. ie.murphy closes it, rating 5/5. A third authority's store (HU-OH) holds {seen} events about it.")
+    return {"request": rid, "set": qset.id, "answers_en": [q.get("answer") for q in view["questions"]],
+            "third_party_events": seen}

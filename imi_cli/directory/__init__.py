@@ -1,0 +1,1 @@
+"""The directory: authorities, users, coordination, invitations, search."""

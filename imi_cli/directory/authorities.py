@@ -1,0 +1,207 @@
+"""The authority directory: register, import in bulk, show, search, export.
+
+All writes are events (``authority.registered`` / ``authority.updated``) applied
+to the projections in one transaction: an import is all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.log.event import make_event
+from imi_cli.log.journal import append, local_actor
+from imi_cli.reference.languages import pick
+from imi_cli.bulk.readers import read_records
+from imi_cli.directory.records import check_authority, is_duplicate
+
+AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
+                     "competences": False, "email": True, "kind": False, "phone": False,
+                     "address": False, "website": False, "coordinator": False, "requires_approval": False}
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    invitations: dict[str, str] = field(default_factory=dict)  # new user -> one-time code
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"created": len(self.created), "updated": len(self.updated),
+               "unchanged": len(self.unchanged), "dry_run": self.dry_run}
+        if self.invitations:
+            out["invitations"] = self.invitations
+        return out
+
+
+def gather_names(raw: dict[str, Any]) -> dict[str, Any]:
+    """Fold `name` (in the first language) and `name:xx` fields into one `names` mapping."""
+    raw = dict(raw)
+    names = raw.pop("names", None)
+    if names is not None and not isinstance(names, dict):
+        return {**raw, "names": names}  # check_authority says what is wrong with it
+    names = dict(names or {})
+    for key in [k for k in raw if k.startswith("name:")]:
+        names[key[5:].strip().lower()] = raw.pop(key)
+    if "name" in raw:
+        languages = raw.get("languages")
+        first = (languages.split(";")[0] if isinstance(languages, str) else
+                 languages[0] if isinstance(languages, list) and languages else None)
+        first = (first or "").strip().lower() or "und"
+        names.setdefault(first, raw.pop("name"))
+    raw["names"] = names
+    return raw
+
+
+class Directory:
+    """The directory of one store."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    # -- registration ----------------------------------------------------
+    def import_authorities(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
+                           progress: Progress | None = None) -> ImportReport:
+        rows = read_records(Path(path), fmt, columns=AUTHORITY_COLUMNS, list_key="authorities")
+        return self.register_authorities(rows, source=str(path), dry_run=dry_run, progress=progress)
+
+    def register_authorities(self, rows: list[tuple[str, Any]], *, source: str = "input",
+                             dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+        problems: list[Problem] = []
+        records = self._check_all(rows, problems)
+        if problems:
+            raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
+                               problems=problems)
+        report, changed = self._diff(records)
+        report.dry_run = dry_run
+        if not dry_run and changed:
+            self._write(changed, report, progress)
+        return report
+
+    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
+        records, first_seen = [], {}
+        mine = self._record(self.store.meta("authority_id") or "")
+        coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
+        for where, raw in rows:
+            if not isinstance(raw, dict):
+                problems.append(Problem(where, None, "a record must be a mapping of fields"))
+                continue
+            record = check_authority(gather_names(raw), where, problems)
+            if not is_duplicate(raw, where, first_seen, problems) and record is not None:
+                records.append((where, self._with_default_coordinator(record, coordinating)))
+        self._check_coordinators(records, problems)
+        return [record for _, record in records]
+
+    def _with_default_coordinator(self, record: dict[str, Any], mine: dict[str, Any] | None) -> dict[str, Any]:
+        """A new plain authority registered by a coordinator (``mine``) of its country, without a
+        coordinator of its own, is linked to the one registering it; one registered already
+        keeps its link."""
+        if mine is None or record.get("coordinator") or record["kind"] != "authority" \
+                or mine["country"] != record["country"]:
+            return record
+        existing = self._record(record["id"])
+        if existing is not None:  # imported again without the column: the link it has stays
+            return {**record, "coordinator": existing["coordinator"]} if existing.get("coordinator") else record
+        return {**record, "coordinator": mine["id"]}
+
+    def _check_coordinators(self, records: list[tuple[str, dict[str, Any]]],
+                            problems: list[Problem]) -> None:
+        in_file = {r["id"]: r for _, r in records}
+        national = {country: ident for ident, country in self.store.query(
+            "SELECT id, country FROM authorities WHERE kind = 'national_coordinator'")}
+        for where, r in records:
+            if r["kind"] == "national_coordinator":
+                other = national.get(r["country"])
+                if other and other != r["id"]:
+                    problems.append(Problem(where, "kind", f"{r['country']} already has a national "
+                                            f"coordinator ({other}); there is one per country"))
+                national[r["country"]] = r["id"]
+            coordinator = r.get("coordinator")
+            if coordinator:
+                target = in_file.get(coordinator) or self._record(coordinator)
+                if target is None:
+                    problems.append(Problem(where, "coordinator", f"no authority {coordinator!r}"))
+                elif target["kind"] == "authority":
+                    problems.append(Problem(where, "coordinator", f"{coordinator!r} is not a coordinator"))
+
+    def _diff(self, records: list[dict[str, Any]]) -> tuple[ImportReport, list[tuple[str, dict]]]:
+        report, changed = ImportReport(), []
+        existing = self._records([r["id"] for r in records])
+        for record in records:
+            old = existing.get(record["id"])
+            if old is None:
+                report.created.append(record["id"])
+                changed.append(("authority.registered", record))
+            elif old != record:
+                report.updated.append(record["id"])
+                changed.append(("authority.updated", record))
+            else:
+                report.unchanged.append(record["id"])
+        return report, changed
+
+    def _write(self, changed: list[tuple[str, dict]], report: ImportReport,
+               progress: Progress | None) -> None:
+        actor = local_actor(self.store)
+        with self.store.transaction() as conn:
+            for start in range(0, len(changed), 1000):
+                chunk = changed[start:start + 1000]
+                append(conn, [make_event(type_, actor=actor, payload={"authority": record},
+                                         subject={"entity": f"authority/{record['id']}"})
+                              for type_, record in chunk])
+                if progress:
+                    progress(start + len(chunk), len(changed))
+
+    # -- reading ---------------------------------------------------------
+    def _record(self, ident: str) -> dict[str, Any] | None:
+        return self._records([ident]).get(ident)
+
+    def _records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        from imi_cli.log.store import in_chunks
+
+        return {ident: json.loads(record) for ident, record in
+                in_chunks(self.store.conn, "SELECT id, record FROM authorities WHERE id IN ({})", ids)}
+
+    def get(self, ident: str) -> dict[str, Any]:
+        record = self._record(ident)
+        if record is None:
+            raise NotFound(f"no authority {ident!r} in this store",
+                           hint="`imi authority search TEXT` finds authorities")
+        return record
+
+    def all(self) -> Iterable[dict[str, Any]]:
+        for (record,) in self.store.query("SELECT record FROM authorities ORDER BY id"):
+            yield json.loads(record)
+
+    def count(self) -> int:
+        return self.store.query("SELECT count(*) FROM authorities")[0][0]
+
+    def search(self, text: str | None = None, *, country: str | None = None,
+               area: str | None = None, competence: str | None = None,
+               language: str | None = None, lang: str = "en", limit: int = 20) -> list[dict[str, Any]]:
+        from imi_cli.directory.search import search_ids
+
+        hits = search_ids(self.store.conn, text, country=country, area=area,
+                          competence=competence, language=language, limit=limit)
+        return self.summaries([ident for ident, _ in hits], lang)
+
+    def summaries(self, ids: list[str], lang: str) -> list[dict[str, Any]]:
+        found = self._records(ids)
+        return [summary(found[i], lang) for i in ids if i in found]
+
+
+def summary(record: dict[str, Any], lang: str) -> dict[str, Any]:
+    """What a listing shows of an authority: its name in the viewer's language where it has one."""
+    name, name_lang = pick(record["names"], lang, record["languages"][0])
+    return {"id": record["id"], "name": name, "name_lang": name_lang, "country": record["country"],
+            "kind": record["kind"], "areas": sorted(record["areas"]), "languages": record["languages"],
+            "email": record.get("email")}

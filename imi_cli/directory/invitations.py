@@ -1,0 +1,31 @@
+"""Invitation codes: made where a user is registered, handed over out of band, used once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from imi_cli.errors import InvalidInput, Problem
+from imi_cli.directory.records import check_authority, check_user
+
+
+def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str,
+                        areas: str, email: str, user_id: str, user_name: str,
+                        user_email: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    problems: list[Problem] = []
+    record = check_authority({"id": authority, "kind": "national_coordinator", "country": country,
+                              "names": {lang: name}, "languages": languages, "areas": areas,
+                              "email": email}, "--authority", problems)
+    user = check_user({"id": user_id, "name": user_name, "email": user_email, "authority": authority,
+                       "roles": "coordinator;administrator"}, "--user", problems)
+    if problems:
+        raise InvalidInput("the invitation is not right", problems=problems)
+    return record, user
+
+
+def write_code(path: Path, user_id: str, code: str) -> None:
+    """Codes are secrets until used: user-only file, one `user<TAB>code` line each."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as handle:
+        handle.write(f"{user_id}\t{code}\n")

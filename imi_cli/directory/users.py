@@ -1,0 +1,116 @@
+"""Users of the directory: an official belongs to one authority and holds roles per area."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from imi_cli.directory.authorities import ImportReport, Progress
+from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.log.event import make_event
+from imi_cli.log.journal import append, local_actor
+from imi_cli.bulk.readers import read_records
+from imi_cli.directory.records import check_user, is_duplicate
+
+USER_COLUMNS = {"id": True, "name": True, "email": True, "authority": True, "roles": True}
+
+
+class Users:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def import_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
+                    progress: Progress | None = None) -> ImportReport:
+        rows = read_records(Path(path), fmt, columns=USER_COLUMNS, list_key="users")
+        return self.register(rows, source=str(path), dry_run=dry_run, progress=progress)
+
+    def register(self, rows: list[tuple[str, Any]], *, source: str = "input", dry_run: bool = False,
+                 progress: Progress | None = None) -> ImportReport:
+        problems: list[Problem] = []
+        records = self._check_all(rows, problems)
+        if problems:
+            raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
+                               problems=problems)
+        report, changed = ImportReport(dry_run=dry_run), []
+        for record in records:
+            old = self._get(record["id"])
+            bucket = (report.created if old is None else
+                      report.unchanged if old == record else report.updated)
+            bucket.append(record["id"])
+            if old != record:
+                changed.append(("user.registered" if old is None else "user.updated", record))
+        if changed and not dry_run:
+            actor = local_actor(self.store)
+            events = [make_event(t, actor=actor, payload={"user": u}, subject={"entity": f"user/{u['id']}"})
+                      for t, u in changed]
+            events += self._invitations(actor, report)
+            with self.store.transaction() as conn:
+                append(conn, events)
+            if progress:
+                progress(len(changed), len(changed))
+        return report
+
+    def _invitations(self, actor: dict[str, Any], report: ImportReport) -> list[dict[str, Any]]:
+        """On a store enrolled with a hub, each new user gets a one-time code to enrol with."""
+        if not self.store.meta("private_key"):
+            return []
+        from imi_cli.log.crypto import new_invitation_code
+        from imi_cli.hub.state import invitation_event
+
+        report.invitations = {user_id: new_invitation_code() for user_id in report.created}
+        return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]
+
+    def invite(self, user_id: str) -> str:
+        """A new one-time code for a registered user (a lost code, a new machine)."""
+        from imi_cli.errors import UsageError
+
+        self.get(user_id)
+        if not self.store.meta("private_key"):
+            raise UsageError("invitations are issued from a store enrolled with a hub")
+        report = ImportReport(created=[user_id])
+        events = self._invitations(local_actor(self.store), report)
+        with self.store.transaction() as conn:
+            append(conn, events)
+        return report.invitations[user_id]
+
+    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
+        records, seen = [], {}
+        areas_of = dict(self.store.query(
+            "SELECT a.id, json_group_array(x.area) FROM authorities a "
+            "JOIN authority_areas x ON x.authority_id = a.id GROUP BY a.id"))
+        for where, raw in rows:
+            if not isinstance(raw, dict):
+                problems.append(Problem(where, None, "a record must be a mapping of fields"))
+                continue
+            user = check_user(raw, where, problems)
+            duplicate = is_duplicate(raw, where, seen, problems)
+            authority = user["authority"] if user else raw.get("authority")
+            if isinstance(authority, str) and authority.strip() and authority.strip() not in areas_of:
+                # said even when the row has other problems: every problem is reported at once
+                problems.append(Problem(where, "authority", f"no authority {authority.strip()!r} in this store"))
+                continue
+            if duplicate or user is None:
+                continue
+            own = set(json.loads(areas_of[user["authority"]]))
+            for area in set(user["roles"]) - own - {"*"}:
+                problems.append(Problem(where, "roles", f"the authority {user['authority']} is not "
+                                        f"registered in area {area!r}"))
+            records.append(user)
+        return records
+
+    def _get(self, ident: str) -> dict[str, Any] | None:
+        row = self.store.query("SELECT record FROM users WHERE id = ?", (ident,))
+        return json.loads(row[0][0]) if row else None
+
+    def get(self, ident: str) -> dict[str, Any]:
+        user = self._get(ident)
+        if user is None:
+            raise NotFound(f"no user {ident!r} in this store", hint="`imi user list` shows them")
+        return user
+
+    def list(self, authority: str | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT record FROM users", ()
+        if authority:
+            sql, params = sql + " WHERE authority_id = ?", (authority,)
+        return [json.loads(r) for (r,) in self.store.query(sql + " ORDER BY id", params)]

@@ -1,0 +1,34 @@
+"""Messages between two authorities: only the sender and the recipient ever receive them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imi_cli.errors import NotFound, UsageError
+from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.journal import append, local_actor
+from imi_cli.reference.languages import is_language
+
+
+def send(store: Any, to: str, subject: str, text: str, lang: str) -> str:
+    actor = local_actor(store)
+    if not actor["authority"]:
+        raise UsageError("this store acts for no authority yet", hint="enrol with `imi init --hub URL --invite CODE`")
+    if not store.query("SELECT 1 FROM authorities WHERE id = ?", (to,)):
+        raise NotFound(f"no authority {to!r} in the directory", hint="`imi sync` brings the directory")
+    if not is_language(lang):
+        raise UsageError(f"{lang!r} is not an IMI language code")
+    ident = uuid7()
+    event = make_event("message.sent", actor=actor, audience=[actor["authority"], to],
+                       payload={"from": actor["authority"], "to": to, "subject": subject, "text": text, "lang": lang},
+                       subject={"entity": f"message/{ident}"})
+    with store.transaction() as conn:
+        append(conn, [event])
+    return ident
+
+
+def inbox(store: Any) -> list[dict[str, Any]]:
+    keys = ("id", "from", "to", "author", "subject", "text", "lang", "at")
+    rows = store.query("SELECT id, from_authority, to_authority, author, subject, body, lang, at "
+                       "FROM messages ORDER BY at DESC")
+    return [dict(zip(keys, row)) for row in rows]

@@ -1,0 +1,44 @@
+"""Turning what a user typed (--answer Q=V, or a YAML/JSON file) into answer values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from imi_cli.errors import InvalidInput
+
+
+def collect(request: dict[str, Any], typed: dict[str, str], file: Path | None) -> dict[str, Any]:
+    from imi_cli.questionnaires.catalog import find_set
+
+    values: dict[str, Any] = _read(file) if file else {}
+    kinds = {q.id: q.type for q in find_set(request["record"]["questionnaire"]).questions}
+    for qid, text in typed.items():
+        values[qid] = [v.strip() for v in text.split(",") if v.strip()] if kinds.get(qid) == "multiple_choice" else text
+    return values
+
+
+def _read(path: Path) -> dict[str, Any]:
+    from imi_cli.bulk.readers import read_text
+
+    text = read_text(path)
+    try:
+        if path.suffix.lower() == ".json":
+            import json
+
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.load(text, Loader=_loader())
+    except Exception as exc:  # yaml/json errors: say where
+        raise InvalidInput(f"{path}: cannot read the answers: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a mapping of question id -> answer")
+    return data
+
+
+def _loader():
+    from imi_cli.bulk.readers import _yaml_loader
+
+    return _yaml_loader()

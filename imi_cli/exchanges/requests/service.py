@@ -1,0 +1,222 @@
+"""Information requests, as a Python user or a command drives them: each step is a signed
+event, checked here first (so a refusal names the current state at once) and again by the hub."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from imi_cli.log import clock
+from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
+from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.journal import append
+from imi_cli.exchanges.requests import access
+from imi_cli.exchanges.requests.lifecycle import check_step
+from imi_cli.exchanges.requests.projection import load
+
+# All attachments of one event together: base64 makes them a third larger, and one event
+# must fit in a push to the hub (8 MB a request).
+MAX_ATTACHMENT = 4 * 1024 * 1024
+
+
+def read_attachment(path: Path) -> dict[str, Any]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        raise NotFound(f"{path}: no such file to attach") from None
+    if len(data) > MAX_ATTACHMENT:
+        raise InvalidInput(f"{path}: {len(data)} bytes is over the attachment limit of {MAX_ATTACHMENT}")
+    return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
+
+
+def read_attachments(paths: list[Path]) -> list[dict[str, Any]]:
+    """Files to attach to one step; together within MAX_ATTACHMENT."""
+    files = [read_attachment(p) for p in paths]
+    total = sum(len(f["content_b64"]) * 3 // 4 for f in files)
+    if total > MAX_ATTACHMENT:
+        raise InvalidInput(f"the attachments total {total} bytes, over the limit of {MAX_ATTACHMENT} per step")
+    return files
+
+
+def _parse_deadline(text: str, flag: str = "--deadline") -> str:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD") from None
+    if day <= clock.now().date():
+        raise UsageError(f"the deadline {day} is not in the future")
+    return day.isoformat()
+
+
+class Requests:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    # -- who acts ----------------------------------------------------------
+    def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
+        if not authority_id:
+            raise UsageError("this store acts for no authority yet",
+                             hint="enrol with `imi init --hub URL --invite CODE`")
+        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
+        authority = access._authority(conn, authority_id)
+        if user is None or authority is None:
+            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
+        return json.loads(user[0]), authority
+
+    def _check(self, conn: Any, type_: str, request_id: str, payload: dict[str, Any]) -> tuple[dict, dict]:
+        """May this store's user take this step now? Raises Rejected naming the state or role."""
+        user, authority = self._me(conn)
+        request = load(conn, request_id)
+        if request is None and type_ != "request.drafted":
+            raise NotFound(f"no request {request_id!r} here", hint="`imi request list` shows yours")
+        check_step(type_, request, authority, user, lambda other: access.coordinates(conn, authority["id"], other),
+                   clock.iso(clock.now()), payload)
+        return user, authority
+
+    def _step(self, type_: str, request_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            user, authority = self._check(conn, type_, request_id, payload)
+            event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
+                               payload=payload, subject={"entity": f"request/{request_id}"})
+            event["audience"] = access.expected_audience(conn, event)
+            append(conn, [event])
+        return event
+
+    # -- the requester -----------------------------------------------------
+    def new(self, *, area: str, to: str, questionnaire: str, questions: list[str] | None, deadline: str,
+            subject: str, person: dict[str, str] | None = None, comment: str | None = None,
+            lang: str = "en", attachments: list[Path] = ()) -> str:
+        from imi_cli.questionnaires.catalog import find_set
+
+        qset = find_set(questionnaire)
+        problems = self._check_new(area, to, qset, questions)
+        if problems:
+            raise InvalidInput("the request is not right; nothing was drafted", problems=problems)
+        with self.store.transaction() as conn:
+            requester = self._me(conn)[1]["id"]
+        content = {"area": area, "requester": requester, "responder": to, "subject": subject,
+                   "questionnaire": qset.id, "qversion": qset.version, "questions": _with_conditions(qset, questions),
+                   "deadline": _parse_deadline(deadline), "person": person or {},
+                   "comments": [{"text": comment, "lang": lang, "side": "requester"}] if comment else [],
+                   "attachments": read_attachments(attachments)}
+        request_id = uuid7()
+        self._step("request.drafted", request_id, {"request": content})
+        return request_id
+
+    def _check_new(self, area: str, to: str, qset: Any, questions: list[str] | None) -> list[Problem]:
+        problems = []
+        target = access._authority(self.store.conn, to)
+        if target is None:
+            problems.append(Problem("--to", None, f"no authority {to!r} in the directory"))
+        elif area not in target["areas"]:
+            problems.append(Problem("--to", None, f"{to} is not competent in {area}"))
+        if qset.area != area:
+            problems.append(Problem("--questionnaire", None, f"{qset.id} belongs to {qset.area}, not {area}"))
+        if qset.status != "published":
+            problems.append(Problem("--questionnaire", None, f"{qset.id} is {qset.status}, not published"))
+        known = {q.id for q in qset.questions}
+        problems += [Problem("--questions", q, "no such question in the set") for q in questions or [] if q not in known]
+        return problems
+
+    def approve(self, rid: str) -> None:
+        self._step("request.approved", rid, {})
+
+    def send(self, rid: str) -> None:
+        request = self.get(rid)
+        content = {k: request["record"].get(k) for k in ("area", "requester", "responder", "subject", "questionnaire",
+                                                          "qversion", "questions", "deadline", "person", "comments")}
+        content["attachments"] = self._attachment_contents(request["record"].get("attachments", []))
+        self._step("request.sent", rid, {"request": content})
+
+    def agree_deadline(self, rid: str, agree: bool) -> None:
+        self._step("request.deadline_agreed", rid, {"agree": agree})
+
+    def ask_more(self, rid: str, text: str, lang: str) -> None:
+        self._step("request.info_requested", rid, {"text": text, "lang": lang})
+
+    def close(self, rid: str, timeliness: int, quality: int) -> None:
+        for name, value in (("timeliness", timeliness), ("quality", quality)):
+            if not 1 <= value <= 5:
+                raise UsageError(f"--{name} is a rating from 1 to 5")
+        self._step("request.closed", rid, {"timeliness": timeliness, "quality": quality})
+
+    def withdraw(self, rid: str, reason: str) -> None:
+        self._step("request.withdrawn", rid, {"reason": reason})
+
+    def reopen(self, rid: str, reason: str) -> None:
+        self._step("request.reopened", rid, {"reason": reason})
+
+    # -- the responder -----------------------------------------------------
+    def accept(self, rid: str, propose_deadline: str | None = None) -> None:
+        payload = {"proposed_deadline": _parse_deadline(propose_deadline, "--propose-deadline")} if propose_deadline else {}
+        self._step("request.accepted", rid, payload)
+
+    def forward(self, rid: str, to: str, *, reassign: bool = False) -> None:
+        request = self.get(rid)
+        target = access._authority(self.store.conn, to)
+        if target is None or request["area"] not in target["areas"]:
+            raise InvalidInput(f"{to!r} is not an authority competent in {request['area']}")
+        content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",
+                                                          "questions", "deadline", "person", "comments")}
+        content.update(responder=to, attachments=self._attachment_contents(request["record"].get("attachments", [])))
+        self._step("request.reassigned" if reassign else "request.forwarded", rid, {"from": request["responder"], "to": to, "request": content})
+
+    def allocate(self, rid: str, handlers: list[str]) -> None:
+        request = self.get(rid)
+        known = {u for (u,) in self.store.query("SELECT id FROM users WHERE authority_id = ?", (request["responder"],))}
+        unknown = [h for h in handlers if h not in known]
+        if unknown:
+            raise InvalidInput(f"not users of {request['responder']}: {', '.join(unknown)}")
+        self._step("request.allocated", rid, {"handlers": handlers})
+
+    def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: list[Path] = ()) -> None:
+        from imi_cli.questionnaires.answers import validate_answers
+        from imi_cli.questionnaires.catalog import find_set
+
+        request = self.get(rid)
+        self._check(self.store.conn, "request.answered", rid, {})  # state and role before the values
+        qset = find_set(request["record"]["questionnaire"])
+        asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions
+                                                          if q.id in request["record"]["questions"]))
+        values = validate_answers(asked, answers, lang)
+        self._step("request.answered", rid, {"answers": values, "lang": lang,
+                                             "attachments": read_attachments(attachments)})
+
+    # -- reading -----------------------------------------------------------
+    def get(self, rid: str) -> dict[str, Any]:
+        request = load(self.store.conn, rid)
+        if request is None:
+            raise NotFound(f"no request {rid!r} here", hint="`imi request list` shows yours")
+        return request
+
+    def history(self, rid: str) -> list[dict[str, Any]]:
+        keys = ("at", "type", "user", "authority", "detail")
+        rows = self.store.query("SELECT at, type, user_id, authority, detail FROM request_history "
+                                "WHERE request_id = ? ORDER BY at, rowid", (rid,))
+        return [{**dict(zip(keys, r)), "detail": json.loads(r[4])} for r in rows]
+
+    def _attachment_contents(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for ref in refs:
+            row = self.store.query("SELECT content FROM request_attachments WHERE sha256 = ?", (ref["sha256"],))
+            out.append({"name": ref["name"], "content_b64": base64.b64encode(row[0][0]).decode("ascii")})
+        return out
+
+
+def _with_conditions(qset: Any, wanted: list[str] | None) -> list[str]:
+    """The chosen questions plus the earlier ones their conditions depend on, in set order."""
+    if not wanted:
+        return [q.id for q in qset.questions]
+    by_id = {q.id: q for q in qset.questions}
+    chosen = set(wanted)
+    for qid in list(wanted):
+        question = by_id[qid]
+        while question.enable_when and question.enable_when.question not in chosen:
+            chosen.add(question.enable_when.question)
+            question = by_id[question.enable_when.question]
+    return [q.id for q in qset.questions if q.id in chosen]

@@ -1,0 +1,233 @@
+"""The store's schema, migrated step by step on ``PRAGMA user_version``.
+
+Append a new step to MIGRATIONS to change the schema; never edit a step that shipped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from imi_cli.log.store import Store
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- The log: every change is an event; every other table is a projection of it.
+CREATE TABLE events (
+    seq      INTEGER PRIMARY KEY,           -- local order of application
+    id       TEXT NOT NULL UNIQUE,          -- UUIDv7, made by the author
+    type     TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    body     TEXT NOT NULL                  -- the canonical JSON of the whole event
+);
+CREATE INDEX events_type ON events(type);
+
+CREATE TABLE authorities (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,              -- authority | area_coordinator | national_coordinator
+    country     TEXT NOT NULL,
+    email       TEXT,
+    phone       TEXT,
+    address     TEXT,
+    website     TEXT,
+    languages   TEXT NOT NULL,              -- JSON list of IMI language codes
+    coordinator TEXT,
+    record      TEXT NOT NULL,              -- JSON of the whole record, as registered
+    registered_at TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX authorities_country ON authorities(country);
+CREATE TABLE authority_names (
+    authority_id TEXT NOT NULL REFERENCES authorities(id) ON DELETE CASCADE,
+    lang         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (authority_id, lang)
+) WITHOUT ROWID;
+CREATE TABLE authority_areas (
+    authority_id TEXT NOT NULL REFERENCES authorities(id) ON DELETE CASCADE,
+    area         TEXT NOT NULL,
+    competences  TEXT NOT NULL,             -- JSON list
+    PRIMARY KEY (authority_id, area)
+) WITHOUT ROWID;
+CREATE INDEX authority_areas_area ON authority_areas(area, authority_id);
+CREATE TABLE authority_languages (
+    authority_id TEXT NOT NULL REFERENCES authorities(id) ON DELETE CASCADE,
+    lang         TEXT NOT NULL,
+    PRIMARY KEY (lang, authority_id)
+) WITHOUT ROWID;
+-- Full text over names and competences in every language, folded for case and diacritics.
+-- Its rowid is the authority's rowid; `filters` holds country/area/language tokens, so a
+-- filtered search runs inside the index and ranks only what matches.
+CREATE VIRTUAL TABLE authority_fts USING fts5(
+    names, competences, filters,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+INSERT INTO authority_fts(authority_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 0.0)');
+
+CREATE TABLE users (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    authority_id TEXT NOT NULL,
+    roles        TEXT NOT NULL,             -- JSON: {area or "*": [role, ...]}
+    record       TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX users_authority ON users(authority_id);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+
+PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
+                     "authority_languages", "authority_fts", "users",
+                     "principals", "invitations", "messages", "requests", "request_history",
+                     "request_attachments")
+
+
+def migrate(store: "Store") -> None:
+    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        from imi_cli import __version__
+        from imi_cli.errors import ImiError
+
+        raise ImiError(f"{store.path} has schema version {version}; this imi ({__version__}) "
+                       f"knows versions up to {len(MIGRATIONS)}; nothing was changed",
+                       hint="upgrade imi-cli to open this store")
+    if version == len(MIGRATIONS):
+        return
+    with store.transaction() as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+        for step in range(version, len(MIGRATIONS)):
+            _run_script(conn, MIGRATIONS[step])
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+
+def _run_script(conn, script: str) -> None:
+    # executescript would COMMIT our transaction; run statement by statement instead.
+    import sqlcipher3
+
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlcipher3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+
+# Identity, outbox and the hub's own tables (a hub is a store too).
+_V2 = """
+ALTER TABLE events ADD COLUMN hub_seq INTEGER;
+ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'local';  -- local|pending|accepted|rejected|remote
+CREATE UNIQUE INDEX events_hub_seq ON events(hub_seq) WHERE hub_seq IS NOT NULL;
+
+-- What this node has pushed or must push; every pushed event ends accepted or rejected.
+CREATE TABLE outbox (
+    event_id TEXT PRIMARY KEY,
+    state    TEXT NOT NULL,                 -- pending | accepted | rejected
+    reason   TEXT,                          -- not_allowed | stale | illegal_transition | invalid | ...
+    detail   TEXT,
+    receipt  TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX outbox_state ON outbox(state);
+
+-- The version of each entity (e.g. authority/HU-MEK), for the hub's stale check.
+CREATE TABLE entity_versions (entity TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+
+-- Public keys of enrolled users (operator included), from user.enrolled events.
+CREATE TABLE principals (
+    user_id    TEXT PRIMARY KEY,
+    authority_id TEXT,
+    public_key TEXT NOT NULL,
+    revoked_at TEXT
+);
+
+-- Hub only: who may read an event (an authority id, or '*' for the whole network).
+CREATE TABLE event_audience (
+    authority TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    PRIMARY KEY (authority, seq)
+) WITHOUT ROWID;
+CREATE TABLE receipts (event_id TEXT PRIMARY KEY, receipt TEXT NOT NULL);
+CREATE TABLE invitations (
+    code_hash  TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+);
+CREATE TABLE request_nonces (nonce TEXT PRIMARY KEY, at REAL NOT NULL);
+"""
+
+MIGRATIONS.append(_V2)
+
+# One-to-one messages between authorities: the simplest exchange that proves need-to-know delivery.
+_V3 = """
+CREATE TABLE messages (
+    id            TEXT PRIMARY KEY,
+    from_authority TEXT NOT NULL,
+    to_authority  TEXT NOT NULL,
+    author        TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    lang          TEXT NOT NULL,
+    at            TEXT NOT NULL
+);
+CREATE INDEX messages_to ON messages(to_authority, at);
+"""
+
+MIGRATIONS.append(_V3)
+
+# Information requests: the state of each, its history, attachments and reminders.
+_V4 = """
+CREATE TABLE requests (
+    id            TEXT PRIMARY KEY,
+    state         TEXT NOT NULL,
+    area          TEXT NOT NULL,
+    requester     TEXT NOT NULL,
+    responder     TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    deadline      TEXT,
+    proposed_deadline TEXT,
+    created_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    accepted_at   TEXT,
+    answered_at   TEXT,
+    closed_at     TEXT,
+    last_activity TEXT NOT NULL,
+    record        TEXT NOT NULL             -- JSON: questions, person, comments, answers, ratings, hops
+);
+CREATE INDEX requests_requester ON requests(requester, state);
+CREATE INDEX requests_responder ON requests(responder, state);
+CREATE INDEX requests_deadline ON requests(state, deadline);
+CREATE TABLE request_history (
+    request_id TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    user_id    TEXT,
+    authority  TEXT,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX request_history_request ON request_history(request_id, at);
+-- Hub only: every accepted event's entity and author, for the stale check.
+CREATE TABLE entity_log (entity TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL,
+                         PRIMARY KEY (entity, seq)) WITHOUT ROWID;
+CREATE TABLE request_attachments (
+    sha256     TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    content    BLOB NOT NULL
+);
+"""
+
+MIGRATIONS.append(_V4)
+
+# When the hub received each event, by its own clock: what it decides by time (retention)
+# it decides by this, not by the author's `at`. A receipt keeps its event's hash, so that
+# after retention only the very same event is answered with it.
+_V5 = """
+ALTER TABLE events ADD COLUMN received_at TEXT;
+ALTER TABLE receipts ADD COLUMN body_sha256 TEXT;
+"""
+
+MIGRATIONS.append(_V5)

@@ -1,0 +1,204 @@
+"""The encrypted store: one SQLCipher database file per official, coordinator or hub.
+
+Keys: the passphrase goes through SQLCipher's own KDF (PBKDF2-HMAC-SHA512,
+256,000 iterations, the 16-byte salt at the head of the file); we derive it
+in Python and always open with the raw key, so an unlocked session can cache
+the key and skip the ~200 ms KDF. The file stays a standard SQLCipher 4
+database that the sqlcipher shell opens with the passphrase.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from imi_cli.errors import Conflict, ImiError, NotAStore, NotFound, StoreBusy, UsageError, WrongPassphrase
+
+KDF_ITERATIONS = 256_000
+SALT_BYTES = 16
+KEY_BYTES = 32
+PAGE_SIZE = 4096
+_PLAIN_SQLITE = b"SQLite format 3\x00"
+
+
+def derive_key(passphrase: str, salt: bytes) -> bytes:
+    """SQLCipher 4's default key derivation, so the raw key opens the same file."""
+    return hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), salt, KDF_ITERATIONS, KEY_BYTES)
+
+
+def read_salt(path: Path) -> bytes:
+    """The salt SQLCipher keeps in the first 16 bytes; also tells a store from other files."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SALT_BYTES)
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise NotFound(f"no store at {path}", hint="create one with `imi init`") from None
+    except IsADirectoryError:
+        raise NotAStore(f"{path} is a folder, not an imi store") from None
+    if head == _PLAIN_SQLITE:
+        raise NotAStore(f"{path} is a plain (unencrypted) SQLite database, not an imi store")
+    if size < PAGE_SIZE or size % 1024:
+        raise NotAStore(f"{path} is not an imi store (not an encrypted database file)")
+    return head
+
+
+def _connect(path: Path, key: bytes, salt: bytes | None, busy_timeout_ms: int):
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None,
+                              check_same_thread=False)
+    # SQLCipher logs "ERROR CORE ..." lines to stderr on a wrong key: keep them off the terminal.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    raw = key.hex() + (salt.hex() if salt else "")
+    conn.execute(f"PRAGMA key = \"x'{raw}'\"")
+    return conn
+
+
+IN_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit on bound parameters
+
+
+def in_chunks(conn: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (with one ``{}`` where the placeholders of an IN list go) over ``values``
+    in chunks; the rows of every chunk."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start:start + IN_CHUNK]
+        rows += conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
+
+
+def database_error(exc: BaseException, path: Path) -> ImiError | None:
+    """The user-facing error for what SQLite says about a damaged, full or read-only store
+    (found at any query, not only on opening); None for anything else."""
+    import sqlcipher3
+
+    if not isinstance(exc, sqlcipher3.DatabaseError):
+        return None
+    text = str(exc)
+    if "malformed" in text or "not a database" in text:
+        return NotAStore(f"{path} is damaged ({text})",
+                         hint="restore it from a backup; an enrolled store can be re-created and "
+                              "enrolled again with a new invitation")
+    if "readonly" in text:
+        return ImiError(f"{path} cannot be written ({text})",
+                        hint="check the permissions of the file and its folder")
+    if "disk is full" in text or "disk I/O" in text:
+        return ImiError(f"{path} cannot be written ({text})", hint="free some disk space")
+    return None
+
+
+class Store:
+    """An open store. ``conn`` is a sqlcipher3 connection in autocommit mode;
+    use ``transaction()`` for anything that writes."""
+
+    def __init__(self, conn: Any, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- opening ---------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000) -> "Store":
+        path = Path(path)
+        if path.exists():
+            raise Conflict(f"{path} already exists", hint="choose another --store path, or use the existing store")
+        if not path.parent.exists():
+            raise NotFound(f"folder {path.parent} does not exist")
+        if len(passphrase) < 8:
+            raise UsageError("the passphrase is too short: use at least 8 characters")
+        salt = secrets.token_bytes(SALT_BYTES)
+        key = derive_key(passphrase, salt)
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # user-only from birth
+        conn = _connect(path, key, salt, busy_timeout_ms)
+        store = cls(conn, path)
+        store._configure()
+        from imi_cli.log.schema import migrate
+
+        migrate(store)
+        return store
+
+    @classmethod
+    def open(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000) -> "Store":
+        """Open with the raw (derived) key. Raises WrongPassphrase if it does not fit."""
+        path = Path(path)
+        read_salt(path)  # existence and file-kind checks, with clear messages
+        conn = _connect(path, key, None, busy_timeout_ms)
+        store = cls(conn, path)
+        store._check_key()
+        from imi_cli.log.schema import migrate
+
+        try:
+            store._configure()
+            migrate(store)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _check_key(self) -> None:
+        import sqlcipher3
+
+        try:
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            self.conn.close()
+            damage = database_error(exc, self.path)
+            if damage is not None and "malformed" in str(exc):
+                raise damage from None
+            raise WrongPassphrase("wrong passphrase for this store") from None
+
+    def _configure(self) -> None:
+        busy = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files beside the store
+        # Every page read from disk is decrypted and checked; keep up to 32 MB of them (the
+        # default 2 MB makes a search over 100,000 authorities decrypt the same pages again).
+        self.conn.execute("PRAGMA cache_size = -32768")
+        self.conn.execute(f"PRAGMA busy_timeout = {busy}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- use -------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; waits for other writers
+        up to the busy timeout, then says the store is busy."""
+        import sqlcipher3
+
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy("the store is locked by another imi process",
+                                hint="wait for it to finish, or raise busy_timeout_ms") from None
+            raise
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))

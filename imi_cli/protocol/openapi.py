@@ -1,0 +1,169 @@
+"""The hub's HTTP API as an OpenAPI 3.0 document, served at GET /v1/openapi.json.
+
+It is the contract that other implementations of a node can be written against, and what
+the fuzz tests (schemathesis) generate requests from. Keep it in step with ``app.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imi_cli.hub.app import MAX_BATCH, MAX_BODY, MAX_WAIT
+from imi_cli.protocol.rules import CREATES, DIRECTORY_TYPES, UPDATES
+
+EVENT_TYPES = sorted(CREATES | UPDATES | DIRECTORY_TYPES | {"request.reminder"})
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "description": "one sentence for a person"},
+        "reason": {"type": "string", "nullable": True,
+                   "description": "a code for programs: unauthenticated, cursor_expired, invalid_invitation ..."},
+    },
+}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    meaning = {400: "malformed request", 401: "not signed, stale, replayed, or unknown or revoked key",
+               403: "refused", 410: "the cursor predates the hub's retention: re-seed from 0",
+               413: f"the body is larger than {MAX_BODY // 2**20} MiB", 415: "the body is not application/json"}
+    return {str(code): {"description": meaning[code],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for code in codes}
+
+
+_EVENT = {
+    "type": "object",
+    "description": "An event as DESIGN.md describes it, signed by its author over its canonical JSON "
+                   "without the signature field.",
+    "required": ["id", "type", "at", "actor", "audience", "subject", "payload", "signature"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "description": "UUIDv7, made by the author"},
+        "type": {"type": "string", "enum": EVENT_TYPES,
+                 "description": "user.enrolled and request.reminder are made by the hub itself"},
+        "at": {"type": "string", "description": "ISO 8601 time"},
+        "actor": {"type": "object", "required": ["user"],
+                  "properties": {"user": {"type": "string"}, "authority": {"type": "string", "nullable": True}}},
+        "audience": {"type": "array", "items": {"type": "string"},
+                     "description": "authority ids, or '*' for the whole network"},
+        "subject": {"type": "object", "required": ["entity", "version"],
+                    "properties": {"entity": {"type": "string", "example": "request/0192…"},
+                                   "version": {"type": "integer", "minimum": 0,
+                                               "description": "the hub sequence number of the last event "
+                                                              "about the entity that its author saw"}}},
+        "payload": {"type": "object"},
+        "signature": {"type": "object", "required": ["by", "sig"],
+                      "properties": {"by": {"type": "string"}, "sig": {"type": "string"}}},
+    },
+}
+
+_RESULT = {
+    "type": "object",
+    "required": ["id", "status"],
+    "properties": {
+        "id": {"type": "string", "nullable": True},
+        "status": {"type": "string", "enum": ["accepted", "rejected"]},
+        "seq": {"type": "integer"},
+        "receipt": {"type": "object", "required": ["event", "seq", "at", "sig"],
+                    "properties": {"event": {"type": "string"}, "seq": {"type": "integer"},
+                                   "at": {"type": "string"}, "sig": {"type": "string"}}},
+        "reason": {"type": "string", "description": "invalid, not_allowed, stale, illegal_transition ..."},
+        "message": {"type": "string"},
+    },
+}
+
+_SIGNED = [{"imiUser": [], "imiTime": [], "imiNonce": [], "imiSignature": []}]
+
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def _header_scheme(name: str, what: str) -> dict[str, Any]:
+    return {"type": "apiKey", "in": "header", "name": name, "description": what}
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "imi hub",
+        "version": "1",
+        "description": "The hub of an imi-cli network: it sequences signed events and hands each "
+                       "authority what concerns it. Requests that act for a user are signed: the four "
+                       "X-IMI headers carry the user, an ISO 8601 time within 120 s of the hub's clock, "
+                       "a one-time nonce, and the user's Ed25519 signature (base64url) over "
+                       "METHOD\\nPATH?QUERY\\nTIME\\nNONCE\\nSHA256_HEX(BODY).",
+    },
+    "paths": {
+        "/v1/info": {"get": {
+            "summary": "The hub's operator key (the network's trust root)",
+            "responses": _ok("the operator's public key", {
+                "type": "object", "required": ["operator_key", "api"],
+                "properties": {"operator_key": {"type": "string"}, "api": {"type": "integer"}}}),
+        }},
+        "/v1/enrol": {"post": {
+            "summary": "Enrol a new key with a one-time invitation code",
+            "requestBody": _json_body({
+                "type": "object", "required": ["code", "public_key", "proof"],
+                "properties": {"code": {"type": "string"}, "public_key": {"type": "string"},
+                               "proof": {"type": "string",
+                                         "description": "the new key's signature over SHA-256 of the code"}}}),
+            "responses": {**_ok("the identity the key now acts for", {
+                "type": "object", "required": ["user", "authority", "operator_key"],
+                "properties": {"user": {"type": "string"}, "authority": {"type": "string", "nullable": True},
+                               "operator_key": {"type": "string"}}}),
+                **_errors(400, 403, 413, 415)},
+        }},
+        "/v1/events": {
+            "post": {
+                "summary": "Push a batch of signed events; each is accepted (with a signed receipt) or rejected",
+                "security": _SIGNED,
+                "requestBody": _json_body({
+                    "type": "object", "required": ["events"],
+                    "properties": {"events": {"type": "array", "maxItems": MAX_BATCH,
+                                              "items": {"$ref": "#/components/schemas/Event"}}}}),
+                "responses": {**_ok("a result per event, in order", {
+                    "type": "object", "required": ["results"],
+                    "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}}}),
+                    **_errors(400, 401, 413, 415)},
+            },
+            "get": {
+                "summary": "Events after a cursor whose audience includes the caller's authority",
+                "security": _SIGNED,
+                "parameters": [
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "default": 1000,
+                                "description": "at most 5000 are returned"}},
+                    {"name": "wait", "in": "query",
+                     "schema": {"type": "number", "minimum": 0, "maximum": MAX_WAIT, "default": 0,
+                                "description": "long poll: seconds to wait for a first event"}},
+                ],
+                "responses": {**_ok("a page of events and the cursor after it", {
+                    "type": "object", "required": ["events", "last"],
+                    "properties": {
+                        "events": {"type": "array", "items": {
+                            "type": "object", "required": ["seq", "event"],
+                            "properties": {"seq": {"type": "integer"},
+                                           "event": {"$ref": "#/components/schemas/Event"}}}},
+                        "last": {"type": "integer"}}}),
+                    **_errors(400, 401, 410)},
+            },
+        },
+    },
+    "components": {
+        "schemas": {"Error": _ERROR, "Event": _EVENT, "Result": _RESULT},
+        "securitySchemes": {
+            "imiUser": _header_scheme("X-IMI-User", "the acting user's id"),
+            "imiTime": _header_scheme("X-IMI-Time", "ISO 8601 time of the request"),
+            "imiNonce": _header_scheme("X-IMI-Nonce", "a value never sent before"),
+            "imiSignature": _header_scheme("X-IMI-Signature", "Ed25519 signature of the signed line"),
+        },
+    },
+}

@@ -1,0 +1,1 @@
+"""Reference data: languages, countries, legislative areas, professions."""

@@ -1,0 +1,1 @@
+"""Sync with the hub: the client, push/pull/watch, enrolment."""

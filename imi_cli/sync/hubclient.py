@@ -1,0 +1,132 @@
+"""The node's side of the hub API: httpx, every request signed by the user's key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from imi_cli.log.crypto import Signer
+from imi_cli.errors import HubUnreachable, ImiError, Rejected, UsageError
+
+
+_URL_HINT = "e.g. https://hub.example.eu:8443 (from --hub, IMI_HUB or the `hub` setting)"
+
+
+def check_url(url: str, *, insecure: bool = False) -> str:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises on a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise UsageError(f"{url!r} is not a hub URL ({exc})", hint=_URL_HINT) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{url!r} is not a hub URL", hint=_URL_HINT)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1") or parts.hostname.startswith("127.")
+    if parts.scheme == "http" and not loopback and not insecure:
+        raise UsageError("plain HTTP is allowed only on loopback", hint="use https://, or --insecure")
+    return url.rstrip("/")
+
+
+class CursorExpired(ImiError):
+    """The hub no longer holds events after this node's cursor: re-seed."""
+
+
+class HubClient:
+    def __init__(self, url: str, signer: Signer | None = None, *, timeout: float = 30.0) -> None:
+        import httpx
+
+        self.url = check_url(url, insecure=True)
+        self.signer = signer
+        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "HubClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              payload: Any = None, timeout: float | None = None) -> Any:
+        import httpx
+
+        from imi_cli.protocol.signing import sign_request
+
+        target = path + (f"?{urlencode(params)}" if params else "")
+        body = json.dumps(payload).encode() if payload is not None else b""
+        headers = {"content-type": "application/json"} if payload is not None else {}
+        if self.signer is not None:
+            headers.update(sign_request(self.signer, method, target, body))
+        try:
+            response = self._http.request(method, target, content=body or None, headers=headers,
+                                          timeout=timeout or self._http.timeout)
+        except httpx.RequestError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise HubUnreachable(f"the TLS certificate of {self.url} is not trusted",
+                                     hint="point SSL_CERT_FILE at the hub's certificate (or its CA)") from None
+            raise HubUnreachable(f"the hub at {self.url} cannot be reached ({type(exc).__name__})",
+                                 hint="check the URL and that `imi hub serve` is running; "
+                                      "changes wait in the outbox") from None
+        return _answer(response, self.url)
+
+    def info(self) -> dict[str, Any]:
+        return self._send("GET", "/v1/info")
+
+    def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
+        data = self._send("POST", "/v1/enrol", payload={"code": code, "public_key": public_key, "proof": proof})
+        if not all(isinstance(data.get(k), str) for k in ("user", "authority", "operator_key")):
+            raise _not_a_hub(self.url, "its answer to the enrolment lacks the user, authority or operator key")
+        return data
+
+    def push(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        results = self._send("POST", "/v1/events", payload={"events": events}).get("results")
+        if not isinstance(results, list) or not all(
+                isinstance(r, dict) and {"id", "status"} <= r.keys() for r in results):
+            raise _not_a_hub(self.url, "its answer to a push holds no list of results")
+        return results
+
+    def pull(self, after: int, limit: int = 1000, wait: float = 0) -> dict[str, Any]:
+        params = {"after": after, "limit": limit}
+        if wait:
+            params["wait"] = wait
+        page = self._send("GET", "/v1/events", params=params, timeout=wait + 30)
+        events = page.get("events")
+        if not isinstance(events, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("seq"), int) and isinstance(e.get("event"), dict)
+                for e in events):
+            raise _not_a_hub(self.url, "its answer to a pull holds no list of events")
+        return page
+
+
+def _not_a_hub(url: str, what: str) -> HubUnreachable:
+    return HubUnreachable(f"{url} does not answer like an imi hub: {what}",
+                          hint="check the hub URL (--hub, IMI_HUB or the `hub` setting) "
+                               "points at `imi hub serve`; nothing was changed")
+
+
+def _answer(response: Any, url: str) -> Any:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    if response.status_code < 300:
+        if not isinstance(data, dict):
+            raise _not_a_hub(url, f"HTTP {response.status_code} with {kind} instead of a JSON object")
+        return data
+    if response.status_code < 400:
+        raise _not_a_hub(url, f"HTTP {response.status_code} redirects to "
+                              f"{response.headers.get('location') or 'nowhere'}")
+    if not isinstance(data, dict):
+        data = {}
+    message = data.get("error") or f"HTTP {response.status_code}"
+    if response.status_code >= 500:
+        raise HubUnreachable(f"the hub at {url} failed: {message}",
+                             hint="try again later; the hub's log says more; changes wait in the outbox")
+    if response.status_code == 410:
+        raise CursorExpired(message)
+    if response.status_code in (401, 403):
+        raise Rejected(f"the hub refused: {message}", reason=data.get("reason") or "not_allowed")
+    raise ImiError(f"the hub answered {response.status_code}: {message}")
