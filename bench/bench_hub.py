@@ -183,7 +183,7 @@ def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
     # a second IE coordinator user to enrol fresh
     from imi_cli.log.crypto import new_invitation_code
     from imi_cli.log.event import make_event
-    from imi_cli.hub.state import invitation_event
+    from imi_cli.directory.invitations import invitation_event
 
     code = new_invitation_code()
     actor = {"user": "operator", "authority": None}

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import InvalidInput, Problem
+from imi_cli.log import clock
+from imi_cli.log.crypto import code_hash
+from imi_cli.log.event import make_event
 from imi_cli.directory.records import check_authority, check_user
 
 
@@ -29,3 +33,14 @@ def write_code(path: Path, user_id: str, code: str) -> None:
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a") as handle:
         handle.write(f"{user_id}\t{code}\n")
+
+INVITATION_DAYS = 14
+
+
+def invitation_event(actor: dict[str, Any], user_id: str, code: str) -> dict[str, Any]:
+    """Only the code's hash travels; the hub keeps it to check the enrolment."""
+    expires = clock.iso(clock.now() + timedelta(days=INVITATION_DAYS))
+    digest = code_hash(code)
+    return make_event("user.invited", actor=actor, audience=["hub"],
+                      payload={"user": user_id, "code_hash": digest, "expires_at": expires},
+                      subject={"entity": f"invitation/{digest[:16]}"})

@@ -56,7 +56,7 @@ class Users:
         if not self.store.meta("private_key"):
             return []
         from imi_cli.log.crypto import new_invitation_code
-        from imi_cli.hub.state import invitation_event
+        from imi_cli.directory.invitations import invitation_event
 
         report.invitations = {user_id: new_invitation_code() for user_id in report.created}
         return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]

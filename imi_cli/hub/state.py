@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.log import clock
+from imi_cli.directory.invitations import invitation_event
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.errors import Rejected
 from imi_cli.log.event import NETWORK, canonical, make_event
@@ -282,12 +283,3 @@ def _digest(event: dict[str, Any]) -> str:
     import hashlib
 
     return hashlib.sha256(canonical(event).encode()).hexdigest()
-
-
-def invitation_event(actor: dict[str, Any], user_id: str, code: str) -> dict[str, Any]:
-    """Only the code's hash travels; the hub keeps it to check the enrolment."""
-    expires = clock.iso(clock.now() + timedelta(days=INVITATION_DAYS))
-    digest = code_hash(code)
-    return make_event("user.invited", actor=actor, audience=[rules.HUB_ONLY],
-                      payload={"user": user_id, "code_hash": digest, "expires_at": expires},
-                      subject={"entity": f"invitation/{digest[:16]}"})
