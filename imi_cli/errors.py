@@ -111,3 +111,10 @@ class Rejected(ImiError):
     def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.reason = reason
+
+
+class RefusedRecords(InvalidInput):
+    """Records the protocol's rules refuse (a coordinator importing authorities it may not
+    register): every one is named, nothing is changed, and the exit code is that of a refusal."""
+
+    exit_code = ExitCode.REJECTED

@@ -201,11 +201,9 @@ def _authority(store) -> str:
 
 
 def _coordinated(store) -> list[str]:
-    from imi_cli.exchanges.requests.access import coordinates
+    from imi_cli.directory.coordination import covered_by
 
-    me = _authority(store)
-    others = [a for (a,) in store.query("SELECT id FROM authorities WHERE id != ?", (me,))]
-    return [a for a in others if coordinates(store.conn, me, a)]
+    return covered_by(store.conn, _authority(store))
 
 
 @app.command("show")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.log.event import make_event
-from imi_cli.log.journal import append, local_actor
+from imi_cli.log.journal import append, check_own, local_actor
 from imi_cli.reference.languages import pick
 from imi_cli.bulk.readers import read_records
 from imi_cli.directory.records import check_authority, is_duplicate
@@ -82,13 +82,13 @@ class Directory:
         if problems:
             raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
                                problems=problems)
-        report, changed = self._diff(records)
+        report, changed = self._diff([record for _, record in records])
         report.dry_run = dry_run
-        if not dry_run and changed:
-            self._write(changed, report, progress)
+        if changed:
+            self._write(changed, {r["id"]: where for where, r in records}, progress, dry_run=dry_run)
         return report
 
-    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
+    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
         records, first_seen = [], {}
         mine = self._record(self.store.meta("authority_id") or "")
         coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
@@ -100,7 +100,7 @@ class Directory:
             if not is_duplicate(raw, where, first_seen, problems) and record is not None:
                 records.append((where, self._with_default_coordinator(record, coordinating)))
         self._check_coordinators(records, problems)
-        return [record for _, record in records]
+        return records
 
     def _with_default_coordinator(self, record: dict[str, Any], mine: dict[str, Any] | None) -> dict[str, Any]:
         """A new plain authority registered by a coordinator (``mine``) of its country, without a
@@ -149,15 +149,20 @@ class Directory:
                 report.unchanged.append(record["id"])
         return report, changed
 
-    def _write(self, changed: list[tuple[str, dict]], report: ImportReport,
-               progress: Progress | None) -> None:
+    def _write(self, changed: list[tuple[str, dict]], where: dict[str, str], progress: Progress | None,
+               *, dry_run: bool) -> None:
+        """Every event checked by the protocol's rules first (a dry run stops there), then
+        written in chunks, all in one transaction."""
         actor = local_actor(self.store)
+        events = [make_event(type_, actor=actor, payload={"authority": record},
+                             subject={"entity": f"authority/{record['id']}"}) for type_, record in changed]
         with self.store.transaction() as conn:
-            for start in range(0, len(changed), 1000):
-                chunk = changed[start:start + 1000]
-                append(conn, [make_event(type_, actor=actor, payload={"authority": record},
-                                         subject={"entity": f"authority/{record['id']}"})
-                              for type_, record in chunk])
+            check_own(conn, events, [where[record["id"]] for _, record in changed])
+            if dry_run:
+                return
+            for start in range(0, len(events), 1000):
+                chunk = events[start:start + 1000]
+                append(conn, chunk, checked=True)
                 if progress:
                     progress(start + len(chunk), len(changed))
 

@@ -9,7 +9,7 @@ from typing import Any
 from imi_cli.directory.authorities import ImportReport, Progress
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.log.event import make_event
-from imi_cli.log.journal import append, local_actor
+from imi_cli.log.journal import append, check_own, local_actor
 from imi_cli.bulk.readers import read_records
 from imi_cli.directory.records import check_user, is_duplicate
 
@@ -33,19 +33,23 @@ class Users:
             raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
                                problems=problems)
         report, changed = ImportReport(dry_run=dry_run), []
-        for record in records:
+        where = {record["id"]: w for w, record in records}
+        for _, record in records:
             old = self._get(record["id"])
             bucket = (report.created if old is None else
                       report.unchanged if old == record else report.updated)
             bucket.append(record["id"])
             if old != record:
                 changed.append(("user.registered" if old is None else "user.updated", record))
-        if changed and not dry_run:
+        if changed:
             actor = local_actor(self.store)
             events = [make_event(t, actor=actor, payload={"user": u}, subject={"entity": f"user/{u['id']}"})
                       for t, u in changed]
-            events += self._invitations(actor, report)
             with self.store.transaction() as conn:
+                check_own(conn, events, [where[u["id"]] for _, u in changed])
+                if dry_run:
+                    return report
+                events += self._invitations(actor, report)
                 append(conn, events)
             if progress:
                 progress(len(changed), len(changed))
@@ -74,7 +78,7 @@ class Users:
             append(conn, events)
         return report.invitations[user_id]
 
-    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
+    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
         records, seen = [], {}
         areas_of = dict(self.store.query(
             "SELECT a.id, json_group_array(x.area) FROM authorities a "
@@ -96,7 +100,7 @@ class Users:
             for area in set(user["roles"]) - own - {"*"}:
                 problems.append(Problem(where, "roles", f"the authority {user['authority']} is not "
                                         f"registered in area {area!r}"))
-            records.append(user)
+            records.append((where, user))
         return records
 
     def _get(self, ident: str) -> dict[str, Any] | None:

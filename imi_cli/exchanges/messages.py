@@ -32,3 +32,10 @@ def inbox(store: Any) -> list[dict[str, Any]]:
     rows = store.query("SELECT id, from_authority, to_authority, author, subject, body, lang, at "
                        "FROM messages ORDER BY at DESC")
     return [dict(zip(keys, row)) for row in rows]
+
+
+def project(conn: Any, event: dict[str, Any]) -> None:
+    p = event["payload"]
+    conn.execute("INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?)",
+                 (event["subject"]["entity"].split("/", 1)[1], p["from"], p["to"],
+                  event["actor"]["user"], p["subject"], p["text"], p["lang"], event["at"]))

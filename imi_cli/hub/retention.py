@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from imi_cli.log import clock
-from imi_cli.protocol.rules import HUB_ONLY
+from imi_cli.protocol.audience import HUB_ONLY
 from imi_cli.exchanges.requests.lifecycle import REOPEN_DAYS
 from imi_cli.log.store import in_chunks
 

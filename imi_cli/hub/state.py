@@ -18,11 +18,13 @@ from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_priva
 from imi_cli.errors import Rejected
 from imi_cli.log.event import NETWORK, canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
-from imi_cli.protocol import rules
+from imi_cli.protocol import audience as audiences
+from imi_cli.protocol import pipeline
+from imi_cli.protocol.refusal import Refusal
+from imi_cli.protocol.view import RulesView
 from imi_cli.log.projections import apply
 from imi_cli.log.store import Store
 
-INVITATION_DAYS = rules.INVITATION_DAYS
 
 
 def init_hub(path: Path, passphrase: str) -> "Hub":
@@ -81,17 +83,16 @@ class Hub:
                      (event_id, canonical(receipt), _digest(event)))
         return receipt
 
-    def append_own(self, events: list[dict[str, Any]], *, also: Any = None) -> list[int]:
-        """Events the operator makes (invitations, enrolments): signed here, sequenced at once;
-        ``also(conn)`` runs in the same transaction."""
+    def append_own(self, events: list[dict[str, Any]]) -> list[int]:
+        """Events the operator makes (invitations, enrolments, reminders): given the audience
+        their type declares, signed here and sequenced at once, all in one transaction."""
         with self.lock, self.store.transaction() as conn:
-            seqs = []
+            seqs, view = [], RulesView(conn, at_hub=True)
             for event in events:
                 event["subject"].setdefault("version", entity_version(conn, event["subject"]["entity"]))
+                event["audience"] = pipeline.audience_of(view, event)
                 signed = self.operator.sign_event(event)
-                seqs.append(self._insert(conn, signed, rules.expected_audience(conn, signed)))
-            if also is not None:
-                also(conn)
+                seqs.append(self._insert(conn, signed, audiences.expand(view, signed["audience"])))
         self._notify()
         return seqs
 
@@ -132,23 +133,15 @@ class Hub:
             row = conn.execute("SELECT NULL, body, NULL FROM events WHERE id = ?", (ident,)).fetchone()
         try:
             if row:
-                raise rules.Refusal("invalid", "another event with this id exists")
-            rules.check_shape(event)
+                raise Refusal("invalid", "another event with this id exists")
+            pipeline.check_shape(event)
             if event["signature"]["by"] != pusher:
-                raise rules.Refusal("not_allowed", "a node pushes only its own user's events")
-            if pusher == "operator":
-                raise rules.Refusal("not_allowed", "the operator's events are made by the hub itself")
+                raise Refusal("not_allowed", "a node pushes only its own user's events")
+            if pusher == pipeline.OPERATOR:
+                raise Refusal("not_allowed", "the operator's events are made by the hub itself")
             self._check_signature(conn, event)
-            rules.check_payload(event)
-            rules.check_party(conn, event)
-            audience = rules.expected_audience(conn, event)
-            if sorted(event["audience"]) != audience:
-                raise rules.Refusal("invalid", f"the audience of a {event['type']} must be {audience}")
-            # Stale first: whoever acted from an old version is told so, rather than that the
-            # state it could not see forbids the step.
-            rules.check_transition(conn, event)
-            rules.check_right(conn, event)
-        except rules.Refusal as refusal:
+            audience = pipeline.check(RulesView(conn, at_hub=True), event)
+        except Refusal as refusal:
             return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
         seq = self._insert(conn, event, audience)
         return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, event)}
@@ -157,11 +150,11 @@ class Hub:
         row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",
                            (event["signature"]["by"],)).fetchone()
         if row is None:
-            raise rules.Refusal("unknown_key", "the signer has no enrolled key")
+            raise Refusal("unknown_key", "the signer has no enrolled key")
         if row[1]:
-            raise rules.Refusal("revoked_key", "the signer's key is revoked")
+            raise Refusal("revoked_key", "the signer's key is revoked")
         if not verify_event(row[0], event):
-            raise rules.Refusal("bad_signature", "the signature does not verify")
+            raise Refusal("bad_signature", "the signature does not verify")
 
     def stop(self) -> None:
         """Release every long poll now (the server is shutting down)."""
@@ -208,12 +201,15 @@ class Hub:
                 raise Rejected("the enrolment proof does not match the key", reason="bad_signature")
             user_id = row[0][0]
             user = json.loads(self.store.query("SELECT record FROM users WHERE id = ?", (user_id,))[0][0])
-            enrolled = make_event("user.enrolled", actor={"user": "operator", "authority": None},
+            operator = {"user": "operator", "authority": None}
+            enrolled = make_event("user.enrolled", actor=operator,
                                   payload={"user": user_id, "authority": user["authority"], "public_key": public_key},
                                   subject={"entity": f"principal/{user_id}/{digest[:12]}"})
-            # the key and the spent code in one transaction: a crash leaves neither or both
-            self.append_own([enrolled], also=lambda conn: conn.execute(
-                "UPDATE invitations SET used_at = ? WHERE code_hash = ?", (clock.iso(clock.now()), digest)))
+            # Spending the code is an event too (a rebuilt hub keeps it spent), in the same
+            # transaction as the key: a crash leaves neither or both.
+            spent = make_event("invitation.spent", actor=operator, payload={"code_hash": digest},
+                               subject={"entity": f"invitation/{digest[:16]}"})
+            self.append_own([enrolled, spent])
         return {"user": user_id, "authority": user["authority"], "operator_key": self.operator_public_key}
 
     def reinvite(self, user_id: str) -> str:

@@ -12,24 +12,63 @@ from typing import Any, Iterable
 from imi_cli.log import clock
 from imi_cli.log.event import canonical
 
-def append(conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Record events this store authors: fill in the version each one saw, sign them if
-    the store has an identity (and queue them for the hub), append to the log and apply
-    to the projections — all inside the caller's transaction. Returns the events as stored."""
-    from imi_cli.log.projections import apply_all
+
+def check_own(conn: Any, events: list[dict[str, Any]], where: list[str] | None = None) -> None:
+    """Run the protocol's rules over events this store is about to author, as the hub will:
+    what the hub would refuse is refused now, with the same reason, and nothing is written.
+    With ``where`` (the file:line of each event's record) every refusal is reported at once."""
+    from imi_cli.errors import Problem, RefusedRecords, Rejected
+    from imi_cli.protocol import pipeline
+    from imi_cli.protocol.refusal import Refusal
+    from imi_cli.protocol.view import RulesView
 
     signer = signer_for(conn)
-    status = "pending" if signer else "local"
-    rows = []
+    if signer is None:  # a store of its own, not (yet) part of a network: nobody to refuse it
+        return
+    _fill_versions(conn, events)
+    view, problems = RulesView(conn, at_hub=False), []
+    for i, event in enumerate(events):
+        probe = {**event, "signature": {"by": signer.user_id, "sig": ""}}
+        try:
+            pipeline.check(view, probe)
+        except Refusal as refusal:
+            if where is None:
+                raise Rejected(refusal.message, reason=refusal.reason) from None
+            problems.append(Problem(where[i], refusal.params.get("field"), f"{refusal.reason}: {refusal.message}"))
+            continue
+        view.note(probe)
+    if problems:
+        raise RefusedRecords(f"{len(problems)} record(s) would be refused by the hub; nothing was changed",
+                             problems=problems)
+
+
+def _fill_versions(conn: Any, events: list[dict[str, Any]]) -> None:
+    """Each event records the version of its entity its author saw."""
     from imi_cli.log.store import in_chunks
 
     versions = dict(in_chunks(conn, "SELECT entity, version FROM entity_versions WHERE entity IN ({})",
                               [e["subject"]["entity"] for e in events
                                if e["subject"].get("entity") and "version" not in e["subject"]]))
-    for i, event in enumerate(events):
+    for event in events:
         entity = event["subject"].get("entity")
         if entity and "version" not in event["subject"]:
             event["subject"]["version"] = versions.get(entity, 0)
+
+
+def append(conn: Any, events: list[dict[str, Any]], *, checked: bool = False) -> list[dict[str, Any]]:
+    """Record events this store authors: check them by the protocol's rules (unless the caller
+    just did, ``checked``), fill in the version each one saw, sign them if the store has an
+    identity (and queue them for the hub), append to the log and apply to the projections —
+    all inside the caller's transaction. Returns the events as stored."""
+    from imi_cli.log.projections import apply_all
+
+    if not checked:
+        check_own(conn, events)
+    _fill_versions(conn, events)
+    signer = signer_for(conn)
+    status = "pending" if signer else "local"
+    rows = []
+    for i, event in enumerate(events):
         if signer is not None:
             events[i] = event = signer.sign_event(event)
         rows.append((event["id"], event["type"], event["at"], canonical(event), status))

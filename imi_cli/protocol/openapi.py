@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.hub.app import MAX_BATCH, MAX_BODY, MAX_WAIT
-from imi_cli.protocol.rules import CREATES, DIRECTORY_TYPES, UPDATES
+from imi_cli.protocol import registry
 
-EVENT_TYPES = sorted(CREATES | UPDATES | DIRECTORY_TYPES | {"request.reminder"})
+EVENT_TYPES = registry.names()
 
 _ERROR = {
     "type": "object",

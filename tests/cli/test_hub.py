@@ -89,13 +89,15 @@ def test_the_whole_flow_from_the_command_line(tmp_path, env, served, run_imi):
     assert sorted(row["type"] for row in json.loads(r.stdout)) == ["authority.registered", "user.invited",
                                                                   "user.registered"]
     ok(imi("hu.db", "--json", "outbox", "--state", "pending"))
-    # a coordinator acting outside its country: exit 10, the reason in the outbox
-    ok(imi("hu.db", "authority", "register", "--id", "IE-X", "--country", "IE", "--name", "en=X",
-           "--languages", "en", "--areas", "services", "--email", "x@example.ie"))
-    r = imi("hu.db", "sync")
-    assert r.returncode == 10 and "not_allowed" in r.stderr
-    r = ok(imi("hu.db", "--json", "outbox", "--state", "rejected"))
-    assert [row["reason"] for row in json.loads(r.stdout)] == ["not_allowed"]
+    # a coordinator acting outside its country: refused at once by the hub's own rules (exit
+    # 10), naming the record, and nothing is queued
+    r = imi("hu.db", "authority", "register", "--id", "IE-X", "--country", "IE", "--name", "en=X",
+            "--languages", "en", "--areas", "services", "--email", "x@example.ie")
+    assert r.returncode == 10, r.stderr
+    assert "--id IE-X: not_allowed: hu.coord may not register authorities in IE for services" in r.stderr
+    r = ok(imi("hu.db", "--json", "outbox", "--state", "pending"))
+    assert json.loads(r.stdout) == []
+    assert imi("hu.db", "authority", "show", "IE-X").returncode == 4
     ok(imi("kovacs.db", "init", "--hub", url, "--invite", user_code))
     ok(imi("ie.db", "sync"))
     ok(imi("ie.db", "message", "send", "--to", "HU-MEK", "--subject", "Diploma", "Please confirm."))

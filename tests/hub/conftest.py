@@ -201,11 +201,13 @@ def signed_messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
 
 def fill(hub: Any, events: list[dict[str, Any]]) -> None:
     """Sequence already-signed events straight into the hub's log (fast set-up for big pulls)."""
-    from imi_cli.protocol import rules
+    from imi_cli.protocol import audience, pipeline
+    from imi_cli.protocol.view import RulesView
 
     with hub.lock, hub.store.transaction() as conn:
+        view = RulesView(conn, at_hub=True)
         for event in events:
-            hub._insert(conn, event, rules.expected_audience(conn, event))
+            hub._insert(conn, event, audience.expand(view, pipeline.audience_of(view, event)))
 
 
 def unlock_for_subprocess(path: Path) -> None:

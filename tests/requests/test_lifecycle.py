@@ -110,7 +110,8 @@ def test_approval_by_a_supervisor_before_sending(approving):
             "to approve a request you need the role supervisor or coordinator in services")
     net.sync("mt.drafter", "mt.super")
     # the hub refuses a send that skips the approval, whatever the node says
-    hub_refuses(push(net, "mt.drafter", "request.sent", {}, rid), "illegal_transition",
+    content = {**_content(net, rid, "mt.drafter"), "responder": R(net, "mt.drafter").get(rid)["responder"]}
+    hub_refuses(push(net, "mt.drafter", "request.sent", {"request": content}, rid), "illegal_transition",
                 "this request needs a supervisor's approval before it is sent")
     R(net, "mt.super").approve(rid)
     net.sync("mt.super", "mt.drafter")
@@ -254,8 +255,8 @@ def test_reassign_only_by_a_coordinator_above_the_responder(second_hu_authority)
     hub_refuses(result, "not_allowed", message)
 
 
-def _content(net, rid):
-    record = R(net, "ie.handler").get(rid)["record"]
+def _content(net, rid, reader="ie.handler"):
+    record = R(net, reader).get(rid)["record"]
     content = {k: record.get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion", "questions",
                                          "deadline", "person", "comments")}
     return {**content, "responder": "HU-AUTH2", "attachments": []}

@@ -30,8 +30,9 @@ def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypat
     assert kinds == ["deadline_near", "deadline_passed"]
     monkeypatch.setenv("IMI_NOW", "2026-06-01T09:00:00+00:00")
     done = housekeeping.run_once(hub, 30)
-    # escalation; the four spent invitation codes go, the open request stays on the hub
-    assert done == {"reminders": 1, "pruned": 4}
+    # escalation; the four spent invitation codes go (each one's invited and spent events),
+    # the open request stays on the hub
+    assert done == {"reminders": 1, "pruned": 8}
     ie.withdraw(rid, "no longer needed")  # from before the reminders: they make nothing stale
     assert _sync(users["IE"]).rejected == []
     monkeypatch.setenv("IMI_NOW", "2026-07-05T09:00:00+00:00")

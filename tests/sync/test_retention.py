@@ -61,7 +61,9 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     assert before[0] == 5 and hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 1
     monkeypatch.setenv("IMI_NOW", "2026-01-20T09:00:00+00:00")
     invitations = hub.store.query("SELECT count(*) FROM invitations")[0][0]
-    assert prune(hub, 7) == 4  # the spent invitations; closed, but it may still be reopened: it stays
+    # the spent invitations (each one's invited and spent events); closed, but it may still be
+    # reopened: it stays
+    assert prune(hub, 7) == 8
     # the four codes were spent on 2026-01-05, more than 7 days before: their hashes go
     assert invitations == 4 and hub.store.query("SELECT count(*) FROM invitations")[0][0] == 0
     monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+00:00")

@@ -7,7 +7,6 @@ import hashlib
 import json
 from typing import Any
 
-from imi_cli.log.projections import handles
 from imi_cli.exchanges.requests.lifecycle import NEXT_STATE
 
 COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "proposed_deadline",
@@ -57,10 +56,6 @@ def _rid(event: dict[str, Any]) -> str:
     return event["subject"]["entity"].split("/", 1)[1]
 
 
-@handles(*[t for t in ("request.drafted", "request.approved", "request.sent", "request.accepted",
-                       "request.deadline_agreed", "request.forwarded", "request.reassigned", "request.allocated",
-                       "request.answered", "request.info_requested", "request.closed", "request.withdrawn",
-                       "request.reopened", "request.reminder")])
 def apply_request(conn: Any, event: dict[str, Any]) -> None:
     type_, p, at = event["type"], event["payload"], event["at"]
     current = load(conn, _rid(event))

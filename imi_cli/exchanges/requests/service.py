@@ -63,7 +63,7 @@ class Requests:
             raise UsageError("this store acts for no authority yet",
                              hint="enrol with `imi init --hub URL --invite CODE`")
         user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
-        authority = access._authority(conn, authority_id)
+        authority = access.authority(conn, authority_id)
         if user is None or authority is None:
             raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
         return json.loads(user[0]), authority
@@ -110,7 +110,7 @@ class Requests:
 
     def _check_new(self, area: str, to: str, qset: Any, questions: list[str] | None) -> list[Problem]:
         problems = []
-        target = access._authority(self.store.conn, to)
+        target = access.authority(self.store.conn, to)
         if target is None:
             problems.append(Problem("--to", None, f"no authority {to!r} in the directory"))
         elif area not in target["areas"]:
@@ -158,7 +158,7 @@ class Requests:
 
     def forward(self, rid: str, to: str, *, reassign: bool = False) -> None:
         request = self.get(rid)
-        target = access._authority(self.store.conn, to)
+        target = access.authority(self.store.conn, to)
         if target is None or request["area"] not in target["areas"]:
             raise InvalidInput(f"{to!r} is not an authority competent in {request['area']}")
         content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",

@@ -1,0 +1,83 @@
+"""Who coordinates whom: the one rule the directory, the exchanges and the hub all use.
+
+A coordinator covers an authority of its own country only:
+- a national coordinator covers every authority of its country except another national
+  coordinator (only the hub's operator registers those);
+- an area coordinator covers a plain authority whose areas are all among its own;
+- a coordinator covers itself (it manages its own users).
+
+What a *user* may do as a coordinator also needs the user's ``coordinator`` role; that is
+the rules' business (``imi_cli.protocol``), not the directory's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable
+
+MAX_CHAIN = 8
+COORDINATOR_KINDS = ("national_coordinator", "area_coordinator")
+
+Lookup = Callable[[str], "dict[str, Any] | None"]
+
+
+def chain_above(lookup: Lookup, ident: str | None) -> list[str]:
+    """The ids of the coordinators linked above an authority, nearest first (cycles cut)."""
+    chain: list[str] = []
+    current = lookup(ident) if ident else None
+    while current and current.get("coordinator") and len(chain) < MAX_CHAIN:
+        if current["coordinator"] in chain:
+            break
+        chain.append(current["coordinator"])
+        current = lookup(current["coordinator"])
+    return chain
+
+
+def covers(lookup: Lookup, coordinator: dict[str, Any] | None, target: dict[str, Any] | None) -> bool:
+    """Does the authority ``coordinator`` coordinate the authority ``target``?"""
+    if not coordinator or not target or coordinator.get("kind") not in COORDINATOR_KINDS:
+        return False
+    if coordinator.get("country") != target.get("country"):
+        return False
+    if target.get("id") == coordinator.get("id"):
+        return True
+    if target.get("kind") == "national_coordinator":
+        return False
+    if coordinator["kind"] == "national_coordinator":
+        return True
+    if target.get("kind", "authority") != "authority":
+        return False
+    return set(target.get("areas") or {}) <= set(coordinator.get("areas") or {})
+
+
+def coordinators_of(lookup: Lookup, candidates: Iterable[dict[str, Any]], target: dict[str, Any] | None) -> list[str]:
+    """The ids among ``candidates`` (coordinators of the target's country) that cover ``target``,
+    other than the target itself."""
+    if not target:
+        return []
+    return sorted(c["id"] for c in candidates if c["id"] != target.get("id") and covers(lookup, c, target))
+
+
+def sql_lookup(conn: Any) -> Lookup:
+    """Authority records by id, from a store's directory tables."""
+    def lookup(ident: str) -> dict[str, Any] | None:
+        row = conn.execute("SELECT record FROM authorities WHERE id = ?", (ident,)).fetchone()
+        return json.loads(row[0]) if row else None
+    return lookup
+
+
+def country_coordinators(conn: Any, country: str | None) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT record FROM authorities WHERE country = ? AND kind IN (?, ?)",
+                        (country, *COORDINATOR_KINDS)).fetchall()
+    return [json.loads(r) for (r,) in rows]
+
+
+def covered_by(conn: Any, coordinator_id: str) -> list[str]:
+    """Every other authority the given one coordinates (a coordinator's view of its country)."""
+    lookup = sql_lookup(conn)
+    me = lookup(coordinator_id)
+    if not me or me.get("kind") not in COORDINATOR_KINDS:
+        return []
+    rows = conn.execute("SELECT record FROM authorities WHERE country = ? AND id != ?",
+                        (me["country"], coordinator_id)).fetchall()
+    return sorted(r["id"] for r in (json.loads(x) for (x,) in rows) if covers(lookup, me, r))

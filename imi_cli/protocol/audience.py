@@ -1,0 +1,87 @@
+"""Audiences: who receives an event. An event names its audience as terms; the hub expands
+the terms from its directory when it accepts the event and stores the expanded set, so a
+pull stays an index lookup and a node never has to guess a broadcast's recipients.
+
+Terms:
+  *                          the whole network (directory entries)
+  hub                        nobody but the hub (invitations)
+  AUTHORITY-ID               one authority
+  coordinators:AUTHORITY-ID  the coordinators that cover it (``directory.coordination``)
+  all-member-states          every country's national coordinator
+  country:CC, area:AREA, kind:KIND, role:ROLE, joined with '/' (all must hold), e.g.
+  country:FR/role:alert_handler  every French authority with a user holding that role
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from imi_cli.protocol.refusal import Refusal
+
+NETWORK = "*"
+HUB_ONLY = "hub"
+ALL_MEMBER_STATES = "all-member-states"
+_FILTER = re.compile(r"^(country|area|kind|role):[A-Za-z0-9._-]{1,64}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def is_group(term: str) -> bool:
+    return term == ALL_MEMBER_STATES or ":" in term
+
+
+def check_terms(terms: Any) -> list[str]:
+    """The terms of an event's audience, if each is well formed."""
+    if not isinstance(terms, list) or not terms or len(terms) > 64:
+        raise Refusal("invalid", "an audience is a list of 1 to 64 terms")
+    for term in terms:
+        if not isinstance(term, str) or not _well_formed(term):
+            raise Refusal("invalid", "an audience term is an authority id, a group or *", term=str(term)[:80])
+    return terms
+
+
+def _well_formed(term: str) -> bool:
+    if term in (NETWORK, HUB_ONLY, ALL_MEMBER_STATES) or _ID.match(term):
+        return True
+    if term.startswith("coordinators:"):
+        return bool(_ID.match(term.split(":", 1)[1]))
+    return all(_FILTER.match(part) for part in term.split("/"))
+
+
+def expand(view: Any, terms: list[str]) -> list[str]:
+    """The authorities (and the literal * or hub) the terms stand for, by the view's directory."""
+    out: set[str] = set()
+    for term in terms:
+        if term in (NETWORK, HUB_ONLY) or not is_group(term):
+            out.add(term)
+        elif term.startswith("coordinators:"):
+            out.update(view.coordinators_of(view.authority(term.split(":", 1)[1])))
+        elif term == ALL_MEMBER_STATES:
+            out.update(r[0] for r in view.conn.execute(
+                "SELECT id FROM authorities WHERE kind = 'national_coordinator'"))
+        else:
+            out.update(_filtered(view.conn, term))
+    return sorted(out)
+
+
+def _filtered(conn: Any, term: str) -> list[str]:
+    where, params = [], []
+    for part in term.split("/"):
+        key, value = part.split(":", 1)
+        if key == "country":
+            where.append("a.country = ?")
+        elif key == "kind":
+            where.append("a.kind = ?")
+        elif key == "area":
+            where.append("EXISTS (SELECT 1 FROM authority_areas x WHERE x.authority_id = a.id AND x.area = ?)")
+        else:  # role: some user of the authority holds it, in any area
+            where.append("EXISTS (SELECT 1 FROM users u, json_each(u.roles) r, json_each(r.value) v "
+                         "WHERE u.authority_id = a.id AND v.value = ?)")
+        params.append(value)
+    sql = "SELECT a.id FROM authorities a WHERE " + " AND ".join(where)
+    return [row[0] for row in conn.execute(sql, params)]
+
+
+def dumps(terms: list[str]) -> str:
+    return json.dumps(sorted(terms))

@@ -1,0 +1,128 @@
+"""The one rules pipeline. The node runs it before it queues an event it authors, the hub
+before it sequences an event it is pushed, over the same declarations (``registry``): what
+the hub would refuse, the node refuses at once, with the same reason.
+
+Order matters. The outsider's check comes before anything that could say whether a record
+exists; the version check ("stale") before the rights, so that whoever acted from an old
+version is told that, rather than that the state it could not see forbids the step.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from imi_cli.log import clock
+from imi_cli.protocol import audience as audiences
+from imi_cli.protocol import registry
+from imi_cli.protocol.refusal import Refusal
+from imi_cli.protocol.registry import CREATE, HUB, UPDATE, EventType
+from imi_cli.protocol.view import RulesView
+
+OPERATOR = "operator"
+TOP_LEVEL = {"id": str, "type": str, "at": str, "actor": dict, "audience": list, "subject": dict,
+             "payload": dict, "signature": dict}
+CLOCK_SKEW_SECONDS = 300
+
+
+def check(view: RulesView, event: Any) -> list[str]:
+    """Run every rule on the event; return its audience expanded by the view's directory.
+    Raises Refusal with a typed reason."""
+    check_shape(event)
+    event_type = type_of(event)
+    if event_type.made_by == HUB and event["signature"]["by"] != OPERATOR:
+        raise Refusal("not_allowed", event_type.hub_only_message or f"only the hub makes {event_type.name} events")
+    problem = event_type.compiled.problem(event["payload"])
+    if problem:
+        raise Refusal("invalid", f"a {event_type.name} event does not have the expected form: {problem}")
+    if event_type.check:
+        event_type.check(view, event)
+    check_subject(event_type, event)
+    check_time(event["at"])
+    if event_type.party:
+        event_type.party(view, event)
+    terms = audience_of(view, event)
+    if sorted(audiences.check_terms(event["audience"])) != terms:
+        raise Refusal("invalid", f"the audience of a {event_type.name} must be {terms}")
+    check_transition(view, event_type, event)
+    if event["signature"]["by"] != OPERATOR and event_type.authorize:
+        event_type.authorize(view, event)
+    return audiences.expand(view, terms)
+
+
+def type_of(event: dict[str, Any]) -> EventType:
+    event_type = registry.get(event.get("type"))
+    if event_type is None:
+        raise Refusal("not_allowed", f"the hub does not take events of type {str(event.get('type'))[:60]!r}")
+    return event_type
+
+
+def audience_of(view: RulesView, event: dict[str, Any]) -> list[str]:
+    """The audience terms the event's type gives it (sorted, unexpanded)."""
+    return sorted(set(type_of(event).audience(view, event)))
+
+
+def check_shape(event: Any) -> None:
+    if not isinstance(event, dict):
+        raise Refusal("invalid", "an event must be a JSON object")
+    for key, kind in TOP_LEVEL.items():
+        if not isinstance(event.get(key), kind):
+            raise Refusal("invalid", f"field {key!r} is missing or of the wrong type", field=key)
+    if set(event) - set(TOP_LEVEL):
+        raise Refusal("invalid", "unknown top-level fields")
+    if event["actor"].get("user") != event["signature"].get("by"):
+        raise Refusal("invalid", "the signer is not the actor")
+    if set(event["actor"]) - {"user", "authority"}:
+        raise Refusal("invalid", "an actor is a user and an authority")
+
+
+def check_subject(event_type: EventType, event: dict[str, Any]) -> None:
+    """The subject names the very record the payload is about, and the version its author saw
+    (else an event could change one record while its checks looked at another)."""
+    entity, version = event["subject"].get("entity"), event["subject"].get("version")
+    if not isinstance(entity, str) or len(entity) > 200 or type(version) is not int or version < 0 \
+            or set(event["subject"]) - {"entity", "version"}:
+        raise Refusal("invalid", "the subject needs an entity and the version its author saw")
+    expected = event_type.entity
+    if callable(expected):
+        expected = expected(event["payload"])
+        if entity != expected:
+            raise Refusal("invalid", f"the subject of a {event_type.name} is {expected}", entity=expected)
+    elif not entity.startswith(expected) or len(entity) == len(expected):
+        raise Refusal("invalid", f"the subject of a {event_type.name} is {expected}<id>", entity=expected)
+
+
+def utc_time(value: Any, what: str) -> Any:
+    """The instant ``value`` names, if it is in the one form stores compare as text
+    (2026-01-05T09:00:00.000Z); other ISO 8601 forms would sort wrongly."""
+    try:
+        when = clock.parse_instant(value)
+    except Exception:
+        when = None
+    if when is None or clock.iso(when) != value:
+        raise Refusal("invalid", f"{what} is not a UTC time like 2026-01-05T09:00:00.000Z", field=what)
+    return when
+
+
+def check_time(at: str) -> None:
+    """An event's time is its author's (work done offline is pushed later), but it is a real
+    time and not in the future; what the hub decides by time, it decides by its own clock."""
+    when = utc_time(at, "the event's time (at)")
+    if when > clock.now() + timedelta(seconds=CLOCK_SKEW_SECONDS):
+        raise Refusal("invalid", "the event's time (at) is in the future: check the author's clock")
+
+
+def check_transition(view: RulesView, event_type: EventType, event: dict[str, Any]) -> None:
+    entity, seen = event["subject"]["entity"], event["subject"]["version"]
+    if event_type.transition == CREATE and view.exists(entity):
+        raise Refusal("illegal_transition", f"{entity} already exists", entity=entity)
+    if event_type.transition == UPDATE and not view.exists(entity):
+        raise Refusal("illegal_transition", f"{entity} does not exist", entity=entity)
+    # Stale: someone else changed it after the version its author saw. The author's own later
+    # events (made offline, in a row) build on each other and do not count, and nor do events
+    # that change nothing anyone decides on (the hub's reminders).
+    quiet = tuple(n for n, t in registry.all_types().items() if not t.counts_as_change)
+    newer = view.changed_by_others(entity, seen, event["signature"]["by"], quiet)
+    if newer is not None:
+        raise Refusal("stale", f"{entity} was changed by someone else (at {newer}) after the version "
+                      f"its author saw ({seen})", entity=entity, seen=seen, changed=newer)

@@ -1,0 +1,115 @@
+"""What the rules may read: a store's directory, keys, records and versions, behind one small
+interface, so the same rules run over a node's store and the hub's (synapse's event_auth
+works the same way over its own store protocol).
+
+``overlay`` holds what earlier events of the same batch made (a bulk import's new
+authorities), so a batch is checked as if applied in order.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from imi_cli.directory import coordination
+from imi_cli.log import clock
+
+# Entity kinds whose record a node holds in a table: an entity it made offline exists there
+# before the hub gives it a version.
+_TABLES = {"authority": "authorities", "user": "users", "request": "requests", "message": "messages"}
+
+
+class RulesView:
+    def __init__(self, conn: Any, *, at_hub: bool) -> None:
+        self.conn = conn
+        self.at_hub = at_hub
+        self.overlay_authorities: dict[str, dict[str, Any]] = {}
+        self.overlay_users: dict[str, dict[str, Any]] = {}
+        self.overlay_entities: set[str] = set()
+
+    # -- the directory ----------------------------------------------------
+    def authority(self, ident: Any) -> dict[str, Any] | None:
+        if not isinstance(ident, str):
+            return None
+        if ident in self.overlay_authorities:
+            return self.overlay_authorities[ident]
+        row = self.conn.execute("SELECT record FROM authorities WHERE id = ?", (ident,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def user(self, ident: Any) -> dict[str, Any] | None:
+        if not isinstance(ident, str):
+            return None
+        if ident in self.overlay_users:
+            return self.overlay_users[ident]
+        row = self.conn.execute("SELECT record FROM users WHERE id = ?", (ident,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def covers(self, coordinator: dict[str, Any] | None, target: dict[str, Any] | None) -> bool:
+        return coordination.covers(self.authority, coordinator, target)
+
+    def coordinators_of(self, target: dict[str, Any] | None) -> list[str]:
+        if not target:
+            return []
+        candidates = {a["id"]: a for a in coordination.country_coordinators(self.conn, target.get("country"))}
+        candidates.update({i: a for i, a in self.overlay_authorities.items()
+                           if a.get("country") == target.get("country")
+                           and a.get("kind") in coordination.COORDINATOR_KINDS})
+        return coordination.coordinators_of(self.authority, candidates.values(), target)
+
+    def national_coordinator(self, country: str, other_than: str) -> str | None:
+        for ident, record in self.overlay_authorities.items():
+            if ident != other_than and record.get("country") == country and record["kind"] == "national_coordinator":
+                return ident
+        row = self.conn.execute("SELECT id FROM authorities WHERE country = ? AND kind = 'national_coordinator' "
+                                "AND id != ?", (country, other_than)).fetchone()
+        return row[0] if row else None
+
+    def key_of(self, user_id: str) -> tuple[str, str | None] | None:
+        """The user's enrolled public key and when it was revoked (None: in force)."""
+        row = self.conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",
+                                (user_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # -- records and versions ---------------------------------------------
+    def request(self, request_id: str) -> dict[str, Any] | None:
+        from imi_cli.exchanges.requests.projection import load
+
+        return load(self.conn, request_id)
+
+    def version(self, entity: str) -> int:
+        row = self.conn.execute("SELECT version FROM entity_versions WHERE entity = ?", (entity,)).fetchone()
+        return row[0] if row else 0
+
+    def exists(self, entity: str) -> bool:
+        """Was the entity made? On the hub: it has a version. A node also counts what it made
+        itself and has not synced yet (and what this batch made)."""
+        if entity in self.overlay_entities or self.version(entity) > 0:
+            return True
+        kind, _, ident = entity.partition("/")
+        if self.at_hub or kind not in _TABLES:
+            return False
+        return self.conn.execute(f"SELECT 1 FROM {_TABLES[kind]} WHERE id = ?", (ident,)).fetchone() is not None
+
+    def changed_by_others(self, entity: str, seen: int, author: str, ignore: tuple[str, ...]) -> int | None:
+        """The newest change to the entity after version ``seen`` by anyone but ``author``
+        (events of the ``ignore`` types do not count); None if there is none."""
+        marks = ",".join("?" * len(ignore)) or "''"
+        row = self.conn.execute(
+            "SELECT max(l.seq) FROM entity_log l JOIN events e ON e.seq = l.seq "
+            f"WHERE l.entity = ? AND l.seq > ? AND l.author != ? AND e.type NOT IN ({marks})",
+            (entity, seen, author, *ignore)).fetchone()
+        return row[0]
+
+    def now(self) -> datetime:
+        return clock.now()
+
+    # -- a batch ----------------------------------------------------------
+    def note(self, event: dict[str, Any]) -> None:
+        """What an accepted event of this batch made, for the checks of the ones after it."""
+        payload = event.get("payload") or {}
+        self.overlay_entities.add(event["subject"]["entity"])
+        if event["type"] in ("authority.registered", "authority.updated"):
+            self.overlay_authorities[payload["authority"]["id"]] = payload["authority"]
+        elif event["type"] in ("user.registered", "user.updated"):
+            self.overlay_users[payload["user"]["id"]] = payload["user"]
