@@ -39,12 +39,14 @@ def main_options(
     from imi_cli.cli.environment import State, set_state
     from imi_cli.reference.languages import is_language
     from imi_cli.cli.settings import resolve
+    from imi_cli.questionnaires.registry import configure as configure_catalogs
 
     if lang is not None and not is_language(lang):
         raise UsageError(f"--lang {lang!r} is not an IMI language code",
                        hint="use one of: bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv is no")
     settings = resolve({"store": store, "lang": lang}, config)
     set_state(State(settings, as_json=as_json))
+    configure_catalogs(settings.questionnaires, settings.sources["questionnaires"])
 
 
 def _register() -> None:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from imi_cli.questionnaires.model import QuestionSet
+    from imi_cli.questionnaires.registry import Registry
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -30,14 +34,14 @@ def validate(
     from imi_cli.cli.environment import state
     from imi_cli.errors import UsageError
     from imi_cli.cli.output import message
-    from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid, shipped_dir
+    from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid
     from imi_cli.questionnaires.findings import has_failures
     from imi_cli.questionnaires.formats import FORMATS, auto_format, render
 
     chosen = auto_format(fmt, state().as_json)
     if chosen not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of: " + ", ".join(FORMATS))
-    catalog = Catalog.from_paths(paths or [shipped_dir()])
+    catalog = Catalog.from_paths(paths or [_catalogs().folder])
     findings = catalog.validate(against=against)
     sys.stdout.write(render(findings, chosen, _names(catalog.files)))
     summary = _summary(len(catalog.files), findings)
@@ -63,7 +67,7 @@ def _summary(count: int, findings: list) -> str:
 def list_sets(
     area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
 ) -> None:
-    """List the question sets in the catalog folder."""
+    """List the question sets in the catalog folder (every version kept there)."""
     from imi_cli.reference.areas import get_area
     from imi_cli.cli.environment import state
     from imi_cli.reference.languages import pick
@@ -74,28 +78,36 @@ def list_sets(
     lang = state().lang
     rows = [{"id": s.id, "version": s.version, "status": s.status, "area": s.area,
              "questions": len(s.questions), "title": pick(s.title, lang, s.source_language)[0]}
-            for s in _shipped_catalog().sets if area is None or s.area == area]
+            for s in _listed_sets() if area is None or s.area == area]
     emit(rows, as_json=state().as_json,
          columns=[("id", "Id"), ("version", "Version"), ("status", "Status"), ("area", "Area"),
                   ("questions", "Questions"), ("title", "Title")])
 
 
-def _shipped_catalog():
-    """The catalog folder, validated; broken files are named on stderr, not hidden."""
-    from imi_cli.cli.output import message
-    from imi_cli.questionnaires.catalog import Catalog, display_name
+def _catalogs() -> Registry:
+    """The catalog folder of this run (the `questionnaires` setting, else the shipped one)."""
+    from imi_cli.questionnaires.registry import catalogs
 
-    catalog = Catalog.shipped()
-    catalog.validate()
-    for path in catalog.broken:
+    return catalogs()
+
+
+def _listed_sets() -> list[QuestionSet]:
+    """Every valid set of the catalog folder; broken files are named on stderr, not hidden."""
+    from imi_cli.cli.output import message
+    from imi_cli.questionnaires.catalog import display_name
+
+    registry = _catalogs()
+    sets = registry.all()
+    for path in registry.broken:
         message(f"skipped {display_name(path)}: it has errors (imi questionnaire validate)")
-    return catalog
+    return sets
 
 
 @app.command()
 def show(
     set_id: str = typer.Argument(..., metavar="ID", help="Question set id."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language (default: the display language)."),
+    version: Optional[str] = typer.Option(None, "--version", help="A version kept in the catalogs (default: the newest)."),
 ) -> None:
     """Show a question set's questions and answer options in one language."""
     from imi_cli.cli.environment import state
@@ -104,7 +116,7 @@ def show(
     from imi_cli.questionnaires.render import as_text, set_view
 
     language = _language(lang) if lang else state().lang
-    view = set_view(find_set(set_id), language)
+    view = set_view(find_set(set_id, version), language)
     if state().as_json:
         print_json(view)
     else:
@@ -127,10 +139,11 @@ def coverage() -> None:
     from imi_cli.cli.environment import state
     from imi_cli.reference.languages import LANGUAGES
     from imi_cli.cli.output import emit
-    from imi_cli.questionnaires.catalog import Catalog
+    from imi_cli.questionnaires.catalog import catalog_files
     from imi_cli.questionnaires.coverage import coverage_rows
 
-    sets = coverage_rows(Catalog.shipped().files)
+    current = [p for p in catalog_files([_catalogs().folder]) if "@" not in p.stem]  # not kept versions
+    sets = coverage_rows(current)
     table = [{"lang": lang, **{row["id"]: f"{row['percent'][lang]}%" for row in sets}}
              for lang in LANGUAGES]
     emit({row["id"]: row["percent"] for row in sets}, as_json=state().as_json, rows=table,

@@ -235,14 +235,18 @@ def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None
     """The hub checks answers against the question set too: a node cannot slip in bad ones."""
     import dataclasses
 
-    from imi_cli.errors import ImiError
+    from imi_cli.errors import ImiError, NotFound
     from imi_cli.questionnaires.answers import validate_answers
-    from imi_cli.questionnaires.catalog import find_set
+    from imi_cli.questionnaires.registry import catalogs
 
+    record = request["record"]
+    try:  # the version the request was made with, loaded once per process
+        qset = catalogs().get(record["questionnaire"], record["qversion"])
+    except NotFound as missing:
+        raise Refusal("invalid", missing.message) from None
     try:
-        qset = find_set(request["record"]["questionnaire"])
         asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions
-                                                          if q.id in request["record"]["questions"]))
+                                                          if q.id in record["questions"]))
         validate_answers(asked, payload["answers"], payload["lang"])
     except ImiError as bad:
         raise Refusal("invalid", f"the answers do not fit the question set: {bad.message}") from None

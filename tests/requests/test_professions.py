@@ -12,7 +12,7 @@ from imi_cli.exchanges.requests.render import as_text, request_view
 def _request(profession: str) -> dict:
     return {"id": "r1", "state": "sent", "area": "professional-qualifications", "requester": "IE-RIAI",
             "responder": "HU-MEK", "deadline": None, "proposed_deadline": None,
-            "record": {"questionnaire": "pq-verify-qualification", "qversion": "1",
+            "record": {"questionnaire": "pq-verify-qualification", "qversion": "1.0",
                        "questions": ["access_to_profession"], "subject": "Check",
                        "person": {"applicant_name": "Nagy Béla", "profession": profession}}}
 

@@ -3,17 +3,23 @@ language-neutral values; free text with the language it was written in."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imi_cli.log import clock
 
+if TYPE_CHECKING:
+    from imi_cli.questionnaires.model import QuestionSet
 
-def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+
+def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: str,
+                 qset: QuestionSet | None = None) -> dict[str, Any]:
+    """``qset``: the request's question set (default: the version it was made with, from the
+    process's catalogs)."""
     from imi_cli.questionnaires.catalog import find_set
     from imi_cli.questionnaires.render import question_view
 
     record = request["record"]
-    qset = find_set(record["questionnaire"])
+    qset = qset or find_set(record["questionnaire"], record["qversion"])
     asked = [q for q in qset.questions if q.id in record["questions"]]
     rounds = record.get("answers", [])
     latest = rounds[-1]["values"] if rounds else {}

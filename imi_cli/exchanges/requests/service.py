@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imi_cli.log import clock
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
@@ -17,6 +17,10 @@ from imi_cli.log.journal import append
 from imi_cli.exchanges.requests import access
 from imi_cli.exchanges.requests.lifecycle import check_step
 from imi_cli.exchanges.requests.projection import load
+
+if TYPE_CHECKING:
+    from imi_cli.questionnaires.model import QuestionSet
+    from imi_cli.questionnaires.registry import Registry
 
 # All attachments of one event together: base64 makes them a third larger, and one event
 # must fit in a push to the hub (8 MB a request).
@@ -53,8 +57,11 @@ def _parse_deadline(text: str, flag: str = "--deadline") -> str:
 
 
 class Requests:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, catalogs: Registry | None = None) -> None:
+        from imi_cli.questionnaires.registry import catalogs as process_catalogs
+
         self.store = store
+        self.catalogs = catalogs if catalogs is not None else process_catalogs()
 
     # -- who acts ----------------------------------------------------------
     def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -91,9 +98,7 @@ class Requests:
     def new(self, *, area: str, to: str, questionnaire: str, questions: list[str] | None, deadline: str,
             subject: str, person: dict[str, str] | None = None, comment: str | None = None,
             lang: str = "en", attachments: list[Path] = ()) -> str:
-        from imi_cli.questionnaires.catalog import find_set
-
-        qset = find_set(questionnaire)
+        qset = self.catalogs.latest(questionnaire)
         problems = self._check_new(area, to, qset, questions)
         if problems:
             raise InvalidInput("the request is not right; nothing was drafted", problems=problems)
@@ -176,11 +181,10 @@ class Requests:
 
     def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: list[Path] = ()) -> None:
         from imi_cli.questionnaires.answers import validate_answers
-        from imi_cli.questionnaires.catalog import find_set
 
         request = self.get(rid)
         self._check(self.store.conn, "request.answered", rid, {})  # state and role before the values
-        qset = find_set(request["record"]["questionnaire"])
+        qset = self.question_set(request)
         asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions
                                                           if q.id in request["record"]["questions"]))
         values = validate_answers(asked, answers, lang)
@@ -188,6 +192,11 @@ class Requests:
                                              "attachments": read_attachments(attachments)})
 
     # -- reading -----------------------------------------------------------
+    def question_set(self, request: dict[str, Any]) -> QuestionSet:
+        """The question set at the version the request was made with."""
+        record = request["record"]
+        return self.catalogs.get(record["questionnaire"], record["qversion"])
+
     def get(self, rid: str) -> dict[str, Any]:
         request = load(self.store.conn, rid)
         if request is None:

@@ -186,9 +186,15 @@ def _set_id(doc: Document) -> list[Finding]:
         return []
     if not SET_ID.fullmatch(set_id):
         return [doc.finding(("id",), "S007", f"id {set_id!r} must use only a-z, 0-9 and -")]
-    if set_id != stem and doc.file != "<string>":
-        return [doc.finding(("id",), "S007", f"id {set_id!r} differs from the file name {stem!r}")]
-    return []
+    if doc.file == "<string>" or stem == set_id:
+        return []
+    kept = stem.partition("@")  # a previous version kept beside the current one: <id>@<version>
+    if kept[1] and kept[0] == set_id:
+        if kept[2] != doc.data.get("version"):
+            return [doc.finding(("version",), "S007", f"version {doc.data.get('version')!r} differs "
+                                                      f"from the file name {stem!r}")]
+        return []
+    return [doc.finding(("id",), "S007", f"id {set_id!r} differs from the file name {stem!r}")]
 
 
 def _item_ids(doc: Document) -> list[Finding]:
