@@ -113,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         usage.show()
         return _exit(getattr(usage, "exit_code", ExitCode.USAGE))
     except Exception as exc:  # SQLite's word on a damaged, full or read-only store
-        error = _store_error(exc)
-        if error is None:
+        store_error = _store_error(exc)
+        if store_error is None:
             raise
-        report(error)
-        return _exit(error.exit_code)
+        report(store_error)
+        return _exit(store_error.exit_code)
     return _exit(code if isinstance(code, int) else ExitCode.OK)
 
 

@@ -84,7 +84,8 @@ class progress_bar:
         return self.update
 
     def update(self, done: int, total: int) -> None:
-        self._progress.update(self._task, completed=done, total=total)
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

@@ -37,7 +37,7 @@ class ImportReport:
         return bool(self.created or self.updated)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {"created": len(self.created), "updated": len(self.updated),
+        out: dict[str, Any] = {"created": len(self.created), "updated": len(self.updated),
                "unchanged": len(self.unchanged), "dry_run": self.dry_run}
         if self.invitations:
             out["invitations"] = self.invitations
@@ -89,7 +89,8 @@ class Directory:
         return report
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
-        records, first_seen = [], {}
+        records: list[tuple[str, dict[str, Any]]] = []
+        first_seen: dict[str, Any] = {}
         mine = self._record(self.store.meta("authority_id") or "")
         coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
         for where, raw in rows:

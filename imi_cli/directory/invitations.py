@@ -23,7 +23,7 @@ def coordinator_records(authority: str, country: str, name: str, lang: str, lang
                               "email": email}, "--authority", problems)
     user = check_user({"id": user_id, "name": user_name, "email": user_email, "authority": authority,
                        "roles": "coordinator;administrator"}, "--user", problems)
-    if problems:
+    if problems or record is None or user is None:
         raise InvalidInput("the invitation is not right", problems=problems)
     return record, user
 

@@ -101,7 +101,7 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
         return None
     # Mappings in key order: the event log stores canonical (sorted) JSON, and a replay
     # of the log must build exactly what the live import built.
-    record = {"id": ident, "kind": kind, "country": country, "names": dict(sorted(names.items())),
+    record: dict[str, Any] = {"id": ident, "kind": kind, "country": country, "names": dict(sorted(names.items())),
               "languages": languages, "areas": dict(sorted(areas.items())), "email": email}
     if _flag(c, raw, "requires_approval"):  # requests need a supervisor's approval before sending
         record["requires_approval"] = True
@@ -202,7 +202,7 @@ def check_user(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict
     roles = _roles(c, raw)
     if len(problems) > before:
         return None
-    return {"id": ident, "name": " ".join(name.split()), "email": email,
+    return {"id": ident, "name": " ".join((name or "").split()), "email": email,
             "authority": authority, "roles": dict(sorted(roles.items()))}
 
 

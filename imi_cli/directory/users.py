@@ -75,7 +75,8 @@ class Users:
         return report.invitations[user_id]
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
-        records, seen = [], {}
+        records: list[dict[str, Any]] = []
+        seen: dict[str, Any] = {}
         areas_of = dict(self.store.query(
             "SELECT a.id, json_group_array(x.area) FROM authorities a "
             "JOIN authority_areas x ON x.authority_id = a.id GROUP BY a.id"))
@@ -110,7 +111,7 @@ class Users:
         return user
 
     def list(self, authority: str | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT record FROM users", ()
+        sql, params = "SELECT record FROM users", tuple[str, ...]()
         if authority:
             sql, params = sql + " WHERE authority_id = ?", (authority,)
         return [json.loads(r) for (r,) in self.store.query(sql + " ORDER BY id", params)]

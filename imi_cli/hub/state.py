@@ -41,7 +41,8 @@ def init_hub(path: Path, passphrase: str) -> "Hub":
 
 class Hub:
     def __init__(self, store: Store) -> None:
-        if store.meta("role") != "hub":
+        operator_key = store.meta("operator_key")
+        if store.meta("role") != "hub" or operator_key is None:
             from imi_cli.errors import UsageError
 
             raise UsageError(f"{store.path} is not a hub store", hint="create one with `imi hub init`")
@@ -50,11 +51,12 @@ class Hub:
         self.arrived = threading.Condition()
         self.arrivals = 0
         self.stopping = False
-        self.operator = Signer("operator", store.meta("operator_key"))
+        self.operator = Signer("operator", operator_key)
+        self._operator_key = operator_key
 
     @property
     def operator_public_key(self) -> str:
-        return public_key_of(self.store.meta("operator_key"))
+        return public_key_of(self._operator_key)
 
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str]) -> int:
@@ -151,7 +153,7 @@ class Hub:
         except rules.Refusal as refusal:
             return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
         seq = self._insert(conn, event, audience)
-        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, event)}
+        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, event["id"], seq, event)}
 
     def _check_signature(self, conn: Any, event: dict[str, Any]) -> None:
         row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",

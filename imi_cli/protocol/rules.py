@@ -131,7 +131,7 @@ def check_right(conn: Any, event: dict[str, Any]) -> None:
         if type_ == "user.invited":
             _check_reinvitation(conn, by, str(p.get("user")), user, actor, target)
         if type_ == "user.updated":  # moving a user needs the right over both authorities
-            current = _user(conn, str(target_user.get("id")))
+            current = _user(conn, str((target_user or {}).get("id")))
             if current and not _may_manage(conn, user, actor, _authority(conn, current.get("authority"))):
                 raise Refusal("not_allowed", f"{by} may not manage users of {current.get('authority')}")
     elif type_ == "message.sent":
@@ -171,6 +171,8 @@ def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], 
                    clock.iso(clock.now()), event["payload"])
     except Rejected as refused:
         raise Refusal(refused.reason, refused.message) from None
+    if request is None:  # a new draft: the checks below are about an existing request
+        return
     if event["type"] == "request.answered":
         _check_answers_fit(request, event["payload"])
     if event["type"] in ("request.forwarded", "request.reassigned"):

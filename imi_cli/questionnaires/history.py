@@ -79,7 +79,7 @@ def _signature(data: dict) -> list[Any]:
 
 def _codes(data: dict, question: dict) -> list[str]:
     entries = (data.get("choice_lists") or {}).get(question.get("choices"), [])
-    return [c.get("code") for c in entries if isinstance(c, dict)]
+    return [c["code"] for c in entries if isinstance(c, dict) and isinstance(c.get("code"), str)]
 
 
 def _ids_reused(doc: Document, old: dict, ref: str) -> list[Finding]:

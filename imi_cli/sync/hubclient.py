@@ -88,7 +88,7 @@ class HubClient:
         return results
 
     def pull(self, after: int, limit: int = 1000, wait: float = 0) -> dict[str, Any]:
-        params = {"after": after, "limit": limit}
+        params: dict[str, float] = {"after": after, "limit": limit}
         if wait:
             params["wait"] = wait
         page = self._send("GET", "/v1/events", params=params, timeout=wait + 30)

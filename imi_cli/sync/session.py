@@ -125,6 +125,7 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
 
 def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
     by = (event.get("signature") or {}).get("by")
+    key: str | None
     if by == "operator":
         key = operator_key
     else:

@@ -36,7 +36,7 @@ def expected_audience(conn: Any, event: dict[str, Any]) -> list[str]:
 
     type_, p = event["type"], event["payload"]
     request = load(conn, event["subject"]["entity"].split("/", 1)[1]) or p.get("request", {})
-    requester, responder = request.get("requester"), request.get("responder")
+    requester, responder = request.get("requester") or "", request.get("responder") or ""
     unsent = type_ in ("request.drafted", "request.approved") or (
         type_ == "request.withdrawn" and request.get("state") == "draft")
     if unsent:  # drafts stay home, under their coordinators' eyes; so does withdrawing one

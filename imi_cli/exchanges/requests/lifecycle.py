@@ -92,7 +92,7 @@ def _check_side(step: Step, request: dict[str, Any] | None, authority: dict[str,
             raise Rejected("only a coordinator of the responding authority may reassign", reason="not_allowed")
         return
     owner = (request or payload.get("request", {})).get(step.side)
-    if owner != authority["id"] and not (step.coordinators_too and covers(owner)):
+    if owner != authority["id"] and not (step.coordinators_too and owner is not None and covers(owner)):
         raise Rejected(f"only the {step.side} ({owner}) may {step.verb} this request", reason="not_allowed")
 
 

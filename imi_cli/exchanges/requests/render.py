@@ -67,7 +67,7 @@ def _shown(value: Any, view: dict[str, Any]) -> str:
     """A stored value in the viewer's language: codes become labels; free text keeps its tag."""
     labels = {o["code"]: o["label"] for o in view.get("options", [])}
     if isinstance(value, list):
-        return "; ".join(labels.get(v, v) for v in value)
+        return "; ".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, dict) and "text" in value:
         return f"[{value['lang']}] {value['text']}"
     if isinstance(value, (int, float)) and view.get("unit"):

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from imi_cli.log import clock
@@ -37,7 +38,7 @@ def read_attachment(path: Path) -> dict[str, Any]:
     return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
 
 
-def read_attachments(paths: list[Path]) -> list[dict[str, Any]]:
+def read_attachments(paths: Sequence[Path]) -> list[dict[str, Any]]:
     """Files to attach to one step; together within MAX_ATTACHMENT."""
     files = [read_attachment(p) for p in paths]
     total = sum(len(f["content_b64"]) * 3 // 4 for f in files)
@@ -97,7 +98,7 @@ class Requests:
     # -- the requester -----------------------------------------------------
     def new(self, *, area: str, to: str, questionnaire: str, questions: list[str] | None, deadline: str,
             subject: str, person: dict[str, str] | None = None, comment: str | None = None,
-            lang: str = "en", attachments: list[Path] = ()) -> str:
+            lang: str = "en", attachments: Sequence[Path] = ()) -> str:
         qset = self.catalogs.latest(questionnaire)
         problems = self._check_new(area, to, qset, questions)
         if problems:
@@ -179,7 +180,7 @@ class Requests:
             raise InvalidInput(f"not users of {request['responder']}: {', '.join(unknown)}")
         self._step("request.allocated", rid, {"handlers": handlers})
 
-    def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: list[Path] = ()) -> None:
+    def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: Sequence[Path] = ()) -> None:
         from imi_cli.questionnaires.answers import validate_answers
 
         request = self.get(rid)

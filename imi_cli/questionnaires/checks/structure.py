@@ -207,7 +207,7 @@ def _item_ids(doc: Document) -> list[Finding]:
 
 
 def _ids(data: dict) -> list[tuple[tuple, str, str]]:
-    found = [(("questions", i, "id"), q["id"], "question id")
+    found: list[tuple[tuple, str, str]] = [(("questions", i, "id"), q["id"], "question id")
              for i, q in questions(data) if "id" in q]
     found += [(("choice_lists", list_id), list_id, "choice list id")
               for list_id in data.get("choice_lists", {})]
