@@ -34,10 +34,10 @@ WEIGHTS = {"sent": 10, "accepted": 15, "answered": 10, "closed": 55, "info_reque
 
 
 def build(path: Path) -> None:
+    from imi_cli.directory.records import check_authority, check_user
     from imi_cli.log import clock
     from imi_cli.log.event import make_event, uuid7
     from imi_cli.log.journal import append
-    from imi_cli.directory.records import check_authority, check_user
     from imi_cli.log.store import Store
 
     rng = random.Random(5)

@@ -37,9 +37,9 @@ def main_options(
                                  help="Show the version and exit."),
 ) -> None:
     from imi_cli.cli.environment import State, set_state
-    from imi_cli.reference.languages import is_language
     from imi_cli.cli.settings import resolve
     from imi_cli.questionnaires.registry import configure as configure_catalogs
+    from imi_cli.reference.languages import is_language
 
     if lang is not None and not is_language(lang):
         raise UsageError(f"--lang {lang!r} is not an IMI language code",

@@ -32,8 +32,8 @@ def validate(
 ) -> None:
     """Check catalogs against the format; print every finding. Exit 1 if any fails."""
     from imi_cli.cli.environment import state
-    from imi_cli.errors import UsageError
     from imi_cli.cli.output import message
+    from imi_cli.errors import UsageError
     from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid
     from imi_cli.questionnaires.findings import has_failures
     from imi_cli.questionnaires.formats import FORMATS, auto_format, render
@@ -68,10 +68,10 @@ def list_sets(
     area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
 ) -> None:
     """List the question sets in the catalog folder (every version kept there)."""
-    from imi_cli.reference.areas import get_area
     from imi_cli.cli.environment import state
-    from imi_cli.reference.languages import pick
     from imi_cli.cli.output import emit
+    from imi_cli.reference.areas import get_area
+    from imi_cli.reference.languages import pick
 
     if area is not None:
         get_area(area)  # NotFound, with a hint, for an unknown area
@@ -137,10 +137,10 @@ def _language(code: str) -> str:
 def coverage() -> None:
     """Percent translated, per language and question set."""
     from imi_cli.cli.environment import state
-    from imi_cli.reference.languages import LANGUAGES
     from imi_cli.cli.output import emit
     from imi_cli.questionnaires.catalog import catalog_files
     from imi_cli.questionnaires.coverage import coverage_rows
+    from imi_cli.reference.languages import LANGUAGES
 
     current = [p for p in catalog_files([_catalogs().folder]) if "@" not in p.stem]  # not kept versions
     sets = coverage_rows(current)
@@ -160,11 +160,12 @@ def export_po(
 ) -> None:
     """Write a PO file for translating a question set into one language."""
     from imi_cli.cli.environment import state
-    from imi_cli.errors import UsageError
     from imi_cli.cli.output import message
-    from imi_cli.questionnaires.catalog import locate_file
     from imi_cli.cli.output_files import check_output_file
-    from imi_cli.questionnaires.po import export_po as export, load_for_translation
+    from imi_cli.errors import UsageError
+    from imi_cli.questionnaires.catalog import locate_file
+    from imi_cli.questionnaires.po import export_po as export
+    from imi_cli.questionnaires.po import load_for_translation
 
     # the global --lang is also accepted after the subcommand, so it may arrive there
     language = lang or state().settings.lang
@@ -189,10 +190,11 @@ def import_po(
         None, "--catalog", help="Catalog YAML to update (default: the shipped one of the set)."),
 ) -> None:
     """Bring translations from a PO file back into the catalog YAML (refused if a check would fail)."""
-    from imi_cli.errors import NotFound, UsageError
     from imi_cli.cli.output import message
+    from imi_cli.errors import NotFound, UsageError
     from imi_cli.questionnaires.catalog import display_name, locate_file
-    from imi_cli.questionnaires.po import header, import_po as run_import
+    from imi_cli.questionnaires.po import header
+    from imi_cli.questionnaires.po import import_po as run_import
 
     if po_file.is_dir():
         raise UsageError(f"{po_file} is a folder, not a PO file")

@@ -224,8 +224,8 @@ def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
 def export(rid: str = typer.Argument(..., help="Request id."),
            fmt: str = typer.Option("json", "--format", help="json or md.")) -> None:
     """The request for the file record, in your language."""
-    from imi_cli.errors import UsageError
     from imi_cli.cli.output import to_json
+    from imi_cli.errors import UsageError
     from imi_cli.exchanges.requests.render import as_markdown, request_view
 
     if fmt not in ("json", "md"):

@@ -47,10 +47,9 @@ def init(
 
 
 def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
+    from imi_cli.errors import HubUnreachable
     from imi_cli.sync.enrolment import client_for, enrol
     from imi_cli.sync.session import sync
-
-    from imi_cli.errors import HubUnreachable
 
     try:
         who = enrol(store, hub, invite, insecure=insecure)

@@ -4,7 +4,8 @@ and options in Hungarian, answers in Hungarian, and the answer reads in English.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Say = Callable[[str], None]
 PREFERRED = ("pq-verify-qualification", "services-verify-provider")

@@ -7,16 +7,17 @@ to the projections in one transaction: an import is all or nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from imi_cli.bulk.readers import read_records
+from imi_cli.directory.records import check_authority, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, local_actor
 from imi_cli.reference.languages import pick
-from imi_cli.bulk.readers import read_records
-from imi_cli.directory.records import check_authority, is_duplicate
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
                      "competences": False, "email": True, "kind": False, "phone": False,

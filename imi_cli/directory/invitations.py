@@ -7,11 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from imi_cli.directory.records import check_authority, check_user
 from imi_cli.errors import InvalidInput, Problem
 from imi_cli.log import clock
 from imi_cli.log.crypto import code_hash
 from imi_cli.log.event import make_event
-from imi_cli.directory.records import check_authority, check_user
 
 
 def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str,

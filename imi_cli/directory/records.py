@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from imi_cli.errors import Problem
 from imi_cli.reference.areas import area_ids
 from imi_cli.reference.countries import normalize_country
-from imi_cli.errors import Problem
 from imi_cli.reference.languages import is_language
 
 KINDS = ("authority", "area_coordinator", "national_coordinator")

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from imi_cli.bulk.readers import read_records
 from imi_cli.directory.authorities import ImportReport, Progress
+from imi_cli.directory.records import check_user, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, local_actor
-from imi_cli.bulk.readers import read_records
-from imi_cli.directory.records import check_user, is_duplicate
 
 USER_COLUMNS = {"id": True, "name": True, "email": True, "authority": True, "roles": True}
 
@@ -55,8 +55,8 @@ class Users:
         """On a store enrolled with a hub, each new user gets a one-time code to enrol with."""
         if not self.store.meta("private_key"):
             return []
-        from imi_cli.log.crypto import new_invitation_code
         from imi_cli.directory.invitations import invitation_event
+        from imi_cli.log.crypto import new_invitation_code
 
         report.invitations = {user_id: new_invitation_code() for user_id in report.created}
         return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]

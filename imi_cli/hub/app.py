@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from imi_cli.errors import Rejected
-from imi_cli.protocol.signing import AuthError, verify_request
 from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
+from imi_cli.protocol.signing import AuthError, verify_request
 
 MAX_BODY = 8 * 1024 * 1024
 MAX_BATCH = 2000

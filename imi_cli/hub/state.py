@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from imi_cli.log import clock
 from imi_cli.directory.invitations import invitation_event
-from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.errors import Rejected
+from imi_cli.log import clock
+from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.log.event import NETWORK, canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
-from imi_cli.protocol import rules
 from imi_cli.log.projections import apply
 from imi_cli.log.store import Store
+from imi_cli.protocol import rules
 
 INVITATION_DAYS = rules.INVITATION_DAYS
 
 
-def init_hub(path: Path, passphrase: str) -> "Hub":
+def init_hub(path: Path, passphrase: str) -> Hub:
     store = Store.create(path, passphrase)
     key = new_private_key()
     with store.transaction():

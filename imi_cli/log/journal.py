@@ -7,10 +7,12 @@ appending and applying happen in one transaction.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from imi_cli.log import clock
 from imi_cli.log.event import canonical
+
 
 def append(conn: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Record events this store authors: fill in the version each one saw, sign them if

@@ -7,7 +7,8 @@ replays the whole log, which must give an identical result.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from imi_cli.log.schema import PROJECTION_TABLES
 

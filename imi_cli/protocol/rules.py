@@ -159,11 +159,11 @@ def _check_reinvitation(conn: Any, by: str, user_id: str, user: dict[str, Any], 
 
 
 def _check_request_step(conn: Any, event: dict[str, Any], user: dict[str, Any], actor: dict[str, Any]) -> None:
-    from imi_cli.log import clock
     from imi_cli.errors import Rejected
     from imi_cli.exchanges.requests.access import coordinates
     from imi_cli.exchanges.requests.lifecycle import check_step
     from imi_cli.exchanges.requests.projection import load
+    from imi_cli.log import clock
 
     request = load(conn, event["subject"]["entity"].split("/", 1)[1])
     try:

@@ -13,9 +13,9 @@ which parses and validates each catalog file once.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from imi_cli.errors import ImiError, InvalidInput, NotFound, Problem
 from imi_cli.questionnaires.findings import ERROR, Finding

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from imi_cli.reference.languages import LANGUAGES, plural_categories
 from imi_cli.questionnaires.fields import text_fields, units
+from imi_cli.reference.languages import LANGUAGES, plural_categories
 
 
 def translated(data: dict) -> dict[str, tuple[int, int]]:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from imi_cli.errors import InvalidInput
 from imi_cli.log import clock
 from imi_cli.log.crypto import verify_event
-from imi_cli.errors import InvalidInput
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
-from imi_cli.sync.hubclient import CursorExpired
 from imi_cli.log.projections import apply, rebuild
+from imi_cli.sync.hubclient import CursorExpired
 
 PUSH_BATCH = 500
 PUSH_BYTES = 6 * 1024 * 1024

@@ -82,7 +82,7 @@ def test_catalog_validate_collects_every_file() -> None:
 
 
 def test_fast_plural_lookup_agrees_with_languages_module() -> None:
-    from imi_cli.reference.languages import LANGUAGES, plural_categories
     from imi_cli.questionnaires.checks.languages import categories
+    from imi_cli.reference.languages import LANGUAGES, plural_categories
 
     assert all(categories(lang) == plural_categories(lang) for lang in LANGUAGES)

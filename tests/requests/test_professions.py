@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from imi_cli.exchanges.requests.render import as_text, request_view
 from imi_cli.reference.languages import LANGUAGES
 from imi_cli.reference.professions import names, shown
-from imi_cli.exchanges.requests.render import as_text, request_view
 
 
 def _request(profession: str) -> dict:

@@ -3,8 +3,9 @@ role. The same table serves the node (to refuse at once, naming the state) and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from imi_cli.errors import Rejected
 

@@ -7,8 +7,8 @@ import hashlib
 import json
 from typing import Any
 
-from imi_cli.log.projections import handles
 from imi_cli.exchanges.requests.lifecycle import NEXT_STATE
+from imi_cli.log.projections import handles
 
 COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "proposed_deadline",
            "created_at", "sent_at", "accepted_at", "answered_at", "closed_at", "last_activity", "record")

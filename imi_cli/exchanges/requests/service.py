@@ -7,17 +7,17 @@ import base64
 import dataclasses
 import datetime as dt
 import json
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imi_cli.log import clock
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
-from imi_cli.log.event import make_event, uuid7
-from imi_cli.log.journal import append
 from imi_cli.exchanges.requests import access
 from imi_cli.exchanges.requests.lifecycle import check_step
 from imi_cli.exchanges.requests.projection import load
+from imi_cli.log import clock
+from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.journal import append
 
 if TYPE_CHECKING:
     from imi_cli.questionnaires.model import QuestionSet

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from imi_cli.log import clock
 from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
+from imi_cli.log import clock
 
 LIST_COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "last_activity")
 

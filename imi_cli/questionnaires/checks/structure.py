@@ -8,7 +8,8 @@ never see them and one mistake gives one finding.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from imi_cli.questionnaires.fields import choices, label, questions
 from imi_cli.questionnaires.findings import Finding
