@@ -277,7 +277,8 @@ def main() -> int:
         finally:
             b.stop_hub()
     figures = [
-        ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s", f">= {TARGETS['push_batched']:,}/s",
+        ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s",
+         f">= {TARGETS['push_batched']:,}/s",
          batched >= TARGETS["push_batched"]),
         ("Push, one event per request", f"{single:,.0f} events/s", f">= {TARGETS['push_single']}/s",
          single >= TARGETS["push_single"]),

@@ -105,7 +105,8 @@ def main() -> None:
         env.pop("IMI_PASSPHRASE", None)
         rows = {}
         for name, args in (("inbox", ["inbox"]), ("inbox --json", ["--json", "inbox"]),
-                           ("request list", ["request", "list"]), ("request list --json", ["--json", "request", "list"]),
+                           ("request list", ["request", "list"]),
+                           ("request list --json", ["--json", "request", "list"]),
                            ("request list --overdue", ["request", "list", "--overdue"])):
             out = subprocess.run([str(IMI), *args], check=True, capture_output=True, env=env).stdout
             rows[name] = (measure([str(IMI), *args], env), out.count(b"\n"))

@@ -107,7 +107,8 @@ def _listed_sets() -> list[QuestionSet]:
 def show(
     set_id: str = typer.Argument(..., metavar="ID", help="Question set id."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language (default: the display language)."),
-    version: Optional[str] = typer.Option(None, "--version", help="A version kept in the catalogs (default: the newest)."),
+    version: Optional[str] = typer.Option(
+        None, "--version", help="A version kept in the catalogs (default: the newest)."),
 ) -> None:
     """Show a question set's questions and answer options in one language."""
     from imi_cli.cli.environment import state

@@ -52,7 +52,8 @@ def _register(coordinator: Any, authority: dict[str, Any], user: dict[str, Any])
 
 
 AUTHORITIES = {
-    "HU": ({"id": "HU-MEK", "country": "HU", "names": {"hu": "Magyar Építész Kamara", "en": "Hungarian Chamber of Architects"},
+    "HU": ({"id": "HU-MEK", "country": "HU",
+            "names": {"hu": "Magyar Építész Kamara", "en": "Hungarian Chamber of Architects"},
             "languages": "hu;en", "areas": "professional-qualifications", "competences": "építész;architect",
             "email": "info@example.hu", "coordinator": "HU-NCO"},
            {"id": "hu.kovacs", "name": "Kovács Anna", "email": "anna@example.hu", "authority": "HU-MEK",

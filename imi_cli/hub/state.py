@@ -64,7 +64,8 @@ class Hub:
         seq = conn.execute("SELECT max(coalesce((SELECT max(seq) FROM events), 0), "
                            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'retained_from'), 0)) + 1"
                            ).fetchone()[0]
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) VALUES (?,?,?,?,?, 'accepted', ?)",
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) "
+                     "VALUES (?,?,?,?,?, 'accepted', ?)",
                      (seq, event["id"], event["type"], event["at"], canonical(event), clock.iso(clock.now())))
         conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",

@@ -165,4 +165,4 @@ def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
     if state:
         sql, params = sql + " WHERE o.state = ?", (state,)
     keys = ("id", "type", "state", "reason", "detail", "updated_at")
-    return [dict(zip(keys, row)) for row in store.query(sql + " ORDER BY e.seq", params)]
+    return [dict(zip(keys, row, strict=True)) for row in store.query(sql + " ORDER BY e.seq", params)]

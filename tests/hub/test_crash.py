@@ -123,7 +123,7 @@ def test_a_hub_restarted_mid_sync_lets_nodes_resume(tmp_path, cheap_kdf):
             except HubUnreachable as exc:
                 errors.append(exc)
 
-        for attempt in range(1):
+        for _ in range(1):
             t = threading.Thread(target=pull)
             t.start()
             time.sleep(random.uniform(0.05, 0.3))

@@ -27,7 +27,8 @@ STEPS: dict[str, Step] = {
     "request.approved": Step(("draft",), "requester", ("supervisor", "coordinator"), "approve", True),
     "request.sent": Step(("draft",), "requester", ("request_handler",), "send"),
     "request.accepted": Step(("sent",), "responder", HANDLING, "accept"),
-    "request.deadline_agreed": Step(("deadline_proposed",), "requester", ("request_handler",), "agree to the deadline of"),
+    "request.deadline_agreed": Step(("deadline_proposed",), "requester", ("request_handler",),
+                                    "agree to the deadline of"),
     "request.forwarded": Step(("sent",), "responder", HANDLING, "forward"),
     "request.reassigned": Step(("sent", "accepted"), "coordinator", ("coordinator",), "reassign"),
     "request.allocated": Step(("accepted", "deadline_proposed", "info_requested", "reopened"), "responder",
@@ -38,7 +39,8 @@ STEPS: dict[str, Step] = {
     "request.withdrawn": Step(("draft", "sent", "accepted", "deadline_proposed"), "requester",
                               ("request_handler",), "withdraw"),
     "request.reopened": Step(("closed",), "requester", ("request_handler",), "reopen"),
-    "request.reminder": Step(("sent", "accepted", "deadline_proposed", "info_requested", "reopened"), "hub", (), "remind"),
+    "request.reminder": Step(("sent", "accepted", "deadline_proposed", "info_requested", "reopened"), "hub", (),
+                             "remind"),
 }
 
 # The `imi request` command of each step a person takes.

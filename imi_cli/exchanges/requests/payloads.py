@@ -21,7 +21,8 @@ def check_request_payload(event: dict[str, Any], refusal: type) -> None:
         raise refusal("invalid", f"a {event['type']} does not carry the request's content")
     if "request" in p:
         content = p["request"]
-        if not isinstance(content, dict) or set(content) - CONTENT_KEYS or not isinstance(content.get("questions"), list):
+        if not isinstance(content, dict) or set(content) - CONTENT_KEYS \
+                or not isinstance(content.get("questions"), list):
             raise refusal("invalid", "the request content is not in the expected form")
     if event["type"] == "request.answered":
         _check_answers(p, refusal)

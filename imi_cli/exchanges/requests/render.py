@@ -80,7 +80,8 @@ def as_text(view: dict[str, Any]) -> str:
     due = f", {left} days left" if left is not None and left >= 0 else f", {-left} days overdue" if left else ""
     lines = [f"{view['subject']}  [{view['state']}]",
              f"{view['requester']} -> {view['responder']}  ({view['area']}, {view['questionnaire']})",
-             f"deadline {view['deadline']}{due}" + (f"; proposed {view['proposed_deadline']}" if view["proposed_deadline"] else "")]
+             f"deadline {view['deadline']}{due}"
+             + (f"; proposed {view['proposed_deadline']}" if view["proposed_deadline"] else "")]
     if view["person"]:
         lines.append("person concerned: " + ", ".join(f"{k}: {v}" for k, v in view["person"].items()))
     for number, q in enumerate(view["questions"], 1):

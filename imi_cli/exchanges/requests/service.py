@@ -126,7 +126,8 @@ class Requests:
         if qset.status != "published":
             problems.append(Problem("--questionnaire", None, f"{qset.id} is {qset.status}, not published"))
         known = {q.id for q in qset.questions}
-        problems += [Problem("--questions", q, "no such question in the set") for q in questions or [] if q not in known]
+        problems += [Problem("--questions", q, "no such question in the set")
+                     for q in questions or [] if q not in known]
         return problems
 
     def approve(self, rid: str) -> None:
@@ -159,7 +160,8 @@ class Requests:
 
     # -- the responder -----------------------------------------------------
     def accept(self, rid: str, propose_deadline: str | None = None) -> None:
-        payload = {"proposed_deadline": _parse_deadline(propose_deadline, "--propose-deadline")} if propose_deadline else {}
+        payload = ({"proposed_deadline": _parse_deadline(propose_deadline, "--propose-deadline")}
+                   if propose_deadline else {})
         self._step("request.accepted", rid, payload)
 
     def forward(self, rid: str, to: str, *, reassign: bool = False) -> None:
@@ -170,7 +172,8 @@ class Requests:
         content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",
                                                           "questions", "deadline", "person", "comments")}
         content.update(responder=to, attachments=self._attachment_contents(request["record"].get("attachments", [])))
-        self._step("request.reassigned" if reassign else "request.forwarded", rid, {"from": request["responder"], "to": to, "request": content})
+        self._step("request.reassigned" if reassign else "request.forwarded", rid,
+                   {"from": request["responder"], "to": to, "request": content})
 
     def allocate(self, rid: str, handlers: list[str]) -> None:
         request = self.get(rid)
@@ -208,7 +211,7 @@ class Requests:
         keys = ("at", "type", "user", "authority", "detail")
         rows = self.store.query("SELECT at, type, user_id, authority, detail FROM request_history "
                                 "WHERE request_id = ? ORDER BY at, rowid", (rid,))
-        return [{**dict(zip(keys, r)), "detail": json.loads(r[4])} for r in rows]
+        return [{**dict(zip(keys, r, strict=True)), "detail": json.loads(r[4])} for r in rows]
 
     def _attachment_contents(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []

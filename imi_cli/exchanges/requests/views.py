@@ -92,7 +92,7 @@ def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> li
                         f"AND state NOT IN ({','.join('?' * len(_DONE))})", (*mine, *mine, *_DONE)).fetchall()
     items = []
     for row in rows:
-        r = dict(zip(LIST_COLUMNS, row[:-1]))
+        r = dict(zip(LIST_COLUMNS, row[:-1], strict=True))
         ours = authority in (r["requester"], r["responder"])
         r["direction"] = "incoming" if r["responder"] == authority else "outgoing" if ours else "coordinated"
         left = _days_left(r["deadline"], today) if r["state"] in OPEN_STATES else None
