@@ -106,8 +106,8 @@ class Bench:
             self.hub_proc.wait()
 
     def node(self, name: str, code: str):
-        from imi_cli.sync.enrolment import enrol
         from imi_cli.log.store import Store
+        from imi_cli.sync.enrolment import enrol
 
         store = Store.create(self.workdir / f"{name}.db", PASS)
         enrol(store, self.url, code)
@@ -161,8 +161,8 @@ def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, floa
 
 def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
     """Fill the hub with n events for IE-NCO (directly, signed by hu.coord), then time a fresh node."""
-    from imi_cli.log.event import canonical
     from imi_cli.hub.state import Hub
+    from imi_cli.log.event import canonical
     from imi_cli.log.store import Store, derive_key, read_salt
 
     b.stop_hub()
@@ -181,9 +181,9 @@ def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
                              [("HU-NCO", seq), ("IE-NCO", seq)])
     total = hub.store.query("SELECT count(*) FROM event_audience WHERE authority IN ('*', 'IE-NCO')")[0][0]
     # a second IE coordinator user to enrol fresh
+    from imi_cli.directory.invitations import invitation_event
     from imi_cli.log.crypto import new_invitation_code
     from imi_cli.log.event import make_event
-    from imi_cli.directory.invitations import invitation_event
 
     code = new_invitation_code()
     actor = {"user": "operator", "authority": None}
@@ -277,7 +277,8 @@ def main() -> int:
         finally:
             b.stop_hub()
     figures = [
-        ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s", f">= {TARGETS['push_batched']:,}/s",
+        ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s",
+         f">= {TARGETS['push_batched']:,}/s",
          batched >= TARGETS["push_batched"]),
         ("Push, one event per request", f"{single:,.0f} events/s", f">= {TARGETS['push_single']}/s",
          single >= TARGETS["push_single"]),

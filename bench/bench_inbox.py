@@ -34,10 +34,10 @@ WEIGHTS = {"sent": 10, "accepted": 15, "answered": 10, "closed": 55, "info_reque
 
 
 def build(path: Path) -> None:
+    from imi_cli.directory.records import check_authority, check_user
     from imi_cli.log import clock
     from imi_cli.log.event import make_event, uuid7
     from imi_cli.log.journal import append
-    from imi_cli.directory.records import check_authority, check_user
     from imi_cli.log.store import Store
 
     rng = random.Random(5)
@@ -105,7 +105,8 @@ def main() -> None:
         env.pop("IMI_PASSPHRASE", None)
         rows = {}
         for name, args in (("inbox", ["inbox"]), ("inbox --json", ["--json", "inbox"]),
-                           ("request list", ["request", "list"]), ("request list --json", ["--json", "request", "list"]),
+                           ("request list", ["request", "list"]),
+                           ("request list --json", ["--json", "request", "list"]),
                            ("request list --overdue", ["request", "list", "--overdue"])):
             out = subprocess.run([str(IMI), *args], check=True, capture_output=True, env=env).stdout
             rows[name] = (measure([str(IMI), *args], env), out.count(b"\n"))

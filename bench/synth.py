@@ -76,7 +76,8 @@ def machine() -> str:
     import os
     import platform
 
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}"
+    return (f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+            f"{platform.machine()}")
 
 
 def ensure_bytecode() -> None:

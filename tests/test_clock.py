@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from imi_cli.log import clock
 from imi_cli.errors import UsageError
+from imi_cli.log import clock
 
 
 def test_real_time_by_default():
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     now = clock.now()
     assert now.tzinfo is not None and before <= now <= before + timedelta(seconds=5)
 
 
 def test_imi_now_fixes_the_time(monkeypatch):
     monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00:00+01:00")
-    assert clock.now() == datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+    assert clock.now() == datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     assert clock.iso(clock.now()) == "2026-03-01T08:00:00.000Z"
 
 
 def test_a_time_without_zone_is_utc(monkeypatch):
     monkeypatch.setenv("IMI_NOW", "2026-03-01T09:00")
-    assert clock.now() == datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    assert clock.now() == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def test_a_bad_imi_now(monkeypatch):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from imi_cli.errors import InvalidInput, UsageError
 from imi_cli.cli.settings import REGISTRY, default_config_path, resolve
+from imi_cli.errors import InvalidInput, UsageError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "imi.toml.example"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from imi_cli.directory.authorities import Directory
+from imi_cli.directory.users import Users
 from imi_cli.errors import InvalidInput, NotAStore, WrongPassphrase
 from imi_cli.log.store import Store, derive_key, read_salt
-from imi_cli.directory.users import Users
 
 PASSPHRASE = "correct horse battery staple"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

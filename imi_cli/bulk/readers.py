@@ -133,7 +133,7 @@ def _read_yaml(path: Path, text: str) -> Any:
             raise InvalidInput(f"{path}: the file has no records")
         items = root.value if isinstance(root, yaml.SequenceNode) else None
         if items is None and isinstance(root, yaml.MappingNode):
-            for key, value in root.value:
+            for _key, value in root.value:
                 if isinstance(value, yaml.SequenceNode):
                     items = value.value
         if items is None:

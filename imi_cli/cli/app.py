@@ -37,14 +37,16 @@ def main_options(
                                  help="Show the version and exit."),
 ) -> None:
     from imi_cli.cli.environment import State, set_state
-    from imi_cli.reference.languages import is_language
     from imi_cli.cli.settings import resolve
+    from imi_cli.questionnaires.registry import configure as configure_catalogs
+    from imi_cli.reference.languages import is_language
 
     if lang is not None and not is_language(lang):
         raise UsageError(f"--lang {lang!r} is not an IMI language code",
                        hint="use one of: bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv is no")
     settings = resolve({"store": store, "lang": lang}, config)
     set_state(State(settings, as_json=as_json))
+    configure_catalogs(settings.questionnaires, settings.sources["questionnaires"])
 
 
 def _register() -> None:
@@ -111,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         usage.show()
         return _exit(getattr(usage, "exit_code", ExitCode.USAGE))
     except Exception as exc:  # SQLite's word on a damaged, full or read-only store
-        error = _store_error(exc)
-        if error is None:
+        store_error = _store_error(exc)
+        if store_error is None:
             raise
-        report(error)
-        return _exit(error.exit_code)
+        report(store_error)
+        return _exit(store_error.exit_code)
     return _exit(code if isinstance(code, int) else ExitCode.OK)
 
 

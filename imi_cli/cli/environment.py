@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imi_cli.reference.languages import DEFAULT_LANGUAGE, is_language
 from imi_cli.cli.settings import Settings
+from imi_cli.reference.languages import DEFAULT_LANGUAGE, is_language
 
 
 @dataclass

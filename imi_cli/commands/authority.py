@@ -76,8 +76,8 @@ def register(
 @app.command("show")
 def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
     """Everything the directory holds about one authority, in your language."""
-    from imi_cli.directory.render import render
     from imi_cli.directory.authorities import Directory
+    from imi_cli.directory.render import render
 
     s = state()
     with s.open_store() as store:

@@ -17,8 +17,8 @@ def demo(
 ) -> None:
     """Run IMI end to end on a sample directory, in a temp folder, without prompts."""
     from imi_cli.cli.environment import state
-    from imi_cli.demo.story import run_demo
     from imi_cli.cli.output import print_json
+    from imi_cli.demo.story import run_demo
 
     s = state()
     lines: list[str] = []

@@ -96,8 +96,8 @@ def invite(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
 ) -> None:
     """Register a national coordinator and invite its first user (prints a one-time code)."""
-    from imi_cli.directory.invitations import coordinator_records, write_code
     from imi_cli.cli.output_files import check_output_file
+    from imi_cli.directory.invitations import coordinator_records, write_code
 
     if out:
         check_output_file(out, "--out")
@@ -125,8 +125,8 @@ def reinvite(
 ) -> None:
     """Give a registered user a new one-time code: after a lost key, or to lift a revocation
     (enrolling with it replaces the user's key)."""
-    from imi_cli.directory.invitations import write_code
     from imi_cli.cli.output_files import check_output_file
+    from imi_cli.directory.invitations import write_code
 
     if out:
         check_output_file(out, "--out")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.output import emit, message as say
+from imi_cli.cli.output import emit
+from imi_cli.cli.output import message as say
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from imi_cli.questionnaires.model import QuestionSet
+    from imi_cli.questionnaires.registry import Registry
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -28,16 +32,16 @@ def validate(
 ) -> None:
     """Check catalogs against the format; print every finding. Exit 1 if any fails."""
     from imi_cli.cli.environment import state
-    from imi_cli.errors import UsageError
     from imi_cli.cli.output import message
-    from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid, shipped_dir
+    from imi_cli.errors import UsageError
+    from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid
     from imi_cli.questionnaires.findings import has_failures
     from imi_cli.questionnaires.formats import FORMATS, auto_format, render
 
     chosen = auto_format(fmt, state().as_json)
     if chosen not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of: " + ", ".join(FORMATS))
-    catalog = Catalog.from_paths(paths or [shipped_dir()])
+    catalog = Catalog.from_paths(paths or [_catalogs().folder])
     findings = catalog.validate(against=against)
     sys.stdout.write(render(findings, chosen, _names(catalog.files)))
     summary = _summary(len(catalog.files), findings)
@@ -63,39 +67,48 @@ def _summary(count: int, findings: list) -> str:
 def list_sets(
     area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
 ) -> None:
-    """List the question sets in the catalog folder."""
-    from imi_cli.reference.areas import get_area
+    """List the question sets in the catalog folder (every version kept there)."""
     from imi_cli.cli.environment import state
-    from imi_cli.reference.languages import pick
     from imi_cli.cli.output import emit
+    from imi_cli.reference.areas import get_area
+    from imi_cli.reference.languages import pick
 
     if area is not None:
         get_area(area)  # NotFound, with a hint, for an unknown area
     lang = state().lang
     rows = [{"id": s.id, "version": s.version, "status": s.status, "area": s.area,
              "questions": len(s.questions), "title": pick(s.title, lang, s.source_language)[0]}
-            for s in _shipped_catalog().sets if area is None or s.area == area]
+            for s in _listed_sets() if area is None or s.area == area]
     emit(rows, as_json=state().as_json,
          columns=[("id", "Id"), ("version", "Version"), ("status", "Status"), ("area", "Area"),
                   ("questions", "Questions"), ("title", "Title")])
 
 
-def _shipped_catalog():
-    """The catalog folder, validated; broken files are named on stderr, not hidden."""
-    from imi_cli.cli.output import message
-    from imi_cli.questionnaires.catalog import Catalog, display_name
+def _catalogs() -> Registry:
+    """The catalog folder of this run (the `questionnaires` setting, else the shipped one)."""
+    from imi_cli.questionnaires.registry import catalogs
 
-    catalog = Catalog.shipped()
-    catalog.validate()
-    for path in catalog.broken:
+    return catalogs()
+
+
+def _listed_sets() -> list[QuestionSet]:
+    """Every valid set of the catalog folder; broken files are named on stderr, not hidden."""
+    from imi_cli.cli.output import message
+    from imi_cli.questionnaires.catalog import display_name
+
+    registry = _catalogs()
+    sets = registry.all()
+    for path in registry.broken:
         message(f"skipped {display_name(path)}: it has errors (imi questionnaire validate)")
-    return catalog
+    return sets
 
 
 @app.command()
 def show(
     set_id: str = typer.Argument(..., metavar="ID", help="Question set id."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language (default: the display language)."),
+    version: Optional[str] = typer.Option(
+        None, "--version", help="A version kept in the catalogs (default: the newest)."),
 ) -> None:
     """Show a question set's questions and answer options in one language."""
     from imi_cli.cli.environment import state
@@ -104,7 +117,7 @@ def show(
     from imi_cli.questionnaires.render import as_text, set_view
 
     language = _language(lang) if lang else state().lang
-    view = set_view(find_set(set_id), language)
+    view = set_view(find_set(set_id, version), language)
     if state().as_json:
         print_json(view)
     else:
@@ -125,12 +138,13 @@ def _language(code: str) -> str:
 def coverage() -> None:
     """Percent translated, per language and question set."""
     from imi_cli.cli.environment import state
-    from imi_cli.reference.languages import LANGUAGES
     from imi_cli.cli.output import emit
-    from imi_cli.questionnaires.catalog import Catalog
+    from imi_cli.questionnaires.catalog import catalog_files
     from imi_cli.questionnaires.coverage import coverage_rows
+    from imi_cli.reference.languages import LANGUAGES
 
-    sets = coverage_rows(Catalog.shipped().files)
+    current = [p for p in catalog_files([_catalogs().folder]) if "@" not in p.stem]  # not kept versions
+    sets = coverage_rows(current)
     table = [{"lang": lang, **{row["id"]: f"{row['percent'][lang]}%" for row in sets}}
              for lang in LANGUAGES]
     emit({row["id"]: row["percent"] for row in sets}, as_json=state().as_json, rows=table,
@@ -147,11 +161,12 @@ def export_po(
 ) -> None:
     """Write a PO file for translating a question set into one language."""
     from imi_cli.cli.environment import state
-    from imi_cli.errors import UsageError
     from imi_cli.cli.output import message
-    from imi_cli.questionnaires.catalog import locate_file
     from imi_cli.cli.output_files import check_output_file
-    from imi_cli.questionnaires.po import export_po as export, load_for_translation
+    from imi_cli.errors import UsageError
+    from imi_cli.questionnaires.catalog import locate_file
+    from imi_cli.questionnaires.po import export_po as export
+    from imi_cli.questionnaires.po import load_for_translation
 
     # the global --lang is also accepted after the subcommand, so it may arrive there
     language = lang or state().settings.lang
@@ -176,10 +191,11 @@ def import_po(
         None, "--catalog", help="Catalog YAML to update (default: the shipped one of the set)."),
 ) -> None:
     """Bring translations from a PO file back into the catalog YAML (refused if a check would fail)."""
-    from imi_cli.errors import NotFound, UsageError
     from imi_cli.cli.output import message
+    from imi_cli.errors import NotFound, UsageError
     from imi_cli.questionnaires.catalog import display_name, locate_file
-    from imi_cli.questionnaires.po import header, import_po as run_import
+    from imi_cli.questionnaires.po import header
+    from imi_cli.questionnaires.po import import_po as run_import
 
     if po_file.is_dir():
         raise UsageError(f"{po_file} is a folder, not a PO file")

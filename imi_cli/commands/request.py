@@ -53,7 +53,9 @@ def new(
     questions: Optional[str] = typer.Option(None, "--questions", help="Question ids, ','-separated (default: all)."),
     deadline: str = typer.Option(..., "--deadline", help="Requested deadline, YYYY-MM-DD."),
     subject: str = typer.Option(..., "--subject", help="Subject line."),
-    person: List[str] = typer.Option([], "--person", help="About the person concerned, KEY=VALUE (personal data). profession= takes a code each side reads in its own language (doctor, nurse, dentist, veterinary-surgeon, midwife, pharmacist, architect) or free text."),
+    person: List[str] = typer.Option([], "--person", help=(
+        "About the person concerned, KEY=VALUE (personal data). profession= takes a code each side reads in its "
+        "own language (doctor, nurse, dentist, veterinary-surgeon, midwife, pharmacist, architect) or free text.")),
     comment: Optional[str] = typer.Option(None, "--comment", help="A free-text comment (tagged with your language)."),
     attach: List[Path] = typer.Option([], "--attach", help="A file to attach (stored encrypted)."),
 ) -> None:
@@ -81,7 +83,8 @@ def send(rid: str = typer.Argument(..., help="Request id.")) -> None:
 
 @app.command("accept")
 def accept(rid: str = typer.Argument(..., help="Request id."),
-           propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline", help="Another deadline, YYYY-MM-DD.")) -> None:
+           propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline",
+                                                          help="Another deadline, YYYY-MM-DD.")) -> None:
     """Accept an incoming request (taking its deadline, or proposing another)."""
     _do("Accepted", rid, lambda r: r.accept(rid, propose_deadline))
 
@@ -134,7 +137,8 @@ def answer(
 
 
 @app.command("more")
-def more(rid: str = typer.Argument(..., help="Request id."), text: str = typer.Argument(..., help="What else you need.")) -> None:
+def more(rid: str = typer.Argument(..., help="Request id."),
+         text: str = typer.Argument(..., help="What else you need.")) -> None:
     """Ask the responder for more information about its answer."""
     s = state()
     _do("Asked for more about", rid, lambda r: r.ask_more(rid, text, s.lang))
@@ -222,8 +226,8 @@ def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
 def export(rid: str = typer.Argument(..., help="Request id."),
            fmt: str = typer.Option("json", "--format", help="json or md.")) -> None:
     """The request for the file record, in your language."""
-    from imi_cli.errors import UsageError
     from imi_cli.cli.output import to_json
+    from imi_cli.errors import UsageError
     from imi_cli.exchanges.requests.render import as_markdown, request_view
 
     if fmt not in ("json", "md"):

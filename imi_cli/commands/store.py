@@ -35,7 +35,7 @@ def init(
     if s.settings.sources["store"] == "default":  # the user's data folder may not exist yet
         path.parent.mkdir(parents=True, exist_ok=True)
     store = s.open_store(create=True)
-    who = _enrol(store, hub, invite, insecure) if hub else {}
+    who = _enrol(store, hub, invite, insecure) if hub and invite else {}
     store.close()
     if s.as_json:
         print_json({"store": str(path), "created": True, **who})
@@ -47,10 +47,9 @@ def init(
 
 
 def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
+    from imi_cli.errors import HubUnreachable
     from imi_cli.sync.enrolment import client_for, enrol
     from imi_cli.sync.session import sync
-
-    from imi_cli.errors import HubUnreachable
 
     try:
         who = enrol(store, hub, invite, insecure=insecure)

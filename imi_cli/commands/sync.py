@@ -31,8 +31,8 @@ def sync(
     wait: float = typer.Option(20.0, "--wait", help="With --watch: seconds each long poll may wait."),
 ) -> None:
     """Push this store's pending events to the hub and pull what concerns its authority."""
-    from imi_cli.sync.enrolment import client_for
     from imi_cli.sync import session as core
+    from imi_cli.sync.enrolment import client_for
 
     s = state()
     with s.open_store() as store, client_for(store, s.settings.hub) as client:

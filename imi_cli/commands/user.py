@@ -7,9 +7,9 @@ from typing import Optional
 
 import typer
 
-from imi_cli.commands.authority import report_import
 from imi_cli.cli.environment import state
 from imi_cli.cli.output import emit, print_json, progress_bar
+from imi_cli.commands.authority import report_import
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = [("id", "id"), ("name", "name"), ("email", "e-mail"), ("authority", "authority"),

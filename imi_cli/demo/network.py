@@ -4,15 +4,16 @@ and users, and a message that reaches its recipient and no third authority."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 Say = Callable[[str], None]
 
 
 def _node(workdir: Path, name: str, hub_url: str, code: str) -> Any:
-    from imi_cli.sync.enrolment import enrol
     from imi_cli.log.store import Store
+    from imi_cli.sync.enrolment import enrol
 
     store = Store.create(workdir / f"{name}.db", secrets.token_urlsafe(24))
     enrol(store, hub_url, code)
@@ -51,7 +52,8 @@ def _register(coordinator: Any, authority: dict[str, Any], user: dict[str, Any])
 
 
 AUTHORITIES = {
-    "HU": ({"id": "HU-MEK", "country": "HU", "names": {"hu": "Magyar Építész Kamara", "en": "Hungarian Chamber of Architects"},
+    "HU": ({"id": "HU-MEK", "country": "HU",
+            "names": {"hu": "Magyar Építész Kamara", "en": "Hungarian Chamber of Architects"},
             "languages": "hu;en", "areas": "professional-qualifications", "competences": "építész;architect",
             "email": "info@example.hu", "coordinator": "HU-NCO"},
            {"id": "hu.kovacs", "name": "Kovács Anna", "email": "anna@example.hu", "authority": "HU-MEK",
@@ -72,10 +74,10 @@ THIRD = ({"id": "HU-OH", "country": "HU", "names": {"hu": "Oktatási Hivatal", "
 
 
 def run_network(say: Say, workdir: Path) -> dict[str, Any]:
-    from imi_cli.hub.background import BackgroundHub
-    from imi_cli.hub.state import init_hub
     from imi_cli.demo.request import run_request
     from imi_cli.exchanges.messages import inbox, send
+    from imi_cli.hub.background import BackgroundHub
+    from imi_cli.hub.state import init_hub
 
     hub = init_hub(workdir / "hub.db", secrets.token_urlsafe(24))
     with BackgroundHub(hub) as served:

@@ -4,7 +4,8 @@ and options in Hungarian, answers in Hungarian, and the answer reads in English.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Say = Callable[[str], None]
 PREFERRED = ("pq-verify-qualification", "services-verify-provider")
@@ -12,10 +13,15 @@ HUNGARIAN_NOTE = "Az oklevelet a Budapesti Műszaki és Gazdaságtudományi Egye
 
 
 def choose_set() -> Any:
+    from imi_cli.errors import NotFound
     from imi_cli.questionnaires.catalog import shipped_sets
 
     sets = {s.id: s for s in shipped_sets()}
-    return next(sets[i] for i in PREFERRED if i in sets)
+    chosen = next((sets[i] for i in PREFERRED if i in sets), None)
+    if chosen is None:
+        raise NotFound("the demo needs the question set " + " or ".join(PREFERRED),
+                       hint="`imi questionnaire list` shows the sets of your catalog folder")
+    return chosen
 
 
 def _sample_answer(question: Any, qset: Any) -> Any:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 Say = Callable[[str], None]
 

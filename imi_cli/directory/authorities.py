@@ -7,16 +7,17 @@ to the projections in one transaction: an import is all or nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from imi_cli.bulk.readers import read_records
+from imi_cli.directory.records import check_authority, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own, local_actor
 from imi_cli.reference.languages import pick
-from imi_cli.bulk.readers import read_records
-from imi_cli.directory.records import check_authority, is_duplicate
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
                      "competences": False, "email": True, "kind": False, "phone": False,
@@ -37,7 +38,7 @@ class ImportReport:
         return bool(self.created or self.updated)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {"created": len(self.created), "updated": len(self.updated),
+        out: dict[str, Any] = {"created": len(self.created), "updated": len(self.updated),
                "unchanged": len(self.unchanged), "dry_run": self.dry_run}
         if self.invitations:
             out["invitations"] = self.invitations
@@ -89,7 +90,8 @@ class Directory:
         return report
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
-        records, first_seen = [], {}
+        records: list[tuple[str, dict[str, Any]]] = []
+        first_seen: dict[str, Any] = {}
         mine = self._record(self.store.meta("authority_id") or "")
         coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
         for where, raw in rows:

@@ -13,7 +13,8 @@ the rules' business (``imi_cli.protocol``), not the directory's.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 MAX_CHAIN = 8
 COORDINATOR_KINDS = ("national_coordinator", "area_coordinator")

@@ -67,7 +67,8 @@ def _check_authority(view: RulesView, event: dict[str, Any]) -> None:
     record = event["payload"]["authority"]
     problems: list[Problem] = []
     if check_authority(record, "event", problems) != record:
-        raise Refusal("invalid", "; ".join(str(p) for p in problems) or "the authority record is not in its normal form")
+        raise Refusal("invalid", "; ".join(str(p) for p in problems)
+                      or "the authority record is not in its normal form")
 
 
 def _check_links(view: RulesView, record: dict[str, Any]) -> None:
@@ -123,7 +124,7 @@ def _authorize_user(view: RulesView, event: dict[str, Any]) -> None:
     if event["type"] == "user.invited":
         _check_reinvitation(view, by, p["user"], user, actor, target)
     if event["type"] == "user.updated":  # moving a user needs the right over both authorities
-        current = view.user(target_user["id"])
+        current = view.user((target_user or {}).get("id"))
         if current and not may_manage(view, user, actor, view.authority(current.get("authority"))):
             raise Refusal("not_allowed", f"{by} may not manage users of {current.get('authority')}")
 

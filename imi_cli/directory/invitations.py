@@ -7,11 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from imi_cli.directory.records import check_authority, check_user
 from imi_cli.errors import InvalidInput, Problem
 from imi_cli.log import clock
 from imi_cli.log.crypto import code_hash
 from imi_cli.log.event import make_event
-from imi_cli.directory.records import check_authority, check_user
 
 
 def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str,
@@ -23,7 +23,7 @@ def coordinator_records(authority: str, country: str, name: str, lang: str, lang
                               "email": email}, "--authority", problems)
     user = check_user({"id": user_id, "name": user_name, "email": user_email, "authority": authority,
                        "roles": "coordinator;administrator"}, "--user", problems)
-    if problems:
+    if problems or record is None or user is None:
         raise InvalidInput("the invitation is not right", problems=problems)
     return record, user
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+
 def new_authorities(conn: Any, events: list[dict[str, Any]]) -> None:
     from imi_cli.log.store import in_chunks
 

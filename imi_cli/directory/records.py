@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from imi_cli.errors import Problem
 from imi_cli.reference.areas import area_ids
 from imi_cli.reference.countries import normalize_country
-from imi_cli.errors import Problem
 from imi_cli.reference.languages import is_language
 
 KINDS = ("authority", "area_coordinator", "national_coordinator")
@@ -21,7 +21,8 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 RESERVED_IDS = {"operator", "hub"}  # the hub signs as "operator"; "hub" is the hub-only audience
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
-AUTHORITY_FIELDS = {"id", "kind", "country", "names", "languages", "areas", "competences", "email", "phone", "requires_approval",
+AUTHORITY_FIELDS = {"id", "kind", "country", "names", "languages", "areas", "competences", "email", "phone",
+                    "requires_approval",
                     "address", "website", "coordinator"}
 USER_FIELDS = {"id", "name", "email", "authority", "roles"}
 
@@ -101,7 +102,7 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
         return None
     # Mappings in key order: the event log stores canonical (sorted) JSON, and a replay
     # of the log must build exactly what the live import built.
-    record = {"id": ident, "kind": kind, "country": country, "names": dict(sorted(names.items())),
+    record: dict[str, Any] = {"id": ident, "kind": kind, "country": country, "names": dict(sorted(names.items())),
               "languages": languages, "areas": dict(sorted(areas.items())), "email": email}
     if _flag(c, raw, "requires_approval"):  # requests need a supervisor's approval before sending
         record["requires_approval"] = True
@@ -202,7 +203,7 @@ def check_user(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict
     roles = _roles(c, raw)
     if len(problems) > before:
         return None
-    return {"id": ident, "name": " ".join(name.split()), "email": email,
+    return {"id": ident, "name": " ".join((name or "").split()), "email": email,
             "authority": authority, "roles": dict(sorted(roles.items()))}
 
 

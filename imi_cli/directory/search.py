@@ -7,9 +7,9 @@ import re
 import unicodedata
 from typing import Any
 
-from imi_cli.reference.countries import normalize_country
 from imi_cli.errors import BadOptions, Problem
 from imi_cli.reference.areas import area_ids
+from imi_cli.reference.countries import normalize_country
 from imi_cli.reference.languages import is_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)

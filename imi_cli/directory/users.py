@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from imi_cli.bulk.readers import read_records
 from imi_cli.directory.authorities import ImportReport, Progress
+from imi_cli.directory.records import check_user, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own, local_actor
-from imi_cli.bulk.readers import read_records
-from imi_cli.directory.records import check_user, is_duplicate
 
 USER_COLUMNS = {"id": True, "name": True, "email": True, "authority": True, "roles": True}
 
@@ -59,8 +59,8 @@ class Users:
         """On a store enrolled with a hub, each new user gets a one-time code to enrol with."""
         if not self.store.meta("private_key"):
             return []
-        from imi_cli.log.crypto import new_invitation_code
         from imi_cli.directory.invitations import invitation_event
+        from imi_cli.log.crypto import new_invitation_code
 
         report.invitations = {user_id: new_invitation_code() for user_id in report.created}
         return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]
@@ -79,7 +79,8 @@ class Users:
         return report.invitations[user_id]
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
-        records, seen = [], {}
+        records: list[tuple[str, dict[str, Any]]] = []
+        seen: dict[str, Any] = {}
         areas_of = dict(self.store.query(
             "SELECT a.id, json_group_array(x.area) FROM authorities a "
             "JOIN authority_areas x ON x.authority_id = a.id GROUP BY a.id"))
@@ -114,7 +115,7 @@ class Users:
         return user
 
     def list(self, authority: str | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT record FROM users", ()
+        sql, params = "SELECT record FROM users", tuple[str, ...]()
         if authority:
             sql, params = sql + " WHERE authority_id = ?", (authority,)
         return [json.loads(r) for (r,) in self.store.query(sql + " ORDER BY id", params)]

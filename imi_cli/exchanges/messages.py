@@ -31,7 +31,7 @@ def inbox(store: Any) -> list[dict[str, Any]]:
     keys = ("id", "from", "to", "author", "subject", "text", "lang", "at")
     rows = store.query("SELECT id, from_authority, to_authority, author, subject, body, lang, at "
                        "FROM messages ORDER BY at DESC")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def project(conn: Any, event: dict[str, Any]) -> None:

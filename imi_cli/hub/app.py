@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from imi_cli.errors import Rejected
-from imi_cli.protocol.signing import AuthError, verify_request
 from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
+from imi_cli.protocol.signing import AuthError, verify_request
 
 MAX_BODY = 8 * 1024 * 1024
 MAX_BATCH = 2000
@@ -114,7 +114,7 @@ def create_app(hub: Hub) -> Starlette:
 
         return JSONResponse({"results": await run_in_threadpool(check_and_accept)})
 
-    async def pull(request: Request) -> JSONResponse:
+    async def pull(request: Request) -> Response:
         user, authority = await run_in_threadpool(_auth, hub, request, b"")
         try:
             after = int(request.query_params.get("after", "0"))
@@ -148,10 +148,11 @@ def create_app(hub: Hub) -> Starlette:
         yield
         hub.stop()  # wake long polls so that the server (and its worker threads) can end
 
+    handlers: dict[Any, Any] = {ClientError: client_error, HTTPException: http_error}
     return Starlette(lifespan=lifespan, routes=[
         Route("/v1/info", info, methods=["GET"]),
         Route("/v1/openapi.json", openapi, methods=["GET"]),
         Route("/v1/enrol", enrol, methods=["POST"]),
         Route("/v1/events", push, methods=["POST"]),
         Route("/v1/events", pull, methods=["GET"]),
-    ], exception_handlers={ClientError: client_error, HTTPException: http_error})
+    ], exception_handlers=handlers)

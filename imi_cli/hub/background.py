@@ -28,7 +28,7 @@ class BackgroundHub:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "BackgroundHub":
+    def __enter__(self) -> BackgroundHub:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

@@ -22,8 +22,8 @@ def start(hub: Any, retention_days: int | None, interval: float = INTERVAL_SECON
 
 
 def run_once(hub: Any, retention_days: int | None) -> dict[str, int]:
-    from imi_cli.hub.retention import prune
     from imi_cli.exchanges.requests.reminders import issue
+    from imi_cli.hub.retention import prune
 
     done = {"reminders": issue(hub), "pruned": 0}
     if retention_days:

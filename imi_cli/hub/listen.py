@@ -10,7 +10,6 @@ from pathlib import Path
 
 from imi_cli.errors import Conflict, ImiError, InvalidInput, NotFound, UsageError
 
-
 _TLS_HINT = "README.md (TLS) shows how to make a test certificate and key with openssl"
 
 

@@ -21,10 +21,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from imi_cli.log import clock
-from imi_cli.protocol.audience import HUB_ONLY
 from imi_cli.exchanges.requests.lifecycle import REOPEN_DAYS
+from imi_cli.log import clock
 from imi_cli.log.store import in_chunks
+from imi_cli.protocol.audience import HUB_ONLY
 
 
 def retained_from(hub: Any) -> int:

@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from imi_cli.log import clock
 from imi_cli.directory.invitations import invitation_event
-from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.errors import Rejected
+from imi_cli.log import clock
+from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.log.event import NETWORK, canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
+from imi_cli.log.projections import apply
+from imi_cli.log.store import Store
 from imi_cli.protocol import audience as audiences
 from imi_cli.protocol import pipeline
 from imi_cli.protocol.refusal import Refusal
 from imi_cli.protocol.view import RulesView
-from imi_cli.log.projections import apply
-from imi_cli.log.store import Store
 
 
-
-def init_hub(path: Path, passphrase: str) -> "Hub":
+def init_hub(path: Path, passphrase: str) -> Hub:
     store = Store.create(path, passphrase)
     key = new_private_key()
     with store.transaction():
@@ -43,7 +41,8 @@ def init_hub(path: Path, passphrase: str) -> "Hub":
 
 class Hub:
     def __init__(self, store: Store) -> None:
-        if store.meta("role") != "hub":
+        operator_key = store.meta("operator_key")
+        if store.meta("role") != "hub" or operator_key is None:
             from imi_cli.errors import UsageError
 
             raise UsageError(f"{store.path} is not a hub store", hint="create one with `imi hub init`")
@@ -52,11 +51,12 @@ class Hub:
         self.arrived = threading.Condition()
         self.arrivals = 0
         self.stopping = False
-        self.operator = Signer("operator", store.meta("operator_key"))
+        self.operator = Signer("operator", operator_key)
+        self._operator_key = operator_key
 
     @property
     def operator_public_key(self) -> str:
-        return public_key_of(self.store.meta("operator_key"))
+        return public_key_of(self._operator_key)
 
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str]) -> int:
@@ -65,7 +65,8 @@ class Hub:
         seq = conn.execute("SELECT max(coalesce((SELECT max(seq) FROM events), 0), "
                            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'retained_from'), 0)) + 1"
                            ).fetchone()[0]
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) VALUES (?,?,?,?,?, 'accepted', ?)",
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) "
+                     "VALUES (?,?,?,?,?, 'accepted', ?)",
                      (seq, event["id"], event["type"], event["at"], canonical(event), clock.iso(clock.now())))
         conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
@@ -143,6 +144,7 @@ class Hub:
             audience = pipeline.check(RulesView(conn, at_hub=True), event)
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
+        assert ident is not None  # the shape check saw a string id
         seq = self._insert(conn, event, audience)
         return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, event)}
 

@@ -8,7 +8,7 @@ read it from here.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from imi_cli.errors import UsageError
 
@@ -18,7 +18,7 @@ def now() -> datetime:
     fixed = os.environ.get("IMI_NOW")
     if fixed:
         return parse_instant(fixed, source="IMI_NOW")
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_instant(text: str, *, source: str = "time") -> datetime:
@@ -29,9 +29,9 @@ def parse_instant(text: str, *, source: str = "time") -> datetime:
             f"{source}: {text!r} is not an ISO 8601 time",
             hint="write it like 2026-03-01T09:00:00+00:00",
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def iso(value: datetime) -> str:
     """ISO 8601 in UTC with milliseconds: the form stored in events."""
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

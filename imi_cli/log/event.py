@@ -8,7 +8,8 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from imi_cli.log import clock
 

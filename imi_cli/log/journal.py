@@ -7,7 +7,8 @@ appending and applying happen in one transaction.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from imi_cli.log import clock
 from imi_cli.log.event import canonical

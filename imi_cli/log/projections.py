@@ -44,9 +44,9 @@ def _flush(conn: Any, run: list[dict[str, Any]]) -> None:
     from imi_cli.protocol import registry
 
     if run:
-        project_many = registry.get(run[0]["type"]).project_many
-        assert project_many is not None
-        project_many(conn, run)
+        event_type = registry.get(run[0]["type"])
+        assert event_type is not None and event_type.project_many is not None
+        event_type.project_many(conn, run)
 
 
 def rebuild(store: Any) -> int:

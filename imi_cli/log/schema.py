@@ -86,7 +86,7 @@ PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "request_attachments")
 
 
-def migrate(store: "Store") -> None:
+def migrate(store: Store) -> None:
     version = store.conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         from imi_cli import __version__

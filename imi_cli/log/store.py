@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from imi_cli.errors import Conflict, ImiError, NotAStore, NotFound, StoreBusy, UsageError, WrongPassphrase
 
@@ -102,7 +103,7 @@ class Store:
 
     # -- opening ---------------------------------------------------------
     @classmethod
-    def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000) -> "Store":
+    def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000) -> Store:
         path = Path(path)
         if path.exists():
             raise Conflict(f"{path} already exists", hint="choose another --store path, or use the existing store")
@@ -122,7 +123,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000) -> "Store":
+    def open(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000) -> Store:
         """Open with the raw (derived) key. Raises WrongPassphrase if it does not fit."""
         path = Path(path)
         read_salt(path)  # existence and file-kind checks, with clear messages
@@ -165,7 +166,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -74,7 +74,7 @@ _RESULT = {
     },
 }
 
-_SIGNED = [{"imiUser": [], "imiTime": [], "imiNonce": [], "imiSignature": []}]
+_SIGNED: list[dict[str, list[str]]] = [{"imiUser": [], "imiTime": [], "imiNonce": [], "imiSignature": []}]
 
 
 def _json_body(schema: dict[str, Any]) -> dict[str, Any]:

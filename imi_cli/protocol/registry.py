@@ -13,8 +13,9 @@ Domains declare their types in their own ``event_types`` modules (``imi_cli.dire
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from imi_cli.protocol.schemas import Compiled
 

@@ -63,7 +63,7 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
-            children = item.values()
+            children: list[Any] = list(item.values())
         elif isinstance(item, list):
             children = item
         else:

@@ -11,8 +11,8 @@ import datetime as dt
 from typing import Any
 
 from imi_cli.errors import InvalidInput, Problem
-from imi_cli.reference.languages import is_language
 from imi_cli.questionnaires.model import YES_NO_CODES, Question, QuestionSet
+from imi_cli.reference.languages import is_language
 
 SHORT_TEXT_MAX = 500
 

@@ -2,16 +2,20 @@
 
     from imi_cli.questionnaires.catalog import Catalog, find_set, load_set, shipped_sets
 
-    findings = Catalog.from_paths(["questionnaires/"]).validate(strict=True)
-    qset = find_set("pq-verify-qualification")
+    findings = Catalog.from_paths(["questionnaires/"]).validate()
+    qset = find_set("pq-verify-qualification")          # the newest version
+    pinned = find_set("pq-verify-qualification", "1.0")  # the version a request was made with
+
+Sets are looked up in the process's registry (:mod:`imi_cli.questionnaires.registry`),
+which parses and validates each catalog file once.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from imi_cli.errors import ImiError, InvalidInput, NotFound, Problem
 from imi_cli.questionnaires.findings import ERROR, Finding
@@ -21,25 +25,6 @@ from imi_cli.questionnaires.model import QuestionSet
 
 class CatalogInvalid(ImiError):
     """Validation found errors (or warnings, when strict): exit code 1, findings printed."""
-
-
-def shipped_dir() -> Path:
-    """The catalogs folder: setting ``questionnaires`` if set, else the one shipped with imi."""
-    from imi_cli.cli.environment import state
-
-    settings = state().settings
-    if settings.questionnaires:
-        folder = Path(settings.questionnaires).expanduser()
-        if not folder.is_dir():
-            from imi_cli.errors import NotFound
-
-            raise NotFound(f"{settings.sources['questionnaires']}: questionnaires = {str(folder)!r} "
-                           f"is not a folder", hint="point it at a folder of catalog YAML files, "
-                                                    "or unset it for the shipped ones")
-        return folder
-    import imi_cli
-
-    return Path(imi_cli.__file__).resolve().parents[1] / "questionnaires"
 
 
 def display_name(path: Path) -> str:
@@ -115,13 +100,15 @@ class Catalog:
     broken: list[Path] = field(default_factory=list)
 
     @classmethod
-    def from_paths(cls, paths: Iterable[Path | str]) -> "Catalog":
+    def from_paths(cls, paths: Iterable[Path | str]) -> Catalog:
         return cls(catalog_files(Path(p) for p in paths))
 
     @classmethod
-    def shipped(cls) -> "Catalog":
-        folder = shipped_dir()
-        return cls(catalog_files([folder]) if folder.is_dir() else [])
+    def shipped(cls, folder: Path | None = None) -> Catalog:
+        """The catalog folder ``folder`` (the ``questionnaires`` setting), else the shipped one."""
+        from imi_cli.questionnaires.registry import shipped_folder
+
+        return cls(catalog_files([folder if folder is not None else shipped_folder()]))
 
     def validate(self, against: str | None = None) -> list[Finding]:
         """Every finding of every file (V001/V002 too when ``against`` names a git ref)."""
@@ -133,10 +120,13 @@ class Catalog:
             from imi_cli.questionnaires.history import require_ref
 
             require_ref(self.files[0], against)  # a mistyped ref fails once, before any output
+        seen: dict[tuple[str, str], Path] = {}
         for path in self.files:
             doc, found = check_file(path)
             if against:
                 found = sorted(found + _history_findings(path, doc, against))
+            if not any(f.level == ERROR for f in found) and doc.data is not None:
+                found += _twice(doc, path, seen)
             findings += found
             if any(f.level == ERROR for f in found) or doc.data is None:
                 self.broken.append(path)
@@ -151,6 +141,16 @@ class Catalog:
         raise NotFound(f"no question set {set_id!r}", hint="`imi questionnaire list` shows them all")
 
 
+def _twice(doc: Document, path: Path, seen: dict[tuple[str, str], Path]) -> list[Finding]:
+    """U004: one (id, version) in two files; a request could not say which one it means."""
+    key = (doc.data["id"], doc.data["version"])
+    if key not in seen:
+        seen[key] = path
+        return []
+    return [doc.finding(("version",), "U004", f"{key[0]} version {key[1]!r} is also defined in "
+                                              f"{display_name(seen[key])}; give each version one file")]
+
+
 def _history_findings(path: Path, doc: Document, ref: str) -> list[Finding]:
     from imi_cli.questionnaires.history import compare_with
 
@@ -158,34 +158,34 @@ def _history_findings(path: Path, doc: Document, ref: str) -> list[Finding]:
 
 
 def shipped_sets() -> list[QuestionSet]:
-    """Every shipped set that validates (broken ones are left out; `validate` reports them)."""
-    catalog = Catalog.shipped()
-    catalog.validate()
-    return catalog.sets
+    """The newest version of every set of the process's catalogs that validates (broken files
+    are left out; `imi questionnaire validate` reports them)."""
+    from imi_cli.questionnaires.registry import catalogs
+
+    return catalogs().current()
 
 
-def locate_file(set_id: str) -> Path:
-    """The shipped catalog file of a set, valid or not: ``<id>.yaml``, else the one with that id."""
+def locate_file(set_id: str, folder: Path | None = None) -> Path:
+    """The catalog file of a set's current version, valid or not: ``<id>.yaml``, else the
+    file with that id. ``folder``: the catalog folder (default: the process's)."""
     from imi_cli.questionnaires.loader import parse
+    from imi_cli.questionnaires.registry import catalogs
 
-    folder = shipped_dir()
+    folder = folder if folder is not None else catalogs().folder
     direct = folder / f"{set_id}.yaml"
     if direct.is_file():
         return direct
-    for path in catalog_files([folder]) if folder.is_dir() else []:
+    for path in catalog_files([folder]):
         data = parse(path.read_text(encoding="utf-8"), str(path)).data
-        if isinstance(data, dict) and data.get("id") == set_id:
+        if isinstance(data, dict) and data.get("id") == set_id and "@" not in path.stem:
             return path
     raise NotFound(f"no question set {set_id!r}", hint="`imi questionnaire list` shows them all")
 
 
-def find_set(set_id: str) -> QuestionSet:
-    """A shipped set by id: ``<id>.yaml`` first, which avoids reading every file."""
-    direct = shipped_dir() / f"{set_id}.yaml"
-    if direct.is_file():
-        qset = load_set(direct)
-        if qset.id == set_id:
-            return qset
-    catalog = Catalog.shipped()
-    catalog.validate()
-    return catalog.find(set_id)
+def find_set(set_id: str, version: str | None = None) -> QuestionSet:
+    """A set of the process's catalogs: at ``version`` (the one a request pinned), else the
+    newest. Loaded and validated once per process."""
+    from imi_cli.questionnaires.registry import catalogs
+
+    registry = catalogs()
+    return registry.latest(set_id) if version is None else registry.get(set_id, version)

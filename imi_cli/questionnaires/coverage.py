@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from imi_cli.reference.languages import LANGUAGES, plural_categories
 from imi_cli.questionnaires.fields import text_fields, units
+from imi_cli.reference.languages import LANGUAGES, plural_categories
 
 
 def translated(data: dict) -> dict[str, tuple[int, int]]:
     """language -> (texts translated, texts to translate); a unit counts as one text."""
-    source = data.get("source_language")
+    source = str(data.get("source_language"))
     fields = [texts for _, _, texts in text_fields(data) if _filled(texts.get(source))]
     unit_maps = [forms for _, _, forms in units(data)]
     total = len(fields) + len(unit_maps)

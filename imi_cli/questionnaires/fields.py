@@ -6,7 +6,8 @@ keeps them in step. Entries dropped by the structure check (None) are skipped.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 SET_TEXT_FIELDS = ("title", "description")
 QUESTION_TEXT_FIELDS = ("text", "help")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from imi_cli.questionnaires.findings import ERROR, Finding
 

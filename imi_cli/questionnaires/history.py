@@ -8,7 +8,7 @@ keep meaning the same question.
 from __future__ import annotations
 
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _repo_root(folder: Path) -> Path:
     done = _git(folder, "rev-parse", "--show-toplevel")
     if done.returncode != 0:
@@ -31,7 +31,7 @@ def _repo_root(folder: Path) -> Path:
     return Path(done.stdout.strip())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _check_ref(root: Path, ref: str) -> None:
     if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise UsageError(f"--against {ref!r} is not a git revision of {root}",
@@ -79,7 +79,7 @@ def _signature(data: dict) -> list[Any]:
 
 def _codes(data: dict, question: dict) -> list[str]:
     entries = (data.get("choice_lists") or {}).get(question.get("choices"), [])
-    return [c.get("code") for c in entries if isinstance(c, dict)]
+    return [c["code"] for c in entries if isinstance(c, dict) and isinstance(c.get("code"), str)]
 
 
 def _ids_reused(doc: Document, old: dict, ref: str) -> list[Finding]:

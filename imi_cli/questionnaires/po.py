@@ -11,14 +11,15 @@ source that has changed since, and refuses any import that would break a check.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from imi_cli.errors import InvalidInput, NotFound, Problem
-from imi_cli.reference.languages import plural_categories
 from imi_cli.questionnaires.fields import text_fields, units
 from imi_cli.questionnaires.loader import Document
+from imi_cli.reference.languages import plural_categories
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from imi_cli.reference.languages import pick
 from imi_cli.questionnaires.model import Question, QuestionSet, Texts
+from imi_cli.reference.languages import pick
 
 
 @lru_cache(maxsize=1)

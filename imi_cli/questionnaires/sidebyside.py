@@ -28,7 +28,7 @@ def side_by_side(left: str, right: str, *, questions: int = 4, width: int = 48) 
     titles = (textwrap.wrap(v["title"], width) for v in views)
     rows = [f"{x:<{width}} | {y}" for x, y in zip_longest(*titles, fillvalue="")]
     rows.append(f"{'-' * width}-+-{'-' * width}")
-    for number, pair in enumerate(zip(*(v["questions"][:questions] for v in views)), 1):
+    for number, pair in enumerate(zip(*(v["questions"][:questions] for v in views), strict=True), 1):
         a, b = (_lines(q, number, width) for q in pair)
         rows += [f"{x:<{width}} | {y}" for x, y in zip_longest(a, b, fillvalue="")]
         rows.append("")

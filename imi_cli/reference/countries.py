@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 COUNTRIES: tuple[str, ...] = (
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
@@ -21,7 +21,7 @@ def normalize_country(code: str) -> str | None:
     return upper if upper in COUNTRY_SET else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def country_name(code: str, lang: str = "en") -> str:
     from babel import Locale
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 LANGUAGES: tuple[str, ...] = (
     "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu",
@@ -16,7 +16,7 @@ def is_language(code: str) -> bool:
     return code in LANGUAGE_SET
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_name(code: str, viewer: str = DEFAULT_LANGUAGE) -> str:
     """The name of language ``code`` in the viewer's language, via Babel."""
     from babel import Locale
@@ -25,7 +25,7 @@ def language_name(code: str, viewer: str = DEFAULT_LANGUAGE) -> str:
     return name or code
 
 
-@lru_cache(maxsize=None)
+@cache
 def plural_categories(code: str) -> frozenset[str]:
     """CLDR plural categories of a language (always including 'other'), via Babel."""
     from babel import Locale

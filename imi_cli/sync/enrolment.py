@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from imi_cli.log.crypto import Signer, code_hash, new_private_key, public_key_of
 from imi_cli.errors import UsageError
+from imi_cli.log.crypto import Signer, code_hash, new_private_key, public_key_of
 from imi_cli.sync.hubclient import HubClient, check_url
 
 

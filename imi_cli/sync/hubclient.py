@@ -6,9 +6,8 @@ import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from imi_cli.log.crypto import Signer
 from imi_cli.errors import HubUnreachable, ImiError, Rejected, UsageError
-
+from imi_cli.log.crypto import Signer
 
 _URL_HINT = "e.g. https://hub.example.eu:8443 (from --hub, IMI_HUB or the `hub` setting)"
 
@@ -42,7 +41,7 @@ class HubClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "HubClient":
+    def __enter__(self) -> HubClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -88,7 +87,7 @@ class HubClient:
         return results
 
     def pull(self, after: int, limit: int = 1000, wait: float = 0) -> dict[str, Any]:
-        params = {"after": after, "limit": limit}
+        params: dict[str, float] = {"after": after, "limit": limit}
         if wait:
             params["wait"] = wait
         page = self._send("GET", "/v1/events", params=params, timeout=wait + 30)

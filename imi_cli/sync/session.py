@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from imi_cli.errors import InvalidInput
 from imi_cli.log import clock
 from imi_cli.log.crypto import verify_event
-from imi_cli.errors import InvalidInput
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
-from imi_cli.sync.hubclient import CursorExpired
 from imi_cli.log.projections import apply, rebuild
+from imi_cli.sync.hubclient import CursorExpired
 
 PUSH_BATCH = 500
 PUSH_BYTES = 6 * 1024 * 1024
@@ -125,6 +126,7 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
 
 def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
     by = (event.get("signature") or {}).get("by")
+    key: str | None
     if by == "operator":
         key = operator_key
     else:
@@ -163,4 +165,4 @@ def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
     if state:
         sql, params = sql + " WHERE o.state = ?", (state,)
     keys = ("id", "type", "state", "reason", "detail", "updated_at")
-    return [dict(zip(keys, row)) for row in store.query(sql + " ORDER BY e.seq", params)]
+    return [dict(zip(keys, row, strict=True)) for row in store.query(sql + " ORDER BY e.seq", params)]

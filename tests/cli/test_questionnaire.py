@@ -267,3 +267,37 @@ def test_validate_an_empty_folder_is_an_error_not_a_pass(imi, tmp_path):
     assert result.code == 4
     assert result.err == (f"imi: error: {tmp_path}: no *.yaml catalogs in this folder\n"
                           "  hint: give a catalog file or a folder of *.yaml catalogs\n")
+
+
+def _keep_version_1_0_and_bump(catalogs: Path) -> None:
+    """small-valid 2.0 (a question's text changed) as the current file, 1.0 kept beside it."""
+    (catalogs / "previous").mkdir()
+    shutil.copy(SMALL, catalogs / "previous" / "small-valid@1.0.yaml")
+    text = (catalogs / SMALL.name).read_text(encoding="utf-8").replace('version: "1.0"', 'version: "2.0"')
+    (catalogs / SMALL.name).write_text(text.replace("{en: Remarks,", "{en: Any remarks,"), encoding="utf-8")
+
+
+def test_kept_versions_are_listed_and_shown(imi, catalogs) -> None:
+    _keep_version_1_0_and_bump(catalogs)
+    assert [line.split("\t")[:2] for line in imi("questionnaire", "list").out.splitlines()] == [
+        ["small-valid", "1.0"], ["small-valid", "2.0"], ["test-sample", "1.0"]]
+    assert "Any remarks" in imi("questionnaire", "show", "small-valid").out
+    old = imi("questionnaire", "show", "small-valid", "--version", "1.0").out
+    assert "(small-valid 1.0, published, en)" in old and "Any remarks" not in old
+    assert imi("questionnaire", "validate", "--strict").err == "3 file(s) checked: 0 error(s), 0 warning(s)\n"
+    coverage = json.loads(imi("questionnaire", "coverage", "--json").out)
+    assert sorted(coverage) == ["small-valid", "test-sample"]  # the current versions only
+
+
+def test_show_a_version_not_kept(imi, catalogs) -> None:
+    result = imi("questionnaire", "show", "small-valid", "--version", "0.9")
+    assert result.code == 4
+    assert result.err == ("imi: error: question set 'small-valid' version '0.9' is not available here "
+                          "(these catalogs hold 1.0)\n"
+                          "  hint: keep the published version as small-valid@0.9.yaml in the catalog folder\n")
+
+
+def test_export_po_takes_the_current_version(imi, catalogs) -> None:
+    _keep_version_1_0_and_bump(catalogs)
+    result = imi("questionnaire", "export-po", "small-valid", "--lang", "pl")
+    assert '"Project-Id-Version: small-valid 2.0\\n"' in result.out

@@ -184,7 +184,7 @@ def test_two_processes_write_at_the_same_moment(unlocked, tmp_path, open_raw):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               stdin=subprocess.DEVNULL) for f in files]
     outputs = [proc.communicate(timeout=60) for proc in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert json.loads(out)["created"] == 1500
     with open_raw(unlocked) as store:

@@ -50,8 +50,8 @@ class Network:
         self.stores: list[Any] = []
 
     def node(self, name: str, code: str, url: str | None = None) -> Any:
-        from imi_cli.sync.enrolment import enrol
         from imi_cli.log.store import Store
+        from imi_cli.sync.enrolment import enrol
 
         store = Store.create(self.workdir / f"{name}-{next(_ids)}.db", PASSPHRASE)
         enrol(store, url or self.url, code)
@@ -139,7 +139,7 @@ class HubProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "HubProcess":
+    def start(self) -> HubProcess:
         self.proc = subprocess.Popen(imi_cmd("--store", self.store, "hub", "serve", "--port", self.port),
                                      env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 15

@@ -12,8 +12,17 @@ import time
 from imi_cli.errors import HubUnreachable
 from imi_cli.log.store import Store
 
-from .conftest import (PASSPHRASE, HubProcess, cli_env, expected_ids, fill, imi_cmd, signed_messages, sync,
-                       unlock_for_subprocess)
+from .conftest import (
+    PASSPHRASE,
+    HubProcess,
+    cli_env,
+    expected_ids,
+    fill,
+    imi_cmd,
+    signed_messages,
+    sync,
+    unlock_for_subprocess,
+)
 
 N = 3000
 
@@ -79,9 +88,9 @@ def _key(path):
 
 def test_a_hub_restarted_mid_sync_lets_nodes_resume(tmp_path, cheap_kdf):
     """The hub in its own process, killed (SIGKILL) while a node pulls, then restarted."""
+    from imi_cli.directory.invitations import coordinator_records
     from imi_cli.hub.state import Hub, init_hub
     from imi_cli.sync.enrolment import enrol
-    from imi_cli.directory.invitations import coordinator_records
 
     hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
     codes = {}
@@ -114,7 +123,7 @@ def test_a_hub_restarted_mid_sync_lets_nodes_resume(tmp_path, cheap_kdf):
             except HubUnreachable as exc:
                 errors.append(exc)
 
-        for attempt in range(1):
+        for _ in range(1):
             t = threading.Thread(target=pull)
             t.start()
             time.sleep(random.uniform(0.05, 0.3))

@@ -9,13 +9,13 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from imi_cli.errors import InvalidInput, Rejected
+from imi_cli.exchanges.messages import send
 from imi_cli.log import clock
 from imi_cli.log.crypto import Signer, new_private_key
-from imi_cli.errors import InvalidInput, Rejected
 from imi_cli.log.event import canonical, make_event
 from imi_cli.protocol.signing import signed_line
 from imi_cli.sync.enrolment import client_for
-from imi_cli.exchanges.messages import send
 
 from .conftest import hub_events, signed_headers, sync
 

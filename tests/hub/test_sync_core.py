@@ -6,8 +6,8 @@ import json
 import random
 import threading
 
-from imi_cli.sync.enrolment import client_for
 from imi_cli.exchanges.messages import send
+from imi_cli.sync.enrolment import client_for
 
 from .conftest import hub_events, node_event_ids, sync
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from sample_catalog import write_sample
 
 HERE = Path(__file__).parent

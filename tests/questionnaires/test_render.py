@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from imi_cli.reference.languages import LANGUAGES
 from imi_cli.questionnaires.catalog import load_set
 from imi_cli.questionnaires.render import set_view, unit_form, yes_no_labels
+from imi_cli.reference.languages import LANGUAGES
 
 
 def test_yes_no_labels_cover_every_language() -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.directory.authorities import Directory
-from imi_cli.hub.state import init_hub
-from imi_cli.sync.enrolment import client_for, enrol
 from imi_cli.directory.invitations import coordinator_records
-from imi_cli.log.store import Store
-from imi_cli.sync.session import sync
 from imi_cli.directory.users import Users
+from imi_cli.hub.state import init_hub
+from imi_cli.log.store import Store
+from imi_cli.sync.enrolment import client_for, enrol
+from imi_cli.sync.session import sync
 
 AREAS = "professional-qualifications;services;euro-cash-in-transit"
 COUNTRIES = {"IE": ("en", "IE-AUTH"), "HU": ("hu", "HU-AUTH"), "DE": ("de", "DE-AUTH"), "MT": ("mt", "MT-AUTH")}

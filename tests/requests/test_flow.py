@@ -24,7 +24,8 @@ def test_request_round_trip_in_two_languages(network):
     rid = new_request(net)
     ie.send(rid)
     net.sync("ie.handler", "hu.handler")
-    assert [i["action"] for i in inbox(net.stores["hu.handler"].conn, "HU-AUTH") if i["id"] == rid] == ["accept or forward"]
+    assert [i["action"] for i in inbox(net.stores["hu.handler"].conn, "HU-AUTH")
+            if i["id"] == rid] == ["accept or forward"]
     view_hu = request_view(hu.get(rid), hu.history(rid), "hu")
     assert view_hu["questions"][0]["text"].startswith("Jogszerűen letelepedett-e Nagy Kft.")
     assert [o["label"] for o in view_hu["questions"][0]["options"]] == ["Igen", "Nem"]

@@ -7,14 +7,14 @@ import datetime as dt
 
 import pytest
 
-from imi_cli.log import clock
 from imi_cli.directory.authorities import Directory
 from imi_cli.errors import InvalidInput, Rejected, UsageError
-from imi_cli.log.event import make_event
-from imi_cli.sync.enrolment import client_for
 from imi_cli.exchanges.requests import service
 from imi_cli.exchanges.requests.render import request_view
 from imi_cli.exchanges.requests.service import Requests
+from imi_cli.log import clock
+from imi_cli.log.event import make_event
+from imi_cli.sync.enrolment import client_for
 from imi_cli.sync.session import outbox
 
 SET = "services-verify-provider"
@@ -67,9 +67,9 @@ def events_about(store, rid):
 def push(net, name, type_, payload, rid):
     """Build, sign and push one request event from ``name``'s store by hand, bypassing the
     node's own checks: from the version the hub holds, to the audience it expects."""
+    from imi_cli.exchanges.requests.access import expected_audience
     from imi_cli.log.crypto import Signer
     from imi_cli.log.journal import entity_version
-    from imi_cli.exchanges.requests.access import expected_audience
 
     hub, store = net.hub, net.stores[name]
     entity = f"request/{rid}"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from imi_cli.exchanges.requests.render import as_text, request_view
 from imi_cli.reference.languages import LANGUAGES
 from imi_cli.reference.professions import names, shown
-from imi_cli.exchanges.requests.render import as_text, request_view
 
 
 def _request(profession: str) -> dict:
     return {"id": "r1", "state": "sent", "area": "professional-qualifications", "requester": "IE-RIAI",
             "responder": "HU-MEK", "deadline": None, "proposed_deadline": None,
-            "record": {"questionnaire": "pq-verify-qualification", "qversion": "1",
+            "record": {"questionnaire": "pq-verify-qualification", "qversion": "1.0",
                        "questions": ["access_to_profession"], "subject": "Check",
                        "person": {"applicant_name": "Nagy Béla", "profession": profession}}}
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from imi_cli.log import clock
 from imi_cli.exchanges.requests.service import Requests
 from imi_cli.exchanges.requests.views import inbox
+from imi_cli.log import clock
 
 SET = "services-verify-provider"
 PARTIES = ("ie.handler", "hu.handler", "ie.nco", "hu.nco")

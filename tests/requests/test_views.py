@@ -8,15 +8,15 @@ import json
 
 import pytest
 
-from imi_cli.log import clock
 from imi_cli.cli.output import to_json
 from imi_cli.exchanges.requests.render import as_markdown, request_view
 from imi_cli.exchanges.requests.service import Requests
 from imi_cli.exchanges.requests.views import inbox, list_requests, stats
+from imi_cli.log import clock
 
 SET = "cit-licence-check"  # this area is used only here: the figures are this module's alone
 AREA = "euro-cash-in-transit"
-T0 = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 DEADLINE = "2027-03-20"
 
 

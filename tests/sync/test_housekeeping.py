@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 
 from imi_cli.demo.network import AUTHORITIES, _coordinator, _register, _sync
+from imi_cli.exchanges.requests.service import Requests
 from imi_cli.hub import housekeeping
 from imi_cli.hub.background import BackgroundHub
 from imi_cli.hub.state import init_hub
-from imi_cli.exchanges.requests.service import Requests
 
 
 def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypatch):
@@ -42,9 +42,9 @@ def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypat
 
 
 def test_a_lost_code_is_replaced_and_the_new_one_enrols(tmp_path):
-    from imi_cli.sync.enrolment import enrol
-    from imi_cli.log.store import Store
     from imi_cli.directory.users import Users
+    from imi_cli.log.store import Store
+    from imi_cli.sync.enrolment import enrol
 
     hub = init_hub(tmp_path / "hub.db", secrets.token_urlsafe(16))
     with BackgroundHub(hub) as served:

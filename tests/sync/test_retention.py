@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from imi_cli.demo.network import _sync
-from imi_cli.hub.retention import prune, retained_from
 from imi_cli.exchanges.messages import inbox, send
+from imi_cli.hub.retention import prune, retained_from
 
 
 def test_a_node_behind_retention_reseeds_and_keeps_what_it_has(pair, tmp_path, monkeypatch):

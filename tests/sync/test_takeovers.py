@@ -9,16 +9,16 @@ from typing import Any
 
 import httpx
 
-from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of
 from imi_cli.demo.network import _node, _sync
+from imi_cli.directory.records import check_authority, check_user
+from imi_cli.directory.users import Users
+from imi_cli.exchanges.requests.access import expected_audience
+from imi_cli.exchanges.requests.service import Requests
+from imi_cli.log.crypto import Signer, code_hash, new_invitation_code
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import entity_version
 from imi_cli.protocol.signing import sign_request
 from imi_cli.sync.enrolment import client_for
-from imi_cli.directory.records import check_authority, check_user
-from imi_cli.exchanges.requests.access import expected_audience
-from imi_cli.exchanges.requests.service import Requests
-from imi_cli.directory.users import Users
 
 
 def _event(pair: Any, store: Any, type_: str, payload: dict, entity: str, audience=None, at=None) -> dict:
@@ -170,8 +170,8 @@ def test_a_request_goes_on_only_to_a_competent_authority_with_its_own_content(pa
 
 
 def test_event_times_are_real_and_retention_goes_by_the_hubs_clock(pair):
-    from imi_cli.hub.retention import prune
     from imi_cli.exchanges.messages import inbox
+    from imi_cli.hub.retention import prune
 
     ie = pair.users["IE"]
     payload = {"from": "IE-RIAI", "to": "HU-MEK", "subject": "s", "text": "t", "lang": "en"}

@@ -12,7 +12,8 @@ def collect(request: dict[str, Any], typed: dict[str, str], file: Path | None) -
     from imi_cli.questionnaires.catalog import find_set
 
     values: dict[str, Any] = _read(file) if file else {}
-    kinds = {q.id: q.type for q in find_set(request["record"]["questionnaire"]).questions}
+    record = request["record"]
+    kinds = {q.id: q.type for q in find_set(record["questionnaire"], record["qversion"]).questions}
     for qid, text in typed.items():
         values[qid] = [v.strip() for v in text.split(",") if v.strip()] if kinds.get(qid) == "multiple_choice" else text
     return values

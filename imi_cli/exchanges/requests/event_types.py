@@ -86,8 +86,8 @@ def _audience(view: RulesView, event: dict[str, Any]) -> list[str]:
     sides = [requester] if unsent else [requester, responder]
     if type_ in ("request.forwarded", "request.reassigned"):  # the old responder sees the hop, then no more
         sides.append(p.get("to"))
-    sides = [s for s in sides if isinstance(s, str)]
-    return sides + [f"coordinators:{s}" for s in sides]
+    named = [s for s in sides if isinstance(s, str)]
+    return named + [f"coordinators:{s}" for s in named]
 
 
 def _check(view: RulesView, event: dict[str, Any]) -> None:
@@ -150,15 +150,19 @@ def _check_content_unchanged(request: dict[str, Any], payload: dict[str, Any]) -
 
 
 def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None:
-    """Answers are checked against the question set on both sides: a node cannot slip in bad ones."""
-    from imi_cli.errors import ImiError
+    """Answers are checked against the question set on both sides, in the version the request
+    was made with (loaded once per process): a node cannot slip in bad ones."""
+    from imi_cli.errors import ImiError, NotFound
     from imi_cli.questionnaires.answers import validate_answers
-    from imi_cli.questionnaires.catalog import find_set
+    from imi_cli.questionnaires.registry import catalogs
 
+    record = request["record"]
     try:
-        qset = find_set(request["record"]["questionnaire"])
-        asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions
-                                                          if q.id in request["record"]["questions"]))
+        qset = catalogs().get(record["questionnaire"], record["qversion"])
+    except NotFound as missing:
+        raise Refusal("invalid", missing.message) from None
+    try:
+        asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions if q.id in record["questions"]))
         validate_answers(asked, payload["answers"], payload["lang"])
     except ImiError as bad:
         raise Refusal("invalid", f"the answers do not fit the question set: {bad.message}") from None

@@ -3,8 +3,9 @@ role. The same table serves the node (to refuse at once, naming the state) and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from imi_cli.errors import Rejected
 
@@ -26,7 +27,8 @@ STEPS: dict[str, Step] = {
     "request.approved": Step(("draft",), "requester", ("supervisor", "coordinator"), "approve", True),
     "request.sent": Step(("draft",), "requester", ("request_handler",), "send"),
     "request.accepted": Step(("sent",), "responder", HANDLING, "accept"),
-    "request.deadline_agreed": Step(("deadline_proposed",), "requester", ("request_handler",), "agree to the deadline of"),
+    "request.deadline_agreed": Step(("deadline_proposed",), "requester", ("request_handler",),
+                                    "agree to the deadline of"),
     "request.forwarded": Step(("sent",), "responder", HANDLING, "forward"),
     "request.reassigned": Step(("sent", "accepted"), "coordinator", ("coordinator",), "reassign"),
     "request.allocated": Step(("accepted", "deadline_proposed", "info_requested", "reopened"), "responder",
@@ -37,7 +39,8 @@ STEPS: dict[str, Step] = {
     "request.withdrawn": Step(("draft", "sent", "accepted", "deadline_proposed"), "requester",
                               ("request_handler",), "withdraw"),
     "request.reopened": Step(("closed",), "requester", ("request_handler",), "reopen"),
-    "request.reminder": Step(("sent", "accepted", "deadline_proposed", "info_requested", "reopened"), "hub", (), "remind"),
+    "request.reminder": Step(("sent", "accepted", "deadline_proposed", "info_requested", "reopened"), "hub", (),
+                             "remind"),
 }
 
 # The `imi request` command of each step a person takes.
@@ -92,7 +95,7 @@ def _check_side(step: Step, request: dict[str, Any] | None, authority: dict[str,
             raise Rejected("only a coordinator of the responding authority may reassign", reason="not_allowed")
         return
     owner = (request or payload.get("request", {})).get(step.side)
-    if owner != authority["id"] and not (step.coordinators_too and covers(owner)):
+    if owner != authority["id"] and not (step.coordinators_too and owner is not None and covers(owner)):
         raise Rejected(f"only the {step.side} ({owner}) may {step.verb} this request", reason="not_allowed")
 
 

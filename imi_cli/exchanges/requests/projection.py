@@ -17,7 +17,7 @@ def load(conn: Any, request_id: str) -> dict[str, Any] | None:
     row = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM requests WHERE id = ?", (request_id,)).fetchone()
     if row is None:
         return None
-    data = dict(zip(COLUMNS, row))
+    data = dict(zip(COLUMNS, row, strict=True))
     data["record"] = json.loads(data["record"])
     return {**data["record"], **{k: v for k, v in data.items() if k != "record"}, "record": data["record"]}
 
@@ -68,7 +68,8 @@ def apply_request(conn: Any, event: dict[str, Any]) -> None:
     r = current
     record = r["record"]
     if "request" in p and type_ != "request.drafted":
-        record.update({k: v for k, v in p["request"].items() if k not in ("attachments", "answers", "hops", "comments")})
+        record.update({k: v for k, v in p["request"].items()
+                       if k not in ("attachments", "answers", "hops", "comments")})
     if "attachments" in p.get("request", {}):
         record["attachments"] = _store_attachments(conn, p["request"]["attachments"])
     if "attachments" in p:  # documents given with an answer

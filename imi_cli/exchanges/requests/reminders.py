@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from imi_cli.log import clock
-from imi_cli.log.event import make_event
 from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
 from imi_cli.exchanges.requests.projection import load
+from imi_cli.log import clock
+from imi_cli.log.event import make_event
 
 NEAR_DAYS = 3
 INACTIVE_DAYS = 30

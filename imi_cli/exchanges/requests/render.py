@@ -3,17 +3,23 @@ language-neutral values; free text with the language it was written in."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imi_cli.log import clock
 
+if TYPE_CHECKING:
+    from imi_cli.questionnaires.model import QuestionSet
 
-def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+
+def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: str,
+                 qset: QuestionSet | None = None) -> dict[str, Any]:
+    """``qset``: the request's question set (default: the version it was made with, from the
+    process's catalogs)."""
     from imi_cli.questionnaires.catalog import find_set
     from imi_cli.questionnaires.render import question_view
 
     record = request["record"]
-    qset = find_set(record["questionnaire"])
+    qset = qset or find_set(record["questionnaire"], record["qversion"])
     asked = [q for q in qset.questions if q.id in record["questions"]]
     rounds = record.get("answers", [])
     latest = rounds[-1]["values"] if rounds else {}
@@ -61,7 +67,7 @@ def _shown(value: Any, view: dict[str, Any]) -> str:
     """A stored value in the viewer's language: codes become labels; free text keeps its tag."""
     labels = {o["code"]: o["label"] for o in view.get("options", [])}
     if isinstance(value, list):
-        return "; ".join(labels.get(v, v) for v in value)
+        return "; ".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, dict) and "text" in value:
         return f"[{value['lang']}] {value['text']}"
     if isinstance(value, (int, float)) and view.get("unit"):
@@ -74,7 +80,8 @@ def as_text(view: dict[str, Any]) -> str:
     due = f", {left} days left" if left is not None and left >= 0 else f", {-left} days overdue" if left else ""
     lines = [f"{view['subject']}  [{view['state']}]",
              f"{view['requester']} -> {view['responder']}  ({view['area']}, {view['questionnaire']})",
-             f"deadline {view['deadline']}{due}" + (f"; proposed {view['proposed_deadline']}" if view["proposed_deadline"] else "")]
+             f"deadline {view['deadline']}{due}"
+             + (f"; proposed {view['proposed_deadline']}" if view["proposed_deadline"] else "")]
     if view["person"]:
         lines.append("person concerned: " + ", ".join(f"{k}: {v}" for k, v in view["person"].items()))
     for number, q in enumerate(view["questions"], 1):

@@ -7,16 +7,21 @@ import base64
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from imi_cli.log import clock
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
-from imi_cli.log.event import make_event, uuid7
-from imi_cli.log.journal import append
 from imi_cli.exchanges.requests import access
 from imi_cli.exchanges.requests.lifecycle import check_step
 from imi_cli.exchanges.requests.projection import load
+from imi_cli.log import clock
+from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.journal import append
+
+if TYPE_CHECKING:
+    from imi_cli.questionnaires.model import QuestionSet
+    from imi_cli.questionnaires.registry import Registry
 
 # All attachments of one event together: base64 makes them a third larger, and one event
 # must fit in a push to the hub (8 MB a request).
@@ -33,7 +38,7 @@ def read_attachment(path: Path) -> dict[str, Any]:
     return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
 
 
-def read_attachments(paths: list[Path]) -> list[dict[str, Any]]:
+def read_attachments(paths: Sequence[Path]) -> list[dict[str, Any]]:
     """Files to attach to one step; together within MAX_ATTACHMENT."""
     files = [read_attachment(p) for p in paths]
     total = sum(len(f["content_b64"]) * 3 // 4 for f in files)
@@ -53,8 +58,11 @@ def _parse_deadline(text: str, flag: str = "--deadline") -> str:
 
 
 class Requests:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, catalogs: Registry | None = None) -> None:
+        from imi_cli.questionnaires.registry import catalogs as process_catalogs
+
         self.store = store
+        self.catalogs = catalogs if catalogs is not None else process_catalogs()
 
     # -- who acts ----------------------------------------------------------
     def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -90,10 +98,8 @@ class Requests:
     # -- the requester -----------------------------------------------------
     def new(self, *, area: str, to: str, questionnaire: str, questions: list[str] | None, deadline: str,
             subject: str, person: dict[str, str] | None = None, comment: str | None = None,
-            lang: str = "en", attachments: list[Path] = ()) -> str:
-        from imi_cli.questionnaires.catalog import find_set
-
-        qset = find_set(questionnaire)
+            lang: str = "en", attachments: Sequence[Path] = ()) -> str:
+        qset = self.catalogs.latest(questionnaire)
         problems = self._check_new(area, to, qset, questions)
         if problems:
             raise InvalidInput("the request is not right; nothing was drafted", problems=problems)
@@ -120,7 +126,8 @@ class Requests:
         if qset.status != "published":
             problems.append(Problem("--questionnaire", None, f"{qset.id} is {qset.status}, not published"))
         known = {q.id for q in qset.questions}
-        problems += [Problem("--questions", q, "no such question in the set") for q in questions or [] if q not in known]
+        problems += [Problem("--questions", q, "no such question in the set")
+                     for q in questions or [] if q not in known]
         return problems
 
     def approve(self, rid: str) -> None:
@@ -153,7 +160,8 @@ class Requests:
 
     # -- the responder -----------------------------------------------------
     def accept(self, rid: str, propose_deadline: str | None = None) -> None:
-        payload = {"proposed_deadline": _parse_deadline(propose_deadline, "--propose-deadline")} if propose_deadline else {}
+        payload = ({"proposed_deadline": _parse_deadline(propose_deadline, "--propose-deadline")}
+                   if propose_deadline else {})
         self._step("request.accepted", rid, payload)
 
     def forward(self, rid: str, to: str, *, reassign: bool = False) -> None:
@@ -164,7 +172,8 @@ class Requests:
         content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",
                                                           "questions", "deadline", "person", "comments")}
         content.update(responder=to, attachments=self._attachment_contents(request["record"].get("attachments", [])))
-        self._step("request.reassigned" if reassign else "request.forwarded", rid, {"from": request["responder"], "to": to, "request": content})
+        self._step("request.reassigned" if reassign else "request.forwarded", rid,
+                   {"from": request["responder"], "to": to, "request": content})
 
     def allocate(self, rid: str, handlers: list[str]) -> None:
         request = self.get(rid)
@@ -174,13 +183,12 @@ class Requests:
             raise InvalidInput(f"not users of {request['responder']}: {', '.join(unknown)}")
         self._step("request.allocated", rid, {"handlers": handlers})
 
-    def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: list[Path] = ()) -> None:
+    def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: Sequence[Path] = ()) -> None:
         from imi_cli.questionnaires.answers import validate_answers
-        from imi_cli.questionnaires.catalog import find_set
 
         request = self.get(rid)
         self._check(self.store.conn, "request.answered", rid, {})  # state and role before the values
-        qset = find_set(request["record"]["questionnaire"])
+        qset = self.question_set(request)
         asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions
                                                           if q.id in request["record"]["questions"]))
         values = validate_answers(asked, answers, lang)
@@ -188,6 +196,11 @@ class Requests:
                                              "attachments": read_attachments(attachments)})
 
     # -- reading -----------------------------------------------------------
+    def question_set(self, request: dict[str, Any]) -> QuestionSet:
+        """The question set at the version the request was made with."""
+        record = request["record"]
+        return self.catalogs.get(record["questionnaire"], record["qversion"])
+
     def get(self, rid: str) -> dict[str, Any]:
         request = load(self.store.conn, rid)
         if request is None:
@@ -198,7 +211,7 @@ class Requests:
         keys = ("at", "type", "user", "authority", "detail")
         rows = self.store.query("SELECT at, type, user_id, authority, detail FROM request_history "
                                 "WHERE request_id = ? ORDER BY at, rowid", (rid,))
-        return [{**dict(zip(keys, r)), "detail": json.loads(r[4])} for r in rows]
+        return [{**dict(zip(keys, r, strict=True)), "detail": json.loads(r[4])} for r in rows]
 
     def _attachment_contents(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []

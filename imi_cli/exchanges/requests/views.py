@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from imi_cli.log import clock
 from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
+from imi_cli.log import clock
 
 LIST_COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "last_activity")
 
@@ -92,7 +92,7 @@ def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> li
                         f"AND state NOT IN ({','.join('?' * len(_DONE))})", (*mine, *mine, *_DONE)).fetchall()
     items = []
     for row in rows:
-        r = dict(zip(LIST_COLUMNS, row[:-1]))
+        r = dict(zip(LIST_COLUMNS, row[:-1], strict=True))
         ours = authority in (r["requester"], r["responder"])
         r["direction"] = "incoming" if r["responder"] == authority else "outgoing" if ours else "coordinated"
         left = _days_left(r["deadline"], today) if r["state"] in OPEN_STATES else None

@@ -6,7 +6,7 @@ reported once and removed), so each later check only looks at what it owns.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from imi_cli.questionnaires.findings import Finding
 from imi_cli.questionnaires.loader import Document

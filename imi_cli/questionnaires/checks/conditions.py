@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from imi_cli.questionnaires.fields import questions
 from imi_cli.questionnaires.findings import Finding

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
+from functools import cache
 
-from imi_cli.reference.languages import LANGUAGE_SET, plural_categories
-from imi_cli.questionnaires.fields import label, declared_languages, text_fields, units
+from imi_cli.questionnaires.fields import declared_languages, label, text_fields, units
 from imi_cli.questionnaires.findings import Finding
 from imi_cli.questionnaires.loader import Document
+from imi_cli.reference.languages import LANGUAGE_SET, plural_categories
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -87,7 +87,7 @@ def _placeholder_message(name: str, missing: set[str], extra: set[str]) -> str:
     return f"{name} " + " and ".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def categories(lang: str) -> frozenset[str]:
     """Babel's CLDR plural categories of ``lang``, as imi_cli.reference.languages.plural_categories gives
     them, but read from the language's own locale file: merging in the inherited data for

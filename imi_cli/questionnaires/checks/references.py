@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from collections.abc import Iterator
 
 from imi_cli.questionnaires.fields import choices, questions
 from imi_cli.questionnaires.findings import WARNING, Finding

@@ -8,7 +8,8 @@ never see them and one mistake gives one finding.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from imi_cli.questionnaires.fields import choices, label, questions
 from imi_cli.questionnaires.findings import Finding
@@ -186,9 +187,15 @@ def _set_id(doc: Document) -> list[Finding]:
         return []
     if not SET_ID.fullmatch(set_id):
         return [doc.finding(("id",), "S007", f"id {set_id!r} must use only a-z, 0-9 and -")]
-    if set_id != stem and doc.file != "<string>":
-        return [doc.finding(("id",), "S007", f"id {set_id!r} differs from the file name {stem!r}")]
-    return []
+    if doc.file == "<string>" or stem == set_id:
+        return []
+    kept = stem.partition("@")  # a previous version kept beside the current one: <id>@<version>
+    if kept[1] and kept[0] == set_id:
+        if kept[2] != doc.data.get("version"):
+            return [doc.finding(("version",), "S007", f"version {doc.data.get('version')!r} differs "
+                                                      f"from the file name {stem!r}")]
+        return []
+    return [doc.finding(("id",), "S007", f"id {set_id!r} differs from the file name {stem!r}")]
 
 
 def _item_ids(doc: Document) -> list[Finding]:
@@ -201,7 +208,7 @@ def _item_ids(doc: Document) -> list[Finding]:
 
 
 def _ids(data: dict) -> list[tuple[tuple, str, str]]:
-    found = [(("questions", i, "id"), q["id"], "question id")
+    found: list[tuple[tuple, str, str]] = [(("questions", i, "id"), q["id"], "question id")
              for i, q in questions(data) if "id" in q]
     found += [(("choice_lists", list_id), list_id, "choice list id")
               for list_id in data.get("choice_lists", {})]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterator
+from collections.abc import Iterator
 
 from imi_cli.questionnaires.fields import label, text_fields, units
 from imi_cli.questionnaires.findings import WARNING, Finding
