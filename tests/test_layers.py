@@ -34,3 +34,25 @@ def test_the_core_never_imports_the_cli():
         if shell:
             offenders[str(where)] = sorted(shell)
     assert offenders == {}
+
+
+def test_the_python_api_loads_on_first_use():
+    import subprocess
+    import sys
+
+    probe = ("import sys, imi_cli\n"
+             "assert not [m for m in sys.modules if m.startswith('imi_cli.')], sorted(sys.modules)\n"
+             "from imi_cli import Directory, Rejected, Store\n"
+             "from imi_cli.directory.authorities import Directory as D\n"
+             "assert Directory is D and Rejected.__module__ == 'imi_cli.errors'\n"
+             "print(sorted(set(imi_cli.__all__)) == sorted(imi_cli.__all__))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=PACKAGE.parent)  # -c puts the working folder first: this checkout
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True\n", "")
+
+
+def test_every_name_of_the_python_api_exists():
+    import imi_cli
+
+    for name in imi_cli.__all__:
+        assert getattr(imi_cli, name) is not None, name
