@@ -1,12 +1,18 @@
 """The one exception hierarchy of imi-cli, and the exit code each error maps to.
 
 Nothing here knows about Typer: the CLI turns these into messages and exit
-codes in one place (``imi_cli.cli.app``); Python users catch them directly.
+codes in one place (``imi_cli.cli.exit_codes``); Python users catch them directly.
+
+An error may carry a message id and parameters (``msgid``, ``params``): the English
+sentence is rendered from them (``imi_cli.messages``), so the interface can later show
+the same error in the user's language, and a hub's refusal can travel as a code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -27,15 +33,31 @@ class ImiError(Exception):
     """Base of every error imi-cli reports to a user.
 
     ``message`` is one sentence saying what is wrong; ``hint`` says how to fix it.
-    Neither may contain secrets or personal data.
+    Neither may contain secrets or personal data. Give either the sentence, or a
+    ``msgid`` of ``imi_cli.messages`` with its ``params`` (the sentence is then rendered
+    from them); errors raised with a plain sentence have no ``msgid``.
     """
 
     exit_code: ExitCode = ExitCode.ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, msgid: str | None = None,
+                 params: Mapping[str, Any] | None = None, hint: str | None = None) -> None:
+        self.msgid = msgid
+        self.params: dict[str, Any] = dict(params or {})
+        if message is None:
+            if msgid is None:
+                raise TypeError("an ImiError needs a message or a msgid")
+            from imi_cli.messages import english
+
+            message = english(msgid, self.params)
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a program reads: the id and parameters as well as the English sentence."""
+        return {"error": self.message, "msgid": self.msgid, "params": self.params, "hint": self.hint,
+                "exit_code": int(self.exit_code)}
 
 
 class UsageError(ImiError):
@@ -74,9 +96,10 @@ class InvalidInput(ImiError):
     exit_code = ExitCode.INVALID_INPUT
 
     def __init__(
-        self, message: str, *, problems: list[Problem] | None = None, hint: str | None = None
+        self, message: str | None = None, *, problems: list[Problem] | None = None,
+        hint: str | None = None, msgid: str | None = None, params: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, hint=hint)
+        super().__init__(message, msgid=msgid, params=params, hint=hint)
         self.problems = problems or []
 
 
@@ -104,13 +127,19 @@ class HubUnreachable(ImiError):
 
 
 class Rejected(ImiError):
-    """The hub (or the local rules) refused an action; ``reason`` is a typed code."""
+    """The hub (or the local rules) refused an action; ``reason`` is a typed code
+    (not_allowed, stale, illegal_transition, invalid ...) and ``params`` what the
+    sentence names (the state, the role ...), so a refusal can be told in any language."""
 
     exit_code = ExitCode.REJECTED
 
-    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(self, message: str | None = None, *, reason: str, msgid: str | None = None,
+                 params: Mapping[str, Any] | None = None, hint: str | None = None) -> None:
+        super().__init__(message, msgid=msgid, params=params, hint=hint)
         self.reason = reason
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "reason": self.reason}
 
 
 class RefusedRecords(InvalidInput):
@@ -118,3 +147,11 @@ class RefusedRecords(InvalidInput):
     register): every one is named, nothing is changed, and the exit code is that of a refusal."""
 
     exit_code = ExitCode.REJECTED
+
+
+class EventsRejected(Rejected):
+    """A sync pushed events the hub refused; each one's reason is in the outbox."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(msgid="events_rejected", reason="rejected", params={"count": count},
+                         hint="`imi outbox --state rejected` lists each event with its reason")

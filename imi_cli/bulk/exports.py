@@ -10,6 +10,11 @@ from typing import Any
 from imi_cli.errors import UsageError
 
 
+def to_json(data: Any) -> str:
+    """Data as imi prints it: indented, non-ASCII kept, dates and paths as strings."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
 def export_authorities(records: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"

@@ -1,25 +1,91 @@
-"""What a command needs from its surroundings: settings, output mode, language.
+"""What a command needs from its surroundings: settings, paths, streams, the clock, the
+display language and a store factory (as httpie's ``Environment``).
 
-Commands read it with ``state()``; tests run the CLI in a fresh process or
-with their own environment variables, so nothing here is global beyond one run.
+``imi_cli.cli.app.main`` makes one per run (or takes the one a test passes in), the root
+command fills in the settings and puts it on the click context (``ctx.obj``); commands
+read it with ``environment()``. The core never reads it: commands pass in what it needs.
 """
 
 from __future__ import annotations
 
 import locale
 import os
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from imi_cli.cli.settings import Settings
-from imi_cli.reference.languages import DEFAULT_LANGUAGE, is_language
+if TYPE_CHECKING:  # the settings (TOML, platformdirs) are imported only when a command runs
+    from imi_cli.cli.settings import Settings
 
 
-@dataclass
-class State:
-    settings: Settings
-    as_json: bool = False
+def _now() -> datetime:
+    from imi_cli.log.clock import now
+
+    return now()
+
+
+def _open_store(path: Path, settings: Settings, *, create: bool = False) -> Any:
+    from imi_cli.log.unlock import open_store
+
+    return open_store(path, settings, create=create)
+
+
+class Environment:
+    """One run's surroundings. Tests build their own (other streams, a fixed clock, a store
+    factory) and pass it to ``main(argv, env=...)``."""
+
+    def __init__(self, settings: Settings | None = None, *, as_json: bool = False,
+                 stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 clock: Callable[[], datetime] = _now, store_factory: Callable[..., Any] = _open_store) -> None:
+        self._settings = settings  # else resolved by the root command, or on first use
+        self.as_json = as_json
+        self.stdout: TextIO = stdout or sys.stdout
+        self.stderr: TextIO = stderr or sys.stderr
+        self.clock = clock
+        self.store_factory = store_factory
+
+    @property
+    def configured(self) -> bool:
+        return self._settings is not None
+
+    def configure(self, flags: dict[str, Any], config: Path | None, *, as_json: bool = False) -> None:
+        """Resolve the settings (flag > env > config file > default) for this run."""
+        from imi_cli.cli.settings import resolve
+
+        if flags.get("lang") is not None:
+            check_language(flags["lang"])
+        self._settings = resolve(flags, config)
+        self.as_json = self.as_json or as_json
+        self.configure_catalogs()
+
+    def configure_catalogs(self) -> None:
+        """The core reads catalogs from the folder given here (the ``questionnaires`` setting),
+        never from the CLI's state."""
+        from imi_cli.questionnaires.registry import configure
+
+        settings = self.settings
+        configure(settings.questionnaires, settings.sources["questionnaires"])
+
+    def override(self, *, as_json: bool = False, lang: str | None = None, store: Path | None = None) -> None:
+        """Options given after the subcommand: they win over those given before it."""
+        self.as_json = self.as_json or as_json
+        for key, value in (("lang", lang), ("store", store)):
+            if value is None:
+                continue
+            if key == "lang":
+                check_language(str(value))
+            self.settings.values[key], self.settings.sources[key] = value, "flag"
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:  # used as a library, outside `imi`
+            from imi_cli.cli.settings import resolve
+
+            self._settings = resolve({})
+        return self._settings
 
     @property
     def store_path(self) -> Path:
@@ -28,18 +94,25 @@ class State:
     @property
     def lang(self) -> str:
         """Display language: --lang / IMI_LANG / config, then the locale, then English."""
-        chosen = self.settings.lang
-        if chosen:
-            return chosen
-        return locale_language()
+        return self.settings.lang or locale_language()
 
     def open_store(self, *, create: bool = False) -> Any:
-        from imi_cli.log.unlock import open_store
+        return self.store_factory(self.store_path, self.settings, create=create)
 
-        return open_store(self.store_path, self.settings, create=create)
+
+def check_language(code: str, option: str = "--lang") -> str:
+    from imi_cli.errors import UsageError
+    from imi_cli.reference.languages import LANGUAGES, is_language
+
+    if not is_language(code):
+        raise UsageError(msgid="unknown_language", params={"option": option, "value": code},
+                         hint="use one of: " + " ".join(LANGUAGES))
+    return code
 
 
 def locale_language() -> str:
+    from imi_cli.reference.languages import DEFAULT_LANGUAGE, is_language
+
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         code = value.split("_")[0].split(".")[0].lower()
@@ -51,18 +124,24 @@ def locale_language() -> str:
     return code if is_language(code) else DEFAULT_LANGUAGE
 
 
-_STATE: State | None = None
+# The environment of the run in progress: the same object as the root context's ``obj``,
+# reachable from helpers that get no context (and from the hub's threads during `hub serve`).
+_CURRENT: ContextVar[Environment | None] = ContextVar("imi_environment", default=None)
 
 
-def set_state(state: State) -> None:
-    global _STATE
-    _STATE = state
+def activate(env: Environment) -> Token:
+    return _CURRENT.set(env)
 
 
-def state() -> State:
-    if _STATE is None:  # called as a library, outside the CLI
-        from imi_cli.cli.settings import resolve
+def deactivate(token: Token) -> None:
+    _CURRENT.reset(token)
 
-        set_state(State(resolve({})))
-    assert _STATE is not None
-    return _STATE
+
+def environment() -> Environment:
+    """The environment of this run; outside `imi` (a library call), a new one from the
+    settings as they are now (not kept: the environment variables may change)."""
+    return _CURRENT.get() or Environment()
+
+
+# The command modules' name for it, kept so that they change little.
+state = environment

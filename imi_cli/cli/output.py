@@ -1,28 +1,34 @@
-"""Output helpers shared by every command: data to stdout, messages to stderr.
+"""Output helpers shared by every command: data to stdout, messages to stderr, both the
+streams of the run's environment.
 
 Tables and colour only on a terminal; ``--json`` everywhere data is printed.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TextIO
+
+from imi_cli.bulk.exports import to_json
+
+__all__ = ["emit", "message", "print_json", "print_table", "progress_bar", "to_json"]
+
+
+def _streams() -> tuple[TextIO, TextIO]:
+    from imi_cli.cli.environment import environment
+
+    env = environment()
+    return env.stdout, env.stderr
 
 
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return Console(file=_streams()[1 if stderr else 0], highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(to_json(data) + "\n")
+    _streams()[0].write(to_json(data) + "\n")
 
 
 def message(text: str) -> None:
@@ -34,9 +40,10 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
                 title: str | None = None) -> None:
     """Rows as a table on a terminal; tab-separated lines otherwise (for scripts)."""
     rows = list(rows)
-    if not sys.stdout.isatty():
+    out = _streams()[0]
+    if not out.isatty():
         for row in rows:
-            sys.stdout.write("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n")
+            out.write("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n")
         return
     from rich.table import Table
 
@@ -75,7 +82,7 @@ class progress_bar:
         self._task = None
 
     def __enter__(self):
-        if not sys.stderr.isatty():
+        if not _streams()[1].isatty():
             return None
         from rich.progress import Progress
 

@@ -12,12 +12,12 @@ from imi_cli.errors import ImiError, NotFound, UsageError
 def check_output_file(path: Path, flag: str) -> Path:
     """The path can be written: not a folder, its folder exists and is writable."""
     if path.is_dir():
-        raise UsageError(f"{flag} {path} is a folder, not a file")
+        raise UsageError(msgid="output_is_folder", params={"option": flag, "path": str(path)})
     folder = path.parent
     if not folder.is_dir():
-        raise NotFound(f"{flag} {path}: folder {folder} does not exist")
+        raise NotFound(msgid="output_folder_missing", params={"option": flag, "path": str(path), "folder": str(folder)})
     target = path if path.exists() else folder
     if not os.access(target, os.W_OK):
-        raise ImiError(f"{flag} {path} cannot be written (permission denied)",
+        raise ImiError(msgid="output_not_writable", params={"option": flag, "path": str(path)},
                        hint="check the permissions of the file and its folder")
     return path

@@ -87,19 +87,19 @@ class Settings:
 def _read_config(path: Path, explicit: bool) -> dict[str, Any]:
     if not path.exists():
         if explicit:
-            raise UsageError(f"config file {path} does not exist")
+            raise UsageError(msgid="config_missing", params={"path": str(path)})
         return {}
     if path.is_dir():
-        raise UsageError(f"config file {path} is a folder, not a file",
+        raise UsageError(msgid="config_is_folder", params={"path": str(path)},
                          hint="point --config or IMI_CONFIG at an imi.toml (see imi.toml.example)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from None
+        raise InvalidInput(msgid="config_not_toml", params={"path": str(path), "detail": str(exc)}) from None
     unknown = sorted(set(data) - set(REGISTRY))
     if unknown:
         raise InvalidInput(
-            f"config file {path} has unknown settings",
+            msgid="config_unknown_settings", params={"path": str(path)},
             problems=[Problem(str(path), key, "unknown setting") for key in unknown],
             hint="see imi.toml.example for every setting",
         )
@@ -133,4 +133,5 @@ def _resolve_one(setting: Setting, flag: Any, file_values: dict[str, Any], path:
     except ValueError:
         # a bad value in the file is a bad file (like an unknown key); in the environment, usage
         error = InvalidInput if source == str(path) else UsageError
-        raise error(f"{source}: {setting.key} = {raw!r} is not valid ({setting.help})") from None
+        raise error(msgid="setting_invalid", params={"source": source, "key": setting.key, "value": raw,
+                                                     "help": setting.help}) from None

@@ -1,35 +1,44 @@
-"""Command groups: one Typer app per module, joined here with ``add_typer``.
+"""The commands of `imi`, one module per group (as pip's ``commands_dict``).
 
-Each module keeps heavy imports inside its functions so that ``imi --help`` stays fast.
+A module is imported only when one of its commands runs or its help is asked for:
+`imi --help` reads the one-line help of each command from this table, so it costs the
+same however many groups there are. Each module keeps its heavy imports inside its
+functions. A test checks that these lines match the commands' own help.
 """
 
 from __future__ import annotations
 
-import importlib
-
-import typer
-
-# (module, name of the group, or None for top-level commands the module adds itself)
-GROUPS: list[tuple[str, str | None, str]] = [
-    ("store", None, ""),
-    ("demo", None, ""),
-    ("sync", None, ""),
-    ("hub", "hub", "The hub: init, serve, invite national coordinators."),
-    ("message", "message", "Messages between two authorities."),
-    ("request", None, ""),
-    ("authority", "authority", "The authority directory: register, import, show, search, export."),
-    ("user", "user", "Users: add, import, list, show."),
-    ("area", "area", "Legislative areas."),
-    ("area:country_app", "country", "IMI countries."),
-    ("questionnaire", "questionnaire", "Question sets: list, show, validate, translate."),
-]
+from typing import NamedTuple
 
 
-def register(app: typer.Typer) -> None:
-    for module_name, group, help_text in GROUPS:
-        module_name, _, attr = module_name.partition(":")
-        module = importlib.import_module(f"imi_cli.commands.{module_name}")
-        if group is None:
-            module.register(app)
-        else:
-            app.add_typer(getattr(module, attr or "app"), name=group, help=help_text)
+class Entry(NamedTuple):
+    module: str  # imi_cli.commands.<module>
+    attr: str  # a typer.Typer (a group) or a function (a command) in it
+    help: str  # the line `imi --help` shows
+
+
+COMMANDS: dict[str, Entry] = {
+    "init": Entry("store", "init", "Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE); "
+                                   "with --hub and --invite, make your key pair in it and enrol with the hub."),
+    "unlock": Entry("store", "unlock", "Check the passphrase once and cache the store's key for this user's "
+                                       "session."),
+    "lock": Entry("store", "lock", "Forget the cached key: the next command asks for the passphrase again."),
+    "demo": Entry("demo", "demo", "Run IMI end to end on a sample directory, in a temp folder, without prompts."),
+    "sync": Entry("sync", "sync", "Push this store's pending events to the hub and pull what concerns its "
+                                  "authority."),
+    "outbox": Entry("sync", "outbox", "What this store has pushed or must push: pending, accepted, rejected "
+                                      "and why."),
+    "inbox": Entry("request", "inbox", "What needs your authority's action now: new requests, answers to read, "
+                                       "deadlines, reminders."),
+    "stats": Entry("request", "stats", "Per area and authority: accepted within 7 days, days to answer, answered "
+                                       "by the deadline, ratings."),
+    "store": Entry("store", "app", "The encrypted store: status, rebuild projections."),
+    "hub": Entry("hub", "app", "The hub: init, serve, invite national coordinators."),
+    "message": Entry("message", "app", "Messages between two authorities."),
+    "request": Entry("request", "app", "Information requests: new, send, accept, answer, close, ..."),
+    "authority": Entry("authority", "app", "The authority directory: register, import, show, search, export."),
+    "user": Entry("user", "app", "Users: add, import, list, show."),
+    "area": Entry("area", "app", "Legislative areas."),
+    "country": Entry("area", "country_app", "IMI countries."),
+    "questionnaire": Entry("questionnaire", "app", "Question sets: list, show, validate, translate."),
+}

@@ -8,7 +8,8 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.output import emit, message, print_json, progress_bar
+from imi_cli.cli.options import data_options
+from imi_cli.cli.output import emit, message, print_json, print_table, progress_bar
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -29,6 +30,7 @@ def report_import(report, noun: str) -> None:
 
 
 @app.command("import")
+@data_options
 def import_(
     file: Path = typer.Argument(..., help="CSV, YAML or JSON file of authorities."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
@@ -43,6 +45,7 @@ def import_(
 
 
 @app.command("register")
+@data_options
 def register(
     ident: str = typer.Option(..., "--id", help="Authority id, e.g. HU-EPK."),
     country: str = typer.Option(..., "--country", help="Country code, e.g. HU."),
@@ -63,7 +66,8 @@ def register(
     for item in names:
         lang, sep, text = item.partition("=")
         if not sep:
-            raise UsageError(f"--name {item!r}: write it as LANG=TEXT, e.g. en='Chamber of Architects'")
+            raise UsageError(msgid="option_needs_pairs", params={
+                "option": "--name", "value": item, "form": "LANG=TEXT, e.g. en='Chamber of Architects'"})
         raw[f"name:{lang.strip().lower()}"] = text
     if coordinator:
         raw["coordinator"] = coordinator
@@ -74,10 +78,11 @@ def register(
 
 
 @app.command("show")
+@data_options
 def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
     """Everything the directory holds about one authority, in your language."""
     from imi_cli.directory.authorities import Directory
-    from imi_cli.directory.render import render
+    from imi_cli.directory.render import authority_lines
 
     s = state()
     with s.open_store() as store:
@@ -85,10 +90,11 @@ def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
     if s.as_json:
         print_json(record)
     else:
-        render(record, s.lang)
+        print_table([{"k": k, "v": v} for k, v in authority_lines(record, s.lang)], [("k", ""), ("v", "")])
 
 
 @app.command("search")
+@data_options
 def search(
     text: Optional[str] = typer.Argument(None, help="Words to find in names and competences (any language)."),
     country: Optional[str] = typer.Option(None, "--country", help="Only this country, e.g. HU."),
@@ -110,6 +116,7 @@ def search(
 
 
 @app.command("export")
+@data_options
 def export(
     fmt: str = typer.Option("json", "--format", help="json, yaml or csv."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file (default: stdout)."),

@@ -7,11 +7,10 @@ from typing import Optional
 
 import typer
 
-
-def register(root: typer.Typer) -> None:
-    root.command("demo")(demo)
+from imi_cli.cli.options import output_options
 
 
+@output_options
 def demo(
     workdir: Optional[Path] = typer.Option(None, "--dir", help="Keep the demo's files here (default: a temp folder)."),
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.options import data_options, store_options
 from imi_cli.cli.output import message, print_json
 
 app = typer.Typer(no_args_is_help=True)
@@ -20,6 +21,7 @@ def _open_hub():
 
 
 @app.command("init")
+@data_options
 def init() -> None:
     """Create the hub's encrypted store and the operator's key (the network's trust root)."""
     from imi_cli.hub.state import init_hub
@@ -36,6 +38,7 @@ def init() -> None:
 
 
 @app.command("serve")
+@store_options
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8443, "--port", min=1, max=65535, help="Port to listen on."),
@@ -51,10 +54,10 @@ def serve(
     from imi_cli.hub.app import create_app
 
     if bool(cert) != bool(key):
-        raise UsageError("--cert and --key go together")
+        raise UsageError(msgid="options_go_together", params={"first": "--cert", "second": "--key"})
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not cert and not loopback and not insecure:
-        raise UsageError(f"refusing plain HTTP on {host}", hint="give --cert and --key, or --insecure")
+        raise UsageError(msgid="plain_http_refused", params={"host": host}, hint="give --cert and --key, or --insecure")
     from imi_cli.hub import housekeeping
     from imi_cli.hub.listen import check_address, check_tls
 
@@ -82,6 +85,7 @@ def serve(
 
 
 @app.command("invite")
+@data_options
 def invite(
     authority: str = typer.Option(..., "--authority", help="Id of the national coordinator's authority, e.g. HU-NCO."),
     country: str = typer.Option(..., "--country", help="Its country."),
@@ -119,6 +123,7 @@ def invite(
 
 
 @app.command("reinvite")
+@data_options
 def reinvite(
     user_id: str = typer.Argument(..., help="Id of a registered user."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
@@ -147,6 +152,7 @@ def reinvite(
 
 
 @app.command("prune")
+@data_options
 def prune(
     days: int = typer.Option(..., "--older-than", min=1, max=36500, help="Retention period in days."),
 ) -> None:
@@ -163,6 +169,7 @@ def prune(
 
 
 @app.command("revoke")
+@data_options
 def revoke(
     user_id: str = typer.Argument(..., help="Id of the user whose key is revoked."),
 ) -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
+from imi_cli.cli.options import json_option, output_options
+
 if TYPE_CHECKING:
     from imi_cli.questionnaires.model import QuestionSet
     from imi_cli.questionnaires.registry import Registry
@@ -19,6 +21,7 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()
+@output_options
 def validate(
     paths: Optional[List[Path]] = typer.Argument(
         None, help="Catalog files or folders (default: the shipped questionnaires)."),
@@ -40,7 +43,8 @@ def validate(
 
     chosen = auto_format(fmt, state().as_json)
     if chosen not in FORMATS:
-        raise UsageError(f"--format {fmt!r} is not one of: " + ", ".join(FORMATS))
+        raise UsageError(msgid="unknown_format", params={"option": "--format", "value": fmt,
+                                                         "choices": ", ".join(FORMATS)})
     catalog = Catalog.from_paths(paths or [_catalogs().folder])
     findings = catalog.validate(against=against)
     sys.stdout.write(render(findings, chosen, _names(catalog.files)))
@@ -64,6 +68,7 @@ def _summary(count: int, findings: list) -> str:
 
 
 @app.command("list")
+@output_options
 def list_sets(
     area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
 ) -> None:
@@ -104,6 +109,7 @@ def _listed_sets() -> list[QuestionSet]:
 
 
 @app.command()
+@json_option
 def show(
     set_id: str = typer.Argument(..., metavar="ID", help="Question set id."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language (default: the display language)."),
@@ -125,16 +131,13 @@ def show(
 
 
 def _language(code: str) -> str:
-    from imi_cli.errors import UsageError
-    from imi_cli.reference.languages import LANGUAGES, is_language
+    from imi_cli.cli.environment import check_language
 
-    if not is_language(code):
-        raise UsageError(f"--lang {code!r} is not an IMI language code",
-                         hint="use one of: " + " ".join(LANGUAGES))
-    return code
+    return check_language(code)
 
 
 @app.command()
+@output_options
 def coverage() -> None:
     """Percent translated, per language and question set."""
     from imi_cli.cli.environment import state
@@ -160,7 +163,6 @@ def export_po(
         help="PO file to write (default: stdout). If it exists, changed sources are marked fuzzy."),
 ) -> None:
     """Write a PO file for translating a question set into one language."""
-    from imi_cli.cli.environment import state
     from imi_cli.cli.output import message
     from imi_cli.cli.output_files import check_output_file
     from imi_cli.errors import UsageError
@@ -168,10 +170,10 @@ def export_po(
     from imi_cli.questionnaires.po import export_po as export
     from imi_cli.questionnaires.po import load_for_translation
 
-    # the global --lang is also accepted after the subcommand, so it may arrive there
-    language = lang or state().settings.lang
+    # the target language is this --lang only, never the display language
+    language = lang
     if not language:
-        raise UsageError("export-po needs --lang, the language to translate into",
+        raise UsageError(msgid="lang_needed_for_po",
                          hint=f"e.g. imi questionnaire export-po {set_id} --lang de -o {set_id}.de.po")
     if output is not None:
         check_output_file(output, "-o")
@@ -198,9 +200,9 @@ def import_po(
     from imi_cli.questionnaires.po import import_po as run_import
 
     if po_file.is_dir():
-        raise UsageError(f"{po_file} is a folder, not a PO file")
+        raise UsageError(msgid="input_is_folder", params={"path": str(po_file), "kind": "PO file"})
     if not po_file.is_file():
-        raise NotFound(f"{po_file}: no such file")
+        raise NotFound(msgid="no_such_file", params={"path": str(po_file)})
     set_id, _ = header(po_file)
     target = catalog_file or locate_file(set_id)
     plan = run_import(po_file, target)

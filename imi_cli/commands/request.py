@@ -8,17 +8,12 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
 
 app = typer.Typer(no_args_is_help=True)
 LIST = [("id", "request"), ("direction", "in/out"), ("state", "state"), ("requester", "from"),
         ("responder", "to"), ("subject", "subject"), ("deadline", "deadline"), ("days_left", "days left")]
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="request", help="Information requests: new, send, accept, answer, close, ...")
-    root.command("inbox")(inbox)
-    root.command("stats")(stats)
 
 
 def _requests(store):
@@ -34,7 +29,7 @@ def _pairs(items: List[str], option: str) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"{option} {item!r}: write it as KEY=VALUE")
+            raise UsageError(msgid="option_needs_pairs", params={"option": option, "value": item, "form": "KEY=VALUE"})
         out[key.strip()] = value
     return out
 
@@ -46,6 +41,7 @@ def _do(verb: str, rid: str, call) -> None:
 
 
 @app.command("new")
+@data_options
 def new(
     area: str = typer.Option(..., "--area", help="Legislative area."),
     to: str = typer.Option(..., "--to", help="Id of the responding authority."),
@@ -70,18 +66,21 @@ def new(
 
 
 @app.command("approve")
+@data_options
 def approve(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """Approve a draft (supervisor or coordinator), where the authority requires it."""
     _do("Approved", rid, lambda r: r.approve(rid))
 
 
 @app.command("send")
+@data_options
 def send(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """Send a draft to the responding authority."""
     _do("Sent", rid, lambda r: r.send(rid))
 
 
 @app.command("accept")
+@data_options
 def accept(rid: str = typer.Argument(..., help="Request id."),
            propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline",
                                                           help="Another deadline, YYYY-MM-DD.")) -> None:
@@ -90,6 +89,7 @@ def accept(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("agree-deadline")
+@data_options
 def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
                    refuse: bool = typer.Option(False, "--refuse", help="Keep the original deadline.")) -> None:
     """Agree (or not) to the deadline the responder proposed."""
@@ -97,6 +97,7 @@ def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("forward")
+@data_options
 def forward(rid: str = typer.Argument(..., help="Request id."),
             to: str = typer.Option(..., "--to", help="A more competent authority, or your coordinator.")) -> None:
     """Forward an incoming request before accepting it; your access ends there."""
@@ -104,6 +105,7 @@ def forward(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("reassign")
+@data_options
 def reassign(rid: str = typer.Argument(..., help="Request id."),
              to: str = typer.Option(..., "--to", help="The authority that should answer.")) -> None:
     """Coordinators: move a request to another authority."""
@@ -111,6 +113,7 @@ def reassign(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("allocate")
+@data_options
 def allocate(rid: str = typer.Argument(..., help="Request id."),
              handlers: str = typer.Option(..., "--to", help="Handler user ids, ','-separated.")) -> None:
     """Allocators: assign a request to request handlers of the authority."""
@@ -118,6 +121,7 @@ def allocate(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("answer")
+@data_options
 def answer(
     rid: str = typer.Argument(..., help="Request id."),
     answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE: a code, yes/no, a date, a number, text; "
@@ -137,6 +141,7 @@ def answer(
 
 
 @app.command("more")
+@data_options
 def more(rid: str = typer.Argument(..., help="Request id."),
          text: str = typer.Argument(..., help="What else you need.")) -> None:
     """Ask the responder for more information about its answer."""
@@ -145,6 +150,7 @@ def more(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("close")
+@data_options
 def close(rid: str = typer.Argument(..., help="Request id."),
           timeliness: int = typer.Option(..., "--timeliness", help="Rating 1-5."),
           quality: int = typer.Option(..., "--quality", help="Rating 1-5.")) -> None:
@@ -153,6 +159,7 @@ def close(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("withdraw")
+@data_options
 def withdraw(rid: str = typer.Argument(..., help="Request id."),
              reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Withdraw a request that has not been answered."""
@@ -160,6 +167,7 @@ def withdraw(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("reopen")
+@data_options
 def reopen(rid: str = typer.Argument(..., help="Request id."),
            reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Reopen a closed request (within 30 days of closure)."""
@@ -167,6 +175,7 @@ def reopen(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("list")
+@data_options
 def list_(
     direction: Optional[str] = typer.Option(None, "--direction", help="incoming or outgoing."),
     state_: Optional[str] = typer.Option(None, "--state", help="Only in this state."),
@@ -200,7 +209,7 @@ def _authority(store) -> str:
 
     authority = store.meta("authority_id")
     if not authority:
-        raise UsageError("this store acts for no authority yet", hint="enrol with `imi init --hub URL --invite CODE`")
+        raise UsageError(msgid="no_authority_yet", hint="enrol with `imi init --hub URL --invite CODE`")
     return authority
 
 
@@ -211,6 +220,7 @@ def _coordinated(store) -> list[str]:
 
 
 @app.command("show")
+@data_options
 def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """A request in your language: questions, options, answers, comments, history, time left."""
     from imi_cli.exchanges.requests.render import as_text, request_view
@@ -223,6 +233,7 @@ def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
 
 
 @app.command("export")
+@data_options
 def export(rid: str = typer.Argument(..., help="Request id."),
            fmt: str = typer.Option("json", "--format", help="json or md.")) -> None:
     """The request for the file record, in your language."""
@@ -231,7 +242,7 @@ def export(rid: str = typer.Argument(..., help="Request id."),
     from imi_cli.exchanges.requests.render import as_markdown, request_view
 
     if fmt not in ("json", "md"):
-        raise UsageError(f"--format {fmt!r}: use json or md")
+        raise UsageError(msgid="use_one_of", params={"option": "--format", "value": fmt, "choices": "json or md"})
     s = state()
     with s.open_store() as store:
         requests = _requests(store)
@@ -239,6 +250,7 @@ def export(rid: str = typer.Argument(..., help="Request id."),
     typer.echo(to_json(view) if fmt == "json" else as_markdown(view), nl=False)
 
 
+@data_options
 def inbox() -> None:
     """What needs your authority's action now: new requests, answers to read, deadlines, reminders."""
     from imi_cli.exchanges.requests.views import inbox as items
@@ -252,6 +264,7 @@ def inbox() -> None:
         message("Nothing needs your action.")
 
 
+@data_options
 def stats() -> None:
     """Per area and authority: accepted within 7 days, days to answer, answered by the deadline, ratings."""
     from imi_cli.exchanges.requests.views import stats as figures

@@ -7,18 +7,13 @@ from typing import Optional
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.options import data_options, store_options
 from imi_cli.cli.output import emit, message, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def register(root: typer.Typer) -> None:
-    root.command("init")(init)
-    root.command("unlock")(unlock)
-    root.command("lock")(lock)
-    root.add_typer(app, name="store", help="The encrypted store: status, rebuild projections.")
-
-
+@data_options
 def init(
     hub: Optional[str] = typer.Option(None, "--hub", help="Hub URL to enrol with (needs --invite)."),
     invite: Optional[str] = typer.Option(None, "--invite", help="Your one-time invitation code."),
@@ -30,7 +25,7 @@ def init(
 
     s = state()
     if bool(hub) != bool(invite):
-        raise UsageError("--hub and --invite go together")
+        raise UsageError(msgid="options_go_together", params={"first": "--hub", "second": "--invite"})
     path = s.store_path
     if s.settings.sources["store"] == "default":  # the user's data folder may not exist yet
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +52,8 @@ def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
         store.close()
         state().store_path.unlink(missing_ok=True)  # a failed enrolment leaves no half-made store
         if isinstance(exc, HubUnreachable) and "outbox" in (exc.hint or ""):
-            raise HubUnreachable(exc.message, hint="check the URL and that `imi hub serve` is running; "
+            raise HubUnreachable(exc.message, msgid=exc.msgid, params=exc.params,
+                                 hint="check the URL and that `imi hub serve` is running; "
                                  "no store was made, so run the same command again") from None
         raise
     with client_for(store) as client:
@@ -65,6 +61,7 @@ def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
     return who
 
 
+@store_options
 def unlock(
     ttl: int = typer.Option(None, "--ttl", help="Seconds the unlock lasts (default: unlock_ttl setting)."),
 ) -> None:
@@ -85,6 +82,7 @@ def _duration(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+@store_options
 def lock() -> None:
     """Forget the cached key: the next command asks for the passphrase again."""
     from imi_cli.log.unlock import forget_key
@@ -95,6 +93,7 @@ def lock() -> None:
 
 
 @app.command("status")
+@data_options
 def status() -> None:
     """What the store holds: events, authorities, users, schema version."""
     from imi_cli.log.unlock import cached_key
@@ -112,6 +111,7 @@ def status() -> None:
 
 
 @app.command("rebuild")
+@data_options
 def rebuild() -> None:
     """Rebuild every projection table from the event log."""
     from imi_cli.log.projections import rebuild as do_rebuild

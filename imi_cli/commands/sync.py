@@ -7,12 +7,8 @@ from typing import Optional
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
-
-
-def register(root: typer.Typer) -> None:
-    root.command("sync")(sync)
-    root.command("outbox")(outbox)
 
 
 def _say(report, as_json: bool) -> None:
@@ -25,6 +21,7 @@ def _say(report, as_json: bool) -> None:
         message(f"  rejected {r['id']}: {r['reason']}: {r['message']}")
 
 
+@data_options
 def sync(
     watch: bool = typer.Option(False, "--watch", help="Keep syncing; new events arrive within seconds."),
     rounds: Optional[int] = typer.Option(None, "--rounds", help="With --watch: stop after this many polls."),
@@ -40,12 +37,15 @@ def sync(
             report = core.sync(store, client)
             _say(report, s.as_json)
             if report.rejected:
-                raise typer.Exit(10)
+                from imi_cli.errors import EventsRejected
+
+                raise EventsRejected(len(report.rejected))
             return
         message("Watching the hub (Ctrl-C stops)")
         core.watch(store, client, lambda r: _say(r, s.as_json), wait=wait, rounds=rounds)
 
 
+@data_options
 def outbox(
     state_filter: Optional[str] = typer.Option(None, "--state", help="pending, accepted or rejected."),
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, print_json, progress_bar
 from imi_cli.commands.authority import report_import
 
@@ -23,6 +24,7 @@ def _row(user: dict) -> dict:
 
 
 @app.command("import")
+@data_options
 def import_(
     file: Path = typer.Argument(..., help="CSV, YAML or JSON file of users."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
@@ -64,6 +66,7 @@ def _hand_out(report, invites: Optional[Path]) -> None:
 
 
 @app.command("add")
+@data_options
 def add(
     ident: str = typer.Option(..., "--id", help="User id."),
     name: str = typer.Option(..., "--name", help="Full name."),
@@ -84,6 +87,7 @@ def add(
 
 
 @app.command("list")
+@data_options
 def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Only this authority's users.")) -> None:
     """Users in the directory."""
     from imi_cli.directory.users import Users
@@ -95,6 +99,7 @@ def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Onl
 
 
 @app.command("show")
+@data_options
 def show(ident: str = typer.Argument(..., help="User id.")) -> None:
     """One user."""
     from imi_cli.directory.users import Users
@@ -110,6 +115,7 @@ def show(ident: str = typer.Argument(..., help="User id.")) -> None:
 
 
 @app.command("invite")
+@data_options
 def invite(
     ident: str = typer.Argument(..., help="User id."),
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write the code here (0600) instead of stdout."),

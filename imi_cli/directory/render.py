@@ -1,13 +1,12 @@
-"""How `imi authority show` draws one authority on a terminal."""
+"""What `imi authority show` prints about one authority: labelled lines in the reader's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from imi_cli.cli.output import print_table
 
-
-def render(record: dict[str, Any], lang: str) -> None:
+def authority_lines(record: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(label, value) pairs, the empty ones left out; the CLI draws them as a table."""
     from imi_cli.reference.areas import load_areas
     from imi_cli.reference.countries import country_name
     from imi_cli.reference.languages import language_name, pick
@@ -27,4 +26,4 @@ def render(record: dict[str, Any], lang: str) -> None:
     for area, competences in record["areas"].items():
         label = areas[area].name(lang) if area in areas else area
         rows.append((label, ", ".join(competences) or "-"))
-    print_table([{"k": k, "v": v} for k, v in rows if v], [("k", ""), ("v", "")])
+    return [(k, v) for k, v in rows if v]

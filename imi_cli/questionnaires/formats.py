@@ -44,7 +44,7 @@ def github(findings: list[Finding], files: list[str]) -> str:
 
 def sarif(findings: list[Finding], files: list[str]) -> str:
     from imi_cli import __version__
-    from imi_cli.cli.output import to_json
+    from imi_cli.bulk.exports import to_json
 
     rules = sorted({f.check for f in findings})
     run = {
@@ -87,7 +87,7 @@ def junit(findings: list[Finding], files: list[str]) -> str:
 
 
 def json_(findings: list[Finding], files: list[str]) -> str:
-    from imi_cli.cli.output import to_json
+    from imi_cli.bulk.exports import to_json
 
     return to_json({"files": list(files), "findings": [f.as_dict() for f in findings],
                     "errors": sum(f.level == ERROR for f in findings),

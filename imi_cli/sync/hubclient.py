@@ -105,6 +105,18 @@ def _not_a_hub(url: str, what: str) -> HubUnreachable:
                                "points at `imi hub serve`; nothing was changed")
 
 
+def hub_refusal(data: dict[str, Any], message: str) -> Rejected:
+    """The hub's refusal as it sent it: its typed reason, and its message id and parameters
+    when it gives them (so the node can tell it in the user's language)."""
+    params = data.get("params")
+    msgid = data.get("msgid")
+    if isinstance(msgid, str) and isinstance(params, dict):
+        return Rejected(f"the hub refused: {message}", reason=data.get("reason") or "not_allowed",
+                        msgid=msgid, params=params)
+    return Rejected(reason=data.get("reason") or "not_allowed", msgid="hub_refused",
+                    params={"detail": message, **(params if isinstance(params, dict) else {})})
+
+
 def _answer(response: Any, url: str) -> Any:
     try:
         data = response.json()
@@ -127,5 +139,5 @@ def _answer(response: Any, url: str) -> Any:
     if response.status_code == 410:
         raise CursorExpired(message)
     if response.status_code in (401, 403):
-        raise Rejected(f"the hub refused: {message}", reason=data.get("reason") or "not_allowed")
+        raise hub_refusal(data, message)
     raise ImiError(f"the hub answered {response.status_code}: {message}")

@@ -78,7 +78,9 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
                 conn.execute("UPDATE outbox SET state='rejected', reason=?, detail=?, updated_at=? "
                              "WHERE event_id=?", (r["reason"], r.get("message"), at, r["id"]))
                 conn.execute("UPDATE events SET status='rejected' WHERE id=?", (r["id"],))
-                report.rejected.append({"id": r["id"], "reason": r["reason"], "message": r.get("message")})
+                # the hub's parameters, when it sends them, let the refusal be told in any language
+                params = {"params": r["params"]} if isinstance(r.get("params"), dict) else {}
+                report.rejected.append({"id": r["id"], "reason": r["reason"], "message": r.get("message"), **params})
     return any(r["status"] != "accepted" for r in results)
 
 

@@ -65,6 +65,37 @@ def run_imi():
     return run
 
 
+# -- the shared network of tests/requests (a hub on loopback), driven through the CLI ----
+_KEYS: dict[str, bytes] = {}
+
+
+@pytest.fixture(scope="session")
+def network(tmp_path_factory):
+    from tests.requests.conftest import USERS
+    from tests.requests.network import shared_network
+
+    return shared_network(tmp_path_factory, USERS)
+
+
+@pytest.fixture
+def cli(network, imi):
+    """``cli(name, *args)``: `imi --store <name's store> args...`, unlocked as by `imi unlock`."""
+    from imi_cli.log.store import derive_key, read_salt
+    from imi_cli.log.unlock import cache_key
+    from tests.requests.network import PASSPHRASE
+
+    def run(name, *args):
+        path = network.stores[name].path
+        if name not in _KEYS:
+            _KEYS[name] = derive_key(PASSPHRASE, read_salt(path))
+        cache_key(path, _KEYS[name], 600)
+        result = imi("--store", path, *args)
+        assert "Traceback" not in result.err
+        return result
+
+    return run
+
+
 @pytest.fixture
 def open_raw(template):
     """Open a copy of the template (or any store with its key) in process, for inspection."""

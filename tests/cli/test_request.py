@@ -5,36 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.requests.conftest import USERS
-from tests.requests.network import PASSPHRASE, shared_network
-
-_KEYS: dict[str, bytes] = {}
-
-
-@pytest.fixture(scope="session")
-def network(tmp_path_factory):
-    return shared_network(tmp_path_factory, USERS)
-
-
-@pytest.fixture
-def cli(network, imi):
-    """``cli(name, *args)``: `imi --store <name's store> args...`, unlocked as by `imi unlock`."""
-    from imi_cli.log.store import derive_key, read_salt
-    from imi_cli.log.unlock import cache_key
-
-    def run(name, *args):
-        path = network.stores[name].path
-        if name not in _KEYS:
-            _KEYS[name] = derive_key(PASSPHRASE, read_salt(path))
-        cache_key(path, _KEYS[name], 600)
-        result = imi("--store", path, *args)
-        assert "Traceback" not in result.err
-        return result
-
-    return run
-
 
 def ok(result):
     assert result.code == 0, result.err

@@ -1,0 +1,67 @@
+"""The one map from what a command raised to what the user sees and the exit code.
+
+Everything a run can end with passes through ``exit_status``: imi's own errors (each
+carries its code, ``imi_cli.errors.ExitCode``), SQLite's word on a damaged, full or
+read-only store, Click's usage errors, an abort, Ctrl-C. Anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from imi_cli.errors import ExitCode, ImiError, InvalidInput
+
+if TYPE_CHECKING:
+    from imi_cli.cli.environment import Environment
+
+INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+
+
+def exit_status(exc: BaseException, env: Environment) -> int:
+    """Tell the user (on ``env.stderr``) and return the exit code; re-raise a bug."""
+    error = as_imi_error(exc, env)
+    if error is not None:
+        report(error, env)
+        return int(error.exit_code)
+    if isinstance(exc, typer.Exit):
+        return int(exc.exit_code)
+    if isinstance(exc, typer.Abort):
+        env.stderr.write("imi: aborted\n")
+        return int(ExitCode.ERROR)
+    if isinstance(exc, KeyboardInterrupt):
+        env.stderr.write("imi: interrupted\n")
+        return INTERRUPTED
+    if isinstance(exc, typer.TyperException):  # Click's usage errors: its own message, code 2
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=env.stderr)
+        else:
+            env.stderr.write(f"imi: error: {exc}\n")
+        return int(getattr(exc, "exit_code", ExitCode.USAGE))
+    raise exc
+
+
+def as_imi_error(exc: BaseException, env: Environment) -> ImiError | None:
+    """imi's error for ``exc``: itself, or what SQLite's error means for the store."""
+    if isinstance(exc, ImiError):
+        return exc
+    if "sqlcipher3" in sys.modules and isinstance(exc, Exception) and env.configured:
+        from imi_cli.log.store import database_error
+
+        return database_error(exc, env.store_path)
+    return None
+
+
+def report(error: ImiError, env: Environment) -> None:
+    """One clear message (plus problems and a hint) on stderr; never a traceback."""
+    out = env.stderr
+    out.write(f"imi: error: {error.message}\n")
+    if isinstance(error, InvalidInput):
+        for problem in error.problems:
+            out.write(f"  {problem}\n")
+    if error.hint:
+        out.write(f"  hint: {error.hint}\n")
