@@ -21,11 +21,8 @@ from starlette.routing import Route
 from imi_cli.errors import Rejected
 from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
+from imi_cli.protocol.limits import MAX_BATCH, MAX_BODY, MAX_WAIT
 from imi_cli.protocol.signing import AuthError, verify_request
-
-MAX_BODY = 8 * 1024 * 1024
-MAX_BATCH = 2000
-MAX_WAIT = 30.0
 
 
 def _error(status: int, message: str, reason: str | None = None) -> JSONResponse:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from imi_cli.hub.app import MAX_BATCH, MAX_BODY, MAX_WAIT
 from imi_cli.protocol import registry
+from imi_cli.protocol.limits import MAX_BATCH, MAX_BODY, MAX_WAIT
 
 EVENT_TYPES = registry.names()
 
