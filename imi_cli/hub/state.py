@@ -143,7 +143,8 @@ class Hub:
             self._check_signature(conn, event)
             audience = pipeline.check(RulesView(conn, at_hub=True), event)
         except Refusal as refusal:
-            return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message}
+            return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message,
+                    "params": refusal.params}
         assert ident is not None  # the shape check saw a string id
         seq = self._insert(conn, event, audience)
         return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, event)}

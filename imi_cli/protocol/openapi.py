@@ -71,6 +71,7 @@ _RESULT = {
                                    "at": {"type": "string"}, "sig": {"type": "string"}}},
         "reason": {"type": "string", "description": "invalid, not_allowed, stale, illegal_transition ..."},
         "message": {"type": "string"},
+        "params": {"type": "object", "description": "the values the message names, to say it in another language"},
     },
 }
 
