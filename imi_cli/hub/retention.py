@@ -24,6 +24,7 @@ from typing import Any
 from imi_cli.exchanges.requests.lifecycle import REOPEN_DAYS
 from imi_cli.log import clock
 from imi_cli.log.store import in_chunks
+from imi_cli.protocol import registry
 from imi_cli.protocol.audience import HUB_ONLY
 
 
@@ -72,9 +73,12 @@ def prune(hub: Any, days: int) -> int:
     with hub.lock, hub.store.transaction() as conn:
         requests = _settled_requests(conn, cutoff, reopen_cutoff)
         entities = [f"request/{rid}" for rid in requests]
+        # types whose retention class is "message": settled when made, gone once old
+        settled_at_once = [name for name, t in registry.all_types().items() if t.retention == "message"]
+        marks = ",".join("?" * len(settled_at_once))
         entities += [entity for (entity,) in conn.execute(
             "SELECT l.entity FROM events e JOIN entity_log l ON l.seq = e.seq "
-            f"WHERE e.type = 'message.sent' AND {_RECEIVED} < ?", (cutoff,))]
+            f"WHERE e.type IN ({marks}) AND {_RECEIVED} < ?", (*settled_at_once, cutoff))]
         # spent or lapsed invitation codes older than the period: their hashes, and the hub-only
         # events that carried them
         spent = [h for (h,) in conn.execute(

@@ -19,7 +19,6 @@ from imi_cli.log.event import NETWORK, canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
 from imi_cli.log.projections import apply
 from imi_cli.log.store import Store
-from imi_cli.protocol import audience as audiences
 from imi_cli.protocol import pipeline
 from imi_cli.protocol.refusal import Refusal
 from imi_cli.protocol.view import RulesView
@@ -93,7 +92,9 @@ class Hub:
                 event["subject"].setdefault("version", entity_version(conn, event["subject"]["entity"]))
                 event["audience"] = pipeline.audience_of(view, event)
                 signed = self.operator.sign_event(event)
-                seqs.append(self._insert(conn, signed, audiences.expand(view, signed["audience"])))
+                # the same rules as for any event (the operator's rights aside): a bug here
+                # fails loudly instead of sequencing what no node would accept
+                seqs.append(self._insert(conn, signed, pipeline.check(view, signed)))
         self._notify()
         return seqs
 

@@ -39,7 +39,7 @@ def check(view: RulesView, event: Any) -> list[str]:
         event_type.check(view, event)
     check_subject(event_type, event)
     check_time(event["at"])
-    if event_type.party:
+    if event_type.party and event["signature"]["by"] != OPERATOR:
         event_type.party(view, event)
     terms = audience_of(view, event)
     if sorted(audiences.check_terms(event["audience"])) != terms:
