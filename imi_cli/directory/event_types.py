@@ -21,6 +21,7 @@ from imi_cli.protocol.schemas import BOOL, HEX64, ID, array, mapping, obj, text
 from imi_cli.protocol.view import RulesView
 
 INVITATION_DAYS = 14
+_COUNTRY_ALIASES = {"GR": ("EL",)}  # Greece is EL in EU usage, GR in ISO 3166
 _AREA_KEY = {"type": "string", "pattern": r"^(\*|[a-z][a-z0-9-]{0,63})$"}
 _LANG_KEY = {"type": "string", "pattern": r"^[a-z]{2,3}$"}
 
@@ -72,8 +73,14 @@ def _check_authority(view: RulesView, event: dict[str, Any]) -> None:
 
 
 def _check_links(view: RulesView, record: dict[str, Any]) -> None:
-    """One national coordinator per country; a coordinator link names a coordinator of the
-    authority's own country that exists (a dangling id could be claimed later by another)."""
+    """An id tied to its country (HU-...); one national coordinator per country; a coordinator
+    link names a coordinator of the authority's own country that exists (a dangling id could
+    be claimed later by another). Checked after the rights: who may not act learns nothing."""
+    country = record["country"]
+    prefix, dash, _ = record["id"].partition("-")
+    if not dash or prefix.upper() not in (country, *_COUNTRY_ALIASES.get(country, ())):
+        raise Refusal("invalid", f"an authority's id begins with its country's code ({country}-...); "
+                      f"{record['id']!r} does not", field="id", country=country)
     if record["kind"] == "national_coordinator":
         other = view.national_coordinator(record["country"], record["id"])
         if other:

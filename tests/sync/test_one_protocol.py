@@ -157,3 +157,15 @@ def test_a_rebuilt_hub_keeps_spent_invitation_codes_spent(pair):
     assert used and used[0][0] is not None
     with pytest.raises(Rejected, match="unknown, used or expired"):
         enrol()
+
+
+def test_an_authority_id_is_tied_to_its_country(pair):
+    """An id another country could claim later (HU-FAKE registered as German) is refused."""
+    hu = pair.coords["HU"]
+    raw = {"id": "DE-FAKE", "country": "HU", "names": {"hu": "Hamis"}, "languages": "hu", "areas": "services",
+           "email": "f@example.hu"}
+    with pytest.raises(RefusedRecords) as refused:
+        Directory(hu).register_authorities([("t:1", raw)])
+    (problem,) = refused.value.problems
+    assert problem.field == "id" and "begins with its country's code (HU-...)" in problem.message
+    assert Directory(hu).register_authorities([("t:1", {**raw, "id": "HU-REAL"})]).created == ["HU-REAL"]
