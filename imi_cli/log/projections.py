@@ -57,13 +57,14 @@ def _new_authorities(conn: Any, events: list[dict[str, Any]]) -> None:
 
 
 def rebuild(store: Any) -> int:
-    from imi_cli.log.journal import iter_log
+    from imi_cli.log import redaction
 
-    with store.transaction() as conn:
+    with store.transaction() as conn, redaction.rebuilding():
         for table in PROJECTION_TABLES:
             conn.execute(f"DELETE FROM {table}")
         count = 0
-        for event in list(iter_log(conn)):
+        # revealed from the disclosures held: what was erased or withheld stays so
+        for event in list(redaction.revealed_log(conn)):
             apply(conn, event)
             count += 1
     return count
@@ -171,6 +172,13 @@ def _message(conn: Any, event: dict[str, Any]) -> None:
     conn.execute("INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?)",
                  (event["subject"]["entity"].split("/", 1)[1], p["from"], p["to"],
                   event["actor"]["user"], p["subject"], p["text"], p["lang"], event["at"]))
+
+
+@handles("personal_data.erased")
+def _erased(conn: Any, event: dict[str, Any]) -> None:
+    from imi_cli.log.redaction import apply_erasure
+
+    apply_erasure(conn, event)
 
 
 # Request events have their own module; importing it registers its handlers here.
