@@ -3,7 +3,7 @@
 The hub keeps every disclosure it accepted (``imi_cli.log.redaction``). A pull gets only
 those its authority may see: ``may_see`` says so per (authority, event, key). Every
 audience member sees everything today; need-to-know rules (an incoming-alert coordinator
-sees the profession, not the person) set ``POLICY``.
+sees the profession, not the person) replace ``may_see``.
 """
 
 from __future__ import annotations
@@ -20,16 +20,14 @@ from imi_cli.log.store import in_chunks
 Policy = Callable[[str | None, dict[str, Any], str], bool]
 
 
-def _everyone(recipient: str | None, event: dict[str, Any], key: str) -> bool:
+def everyone(recipient: str | None, event: dict[str, Any], key: str) -> bool:
+    """The default: every audience member may see every disclosure of the event."""
     return True
 
 
-POLICY: list[Policy] = [_everyone]  # a list, so a rule (or a test) can replace the one in force
-
-
-def may_see(recipient: str | None, event: dict[str, Any], key: str) -> bool:
-    """May this audience member receive the disclosure of ``key`` in ``event``?"""
-    return POLICY[0](recipient, event, key)
+# The hook: may this audience member receive the disclosure of ``key`` in ``event`` (its
+# signed body)? A need-to-know rule replaces it (tests set one with monkeypatch.setattr).
+may_see: Policy = everyone
 
 
 def open_pushed(conn: Any, event: Any) -> tuple[Any, list[str], dict[str, Any] | None]:
@@ -57,7 +55,7 @@ def with_disclosures(conn: Any, recipient: str | None, rows: list[tuple[int, str
     out = []
     for seq, body in rows:
         mine = held.get(seq, [])
-        if mine and POLICY[0] is not _everyone:
+        if mine and may_see is not everyone:  # parse only when a rule may hold something back
             event = json.loads(body)
             mine = [d for d in mine if may_see(recipient, event, parse_disclosure(d)[1])]
         out.append((seq, wire_text(body, mine)))
@@ -87,4 +85,4 @@ def erase_entity(hub: Any, entity: str) -> dict[str, list[str]]:
     return targets
 
 
-__all__ = ["POLICY", "may_see", "open_pushed", "with_disclosures", "erase_entity", "DisclosureRefused"]
+__all__ = ["may_see", "open_pushed", "with_disclosures", "erase_entity", "DisclosureRefused"]

@@ -182,8 +182,13 @@ def erase(conn: Any, *, entity: str | None = None, event_ids: Iterable[str] = ()
 def mark_erased(conn: Any, targets: dict[str, list[str]], entities: Iterable[str]) -> None:
     """Mark these digests erased (a row is made for one never held: it was erased, not withheld)
     and fold the entities again."""
+    from imi_cli.log.store import in_chunks
+
     at = clock.iso(clock.now())
-    rows = [(event_id, digest, at) for event_id, digests in targets.items() for digest in digests]
+    held = {event_id for (event_id,) in in_chunks(conn, "SELECT id FROM events WHERE id IN ({})", list(targets))}
+    # only for events this store holds (an erasure names every copy's events, drafts included)
+    rows = [(event_id, digest, at) for event_id, digests in targets.items() if event_id in held
+            for digest in digests]
     conn.executemany("INSERT INTO disclosures(event_id, digest, disclosure, erased_at) VALUES (?,?,NULL,?) "
                      "ON CONFLICT(event_id, digest) DO UPDATE SET disclosure = NULL, "
                      "erased_at = coalesce(erased_at, excluded.erased_at)", rows)
