@@ -89,7 +89,8 @@ def open_received(conn: Any, event: Any, *, strict: bool) -> tuple[Any, list[str
     disclosure does not belong to it. ``strict`` (the hub): digests only where the table
     declares personal fields, and no personal field in plain."""
     body, disclosures = split(event)
-    if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
+    if not (isinstance(body, dict) and isinstance(body.get("payload"), dict) and isinstance(body.get("type"), str)
+            and isinstance(body.get("subject"), dict) and isinstance(body.get("id"), str)):
         return body, [], None  # the shape check says what is wrong
     opened = check(body, disclosures)
     personal = body.get("type") in PERSONAL_FIELDS
