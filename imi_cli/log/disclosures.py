@@ -173,8 +173,6 @@ def digests_in(body: Any) -> list[tuple[dict[str, Any], str]]:
 def check(body: dict[str, Any], disclosures: Any) -> dict[str, tuple[str, Any]]:
     """Do these disclosures belong to this body? Each must match a digest of the body, once,
     without taking a key its object already has. Returns digest -> (key, value)."""
-    if disclosures is None:
-        disclosures = []
     if not isinstance(disclosures, list) or len(disclosures) > MAX_DISCLOSURES:
         raise DisclosureRefused("bad_disclosure", f"disclosures are a list of at most {MAX_DISCLOSURES}")
     owners = {}

@@ -121,7 +121,7 @@ def test_stray_duplicate_and_colliding_disclosures_are_refused():
     _, body, disclosed, _ = _signed()
     stray = sd.make_disclosure("applicant_name", "Nagy Béla")
     cases = {"stray": [*disclosed, stray], "duplicate": [*disclosed, disclosed[0]],
-             "not a list": "abc", "too many": ["x"] * (sd.MAX_DISCLOSURES + 1)}
+             "not a list": "abc", "null": None, "too many": ["x"] * (sd.MAX_DISCLOSURES + 1)}
     for name, given in cases.items():
         with pytest.raises(sd.DisclosureRefused) as refused:
             sd.check(body, given)
