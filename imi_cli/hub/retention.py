@@ -94,6 +94,7 @@ def prune(hub: Any, days: int) -> int:
             conn, "SELECT record FROM requests WHERE id IN ({})", requests)))
         _delete(conn, "event_audience", "seq", seqs)
         _delete(conn, "events", "seq", seqs)
+        _delete(conn, "disclosures", "event_id", [event_id for _, event_id in gone])  # redaction: beside their events
         _delete(conn, "entity_log", "entity", entities)
         # entity_versions stay (a name and a number): a removed request's or message's id can
         # never be used again for another one, which nodes still holding it would merge with

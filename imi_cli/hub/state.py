@@ -13,7 +13,8 @@ from typing import Any
 
 from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
-from imi_cli.log import clock
+from imi_cli.hub import disclosures as hub_disclosures
+from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.log.event import NETWORK, canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
@@ -58,7 +59,8 @@ class Hub:
         return public_key_of(self._operator_key)
 
     # -- writing ---------------------------------------------------------
-    def _insert(self, conn: Any, event: dict[str, Any], audience: list[str]) -> int:
+    def _insert(self, conn: Any, event: dict[str, Any], audience: list[str],
+                disclosed: tuple[list[str], dict[str, Any]] | None = None) -> int:
         # A sequence number is never given twice, even after retention removed the newest events
         # (a plain rowid would reuse them, and a node holding the old one would clash).
         seq = conn.execute("SELECT max(coalesce((SELECT max(seq) FROM events), 0), "
@@ -73,7 +75,9 @@ class Hub:
         note_version(conn, event, seq)
         conn.execute("INSERT INTO entity_log(entity, seq, author) VALUES (?, ?, ?)",
                      (event["subject"]["entity"], seq, event["signature"]["by"]))
-        apply(conn, event)
+        if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
+            redaction.keep(conn, event, disclosed[0])
+        apply(conn, event if disclosed is None else disclosed[1])
         return seq
 
     def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +125,15 @@ class Hub:
             self._notify()
         return results
 
-    def _accept_one(self, conn: Any, event: Any, pusher: str) -> dict[str, Any]:
+    def _accept_one(self, conn: Any, wire: Any, pusher: str) -> dict[str, Any]:
+        # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
+        # it came; its disclosures must each match one of its digests; the rules see it revealed.
+        event, revealed = wire, None
+        disclosed: list[str] = []
+        try:
+            event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire)
+        except Refusal as refusal:
+            return {"id": _ident(wire), "status": "rejected", "reason": refusal.reason, "message": refusal.message}
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
         row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM receipts r "
                            "LEFT JOIN events e ON e.id = r.event_id WHERE r.event_id = ?", (ident,)).fetchone()
@@ -142,13 +154,14 @@ class Hub:
             if pusher == pipeline.OPERATOR:
                 raise Refusal("not_allowed", "the operator's events are made by the hub itself")
             self._check_signature(conn, event)
+            body, event = event, revealed
             audience = pipeline.check(RulesView(conn, at_hub=True), event)
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message,
                     "params": refusal.params}
-        assert ident is not None  # the shape check saw a string id
-        seq = self._insert(conn, event, audience)
-        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, event)}
+        assert ident is not None and event is not None  # the shape check saw an id; the body was opened
+        seq = self._insert(conn, body, audience, (disclosed, event))
+        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, body)}
 
     def _check_signature(self, conn: Any, event: dict[str, Any]) -> None:
         row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",
@@ -245,10 +258,12 @@ class Hub:
         audiences = [NETWORK] + ([authority] if authority else [])
         marks = ",".join("?" * len(audiences))
         with self.lock:
-            return self.store.query(
+            rows = self.store.query(
                 f"SELECT e.seq, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience"
                 f" WHERE authority IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?) ORDER BY e.seq",
                 (*audiences, after, limit))
+            # redaction: each event with the disclosures this authority may see
+            return hub_disclosures.with_disclosures(self.store.conn, authority, rows)
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
         """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
@@ -275,6 +290,10 @@ class Hub:
                                     "FROM principals p LEFT JOIN users u ON u.id = p.user_id WHERE p.user_id = ?",
                                     (user_id,))
         return rows[0] if rows else None
+
+
+def _ident(event: Any) -> str | None:
+    return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
 
 
 def _digest(event: dict[str, Any]) -> str:

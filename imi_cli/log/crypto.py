@@ -54,9 +54,18 @@ class Signer:
         return b64(self._key.sign(data))
 
     def sign_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        body = {k: v for k, v in event.items() if k != "signature"}
+        body = signed_part(event)
         return {**body, "signature": {"by": self.user_id,
                                       "sig": self.sign_bytes(canonical(body).encode())}}
+
+
+# Outside the signature: the signature itself, and the disclosures of personal fields that
+# travel beside the body (log/disclosures.py): withholding or erasing one leaves it valid.
+UNSIGNED = ("signature", "disclosures")
+
+
+def signed_part(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k not in UNSIGNED}
 
 
 def verify_bytes(public_key: str, signature: str, data: bytes) -> bool:
@@ -74,7 +83,7 @@ def verify_event(public_key: str, event: dict[str, Any]) -> bool:
     signature = event.get("signature")
     if not isinstance(signature, dict) or not isinstance(signature.get("sig"), str):
         return False
-    body = {k: v for k, v in event.items() if k != "signature"}
+    body = signed_part(event)
     return verify_bytes(public_key, signature["sig"], canonical(body).encode())
 
 

@@ -61,6 +61,7 @@ def append(conn: Any, events: list[dict[str, Any]], *, checked: bool = False) ->
     just did, ``checked``), fill in the version each one saw, sign them if the store has an
     identity (and queue them for the hub), append to the log and apply to the projections —
     all inside the caller's transaction. Returns the events as stored."""
+    from imi_cli.log import redaction
     from imi_cli.log.projections import apply_all
 
     if not checked:
@@ -70,11 +71,16 @@ def append(conn: Any, events: list[dict[str, Any]], *, checked: bool = False) ->
     status = "pending" if signer else "local"
     rows = []
     for i, event in enumerate(events):
+        # Redactable personal data (log/redaction.py): personal fields are signed as digests;
+        # their disclosures are kept beside the body, and the events returned carry them.
+        event, disclosed = redaction.conceal_for(conn, event)
         if signer is not None:
-            events[i] = event = signer.sign_event(event)
+            event = signer.sign_event(event)
+        redaction.keep(conn, event, disclosed)
         rows.append((event["id"], event["type"], event["at"], canonical(event), status))
+        events[i] = redaction.wire(event, disclosed)
     conn.executemany("INSERT INTO events(id, type, at, body, status) VALUES (?, ?, ?, ?, ?)", rows)
-    apply_all(conn, events)
+    apply_all(conn, [redaction.revealed(e) for e in events])  # projections fold the revealed payload
     if signer is not None:
         at = clock.iso(clock.now())
         conn.executemany("INSERT INTO outbox(event_id, state, updated_at) VALUES (?, 'pending', ?)",

@@ -50,13 +50,14 @@ def _flush(conn: Any, run: list[dict[str, Any]]) -> None:
 
 
 def rebuild(store: Any) -> int:
-    from imi_cli.log.journal import iter_log
+    from imi_cli.log import redaction
 
-    with store.transaction() as conn:
+    with store.transaction() as conn, redaction.rebuilding():
         for table in PROJECTION_TABLES:
             conn.execute(f"DELETE FROM {table}")
         count = 0
-        for event in list(iter_log(conn)):
+        # revealed from the disclosures held: what was erased or withheld stays so
+        for event in list(redaction.revealed_log(conn)):
             apply(conn, event)
             count += 1
     return count

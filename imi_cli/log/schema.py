@@ -231,3 +231,19 @@ ALTER TABLE receipts ADD COLUMN body_sha256 TEXT;
 """
 
 MIGRATIONS.append(_V5)
+
+# Redactable personal data: the disclosures beside each event's signed body (log/redaction.py).
+# A NULL disclosure was erased; the row stays so that views say "erased", not "withheld".
+_V6 = """
+CREATE TABLE disclosures (
+    event_id   TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    entity     TEXT,
+    disclosure TEXT,
+    erased_at  TEXT,
+    PRIMARY KEY (event_id, digest)
+);
+CREATE INDEX disclosures_entity ON disclosures(entity);
+"""
+
+MIGRATIONS.append(_V6)

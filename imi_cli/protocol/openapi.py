@@ -36,7 +36,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 _EVENT = {
     "type": "object",
     "description": "An event as DESIGN.md describes it, signed by its author over its canonical JSON "
-                   "without the signature field.",
+                   "without the signature and disclosures fields.",
     "required": ["id", "type", "at", "actor", "audience", "subject", "payload", "signature"],
     "additionalProperties": False,
     "properties": {
@@ -56,6 +56,12 @@ _EVENT = {
         "payload": {"type": "object"},
         "signature": {"type": "object", "required": ["by", "sig"],
                       "properties": {"by": {"type": "string"}, "sig": {"type": "string"}}},
+        "disclosures": {"type": "array", "maxItems": 1000,
+                        "items": {"type": "string", "description": "base64url of the JSON [salt, key, value]"},
+                        "description": "personal fields, outside the signature (SD-JWT's technique): an "
+                                       "object of the payload holds `_sd`, the sorted base64url SHA-256 "
+                                       "digests of its disclosures; a pull carries only those the "
+                                       "reader may see"},
     },
 }
 

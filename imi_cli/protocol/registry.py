@@ -37,6 +37,7 @@ DOMAINS = (
     "imi_cli.directory.event_types",
     "imi_cli.exchanges.message_types",
     "imi_cli.exchanges.requests.event_types",
+    "imi_cli.privacy.event_types",
 )
 
 

@@ -101,6 +101,14 @@ class RulesView:
             (entity, seen, author, *ignore)).fetchone()
         return row[0]
 
+    def audience_of_events(self, event_ids: list[str]) -> list[str]:
+        """The authorities the hub delivered these events to."""
+        from imi_cli.log.store import in_chunks
+
+        rows = in_chunks(self.conn, "SELECT DISTINCT a.authority FROM event_audience a JOIN events e "
+                                    "ON e.seq = a.seq WHERE e.id IN ({})", event_ids)
+        return sorted({a for (a,) in rows} - {"hub"})
+
     def now(self) -> datetime:
         return clock.now()
 

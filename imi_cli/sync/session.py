@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imi_cli.errors import InvalidInput
-from imi_cli.log import clock
+from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import verify_event
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
@@ -42,11 +42,12 @@ class SyncReport:
 
 def push(store: Any, client: Any, report: SyncReport) -> None:
     while True:
-        rows = store.query("SELECT e.body FROM outbox o JOIN events e ON e.id = o.event_id "
+        rows = store.query("SELECT e.id, e.body FROM outbox o JOIN events e ON e.id = o.event_id "
                            "WHERE o.state = 'pending' ORDER BY e.seq LIMIT ?", (PUSH_BATCH,))
         if not rows:
             return
-        results = client.push([json.loads(body) for body in _within_bytes([r[0] for r in rows])])
+        wire = redaction.stored_wire(store.conn, rows)  # each body with its disclosures beside it
+        results = client.push([json.loads(text) for text in _within_bytes(wire)])
         if _record_results(store, results, report):
             rebuild(store)  # a rejected event no longer counts: replay the log without it
 
@@ -109,7 +110,9 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
     with store.transaction() as conn:
         operator_key = store.meta("operator_key")
         for item in page:
-            seq, event = item["seq"], item["event"]
+            seq = item["seq"]
+            # redaction: the signed body, and the disclosures beside it that must match its digests
+            event, disclosed, revealed = _opened(conn, item["event"])
             body = canonical(event)
             row = conn.execute("SELECT body FROM events WHERE id = ?", (event["id"],)).fetchone()
             # An event this store holds, byte for byte, was verified when it came (or is its own):
@@ -117,13 +120,24 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
             if row is None or row[0] != body:
                 _verify(conn, event, operator_key)
             note_version(conn, event, seq)
+            redaction.keep(conn, event, disclosed)
             if row is None:
                 conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
                              (event["id"], event["type"], event["at"], body, seq))
-                apply(conn, event)
+                apply(conn, revealed)
             else:  # our own event, back from the hub
                 conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))
             store.set_meta("cursor", str(seq))
+
+
+def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    try:
+        body, disclosed, revealed = redaction.open_received(conn, event, strict=False)
+    except redaction.DisclosureRefused as refused:
+        raise InvalidInput(f"event {event.get('id')} from the hub carries a disclosure that does not match it "
+                           f"({refused.message}); nothing from this page was applied",
+                           hint="the hub or the connection may be compromised: tell your coordinator") from None
+    return body, disclosed, revealed if revealed is not None else body
 
 
 def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:

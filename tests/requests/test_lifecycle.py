@@ -78,7 +78,10 @@ def push(net, name, type_, payload, rid):
     with hub.lock:
         event["subject"]["version"] = entity_version(hub.store.conn, entity)
         event["audience"] = expected_audience(hub.store.conn, event)
-    event = Signer(me["user"], store.meta("private_key")).sign_event(event)
+    from imi_cli.log import redaction
+
+    event, disclosed = redaction.conceal_for(store.conn, event)  # personal fields as a node conceals them
+    event = redaction.wire(Signer(me["user"], store.meta("private_key")).sign_event(event), disclosed)
     with client_for(store) as client:
         return client.push([event])[0]
 

@@ -80,14 +80,16 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     # nor can its id serve another request: nodes that keep the old one would merge the two
     drafted = json.loads(users["IE"].query("SELECT body FROM events WHERE type = 'request.drafted' "
                                            "AND body LIKE ?", (f"%{settled}%",))[0][0])
-    drafted = {**drafted, "id": drafted["id"][:-4] + "ffff"}
     from imi_cli.log.crypto import Signer
 
-    drafted = Signer("ie.murphy", users["IE"].meta("private_key")).sign_event(
-        {k: v for k, v in drafted.items() if k != "signature"})
+    disclosures = [d for (d,) in users["IE"].query("SELECT disclosure FROM disclosures WHERE event_id = ?",
+                                                   (drafted["id"],))]
+    drafted = {**drafted, "id": drafted["id"][:-4] + "ffff"}
+    drafted = {**Signer("ie.murphy", users["IE"].meta("private_key")).sign_event(
+        {k: v for k, v in drafted.items() if k != "signature"}), "disclosures": disclosures}
     with client_for(users["IE"]) as client:
         (reused,) = client.push([drafted])
-    assert (reused["status"], reused["reason"]) == ("rejected", "illegal_transition")
+    assert (reused["status"], reused["reason"]) == ("rejected", "illegal_transition"), reused
     assert hub.store.query("SELECT count(*) FROM request_attachments")[0][0] == 0
     assert on_hub(still_open) == kept and kept[0] >= 2  # open, however old: its whole story stays
     with users["HU"].transaction():

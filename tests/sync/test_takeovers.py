@@ -32,7 +32,10 @@ def _event(pair: Any, store: Any, type_: str, payload: dict, entity: str, audien
             event["audience"] = expected_audience(pair.hub.store.conn, event)
     if at:
         event["at"] = at
-    return Signer(me["user"], store.meta("private_key")).sign_event(event)
+    from imi_cli.log import redaction
+
+    event, disclosed = redaction.conceal_for(store.conn, event)  # personal fields as a node conceals them
+    return redaction.wire(Signer(me["user"], store.meta("private_key")).sign_event(event), disclosed)
 
 
 def _push(store: Any, event: dict) -> dict:

@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 from imi_cli.exchanges.requests.lifecycle import NEXT_STATE
+from imi_cli.log.disclosures import ERASED
+from imi_cli.log.redaction import forgets
 
 COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "proposed_deadline",
            "created_at", "sent_at", "accepted_at", "answered_at", "closed_at", "last_activity", "record")
@@ -33,6 +35,10 @@ def _store_attachments(conn: Any, attachments: list[dict[str, Any]]) -> list[dic
     """Content goes into the (encrypted) attachments table; the record keeps name, size and hash."""
     kept = []
     for a in attachments or []:
+        if "content_b64" not in a:  # its disclosure was withheld from us, or erased
+            kept.append({"name": a.get("name"), "size": None, "sha256": None,
+                         "content": "erased" if a.get(ERASED) else "withheld"})
+            continue
         content = base64.b64decode(a["content_b64"])
         digest = hashlib.sha256(content).hexdigest()
         conn.execute("INSERT OR IGNORE INTO request_attachments VALUES (?,?,?,?)",
@@ -140,3 +146,22 @@ _STEP_EFFECTS = {"request.sent": _sent, "request.accepted": _accepted, "request.
                  "request.forwarded": _moved, "request.reassigned": _moved, "request.allocated": _allocated,
                  "request.answered": _answered, "request.info_requested": _info_requested,
                  "request.closed": _closed, "request.approved": _approved, "request.reminder": _reminded}
+
+
+@forgets("request/")
+def forget(conn: Any, entity: str) -> None:
+    """Drop a request's rows, so that an erasure folds its events again without the erased
+    values; attachment contents it alone refers to go too."""
+    rid = entity.split("/", 1)[1]
+    request = load(conn, rid)
+    if request is None:
+        return
+    record = request["record"]
+    mine = {a.get("sha256") for a in record.get("attachments", [])}
+    mine |= {a.get("sha256") for r in record.get("answers", []) for a in r.get("attachments", [])}
+    conn.execute("DELETE FROM requests WHERE id = ?", (rid,))
+    conn.execute("DELETE FROM request_history WHERE request_id = ?", (rid,))
+    for sha in mine - {None}:
+        others = conn.execute("SELECT 1 FROM requests WHERE instr(record, ?) > 0 LIMIT 1", (sha,)).fetchone()
+        if others is None:
+            conn.execute("DELETE FROM request_attachments WHERE sha256 = ?", (sha,))

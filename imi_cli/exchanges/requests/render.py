@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from imi_cli.log import clock
+from imi_cli.log.disclosures import ERASED, MARKERS, WITHHELD
 
 if TYPE_CHECKING:
     from imi_cli.questionnaires.model import QuestionSet
@@ -24,12 +25,15 @@ def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: s
     rounds = record.get("answers", [])
     latest = rounds[-1]["values"] if rounds else {}
     person = _person(record.get("person", {}), lang)
+    hidden = _hidden(latest)
     questions = []
     for q in asked:
         view = question_view(qset, q, lang)
         view["text"] = _fill(view["text"], person)
         if q.id in latest:
             view["answer"] = _shown(latest[q.id], view)
+        elif hidden and q.personal_data and rounds:  # its disclosure was erased or withheld
+            view["answer"] = hidden
         questions.append(view)
     return {"id": request["id"], "state": request["state"], "area": request["area"],
             "requester": request["requester"], "responder": request["responder"], "subject": record["subject"],
@@ -46,7 +50,20 @@ def _person(person: dict[str, str], lang: str) -> dict[str, str]:
     Directive's sectoral professions is named in the viewer's language."""
     from imi_cli.reference.professions import shown
 
-    return {key: shown(value, lang) if key == "profession" else value for key, value in person.items()}
+    out = {key: shown(value, lang) if key == "profession" else value
+           for key, value in person.items() if key not in MARKERS}
+    # Fields whose disclosure this store does not hold: their names went with their values.
+    hidden = [_LABEL[m] for m in MARKERS for _ in range(int(person.get(m) or 0))]
+    out.update({f"field {n}": label for n, label in enumerate(hidden, 1)})
+    return out
+
+
+_LABEL = {ERASED: "[erased]", WITHHELD: "[withheld]"}
+
+
+def _hidden(values: dict[str, Any]) -> str | None:
+    """"[erased]" or "[withheld]" if some personal answers of this round are not shown here."""
+    return next((_LABEL[m] for m in MARKERS if values.get(m)), None)
 
 
 def _fill(text: str, person: dict[str, str]) -> str:
@@ -92,6 +109,9 @@ def as_text(view: dict[str, Any]) -> str:
     for c in view["comments"]:
         lines.append(f"\ncomment ({c.get('side', '')}) [{c['lang']}]: {c['text']}")
     for a in view["attachments"]:
+        if a.get("sha256") is None:  # the content was erased or withheld
+            lines.append(f"attachment: {a['name']} [{a.get('content', 'withheld')}]")
+            continue
         lines.append(f"attachment: {a['name']} ({a['size']} bytes, sha256 {a['sha256'][:12]}…)")
     lines.append("\nhistory:")
     lines += [f"  {h['at']}  {h['type'].split('.', 1)[1]:<16} {h['authority'] or 'hub'} {h['user'] or ''}"
