@@ -28,7 +28,7 @@ from imi_cli.log.disclosures import (
     split,
     wire_text,
 )
-from imi_cli.protocol.personal import PERSONAL_FIELDS, plain_personal, selection
+from imi_cli.protocol.personal import is_personal, plain_personal, selection
 
 ERASURE = "personal_data.erased"
 # Steps that carry a request's content on: they reuse the draft's disclosures (same digests).
@@ -90,7 +90,7 @@ def keep(conn: Any, event: dict[str, Any], disclosures: Iterable[str]) -> None:
 def revealed(event: dict[str, Any]) -> dict[str, Any]:
     """An event as it travels (body + its own, trusted disclosures) as projections read it."""
     body, disclosures = split(event)
-    if not disclosures and body.get("type") not in PERSONAL_FIELDS:
+    if not disclosures and not is_personal(body.get("type")):
         return body
     return reveal(body, check(body, disclosures))
 
@@ -105,7 +105,7 @@ def open_received(conn: Any, event: Any, *, strict: bool) -> tuple[Any, list[str
             and isinstance(body.get("subject"), dict) and isinstance(body.get("id"), str)):
         return body, [], None  # the shape check says what is wrong
     opened = check(body, disclosures)
-    personal = body.get("type") in PERSONAL_FIELDS
+    personal = is_personal(body.get("type"))
     if strict and not personal and digests_in(body):
         raise DisclosureRefused("invalid", f"a {str(body.get('type'))[:60]} has no personal fields to conceal")
     if strict and personal:
@@ -122,14 +122,14 @@ def stored_revealed(conn: Any, bodies: list[dict[str, Any]]) -> list[dict[str, A
     """Events from the log, revealed with the disclosures this store holds."""
     from imi_cli.log.store import in_chunks
 
-    ids = [b["id"] for b in bodies if b.get("type") in PERSONAL_FIELDS]
+    ids = [b["id"] for b in bodies if is_personal(b.get("type"))]
     held: dict[str, dict[str, str | None]] = {}
     for event_id, digest, text in in_chunks(conn, "SELECT event_id, digest, disclosure FROM disclosures "
                                                   "WHERE event_id IN ({})", ids):
         held.setdefault(event_id, {})[digest] = text
     out = []
     for body in bodies:
-        if body.get("type") not in PERSONAL_FIELDS:
+        if not is_personal(body.get("type")):
             out.append(body)
             continue
         mine = held.get(body["id"], {})

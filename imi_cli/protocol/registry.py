@@ -57,6 +57,9 @@ class EventType:
     hub_only_message: str | None = None  # what a node is told when it pushes a HUB type
     retention: str = "directory"         # directory | exchange | message | hub
     counts_as_change: bool = True        # False: never makes another author's version stale
+    # personal data: (path to an object, its personal keys: a set, None = all, or a resolver
+    # (connection, event) -> set); signed as salted digests, carried as disclosures
+    personal: tuple[tuple[tuple[str, ...], Any], ...] = ()
 
     @property
     def compiled(self) -> Compiled:

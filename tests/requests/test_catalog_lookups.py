@@ -37,4 +37,6 @@ def test_answers_reach_the_hub_without_rereading_the_catalog(network, monkeypatc
     assert parsed == []
     version = catalogs().latest("services-verify-provider").version
     hub_side = [call for call in looked_up if call[0] != threading.current_thread().name]
-    assert hub_side == [(hub_side[0][0], "services-verify-provider", version)]  # the hub's check ran
+    # the hub's checks ran (the answers' fit, and which answers are personal), by the pinned
+    # version, from memory
+    assert hub_side and all(call[1:] == ("services-verify-provider", version) for call in hub_side)

@@ -17,6 +17,7 @@ from imi_cli.directory.event_types import actor_of
 from imi_cli.exchanges.requests import lifecycle
 from imi_cli.exchanges.requests.projection import apply_request
 from imi_cli.log import clock
+from imi_cli.protocol.personal import ALL, ATTACHMENT_CONTENT
 from imi_cli.protocol.refusal import Refusal
 from imi_cli.protocol.registry import CREATE, HUB, UPDATE, EventType, declare
 from imi_cli.protocol.schemas import BOOL, DATE, ID, LANG, array, integer, mapping, obj, one_of, text
@@ -168,6 +169,33 @@ def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None
         raise Refusal("invalid", f"the answers do not fit the question set: {bad.message}") from None
 
 
+def _personal_answers(conn: Any, event: dict[str, Any]) -> frozenset[str]:
+    """Answers to the questions flagged ``personal_data`` in the request's pinned question set."""
+    from imi_cli.errors import ImiError
+    from imi_cli.exchanges.requests.projection import load
+    from imi_cli.questionnaires.registry import catalogs
+
+    entity = event.get("subject", {}).get("entity", "")
+    request = load(conn, entity.split("/", 1)[1]) if isinstance(entity, str) and "/" in entity else None
+    if request is None:
+        return frozenset()
+    try:
+        qset = catalogs().get(request["record"]["questionnaire"], request["record"]["qversion"])
+    except ImiError:
+        return frozenset()
+    return frozenset(q.id for q in qset.questions if q.personal_data)
+
+
+_CONTENT_PERSONAL = ((("payload", "request", "person"), ALL),
+                     (("payload", "request", "attachments", "*"), ATTACHMENT_CONTENT))
+PERSONAL = {
+    "request.drafted": _CONTENT_PERSONAL, "request.sent": _CONTENT_PERSONAL,
+    "request.forwarded": _CONTENT_PERSONAL, "request.reassigned": _CONTENT_PERSONAL,
+    "request.answered": ((("payload", "answers"), _personal_answers),
+                         (("payload", "attachments", "*"), ATTACHMENT_CONTENT)),
+}
+
+
 def _declare() -> None:
     for name, schema in PAYLOADS.items():
         hub_made = name == "request.reminder"
@@ -175,7 +203,7 @@ def _declare() -> None:
             name, schema, "request/", _audience, None if hub_made else _authorize, _check, _party,
             project=apply_request, transition=CREATE if name == "request.drafted" else UPDATE,
             made_by=HUB if hub_made else "users", hub_only_message="only the hub makes reminders" if hub_made else None,
-            retention="exchange", counts_as_change=not hub_made))
+            retention="exchange", counts_as_change=not hub_made, personal=PERSONAL.get(name, ())))
 
 
 _declare()
