@@ -71,8 +71,8 @@ _KEYS: dict[str, bytes] = {}
 
 @pytest.fixture(scope="session")
 def network(tmp_path_factory):
-    from tests.requests.conftest import USERS
-    from tests.requests.network import shared_network
+    from tests.exchanges.requests.conftest import USERS
+    from tests.exchanges.requests.network import shared_network
 
     return shared_network(tmp_path_factory, USERS)
 
@@ -82,7 +82,7 @@ def cli(network, imi):
     """``cli(name, *args)``: `imi --store <name's store> args...`, unlocked as by `imi unlock`."""
     from imi_cli.log.store import derive_key, read_salt
     from imi_cli.log.unlock import cache_key
-    from tests.requests.network import PASSPHRASE
+    from tests.exchanges.requests.network import PASSPHRASE
 
     def run(name, *args):
         path = network.stores[name].path

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.requests.network import shared_network
+from tests.exchanges.requests.network import shared_network
 
 USERS = {
     "ie.handler": ("IE", "request_handler;supervisor"),

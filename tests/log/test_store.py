@@ -12,7 +12,7 @@ from imi_cli.errors import InvalidInput, NotAStore, WrongPassphrase
 from imi_cli.log.store import Store, derive_key, read_salt
 
 PASSPHRASE = "correct horse battery staple"
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SECRETS = ["Magyar Építész Kamara", "Építész", "Hungarian Chamber of Architects", "info@example.hu",
            "Banque de France", "cit@example.fr", "Główny Urząd Nadzoru Budowlanego", "kontakt@example.pl",
            "Kovács Anna", "anna.kovacs@example.hu", "Jürgen Schmidt", "j.schmidt@example.de",

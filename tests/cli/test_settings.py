@@ -12,7 +12,7 @@ import pytest
 from imi_cli.cli.settings import REGISTRY, default_config_path, resolve
 from imi_cli.errors import InvalidInput, UsageError
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "imi.toml.example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "imi.toml.example"
 
 
 @pytest.fixture
