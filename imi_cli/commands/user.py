@@ -46,7 +46,7 @@ def _check_invites(invites: Optional[Path]) -> None:
     from imi_cli.cli.output_files import check_output_file
 
     if invites:
-        check_output_file(invites, "--invites")
+        check_output_file(invites, "--invites", secret=True)
 
 
 def _hand_out(report, invites: Optional[Path]) -> None:
