@@ -10,8 +10,8 @@ from imi_cli.directory.records import check_authority, check_user
 from imi_cli.errors import InvalidInput, Problem, UsageError
 from imi_cli.log import clock
 from imi_cli.log.crypto import code_hash
-from imi_cli.log.private_files import UnsafePath, append_private
 from imi_cli.log.event import make_event
+from imi_cli.log.private_files import UnsafePath, append_private
 
 
 def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str,

@@ -21,8 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import ImiError, UsageError, WrongPassphrase
-from imi_cli.log.private_files import (CLOEXEC, DIRECTORY, NOFOLLOW, UnsafePath, open_private_folder, read_private,
-                                      replace_private)
+from imi_cli.log.private_files import (
+    CLOEXEC,
+    DIRECTORY,
+    NOFOLLOW,
+    UnsafePath,
+    open_private_folder,
+    read_private,
+    replace_private,
+)
 from imi_cli.log.store import Store, derive_key, read_salt
 
 
