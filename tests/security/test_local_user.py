@@ -310,7 +310,7 @@ def test_no_terminal_and_no_code_says_how_to_give_one(imi, hub, tmp_path, monkey
                           "  hint: pass the code with `--invite -` (stdin), `--invite-file FILE` or IMI_INVITE\n")
 
 
-@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604], ids=oct)
 def test_a_code_file_others_can_read_is_refused(imi, hub, code, tmp_path, monkeypatch, mode):
     monkeypatch.setenv("IMI_PASSPHRASE", PASS)
     path = tmp_path / "code.txt"
@@ -388,7 +388,7 @@ def test_the_fallback_folder_is_made_user_only(store, imi, tmp_fallback):
     assert stat.S_IMODE((tmp_fallback / name).stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("mode", [0o777, 0o770, 0o755])
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o755], ids=oct)
 def test_a_folder_made_first_with_the_wrong_mode_gets_no_key(store, imi, tmp_fallback, monkeypatch, mode):
     tmp_fallback.mkdir()
     tmp_fallback.chmod(mode)
@@ -472,7 +472,7 @@ def test_write_code_makes_a_user_only_file_and_appends(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("mode", [0o644, 0o660, 0o606])
+@pytest.mark.parametrize("mode", [0o644, 0o660, 0o606], ids=oct)
 def test_write_code_refuses_a_file_others_can_use(tmp_path, mode):
     from imi_cli.directory.invitations import write_code
     from imi_cli.errors import UsageError
@@ -509,8 +509,23 @@ def test_write_code_does_not_hang_on_a_fifo(tmp_path):
 
     fifo = tmp_path / "codes.txt"
     os.mkfifo(fifo, 0o600)
-    with pytest.raises(UsageError, match=r"is not a regular file"):
-        write_code(fifo, "a", "AAAA-BBBB")
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            write_code(fifo, "a", "AAAA-BBBB")
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 (handed to the test's thread)
+            outcome.append(exc)
+
+    threading.Thread(target=write, daemon=True).start()
+    deadline = time.monotonic() + 10
+    while not outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not outcome:  # unblock the writer: a reader at last
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    assert outcome, "write_code hung on a FIFO"
+    assert isinstance(outcome[0], UsageError) and "is not a regular file" in outcome[0].message
 
 
 @pytest.fixture
