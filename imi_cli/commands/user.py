@@ -124,6 +124,7 @@ def invite(
     from imi_cli.directory.authorities import ImportReport
     from imi_cli.directory.users import Users
 
+    _check_invites(invites)  # before the code is issued: a refused file leaves nothing half-done
     with state().open_store() as store:
         code = Users(store).invite(ident)
     report = ImportReport(invitations={ident: code})

@@ -94,8 +94,14 @@ def _read_entry(folder: int, name: str) -> bytes | None:
     return key
 
 
+_WARNED: set[str] = set()
+
+
 def _warn(error: ImiError) -> None:
-    sys.stderr.write(f"imi: warning: {error.message}\n  hint: {error.hint}\n")
+    """Once per process: a command may look at the cache more than once."""
+    if error.message not in _WARNED:
+        _WARNED.add(error.message)
+        sys.stderr.write(f"imi: warning: {error.message}\n  hint: {error.hint}\n")
 
 
 def cache_key(store_path: Path, key: bytes, ttl_seconds: int) -> Path:

@@ -406,6 +406,7 @@ def test_a_folder_made_first_with_the_wrong_mode_gets_no_key(store, imi, tmp_fal
     works = imi("store", "status", "--json")
     assert works.code == 0 and json.loads(works.out)["unlocked"] is False
     assert works.err.startswith(f"imi: warning: the key cache folder {tmp_fallback} can be used by other users")
+    assert works.err.count("imi: warning:") == 1
     monkeypatch.delenv("IMI_PASSPHRASE")
     assert imi("store", "status").code == ExitCode.USAGE
 
@@ -561,7 +562,7 @@ def test_hub_invite_out_refuses_a_readable_file_or_a_link_before_inviting(imi, h
     assert result.code == ExitCode.USAGE and readable.read_text() == ""
 
 
-def test_user_add_invites_refuses_a_readable_file_and_registers_nobody(imi, store, tmp_path):
+def test_user_add_and_invite_refuse_a_readable_invites_file_and_change_nothing(imi, store, tmp_path):
     readable = tmp_path / "codes.txt"
     readable.write_text("")
     readable.chmod(0o664)
@@ -571,3 +572,7 @@ def test_user_add_invites_refuses_a_readable_file_and_registers_nobody(imi, stor
     assert result.code == ExitCode.USAGE
     assert result.err.startswith(f"imi: error: --invites {readable} can be used by other users (mode 0664)")
     assert json.loads(imi("store", "status", "--json").out)["events"] == before
+    result = imi("user", "invite", "hu.szabo", "--invites", readable)  # checked before a code is issued
+    assert result.code == ExitCode.USAGE
+    assert result.err.startswith(f"imi: error: --invites {readable} can be used by other users (mode 0664)")
+    assert readable.read_text() == ""
