@@ -9,15 +9,28 @@ from pathlib import Path
 from imi_cli.errors import ImiError, NotFound, UsageError
 
 
-def check_output_file(path: Path, flag: str) -> Path:
-    """The path can be written: not a folder, its folder exists and is writable."""
+def check_output_file(path: Path, flag: str, *, secret: bool = False) -> Path:
+    """The path can be written: not a folder, its folder exists and is writable. A ``secret``
+    file (invitation codes) must also be new, or a regular file that is the user's alone:
+    not a link (another user's link in /tmp would carry the codes away), not readable by others."""
     if path.is_dir():
         raise UsageError(msgid="output_is_folder", params={"option": flag, "path": str(path)})
     folder = path.parent
     if not folder.is_dir():
         raise NotFound(msgid="output_folder_missing", params={"option": flag, "path": str(path), "folder": str(folder)})
+    if secret:
+        _check_secret_file(path, flag)
     target = path if path.exists() else folder
     if not os.access(target, os.W_OK):
         raise ImiError(msgid="output_not_writable", params={"option": flag, "path": str(path)},
                        hint="check the permissions of the file and its folder")
     return path
+
+
+def _check_secret_file(path: Path, flag: str) -> None:
+    from imi_cli.directory.invitations import secret_file_refused
+    from imi_cli.log.private_files import link_problem
+
+    problem = link_problem(path)
+    if problem:
+        raise secret_file_refused(path, problem, flag)

@@ -19,7 +19,7 @@ class Entry(NamedTuple):
 
 COMMANDS: dict[str, Entry] = {
     "init": Entry("store", "init", "Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE); "
-                                   "with --hub and --invite, make your key pair in it and enrol with the hub."),
+                                   "with --hub, make your key pair in it and enrol with the hub."),
     "unlock": Entry("store", "unlock", "Check the passphrase once and cache the store's key for this user's "
                                        "session."),
     "lock": Entry("store", "lock", "Forget the cached key: the next command asks for the passphrase again."),

@@ -104,7 +104,7 @@ def invite(
     from imi_cli.directory.invitations import coordinator_records, write_code
 
     if out:
-        check_output_file(out, "--out")
+        check_output_file(out, "--out", secret=True)
     record, user = coordinator_records(authority, country, name, lang, languages, areas, email,
                                        user_id, user_name, user_email)
     hub = _open_hub()
@@ -112,7 +112,7 @@ def invite(
     hub.store.close()
     s = state()
     if out:
-        write_code(out, user_id, code)
+        write_code(out, user_id, code, flag="--out")
     if s.as_json:
         print_json({"user": user_id, "authority": authority, **({} if out else {"code": code})})
     elif out:
@@ -134,14 +134,14 @@ def reinvite(
     from imi_cli.directory.invitations import write_code
 
     if out:
-        check_output_file(out, "--out")
+        check_output_file(out, "--out", secret=True)
     hub = _open_hub()
     try:
         code = hub.reinvite(user_id)
     finally:
         hub.store.close()
     if out:
-        write_code(out, user_id, code)
+        write_code(out, user_id, code, flag="--out")
     if state().as_json:
         print_json({"user": user_id, **({} if out else {"code": code})})
     elif out:

@@ -209,7 +209,8 @@ def _authority(store) -> str:
 
     authority = store.meta("authority_id")
     if not authority:
-        raise UsageError(msgid="no_authority_yet", hint="enrol with `imi init --hub URL --invite CODE`")
+        raise UsageError(msgid="no_authority_yet",
+                         hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
     return authority
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -15,22 +17,28 @@ app = typer.Typer(no_args_is_help=True)
 
 @data_options
 def init(
-    hub: Optional[str] = typer.Option(None, "--hub", help="Hub URL to enrol with (needs --invite)."),
-    invite: Optional[str] = typer.Option(None, "--invite", help="Your one-time invitation code."),
+    hub: Optional[str] = typer.Option(None, "--hub", help="Hub URL to enrol with; asks for your invitation code."),
+    invite: Optional[str] = typer.Option(
+        None, "--invite", metavar="-",
+        help="`--invite -` reads the invitation code from stdin. A code itself is refused here: "
+        "every user of the machine can read a command line."),
+    invite_file: Optional[Path] = typer.Option(
+        None, "--invite-file", help="Read the invitation code from this file (yours alone, e.g. 0600)."),
     insecure: bool = typer.Option(False, "--insecure", help="Allow plain HTTP to a non-loopback hub."),
 ) -> None:
-    """Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE); with --hub and
-    --invite, make your key pair in it and enrol with the hub."""
-    from imi_cli.errors import UsageError
+    """Create an encrypted store (passphrase asked twice, or IMI_PASSPHRASE); with --hub, make
+    your key pair in it and enrol with the hub.
 
+    The one-time invitation code is asked for without echo, or read from stdin (`--invite -`),
+    a file (`--invite-file`) or IMI_INVITE; never from the command line, where every user of
+    the machine can read it."""
     s = state()
-    if bool(hub) != bool(invite):
-        raise UsageError(msgid="options_go_together", params={"first": "--hub", "second": "--invite"})
+    code = _invitation(hub, invite, invite_file, insecure)  # before anything is made: a bad code leaves nothing
     path = s.store_path
     if s.settings.sources["store"] == "default":  # the user's data folder may not exist yet
         path.parent.mkdir(parents=True, exist_ok=True)
     store = s.open_store(create=True)
-    who = _enrol(store, hub, invite, insecure) if hub and invite else {}
+    who = _enrol(store, hub, code, insecure) if hub and code else {}
     store.close()
     if s.as_json:
         print_json({"store": str(path), "created": True, **who})
@@ -41,8 +49,58 @@ def init(
                     f"pulled {who['pulled']} events")
 
 
+def _invitation(hub: Optional[str], invite: Optional[str], invite_file: Optional[Path],
+                insecure: bool) -> Optional[str]:
+    """The invitation code, from `--invite -`, --invite-file, IMI_INVITE or a hidden prompt;
+    never from the command line itself (the process list and shell history show it)."""
+    import os
+
+    from imi_cli.errors import UsageError
+    from imi_cli.sync.enrolment import HOW_TO_PASS, code_from_text, read_code_file
+    from imi_cli.sync.hubclient import check_url
+
+    if invite not in (None, "-"):
+        raise UsageError("an invitation code on the command line can be read by every user of this "
+                         "machine (process list, shell history), so it is refused; nothing was created",
+                         hint=f"{HOW_TO_PASS}; if others use this machine, ask for a new code")
+    given = [flag for flag, value in (("--invite", invite), ("--invite-file", invite_file)) if value]
+    if len(given) > 1:
+        raise UsageError("--invite - and --invite-file both give the code; give one of them")
+    if not hub:
+        if given:
+            raise UsageError(msgid="options_go_together", params={"first": "--hub", "second": given[0]})
+        return None
+    check_url(hub, insecure=insecure)  # a bad URL is said before the code is asked for
+    if invite_file:
+        return read_code_file(invite_file)
+    if invite == "-":
+        return _prompt_for_code() if sys.stdin.isatty() else _code_from_stdin()
+    if os.environ.get("IMI_INVITE"):
+        return code_from_text(os.environ["IMI_INVITE"], "IMI_INVITE")
+    return _prompt_for_code()
+
+
+def _code_from_stdin() -> str:
+    from imi_cli.sync.enrolment import MAX_CODE_TEXT, code_from_bytes
+
+    return code_from_bytes(sys.stdin.buffer.read(MAX_CODE_TEXT + 1), "stdin")
+
+
+def _prompt_for_code() -> str:
+    """Asked on the terminal without echo, as a passphrase is."""
+    import getpass
+
+    from imi_cli.errors import UsageError
+    from imi_cli.sync.enrolment import NOT_ON_A_TERMINAL, code_from_text
+
+    if not sys.stdin.isatty():
+        raise UsageError("no invitation code: stdin is not a terminal to ask on; nothing was created",
+                         hint=NOT_ON_A_TERMINAL)
+    return code_from_text(getpass.getpass("Invitation code: "), "the prompt")
+
+
 def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
-    from imi_cli.errors import HubUnreachable
+    from imi_cli.errors import HubUnreachable, Rejected
     from imi_cli.sync.enrolment import client_for, enrol
     from imi_cli.sync.session import sync
 
@@ -55,6 +113,9 @@ def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
             raise HubUnreachable(exc.message, msgid=exc.msgid, params=exc.params,
                                  hint="check the URL and that `imi hub serve` is running; "
                                  "no store was made, so run the same command again") from None
+        if isinstance(exc, Rejected) and exc.reason == "invalid_invitation" and not exc.hint:
+            exc.hint = ("if you have not used this code yourself, someone else may have: tell whoever "
+                        "invited you (they can revoke that key and give you a new code)")
         raise
     with client_for(store) as client:
         who["pulled"] = sync(store, client).pulled

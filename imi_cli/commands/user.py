@@ -46,7 +46,7 @@ def _check_invites(invites: Optional[Path]) -> None:
     from imi_cli.cli.output_files import check_output_file
 
     if invites:
-        check_output_file(invites, "--invites")
+        check_output_file(invites, "--invites", secret=True)
 
 
 def _hand_out(report, invites: Optional[Path]) -> None:
@@ -124,6 +124,7 @@ def invite(
     from imi_cli.directory.authorities import ImportReport
     from imi_cli.directory.users import Users
 
+    _check_invites(invites)  # before the code is issued: a refused file leaves nothing half-done
     with state().open_store() as store:
         code = Users(store).invite(ident)
     report = ImportReport(invitations={ident: code})

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from imi_cli.directory.records import check_authority, check_user
-from imi_cli.errors import InvalidInput, Problem
+from imi_cli.errors import InvalidInput, Problem, UsageError
 from imi_cli.log import clock
 from imi_cli.log.crypto import code_hash
 from imi_cli.log.event import make_event
+from imi_cli.log.private_files import UnsafePath, append_private
 
 
 def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str,
@@ -28,11 +28,21 @@ def coordinator_records(authority: str, country: str, name: str, lang: str, lang
     return record, user
 
 
-def write_code(path: Path, user_id: str, code: str) -> None:
-    """Codes are secrets until used: user-only file, one `user<TAB>code` line each."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a") as handle:
-        handle.write(f"{user_id}\t{code}\n")
+def write_code(path: Path, user_id: str, code: str, *, flag: str = "--invites") -> None:
+    """Codes are secrets until used: one `user<TAB>code` line each, appended to a file that is
+    this user's alone (made 0600; an existing one open to others, or a link, is refused)."""
+    try:
+        append_private(path, f"{user_id}\t{code}\n")
+    except UnsafePath as exc:
+        raise secret_file_refused(exc.path, exc.problem, flag) from None
+
+
+def secret_file_refused(path: Path, problem: str, flag: str) -> UsageError:
+    """A file for invitation codes that others could read or redirect: what, where, how to fix."""
+    return UsageError(f"{flag} {path} {problem}; invitation codes are written only to a file "
+                      "that is yours alone", hint="name a new file (it is made 0600), or `chmod 600` "
+                      "a file of yours; never a link")
+
 
 INVITATION_DAYS = 14
 

@@ -13,7 +13,8 @@ from imi_cli.reference.languages import is_language
 def send(store: Any, to: str, subject: str, text: str, lang: str) -> str:
     actor = local_actor(store)
     if not actor["authority"]:
-        raise UsageError("this store acts for no authority yet", hint="enrol with `imi init --hub URL --invite CODE`")
+        raise UsageError("this store acts for no authority yet",
+                         hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
     if not store.query("SELECT 1 FROM authorities WHERE id = ?", (to,)):
         raise NotFound(f"no authority {to!r} in the directory", hint="`imi sync` brings the directory")
     if not is_language(lang):

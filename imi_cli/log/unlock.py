@@ -3,7 +3,11 @@
 Order: a cached key from ``imi unlock`` (if it has not expired), then
 ``IMI_PASSPHRASE``, then a prompt on a terminal. The cache is a file in the
 user's runtime folder (tmpfs on most systems), folder 0700, file 0600,
-holding the derived key and its expiry; ``imi lock`` deletes it.
+holding the derived key and its expiry; ``imi lock`` deletes it. Without a
+runtime folder it is ``$TMPDIR/imi-<uid>``, a name any local user can take
+first: the folder is used only if it is this user's alone (owner, mode, not a
+link; see ``private_files``), else nothing is cached or read and the
+passphrase is asked for each time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import ImiError, UsageError, WrongPassphrase
+from imi_cli.log.private_files import (
+    CLOEXEC,
+    DIRECTORY,
+    NOFOLLOW,
+    UnsafePath,
+    open_private_folder,
+    read_private,
+    replace_private,
+)
 from imi_cli.log.store import Store, derive_key, read_salt
 
 
@@ -33,46 +46,117 @@ def cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"imi-{os.getuid()}"
 
 
+def _cache_name(store_path: Path) -> str:
+    return hashlib.sha256(str(store_path.resolve()).encode()).hexdigest()[:32] + ".key"
+
+
 def _cache_file(store_path: Path) -> Path:
-    digest = hashlib.sha256(str(store_path.resolve()).encode()).hexdigest()[:32]
-    return cache_dir() / f"{digest}.key"
+    return cache_dir() / _cache_name(store_path)
+
+
+def _unsafe_folder(exc: UnsafePath) -> ImiError:
+    """The cache folder is not this user's alone: say so and how to go on (nothing is cached)."""
+    mine = exc.problem.startswith("can be used")  # the user's own folder, too open
+    fix = f"if you made it, check what is in it, then `chmod 700 {exc.path}`; or " if mine else ""
+    return ImiError(f"the key cache folder {exc.path} {exc.problem}, so the key was not cached there",
+                    hint=f"{fix}set IMI_RUNTIME_DIR to a folder only you can use (`mkdir -m 700 DIR`); "
+                    "until then each command asks for the passphrase (or reads IMI_PASSPHRASE)")
 
 
 def cached_key(store_path: Path) -> bytes | None:
-    path = _cache_file(store_path)
+    """The key ``imi unlock`` cached for this store, if it has not expired. A cache folder
+    that others could use is never read (a warning says why): fail closed, ask again."""
     try:
-        entry = json.loads(path.read_text())
-    except (OSError, ValueError):
+        folder = open_private_folder(cache_dir(), create=False)
+    except UnsafePath as exc:
+        _warn(_unsafe_folder(exc))
         return None
-    if entry.get("expires", 0) < time.time():
-        path.unlink(missing_ok=True)
+    except OSError:  # not a folder: `imi unlock` says so; nothing is cached there
         return None
-    return bytes.fromhex(entry["key"])
+    if folder is None:
+        return None
+    try:
+        return _read_entry(folder, _cache_name(store_path))
+    finally:
+        os.close(folder)
+
+
+def _read_entry(folder: int, name: str) -> bytes | None:
+    try:
+        entry = json.loads(read_private(folder, name) or b"null")
+        expired = float(entry["expires"]) < time.time()
+        key = bytes.fromhex(entry["key"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if expired:
+        forget_key_in(folder, name)
+        return None
+    return key
+
+
+_WARNED: set[str] = set()
+
+
+def _warn(error: ImiError) -> None:
+    """Once per process: a command may look at the cache more than once."""
+    if error.message not in _WARNED:
+        _WARNED.add(error.message)
+        sys.stderr.write(f"imi: warning: {error.message}\n  hint: {error.hint}\n")
 
 
 def cache_key(store_path: Path, key: bytes, ttl_seconds: int) -> Path:
-    folder = cache_dir()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
-    except OSError as exc:
-        why = "it is a file" if folder.is_file() else exc.strerror
-        raise ImiError(f"the key cache folder {folder} cannot be made ({why})",
-                       hint="point IMI_RUNTIME_DIR at a folder of yours") from None
+    """Cache the derived key for ``ttl_seconds`` in a user-only file of a user-only folder;
+    refuse (``ImiError``, nothing written) if the folder is not this user's alone."""
     path = _cache_file(store_path)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"key": key.hex(), "expires": time.time() + ttl_seconds}, handle)
-    os.replace(tmp, path)
+    entry = json.dumps({"key": key.hex(), "expires": time.time() + ttl_seconds}).encode()
+    folder = _cache_folder(path.parent)
+    try:
+        replace_private(folder, path.name, entry)
+    except OSError as exc:
+        raise ImiError(f"the key cannot be cached in {path.parent} ({exc.strerror})",
+                       hint="point IMI_RUNTIME_DIR at a folder of yours") from None
+    finally:
+        os.close(folder)
     return path
 
 
+def _cache_folder(folder: Path) -> int:
+    """The cache folder, made if missing, checked to be this user's alone."""
+    try:
+        fd = open_private_folder(folder, create=True)
+    except UnsafePath as exc:
+        raise _unsafe_folder(exc) from None
+    except OSError as exc:
+        why = "it is a file" if folder.is_file() else exc.strerror or str(exc)
+        raise _cannot_make(folder, why) from None
+    if fd is None:  # removed between making and opening it
+        raise _cannot_make(folder, "it was removed meanwhile")
+    return fd
+
+
+def _cannot_make(folder: Path, why: str) -> ImiError:
+    return ImiError(f"the key cache folder {folder} cannot be made ({why})",
+                    hint="point IMI_RUNTIME_DIR at a folder of yours")
+
+
 def forget_key(store_path: Path) -> bool:
-    path = _cache_file(store_path)
-    existed = path.exists()
-    path.unlink(missing_ok=True)
-    return existed
+    """Delete the cached key (a link in its place is removed, never followed)."""
+    try:
+        folder = os.open(cache_dir(), os.O_RDONLY | DIRECTORY | NOFOLLOW | CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return forget_key_in(folder, _cache_name(store_path))
+    finally:
+        os.close(folder)
+
+
+def forget_key_in(folder: int, name: str) -> bool:
+    try:
+        os.unlink(name, dir_fd=folder)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def passphrase(*, confirm: bool = False) -> str:

@@ -1,11 +1,20 @@
 """A node's identity: the user's Ed25519 key made here, kept only in the encrypted store,
-and enrolment with a hub through a one-time invitation code."""
+and enrolment with a hub through a one-time invitation code.
+
+The code is a secret until it is spent: whoever presents it first becomes the user. It
+never travels on a command line (every local user can read those); it is read from a
+prompt, stdin, a file of the user's alone, or ``IMI_INVITE`` (see docs/security.md).
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
+from pathlib import Path
 from typing import Any
 
-from imi_cli.errors import UsageError
+from imi_cli.errors import NotFound, UsageError
 from imi_cli.log.crypto import Signer, code_hash, new_private_key, public_key_of
 from imi_cli.sync.hubclient import HubClient, check_url
 
@@ -31,5 +40,65 @@ def client_for(store: Any, url: str | None = None) -> HubClient:
     key = store.meta("private_key")
     if not url or not key:
         raise UsageError("this store is not enrolled with a hub",
-                         hint="create one with `imi init --hub URL --invite CODE`")
+                         hint="create one with `imi init --hub URL` (it asks for your invitation code)")
     return HubClient(url, Signer(store.meta("user_id"), key))
+
+
+MAX_CODE_TEXT = 1024  # a code is 39 characters; more is the wrong file, not a code
+CODE_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,99}")
+NOT_ON_A_TERMINAL = "pass the code with `--invite -` (stdin), `--invite-file FILE` or IMI_INVITE"
+HOW_TO_PASS = f"type the code at the prompt (leave out --invite), or {NOT_ON_A_TERMINAL}"
+
+
+def code_from_text(text: str, where: str) -> str:
+    """The invitation code in what was read from ``where``: one line, the code alone or as
+    `user<TAB>code` (a line of an ``--invites`` file). Never echoes what it read."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise UsageError(f"no invitation code in {where}; nothing was created", hint=HOW_TO_PASS)
+    if len(lines) > 1:
+        raise UsageError(f"{where} holds {len(lines)} lines, not one invitation code; nothing was created",
+                         hint="give only your own code (one line: CODE, or user<TAB>CODE)")
+    code = lines[0].rsplit("\t", 1)[-1].strip()
+    if not CODE_SHAPE.fullmatch(code):
+        raise UsageError(f"what {where} holds is not an invitation code (groups of letters and digits "
+                         "joined by dashes); nothing was created", hint="check you gave the right file or text")
+    return code
+
+
+def read_code_file(path: Path, flag: str = "--invite-file") -> str:
+    """The code in ``path``. A regular file must be the user's alone (like an SSH key: one that
+    others can read is refused, its code may be known); pipes such as `<(...)` are fine."""
+    try:
+        with open(path, "rb") as handle:  # links are followed: `<(...)` is /dev/fd/N, a link
+            _check_code_file(path, os.fstat(handle.fileno()), flag)
+            data = handle.read(MAX_CODE_TEXT + 1)
+    except FileNotFoundError:
+        raise NotFound(f"{flag} {path} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{flag} {path} is a folder, not a file with your invitation code") from None
+    except PermissionError:
+        raise UsageError(f"{flag} {path} cannot be read (permission denied)") from None
+    return code_from_bytes(data, f"{flag} {path}")
+
+
+def _check_code_file(path: Path, info: os.stat_result, flag: str) -> None:
+    from imi_cli.log.private_files import ownership_problem
+
+    problem = ownership_problem(info) if stat.S_ISREG(info.st_mode) else None
+    if problem:
+        raise UsageError(f"{flag} {path} {problem}, so the code in it may be known to others; "
+                         "nothing was created", hint=f"`chmod 600 {path}` if only you could read it so far; "
+                         "otherwise ask whoever invited you for a new code")
+
+
+def code_from_bytes(data: bytes, where: str) -> str:
+    """``code_from_text`` for raw input (stdin, a file): bounded, and UTF-8 or refused."""
+    if len(data) > MAX_CODE_TEXT:
+        raise UsageError(f"{where} holds more than {MAX_CODE_TEXT} bytes, not one invitation code; "
+                         "nothing was created", hint="give only your own code (one line)")
+    try:
+        return code_from_text(data.decode("utf-8"), where)
+    except UnicodeDecodeError:
+        raise UsageError(f"what {where} holds is not an invitation code (not text); nothing was created",
+                         hint="check you gave the right file or text") from None

@@ -69,8 +69,9 @@ def test_a_bad_lang_is_a_usage_error(imi):
 ])
 def test_a_bad_hub_url(imi, tmp_path, monkeypatch, url, why):
     monkeypatch.setenv("IMI_PASSPHRASE", PASS)
+    monkeypatch.setenv("IMI_INVITE", "CODE")
     store = tmp_path / "node.db"
-    result = imi("--store", store, "init", "--hub", url, "--invite", "CODE")
+    result = imi("--store", store, "init", "--hub", url)
     assert result.code == ExitCode.USAGE
     assert result.err == (f"imi: error: {url!r} is not a hub URL{why}\n"
                           "  hint: e.g. https://hub.example.eu:8443 (from --hub, IMI_HUB or the `hub` setting)\n")
@@ -123,8 +124,9 @@ NOT_A_HUB_HINT = ("  hint: check the hub URL (--hub, IMI_HUB or the `hub` settin
 ])
 def test_enrolling_with_something_that_is_not_a_hub(imi, tmp_path, monkeypatch, not_a_hub, path, what):
     monkeypatch.setenv("IMI_PASSPHRASE", PASS)
+    monkeypatch.setenv("IMI_INVITE", "CODE")
     store, url = tmp_path / "node.db", not_a_hub + path
-    result = imi("--store", store, "init", "--hub", url, "--invite", "CODE")
+    result = imi("--store", store, "init", "--hub", url)
     assert result.code == ExitCode.HUB_UNREACHABLE
     assert result.err == f"imi: error: {url} does not answer like an imi hub: {what}\n" + NOT_A_HUB_HINT
     assert not store.exists()

@@ -1,4 +1,4 @@
-"""The hub from the command line: hub init/serve/invite, init --hub --invite, sync, outbox,
+"""The hub from the command line: hub init/serve/invite, init --hub, sync, outbox,
 message send/list, each as its own process against a served hub; and the exit codes."""
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ def test_the_whole_flow_from_the_command_line(tmp_path, env, served, run_imi):
     def imi(store, *args):
         return run_imi("--store", tmp_path / store, *args, env=env)
 
+    def enrol(store, code):  # the code in the environment, never on the command line
+        return run_imi("--store", tmp_path / store, "init", "--hub", url, env={**env, "IMI_INVITE": code})
+
     r = ok(run_imi("--store", hub, "--json", "hub", "invite", "--authority", "HU-NCO", "--country", "HU",
                    "--name", "NCO", "--email", "imi@example.hu", "--user", "hu.coord",
                    "--user-name", "Éva", "--user-email", "eva@example.hu", env=env))
@@ -70,13 +73,13 @@ def test_the_whole_flow_from_the_command_line(tmp_path, env, served, run_imi):
                "--user-email", "s@example.ie", "--out", codes, env=env))
     assert oct(codes.stat().st_mode & 0o777) == "0o600"
     ie_code = codes.read_text().split("\t")[1].strip()
-    r = ok(imi("hu.db", "init", "--hub", url, "--invite", hu_code))
+    r = ok(enrol("hu.db", hu_code))
     assert "Enrolled as hu.coord of HU-NCO" in r.stderr + r.stdout
     # the code is single-use
-    r = imi("again.db", "init", "--hub", url, "--invite", hu_code)
+    r = enrol("again.db", hu_code)
     assert r.returncode == 10 and "invitation" in r.stderr
     assert not (tmp_path / "again.db").exists()
-    ok(imi("ie.db", "init", "--hub", url, "--invite", ie_code))
+    ok(imi("ie.db", "init", "--hub", url, "--invite-file", codes))  # as `hub invite --out` wrote it
     ok(imi("hu.db", "authority", "register", "--id", "HU-MEK", "--country", "HU", "--name", "hu=Kamara",
            "--languages", "hu;en", "--areas", "professional-qualifications", "--email", "info@example.hu"))
     r = ok(imi("hu.db", "user", "add", "--id", "hu.kovacs", "--name", "Kovács Anna", "--email", "a@example.hu",
@@ -98,7 +101,7 @@ def test_the_whole_flow_from_the_command_line(tmp_path, env, served, run_imi):
     r = ok(imi("hu.db", "--json", "outbox", "--state", "pending"))
     assert json.loads(r.stdout) == []
     assert imi("hu.db", "authority", "show", "IE-X").returncode == 4
-    ok(imi("kovacs.db", "init", "--hub", url, "--invite", user_code))
+    ok(enrol("kovacs.db", user_code))
     ok(imi("ie.db", "sync"))
     ok(imi("ie.db", "message", "send", "--to", "HU-MEK", "--subject", "Diploma", "Please confirm."))
     r = ok(imi("ie.db", "--json", "sync"))
@@ -117,13 +120,13 @@ def test_the_whole_flow_from_the_command_line(tmp_path, env, served, run_imi):
     assert r.returncode == 6 and "registered already" in r.stderr
     again = json.loads(ok(run_imi("--store", hub, "--json", "hub", "reinvite", "ie.coord", env=env)).stdout)
     assert again["user"] == "ie.coord" and again["code"] != ie_code
-    ok(imi("ie-laptop.db", "init", "--hub", url, "--invite", again["code"]))
+    ok(enrol("ie-laptop.db", again["code"]))
     assert run_imi("--store", hub, "hub", "reinvite", "nobody", env=env).returncode == 4
 
 
 def test_wrong_invitation_code_exits_10_with_a_clear_message(tmp_path, env, served, run_imi):
     _, url = served
-    r = run_imi("--store", tmp_path / "x.db", "init", "--hub", url, "--invite", "0000-1111-2222-3333", env=env)
+    r = run_imi("--store", tmp_path / "x.db", "init", "--hub", url, env={**env, "IMI_INVITE": "0000-1111-2222-3333"})
     assert r.returncode == 10
     assert "invitation code is unknown, used or expired" in r.stderr
     assert not (tmp_path / "x.db").exists()
@@ -131,8 +134,8 @@ def test_wrong_invitation_code_exits_10_with_a_clear_message(tmp_path, env, serv
 
 def test_hub_unreachable_exits_9(tmp_path, env, run_imi):
     url = f"http://127.0.0.1:{_free_port()}"
-    r = run_imi("--store", tmp_path / "x.db", "init", "--hub", url, "--invite", "0000-1111", env=env)
+    r = run_imi("--store", tmp_path / "x.db", "init", "--hub", url, env={**env, "IMI_INVITE": "0000-1111"})
     assert r.returncode == 9 and "cannot be reached" in r.stderr
     assert not (tmp_path / "x.db").exists()
-    r = run_imi("--store", tmp_path / "y.db", "init", "--hub", "http://example.org:1", "--invite", "x", env=env)
+    r = run_imi("--store", tmp_path / "y.db", "init", "--hub", "http://example.org:1", env={**env, "IMI_INVITE": "x"})
     assert r.returncode == 2 and "loopback" in r.stderr

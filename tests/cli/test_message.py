@@ -84,5 +84,6 @@ def test_without_a_recipient(network, cli):
 
 def test_from_a_store_that_acts_for_no_authority(imi, unlocked):
     result = imi("message", "send", "--to", "HU-AUTH", "--subject", "S", "text")
-    assert (result.code, result.err) == (ExitCode.USAGE, "imi: error: this store acts for no authority yet\n"
-                                                         "  hint: enrol with `imi init --hub URL --invite CODE`\n")
+    assert (result.code, result.err) == (
+        ExitCode.USAGE, "imi: error: this store acts for no authority yet\n"
+                        "  hint: enrol with `imi init --hub URL` (it asks for your invitation code)\n")

@@ -126,7 +126,8 @@ def test_a_hub_setting_that_is_not_a_url(imi, rivals, use_store, monkeypatch):
 def test_a_store_that_is_not_enrolled(imi, unlocked):
     result = imi("sync")
     assert (result.code, result.err) == (ExitCode.USAGE, "imi: error: this store is not enrolled with a hub\n"
-                                                         "  hint: create one with `imi init --hub URL --invite CODE`\n")
+                                                         "  hint: create one with `imi init --hub URL` "
+                                                         "(it asks for your invitation code)\n")
 
 
 def test_the_store_given_after_the_subcommand(imi, rivals, use_store, monkeypatch, tmp_path):

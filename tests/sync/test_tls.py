@@ -75,11 +75,12 @@ def test_enrol_over_https_with_a_trusted_certificate(tls_hub, tmp_path):
     code = _imi("--store", hub, "hub", "invite", "--authority", "HU-NCO", "--country", "HU", "--name", "X",
                 "--email", "a@example.hu", "--user", "hu.c", "--user-name", "A B",
                 "--user-email", "b@example.hu", env=env).stdout.strip()
-    untrusted = _imi("--store", tmp_path / "n1.db", "init", "--hub", url, "--invite", code, env=env, check=False)
+    env = {**env, "IMI_INVITE": code}  # never on the command line
+    untrusted = _imi("--store", tmp_path / "n1.db", "init", "--hub", url, env=env, check=False)
     assert untrusted.returncode == 9
     assert "TLS certificate of" in untrusted.stderr and "is not trusted" in untrusted.stderr
     assert not (tmp_path / "n1.db").exists()  # a failed enrolment leaves no half-made store
-    trusted = _imi("--store", tmp_path / "n2.db", "init", "--hub", url, "--invite", code,
+    trusted = _imi("--store", tmp_path / "n2.db", "init", "--hub", url,
                    env={**env, "SSL_CERT_FILE": str(cert)}, check=False)
     assert trusted.returncode == 0, trusted.stderr
     assert "Enrolled as hu.c of HU-NCO" in trusted.stderr
@@ -93,5 +94,5 @@ def test_plain_http_is_refused_off_loopback(tmp_path):
     assert "refusing plain HTTP on 0.0.0.0" in result.stderr
     unused = secrets.token_hex(4)
     result = _imi("--store", tmp_path / f"{unused}.db", "init", "--hub", "http://hub.example.eu",
-                  "--invite", "X", env=env, check=False)
+                  env={**env, "IMI_INVITE": "X"}, check=False)
     assert result.returncode == 2 and "plain HTTP is allowed only on loopback" in result.stderr

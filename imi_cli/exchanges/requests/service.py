@@ -69,7 +69,7 @@ class Requests:
         user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
         if not authority_id:
             raise UsageError("this store acts for no authority yet",
-                             hint="enrol with `imi init --hub URL --invite CODE`")
+                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
         user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
         authority = access.authority(conn, authority_id)
         if user is None or authority is None:
