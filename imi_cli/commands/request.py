@@ -202,8 +202,8 @@ def _emit(rows: list, as_json: bool, columns: list) -> None:
     cell = lambda v: "" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)  # noqa: E731
     from imi_cli.bulk.spreadsheet import neutralise_tsv  # no formulas for a spreadsheet to run
 
-    sys.stdout.write(neutralise_tsv("".join("\t".join([v if v.__class__ is str else cell(v) for v in map(row.get, keys)])
-                                            + "\n" for row in rows)))
+    lines = ("\t".join([v if v.__class__ is str else cell(v) for v in map(row.get, keys)]) + "\n" for row in rows)
+    sys.stdout.write(neutralise_tsv("".join(lines)))
 
 
 def _authority(store) -> str:
