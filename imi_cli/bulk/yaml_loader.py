@@ -1,12 +1,14 @@
 """The one YAML loader of imi-cli: nodes with positions, and limits a hostile file cannot pass.
 
-Bulk imports, answer files and question-set catalogs (which CI runs on untrusted pull
-requests) all compose their YAML here. PyYAML's composer makes an alias the *same* node
-again, so a 500-byte "billion laughs" file is a graph of a hundred nodes that every
-consumer walking it as a tree expands to a billion. The composer below measures each
-node's tree size and height as it goes and refuses, at the alias's position, the first
-alias that would take the tree past the limits; nesting is refused at the first level too
-deep, before Python's recursion limit is near. Nothing is ever expanded to be measured.
+Bulk imports, answers files, question-set catalogs (which CI runs on untrusted pull
+requests) and the package's own reference data all compose their YAML here. PyYAML's
+composer makes an alias the *same* node again, so a 500-byte "billion laughs" file is a
+graph of a hundred nodes that every consumer walking it as a tree expands to a billion.
+The composer below measures each node's tree size and height as it goes and refuses, at
+the alias's position, the first alias that would take the tree past the limits; nesting
+is refused at the first level too deep, before Python's recursion limit is near. Nothing
+is ever expanded to be measured. Explicit tags other than !!str, !!seq and !!map are
+refused too: no imi file needs them, and each would fail later, in a constructor.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from imi_cli.errors import InvalidInput
@@ -70,6 +72,10 @@ _Yaml12Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
+_TAG_OF = {ScalarEvent: "tag:yaml.org,2002:str", SequenceStartEvent: "tag:yaml.org,2002:seq",
+           MappingStartEvent: "tag:yaml.org,2002:map"}
+
+
 class _LimitedComposer(Composer):
     def __init__(self, limits: Limits) -> None:
         super().__init__()
@@ -82,6 +88,7 @@ class _LimitedComposer(Composer):
         if self.check_event(AliasEvent):
             self._check_alias(self.peek_event())
             return super().compose_node(parent, index)
+        self._check_tag(self.peek_event())
         collection = self.check_event(SequenceStartEvent, MappingStartEvent)
         if collection:
             if self.open_collections >= self.limits.max_depth:
@@ -92,6 +99,14 @@ class _LimitedComposer(Composer):
         self.open_collections -= collection
         self.shapes[id(node)] = _shape(node, self.shapes)
         return node
+
+    def _check_tag(self, event: Any) -> None:
+        """No explicit tags but the ones that cannot fail: `!!int abc`, `!!binary`, `!foo` or
+        `!!python/...` would only end in an error (or a traceback) later."""
+        if event.tag not in (None, "!", _TAG_OF.get(type(event))):
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _OverLimit(f"the tag {tag}: imi files use no tags but !!str", event.start_mark,
+                             "write the value plainly, in quotes if it is text")
 
     def _check_alias(self, event: AliasEvent) -> None:
         node = self.anchors.get(event.anchor)

@@ -81,6 +81,16 @@ def test_an_alias_inside_its_own_anchor_is_refused(imi, tmp_path, monkeypatch):
     assert result.out == "loop.yaml:2:17: error: [Y004] refused: the alias *t refers to a node that contains it\n"
 
 
+@pytest.mark.parametrize("value, tag", [("!foo bar", "!foo"), ("!!int abc", "!!int"), ('!!binary "@@"', "!!binary"),
+                                        ("!!python/name:os.system x", "!!python/name:os.system")])
+def test_a_tag_in_a_catalog_is_refused_not_a_traceback(imi, tmp_path, monkeypatch, value, tag):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "tagged.yaml", f"id: tagged\ntitle: {{en: {value}}}\n")
+    result = imi("questionnaire", "validate", "--format", "text", "tagged.yaml")
+    assert result.code == ExitCode.ERROR
+    assert result.out == f"tagged.yaml:2:13: error: [Y004] refused: the tag {tag}: imi files use no tags but !!str\n"
+
+
 def test_deep_block_mapping_in_a_catalog_is_refused_at_level_65(imi, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # 900 levels: under libyaml's own limit, over Python's recursion
     write(tmp_path / "deep.yaml", "".join(f"{' ' * level}k{level}:\n" for level in range(900)) + " " * 900 + "x\n")
