@@ -28,6 +28,10 @@ def export_authorities(records: list[dict[str, Any]], fmt: str) -> str:
 
 
 def _csv(records: list[dict[str, Any]]) -> str:
+    """One row per authority; every cell neutralised against formula injection (bulk.spreadsheet),
+    which `imi authority import` undoes."""
+    from imi_cli.bulk.spreadsheet import neutralise
+
     langs = sorted({lang for r in records for lang in r["names"]})
     columns = ["id", "kind", "country", "languages", "areas", "competences", "email", "phone",
                "address", "website", "coordinator", "requires_approval"] + [f"name:{lang}" for lang in langs]
@@ -42,5 +46,5 @@ def _csv(records: list[dict[str, Any]]) -> str:
         row["areas"] = ";".join(r["areas"])
         row["competences"] = ";".join(f"{a}:{c}" for a, comps in r["areas"].items() for c in comps)
         row.update({f"name:{lang}": name for lang, name in r["names"].items()})
-        writer.writerow(row)
+        writer.writerow({key: neutralise(str(value)) for key, value in row.items()})
     return out.getvalue()

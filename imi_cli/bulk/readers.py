@@ -1,8 +1,11 @@
 """Reading bulk files (CSV, YAML, JSON) into raw records, each with where it came from.
 
 A problem with the file itself (not UTF-8, empty, truncated YAML, malformed
-JSON, unknown CSV columns) raises InvalidInput naming file:line; problems in
-records are found later, by ``imi_cli.directory.records``.
+JSON, unknown CSV columns, over a limit) raises InvalidInput naming file:line;
+problems in records are found later, by ``imi_cli.directory.records``.
+
+CSV cells lose the ``'`` that ``imi authority export --format csv`` put before a
+formula character (``imi_cli.bulk.spreadsheet``), so an export reads back as it was.
 """
 
 from __future__ import annotations
@@ -10,12 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from imi_cli.bulk.files import MiB, read_regular_file
+from imi_cli.bulk.json_depth import check_depth
+from imi_cli.bulk.spreadsheet import restore
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 
 FORMATS = ("csv", "yaml", "json")
+MAX_FILE_BYTES = 256 * MiB  # about a million authorities in CSV
 Rows = list[tuple[str, dict[str, Any]]]
 
 
@@ -32,13 +41,9 @@ def detect_format(path: Path, given: str | None) -> str:
     return fmt
 
 
-def read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a file") from None
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes; else a clear error."""
+    data = read_regular_file(path, limit)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -71,7 +76,8 @@ def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
 
 def _read_csv(path: Path, text: str, columns: dict[str, bool]) -> Rows:
     reader = csv.DictReader(io.StringIO(text, newline=""), restval=None)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    with _csv_errors(path, reader):
+        header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     problems = [Problem(f"{path}:1", h or "(blank)", "unknown column")
                 for h in header if h not in columns and not h.startswith("name:")]
@@ -81,71 +87,58 @@ def _read_csv(path: Path, text: str, columns: dict[str, bool]) -> Rows:
         raise InvalidInput(f"{path}: the header is not right", problems=problems,
                            hint=f"columns: {', '.join(columns)}, and name:xx for other languages")
     rows: Rows = []
-    line = reader.line_num
-    for record in reader:
-        where = f"{path}:{line + 1}"
-        line = reader.line_num
+    for line, record in _csv_records(path, reader):
+        where = f"{path}:{line}"
         if None in record:  # more cells than columns
             raise InvalidInput(f"{where}: the row has more cells than the header has columns")
         if all(not (v or "").strip() for v in record.values()):
             continue
-        rows.append((where, {k: v for k, v in record.items() if v is not None and v.strip() != ""}))
+        rows.append((where, {k: restore(v) for k, v in record.items() if v is not None and v.strip() != ""}))
     if not rows:
         raise InvalidInput(f"{path}: the file has a header but no rows")
     return rows
 
 
-def _yaml_loader():
-    """SafeLoader with YAML 1.2 booleans: only true/false, so the Norwegian code `no`
-    stays a string, and dates stay text."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):  # PyYAML silently keeps the last duplicate
-            seen: set = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark)
-                seen.add(key)
-            return super().construct_mapping(node, deep)
-
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers
-                if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    import re
-
-    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                 list("tTfF"))
-    return Loader
+def _csv_records(path: Path, reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(first line, record) of each row."""
+    while True:
+        line = reader.line_num + 1
+        with _csv_errors(path, reader):
+            record = next(reader, None)
+        if record is None:
+            return
+        yield line, record
 
 
-def _read_yaml(path: Path, text: str) -> Any:
-    import yaml
-
-    loader = _yaml_loader()(text)
+@contextmanager
+def _csv_errors(path: Path, reader: csv.DictReader) -> Iterator[None]:
+    """What the csv module cannot read, as a problem at the line where the row starts."""
+    line = reader.line_num + 1
     try:
-        root = loader.get_single_node()
-        if root is None:
-            raise InvalidInput(f"{path}: the file has no records")
-        items = root.value if isinstance(root, yaml.SequenceNode) else None
-        if items is None and isinstance(root, yaml.MappingNode):
-            for _key, value in root.value:
-                if isinstance(value, yaml.SequenceNode):
-                    items = value.value
-        if items is None:
-            raise InvalidInput(f"{path}: expected a list of records")
-        return [(f"{path}:{node.start_mark.line + 1}", loader.construct_object(node, deep=True))
-                for node in items]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise InvalidInput(f"{where}: not valid YAML: {exc.problem or exc.context}") from None
-    finally:
-        loader.dispose()
+        yield
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise InvalidInput(f"{path}:{line}: not valid CSV: {exc}") from None
+        raise InvalidInput(f"{path}:{line}: a cell of this row is longer than {csv.field_size_limit()} "
+                           "characters", hint="is a quote left open on this line?") from None
+
+
+def _read_yaml(path: Path, text: str) -> Rows:
+    from yaml import MappingNode, SequenceNode
+
+    from imi_cli.bulk.yaml_loader import compose, construct
+
+    root = compose(text, str(path))
+    if root is None:
+        raise InvalidInput(f"{path}: the file has no records")
+    items = root.value if isinstance(root, SequenceNode) else None
+    if items is None and isinstance(root, MappingNode):
+        for _key, value in root.value:
+            if isinstance(value, SequenceNode):
+                items = value.value
+    if items is None:
+        raise InvalidInput(f"{path}: expected a list of records")
+    return [(f"{path}:{node.start_mark.line + 1}", construct(node, str(path))) for node in items]
 
 
 class _DuplicateKey(ValueError):
@@ -215,6 +208,7 @@ def _find_list(text: str, list_key: str) -> int | None:
 def _read_json(path: Path, text: str, list_key: str) -> Rows:
     """Records located by the line each starts on (the json module keeps no positions, so the
     records array is walked with ``raw_decode``)."""
+    check_depth(text, str(path))
     try:
         _PLAIN.decode(text)
     except json.JSONDecodeError as exc:

@@ -41,9 +41,11 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
     """Rows as a table on a terminal; tab-separated lines otherwise (for scripts)."""
     rows = list(rows)
     out = _streams()[0]
-    if not out.isatty():
-        for row in rows:
-            out.write("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n")
+    if not out.isatty():  # cells that would be formulas in a spreadsheet get a ' in front
+        from imi_cli.bulk.spreadsheet import neutralise_tsv
+
+        out.write(neutralise_tsv("".join("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n"
+                                         for row in rows)))
         return
     from rich.table import Table
 

@@ -118,10 +118,14 @@ def search(
 @app.command("export")
 @data_options
 def export(
-    fmt: str = typer.Option("json", "--format", help="json, yaml or csv."),
+    fmt: str = typer.Option("json", "--format", help="json, yaml or csv (a cell that starts with =, +, -, @, "
+                            "a tab or a carriage return gets a ' in front, so a spreadsheet never runs it "
+                            "as a formula; import takes it away)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file (default: stdout)."),
 ) -> None:
-    """Every authority, in a form `imi authority import` reads back."""
+    """Every authority, in a form `imi authority import` reads back.
+
+    In CSV, cells a spreadsheet would run as formulas start with a ' (OWASP CSV-injection guidance)."""
     from imi_cli.bulk.exports import export_authorities
     from imi_cli.cli.output_files import check_output_file
 

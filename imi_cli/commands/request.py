@@ -200,8 +200,10 @@ def _emit(rows: list, as_json: bool, columns: list) -> None:
         return
     keys = [k for k, _ in columns]
     cell = lambda v: "" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)  # noqa: E731
-    sys.stdout.write("".join("\t".join([v if v.__class__ is str else cell(v) for v in map(row.get, keys)]) + "\n"
-                             for row in rows))
+    from imi_cli.bulk.spreadsheet import neutralise_tsv  # no formulas for a spreadsheet to run
+
+    lines = ("\t".join([v if v.__class__ is str else cell(v) for v in map(row.get, keys)]) + "\n" for row in rows)
+    sys.stdout.write(neutralise_tsv("".join(lines)))
 
 
 def _authority(store) -> str:

@@ -63,9 +63,15 @@ def check_text(text: str, file: str) -> tuple[Document, list[Finding]]:
 
 
 def check_file(path: Path) -> tuple[Document, list[Finding]]:
+    from imi_cli.bulk.files import TooBig, read_regular_file
+    from imi_cli.questionnaires.loader import CATALOG_MAX_BYTES
+
     name = display_name(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, CATALOG_MAX_BYTES).decode("utf-8")
+    except TooBig as error:
+        return Document(name), [Finding(name, 1, 1, "Y004", ERROR, f"refused: {error.size} bytes is over "
+                                        f"the limit of {error.limit} bytes for a catalog")]
     except UnicodeDecodeError as error:
         return Document(name), [Finding(name, 1, 1, "Y001", ERROR, f"not UTF-8 text: {error}")]
     return check_text(text, name)

@@ -1,7 +1,8 @@
 """YAML text -> plain Python data plus the position of every node.
 
 ``yaml.safe_load`` forgets positions and silently keeps the last of two
-duplicate keys, so we compose nodes ourselves and convert them.
+duplicate keys, so the nodes composed by the one YAML loader (``imi_cli.bulk.yaml_loader``,
+which also keeps a hostile file within limits) are converted here.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from imi_cli.bulk.files import MiB
 from imi_cli.questionnaires.findings import ERROR, Finding
 
 Path_ = tuple  # a path into the data: keys and list indices
 STR_TAG = "tag:yaml.org,2002:str"
+CATALOG_MAX_BYTES = 4 * MiB  # the largest shipped catalog, 26 languages, is about 100 KB
 
 
 @dataclass
@@ -47,18 +50,18 @@ def _mark(node: Any) -> tuple[int, int]:
 
 
 def parse(text: str, file: str) -> Document:
-    """Parse ``text``; a YAML syntax error becomes finding Y001 and ``data`` stays None."""
+    """Parse ``text``; a YAML syntax error becomes finding Y001, a file over the loader's limits
+    (size, nesting, aliases: a hostile pull request) Y004, and ``data`` stays None."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from imi_cli.bulk.yaml_loader import Limits, YamlError, compose
+
     doc = Document(file)
     try:
-        root = yaml.compose(text, Loader=loader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        doc.findings.append(Finding(file, line, col, "Y001", ERROR, f"not valid YAML: {problem}"))
+        root = compose(text, file, schema="yaml1.1", limits=Limits(max_chars=CATALOG_MAX_BYTES))
+    except YamlError as error:
+        check = "Y004" if error.over_limit else "Y001"
+        doc.findings.append(Finding(file, error.line, error.col, check, ERROR, error.problem))
         return doc
     if root is not None:
         doc.data = _convert(root, (), doc, yaml.constructor.SafeConstructor())

@@ -14,10 +14,10 @@ def yes_no_labels() -> dict[str, Texts]:
     """Built-in labels of yes_no answers: {"yes": {lang: label}, "no": {...}}."""
     from importlib import resources
 
-    import yaml
+    from imi_cli.bulk.yaml_loader import load
 
     text = resources.files("imi_cli.reference.data").joinpath("yes_no.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load(text, "yes_no.yaml")
 
 
 def options(qset: QuestionSet, question: Question) -> list[tuple[str, Texts]]:

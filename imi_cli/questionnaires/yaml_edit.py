@@ -17,13 +17,13 @@ PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}\n]*")
 
 def scalar(value: str) -> str:
     """``value`` as a YAML scalar: plain when YAML reads it back unchanged, else double-quoted."""
-    import yaml
+    from imi_cli.bulk.yaml_loader import YamlError, load
 
     if PLAIN_SAFE.fullmatch(value) and value == value.strip():
         try:
-            if yaml.safe_load(value) == value:
+            if load(value, "(value)", schema="yaml1.1") == value:  # as catalogs are read
                 return value
-        except yaml.YAMLError:
+        except YamlError:
             pass
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
 

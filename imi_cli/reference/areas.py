@@ -22,12 +22,12 @@ class Area:
 
 @lru_cache(maxsize=1)
 def load_areas() -> dict[str, Area]:
-    import yaml
+    from imi_cli.bulk.yaml_loader import load
 
     text = resources.files("imi_cli.reference.data").joinpath("areas.yaml").read_text(encoding="utf-8")
     return {
         entry["id"]: Area(entry["id"], entry["legal_basis"], dict(entry["name"]))
-        for entry in yaml.safe_load(text)
+        for entry in load(text, "areas.yaml")
     }
 
 

@@ -15,10 +15,10 @@ def names() -> dict[str, dict[str, str]]:
     """{code: {language: name}} of every profession shipped with the package."""
     from importlib import resources
 
-    import yaml
+    from imi_cli.bulk.yaml_loader import load
 
     text = resources.files("imi_cli.reference.data").joinpath("professions.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load(text, "professions.yaml")
 
 
 def shown(value: str, lang: str) -> str:

@@ -117,7 +117,7 @@ BAD_FILES = [
      "imi: error: {f}:2: the file is not UTF-8 (byte 37)\n"
      "  hint: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)\n"),
     ("truncated YAML", "u.yaml", b"users:\n  - id: u1\n    roles: [administrator\n",
-     "imi: error: {f}:4:1: not valid YAML: expected ',' or ']', but got '<stream end>'\n"),
+     "imi: error: {f}:4:1: not valid YAML: did not find expected ',' or ']'\n"),
     ("malformed JSON", "u.json", b'[{"id": "u1"}, ]',
      "imi: error: {f}:1:16: not valid JSON: Expecting value\n"),
     ("YAML without records", "u.yaml", b"users: []\n", "imi: error: {f}: the file has no records\n"),

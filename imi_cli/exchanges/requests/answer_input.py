@@ -23,23 +23,24 @@ def _read(path: Path) -> dict[str, Any]:
     from imi_cli.bulk.readers import read_text
 
     text = read_text(path)
-    try:
-        if path.suffix.lower() == ".json":
-            import json
+    if path.suffix.lower() == ".json":
+        data = _read_json(path, text)
+    else:
+        from imi_cli.bulk.yaml_loader import load
 
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.load(text, Loader=_loader())
-    except Exception as exc:  # yaml/json errors: say where
-        raise InvalidInput(f"{path}: cannot read the answers: {exc}") from None
+        data = load(text, str(path))
     if not isinstance(data, dict):
         raise InvalidInput(f"{path}: expected a mapping of question id -> answer")
     return data
 
 
-def _loader():
-    from imi_cli.bulk.readers import _yaml_loader
+def _read_json(path: Path, text: str) -> Any:
+    import json
 
-    return _yaml_loader()
+    from imi_cli.bulk.json_depth import check_depth
+
+    check_depth(text, str(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None

@@ -29,12 +29,15 @@ MAX_ATTACHMENT = 4 * 1024 * 1024
 
 
 def read_attachment(path: Path) -> dict[str, Any]:
+    """A regular file only, its size checked before it is read (not /dev/zero, a FIFO, a folder)."""
+    from imi_cli.bulk.files import TooBig, read_regular_file
+
     try:
-        data = Path(path).read_bytes()
-    except OSError:
+        data = read_regular_file(Path(path), MAX_ATTACHMENT, what="attached")
+    except NotFound:
         raise NotFound(f"{path}: no such file to attach") from None
-    if len(data) > MAX_ATTACHMENT:
-        raise InvalidInput(f"{path}: {len(data)} bytes is over the attachment limit of {MAX_ATTACHMENT}")
+    except TooBig as exc:
+        raise InvalidInput(f"{path}: {exc.size} bytes is over the attachment limit of {MAX_ATTACHMENT}") from None
     return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
 
 
