@@ -26,8 +26,8 @@ PASS = "bench passphrase 123"
 TARGETS = {"push_batched": 2000, "push_single": 300, "catchup_s": 30.0, "idle_ms": 100.0, "delivery_s": 5.0}
 
 
-def imi(*args, env=None, **kw):
-    return [sys.executable, "-c", "from imi_cli.cli.app import run; run()", *map(str, args)]
+def imi(*args):
+    return [sys.executable, "-P", "-c", "from imi_cli.cli.app import run; run()", *map(str, args)]
 
 
 # -- floors ---------------------------------------------------------------------------
@@ -67,7 +67,8 @@ class Bench:
 
         self.workdir = workdir
         os.environ["IMI_RUNTIME_DIR"] = str(workdir / "run")  # where cache_key leaves the watcher's key
-        self.env = {**os.environ, "IMI_PASSPHRASE": PASS}
+        # PYTHONPATH: `imi hub serve` and `imi sync --watch` import this checkout's imi_cli
+        self.env = {**os.environ, "IMI_PASSPHRASE": PASS, "PYTHONPATH": str(ROOT)}
         hub = init_hub(workdir / "hub.db", PASS)
         self.codes = {}
         from imi_cli.directory.invitations import coordinator_records
