@@ -86,14 +86,15 @@ def request_events(hu, ie, n_open: int, n_answered: int) -> list[dict]:
         entity = f"request/{uuid7()}"
         both = sorted({"HU-AUTH", responder, "coordinators:HU-AUTH", f"coordinators:{responder}"})
         out.append(hu_signer.sign_event(make_event(
-            "request.drafted", actor=hu_actor, payload={"request": content}, audience=["HU-AUTH", "coordinators:HU-AUTH"],
-            subject={"entity": entity, "version": 0})))
+            "request.drafted", actor=hu_actor, payload={"request": content},
+            audience=["HU-AUTH", "coordinators:HU-AUTH"], subject={"entity": entity, "version": 0})))
         out.append(hu_signer.sign_event(make_event(
             "request.sent", actor=hu_actor, payload={"request": content}, audience=both,
             subject={"entity": entity, "version": 0})))
         if i < n_answered:
             out.append(ie_signer.sign_event(make_event(
-                "request.accepted", actor=ie_actor, payload={}, audience=both, subject={"entity": entity, "version": 0})))
+                "request.accepted", actor=ie_actor, payload={}, audience=both,
+                subject={"entity": entity, "version": 0})))
     return out
 
 
@@ -159,7 +160,8 @@ def push_answers(ie, events: list[dict], batch: int) -> tuple[float, float]:
         t = time.perf_counter()
         for start in range(1, len(events), batch):
             results = client.push(events[start:start + batch])
-            assert all(r["status"] == "accepted" for r in results), [r for r in results if r["status"] != "accepted"][:2]
+            refused = [r for r in results if r["status"] != "accepted"]
+            assert not refused, refused[:2]
         return warm, (len(events) - 1) / (time.perf_counter() - t)
 
 

@@ -62,11 +62,11 @@ def directory(rng: random.Random) -> list[dict]:
 
 def build(path: Path) -> None:
     from imi_cli.directory.records import check_user
+    from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
+    from imi_cli.exchanges.requests.reminders import NEAR_DAYS
     from imi_cli.log import clock
     from imi_cli.log.event import make_event, uuid7
     from imi_cli.log.journal import append
-    from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
-    from imi_cli.exchanges.requests.reminders import NEAR_DAYS
     from imi_cli.log.store import Store
 
     rng = random.Random(5)
@@ -115,8 +115,8 @@ def build(path: Path) -> None:
         store.set_meta("authority_id", ME)
         store.set_meta("user_id", "hu.handler")
     store.close()
-    print(f"built {len(records):,} authorities and {REQUESTS:,} requests ({reminders:,} with a reminder) in {time.perf_counter() - start:.1f} s "
-          f"({clock.iso(clock.now())[:10]})")
+    print(f"built {len(records):,} authorities and {REQUESTS:,} requests ({reminders:,} with a reminder) "
+          f"in {time.perf_counter() - start:.1f} s ({clock.iso(clock.now())[:10]})")
 
 
 def act_as(path: Path, authority: str) -> None:

@@ -240,7 +240,8 @@ MIGRATIONS.append(_V5)
 # pages (bench/bench_inbox.py).
 _V6 = """
 ALTER TABLE requests ADD COLUMN reminders TEXT;
-UPDATE requests SET reminders = json_extract(record, '$.reminders') WHERE json_extract(record, '$.reminders') IS NOT NULL;
+UPDATE requests SET reminders = json_extract(record, '$.reminders')
+    WHERE json_extract(record, '$.reminders') IS NOT NULL;
 CREATE INDEX requests_list ON requests(last_activity, id, state, area, requester, responder, subject, deadline,
                                        reminders);
 """

@@ -29,8 +29,10 @@ def test_damage_found_after_opening_is_reported_too(imi, unlocked, examples):
     assert imi("authority", "import", examples / "authorities.csv").code == 0
     assert imi("store", "status").code == 0  # checkpoints the WAL into the file
     data = bytearray(unlocked.read_bytes())
-    middle = len(data) // 2
-    data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
+    # 64 bytes of each page of the file's second half: one page in the middle may belong to a
+    # table or index that a rebuild never reads (it moves as the schema grows)
+    for start in range(len(data) // 2, len(data), 4096):
+        data[start:start + 64] = bytes(b ^ 0xFF for b in data[start:start + 64])
     unlocked.write_bytes(bytes(data))
     result = imi("store", "rebuild")
     assert result.code == ExitCode.NOT_A_STORE, result.err
