@@ -23,11 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PASS = "bench passphrase 123"
-TARGETS = {"push_batched": 2000, "push_single": 300, "catchup_s": 30.0, "idle_ms": 100.0, "delivery_s": 5.0}
+# DESIGN.md "How fast": batched push >= 0.5x the raw verify rate, catch-up <= 1.3x the
+# verify + insert floor, delivery <= 1 s; one-event push and idle sync as before.
+TARGETS = {"push_batched_x": 0.5, "push_single": 300, "catchup_x": 1.3, "idle_ms": 100.0, "delivery_s": 1.0}
 
 
-def imi(*args, env=None, **kw):
-    return [sys.executable, "-c", "from imi_cli.cli.app import run; run()", *map(str, args)]
+def imi(*args):
+    return [sys.executable, "-P", "-c", "from imi_cli.cli.app import run; run()", *map(str, args)]
 
 
 # -- floors ---------------------------------------------------------------------------
@@ -44,11 +46,11 @@ def floor_verify(n: int = 5000) -> float:
     return n / (time.perf_counter() - t)
 
 
-def floor_insert(workdir: Path, n: int = 20000) -> float:
+def floor_insert(workdir: Path, name: str = "floor.db", n: int = 20000) -> float:
     """Raw SQLCipher inserts of event-sized rows, one transaction, as the hub's store is set up."""
     from imi_cli.log.store import Store
 
-    store = Store.create(workdir / "floor.db", PASS)
+    store = Store.create(workdir / name, PASS)
     body = "x" * 600
     t = time.perf_counter()
     with store.transaction() as conn:
@@ -67,7 +69,8 @@ class Bench:
 
         self.workdir = workdir
         os.environ["IMI_RUNTIME_DIR"] = str(workdir / "run")  # where cache_key leaves the watcher's key
-        self.env = {**os.environ, "IMI_PASSPHRASE": PASS}
+        # PYTHONPATH: `imi hub serve` and `imi sync --watch` import this checkout's imi_cli
+        self.env = {**os.environ, "IMI_PASSPHRASE": PASS, "PYTHONPATH": str(ROOT)}
         hub = init_hub(workdir / "hub.db", PASS)
         self.codes = {}
         from imi_cli.directory.invitations import coordinator_records
@@ -258,13 +261,15 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        verify_rate = floor_verify()
-        insert_rate = floor_insert(workdir)
+        # floors at the start, after the pushes and at the end (median): the machine is shared
+        verifies, inserts = [floor_verify()], [floor_insert(workdir, "floor0.db")]
         b = Bench(workdir)
         try:
             hu = b.node("hu", b.codes["HU"])
             ie = b.node("ie", b.codes["IE"])
             batched, single = bench_push(b, hu, args.batched, args.single)
+            verifies.append(floor_verify())
+            inserts.append(floor_insert(workdir, "floor1.db"))
             catchup, pulled, fresh = bench_catchup(b, hu, args.events)
             idle = bench_idle(b, fresh)
             b.sync(ie)  # sender and recipient are up to date before the watch starts
@@ -272,30 +277,38 @@ def main() -> int:
             ie_path = ie.path
             ie.close()
             latencies = bench_delivery(b, hu, ie_path)
+            verifies.append(floor_verify())
+            inserts.append(floor_insert(workdir, "floor2.db"))
             fresh.close()
             hu.close()
         finally:
             b.stop_hub()
+    verify_rate, insert_rate = statistics.median(verifies), statistics.median(inserts)
+    catchup_floor = pulled / verify_rate + pulled / insert_rate
     figures = [
-        ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s",
-         f">= {TARGETS['push_batched']:,}/s",
-         batched >= TARGETS["push_batched"]),
+        ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s "
+         f"({batched / verify_rate:.2f}x verify)", f">= {TARGETS['push_batched_x']}x verify",
+         batched / verify_rate >= TARGETS["push_batched_x"]),
         ("Push, one event per request", f"{single:,.0f} events/s", f">= {TARGETS['push_single']}/s",
          single >= TARGETS["push_single"]),
-        (f"Catch-up of {pulled:,} events by a fresh node", f"{catchup:.1f} s ({pulled / catchup:,.0f} events/s)",
-         f"<= {TARGETS['catchup_s']:.0f} s", catchup <= TARGETS["catchup_s"]),
+        (f"Catch-up of {pulled:,} events by a fresh node", f"{catchup:.1f} s ({pulled / catchup:,.0f} events/s; "
+         f"{catchup / catchup_floor:.2f}x floor {catchup_floor:.1f} s)", f"<= {TARGETS['catchup_x']}x floor",
+         catchup / catchup_floor <= TARGETS["catchup_x"]),
         ("Sync with nothing to do (median of 20)", f"{idle:.1f} ms", f"<= {TARGETS['idle_ms']:.0f} ms",
          idle <= TARGETS["idle_ms"]),
         ("Delivery to a `sync --watch` recipient (max of 5)", f"{max(latencies):.2f} s "
          f"(median {statistics.median(latencies):.2f} s)", f"<= {TARGETS['delivery_s']:.0f} s",
          max(latencies) <= TARGETS["delivery_s"]),
     ]
-    floors = [("Floor: raw Ed25519 verify (cryptography)", f"{verify_rate:,.0f} /s"),
-              ("Floor: raw SQLCipher insert, one transaction", f"{insert_rate:,.0f} rows/s")]
+    floors = [("Floor: raw Ed25519 verify (cryptography), median of 3", f"{verify_rate:,.0f} /s "
+               f"({', '.join(f'{v:,.0f}' for v in verifies)})"),
+              ("Floor: raw SQLCipher insert, one transaction, median of 3", f"{insert_rate:,.0f} rows/s "
+               f"({', '.join(f'{v:,.0f}' for v in inserts)})")]
     for name, value, target, met in figures:
-        print(f"{name:55} {value:>28}  target {target:>10}  {'ok' if met else 'MISSED'}")
+        print(f"{name:55} {value:>48}  target {target:>16}  {'ok' if met else 'MISSED'}")
     for name, value in floors:
-        print(f"{name:55} {value:>28}")
+        print(f"{name:55} {value:>48}")
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     if args.write:
         write_section(args.write, figures, floors)
     return 0 if all(f[3] for f in figures) else 1

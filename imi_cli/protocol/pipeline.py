@@ -28,6 +28,11 @@ CLOCK_SKEW_SECONDS = 300
 def check(view: RulesView, event: Any) -> list[str]:
     """Run every rule on the event; return its audience expanded by the view's directory.
     Raises Refusal with a typed reason."""
+    with view.checking():
+        return _check(view, event)
+
+
+def _check(view: RulesView, event: Any) -> list[str]:
     check_shape(event)
     event_type = type_of(event)
     if event_type.made_by == HUB and event["signature"]["by"] != OPERATOR:

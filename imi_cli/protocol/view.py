@@ -9,6 +9,8 @@ authorities), so a batch is checked as if applied in order.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +29,7 @@ class RulesView:
         self.overlay_authorities: dict[str, dict[str, Any]] = {}
         self.overlay_users: dict[str, dict[str, Any]] = {}
         self.overlay_entities: set[str] = set()
+        self._requests: dict[str, dict[str, Any] | None] | None = None  # while one event is checked
 
     # -- the directory ----------------------------------------------------
     def authority(self, ident: Any) -> dict[str, Any] | None:
@@ -73,9 +76,24 @@ class RulesView:
 
     # -- records and versions ---------------------------------------------
     def request(self, request_id: str) -> dict[str, Any] | None:
+        """The request's record. While one event is checked (``checking``) it is read once: the
+        party check, the audience and the rights all ask for it."""
         from imi_cli.exchanges.requests.projection import load
 
-        return load(self.conn, request_id)
+        if self._requests is None:
+            return load(self.conn, request_id)
+        if request_id not in self._requests:
+            self._requests[request_id] = load(self.conn, request_id)
+        return self._requests[request_id]
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        """The span of one event's checks, in which nothing is written: records read are kept."""
+        self._requests = {}
+        try:
+            yield
+        finally:
+            self._requests = None
 
     def version(self, entity: str) -> int:
         row = self.conn.execute("SELECT version FROM entity_versions WHERE entity = ?", (entity,)).fetchone()

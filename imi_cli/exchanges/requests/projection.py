@@ -26,9 +26,11 @@ def load(conn: Any, request_id: str) -> dict[str, Any] | None:
 
 def _save(conn: Any, r: dict[str, Any]) -> None:
     record = r["record"]
-    values = [r.get(c) for c in COLUMNS[:-1]] + [json.dumps(record, ensure_ascii=False, sort_keys=True)]
-    conn.execute(f"INSERT OR REPLACE INTO requests({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
-                 values)
+    # the record's reminders also in a column of their own, which the inbox reads from an index
+    reminders = json.dumps(record["reminders"], ensure_ascii=False, sort_keys=True) if record.get("reminders") else None
+    values = [r.get(c) for c in COLUMNS[:-1]] + [json.dumps(record, ensure_ascii=False, sort_keys=True), reminders]
+    conn.execute(f"INSERT OR REPLACE INTO requests({', '.join(COLUMNS)}, reminders) "
+                 f"VALUES ({','.join('?' * (len(COLUMNS) + 1))})", values)
 
 
 def _store_attachments(conn: Any, attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,10 +5,10 @@ a month without activity. Each fires once per deadline (or per quiet spell)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
-from imi_cli.exchanges.requests.projection import load
 from imi_cli.log import clock
 from imi_cli.log.event import make_event
 
@@ -17,31 +17,33 @@ INACTIVE_DAYS = 30
 
 
 def due(conn: Any, now: dt.datetime) -> list[tuple[str, str, str]]:
-    """(request id, kind, key) of every reminder that should exist by ``now``."""
+    """(request id, kind, key) of every reminder that should exist by ``now`` and was not made yet."""
     today = now.date()
     near = (today + dt.timedelta(days=NEAR_DAYS)).isoformat()
     quiet = clock.iso(now - dt.timedelta(days=INACTIVE_DAYS))
     marks = ",".join("?" * len(OPEN_STATES))
-    rows = conn.execute(f"SELECT id, deadline, last_activity FROM requests WHERE state IN ({marks}) "
+    # the reminders made so far are a column of their own: no request's record is read
+    rows = conn.execute(f"SELECT id, deadline, last_activity, reminders FROM requests WHERE state IN ({marks}) "
                         f"AND ((deadline IS NOT NULL AND deadline <= ?) OR last_activity <= ?)",
                         (*OPEN_STATES, near, quiet)).fetchall()
     out = []
-    for rid, deadline, last in rows:
+    for rid, deadline, last, made in rows:
+        wanted = []
         if deadline and deadline < today.isoformat():
-            out.append((rid, "deadline_passed", deadline))
+            wanted.append(("deadline_passed", deadline))
         elif deadline and deadline <= near:
-            out.append((rid, "deadline_near", deadline))
+            wanted.append(("deadline_near", deadline))
         if last <= quiet:
-            out.append((rid, "inactive", last[:10]))
+            wanted.append(("inactive", last[:10]))
+        made_ = json.loads(made) if made else []
+        out += [(rid, kind, key) for kind, key in wanted if not _made(made_, kind, key)]
     return out
 
 
 def issue(hub: Any) -> int:
     """Make the reminders that are due and not yet made; returns how many."""
     with hub.lock:
-        conn = hub.store.conn
-        fresh = [(rid, kind, key) for rid, kind, key in due(conn, clock.now())
-                 if not _made(load(conn, rid), kind, key)]
+        fresh = due(hub.store.conn, clock.now())
     events = [make_event("request.reminder", actor={"user": "operator", "authority": None},
                          payload={"kind": kind, "key": key}, subject={"entity": f"request/{rid}"})
               for rid, kind, key in fresh]
@@ -50,5 +52,5 @@ def issue(hub: Any) -> int:
     return len(events)
 
 
-def _made(request: dict[str, Any] | None, kind: str, key: str) -> bool:
-    return any(r["kind"] == kind and r.get("key") == key for r in (request or {}).get("reminders", []))
+def _made(reminders: list[dict[str, Any]], kind: str, key: str) -> bool:
+    return any(r["kind"] == kind and r.get("key") == key for r in reminders)
