@@ -174,20 +174,30 @@ def reopen(rid: str = typer.Argument(..., help="Request id."),
     _do("Reopened", rid, lambda r: r.reopen(rid, reason))
 
 
+LIST_LIMIT = 500  # a screenful is what a person reads; scripts ask for --all
+
+
 @app.command("list")
 @data_options
 def list_(
     direction: Optional[str] = typer.Option(None, "--direction", help="incoming or outgoing."),
     state_: Optional[str] = typer.Option(None, "--state", help="Only in this state."),
     overdue: bool = typer.Option(False, "--overdue", help="Only open requests past their deadline."),
+    limit: int = typer.Option(LIST_LIMIT, "--limit", min=1, help="At most this many, the most recently active first."),
+    all_: bool = typer.Option(False, "--all", help="Every request, however many (overrides --limit)."),
 ) -> None:
-    """Requests of your authority (and, for coordinators, of the authorities you coordinate)."""
+    """Requests of your authority (and, for coordinators, of the authorities you coordinate),
+    the most recently active first."""
+    from imi_cli.cli.output import message
     from imi_cli.exchanges.requests.views import list_requests
 
     s = state()
     with s.open_store() as store:
-        rows = list_requests(store.conn, _authority(store), direction=direction, state=state_,
-                             overdue=overdue, coordinated=_coordinated(store))
+        rows = list_requests(store.conn, _authority(store), direction=direction, state=state_, overdue=overdue,
+                             coordinated=_coordinated(store), limit=None if all_ else limit + 1)
+    if not all_ and len(rows) > limit:
+        rows = rows[:limit]
+        message(f"the {limit} most recently active are shown; --limit N or --all for more")
     _emit(rows, s.as_json, LIST)
 
 

@@ -97,3 +97,16 @@ def test_refusals_have_exact_exit_codes(network, cli):
     assert (result.code, result.err.splitlines()[0]) == \
         (2, "imi: error: --deadline '31/01/2099' is not a date as YYYY-MM-DD")
     ok(cli("ie.handler", "request", "close", rid, "--timeliness", "5", "--quality", "3"))
+
+
+def test_a_long_list_shows_the_most_recently_active_first_and_says_there_is_more(network, cli):
+    first = ok(cli("ie.handler", *NEW)).out.strip()
+    second = ok(cli("ie.handler", *NEW)).out.strip()
+    every = json.loads(ok(cli("ie.handler", "request", "list", "--json", "--all")).out)
+    assert len(every) >= 2 and {first, second} <= {r["id"] for r in every}
+    shown = ok(cli("ie.handler", "request", "list", "--json", "--limit", "1"))
+    assert [r["id"] for r in json.loads(shown.out)] == [every[0]["id"]]
+    assert "the 1 most recently active are shown; --limit N or --all for more" in shown.err
+    whole = ok(cli("ie.handler", "request", "list", "--json", "--limit", str(len(every))))
+    assert json.loads(whole.out) == every and "most recently active are shown" not in whole.err
+    assert cli("ie.handler", "request", "list", "--limit", "0").code == 2

@@ -28,9 +28,10 @@ def _check_filters(direction: str | None, state: str | None) -> None:
 
 
 def list_requests(conn: Any, authority: str, *, direction: str | None = None, state: str | None = None,
-                  overdue: bool = False, coordinated: list[str] | None = None) -> list[dict[str, Any]]:
+                  overdue: bool = False, coordinated: list[str] | None = None,
+                  limit: int | None = None) -> list[dict[str, Any]]:
     """Requests this authority sent or received (or, for a coordinator, those of ``coordinated``),
-    the most recently active first."""
+    the most recently active first; at most ``limit`` of them."""
     _check_filters(direction, state)
     mine = [authority, *(coordinated or [])]
     marks = ",".join("?" * len(mine))
@@ -46,8 +47,12 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
     if overdue:
         where += f" AND state IN ({','.join('?' * len(OPEN_STATES))}) AND deadline < ?"
         params += [*OPEN_STATES, today.isoformat()]
-    rows = conn.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM requests WHERE {where}", params).fetchall()
-    rows.sort(key=lambda row: row[7], reverse=True)
+    sql = f"SELECT {', '.join(LIST_COLUMNS)} FROM requests WHERE {where}"
+    if limit is not None:  # the newest first straight from the index, and no further
+        rows = conn.execute(sql + " ORDER BY last_activity DESC, id DESC LIMIT ?", [*params, limit]).fetchall()
+    else:
+        rows = conn.execute(sql, params).fetchall()
+        rows.sort(key=lambda row: row[7], reverse=True)
     open_states, ordinal = frozenset(OPEN_STATES), today.toordinal()
     deadlines: dict[str, int] = {}
     out = []
