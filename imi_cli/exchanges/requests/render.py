@@ -158,7 +158,8 @@ def as_markdown(view: dict[str, Any]) -> str:
              f"- Question set: {t(view['questionnaire'])}", f"- Deadline: {t(view['deadline'])}", "",
              "## Questions", ""]
     for number, q in enumerate(view["questions"], 1):
-        lines.append(f"{number}. {t(q['text'])}" + (f"\n   - **{_block(q['answer'], '     ')}**" if "answer" in q else ""))
+        answer = f"\n   - **{_block(q['answer'], '     ')}**" if "answer" in q else ""
+        lines.append(f"{number}. {t(q['text'])}{answer}")
     lines += ["", "## History", ""] + [f"- {t(h['at'])} {t(h['type'])} by {t(h['authority']) or 'hub'} {t(h['user'])}"
                                        for h in view["history"]]
     return "\n".join(lines) + "\n"
