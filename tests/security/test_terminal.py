@@ -294,3 +294,12 @@ def test_safe_text_keeps_letters_and_names_each_escape():
     assert safe_text(None) == "" and safe_text(["a", 1]) == "a, 1" and safe_text({"y": 1970}) == "y: 1970"
     assert tsv_cell("C:\\x\tb") == "C:\\\\x\\tb"
     assert json.loads(json_text(json.dumps("\x9b\u202eé", ensure_ascii=False))) == "\x9b\u202eé"
+
+
+def test_an_error_quoting_input_does_not_act_on_the_terminal(run, tmp_path):
+    folder = tmp_path / "po \x1b[2J\x1b]0;pwned\x07 \u202eevil"
+    folder.mkdir()
+    code, out, err = run("terminal", "questionnaire", "import-po", str(folder))
+    assert code != 0 and "Traceback" not in err
+    assert FORBIDDEN.search(err) is None and "\x1b" not in err, err
+    assert "\\x1b[2J" in err and "\\u202e" in err
