@@ -61,7 +61,7 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
     rows = conn.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM requests WHERE {where}", params).fetchall()
     rows.sort(key=lambda row: str(row[7] or ""), reverse=True)
     open_states, ordinal = frozenset(OPEN_STATES), today.toordinal()
-    deadlines: dict[str, int] = {}
+    deadlines: dict[str, int | None] = {}
     out = []
     for row in rows:
         left = None
