@@ -303,3 +303,13 @@ def test_an_error_quoting_input_does_not_act_on_the_terminal(run, tmp_path):
     assert code != 0 and "Traceback" not in err
     assert FORBIDDEN.search(err) is None and "\x1b" not in err, err
     assert "\\x1b[2J" in err and "\\u202e" in err
+
+
+def test_catalog_findings_in_text_do_not_act_on_the_terminal(run, tmp_path):
+    """`imi questionnaire validate` runs on catalogs proposed in pull requests."""
+    catalog = tmp_path / "x \x1b]0;pwned\x07\u202e.yaml"
+    catalog.write_text("id: [unclosed\n", encoding="utf-8")
+    code, out, err = run("terminal", "questionnaire", "validate", "--format", "text", str(catalog))
+    assert code != 0 and "Traceback" not in err and out
+    assert FORBIDDEN.search(out) is None and FORBIDDEN.search(err) is None, out
+    assert "\\x1b]0;pwned\\x07\\u202e" in out
