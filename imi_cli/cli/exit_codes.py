@@ -58,10 +58,12 @@ def as_imi_error(exc: BaseException, env: Environment) -> ImiError | None:
 
 def report(error: ImiError, env: Environment) -> None:
     """One clear message (plus problems and a hint) on stderr; never a traceback."""
+    from imi_cli.safe_text import safe_text
+
     out = env.stderr
-    out.write(f"imi: error: {error.message}\n")
+    out.write(f"imi: error: {safe_text(error.message, multiline=True)}\n")  # it may quote input
     if isinstance(error, InvalidInput):
         for problem in error.problems:
-            out.write(f"  {problem}\n")
+            out.write(f"  {safe_text(problem)}\n")
     if error.hint:
-        out.write(f"  hint: {error.hint}\n")
+        out.write(f"  hint: {safe_text(error.hint, multiline=True)}\n")

@@ -2,6 +2,10 @@
 streams of the run's environment.
 
 Tables and colour only on a terminal; ``--json`` everywhere data is printed.
+
+Data never acts on the terminal (``imi_cli.safe_text``): control and bidirectional
+characters are shown as escapes, tab-separated cells escape tabs, newlines and backslashes,
+and rich gets data as ``Text``, never as markup (``[/]`` or ``[link=...]`` stay text).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from imi_cli.bulk.exports import to_json
+from imi_cli.safe_text import display, json_text, safe_text, tsv_line
 
 __all__ = ["emit", "message", "print_json", "print_table", "progress_bar", "to_json"]
 
@@ -28,12 +33,15 @@ def _console(stderr: bool = False):
 
 
 def print_json(data: Any) -> None:
-    _streams()[0].write(to_json(data) + "\n")
+    _streams()[0].write(json_text(to_json(data)) + "\n")
 
 
 def message(text: str) -> None:
-    """A human message (not data): stderr, so pipes of stdout stay clean."""
-    _console(stderr=True).print(text)
+    """A human message (not data): stderr, so pipes of stdout stay clean. Plain text, never
+    markup: a message may quote data (an id, a file name, the hub's reason)."""
+    from rich.text import Text
+
+    _console(stderr=True).print(Text(safe_text(text, multiline=True)))
 
 
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]],
@@ -41,28 +49,25 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
     """Rows as a table on a terminal; tab-separated lines otherwise (for scripts)."""
     rows = list(rows)
     out = _streams()[0]
-    if not out.isatty():  # cells that would be formulas in a spreadsheet get a ' in front
+    if not out.isatty():  # control characters escaped; cells a spreadsheet would run get a ' in front
         from imi_cli.bulk.spreadsheet import neutralise_tsv
 
-        out.write(neutralise_tsv("".join("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n"
-                                         for row in rows)))
+        out.write(neutralise_tsv("".join(tsv_line([row.get(key) for key, _ in columns]) for row in rows)))
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title)
+    table = Table(title=None if title is None else Text(safe_text(title)))
     for _, header in columns:
-        table.add_column(header)
+        table.add_column(Text(header))
     for row in rows:
-        table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+        table.add_row(*(Text(safe_text(_cell(row.get(key)))) for key, _ in columns))
     _console().print(table)
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    return str(value)
+    """A value as a cell's text (before escaping): lists joined with ", "."""
+    return display(value)
 
 
 def emit(data: Any, *, as_json: bool, rows: Iterable[dict[str, Any]] | None = None,

@@ -203,17 +203,17 @@ def list_(
 
 def _emit(rows: list, as_json: bool, columns: list) -> None:
     """As ``emit``; for a pipe, tab-separated lines written at once (10,000 requests in a few ms)."""
-    import sys
+    from imi_cli.cli.environment import environment
+    from imi_cli.safe_text import tsv_line
 
-    if as_json or sys.stdout.isatty():
+    out = environment().stdout
+    if as_json or out.isatty():
         emit(rows, as_json=as_json, columns=columns)
         return
     keys = [k for k, _ in columns]
-    cell = lambda v: "" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)  # noqa: E731
     from imi_cli.bulk.spreadsheet import neutralise_tsv  # no formulas for a spreadsheet to run
 
-    lines = ("\t".join([v if v.__class__ is str else cell(v) for v in map(row.get, keys)]) + "\n" for row in rows)
-    sys.stdout.write(neutralise_tsv("".join(lines)))
+    out.write(neutralise_tsv("".join([tsv_line(map(row.get, keys)) for row in rows])))
 
 
 def _authority(store) -> str:

@@ -26,7 +26,11 @@ def render(findings: list[Finding], fmt: str, files: list[str]) -> str:
 
 
 def text(findings: list[Finding], files: list[str]) -> str:
-    return "".join(f"{f.file}:{f.line}:{f.col}: {f.level}: [{f.check}] {f.message}\n"
+    """One line a finding; a file name or a quoted value of the (untrusted) catalog never acts
+    on the terminal (imi_cli.safe_text)."""
+    from imi_cli.safe_text import safe_text
+
+    return "".join(safe_text(f"{f.file}:{f.line}:{f.col}: {f.level}: [{f.check}] {f.message}") + "\n"
                    for f in findings)
 
 

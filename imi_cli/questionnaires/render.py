@@ -72,16 +72,25 @@ def set_view(qset: QuestionSet, lang: str) -> dict[str, Any]:
 
 
 def as_text(view: dict[str, Any]) -> str:
-    """The set view as plain text for a terminal or a pager."""
-    lines = [f"{view['title']}  ({view['id']} {view['version']}, {view['status']}, {view['lang']})"]
+    """The set view as plain text for a terminal or a pager (a catalog is a file anyone may
+    propose: no control or bidirectional character of it acts on the terminal)."""
+    from imi_cli.safe_text import safe_text as t
+
+    lines = [t(f"{view['title']}  ({view['id']} {view['version']}, {view['status']}, {view['lang']})")]
     if view["description"]:
-        lines.append(view["description"])
+        lines.append(t(view["description"], multiline=True))
     for number, question in enumerate(view["questions"], 1):
         lines += [""] + _question_lines(number, question)
     return "\n".join(lines) + "\n"
 
 
 def _question_lines(number: int, q: dict[str, Any]) -> list[str]:
+    from imi_cli.safe_text import safe_text
+
+    return [safe_text(line, multiline=True).replace("\n", "\n   ") for line in _raw_lines(number, q)]
+
+
+def _raw_lines(number: int, q: dict[str, Any]) -> list[str]:
     flags = ", ".join([q["type"]] + ["required"] * q["required"] + ["personal data"] * q["personal_data"])
     lines = [f"{number}. {q['text']}  [{q['id']}: {flags}]"]
     if "help" in q:

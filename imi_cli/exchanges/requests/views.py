@@ -12,8 +12,20 @@ from imi_cli.log import clock
 LIST_COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "last_activity")
 
 
+def as_date(value: object) -> dt.date | None:
+    """A stored deadline as a date; None if it is none, or not a date (a store may hold data
+    from before the hub checked types: the view shows the value as it is, it does not crash)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _days_left(deadline: str | None, today: dt.date) -> int | None:
-    return (dt.date.fromisoformat(deadline) - today).days if deadline else None
+    day = as_date(deadline)
+    return (day - today).days if day else None
 
 
 def _check_filters(direction: str | None, state: str | None) -> None:
@@ -52,16 +64,17 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
         rows = conn.execute(sql + " ORDER BY last_activity DESC, id DESC LIMIT ?", [*params, limit]).fetchall()
     else:
         rows = conn.execute(sql, params).fetchall()
-        rows.sort(key=lambda row: row[7], reverse=True)
+        rows.sort(key=lambda row: str(row[7] or ""), reverse=True)
     open_states, ordinal = frozenset(OPEN_STATES), today.toordinal()
-    deadlines: dict[str, int] = {}
+    deadlines: dict[str, int | None] = {}
     out = []
     for row in rows:
         left = None
         if row[1] in open_states and row[6]:
             left = deadlines.get(row[6])
-            if left is None:
-                left = deadlines[row[6]] = dt.date.fromisoformat(row[6]).toordinal() - ordinal
+            if left is None and row[6] not in deadlines:
+                day = as_date(row[6])
+                left = deadlines[row[6]] = day.toordinal() - ordinal if day else None
         out.append({"id": row[0], "state": row[1], "area": row[2], "requester": row[3], "responder": row[4],
                     "subject": row[5], "deadline": row[6], "last_activity": row[7], "days_left": left,
                     "direction": "incoming" if row[4] == authority else "outgoing" if row[3] == authority
@@ -125,10 +138,13 @@ def _in_force(reminders: list[dict[str, Any]], r: dict[str, Any]) -> list[str]:
     if r["state"] not in OPEN_STATES:
         return []
     kinds = []
-    for rem in reminders:
-        key = r["deadline"] if rem["kind"] != "inactive" else (r["last_activity"] or "")[:10]
-        if rem.get("key") == key and rem["kind"] not in kinds:
-            kinds.append(rem["kind"])
+    for rem in reminders if isinstance(reminders, list) else []:
+        kind = rem.get("kind") if isinstance(rem, dict) else None
+        if kind not in _REMINDED:
+            continue
+        key = r["deadline"] if kind != "inactive" else str(r["last_activity"] or "")[:10]
+        if rem.get("key") == key and kind not in kinds:
+            kinds.append(kind)
     if "deadline_passed" in kinds and "deadline_near" in kinds:  # superseded
         kinds.remove("deadline_near")
     return kinds
