@@ -120,7 +120,7 @@ def hub_refusal(data: dict[str, Any], message: str) -> Rejected:
 def _answer(response: Any, url: str) -> Any:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any imi answer
         data = None
     kind = response.headers.get("content-type", "no content type").split(";")[0]
     if response.status_code < 300:
