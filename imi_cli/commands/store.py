@@ -114,9 +114,8 @@ def status() -> None:
 @data_options
 def rebuild() -> None:
     """Rebuild every projection table from the event log."""
-    from imi_cli.log.projections import rebuild as do_rebuild
-
     from imi_cli.commands.sync import say_skipped
+    from imi_cli.log.projections import rebuild as do_rebuild
 
     s = state()
     skipped: list = []

@@ -12,11 +12,8 @@ loopback and real nodes.
 
 from __future__ import annotations
 
-import base64
-import copy
 import json
 import logging
-import secrets
 import sys
 import threading
 from contextlib import contextmanager
@@ -36,7 +33,6 @@ from imi_cli.hub.state import init_hub
 from imi_cli.log import quarantine, redaction
 from imi_cli.log.event import canonical, make_event, uuid7
 from imi_cli.log.journal import signer_for
-from imi_cli.log.projections import rebuild
 from imi_cli.log.store import Store
 from imi_cli.protocol import received
 from imi_cli.sync.enrolment import client_for, enrol
