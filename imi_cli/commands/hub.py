@@ -160,12 +160,18 @@ def prune(
     from imi_cli.hub.retention import prune as do_prune
 
     hub = _open_hub()
-    removed = do_prune(hub, days)
-    hub.store.close()
+    skipped: list = []
+    try:
+        removed = do_prune(hub, days, skipped)
+    finally:
+        hub.store.close()
     if state().as_json:
-        print_json({"removed": removed})
+        print_json({"removed": removed, "skipped": skipped})
     else:
         message(f"Removed {removed} events older than {days} days")
+        if skipped:  # ids and error types only: the hub's log says the same
+            message(f"Skipped {len(skipped)} record(s) that could not be processed: "
+                    + "; ".join(f"{s['id']} ({s['error']})" for s in skipped))
 
 
 @app.command("revoke")

@@ -175,12 +175,15 @@ def status() -> None:
 @data_options
 def rebuild() -> None:
     """Rebuild every projection table from the event log."""
+    from imi_cli.commands.sync import say_skipped
     from imi_cli.log.projections import rebuild as do_rebuild
 
     s = state()
+    skipped: list = []
     with s.open_store() as store:
-        count = do_rebuild(store)
+        count = do_rebuild(store, skipped)
     if s.as_json:
-        print_json({"replayed": count})
+        print_json({"replayed": count, **({"skipped": skipped} if skipped else {})})
     else:
         message(f"Rebuilt the projections from {count} events")
+        say_skipped(skipped, "of the log")

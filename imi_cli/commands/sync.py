@@ -19,6 +19,13 @@ def _say(report, as_json: bool) -> None:
             f"pulled {report.pulled} (cursor {report.cursor})")
     for r in report.rejected:
         message(f"  rejected {r['id']}: {r['reason']}: {r['message']}")
+    say_skipped(report.skipped, "from the hub")
+
+
+def say_skipped(skipped: list, where: str) -> None:
+    """Events not applied (recorded in the store): their ids and why, never their content."""
+    if skipped:
+        message(f"Skipped {len(skipped)} event(s) {where}: " + "; ".join(f"{s['id']}: {s['reason']}" for s in skipped))
 
 
 @data_options

@@ -1,12 +1,19 @@
 """What a serving hub does by itself, on a timer: reminders fall due, and the retention
-period removes old exchanges. Both also run when asked (`imi hub prune`, each pull)."""
+period removes old exchanges. Both also run when asked (`imi hub prune`, each pull).
+
+Housekeeping survives any one record: a request it cannot process is skipped and logged (its
+id and the exception's type, never its content), and the others are done. The timer's loop
+never dies: a job that fails as a whole is logged and runs again at the next tick."""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 INTERVAL_SECONDS = 60.0
+log = logging.getLogger("imi.hub.housekeeping")
 
 
 def start(hub: Any, retention_days: int | None, interval: float = INTERVAL_SECONDS) -> threading.Event:
@@ -15,17 +22,39 @@ def start(hub: Any, retention_days: int | None, interval: float = INTERVAL_SECON
 
     def loop() -> None:
         while not stop.wait(interval):
-            run_once(hub, retention_days)
+            tick(hub, retention_days)
 
     threading.Thread(target=loop, name="imi-hub-housekeeping", daemon=True).start()
     return stop
 
 
-def run_once(hub: Any, retention_days: int | None) -> dict[str, int]:
+def tick(hub: Any, retention_days: int | None) -> dict[str, int] | None:
+    """One round of the timer: whatever happens, the loop goes on."""
+    try:
+        return run_once(hub, retention_days)
+    except Exception as exc:  # RecursionError and MemoryError included: the timer outlives them
+        log.error("housekeeping failed (%s); it runs again at the next tick", type(exc).__name__)
+        return None
+
+
+def run_once(hub: Any, retention_days: int | None,
+             skipped: list[dict[str, Any]] | None = None) -> dict[str, int]:
+    """Make due reminders, then apply the retention period; each job runs even if the other
+    fails. What could not be processed is logged and added to ``skipped`` (job, id, error)."""
     from imi_cli.exchanges.requests.reminders import issue
     from imi_cli.hub.retention import prune
 
-    done = {"reminders": issue(hub), "pruned": 0}
+    skipped = [] if skipped is None else skipped
+    done = {"reminders": _job("reminders", lambda: issue(hub, skipped), skipped), "pruned": 0}
     if retention_days:
-        done["pruned"] = prune(hub, retention_days)
+        done["pruned"] = _job("retention", lambda: prune(hub, retention_days, skipped), skipped)
     return done
+
+
+def _job(name: str, work: Callable[[], int], skipped: list[dict[str, Any]]) -> int:
+    try:
+        return work()
+    except Exception as exc:
+        log.error("housekeeping (%s) failed: %s", name, type(exc).__name__)
+        skipped.append({"job": name, "id": None, "error": type(exc).__name__})
+        return 0

@@ -18,6 +18,7 @@ from the start and keeps what it already has (events are idempotent by id).
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,8 @@ from imi_cli.log import clock
 from imi_cli.log.store import in_chunks
 from imi_cli.protocol import registry
 from imi_cli.protocol.audience import HUB_ONLY
+
+log = logging.getLogger("imi.hub.housekeeping")
 
 
 def retained_from(hub: Any) -> int:
@@ -52,18 +55,66 @@ def _delete(conn: Any, table: str, column: str, values: list[Any]) -> None:
     in_chunks(conn, f"DELETE FROM {table} WHERE {column} IN ({{}})", values)
 
 
-def _attachment_hashes(value: Any) -> set[str]:
-    """Every attachment hash a request's record refers to, wherever in it."""
-    if isinstance(value, dict):
-        found = {value["sha256"]} if isinstance(value.get("sha256"), str) else set()
-        return found.union(*(_attachment_hashes(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_attachment_hashes(v) for v in value))
-    return set()
+MAX_NODES = 1_000_000  # a record is bounded by what the hub takes in a push; anything larger is not one
 
 
-def prune(hub: Any, days: int) -> int:
-    """Remove settled exchanges older than ``days``; returns how many events went."""
+def _attachment_hashes(value: Any, limit: int = MAX_NODES) -> set[str]:
+    """Every attachment hash a request's record refers to, wherever in it. Walked without
+    recursion, and at most ``limit`` values (ValueError beyond): a hostile record nested a
+    thousand levels deep costs its size, not the hub's stack."""
+    found: set[str] = set()
+    stack, seen = [value], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > limit:
+            raise ValueError("a record larger than retention walks")
+        if isinstance(node, dict):
+            if isinstance(node.get("sha256"), str):
+                found.add(node["sha256"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _hashes_of(conn: Any, requests: list[str], skipped: list[dict[str, Any]]) -> tuple[list[str], set[str]]:
+    """The requests whose records can be read, and the attachment hashes they refer to; a
+    record that cannot be read is skipped (the request stays, and is reported)."""
+    readable, hashes = [], set()
+    for rid, record in in_chunks(conn, "SELECT id, record FROM requests WHERE id IN ({})", requests):
+        try:
+            hashes |= _attachment_hashes(json.loads(record))
+        except Exception as exc:
+            skipped.append(skip("retention", f"request/{rid}", exc))
+            continue
+        readable.append(rid)
+    return sorted(readable), hashes
+
+
+def _still_used(conn: Any, hashes: set[str]) -> set[str]:
+    """Which of ``hashes`` the requests that stay still refer to. A record that cannot be read
+    keeps every hash its text names (an attachment is never removed from under a request)."""
+    still: set[str] = set()
+    for (record,) in conn.execute("SELECT record FROM requests"):
+        try:
+            still |= _attachment_hashes(json.loads(record)) & hashes
+        except Exception:
+            still |= {h for h in hashes if h in record}
+    return still
+
+
+def skip(job: str, ident: str, exc: BaseException) -> dict[str, Any]:
+    """Log a record housekeeping could not process: its id and the exception's type only (the
+    message may quote the record's content, personal data included)."""
+    log.warning("housekeeping (%s) skipped %s: %s", job, ident, type(exc).__name__)
+    return {"job": job, "id": ident, "error": type(exc).__name__}
+
+
+def prune(hub: Any, days: int, skipped: list[dict[str, Any]] | None = None) -> int:
+    """Remove settled exchanges older than ``days``; returns how many events went. A request
+    whose record cannot be read stays, and is added to ``skipped`` (job, id, error type)."""
+    skipped = [] if skipped is None else skipped
     try:
         now = clock.now()
         cutoff = clock.iso(now - timedelta(days=days))
@@ -71,7 +122,7 @@ def prune(hub: Any, days: int) -> int:
     except OverflowError:  # a period longer than the calendar: nothing is that old
         return 0
     with hub.lock, hub.store.transaction() as conn:
-        requests = _settled_requests(conn, cutoff, reopen_cutoff)
+        requests, hashes = _hashes_of(conn, _settled_requests(conn, cutoff, reopen_cutoff), skipped)
         entities = [f"request/{rid}" for rid in requests]
         # types whose retention class is "message": settled when made, gone once old
         settled_at_once = [name for name, t in registry.all_types().items() if t.retention == "message"]
@@ -90,8 +141,6 @@ def prune(hub: Any, days: int) -> int:
         # what nodes could have pulled: only that makes a node behind it re-seed
         pulled = [seq for (seq,) in in_chunks(
             conn, f"SELECT DISTINCT seq FROM event_audience WHERE authority != '{HUB_ONLY}' AND seq IN ({{}})", seqs)]
-        hashes = set().union(*(_attachment_hashes(json.loads(record)) for (record,) in in_chunks(
-            conn, "SELECT record FROM requests WHERE id IN ({})", requests)))
         _delete(conn, "event_audience", "seq", seqs)
         _delete(conn, "events", "seq", seqs)
         _delete(conn, "disclosures", "event_id", [event_id for _, event_id in gone])  # redaction: beside their events
@@ -101,8 +150,7 @@ def prune(hub: Any, days: int) -> int:
         _delete(conn, "request_history", "request_id", requests)
         _delete(conn, "requests", "id", requests)
         _delete(conn, "messages", "id", [e.split("/", 1)[1] for e in entities if e.startswith("message/")])
-        still = {h for (record,) in conn.execute("SELECT record FROM requests") for h in
-                 _attachment_hashes(json.loads(record)) & hashes} if hashes else set()
+        still = _still_used(conn, hashes) if hashes else set()
         _delete(conn, "request_attachments", "sha256", sorted(hashes - still))
         _delete(conn, "invitations", "code_hash", spent)
         if pulled:

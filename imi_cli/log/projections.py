@@ -49,17 +49,43 @@ def _flush(conn: Any, run: list[dict[str, Any]]) -> None:
         event_type.project_many(conn, run)
 
 
-def rebuild(store: Any) -> int:
-    from imi_cli.log import redaction
+def rebuild(store: Any, skipped: list[dict[str, Any]] | None = None) -> int:
+    """Empty the projections and replay the log; returns how many events were applied. An
+    event another store wrote that fails the checks of a received event, or whose projection
+    fails, is skipped and recorded (``imi_cli.log.quarantine``), and added to ``skipped``."""
+    from imi_cli.log import quarantine, redaction
 
     with store.transaction() as conn, redaction.rebuilding():
         for table in PROJECTION_TABLES:
             conn.execute(f"DELETE FROM {table}")
+        quarantine.forget(conn, quarantine.REBUILD)
+        foreign = {i for (i,) in conn.execute("SELECT id FROM events WHERE status = 'remote'")}
         count = 0
         # revealed from the disclosures held: what was erased or withheld stays so
         for event in list(redaction.revealed_log(conn)):
-            apply(conn, event)
-            count += 1
+            reason = _replayed(conn, event, event["id"] in foreign)
+            if reason is None:
+                count += 1
+                continue
+            hub_seq = conn.execute("SELECT hub_seq FROM events WHERE id = ?", (event["id"],)).fetchone()[0]
+            entry = quarantine.record(conn, event, hub_seq, reason, quarantine.REBUILD)
+            if skipped is not None:
+                skipped.append(entry)
     return count
 
 
+def _replayed(conn: Any, event: dict[str, Any], foreign: bool) -> str | None:
+    """Apply one event of the log; the reason it was skipped, or None."""
+    from imi_cli.protocol import received
+
+    reason = (received.envelope_problem(event) or received.payload_problem(event)) if foreign else None
+    if reason is not None:
+        return reason
+    conn.execute("SAVEPOINT replayed_event")
+    try:
+        apply(conn, event)
+    except Exception as exc:
+        conn.execute("ROLLBACK TO replayed_event")
+        reason = f"projection_failed: it could not be applied ({type(exc).__name__})"
+    conn.execute("RELEASE replayed_event")
+    return reason

@@ -261,4 +261,21 @@ CREATE INDEX requests_list ON requests(last_activity, id, state, area, requester
 """
 
 MIGRATIONS.append(_V6)
+
+# Events a node received and did not apply: they failed the checks a node runs on what comes
+# from outside (shape, payload schema, subject), or their projection failed. One bad event
+# never stops a sync; it is recorded here (ids, type and reason, never its content) and the
+# user is told. `source`: `pull` (skipped when pulled) or `rebuild` (skipped by a rebuild).
+_V8 = """
+CREATE TABLE quarantine (
+    event_id TEXT PRIMARY KEY,
+    hub_seq  INTEGER,
+    type     TEXT,
+    reason   TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    source   TEXT NOT NULL
+);
+"""
+
 MIGRATIONS.append(_V7)
+MIGRATIONS.append(_V8)

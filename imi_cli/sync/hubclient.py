@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -117,9 +119,44 @@ def hub_refusal(data: dict[str, Any], message: str) -> Rejected:
                     params={"detail": message, **(params if isinstance(params, dict) else {})})
 
 
+MAX_ANSWER_DEPTH = 2_000  # deeper than any body a hub can have parsed itself
+
+
+def parse_answer(content: bytes) -> Any:
+    """The hub's answer as JSON. A page may hold an event nested deeper than Python's parser
+    goes at the current stack depth (stored before the hub checked depth, or planted): such an
+    answer is parsed again with room for its measured depth, up to MAX_ANSWER_DEPTH, so that the
+    event reaches the node's own checks (which skip it) instead of failing every sync."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        depth = nesting_depth(content)
+        if depth > MAX_ANSWER_DEPTH:
+            raise ValueError(f"an answer nested deeper than {MAX_ANSWER_DEPTH} levels") from None
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + depth + 100)
+        try:
+            return json.loads(content)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
+def nesting_depth(content: bytes) -> int:
+    """How deep the JSON text nests its arrays and objects (strings do not count)."""
+    depth = deepest = 0
+    for c in _NOT_BRACKET.sub(b"", _STRING.sub(b"", content)):
+        depth += 1 if c in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _answer(response: Any, url: str) -> Any:
     try:
-        data = response.json()
+        data = parse_answer(response.content)
     except ValueError:
         data = None
     kind = response.headers.get("content-type", "no content type").split(";")[0]

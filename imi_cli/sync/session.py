@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imi_cli.errors import InvalidInput
-from imi_cli.log import clock, redaction
+from imi_cli.log import clock, quarantine, redaction
 from imi_cli.log.crypto import verify_event
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
 from imi_cli.log.projections import apply, rebuild
+from imi_cli.protocol import received
 from imi_cli.sync.hubclient import CursorExpired
 
 PUSH_BATCH = 500
@@ -34,10 +35,11 @@ class SyncReport:
     pulled: int = 0
     cursor: int = 0
     reseeded: bool = False
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # pulled, not applied: id, seq, type, reason
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected, "pulled": self.pulled,
-                "cursor": self.cursor, "reseeded": self.reseeded}
+                "cursor": self.cursor, "reseeded": self.reseeded, "skipped": self.skipped}
 
 
 def push(store: Any, client: Any, report: SyncReport) -> None:
@@ -97,7 +99,7 @@ def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> Non
             continue
         events = page["events"]
         if events:
-            apply_page(store, events)
+            report.skipped += apply_page(store, events)  # pulled, and recorded as not applied
             report.pulled += len(events)
         report.cursor = int(store.meta("cursor", "0"))
         if len(events) < PULL_PAGE:
@@ -105,29 +107,71 @@ def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> Non
         wait = 0
 
 
-def apply_page(store: Any, page: list[dict[str, Any]]) -> None:
-    """Verify and apply one page of pulled events and move the cursor, all in one transaction."""
+def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Verify and apply one page of pulled events and move the cursor, all in one transaction.
+    An event that fails a check, or whose projection fails, is recorded and skipped (the rest
+    of the page is applied and the cursor moves past it); returns the skipped ones. A bad
+    signature or a disclosure that does not match fails the whole page: that is an attack on
+    the channel, not one bad event."""
+    skipped = []
     with store.transaction() as conn:
         operator_key = store.meta("operator_key")
         for item in page:
-            seq = item["seq"]
-            # redaction: the signed body, and the disclosures beside it that must match its digests
-            event, disclosed, revealed = _opened(conn, item["event"])
-            body = canonical(event)
-            row = conn.execute("SELECT body FROM events WHERE id = ?", (event["id"],)).fetchone()
-            # An event this store holds, byte for byte, was verified when it came (or is its own):
-            # re-seeding does not check it again against a key its author has since replaced.
-            if row is None or row[0] != body:
-                _verify(conn, event, operator_key)
-            note_version(conn, event, seq)
-            redaction.keep(conn, event, disclosed)
-            if row is None:
-                conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
-                             (event["id"], event["type"], event["at"], body, seq))
-                apply(conn, revealed)
-            else:  # our own event, back from the hub
-                conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))
-            store.set_meta("cursor", str(seq))
+            reason = _apply_one(conn, item["event"], item["seq"], operator_key)
+            if reason is not None:
+                skipped.append(quarantine.record(conn, item["event"], item["seq"], reason, quarantine.PULL))
+            store.set_meta("cursor", str(item["seq"]))
+    return skipped
+
+
+def _apply_one(conn: Any, wire: Any, seq: int, operator_key: str) -> str | None:
+    """Check, verify and apply one pulled event; the reason it was skipped, or None."""
+    reason = received.envelope_problem(wire)  # before anything walks it: nesting, shape
+    if reason is not None:
+        return reason
+    try:
+        # redaction: the signed body, and the disclosures beside it that must match its digests
+        event, disclosed, revealed = _opened(conn, wire)
+    except InvalidInput:
+        raise
+    except Exception as exc:  # a disclosure that cannot be read (nested too deep ...)
+        return f"invalid: its disclosures cannot be read ({type(exc).__name__})"
+    body = canonical(event)
+    row = conn.execute("SELECT body FROM events WHERE id = ?", (event["id"],)).fetchone()
+    # An event this store holds, byte for byte, was verified when it came (or is its own):
+    # re-seeding does not check it again against a key its author has since replaced.
+    if row is None or row[0] != body:
+        _verify(conn, event, operator_key)
+    if row is not None:  # our own event, back from the hub (or one we hold already)
+        note_version(conn, event, seq)
+        redaction.keep(conn, event, disclosed)
+        conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))
+        return None
+    reason = received.payload_problem(revealed)
+    if reason is None:
+        reason = _insert_and_project(conn, event, body, disclosed, revealed, seq)
+    entity = event["subject"].get("entity")
+    if reason is not None and isinstance(entity, str) and len(entity) <= 200:
+        note_version(conn, event, seq)  # the hub moved the record on: this node's next step is not stale
+    return reason
+
+
+def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: list[str],
+                        revealed: dict[str, Any], seq: int) -> str | None:
+    """Keep the event and fold it into the tables, or nothing of it if its projection fails."""
+    conn.execute("SAVEPOINT pulled_event")
+    try:
+        note_version(conn, event, seq)
+        redaction.keep(conn, event, disclosed)
+        conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
+                     (event["id"], event["type"], event["at"], body, seq))
+        apply(conn, revealed)
+    except Exception as exc:
+        conn.execute("ROLLBACK TO pulled_event")
+        conn.execute("RELEASE pulled_event")
+        return f"projection_failed: it could not be applied ({type(exc).__name__})"
+    conn.execute("RELEASE pulled_event")
+    return None
 
 
 def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
@@ -14,10 +15,13 @@ from imi_cli.log.event import make_event
 
 NEAR_DAYS = 3
 INACTIVE_DAYS = 30
+log = logging.getLogger("imi.hub.housekeeping")
 
 
-def due(conn: Any, now: dt.datetime) -> list[tuple[str, str, str]]:
-    """(request id, kind, key) of every reminder that should exist by ``now`` and was not made yet."""
+def due(conn: Any, now: dt.datetime, skipped: list[dict[str, Any]] | None = None) -> list[tuple[str, str, str]]:
+    """(request id, kind, key) of every reminder that should exist by ``now`` and was not made yet.
+    A request whose dates or reminders are not what they should be is skipped (and added to
+    ``skipped``)."""
     today = now.date()
     near = (today + dt.timedelta(days=NEAR_DAYS)).isoformat()
     quiet = clock.iso(now - dt.timedelta(days=INACTIVE_DAYS))
@@ -28,28 +32,55 @@ def due(conn: Any, now: dt.datetime) -> list[tuple[str, str, str]]:
                         (*OPEN_STATES, near, quiet)).fetchall()
     out = []
     for rid, deadline, last, made in rows:
-        wanted = []
-        if deadline and deadline < today.isoformat():
-            wanted.append(("deadline_passed", deadline))
-        elif deadline and deadline <= near:
-            wanted.append(("deadline_near", deadline))
-        if last <= quiet:
-            wanted.append(("inactive", last[:10]))
-        made_ = json.loads(made) if made else []
-        out += [(rid, kind, key) for kind, key in wanted if not _made(made_, kind, key)]
+        try:
+            made_ = json.loads(made) if made else []
+            out += [(rid, kind, key) for rid, kind, key in _due_one(rid, deadline, last, today.isoformat(), near, quiet)
+                    if not _made(made_, kind, key)]
+        except Exception as exc:
+            _skip(skipped, rid, exc)
     return out
 
 
-def issue(hub: Any) -> int:
-    """Make the reminders that are due and not yet made; returns how many."""
+def _due_one(rid: str, deadline: Any, last: Any, today: str, near: str, quiet: str) -> list[tuple[str, str, str]]:
+    out = []
+    if deadline and deadline < today:
+        out.append((rid, "deadline_passed", deadline))
+    elif deadline and deadline <= near:
+        out.append((rid, "deadline_near", deadline))
+    if last <= quiet:
+        out.append((rid, "inactive", last[:10]))
+    return out
+
+
+def issue(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
+    """Make the reminders that are due and not yet made; returns how many. A request whose
+    reminder cannot be made is skipped (added to ``skipped``, logged by id): the others are made."""
     with hub.lock:
-        fresh = due(hub.store.conn, clock.now())
+        fresh = due(hub.store.conn, clock.now(), skipped)
     events = [make_event("request.reminder", actor={"user": "operator", "authority": None},
                          payload={"kind": kind, "key": key}, subject={"entity": f"request/{rid}"})
               for rid, kind, key in fresh]
-    if events:
-        hub.append_own(events)
-    return len(events)
+    try:
+        made = len(hub.append_own(events)) if events else 0
+    except Exception:  # one of them is refused: make the others one by one
+        made = sum(_append_one(hub, event, skipped) for event in events)
+    return made
+
+
+def _append_one(hub: Any, event: dict[str, Any], skipped: list[dict[str, Any]] | None) -> int:
+    try:
+        hub.append_own([event])
+    except Exception as exc:
+        _skip(skipped, event["subject"]["entity"].split("/", 1)[1], exc)
+        return 0
+    return 1
+
+
+def _skip(skipped: list[dict[str, Any]] | None, rid: str, exc: BaseException) -> None:
+    """The request's id and the exception's type only: its message may quote personal data."""
+    log.warning("housekeeping (reminders) skipped request/%s: %s", rid, type(exc).__name__)
+    if skipped is not None:
+        skipped.append({"job": "reminders", "id": f"request/{rid}", "error": type(exc).__name__})
 
 
 def _made(reminders: list[dict[str, Any]], kind: str, key: str) -> bool:
