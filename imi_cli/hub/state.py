@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,10 @@ class Hub:
         self.arrived = threading.Condition()
         self.arrivals = 0
         self.stopping = False
+        # -- notify: besides the condition (threads), callables told of each arrival; the HTTP
+        # app registers one that wakes its asynchronous long polls (they hold no thread)
+        self.listeners: list[Callable[[], None]] = []
+        # -- end notify
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
 
@@ -182,6 +187,8 @@ class Hub:
         with self.arrived:
             self.arrivals += 1
             self.arrived.notify_all()
+        for listener in list(self.listeners):  # called from any thread; each must be quick and thread-safe
+            listener()
 
     # -- invitations and enrolment ----------------------------------------
     def invite_coordinator(self, authority: dict[str, Any], user: dict[str, Any]) -> str:
@@ -266,7 +273,8 @@ class Hub:
             return hub_disclosures.with_disclosures(self.store.conn, authority, rows)
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
-        """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
+        """Long poll: return at once if there is something, else wait up to ``wait`` seconds,
+        holding the calling thread (the HTTP app waits asynchronously instead: hub/app.py)."""
         from imi_cli.exchanges.requests.reminders import issue
 
         issue(self)  # cheap (an indexed query): reminders are due by the hub's clock, not the nodes'
