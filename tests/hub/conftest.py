@@ -30,13 +30,19 @@ def cheap_kdf(monkeypatch):
 
 
 @pytest.fixture
-def hub(tmp_path, cheap_kdf):
+def hub_limits():
+    """The API limits of the ``hub`` fixture (None: the defaults); a test module overrides it."""
+    return None
+
+
+@pytest.fixture
+def hub(tmp_path, cheap_kdf, hub_limits):
     """A hub store in tmp_path, served by uvicorn in a thread on a free loopback port."""
     from imi_cli.hub.background import BackgroundHub
     from imi_cli.hub.state import init_hub
 
     state = init_hub(tmp_path / "hub.db", PASSPHRASE)
-    with BackgroundHub(state) as served:
+    with BackgroundHub(state, limits=hub_limits) as served:
         state.url = served.url
         yield state
     state.store.close()
