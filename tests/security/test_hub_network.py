@@ -160,7 +160,8 @@ def _answer(sock: socket.socket) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("change", ["unknown user", "stale time", "no signature", "bad nonce", "revoked"])
+@pytest.mark.parametrize("change", ["unknown user", "stale time", "no signature", "bad nonce", "revoked",
+                                    "forged signature"])
 def test_a_push_with_bad_headers_is_refused_before_its_body_arrives(serve, change):
     hub, net = serve()
     node = net.coordinator("HU")
@@ -173,6 +174,8 @@ def test_a_push_with_bad_headers_is_refused_before_its_body_arrives(serve, chang
         del headers["X-IMI-Signature"]
     elif change == "bad nonce":
         headers["X-IMI-Nonce"] = "x" * 5000
+    elif change == "forged signature":  # a known user's id (the directory is public) with a made-up signature
+        headers["X-IMI-Signature"] = "A" * 86
     else:
         hub.revoke(node.meta("user_id"))
     # 8 MB declared, 1 KB sent: the hub answers without waiting for (or buffering) the rest
@@ -338,3 +341,128 @@ def test_signed_requests_use_the_hub_api_as_documented(serve):
     r = httpx.post(hub.url + "/v1/events", content=body,
                    headers={"content-type": "application/json", **sign_request(signer, "POST", "/v1/events", body)})
     assert r.status_code == 200 and r.json() == {"results": []}, r.text
+
+
+def test_a_user_has_a_few_pushes_in_flight_at_most(serve):
+    """Pushes whose bodies dawdle: a user (verified by the signature over the body's hash sent
+    ahead) holds a few at once; more get 429 at once, before their bodies are read."""
+    from imi_cli.protocol.limits import Limits
+
+    hub, net = serve()
+    node = net.coordinator("HU")
+    most = Limits().pushes_at_once_per_user
+    body = b'{"events": []}' + b" " * 100_000
+    socks = [_raw_post(_port(hub.url), "/v1/events", signed_headers(node, "POST", "/v1/events", body),
+                       len(body), body[:1000]) for _ in range(most)]
+    time.sleep(0.5)
+    extra = _raw_post(_port(hub.url), "/v1/events", signed_headers(node, "POST", "/v1/events", body),
+                      len(body), body[:1000])
+    try:
+        head = _answer(extra)
+        assert head.startswith(b"HTTP/1.1 429") and b"too_many_pushes" in head + extra.recv(4096), head
+        for sock in socks:  # the held ones complete normally
+            sock.sendall(body[1000:])
+            assert _answer(sock).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in socks + [extra]:
+            sock.close()
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused(serve):
+    hub, net = serve(body_seconds=1)
+    node = net.coordinator("HU")
+    body = b'{"events": []}' + b" " * 10_000
+    sock = _raw_post(_port(hub.url), "/v1/events", signed_headers(node, "POST", "/v1/events", body),
+                     len(body), body[:100])
+    try:
+        start = time.monotonic()
+        head = _answer(sock)
+        assert head.startswith(b"HTTP/1.1 408"), head
+        assert time.monotonic() - start < 4
+    finally:
+        sock.close()
+
+
+def test_refused_signed_requests_are_rate_limited_per_address(serve):
+    from imi_cli.protocol.limits import Rate
+
+    hub, net = serve(refused_per_address=Rate(5, 60))
+    node = net.coordinator("HU")
+    target = "/v1/events?after=0"
+    statuses = []
+    for _ in range(7):
+        headers = {**signed_headers(node, "GET", target, b""), "X-IMI-Signature": "A" * 86}
+        statuses.append(httpx.get(hub.url + target, headers=headers).status_code)
+    assert statuses == [401] * 5 + [429] * 2, statuses
+    # the address waits: even a correct request is turned away until Retry-After has passed
+    r = httpx.get(hub.url + target, headers=signed_headers(node, "GET", target, b""))
+    assert r.status_code == 429 and r.json()["reason"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+
+
+def test_a_poll_whose_client_went_away_frees_its_place(serve):
+    from imi_cli.protocol.limits import Limits
+
+    hub, net = serve()
+    hu = net.coordinator("HU")
+    cursor = hub.store.query("SELECT max(seq) FROM events")[0][0]
+    target = f"/v1/events?after={cursor}&wait=30"
+    socks = []
+    for _ in range(Limits().polls_per_user):
+        sock = socket.create_connection(("127.0.0.1", _port(hub.url)), timeout=5)
+        head = f"GET {target} HTTP/1.1\r\nHost: hub\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in signed_headers(hu, "GET", target, b"").items()) + "\r\n"
+        sock.sendall(head.encode())
+        socks.append(sock)
+    time.sleep(0.5)
+    blocked = httpx.get(hub.url + target.replace("wait=30", "wait=1"),
+                        headers=signed_headers(hu, "GET", target.replace("wait=30", "wait=1"), b""))
+    assert blocked.status_code == 429, blocked.text
+    for sock in socks:
+        sock.close()
+    time.sleep(0.5)
+    again = target.replace("wait=30", "wait=0.5")
+    assert httpx.get(hub.url + again, headers=signed_headers(hu, "GET", again, b"")).status_code == 200
+
+
+def test_stopping_the_hub_releases_waiting_polls_at_once(serve):
+    hub, net = serve()
+    hu = net.coordinator("HU")
+    out, threads = _start_polls(hub, hu, 4)
+    time.sleep(1)
+    start = time.monotonic()
+    hub.stop()
+    for t in threads:
+        t.join(5)
+    assert all(o is not None and o[1] == 200 and o[0] - start < 1 for o in out), out
+
+
+def test_pushes_without_the_body_hash_share_a_few_places(serve):
+    """Without X-IMI-Body-SHA256 the signature can be checked only over the body, so a known
+    user's id with a made-up signature gets its body read: such pushes share a few places
+    (whoever they claim to be), and the signature still decides."""
+    hub, net = serve(unverified_pushes_at_once=2)
+    node = net.coordinator("HU")
+    body = b'{"events": []}' + b" " * 100_000
+
+    def forged():
+        headers = signed_headers(node, "POST", "/v1/events", body)
+        del headers["X-IMI-Body-SHA256"]
+        headers["X-IMI-Signature"] = "A" * 86
+        return headers
+
+    socks = [_raw_post(_port(hub.url), "/v1/events", forged(), len(body), body[:1000]) for _ in range(2)]
+    time.sleep(0.5)
+    extra = _raw_post(_port(hub.url), "/v1/events", forged(), len(body), body[:1000])
+    try:
+        assert _answer(extra).startswith(b"HTTP/1.1 429")
+        for sock in socks:
+            sock.sendall(body[1000:])
+            assert _answer(sock).startswith(b"HTTP/1.1 401")  # read, then refused on the signature
+    finally:
+        for sock in socks + [extra]:
+            sock.close()
+    # a correct push without the header still works
+    headers = signed_headers(node, "POST", "/v1/events", body)
+    del headers["X-IMI-Body-SHA256"]
+    r = httpx.post(hub.url + "/v1/events", content=body, headers={"content-type": "application/json", **headers})
+    assert r.status_code == 200, r.text
