@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from imi_cli.log.crypto import Signer
+from imi_cli.protocol.limits import Limits, Rate
 from imi_cli.protocol.signing import sign_request
 
 # CI runs the same examples every time (derandomized); IMI_FUZZ_EXAMPLES=2000 fuzzes deeper by hand.
@@ -36,14 +37,10 @@ CASES = [("/v1/info", "GET", POSITIVE)] + [
     for mode in (POSITIVE, NEGATIVE)]
 
 
-@pytest.fixture
-def hub_limits():
-    """The fuzz sends a hundred bad enrolments a minute from one address: with the default
-    rate limits most would get 429 and the checks behind it would go unfuzzed."""
-    from imi_cli.protocol.limits import Limits, Rate
-
-    return Limits(enrol_per_address=Rate(10_000, 60), push_per_user=Rate(10_000, 60),
-                  refused_per_address=Rate(10_000, 60))
+# The fuzz sends a hundred bad enrolments a minute from one address: with the default rate
+# limits most would get 429 and the checks behind them would go unfuzzed (the hub fixture reads this).
+HUB_LIMITS = Limits(enrol_per_address=Rate(10_000, 60), push_per_user=Rate(10_000, 60),
+                    refused_per_address=Rate(10_000, 60))
 
 
 def _sign_events(body: Any, signer: Signer) -> Any:
