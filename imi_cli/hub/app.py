@@ -6,55 +6,181 @@ GET  /v1/events       events after a cursor whose audience includes the caller (
 GET  /v1/info         the operator's public key
 GET  /v1/openapi.json the OpenAPI 3.0 document of all this (openapi.py)
 Client mistakes get a 4xx with a JSON {"error": ...}; never a 500.
+
+What a client can make the hub spend is bounded (the numbers are in protocol/limits.py):
+
+- a long poll holds no worker thread: it waits on the event loop for the hub's wake-up and
+  hops to a thread (of a few kept for reads) only for its query; a user holds at most a few
+  long polls at once (429 ``too_many_polls``), so polls never delay a push;
+- a push is refused on its signature headers (user enrolled, time, nonce and signature
+  well-formed) before its body is read; the body is then read with a size and time limit,
+  and the signature over it checked; a user has a few pushes in flight at most;
+- enrolment attempts per client address, pushes per user and refused (401) signed requests
+  per client address are rate-limited: 429 ``rate_limited`` with Retry-After.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from imi_cli.errors import Rejected
 from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
-from imi_cli.protocol.limits import MAX_BATCH, MAX_BODY, MAX_WAIT
-from imi_cli.protocol.signing import AuthError, verify_request
+from imi_cli.protocol.limits import LIMITS, MAX_BATCH, MAX_BODY, MAX_ENROL_BODY, MAX_WAIT, Limits, Rate
+from imi_cli.protocol.signing import AuthError, Signed, check_headers, verify_request
+
+POLL_THREADS = 8  # worker threads long polls' queries may use at once (pushes have the others)
 
 
-def _error(status: int, message: str, reason: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "reason": reason}, status_code=status)
+def _error(status: int, message: str, reason: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "reason": reason}, status_code=status, headers=headers)
 
 
 class ClientError(Exception):
-    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
+    def __init__(self, status: int, message: str, reason: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.message, self.reason = status, message, reason
+        self.status, self.message, self.reason, self.headers = status, message, reason, headers
 
 
-async def _body(request: Request) -> bytes:
+def _too_many(message: str, reason: str, retry_after: float) -> ClientError:
+    return ClientError(429, message, reason, {"Retry-After": str(max(1, math.ceil(retry_after)))})
+
+
+class Buckets:
+    """Token buckets by key (a user, a client address): ``rate.requests`` at once, earned back
+    evenly over ``rate.seconds``. Used on the event loop only, so without a lock."""
+
+    MAX_KEYS = 100_000  # beyond, buckets that are full again are forgotten (memory stays bounded)
+
+    def __init__(self, rate: Rate) -> None:
+        self.rate = rate
+        self.every = rate.seconds / rate.requests  # seconds to earn back one request
+        self.held: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, at = self.held.get(key, (self.rate.requests, now))
+        return min(float(self.rate.requests), tokens + (now - at) / self.every)
+
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` may make a request (0: now), taking nothing."""
+        return max(0.0, (1 - self._tokens(key, time.monotonic())) * self.every)
+
+    def take(self, key: str) -> float:
+        """Take one request; 0 when allowed, else the seconds until one is (nothing taken)."""
+        now = time.monotonic()
+        tokens = self._tokens(key, now)
+        if tokens < 1:
+            return (1 - tokens) * self.every
+        self.held[key] = (tokens - 1, now)
+        if len(self.held) > self.MAX_KEYS:
+            self.held = {k: v for k, v in self.held.items() if self._tokens(k, now) < self.rate.requests}
+            if len(self.held) > self.MAX_KEYS:  # a flood from more addresses than that: start afresh
+                self.held = {key: (tokens - 1, now)}
+        return 0.0
+
+    def give_back(self, key: str) -> None:
+        if key in self.held:
+            tokens, at = self.held[key]
+            self.held[key] = (min(float(self.rate.requests), tokens + 1), at)
+
+
+class Arrivals:
+    """The hub's wake-up on the event loop: ``Hub._notify`` (in a worker thread, the
+    housekeeping thread, or at shutdown) sets the current asyncio.Event through
+    ``call_soon_threadsafe`` and puts a fresh one in its place."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.event: asyncio.Event | None = None
+
+    def current(self) -> asyncio.Event:
+        """The event the next arrival sets (on the running loop; bound to it on first use)."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            self.loop, self.event = loop, asyncio.Event()
+            if self._from_thread not in self.hub.listeners:
+                self.hub.listeners.append(self._from_thread)
+        assert self.event is not None
+        return self.event
+
+    def _from_thread(self) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._wake)
+            except RuntimeError:  # the loop closed meanwhile: nobody waits on it
+                pass
+
+    def _wake(self) -> None:
+        event, self.event = self.event, asyncio.Event()
+        if event is not None:
+            event.set()
+
+
+class Counts:
+    """How many of something each user holds at once (long polls, pushes in flight)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.held: dict[str, int] = {}
+
+    def enter(self, key: str) -> bool:
+        if self.held.get(key, 0) >= self.most:
+            return False
+        self.held[key] = self.held.get(key, 0) + 1
+        return True
+
+    def leave(self, key: str) -> None:
+        self.held[key] -= 1
+        if not self.held[key]:
+            del self.held[key]
+
+
+async def _body(request: Request, limit: int = MAX_BODY, seconds: float = LIMITS.body_seconds) -> bytes:
     try:
         declared = int(request.headers.get("content-length") or 0)
     except ValueError:
         raise ClientError(400, "the content-length is not a number") from None
-    if declared > MAX_BODY:
+    if declared > limit:
         raise ClientError(413, "the body is too large")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise ClientError(413, "the body is too large")
+
+    async def read() -> None:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise ClientError(413, "the body is too large")
+
+    try:
+        await asyncio.wait_for(read(), seconds)
+    except TimeoutError:
+        raise ClientError(408, f"the body did not arrive within {seconds:g} s", "timeout") from None
     return bytes(body)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _json(request: Request, body: bytes) -> Any:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ClientError(415, "send application/json")
     try:
-        data = json.loads(body.decode("utf-8"))  # UTF-8 only (json.loads of bytes would take UTF-16 too)
+        # UTF-8 only (json.loads of bytes would take UTF-16 too); NaN and Infinity are not JSON
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
         if b"\\u" in body:  # an escaped lone surrogate parses, but can never be stored or sent back
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         return data
@@ -74,8 +200,44 @@ def _auth(hub: Hub, request: Request, body: bytes, nonces: list[str] | None = No
         raise ClientError(401, str(exc), "unauthenticated") from None
 
 
-def create_app(hub: Hub) -> Starlette:
+def _precheck(hub: Hub, request: Request) -> Signed:
+    """The signing user, from the headers alone (no body read yet); 401 otherwise. With
+    X-IMI-Body-SHA256 the signature is checked too (``verified``)."""
+    try:
+        return check_headers(hub, request.headers, request.method, _target(request))
+    except AuthError as exc:
+        raise ClientError(401, str(exc), "unauthenticated") from None
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
+    import anyio
     from starlette.concurrency import run_in_threadpool
+
+    limits = limits or LIMITS
+    arrivals = Arrivals(hub)
+    enrolments = Buckets(limits.enrol_per_address)
+    pushes = Buckets(limits.push_per_user)
+    refusals = Buckets(limits.refused_per_address)
+    polling, pushing = Counts(limits.polls_per_user), Counts(limits.pushes_at_once_per_user)
+    unverified = Counts(limits.unverified_pushes_at_once)  # one count for all: such a push may be anyone's
+    reads: list[anyio.CapacityLimiter] = []  # made on the loop at first use
+
+    async def in_read_thread(fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a quick read in one of the few threads kept for long polls' queries."""
+        if not reads:
+            reads.append(anyio.CapacityLimiter(POLL_THREADS))
+        return await anyio.to_thread.run_sync(fn, *args, limiter=reads[0])
+
+    def refused_address_gate(request: Request) -> None:
+        """An address that made too many refused signed requests waits before it may try again."""
+        wait = refusals.wait(_address(request))
+        if wait:
+            raise _too_many("too many refused requests from this address; try again later",
+                            "rate_limited", wait)
 
     async def info(request: Request) -> JSONResponse:
         return JSONResponse({"operator_key": hub.operator_public_key, "api": 1})
@@ -86,33 +248,65 @@ def create_app(hub: Hub) -> Starlette:
         return JSONResponse(DOCUMENT)
 
     async def enrol(request: Request) -> JSONResponse:
-        data = _json(request, await _body(request))
+        address = _address(request)
+        wait = enrolments.take(address)  # every attempt counts until it succeeds (guessing codes)
+        if wait:
+            raise _too_many("too many enrolment attempts from this address; try again later",
+                            "rate_limited", wait)
+        data = _json(request, await _body(request, MAX_ENROL_BODY, limits.body_seconds))
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("code", "public_key", "proof")):
             raise ClientError(400, "enrol needs code, public_key and proof")
         try:
-            return JSONResponse(await run_in_threadpool(hub.enrol, data["code"], data["public_key"], data["proof"]))
+            identity = await run_in_threadpool(hub.enrol, data["code"], data["public_key"], data["proof"])
         except Rejected as exc:
             raise ClientError(403, exc.message, exc.reason) from None
+        enrolments.give_back(address)
+        return JSONResponse(identity)
 
     async def push(request: Request) -> JSONResponse:
-        body = await _body(request)
+        refused_address_gate(request)
+        # the headers first: an unknown, revoked or stale request is refused before its body is read
+        signed = await run_in_threadpool(_precheck, hub, request)
+        user = signed.user
+        # A verified request (X-IMI-Body-SHA256 sent: the signature is checked already) counts
+        # against its user; one whose signature can only be checked over the body could be
+        # anyone's, so it takes one of the few places for unverified bodies instead.
+        holder, places = (user, pushing) if signed.verified else ("", unverified)
+        if signed.verified:
+            wait = pushes.take(user)
+            if wait:
+                raise _too_many("too many pushes by this user; try again later", "rate_limited", wait)
+        if not places.enter(holder):
+            raise _too_many("too many pushes in flight" + (" by this user; send one after the other"
+                            if signed.verified else "; send X-IMI-Body-SHA256 with the request"),
+                            "too_many_pushes", 1)
+        try:
+            body = await _body(request, MAX_BODY, limits.body_seconds)
 
-        def check_and_accept() -> list[dict[str, Any]]:  # one trip to a worker thread, not two
-            nonces: list[str] = []
-            user, _ = _auth(hub, request, body, nonces)
-            data = _json(request, body)
-            events = data.get("events") if isinstance(data, dict) else None
-            if not isinstance(events, list) or len(events) > MAX_BATCH:
-                raise ClientError(400, f"send {{\"events\": [...]}} with at most {MAX_BATCH} events")
-            try:  # the nonce is recorded in the batch's own transaction: one commit per push
-                return hub.accept(events, user, nonce=nonces[0])
-            except AuthError as exc:
-                raise ClientError(401, str(exc), "unauthenticated") from None
+            def check_and_accept() -> list[dict[str, Any]]:  # one trip to a worker thread, not two
+                nonces: list[str] = []
+                _auth(hub, request, body, nonces)  # the signature over this very body
+                data = _json(request, body)
+                events = data.get("events") if isinstance(data, dict) else None
+                if not isinstance(events, list) or len(events) > MAX_BATCH:
+                    raise ClientError(400, f"send {{\"events\": [...]}} with at most {MAX_BATCH} events")
+                try:  # the nonce is recorded in the batch's own transaction: one commit per push
+                    return hub.accept(events, user, nonce=nonces[0])
+                except AuthError as exc:
+                    raise ClientError(401, str(exc), "unauthenticated") from None
 
-        return JSONResponse({"results": await run_in_threadpool(check_and_accept)})
+            if not signed.verified:
+                await run_in_threadpool(_auth, hub, request, body, [])  # who it is, before the rate
+                wait = pushes.take(user)
+                if wait:
+                    raise _too_many("too many pushes by this user; try again later", "rate_limited", wait)
+            return JSONResponse({"results": await run_in_threadpool(check_and_accept)})
+        finally:
+            places.leave(holder)
 
     async def pull(request: Request) -> Response:
-        user, authority = await run_in_threadpool(_auth, hub, request, b"")
+        refused_address_gate(request)
+        user, authority = await in_read_thread(_auth, hub, request, b"")
         try:
             after = int(request.query_params.get("after", "0"))
             limit = min(int(request.query_params.get("limit", "1000")), 5000)
@@ -124,17 +318,61 @@ def create_app(hub: Hub) -> Starlette:
         if 0 < after < retained_from(hub):
             raise ClientError(410, "the cursor predates the hub's retention; re-seed from the start",
                               "cursor_expired")
-        rows = await run_in_threadpool(hub.wait_for, authority, after, max(limit, 1), wait)
+        if wait > 0 and not polling.enter(user):
+            raise _too_many(f"this user already holds {limits.polls_per_user} long polls; wait for one "
+                            "to end (or pull without wait)", "too_many_polls", 1)
+        try:
+            rows = await long_poll(request, authority, after, limit, wait)
+        finally:
+            if wait > 0:
+                polling.leave(user)
         # The stored bodies are already canonical JSON: spliced in, not parsed and dumped again.
         events = ",".join(f'{{"seq":{seq},"event":{body}}}' for seq, body in rows)
         last = rows[-1][0] if rows else after
         return Response(f'{{"events":[{events}],"last":{last}}}'.encode(), media_type="application/json")
 
+    def first_query(authority: str | None, after: int, limit: int) -> list[tuple[int, str]]:
+        hub.remind_due()  # reminders are due by the hub's clock, not the nodes'; checked when something moved
+        return hub.events_for(authority, after, limit)
+
+    async def long_poll(request: Request, authority: str | None, after: int, limit: int,
+                        wait: float) -> list[tuple[int, str]]:
+        """The events for ``authority`` after ``after``; if none, wait up to ``wait`` seconds
+        for an arrival on the event loop (no thread held), until the client goes away."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        query: Callable[..., list[tuple[int, str]]] = first_query
+        gone: asyncio.Task[None] | None = None
+        try:
+            while True:
+                woken = arrivals.current()  # taken before the query: an arrival after it sets this one
+                rows = await in_read_thread(query, authority, after, limit)
+                query = hub.events_for
+                left = deadline - loop.time()
+                if rows or left <= 0 or hub.stopping:
+                    return rows
+                if gone is None:
+                    gone = asyncio.ensure_future(_disconnected(request))
+                arrived = asyncio.ensure_future(woken.wait())
+                done, _ = await asyncio.wait({arrived, gone}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                arrived.cancel()
+                if gone in done:  # nobody to answer: free the user's place at once
+                    return []
+        finally:
+            if gone is not None:
+                gone.cancel()
+
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
-        return _error(exc.status, exc.message, exc.reason)
+        if exc.status == 401 and refusals.take(_address(request)):
+            exc = _too_many("too many refused requests from this address; try again later", "rate_limited",
+                            refusals.wait(_address(request)) or 1)
+        return _error(exc.status, exc.message, exc.reason, exc.headers)
 
     async def http_error(request: Request, exc: Any) -> JSONResponse:
         return _error(getattr(exc, "status_code", 400), getattr(exc, "detail", "bad request"))
+
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        return _error(400, "the client went away before the body was complete")  # never delivered
 
     from contextlib import asynccontextmanager
 
@@ -145,7 +383,7 @@ def create_app(hub: Hub) -> Starlette:
         yield
         hub.stop()  # wake long polls so that the server (and its worker threads) can end
 
-    handlers: dict[Any, Any] = {ClientError: client_error, HTTPException: http_error}
+    handlers: dict[Any, Any] = {ClientError: client_error, HTTPException: http_error, ClientDisconnect: client_gone}
     return Starlette(lifespan=lifespan, routes=[
         Route("/v1/info", info, methods=["GET"]),
         Route("/v1/openapi.json", openapi, methods=["GET"]),
@@ -153,3 +391,11 @@ def create_app(hub: Hub) -> Starlette:
         Route("/v1/events", push, methods=["POST"]),
         Route("/v1/events", pull, methods=["GET"]),
     ], exception_handlers=handlers)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client of a request (whose body is read) has disconnected."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return

@@ -15,7 +15,8 @@ def free_port() -> int:
 
 
 class BackgroundHub:
-    def __init__(self, hub: Any, port: int | None = None) -> None:
+    def __init__(self, hub: Any, port: int | None = None, limits: Any = None) -> None:
+        """``limits``: the API's limits (protocol/limits.py Limits), the defaults if not given."""
         import uvicorn
 
         from imi_cli.hub.app import create_app
@@ -23,7 +24,7 @@ class BackgroundHub:
         self.hub = hub
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port,
+        config = uvicorn.Config(create_app(hub, limits), host="127.0.0.1", port=self.port,
                                 log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

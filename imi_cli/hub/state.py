@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ class Hub:
         self.arrivals = 0
         self._reminded: tuple[int, str] | None = None  # (arrivals, minute) of the last reminder check
         self.stopping = False
+        # -- notify: besides the condition (threads), callables told of each arrival; the HTTP
+        # app registers one that wakes its asynchronous long polls (they hold no thread)
+        self.listeners: list[Callable[[], None]] = []
+        # -- end notify
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
 
@@ -183,6 +188,8 @@ class Hub:
         with self.arrived:
             self.arrivals += 1
             self.arrived.notify_all()
+        for listener in list(self.listeners):  # called from any thread; each must be quick and thread-safe
+            listener()
 
     # -- invitations and enrolment ----------------------------------------
     def invite_coordinator(self, authority: dict[str, Any], user: dict[str, Any]) -> str:
@@ -267,8 +274,9 @@ class Hub:
             return hub_disclosures.with_disclosures(self.store.conn, authority, rows)
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
-        """Long poll: return at once if there is something, else wait up to ``wait`` seconds."""
-        self._remind()
+        """Long poll: return at once if there is something, else wait up to ``wait`` seconds,
+        holding the calling thread (the HTTP app waits asynchronously instead: hub/app.py)."""
+        self.remind_due()
         import time
 
         deadline = time.monotonic() + wait
@@ -282,7 +290,7 @@ class Hub:
                 if self.arrivals == seen:
                     self.arrived.wait(timeout=left)
 
-    def _remind(self) -> None:
+    def remind_due(self) -> None:
         """Make the reminders due by the hub's clock (not the nodes'), so a pull brings them.
         They fall due by the day (deadlines) or after 30 days (inactivity), and a new event can
         make one due: the check runs again only once the log or the clock's minute has moved.

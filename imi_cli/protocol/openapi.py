@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.protocol import registry
-from imi_cli.protocol.limits import MAX_BATCH, MAX_BODY, MAX_WAIT
+from imi_cli.protocol.limits import LIMITS, MAX_BATCH, MAX_BODY, MAX_ENROL_BODY, MAX_WAIT
 
 EVENT_TYPES = registry.names()
 
@@ -19,18 +19,28 @@ _ERROR = {
     "properties": {
         "error": {"type": "string", "description": "one sentence for a person"},
         "reason": {"type": "string", "nullable": True,
-                   "description": "a code for programs: unauthenticated, cursor_expired, invalid_invitation ..."},
+                   "description": "a code for programs: unauthenticated, cursor_expired, invalid_invitation, "
+                                  "rate_limited, too_many_polls, too_many_pushes, timeout ..."},
     },
 }
 
 
-def _errors(*codes: int) -> dict[str, Any]:
+def _errors(*codes: int, body_limit: int = MAX_BODY) -> dict[str, Any]:
     meaning = {400: "malformed request", 401: "not signed, stale, replayed, or unknown or revoked key",
-               403: "refused", 410: "the cursor predates the hub's retention: re-seed from 0",
-               413: f"the body is larger than {MAX_BODY // 2**20} MiB", 415: "the body is not application/json"}
-    return {str(code): {"description": meaning[code],
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            for code in codes}
+               403: "refused", 408: f"the body did not arrive within {LIMITS.body_seconds:g} s",
+               410: "the cursor predates the hub's retention: re-seed from 0",
+               413: f"the body is larger than {body_limit} bytes", 415: "the body is not application/json",
+               429: "too many requests: rate_limited (enrolment attempts per client address, pushes per "
+                    "user, refused signed requests per client address), too_many_polls (long polls one "
+                    "user holds at once) or too_many_pushes (pushes in flight); try again after "
+                    "Retry-After seconds"}
+    out = {str(code): {"description": meaning[code],
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+           for code in codes}
+    if 429 in codes:
+        out["429"]["headers"] = {"Retry-After": {"description": "seconds to wait before trying again",
+                                                 "schema": {"type": "integer", "minimum": 1}}}
+    return out
 
 
 _EVENT = {
@@ -104,8 +114,12 @@ DOCUMENT: dict[str, Any] = {
         "description": "The hub of an imi-cli network: it sequences signed events and hands each "
                        "authority what concerns it. Requests that act for a user are signed: the four "
                        "X-IMI headers carry the user, an ISO 8601 time within 120 s of the hub's clock, "
-                       "a one-time nonce, and the user's Ed25519 signature (base64url) over "
-                       "METHOD\\nPATH?QUERY\\nTIME\\nNONCE\\nSHA256_HEX(BODY).",
+                       "a one-time nonce (16 to 128 characters of base64url), and the user's Ed25519 "
+                       "signature (base64url) over METHOD\\nPATH?QUERY\\nTIME\\nNONCE\\nSHA256_HEX(BODY). "
+                       "A push should also send X-IMI-Body-SHA256 (SHA256_HEX(BODY)): the hub then checks "
+                       "the signature before it reads the body. The hub refuses a request on its headers "
+                       "before reading its body; a long poll (wait > 0) holds no resources but its "
+                       "connection, and a user may hold only a few at once.",
     },
     "paths": {
         "/v1/info": {"get": {
@@ -125,12 +139,18 @@ DOCUMENT: dict[str, Any] = {
                 "type": "object", "required": ["user", "authority", "operator_key"],
                 "properties": {"user": {"type": "string"}, "authority": {"type": "string", "nullable": True},
                                "operator_key": {"type": "string"}}}),
-                **_errors(400, 403, 413, 415)},
+                **_errors(400, 403, 408, 413, 415, 429, body_limit=MAX_ENROL_BODY)},
         }},
         "/v1/events": {
             "post": {
                 "summary": "Push a batch of signed events; each is accepted (with a signed receipt) or rejected",
                 "security": _SIGNED,
+                "parameters": [
+                    {"name": "X-IMI-Body-SHA256", "in": "header", "required": False,
+                     "description": "SHA256_HEX(BODY), the hash in the signed line: with it the hub checks "
+                                    "the signature before reading the body (without it, such pushes share "
+                                    "a few places)",
+                     "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
                 "requestBody": _json_body({
                     "type": "object", "required": ["events"],
                     "properties": {"events": {"type": "array", "maxItems": MAX_BATCH,
@@ -138,7 +158,7 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {**_ok("a result per event, in order", {
                     "type": "object", "required": ["results"],
                     "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}}}),
-                    **_errors(400, 401, 413, 415)},
+                    **_errors(400, 401, 408, 413, 415, 429)},
             },
             "get": {
                 "summary": "Events after a cursor whose audience includes the caller's authority",
@@ -160,7 +180,7 @@ DOCUMENT: dict[str, Any] = {
                             "properties": {"seq": {"type": "integer"},
                                            "event": {"$ref": "#/components/schemas/Event"}}}},
                         "last": {"type": "integer"}}}),
-                    **_errors(400, 401, 410)},
+                    **_errors(400, 401, 410, 429)},
             },
         },
     },

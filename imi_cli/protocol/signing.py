@@ -1,43 +1,72 @@
 """Requests to the hub are signed by the user's key: no reusable secret is stored on the hub.
 
 The signed line is ``METHOD\\nPATH?QUERY\\nTIME\\nNONCE\\nSHA256(BODY)``; the hub accepts a
-time within ``WINDOW_SECONDS`` of its clock and each nonce once.
+time within ``WINDOW_SECONDS`` of its clock and each nonce once. Both use the one clock
+(``imi_cli.log.clock``), so a hub with ``IMI_NOW`` set keeps nonces as long as their
+requests stay within the window.
+
+``check_headers`` checks all that can be checked without the body (the hub calls it before
+reading one); ``verify_request`` checks everything, the signature over the body included.
+A client may send the body's SHA-256 ahead in ``X-IMI-Body-SHA256`` (``sign_request`` does):
+then the signature itself is checked before the body is read, and the body must match it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
-import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from imi_cli.log import clock
 from imi_cli.log.crypto import Signer, verify_bytes
 
 WINDOW_SECONDS = 120
 HEADERS = ("x-imi-user", "x-imi-time", "x-imi-nonce", "x-imi-signature")
+BODY_HEADER = "x-imi-body-sha256"  # optional: hex SHA-256 of the body, the one in the signed line
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+# a nonce is 16 to 128 characters of base64url (sign_request makes 22); a signature is the
+# base64url of 64 bytes (86 characters, padding allowed); a user id is short
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+_SIGNATURE = re.compile(r"[A-Za-z0-9_-]{80,100}={0,2}")
+MAX_USER_ID = 200
 
 
 def signed_line(method: str, target: str, when: str, nonce: str, body: bytes) -> bytes:
-    return "\n".join([method.upper(), target, when, nonce, hashlib.sha256(body).hexdigest()]).encode()
+    return _line(method, target, when, nonce, hashlib.sha256(body).hexdigest())
+
+
+def _line(method: str, target: str, when: str, nonce: str, digest: str) -> bytes:
+    return "\n".join([method.upper(), target, when, nonce, digest]).encode()
 
 
 def sign_request(signer: Signer, method: str, target: str, body: bytes) -> dict[str, str]:
     when = clock.iso(clock.now())
     nonce = secrets.token_urlsafe(16)
+    digest = hashlib.sha256(body).hexdigest()
     return {"X-IMI-User": signer.user_id, "X-IMI-Time": when, "X-IMI-Nonce": nonce,
-            "X-IMI-Signature": signer.sign_bytes(signed_line(method, target, when, nonce, body))}
+            "X-IMI-Signature": signer.sign_bytes(_line(method, target, when, nonce, digest)),
+            "X-IMI-Body-SHA256": digest}
 
 
 class AuthError(Exception):
     pass
 
 
-def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes, *,
-                   nonces: list[str] | None = None) -> tuple[str, str | None]:
-    """(user id, authority id) of a correctly signed, fresh, never-seen request; else AuthError.
-    Given ``nonces``, the nonce is appended there instead of recorded: the caller records it
-    with ``use_nonce`` in the transaction it writes anyway (one commit instead of two)."""
+class Signed(NamedTuple):
+    user: str
+    authority: str | None
+    public_key: str
+    when: str
+    nonce: str
+    signature: str
+    verified: bool  # the signature was checked already (over X-IMI-Body-SHA256)
+
+
+def check_headers(hub: Any, headers: Any, method: str | None = None, target: str | None = None) -> Signed:
+    """All that the signature headers show without the body: present and well-formed, a time
+    within the window, a known key that is not revoked; given the method and target and an
+    X-IMI-Body-SHA256 header, the signature too. AuthError otherwise."""
     values = [headers.get(h) for h in HEADERS]
     if not all(values):
         raise AuthError("the request is not signed")
@@ -48,22 +77,48 @@ def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes
         raise AuthError("the request time is not an ISO 8601 time") from None
     if skew > WINDOW_SECONDS:
         raise AuthError("the request time is outside the replay window; check the clock")
-    principal = hub.principal(user)
+    if not _NONCE.fullmatch(nonce):
+        raise AuthError("the request nonce must be 16 to 128 characters of base64url")
+    if not _SIGNATURE.fullmatch(signature):
+        raise AuthError("the request signature is not the base64url of an Ed25519 signature")
+    principal = hub.principal(user) if len(user) <= MAX_USER_ID else None
     if principal is None or principal[2]:
         raise AuthError("unknown or revoked key")
-    if not verify_bytes(principal[0], signature, signed_line(method, target, when, nonce, body)):
+    digest = headers.get(BODY_HEADER)
+    if digest is None or method is None or target is None:
+        return Signed(user, principal[1], principal[0], when, nonce, signature, False)
+    if not _HEX64.fullmatch(digest):
+        raise AuthError("X-IMI-Body-SHA256 must be the body's SHA-256 in lower-case hex")
+    if not verify_bytes(principal[0], signature, _line(method, target, when, nonce, digest)):
+        raise AuthError("the request signature does not verify")
+    return Signed(user, principal[1], principal[0], when, nonce, signature, True)
+
+
+def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes, *,
+                   nonces: list[str] | None = None) -> tuple[str, str | None]:
+    """(user id, authority id) of a correctly signed, fresh, never-seen request; else AuthError.
+    Given ``nonces``, the nonce is appended there instead of recorded: the caller records it
+    with ``use_nonce`` in the transaction it writes anyway (one commit instead of two)."""
+    signed = check_headers(hub, headers)
+    digest = headers.get(BODY_HEADER)
+    if digest is not None and digest != hashlib.sha256(body).hexdigest():
+        raise AuthError("the body does not match its X-IMI-Body-SHA256")
+    if not verify_bytes(signed.public_key, signed.signature,
+                        signed_line(method, target, signed.when, signed.nonce, body)):
         raise AuthError("the request signature does not verify")
     if nonces is not None:
-        nonces.append(nonce)
+        nonces.append(signed.nonce)
     else:
         with hub.lock, hub.store.transaction() as conn:
-            use_nonce(conn, nonce)
-    return user, principal[1]
+            use_nonce(conn, signed.nonce)
+    return signed.user, signed.authority
 
 
 def use_nonce(conn: Any, nonce: str) -> None:
-    """Record a request's nonce inside the caller's transaction; AuthError if it was seen."""
-    now = time.time()
+    """Record a request's nonce inside the caller's transaction; AuthError if it was seen.
+    A nonce is kept while a request made with it could still be within the window, by the
+    same clock as the window (with IMI_NOW fixed, for as long as the clock stays put)."""
+    now = clock.now().timestamp()
     conn.execute("DELETE FROM request_nonces WHERE at < ?", (now - 2 * WINDOW_SECONDS,))
     cur = conn.execute("INSERT OR IGNORE INTO request_nonces(nonce, at) VALUES (?, ?)", (nonce, now))
     if cur.rowcount != 1:

@@ -28,6 +28,24 @@ def check_url(url: str, *, insecure: bool = False) -> str:
     return url.rstrip("/")
 
 
+class HubBusy(HubUnreachable):
+    """The hub asks this client to slow down (429: too many polls or pushes); ``retry_after``
+    is how many seconds it asked for."""
+
+    def __init__(self, url: str, message: str, retry_after: float) -> None:
+        super().__init__(f"the hub at {url} is busy with this user's requests: {message}",
+                         hint=f"try again in {retry_after:g} s; changes wait in the outbox")
+        self.retry_after = retry_after
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        seconds = float(value) if value is not None else 1.0
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.1), 60.0) if seconds == seconds else 1.0  # NaN: one second
+
+
 class CursorExpired(ImiError):
     """The hub no longer holds events after this node's cursor: re-seed."""
 
@@ -177,4 +195,6 @@ def _answer(response: Any, url: str) -> Any:
         raise CursorExpired(message)
     if response.status_code in (401, 403):
         raise hub_refusal(data, message)
+    if response.status_code == 429:
+        raise HubBusy(url, message, _retry_after(response.headers.get("retry-after")))
     raise ImiError(f"the hub answered {response.status_code}: {message}")

@@ -208,9 +208,16 @@ def sync(store: Any, client: Any, *, wait: float = 0) -> SyncReport:
 def watch(store: Any, client: Any, on_report: Callable[[SyncReport], None], *,
           wait: float = 20, rounds: int | None = None) -> None:
     """Keep syncing: long-poll the hub so new events arrive within a second or two."""
+    from imi_cli.sync.hubclient import HubBusy
+
     done = 0
     while rounds is None or done < rounds:
-        report = sync(store, client, wait=wait)
+        try:
+            report = sync(store, client, wait=wait)
+        except HubBusy as busy:  # too many polls or pushes of this user: wait as the hub asks
+            time.sleep(busy.retry_after)
+            done += 1
+            continue
         if report.pulled or report.accepted or report.rejected:
             on_report(report)
         done += 1

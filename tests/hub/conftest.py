@@ -30,13 +30,14 @@ def cheap_kdf(monkeypatch):
 
 
 @pytest.fixture
-def hub(tmp_path, cheap_kdf):
-    """A hub store in tmp_path, served by uvicorn in a thread on a free loopback port."""
+def hub(request, tmp_path, cheap_kdf):
+    """A hub store in tmp_path, served by uvicorn in a thread on a free loopback port, with the
+    API limits of the test module's ``HUB_LIMITS`` (protocol/limits.py; the defaults if none)."""
     from imi_cli.hub.background import BackgroundHub
     from imi_cli.hub.state import init_hub
 
     state = init_hub(tmp_path / "hub.db", PASSPHRASE)
-    with BackgroundHub(state) as served:
+    with BackgroundHub(state, limits=getattr(request.module, "HUB_LIMITS", None)) as served:
         state.url = served.url
         yield state
     state.store.close()

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from imi_cli.log.crypto import Signer
+from imi_cli.protocol.limits import Limits, Rate
 from imi_cli.protocol.signing import sign_request
 
 # CI runs the same examples every time (derandomized); IMI_FUZZ_EXAMPLES=2000 fuzzes deeper by hand.
@@ -34,6 +35,12 @@ POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
 CASES = [("/v1/info", "GET", POSITIVE)] + [
     (path, method, mode) for path, method in (("/v1/enrol", "POST"), ("/v1/events", "POST"), ("/v1/events", "GET"))
     for mode in (POSITIVE, NEGATIVE)]
+
+
+# The fuzz sends a hundred bad enrolments a minute from one address: with the default rate
+# limits most would get 429 and the checks behind them would go unfuzzed (the hub fixture reads this).
+HUB_LIMITS = Limits(enrol_per_address=Rate(10_000, 60), push_per_user=Rate(10_000, 60),
+                    refused_per_address=Rate(10_000, 60))
 
 
 def _sign_events(body: Any, signer: Signer) -> Any:
