@@ -57,9 +57,12 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=None if title is None else Text(safe_text(title)))
-    for _, header in columns:
-        table.add_column(Text(header))
+    # A key/value table (every header empty) has no header row; an id column is never cut
+    # short, even on a narrow terminal: it is what the next command takes (`request show ID`).
+    table = Table(title=None if title is None else Text(safe_text(title)),
+                  show_header=any(header for _, header in columns))
+    for key, header in columns:
+        table.add_column(Text(header), no_wrap=key == "id")
     for row in rows:
         table.add_row(*(Text(safe_text(_cell(row.get(key)))) for key, _ in columns))
     _console().print(table)
