@@ -264,3 +264,103 @@ def test_a_hub_killed_between_two_pages_lets_nodes_resume(tmp_path, cheap_kdf, m
         served.stop()
         for store in stores:
             store.close()
+
+
+HUB_HOOK = r"""
+import os, signal
+from imi_cli.hub import state
+
+point, after = os.environ["IMI_TEST_KILL_AT"], int(os.environ["IMI_TEST_KILL_AFTER"])
+seen = 0
+
+
+def reached():
+    global seen
+    seen += 1
+    if seen == after:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+if point == "mid-batch":  # inside Hub.accept's transaction, before the n-th event's receipt
+    receipt = state.Hub._receipt
+
+    def wrapped_receipt(self, *args, **kwargs):
+        reached()
+        return receipt(self, *args, **kwargs)
+
+    state.Hub._receipt = wrapped_receipt
+elif point == "after-commit":  # the n-th batch is committed; the answer never leaves
+    accept = state.Hub.accept
+
+    def wrapped_accept(self, *args, **kwargs):
+        results = accept(self, *args, **kwargs)
+        reached()
+        return results
+
+    state.Hub.accept = wrapped_accept
+else:
+    raise SystemExit(f"unknown kill point {point}")
+
+from imi_cli.cli.app import run
+
+run()
+"""
+
+
+@pytest.mark.parametrize("point", ["mid-batch", "after-commit"])
+def test_a_hub_killed_while_it_takes_a_push_keeps_all_or_nothing(tmp_path, cheap_kdf, monkeypatch, point):
+    """The hub SIGKILLs itself in the middle of a pushed batch (before the third event's receipt,
+    inside the transaction) or just after committing it (the node never hears the answer).
+    Either way the node keeps its events pending, the hub holds none or all of the batch, and
+    the next push after a restart stores each event exactly once."""
+    from imi_cli.directory.invitations import coordinator_records
+    from imi_cli.exchanges.messages import send
+    from imi_cli.hub.state import init_hub
+    from imi_cli.sync.enrolment import enrol
+
+    from . import conftest
+
+    hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    codes = {}
+    for c in ("HU", "IE"):
+        record, user = coordinator_records(f"{c}-NCO", c, f"NCO {c}", "en", "en", "services",
+                                           "imi@example.eu", f"{c.lower()}.coord", "C", "c@example.eu")
+        codes[c] = hub.invite_coordinator(record, user)
+    hub.store.close()
+    unlock_for_subprocess(tmp_path / "hub.db")
+    env = {**cli_env(tmp_path), "IMI_TEST_KILL_AT": point, "IMI_TEST_KILL_AFTER": "3" if point == "mid-batch" else "1"}
+    with monkeypatch.context() as hooked:
+        hooked.setattr(conftest, "imi_cmd", lambda *args: [sys.executable, "-c", HUB_HOOK, *map(str, args)])
+        served = HubProcess(tmp_path / "hub.db", env).start()
+    stores = []
+    try:
+        for c in ("HU", "IE"):
+            store = Store.create(tmp_path / f"{c}.db", PASSPHRASE)
+            enrol(store, served.url, codes[c])
+            stores.append(store)
+        hu, ie = stores
+        sync(hu), sync(ie)  # the directory; nothing to push yet
+        for i in range(5):
+            send(ie, "HU-NCO", f"crash {i}", "text", "en")
+        with pytest.raises(HubUnreachable, match="cannot be reached"):
+            sync(ie)
+        assert served.proc.wait(10) == -signal.SIGKILL
+        assert ie.query("SELECT state, count(*) FROM outbox GROUP BY state") == [("pending", 5)]
+
+        def on_hub():
+            with Store.open(tmp_path / "hub.db", _key(tmp_path / "hub.db")) as raw:
+                return raw.query("SELECT count(*), count(DISTINCT id) FROM events WHERE body LIKE '%\"crash %'")[0]
+
+        assert on_hub() == ((0, 0) if point == "mid-batch" else (5, 5))
+        served.env = cli_env(tmp_path)
+        served.start()
+        assert sync(ie).accepted == 5
+        assert on_hub() == (5, 5)
+        assert ie.query("SELECT state, count(*) FROM outbox GROUP BY state") == [("accepted", 5)]
+        assert sync(ie).accepted == 0
+        sync(hu)
+        assert sorted(s for (s,) in hu.query("SELECT subject FROM messages")) == [f"crash {i}" for i in range(5)]
+    finally:
+        served.stop()
+        for store in stores:
+            store.close()
