@@ -52,8 +52,9 @@ def test_an_audience_has_one_to_64_terms():
 
 
 @pytest.mark.parametrize("term", ["coordinators:FR-SVC:x", "coordinators:x:FR-SVC", "coordinators:", "country:FR:x",
-                                  "country:FR/", "FR SVC", "role:*"])
+                                  "country:FR/", "FR SVC", "role:*", "coordinators:" + "x" * 100])
 def test_a_term_with_anything_more_is_refused(term):
     with pytest.raises(Refusal, match="^an audience term is an authority id, a group or \\*$") as refused:
-        audience.check_terms([term])
+        audience.check_terms(["FR-SVC", term])
     assert refused.value.reason == "invalid"
+    assert refused.value.params == {"term": term[:80]}  # named, and cut to 80 characters

@@ -19,6 +19,8 @@ def test_who_covers_whom(directory_store):
     assert c("FR-AC", "FR-SVC") and c("FR-AC", "FR-AC")
     assert not c("FR-AC", "FR-ARCH") and not c("FR-AC", "FR-BOTH") and not c("FR-AC", "FR-NCO")
     assert not c("FR-AC", "DE-SVC")
+    # nobody covers nothing, and nothing covers anybody
+    assert not covers(lookup, lookup("FR-NCO"), None) and not covers(lookup, None, lookup("FR-SVC"))
     # a plain authority coordinates nobody, not even itself
     assert not c("FR-SVC", "FR-SVC") and not c("FR-SVC", "FR-ARCH")
 
