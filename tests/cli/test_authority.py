@@ -335,8 +335,20 @@ def test_search_nothing_found(loaded, imi):
 
 
 def test_search_text_is_never_fts_syntax(loaded, imi):
-    for text in ['"', "NEAR(", "a OR", "*", "names:x", "-", "^"]:
-        assert imi("--json", "authority", "search", text).code == 0
+    """FTS5 operators in the text are taken as text: only the words count, each a prefix."""
+    def search(text):
+        return ids(imi("--json", "authority", "search", "--", text))
+
+    everything = ids(imi("--json", "authority", "search"))
+    assert len(everything) > 1
+    for text in ['"', "*", "-", "^", "(", ":"]:  # no word: as if no text was given
+        assert search(text) == everything, text
+    assert search("epitesz") == ["HU-MEK"]
+    for text in ['"epitesz', "epitesz*", "-epitesz", "^epitesz", "(epitesz", "epitesz)", ":epitesz"]:
+        assert search(text) == ["HU-MEK"], text
+    # operators are words like any other: required, and matching nothing here
+    for text in ["NEAR(epitesz", "epitesz OR x", "names:epitesz", "epitesz NOT", "NEAR(", "a OR", "names:x"]:
+        assert search(text) == [], text
 
 
 def test_json_before_or_after_the_subcommand(loaded, imi):

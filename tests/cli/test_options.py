@@ -103,5 +103,5 @@ def test_interrupt_and_abort():
 
 
 def test_a_bug_keeps_its_traceback():
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(ZeroDivisionError, match="^a bug$"):
         exit_status(ZeroDivisionError("a bug"), _env())

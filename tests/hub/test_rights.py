@@ -138,8 +138,9 @@ def test_administrator_acts_only_for_its_authority(hub, world):
     refused(reg_user(hub, handler, _user("hu-a.three", "HU-A")))
     refused(upd(hub, handler, {**a, "email": "h@example.hu"}))
     # nobody enrols users but the hub
-    refused(push(hub, admin, "user.enrolled", {"user": "hu.admin", "authority": "HU-A", "public_key": "x"},
-                 "principal/hu.admin/x"))
+    result = refused(push(hub, admin, "user.enrolled", {"user": "hu.admin", "authority": "HU-A", "public_key": "x"},
+                          "principal/hu.admin/x"))
+    assert result["message"] == "only the hub enrols users"
 
 
 def test_two_updates_from_the_same_version_one_wins_the_other_is_stale(hub, net):

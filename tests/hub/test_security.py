@@ -106,8 +106,9 @@ def test_a_revoked_key_can_neither_call_the_hub_nor_get_events_accepted(hub, pai
     before = _count(hub)
     response = _post(hub, ie_user, {"events": [event]})
     assert response.status_code == 401 and "revoked" in response.json()["error"]
-    with pytest.raises(Rejected):
+    with pytest.raises(Rejected, match="revoked") as refused:
         sync(ie_user)
+    assert refused.value.reason == "unauthenticated"
     with hub.lock, hub.store.transaction() as conn:  # even if the request layer were bypassed
         assert hub._accept_one(conn, event, "ie.murphy")["reason"] == "revoked_key"
     assert _count(hub) == before
@@ -192,6 +193,7 @@ def test_a_hub_forging_an_operator_event_is_refused(hub, pair):
                                            subject={"entity": "principal/hu.nobody/forged", "version": 0}))
     with hub.lock, hub.store.transaction() as conn:
         hub._insert(conn, event, ["*"])
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match=f"^event {event['id']} from the hub does not carry a valid signature "
+                       "of 'operator'; nothing from this page was applied$"):
         sync(hu_user)
     assert hu_user.meta("cursor") == cursor

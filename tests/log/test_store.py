@@ -84,9 +84,9 @@ def test_open_with_the_raw_key(filled):
 def test_not_a_store(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"x" * 100)
-    with pytest.raises(NotAStore):
+    with pytest.raises(NotAStore, match=r"junk\.db is not an imi store \(not an encrypted database file\)$"):
         read_salt(junk)
-    with pytest.raises(NotAStore):
+    with pytest.raises(NotAStore, match="is a folder, not an imi store$"):
         read_salt(tmp_path)
 
 

@@ -41,3 +41,20 @@ def test_groups_expand_from_the_directory(view, terms, expanded):
 def test_malformed_audiences_are_refused(terms):
     with pytest.raises(Refusal, match="audience"):
         audience.check_terms(terms)
+
+
+def test_an_audience_has_one_to_64_terms():
+    assert audience.check_terms(["FR-SVC"] * 64) == ["FR-SVC"] * 64
+    for terms in ([], ["FR-SVC"] * 65, "FR-SVC", None):
+        with pytest.raises(Refusal, match="^an audience is a list of 1 to 64 terms$") as refused:
+            audience.check_terms(terms)
+        assert refused.value.reason == "invalid"
+
+
+@pytest.mark.parametrize("term", ["coordinators:FR-SVC:x", "coordinators:x:FR-SVC", "coordinators:", "country:FR:x",
+                                  "country:FR/", "FR SVC", "role:*", "coordinators:" + "x" * 100])
+def test_a_term_with_anything_more_is_refused(term):
+    with pytest.raises(Refusal, match="^an audience term is an authority id, a group or \\*$") as refused:
+        audience.check_terms(["FR-SVC", term])
+    assert refused.value.reason == "invalid"
+    assert refused.value.params == {"term": term[:80]}  # named, and cut to 80 characters

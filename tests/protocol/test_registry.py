@@ -57,3 +57,15 @@ def test_nesting_is_bounded_without_recursion():
     assert message is not None
     problem = message.compiled.problem({"from": "A", "to": "B", "subject": "s", "text": "t", "lang": "en", "x": deep})
     assert problem == f"payload: nested deeper than {MAX_DEPTH} levels"
+
+
+@pytest.mark.parametrize(("event", "named"), [({"type": "note.posted"}, "'note.posted'"), ({}, "'None'"),
+                                              ({"type": "x" * 100}, repr("x" * 60))])
+def test_an_undeclared_type_is_refused_by_name(event, named):
+    from imi_cli.protocol.pipeline import type_of
+    from imi_cli.protocol.refusal import Refusal
+
+    with pytest.raises(Refusal) as refused:
+        type_of(event)
+    assert (refused.value.reason, refused.value.message) == (
+        "not_allowed", f"the hub does not take events of type {named}")

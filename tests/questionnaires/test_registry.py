@@ -135,7 +135,7 @@ def test_a_request_is_rendered_with_the_version_it_pinned(tmp_path, process_cata
     old, new = (request_view(request_pinned_to(v), [], "en") for v in ("1.0", "2.0"))
     assert (old["questionnaire"], old["questions"][0]["text"]) == ("small-valid 1.0", "Remarks")
     assert (new["questionnaire"], new["questions"][0]["text"]) == ("small-valid 2.0", "Any remarks")
-    with pytest.raises(QuestionSetUnavailable):
+    with pytest.raises(QuestionSetUnavailable, match="^question set 'small-valid' version '3.0' is not available here"):
         request_view(request_pinned_to("3.0"), [], "en")
 
 

@@ -72,8 +72,9 @@ def test_an_offline_import_is_refused_whole_with_every_refused_record_named(pair
     assert [p.where for p in refused.value.problems] == [f"{rows}:3", f"{rows}:4"]
     assert Directory(hu).count() == before and _pending(hu) == 0
     # the dry run says the same, and the good row alone goes through
-    with pytest.raises(RefusedRecords):
+    with pytest.raises(RefusedRecords) as dry:
         Directory(hu).import_authorities(rows, dry_run=True)
+    assert [(p.where, p.message) for p in dry.value.problems] == [(p.where, p.message) for p in refused.value.problems]
     rows.write_text("id,country,name,languages,areas,email\nHU-FINE,HU,Jó,hu,services,fine@example.hu\n")
     assert Directory(hu).import_authorities(rows).created == ["HU-FINE"]
 

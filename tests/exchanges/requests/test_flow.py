@@ -47,7 +47,7 @@ def test_refusals_name_the_current_state(network):
     with pytest.raises(Rejected) as refused:
         ie.close(rid, 3, 3)
     assert refused.value.message == "cannot close a request that is draft"
-    with pytest.raises(NotFound):  # a draft never leaves its authority
+    with pytest.raises(NotFound, match=f"^no request '{rid}' here$"):  # a draft never leaves its authority
         Requests(net.stores["hu.handler"]).accept(rid)
     ie.send(rid)
     net.sync()
