@@ -16,22 +16,9 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-MAX_CHAIN = 8
 COORDINATOR_KINDS = ("national_coordinator", "area_coordinator")
 
 Lookup = Callable[[str], "dict[str, Any] | None"]
-
-
-def chain_above(lookup: Lookup, ident: str | None) -> list[str]:
-    """The ids of the coordinators linked above an authority, nearest first (cycles cut)."""
-    chain: list[str] = []
-    current = lookup(ident) if ident else None
-    while current and current.get("coordinator") and len(chain) < MAX_CHAIN:
-        if current["coordinator"] in chain:
-            break
-        chain.append(current["coordinator"])
-        current = lookup(current["coordinator"])
-    return chain
 
 
 def covers(lookup: Lookup, coordinator: dict[str, Any] | None, target: dict[str, Any] | None) -> bool:

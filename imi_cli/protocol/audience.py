@@ -14,7 +14,6 @@ Terms:
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -81,7 +80,3 @@ def _filtered(conn: Any, term: str) -> list[str]:
         params.append(value)
     sql = "SELECT a.id FROM authorities a WHERE " + " AND ".join(where)
     return [row[0] for row in conn.execute(sql, params)]
-
-
-def dumps(terms: list[str]) -> str:
-    return json.dumps(sorted(terms))

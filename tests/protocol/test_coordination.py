@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imi_cli.directory.coordination import chain_above, covered_by, covers, sql_lookup
+from imi_cli.directory.coordination import covered_by, covers, sql_lookup
 
 
 def test_who_covers_whom(directory_store):
@@ -35,5 +35,3 @@ def test_a_coordinators_view_of_its_country(directory_store):
 def test_an_unknown_id_is_no_authority(directory_store):
     lookup = sql_lookup(directory_store.conn)
     assert lookup("FR-NOWHERE") is None
-    assert chain_above(lookup, "FR-SVC") == ["FR-AC", "FR-NCO"]
-    assert chain_above(lookup, "FR-NOWHERE") == []
