@@ -120,7 +120,8 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
             reason = _apply_one(conn, item["event"], item["seq"], operator_key)
             if reason is not None:
                 skipped.append(quarantine.record(conn, item["event"], item["seq"], reason, quarantine.PULL))
-            store.set_meta("cursor", str(item["seq"]))
+        if page:  # once a page, in the page's transaction: the cursor never runs ahead of what is applied
+            store.set_meta("cursor", str(page[-1]["seq"]))
     return skipped
 
 
