@@ -49,8 +49,9 @@ class Users:
                 check_own(conn, events, [where[u["id"]] for _, u in changed])
                 if dry_run:
                     return report
-                events += self._invitations(actor, report)
-                append(conn, events)
+                append(conn, events, checked=True)
+                # the invitations go through the rules too, once the users they name are in
+                append(conn, self._invitations(actor, report))
             if progress:
                 progress(len(changed), len(changed))
         return report

@@ -126,8 +126,7 @@ def check_transition(view: RulesView, event_type: EventType, event: dict[str, An
     # Stale: someone else changed it after the version its author saw. The author's own later
     # events (made offline, in a row) build on each other and do not count, and nor do events
     # that change nothing anyone decides on (the hub's reminders).
-    quiet = tuple(n for n, t in registry.all_types().items() if not t.counts_as_change)
-    newer = view.changed_by_others(entity, seen, event["signature"]["by"], quiet)
+    newer = view.changed_by_others(entity, seen, event["signature"]["by"], registry.quiet_types())
     if newer is not None:
         raise Refusal("stale", f"{entity} was changed by someone else (at {newer}) after the version "
                       f"its author saw ({seen})", entity=entity, seen=seen, changed=newer)

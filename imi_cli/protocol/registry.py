@@ -72,6 +72,7 @@ class EventType:
 _TYPES: dict[str, EventType] = {}
 _COMPILED: dict[str, Compiled] = {}
 _loaded = False
+_quiet: tuple[str, ...] | None = None
 
 
 def declare(*types: EventType) -> None:
@@ -97,6 +98,14 @@ def get(name: Any) -> EventType | None:
 def all_types() -> dict[str, EventType]:
     _load()
     return dict(_TYPES)
+
+
+def quiet_types() -> tuple[str, ...]:
+    """Types that never make another author's version stale (``counts_as_change=False``)."""
+    global _quiet
+    if _quiet is None:
+        _quiet = tuple(n for n, t in all_types().items() if not t.counts_as_change)
+    return _quiet
 
 
 def names(*, made_by: tuple[str, ...] = (USERS, HUB, BOTH)) -> list[str]:

@@ -204,19 +204,11 @@ def test_a_hub_killed_between_two_pages_lets_nodes_resume(tmp_path, cheap_kdf, m
     """The hub in its own process, SIGKILLed right after the node applied its second page; the
     node's next request fails (once, with HubUnreachable), its cursor is the end of that page;
     the hub restarts on the same store and the node resumes from there."""
-    from imi_cli.directory.invitations import coordinator_records
-    from imi_cli.hub.state import Hub, init_hub
+    from imi_cli.hub.state import Hub
     from imi_cli.sync import session
     from imi_cli.sync.enrolment import client_for, enrol
 
-    hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
-    codes = {}
-    for c in ("HU", "IE"):
-        record, user = coordinator_records(f"{c}-NCO", c, f"NCO {c}", "en", "en", "services",
-                                           "imi@example.eu", f"{c.lower()}.coord", "C", "c@example.eu")
-        codes[c] = hub.invite_coordinator(record, user)
-    hub.store.close()
-    unlock_for_subprocess(tmp_path / "hub.db")
+    codes = _hub_with_two_coordinators(tmp_path)
     served = HubProcess(tmp_path / "hub.db", cli_env(tmp_path)).start()
     stores = []
     try:
@@ -315,21 +307,12 @@ def test_a_hub_killed_while_it_takes_a_push_keeps_all_or_nothing(tmp_path, cheap
     inside the transaction) or just after committing it (the node never hears the answer).
     Either way the node keeps its events pending, the hub holds none or all of the batch, and
     the next push after a restart stores each event exactly once."""
-    from imi_cli.directory.invitations import coordinator_records
     from imi_cli.exchanges.messages import send
-    from imi_cli.hub.state import init_hub
     from imi_cli.sync.enrolment import enrol
 
     from . import conftest
 
-    hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
-    codes = {}
-    for c in ("HU", "IE"):
-        record, user = coordinator_records(f"{c}-NCO", c, f"NCO {c}", "en", "en", "services",
-                                           "imi@example.eu", f"{c.lower()}.coord", "C", "c@example.eu")
-        codes[c] = hub.invite_coordinator(record, user)
-    hub.store.close()
-    unlock_for_subprocess(tmp_path / "hub.db")
+    codes = _hub_with_two_coordinators(tmp_path)
     env = {**cli_env(tmp_path), "IMI_TEST_KILL_AT": point, "IMI_TEST_KILL_AFTER": "3" if point == "mid-batch" else "1"}
     with monkeypatch.context() as hooked:
         hooked.setattr(conftest, "imi_cmd", lambda *args: [sys.executable, "-c", HUB_HOOK, *map(str, args)])
@@ -366,3 +349,20 @@ def test_a_hub_killed_while_it_takes_a_push_keeps_all_or_nothing(tmp_path, cheap
         served.stop()
         for store in stores:
             store.close()
+
+
+def _hub_with_two_coordinators(tmp_path) -> dict[str, str]:
+    """A hub store that invited a national coordinator of HU and of IE, closed and unlocked for
+    an `imi hub serve` subprocess; their invitation codes."""
+    from imi_cli.directory.invitations import coordinator_records
+    from imi_cli.hub.state import init_hub
+
+    hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    codes = {}
+    for c in ("HU", "IE"):
+        record, user = coordinator_records(f"{c}-NCO", c, f"NCO {c}", "en", "en", "services",
+                                           "imi@example.eu", f"{c.lower()}.coord", "C", "c@example.eu")
+        codes[c] = hub.invite_coordinator(record, user)
+    hub.store.close()
+    unlock_for_subprocess(tmp_path / "hub.db")
+    return codes

@@ -34,8 +34,8 @@ def due(conn: Any, now: dt.datetime, skipped: list[dict[str, Any]] | None = None
     for rid, deadline, last, made in rows:
         try:
             made_ = json.loads(made) if made else []
-            out += [(rid, kind, key) for rid, kind, key in _due_one(rid, deadline, last, today.isoformat(), near, quiet)
-                    if not _made(made_, kind, key)]
+            out += [due for due in _due_one(rid, deadline, last, today.isoformat(), near, quiet)
+                    if not _made(made_, due[1], due[2])]
         except Exception as exc:
             _skip(skipped, rid, exc)
     return out
