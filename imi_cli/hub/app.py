@@ -293,13 +293,15 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         hub.stop()  # wake long polls so that the server (and its worker threads) can end
 
     handlers: dict[Any, Any] = {ClientError: client_error, HTTPException: http_error, ClientDisconnect: client_gone}
-    return Starlette(lifespan=lifespan, routes=[
+    app = Starlette(lifespan=lifespan, routes=[
         Route("/v1/info", info, methods=["GET"]),
         Route("/v1/openapi.json", openapi, methods=["GET"]),
         Route("/v1/enrol", enrol, methods=["POST"]),
         Route("/v1/events", push, methods=["POST"]),
         Route("/v1/events", pull, methods=["GET"]),
     ], exception_handlers=handlers)
+    app.state.held = {"polls": polling, "pushes": pushing}  # what each user holds now (tests observe it)
+    return app
 
 
 async def _disconnected(request: Request) -> None:

@@ -24,7 +24,8 @@ class BackgroundHub:
         self.hub = hub
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(hub, limits), host="127.0.0.1", port=self.port,
+        self.app = create_app(hub, limits)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                 log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

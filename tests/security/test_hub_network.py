@@ -39,7 +39,7 @@ def serve(tmp_path, cheap_kdf):  # noqa: F811 - the fixture imported above
     def make(**limits):
         state = init_hub(tmp_path / f"hub-{len(made)}.db", PASSPHRASE)
         served = BackgroundHub(state, limits=Limits(**limits)).__enter__()
-        state.url = served.url
+        state.url, state.app = served.url, served.app
         network = Network(state, tmp_path)
         made.append((state, served, network))
         return state, network
@@ -78,12 +78,24 @@ def _start_polls(hub, store, n: int, wait: float = 30) -> tuple[list, list[threa
 
 
 # -- item 5: long polls and worker threads ------------------------------------------------
+def _until(done, seconds: float = 10) -> None:
+    """Wait until ``done()`` holds (the hub takes its time on a busy machine), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _polls_held(hub, node) -> int:
+    return hub.app.state.held["polls"].held.get(node.meta("user_id"), 0)
+
+
 def test_sixty_long_polls_do_not_delay_another_users_push(serve):
     hub, net = serve(polls_per_user=100)  # the per-user limit is tested below: here every poll waits
     hu, ie = net.coordinator("HU"), net.coordinator("IE")
     sync(hu)
     out, threads = _start_polls(hub, hu, 60)
-    time.sleep(1.5)  # all 60 are held by now (more than the 40 worker threads)
+    _until(lambda: _polls_held(hub, hu) == 60)  # all 60 held (more than the 40 worker threads)
+    assert _polls_held(hub, hu) == 60
     assert all(o is None for o in out), "the polls were answered before any event arrived"
     (event,) = signed_messages(ie, "HU-NCO", 1)
     body = json.dumps({"events": [event]}).encode()
@@ -110,15 +122,15 @@ def test_a_user_holds_at_most_a_few_long_polls(serve):
     allowed = Limits().polls_per_user
     hu, ie = net.coordinator("HU"), net.coordinator("IE")
     out, threads = _start_polls(hub, hu, allowed + 6, wait=5)
-    time.sleep(1.5)
+    _until(lambda: _polls_held(hub, hu) == allowed and sum(o is not None for o in out) == 6)
     refused = [o for o in out if o is not None]
     assert len(refused) == 6, out  # the ones over the limit are answered at once ...
     for _, status, data in refused:
         assert status == 429 and data["reason"] == "too_many_polls" and "long polls" in data["error"], data
     # ... while the others still wait, and another user's polls are not affected
     other, other_threads = _start_polls(hub, ie, allowed, wait=5)
-    time.sleep(1)
-    assert all(o is None for o in other), other
+    _until(lambda: _polls_held(hub, ie) == allowed)
+    assert _polls_held(hub, ie) == allowed and all(o is None for o in other), other
     for t in threads + other_threads:
         t.join(15)
     assert sum(1 for o in out if o[1] == 200) == allowed
@@ -134,7 +146,8 @@ def test_a_poll_that_cannot_wait_is_not_counted(serve):
     hub, net = serve()
     hu = net.coordinator("HU")
     out, threads = _start_polls(hub, hu, Limits().polls_per_user, wait=3)
-    time.sleep(1)
+    _until(lambda: _polls_held(hub, hu) == Limits().polls_per_user)
+    assert _polls_held(hub, hu) == Limits().polls_per_user
     target = "/v1/events?after=0"
     assert httpx.get(hub.url + target, headers=signed_headers(hu, "GET", target, b"")).status_code == 200
     for t in threads:
@@ -354,7 +367,10 @@ def test_a_user_has_a_few_pushes_in_flight_at_most(serve):
     body = b'{"events": []}' + b" " * 100_000
     socks = [_raw_post(_port(hub.url), "/v1/events", signed_headers(node, "POST", "/v1/events", body),
                        len(body), body[:1000]) for _ in range(most)]
-    time.sleep(0.5)
+    # until the hub holds them all (a fixed sleep loses the race on a busy machine)
+    held = hub.app.state.held["pushes"].held
+    _until(lambda: held.get(node.meta("user_id"), 0) == most)
+    assert held.get(node.meta("user_id"), 0) == most
     extra = _raw_post(_port(hub.url), "/v1/events", signed_headers(node, "POST", "/v1/events", body),
                       len(body), body[:1000])
     try:
