@@ -36,6 +36,7 @@ COMMANDS: dict[str, Entry] = {
     "hub": Entry("hub", "app", "The hub: init, serve, invite national coordinators."),
     "message": Entry("message", "app", "Messages between two authorities."),
     "request": Entry("request", "app", "Information requests: new, send, accept, answer, close, ..."),
+    "alert": Entry("alert", "app", "Alerts to every member state: new, send, forward, acknowledge, modify, close, ..."),
     "authority": Entry("authority", "app", "The authority directory: register, import, show, search, export."),
     "user": Entry("user", "app", "Users: add, import, list, show."),
     "area": Entry("area", "app", "Legislative areas."),

@@ -12,11 +12,12 @@ from typing import Any
 
 from imi_cli.errors import Problem
 from imi_cli.reference.areas import area_ids
-from imi_cli.reference.countries import normalize_country
+from imi_cli.reference.countries import normalize_participant
 from imi_cli.reference.languages import is_language
 
 KINDS = ("authority", "area_coordinator", "national_coordinator")
-ROLES = ("administrator", "request_handler", "allocator", "alert_handler", "supervisor", "coordinator")
+ROLES = ("administrator", "request_handler", "allocator", "alert_handler", "alert_coordinator", "supervisor",
+         "coordinator")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 RESERVED_IDS = {"operator", "hub"}  # the hub signs as "operator"; "hub" is the hub-only audience
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
@@ -117,9 +118,10 @@ def _country(c: Checker, raw: dict[str, Any]) -> str | None:
     text = c.text(raw, "country")
     if text is None:
         return None
-    code = normalize_country(text)
+    code = normalize_participant(text)
     if code is None:
-        c.fail("country", f"{text!r} is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU)")
+        c.fail("country", f"{text!r} is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU; "
+                          "EU for the European Commission)")
     return code
 
 

@@ -2,8 +2,9 @@
 
 The hub keeps every disclosure it accepted (``imi_cli.log.redaction``). A pull gets only
 those its authority may see: ``may_see`` says so per (authority, event, key). Every
-audience member sees everything today; need-to-know rules (an incoming-alert coordinator
-sees the profession, not the person) replace ``may_see``.
+audience member sees everything unless the event's type has a need-to-know rule
+(``withhold``: an incoming-alert coordinator reads the profession, not the person, until the
+alert is forwarded to it); ``may_see`` is the hook for finer rules.
 """
 
 from __future__ import annotations
@@ -46,16 +47,24 @@ def with_disclosures(conn: Any, recipient: str | None, rows: list[tuple[int, str
     """Pulled rows (seq, stored body) with the disclosures this recipient may see spliced in."""
     if not rows:
         return rows
+    from imi_cli.protocol import registry
+
     held: dict[int, list[str]] = {}
-    for seq, text in in_chunks(conn, "SELECT e.seq, d.disclosure FROM disclosures d JOIN events e ON e.id = d.event_id "
-                                     "WHERE e.seq IN ({}) AND d.disclosure IS NOT NULL ORDER BY d.digest",
-                               [seq for seq, _ in rows]):
+    types: dict[int, str] = {}
+    for seq, type_, text in in_chunks(conn, "SELECT e.seq, e.type, d.disclosure FROM disclosures d "
+                                            "JOIN events e ON e.id = d.event_id WHERE e.seq IN ({}) "
+                                            "AND d.disclosure IS NOT NULL ORDER BY d.digest",
+                                      [seq for seq, _ in rows]):
         held.setdefault(seq, []).append(text)
+        types[seq] = type_
     if not held:
         return rows
     out = []
     for seq, body in rows:
         mine = held.get(seq, [])
+        rule = getattr(registry.get(types.get(seq)), "withhold", None)
+        if mine and rule is not None and rule(conn, recipient, json.loads(body)):
+            mine = []  # need to know: this reader gets the event without its personal data
         if mine and may_see is not everyone:  # parse only when a rule may hold something back
             event = json.loads(body)
             mine = [d for d in mine if may_see(recipient, event, parse_disclosure(d)[1])]

@@ -1,4 +1,5 @@
-"""What a serving hub does by itself, on a timer: reminders fall due, and the retention
+"""What a serving hub does by itself, on a timer: reminders fall due, forwarded alerts are
+delivered, a closed alert's personal data is erased when its time comes, and the retention
 period removes old exchanges. Both also run when asked (`imi hub prune`, each pull).
 
 Housekeeping survives any one record: a request it cannot process is skipped and logged (its
@@ -41,11 +42,14 @@ def run_once(hub: Any, retention_days: int | None,
              skipped: list[dict[str, Any]] | None = None) -> dict[str, int]:
     """Make due reminders, then apply the retention period; each job runs even if the other
     fails. What could not be processed is logged and added to ``skipped`` (job, id, error)."""
+    from imi_cli.exchanges.alerts.hub_jobs import deliver, erase_due
     from imi_cli.exchanges.requests.reminders import issue
     from imi_cli.hub.retention import prune
 
     skipped = [] if skipped is None else skipped
-    done = {"reminders": _job("reminders", lambda: issue(hub, skipped), skipped), "pruned": 0}
+    done = {"reminders": _job("reminders", lambda: issue(hub, skipped), skipped), "pruned": 0,
+            "alerts_delivered": _job("alert delivery", lambda: deliver(hub, skipped), skipped),
+            "alerts_erased": _job("alert erasure", lambda: erase_due(hub, skipped), skipped)}
     if retention_days:
         done["pruned"] = _job("retention", lambda: prune(hub, retention_days, skipped), skipped)
     return done

@@ -101,10 +101,15 @@ class Hub:
             for event in events:
                 event["subject"].setdefault("version", entity_version(conn, event["subject"]["entity"]))
                 event["audience"] = pipeline.audience_of(view, event)
-                signed = self.operator.sign_event(event)
+                # personal data the hub passes on (an alert delivered whole) is concealed as in
+                # any author's event, reusing the disclosures it holds (same digests)
+                body, disclosed = redaction.conceal_for(conn, event)
+                signed = self.operator.sign_event(body)
+                revealed = redaction.revealed(redaction.wire(signed, disclosed)) if disclosed else signed
                 # the same rules as for any event (the operator's rights aside): a bug here
                 # fails loudly instead of sequencing what no node would accept
-                seqs.append(self._insert(conn, signed, pipeline.check(view, signed)))
+                audience = pipeline.check(view, revealed)
+                seqs.append(self._insert(conn, signed, audience, (disclosed, revealed) if disclosed else None))
         self._notify()
         return seqs
 
@@ -129,7 +134,16 @@ class Hub:
                 conn.execute("RELEASE one_event")
         if any(r["status"] == "accepted" for r in results):
             self._notify()
+            if any(isinstance(e, dict) and e.get("type") == "alert.forwarded" for e in events):
+                self.react()
         return results
+
+    def react(self) -> int:
+        """What the hub does at once when events arrive: an alert forwarded is delivered whole
+        to the authorities it was forwarded to. Also run by housekeeping (after a crash)."""
+        from imi_cli.exchanges.alerts.hub_jobs import deliver
+
+        return deliver(self)
 
     def _accept_one(self, conn: Any, wire: Any, pusher: str) -> dict[str, Any]:
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as

@@ -32,7 +32,7 @@ from imi_cli.protocol.personal import is_personal, plain_personal, selection
 
 ERASURE = "personal_data.erased"
 # Steps that carry a request's content on: they reuse the draft's disclosures (same digests).
-REUSE_TYPES = {"request.sent", "request.forwarded", "request.reassigned"}
+REUSE_TYPES = {"request.sent", "request.forwarded", "request.reassigned", "alert.sent", "alert.delivered"}
 _REBUILDING = contextvars.ContextVar("imi_rebuilding", default=False)
 
 Forgetter = Callable[[Any, str], None]

@@ -83,7 +83,7 @@ MIGRATIONS: list[str] = [_V1]
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "authority_languages", "authority_fts", "users",
                      "principals", "invitations", "messages", "requests", "request_history",
-                     "request_attachments")
+                     "request_attachments", "alerts")
 
 
 def migrate(store: Store) -> None:
@@ -279,3 +279,30 @@ CREATE TABLE quarantine (
 
 MIGRATIONS.append(_V7)
 MIGRATIONS.append(_V8)
+
+# Alerts (imi_cli.exchanges.alerts): what a store's authority was sent, with personal answers
+# withheld from an incoming-alert coordinator until the alert is forwarded to it.
+_V9 = """
+CREATE TABLE alerts (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    area          TEXT NOT NULL,
+    sender        TEXT NOT NULL,
+    profession    TEXT,
+    created_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    decision_date TEXT,
+    late_days     INTEGER,
+    under_appeal  INTEGER NOT NULL DEFAULT 0,
+    closed_at     TEXT,
+    ended_on      TEXT,
+    erase_after   TEXT,
+    last_activity TEXT NOT NULL,
+    record        TEXT NOT NULL
+);
+CREATE INDEX alerts_list ON alerts(last_activity, id);
+CREATE INDEX alerts_erase ON alerts(erase_after) WHERE erase_after IS NOT NULL;
+"""
+
+MIGRATIONS.append(_V9)

@@ -37,6 +37,7 @@ DOMAINS = (
     "imi_cli.directory.event_types",
     "imi_cli.exchanges.message_types",
     "imi_cli.exchanges.requests.event_types",
+    "imi_cli.exchanges.alerts.event_types",
     "imi_cli.privacy.event_types",
 )
 
@@ -60,6 +61,9 @@ class EventType:
     # personal data: (path to an object, its personal keys: a set, None = all, or a resolver
     # (connection, event) -> set); signed as salted digests, carried as disclosures
     personal: tuple[tuple[tuple[str, ...], Any], ...] = ()
+    # need to know: (hub connection, reader's authority, the event) -> withhold its personal
+    # data from this reader? (an incoming-alert coordinator reads an alert without the person)
+    withhold: Callable[[Any, str | None, dict[str, Any]], bool] | None = None
 
     @property
     def compiled(self) -> Compiled:

@@ -19,7 +19,8 @@ from imi_cli.log import clock
 
 # Entity kinds whose record a node holds in a table: an entity it made offline exists there
 # before the hub gives it a version.
-_TABLES = {"authority": "authorities", "user": "users", "request": "requests", "message": "messages"}
+_TABLES = {"authority": "authorities", "user": "users", "request": "requests", "message": "messages",
+           "alert": "alerts"}
 
 
 class RulesView:
@@ -85,6 +86,11 @@ class RulesView:
         if request_id not in self._requests:
             self._requests[request_id] = load(self.conn, request_id)
         return self._requests[request_id]
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        from imi_cli.exchanges.alerts.projection import load
+
+        return load(self.conn, alert_id)
 
     @contextmanager
     def checking(self) -> Iterator[None]:

@@ -21,6 +21,14 @@ def normalize_country(code: str) -> str | None:
     return upper if upper in COUNTRY_SET else None
 
 
+COMMISSION = "EU"  # the European Commission takes part (alerts, notifications): not a member state
+
+
+def normalize_participant(code: str) -> str | None:
+    """A member state's stored code, or EU for the European Commission."""
+    return COMMISSION if code.strip().upper() == COMMISSION else normalize_country(code)
+
+
 @cache
 def country_name(code: str, lang: str = "en") -> str:
     from babel import Locale

@@ -43,10 +43,10 @@ def test_malformed_audiences_are_refused(terms):
         audience.check_terms(terms)
 
 
-def test_an_audience_has_one_to_64_terms():
-    assert audience.check_terms(["FR-SVC"] * 64) == ["FR-SVC"] * 64
-    for terms in ([], ["FR-SVC"] * 65, "FR-SVC", None):
-        with pytest.raises(Refusal, match="^an audience is a list of 1 to 64 terms$") as refused:
+def test_an_audience_has_one_to_512_terms():
+    assert audience.check_terms(["FR-SVC"] * 512) == ["FR-SVC"] * 512
+    for terms in ([], ["FR-SVC"] * 513, "FR-SVC", None):
+        with pytest.raises(Refusal, match="^an audience is a list of 1 to 512 terms$") as refused:
             audience.check_terms(terms)
         assert refused.value.reason == "invalid"
 

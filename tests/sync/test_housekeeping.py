@@ -19,7 +19,7 @@ def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypat
                  person={"applicant_name": "Nagy Béla", "profession": "architect"})
     ie.send(rid)
     _sync(users["IE"])
-    assert housekeeping.run_once(hub, None) == {"reminders": 0, "pruned": 0}
+    assert housekeeping.run_once(hub, None) == {"reminders": 0, "pruned": 0, "alerts_delivered": 0, "alerts_erased": 0}
     monkeypatch.setenv("IMI_NOW", "2026-01-18T09:00:00+00:00")  # two days before the deadline
     assert housekeeping.run_once(hub, None)["reminders"] == 1
     assert housekeeping.run_once(hub, None)["reminders"] == 0  # once per deadline

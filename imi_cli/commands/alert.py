@@ -1,0 +1,238 @@
+"""`imi alert ...`: warn every member state (or the ones concerned) at once; incoming-alert
+coordinators route alerts to the authorities competent in their country."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from imi_cli.cli.environment import state
+from imi_cli.cli.options import data_options
+from imi_cli.cli.output import emit, message, print_json
+
+app = typer.Typer(no_args_is_help=True)
+LIST = [("id", "alert"), ("direction", "in/out"), ("part", "as"), ("state", "state"), ("subject", "about"),
+        ("sender", "from"), ("sent_at", "sent"), ("to_do", "to do")]
+
+
+def _alerts(store):
+    from imi_cli.exchanges.alerts.service import Alerts
+
+    return Alerts(store)
+
+
+def _do(verb: str, aid: str, call) -> None:
+    with state().open_store() as store:
+        call(_alerts(store))
+    message(f"{verb} alert {aid} (queued: `imi sync` takes it to the hub)")
+
+
+def _answers(answers: List[str], file: Optional[Path], kind_questionnaire: str) -> dict:
+    """--answer Q=V pairs over an --answers-file mapping; multiple choices split at ','."""
+    from imi_cli.commands.request import _pairs
+    from imi_cli.exchanges.requests.answer_input import _read
+    from imi_cli.questionnaires.registry import catalogs
+
+    values = _read(file) if file else {}
+    kinds = {q.id: q.type for q in catalogs().latest(kind_questionnaire).questions}
+    for qid, text in _pairs(answers, "--answer").items():
+        values[qid] = [v.strip() for v in text.split(",") if v.strip()] if kinds.get(qid) == "multiple_choice" \
+            else text
+    return values
+
+
+@app.command("new")
+@data_options
+def new(
+    kind: str = typer.Option(..., "--kind", help="pq-restriction, pq-falsified or services."),
+    profession: Optional[str] = typer.Option(None, "--profession", help=(
+        "PQ alerts: doctor, specialist-doctor, nurse, dentist, specialist-dentist, veterinary-surgeon, midwife, "
+        "pharmacist, patient-safety, education-of-minors.")),
+    countries: Optional[str] = typer.Option(None, "--countries", help="Services alerts: countries concerned, "
+                                                                      "','-separated, or all."),
+    answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE from the kind's question set "
+                                                           "(`imi questionnaire show pq-alert`)."),
+    file: Optional[Path] = typer.Option(None, "--answers-file", help="A YAML or JSON mapping question -> value."),
+    under_appeal: bool = typer.Option(False, "--under-appeal", help="The decision is under appeal."),
+    informed_on: Optional[str] = typer.Option(None, "--informed-on", help="Date the professional was informed "
+                                                                          "in writing, YYYY-MM-DD."),
+) -> None:
+    """Draft an alert (it is sent with `imi alert send`)."""
+    from imi_cli.errors import UsageError
+    from imi_cli.exchanges.alerts.kinds import KINDS
+    from imi_cli.exchanges.alerts.service import parse_countries, parse_date
+
+    if kind not in KINDS:
+        raise UsageError(f"--kind {kind!r} is not a kind of alert ({', '.join(KINDS)})")
+    s = state()
+    values = _answers(answers, file, KINDS[kind].questionnaire)
+    with s.open_store() as store:
+        aid = _alerts(store).new(kind=kind, profession=profession, answers=values, lang=s.lang,
+                                 countries=parse_countries(countries), under_appeal=under_appeal,
+                                 informed_on=parse_date(informed_on, "--informed-on") if informed_on else None)
+    print_json({"id": aid, "state": "draft"}) if s.as_json else typer.echo(aid)
+
+
+@app.command("send")
+@data_options
+def send(aid: str = typer.Argument(..., help="Alert id."),
+         late_reason: Optional[str] = typer.Option(None, "--late-reason", help=(
+             "PQ alerts sent more than 3 days after the decision: why (every recipient sees it)."))) -> None:
+    """Send a draft to every authority the directory routes it to."""
+    with state().open_store() as store:
+        event = _alerts(store).send(aid, late_reason)
+    routing = event["payload"]["routing"]
+    message(f"Sent alert {aid} to {len(routing['coordinators'])} incoming-alert coordinator(s) and "
+            f"{len(routing['direct'])} authorit(ies) directly (queued: `imi sync` takes it to the hub)")
+
+
+@app.command("forward")
+@data_options
+def forward(aid: str = typer.Argument(..., help="Alert id."),
+            to: str = typer.Option(..., "--to", help="Competent authorities of your country, ','-separated "
+                                                     "(your own to handle it yourself).")) -> None:
+    """Incoming-alert coordinators: pass an alert to the competent authorities; they get it whole."""
+    _do("Forwarded", aid, lambda a: a.forward(aid, [t.strip() for t in to.split(",") if t.strip()]))
+
+
+@app.command("acknowledge")
+@data_options
+def acknowledge(aid: str = typer.Argument(..., help="Alert id.")) -> None:
+    """Record that your authority has read the alert."""
+    _do("Acknowledged", aid, lambda a: a.acknowledge(aid))
+
+
+@app.command("modify")
+@data_options
+def modify(
+    aid: str = typer.Argument(..., help="Alert id."),
+    answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE to change (e.g. period_end=2027-06-30)."),
+    under_appeal: Optional[bool] = typer.Option(None, "--under-appeal/--not-under-appeal",
+                                                help="Set or clear the under-appeal flag."),
+    informed_on: Optional[str] = typer.Option(None, "--informed-on", help="Date the professional was informed."),
+) -> None:
+    """Senders: change an alert you sent; every recipient is told."""
+    from imi_cli.commands.request import _pairs
+    from imi_cli.exchanges.alerts.service import parse_date
+
+    s = state()
+    day = parse_date(informed_on, "--informed-on") if informed_on else None
+    with s.open_store() as store:
+        alerts = _alerts(store)
+        alert = alerts.get(aid)
+        values = _answers(answers, None, alert["record"]["content"]["questionnaire"]) if answers else {}
+        alerts.modify(aid, answers=values or _pairs([], "--answer"), lang=s.lang, under_appeal=under_appeal,
+                      informed_on=day)
+    message(f"Modified alert {aid} (queued: `imi sync` takes it to the hub)")
+
+
+@app.command("withdraw")
+@data_options
+def withdraw(aid: str = typer.Argument(..., help="Alert id."),
+             reason: str = typer.Option(..., "--reason", help="Why (e.g. sent in error).")) -> None:
+    """Senders: withdraw an alert sent in error; its personal data is erased everywhere."""
+    _do("Withdrew", aid, lambda a: a.withdraw(aid, reason))
+
+
+@app.command("close")
+@data_options
+def close(aid: str = typer.Argument(..., help="Alert id."),
+          ended_on: Optional[str] = typer.Option(None, "--ended-on", help=(
+              "The day the restriction expired or was revoked, YYYY-MM-DD (default: today)."))) -> None:
+    """Senders: close an alert when the restriction ends (PQ: personal data erased 3 days later)."""
+    from imi_cli.exchanges.alerts.service import parse_date
+
+    day = parse_date(ended_on, "--ended-on") if ended_on else None
+    _do("Closed", aid, lambda a: a.close(aid, day))
+
+
+@app.command("list")
+@data_options
+def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, sent, withdrawn or closed."),
+          direction: Optional[str] = typer.Option(None, "--direction", help="in or out.")) -> None:
+    """Alerts your authority sent or was sent, the most recently active first."""
+    from imi_cli.commands.request import _authority, _emit
+    from imi_cli.exchanges.alerts.views import list_alerts
+
+    s = state()
+    with s.open_store() as store:
+        rows = list_alerts(store.conn, _authority(store), s.lang, state=state_, direction=direction)
+    _emit(rows, s.as_json, LIST)
+
+
+@app.command("show")
+@data_options
+def show(aid: str = typer.Argument(..., help="Alert id.")) -> None:
+    """An alert in your language: every field, who has it, what happened."""
+    from imi_cli.commands.request import _authority
+    from imi_cli.exchanges.alerts.render import alert_view, as_text
+
+    s = state()
+    with s.open_store() as store:
+        view = alert_view(_alerts(store).get(aid), s.lang, _authority(store))
+    print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
+
+
+@app.command("export")
+@data_options
+def export(fmt: str = typer.Option("json", "--format", help="json or csv."),
+           out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file, readable by you "
+                                                                           "only (default: standard output).")
+           ) -> None:
+    """Every alert this store holds, in your language, as JSON or CSV (withheld fields stay withheld)."""
+    from imi_cli.cli.output import to_json
+    from imi_cli.commands.request import _authority
+    from imi_cli.errors import UsageError
+    from imi_cli.exchanges.alerts.views import export_rows
+
+    if fmt not in ("json", "csv"):
+        raise UsageError(msgid="use_one_of", params={"option": "--format", "value": fmt, "choices": "json or csv"})
+    s = state()
+    with s.open_store() as store:
+        rows = export_rows(store.conn, _authority(store), s.lang)
+    text = to_json(rows) if fmt == "json" else _csv(rows)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        import os
+
+        # personal data: a file only its owner reads
+        with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            f.write(text)
+        message(f"Wrote {len(rows)} alert(s) to {out}")
+
+
+def _csv(rows: list) -> str:
+    """One line per alert and field (the label in the reader's language), formulas neutralised."""
+    import csv
+    import io
+
+    from imi_cli.bulk.spreadsheet import neutralise
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["alert", "kind", "state", "sender", "sent_at", "under_appeal", "field", "value"])
+    for r in rows:
+        for f in r["fields"] or [{"label": "", "value": ""}]:
+            writer.writerow([neutralise(str(v)) for v in (r["id"], r["kind"], r["state"], r["sender"],
+                                                               r["sent_at"] or "", r["under_appeal"], f["label"],
+                                                               f["value"])])
+    return buffer.getvalue()
+
+
+@app.command("stats")
+@data_options
+def stats() -> None:
+    """Per area and country: alerts sent, received, and hours from sending to forwarding."""
+    from imi_cli.exchanges.alerts.views import stats as figures
+
+    s = state()
+    with s.open_store() as store:
+        rows = figures(store.conn)
+    emit(rows, as_json=s.as_json, columns=STATS_COLUMNS)
+
+
+STATS_COLUMNS = [("area", "area"), ("country", "country"), ("sent", "sent"), ("received", "received"),
+                 ("forwarded", "forwarded"), ("average_hours_to_forward", "hours to forward")]
