@@ -28,10 +28,10 @@ COMMANDS: dict[str, Entry] = {
                                   "authority."),
     "outbox": Entry("sync", "outbox", "What this store has pushed or must push: pending, accepted, rejected "
                                       "and why."),
-    "inbox": Entry("request", "inbox", "What needs your authority's action now: new requests, answers to read, "
-                                       "deadlines, reminders."),
-    "stats": Entry("request", "stats", "Per area and authority: accepted within 7 days, days to answer, answered "
-                                       "by the deadline, ratings."),
+    "inbox": Entry("request", "inbox", "What needs your authority's action now: alerts to forward or read, new "
+                                       "requests, answers to read, deadlines, reminders."),
+    "stats": Entry("request", "stats", "Requests per area and authority (accepted within 7 days, days to answer, "
+                                       "by the deadline, ratings); alerts per area and country."),
     "store": Entry("store", "app", "The encrypted store: status, rebuild projections."),
     "hub": Entry("hub", "app", "The hub: init, serve, invite national coordinators."),
     "message": Entry("message", "app", "Messages between two authorities."),

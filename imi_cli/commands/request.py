@@ -44,7 +44,8 @@ def _do(verb: str, rid: str, call) -> None:
 @data_options
 def new(
     area: str = typer.Option(..., "--area", help="Legislative area."),
-    to: str = typer.Option(..., "--to", help="Id of the responding authority."),
+    to: Optional[str] = typer.Option(None, "--to", help="Id of the responding authority (with --about-alert: "
+                                                        "the alert's sender, the default)."),
     questionnaire: str = typer.Option(..., "--questionnaire", help="Question set id."),
     questions: Optional[str] = typer.Option(None, "--questions", help="Question ids, ','-separated (default: all)."),
     deadline: str = typer.Option(..., "--deadline", help="Requested deadline, YYYY-MM-DD."),
@@ -54,6 +55,8 @@ def new(
         "own language (doctor, nurse, dentist, veterinary-surgeon, midwife, pharmacist, architect) or free text.")),
     comment: Optional[str] = typer.Option(None, "--comment", help="A free-text comment (tagged with your language)."),
     attach: List[Path] = typer.Option([], "--attach", help="A file to attach (stored encrypted)."),
+    about_alert: Optional[str] = typer.Option(None, "--about-alert", help="Follow up an alert you received: the "
+                                                                          "request goes to its sender."),
 ) -> None:
     """Draft a request from a question set (it is sent with `imi request send`)."""
     s = state()
@@ -61,7 +64,7 @@ def new(
         rid = _requests(store).new(area=area, to=to, questionnaire=questionnaire,
                                    questions=[q.strip() for q in questions.split(",")] if questions else None,
                                    deadline=deadline, subject=subject, person=_pairs(person, "--person"),
-                                   comment=comment, lang=s.lang, attachments=attach)
+                                   comment=comment, lang=s.lang, attachments=attach, about_alert=about_alert)
     print_json({"id": rid, "state": "draft"}) if s.as_json else typer.echo(rid)
 
 
@@ -265,13 +268,16 @@ def export(rid: str = typer.Argument(..., help="Request id."),
 
 @data_options
 def inbox() -> None:
-    """What needs your authority's action now: new requests, answers to read, deadlines, reminders."""
+    """What needs your authority's action now: alerts to forward or read, new requests, answers to
+    read, deadlines, reminders."""
+    from imi_cli.exchanges.alerts.views import inbox_items as alert_items
     from imi_cli.exchanges.requests.views import inbox as items
 
     s = state()
     with s.open_store() as store:
-        rows = items(store.conn, _authority(store), _coordinated(store))
-    _emit(rows, s.as_json, [("id", "request"), ("action", "to do"), ("flag", ""), ("subject", "subject"),
+        me = _authority(store)
+        rows = alert_items(store.conn, me, s.lang) + items(store.conn, me, _coordinated(store))
+    _emit(rows, s.as_json, [("id", "id"), ("action", "to do"), ("flag", ""), ("subject", "subject"),
                             ("deadline", "deadline"), ("days_left", "days left"), ("reminders", "reminders")])
     if not rows and not s.as_json:
         message("Nothing needs your action.")
@@ -279,14 +285,21 @@ def inbox() -> None:
 
 @data_options
 def stats() -> None:
-    """Per area and authority: accepted within 7 days, days to answer, answered by the deadline, ratings."""
+    """Requests per area and authority: accepted within 7 days, days to answer, answered by the
+    deadline, ratings; alerts per area and country: sent, received, hours to forward."""
+    from imi_cli.cli.output import print_table
+    from imi_cli.commands.alert import STATS_COLUMNS
+    from imi_cli.exchanges.alerts.views import stats as alert_figures
     from imi_cli.exchanges.requests.views import stats as figures
 
     s = state()
     with s.open_store() as store:
-        rows = figures(store.conn)
-    emit(rows, as_json=s.as_json, columns=[("area", "area"), ("authority", "authority"), ("received", "received"),
-                                           ("accepted_within_7_days_pct", "accepted ≤7d %"),
-                                           ("average_days_to_answer", "days to answer"),
-                                           ("answered_by_deadline_pct", "by deadline %"),
-                                           ("rating_timeliness", "timeliness"), ("rating_quality", "quality")])
+        rows, alerts = figures(store.conn), alert_figures(store.conn)
+    if s.as_json:
+        print_json({"requests": rows, "alerts": alerts})
+        return
+    print_table(rows, [("area", "area"), ("authority", "authority"), ("received", "received"),
+                       ("accepted_within_7_days_pct", "accepted ≤7d %"), ("average_days_to_answer", "days to answer"),
+                       ("answered_by_deadline_pct", "by deadline %"), ("rating_timeliness", "timeliness"),
+                       ("rating_quality", "quality")], "Requests")
+    print_table(alerts, STATS_COLUMNS, "Alerts")

@@ -120,8 +120,7 @@ def _country(c: Checker, raw: dict[str, Any]) -> str | None:
         return None
     code = normalize_participant(text)
     if code is None:
-        c.fail("country", f"{text!r} is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU; "
-                          "EU for the European Commission)")
+        c.fail("country", f"{text!r} is not an IMI country (EU-27, IS, LI, NO, EU for the Commission; codes like HU)")
     return code
 
 

@@ -42,8 +42,8 @@ def run_once(hub: Any, retention_days: int | None,
              skipped: list[dict[str, Any]] | None = None) -> dict[str, int]:
     """Make due reminders, then apply the retention period; each job runs even if the other
     fails. What could not be processed is logged and added to ``skipped`` (job, id, error)."""
-    from imi_cli.exchanges.alerts.hub_jobs import deliver, erase_due
     from imi_cli.exchanges.requests.reminders import issue
+    from imi_cli.hub.alert_jobs import deliver, erase_due
     from imi_cli.hub.retention import prune
 
     skipped = [] if skipped is None else skipped

@@ -141,7 +141,7 @@ class Hub:
     def react(self) -> int:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
         to the authorities it was forwarded to. Also run by housekeeping (after a crash)."""
-        from imi_cli.exchanges.alerts.hub_jobs import deliver
+        from imi_cli.hub.alert_jobs import deliver
 
         return deliver(self)
 

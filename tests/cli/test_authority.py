@@ -99,7 +99,7 @@ def test_csv_record_in_normal_form(loaded, imi):
 ROW = "A1,HU,Hivatal,hu,services,,a@example.hu\n"
 BAD_ROWS = [
     ("unknown country", "A1,XX,Hivatal,hu,services,,a@example.hu\n",
-     ["{f}:2: [country] 'XX' is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU)"]),
+     ["{f}:2: [country] 'XX' is not an IMI country (EU-27, IS, LI, NO, EU for the Commission; codes like HU)"]),
     ("unknown language", "A1,HU,Hivatal,hu;xx,services,,a@example.hu\n",
      ["{f}:2: [languages] 'xx' is not an IMI language code"]),
     ("unknown first language, said once", "A1,HU,Hivatal,xx;hu,services,,a@example.hu\n",
@@ -112,7 +112,7 @@ BAD_ROWS = [
      ["{f}:4: [id] duplicate id 'A1' (first at {f}:2)"]),
     ("several problems at once", "A1,XX,Hivatal,hu,services,,a@example.hu\n"
      "A2,HU,Hivatal,hu,services,,not an address\n",
-     ["{f}:2: [country] 'XX' is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU)",
+     ["{f}:2: [country] 'XX' is not an IMI country (EU-27, IS, LI, NO, EU for the Commission; codes like HU)",
       "{f}:3: [email] is not a valid e-mail address"]),
 ]
 
@@ -180,7 +180,8 @@ def test_yaml_problems_name_the_line(loaded, imi, tmp_path, event_count):
     result = imi("authority", "import", bad)
     assert result.code == 5
     assert result.err == (f"imi: error: {bad}: 3 problem(s); nothing was imported\n"
-                          f"  {bad}:8: [country] 'ZZ' is not an IMI country (EU-27, IS, LI, NO; ISO codes like HU)\n"
+                          f"  {bad}:8: [country] 'ZZ' is not an IMI country "
+                          "(EU-27, IS, LI, NO, EU for the Commission; codes like HU)\n"
                           f"  {bad}:14: [areas] 'servicez' is not a legislative area (see `imi area list`)\n"
                           f"  {bad}:14: [id] duplicate id 'A1' (first at {bad}:2)\n")
     assert event_count(loaded) == events

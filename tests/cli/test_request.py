@@ -48,7 +48,8 @@ def test_the_classic_case_through_the_cli(network, cli):
     assert json.loads(ok(cli("ie.handler", "request", "export", rid, "--format", "json")).out)["state"] == "closed"
     ok(cli("hu.nco", "sync"))
     stats = json.loads(ok(cli("hu.nco", "--json", "stats")).out)
-    assert any(s["authority"] == "HU-AUTH" and s["area"] == "services" for s in stats)
+    assert any(s["authority"] == "HU-AUTH" and s["area"] == "services" for s in stats["requests"])
+    assert stats["alerts"] == []
 
 
 def test_refusals_have_exact_exit_codes(network, cli):

@@ -75,9 +75,9 @@ def routing(conn: Any, kind: Kind, profession: str | None, sender_country: str,
             out["coordinators"] += coordinators[country]
             continue
         members = [a for a in area_members if a.get("country") == country]
-        competent = [a["id"] for a in members if a.get("kind") == "authority"
+        competent = [a["id"] for a in members if (a.get("kind") == "authority" or country == COMMISSION)
                      and (profession is None or competent_for(a, kind.area, profession))]
-        if competent:
+        if competent:  # the Commission is an addressee of its own: it reads the whole alert
             out["direct"] += competent
         else:  # nobody competent registered: the national coordinator routes it
             out["coordinators"] += [a["id"] for a in members if a.get("kind") == "national_coordinator"]

@@ -88,7 +88,7 @@ def inbox_items(conn: Any, me: str, lang: str) -> list[dict[str, Any]]:
         action = next_action(a, me)
         if action:
             flag = "under appeal" if a["under_appeal"] else "late" if a["late_days"] else ""
-            items.append({"id": a["id"], "action": f"alert: {action}", "flag": flag,
+            items.append({"id": a["id"], "type": "alert", "action": f"alert: {action}", "flag": flag,
                           "subject": summary(a, lang), "deadline": None, "days_left": None, "reminders": []})
     return items
 

@@ -31,7 +31,7 @@ CONTENT = obj(
     {"area": _CODE, "requester": ID, "responder": ID, "subject": text(500), "questionnaire": _CODE,
      "qversion": one_of(text(40), integer(0)), "questions": array(_KEY, 500)},
     {"deadline": DATE, "person": mapping(text(1000), _KEY, 30), "comments": array(COMMENT, 200),
-     "attachments": array(ATTACHMENT, 20)})
+     "attachments": array(ATTACHMENT, 20), "about_alert": ID})
 ANSWER = one_of(text(20_000), {"type": "number"}, BOOL, array(text(200), 200),
                 obj({"text": text(20_000), "lang": LANG}))
 REASON = obj({}, {"reason": text(2000)})
@@ -54,7 +54,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "request.reopened": REASON,
     "request.reminder": obj({"kind": _KEY, "key": text(100)}),
 }
-IDENTITY_KEYS = ("area", "requester", "subject", "questionnaire", "qversion", "questions", "person")
+IDENTITY_KEYS = ("area", "requester", "subject", "questionnaire", "qversion", "questions", "person", "about_alert")
 
 
 def _request_of(view: RulesView, event: dict[str, Any]) -> dict[str, Any] | None:
@@ -117,6 +117,7 @@ def _check_step_content(view: RulesView, event: dict[str, Any], request: dict[st
     if type_ == "request.drafted":
         if p["request"]["requester"] != event["actor"]["authority"]:
             raise Refusal("not_allowed", "a request is drafted by the requesting authority")
+        _check_alert_link(view, p["request"])
         return
     assert request is not None
     if type_ == "request.answered":
@@ -132,6 +133,25 @@ def _check_step_content(view: RulesView, event: dict[str, Any], request: dict[st
     if type_ == "request.allocated" and any(
             (view.user(h) or {}).get("authority") != request["responder"] for h in p["handlers"]):
         raise Refusal("invalid", f"handlers must be users of {request['responder']}")
+
+
+def _check_alert_link(view: RulesView, content: dict[str, Any]) -> None:
+    """A request about an alert is made by an authority that has the alert (it received it or
+    handles it), to the alert's sender; an alert's question set is not a request's."""
+    from imi_cli.exchanges.alerts.kinds import QUESTIONNAIRES, participants
+
+    if content["questionnaire"] in QUESTIONNAIRES:
+        raise Refusal("invalid", f"{content['questionnaire']} is an alert's question set, not a request's",
+                      field="questionnaire")
+    linked = content.get("about_alert")
+    if linked is None:
+        return
+    alert = view.alert(linked)
+    if alert is None or alert["state"] == "draft" or content["requester"] not in participants(
+            alert["record"] | {"sender": alert["sender"]}):
+        raise Refusal("not_allowed", f"alert/{linked} is not an alert your authority received", entity=linked)
+    if content["responder"] != alert["sender"]:
+        raise Refusal("invalid", f"a request about an alert goes to its sender, {alert['sender']}")
 
 
 def _check_content_unchanged(request: dict[str, Any], payload: dict[str, Any]) -> None:

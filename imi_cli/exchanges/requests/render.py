@@ -47,7 +47,7 @@ def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: s
             "lang": lang, "person": person, "questions": questions,
             "comments": _dicts(record.get("comments"), "text"), "answer_rounds": len(rounds),
             "attachments": _dicts(record.get("attachments"), "name"), "hops": record.get("hops", []),
-            "rating": record.get("rating"), "history": history}
+            "rating": record.get("rating"), "about_alert": record.get("about_alert"), "history": history}
 
 
 def _dicts(items: Any, key: str) -> list[dict[str, Any]]:
@@ -130,6 +130,8 @@ def as_text(view: dict[str, Any]) -> str:
              f"{t(view['requester'])} -> {t(view['responder'])}  ({t(view['area'])}, {t(view['questionnaire'])})",
              f"deadline {t(view['deadline'])}{due}"
              + (f"; proposed {t(view['proposed_deadline'])}" if view["proposed_deadline"] else "")]
+    if view.get("about_alert"):
+        lines.append(f"about alert {t(view['about_alert'])}")
     if view["person"]:
         lines.append("person concerned: " + ", ".join(f"{t(k)}: {t(v)}" for k, v in view["person"].items()))
     for number, q in enumerate(view["questions"], 1):

@@ -50,6 +50,12 @@ def read_attachments(paths: Sequence[Path]) -> list[dict[str, Any]]:
     return files
 
 
+def _carry_link(content: dict[str, Any], record: dict[str, Any]) -> None:
+    """A request sent or passed on keeps the alert it follows up."""
+    if record.get("about_alert"):
+        content["about_alert"] = record["about_alert"]
+
+
 def _parse_deadline(text: str, flag: str = "--deadline") -> str:
     try:
         day = dt.date.fromisoformat(text)
@@ -99,10 +105,15 @@ class Requests:
         return event
 
     # -- the requester -----------------------------------------------------
-    def new(self, *, area: str, to: str, questionnaire: str, questions: list[str] | None, deadline: str,
+    def new(self, *, area: str, to: str | None, questionnaire: str, questions: list[str] | None, deadline: str,
             subject: str, person: dict[str, str] | None = None, comment: str | None = None,
-            lang: str = "en", attachments: Sequence[Path] = ()) -> str:
+            lang: str = "en", attachments: Sequence[Path] = (), about_alert: str | None = None) -> str:
+        """``about_alert``: the alert the request follows up (to its sender: ``to`` may be left out)."""
         qset = self.catalogs.latest(questionnaire)
+        if about_alert is not None:
+            to = self._alert_sender(about_alert, to)
+        if to is None:
+            raise UsageError("a request needs --to (the responding authority), or --about-alert ID")
         problems = self._check_new(area, to, qset, questions)
         if problems:
             raise InvalidInput("the request is not right; nothing was drafted", problems=problems)
@@ -113,12 +124,29 @@ class Requests:
                    "deadline": _parse_deadline(deadline), "person": person or {},
                    "comments": [{"text": comment, "lang": lang, "side": "requester"}] if comment else [],
                    "attachments": read_attachments(attachments)}
+        if about_alert is not None:
+            content["about_alert"] = about_alert
         request_id = uuid7()
         self._step("request.drafted", request_id, {"request": content})
         return request_id
 
+    def _alert_sender(self, alert_id: str, to: str | None) -> str:
+        from imi_cli.exchanges.alerts.projection import load as load_alert
+
+        alert = load_alert(self.store.conn, alert_id)
+        if alert is None or alert["state"] == "draft":
+            raise NotFound(f"no alert {alert_id!r} here", hint="`imi alert list` shows the alerts you have")
+        if to is not None and to != alert["sender"]:
+            raise UsageError(f"a request about alert {alert_id} goes to its sender, {alert['sender']}, not {to}")
+        return str(alert["sender"])
+
     def _check_new(self, area: str, to: str, qset: Any, questions: list[str] | None) -> list[Problem]:
+        from imi_cli.exchanges.alerts.kinds import QUESTIONNAIRES
+
         problems = []
+        if qset.id in QUESTIONNAIRES:
+            problems.append(Problem("--questionnaire", None, f"{qset.id} is an alert's question set, not a request's: "
+                                    "send an alert with `imi alert new`"))
         target = access.authority(self.store.conn, to)
         if target is None:
             problems.append(Problem("--to", None, f"no authority {to!r} in the directory"))
@@ -140,6 +168,7 @@ class Requests:
         request = self.get(rid)
         content = {k: request["record"].get(k) for k in ("area", "requester", "responder", "subject", "questionnaire",
                                                           "qversion", "questions", "deadline", "person", "comments")}
+        _carry_link(content, request["record"])
         content["attachments"] = self._attachment_contents(request["record"].get("attachments", []))
         self._step("request.sent", rid, {"request": content})
 
@@ -174,6 +203,7 @@ class Requests:
             raise InvalidInput(f"{to!r} is not an authority competent in {request['area']}")
         content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",
                                                           "questions", "deadline", "person", "comments")}
+        _carry_link(content, request["record"])
         content.update(responder=to, attachments=self._attachment_contents(request["record"].get("attachments", [])))
         self._step("request.reassigned" if reassign else "request.forwarded", rid,
                    {"from": request["responder"], "to": to, "request": content})

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from imi_cli.exchanges.alerts.projection import load
+from imi_cli.hub.disclosures import erase_entity
 from imi_cli.log import clock
 from imi_cli.log.disclosures import MARKERS
 from imi_cli.log.event import make_event
@@ -58,8 +59,6 @@ def _delivery(conn: Any, alert_id: str) -> dict[str, Any] | None:
 def erase_due(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
     """Erase the personal data of alerts whose erasure date has come (a closed PQ alert 3 days
     after its restriction ended; a withdrawn one at once), by the hub's clock."""
-    from imi_cli.hub.disclosures import erase_entity
-
     today = clock.now().date().isoformat()
     with hub.lock:
         due = [i for (i,) in hub.store.conn.execute(
