@@ -285,8 +285,8 @@ def inbox() -> None:
 
 @data_options
 def stats() -> None:
-    """Requests per area and authority: accepted within 7 days, days to answer, answered by the
-    deadline, ratings; alerts per area and country: sent, received, hours to forward."""
+    """Requests per area and authority (accepted within 7 days, days to answer, by the deadline,
+    ratings); alerts per area and country."""
     from imi_cli.cli.output import print_table
     from imi_cli.commands.alert import STATS_COLUMNS
     from imi_cli.exchanges.alerts.views import stats as alert_figures
