@@ -125,9 +125,18 @@ def stats(conn: Any) -> list[dict[str, Any]]:
 
 def export_rows(conn: Any, me: str, lang: str) -> list[dict[str, Any]]:
     """Every alert this store holds, as the reader may see it (withheld fields stay withheld)."""
+    from imi_cli.errors import ImiError
     from imi_cli.exchanges.alerts.render import alert_view
 
-    return [alert_view(a | {"record": a["record"]}, lang, me) for a in _rows(conn)]
+    out = []
+    for a in _rows(conn):
+        try:
+            out.append(alert_view(a, lang, me))
+        except (ImiError, KeyError, TypeError, ValueError) as bad:  # one odd alert never stops the export
+            out.append({"id": a["id"], "kind": a["kind"], "state": a["state"], "sender": a["sender"],
+                        "sent_at": a["sent_at"], "under_appeal": bool(a["under_appeal"]), "fields": [],
+                        "problem": f"its fields cannot be shown ({type(bad).__name__})"})
+    return out
 
 
 __all__ = ["list_alerts", "inbox_items", "stats", "export_rows", "KINDS"]
