@@ -107,9 +107,10 @@ def alert_in(net, name: str, aid: str) -> dict[str, Any] | None:
     return load(net.stores[name].conn, aid)
 
 
-def push(net, name: str, type_: str, payload: dict[str, Any], aid: str) -> dict[str, Any]:
+def push(net, name: str, type_: str, payload: dict[str, Any], aid: str, at: str | None = None) -> dict[str, Any]:
     """Build, sign and push one alert event from ``name``'s store by hand, bypassing the node's
-    own checks: from the version the hub holds, to the audience the hub expects."""
+    own checks: from the version the hub holds, to the audience the hub expects (``at``: the
+    time the event claims, if not now)."""
     from imi_cli.log import redaction
     from imi_cli.log.crypto import Signer
     from imi_cli.log.journal import entity_version
@@ -121,6 +122,7 @@ def push(net, name: str, type_: str, payload: dict[str, Any], aid: str) -> dict[
     entity = f"alert/{aid}"
     me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
     event = make_event(type_, actor=me, payload=payload, subject={"entity": entity})
+    event["at"] = at or event["at"]
     with hub.lock:
         event["subject"]["version"] = entity_version(hub.store.conn, entity)
         event["audience"] = audience_of(RulesView(hub.store.conn, at_hub=False), event)

@@ -3,7 +3,10 @@ the decision says why; every recipient reads how late it is and the reason."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from imi_cli.exchanges.alerts.kinds import KINDS, routing
+from imi_cli.log import clock
 from imi_cli.sync.session import outbox
 from tests.exchanges.alerts.conftest import A, alert_in, drafted, hub_refuses, push, refused
 from tests.exchanges.alerts.network import CLOCK
@@ -41,3 +44,17 @@ def test_a_late_alert_needs_a_reason_and_its_recipients_see_it(net, cli):
     shown = cli("hu.toth", "alert", "show", aid, "--lang", "hu")
     assert "sent 2 days late" in shown.out.splitlines()[0]
     assert f"why late: {REASON}" in shown.out.splitlines()
+
+
+def test_a_backdated_send_does_not_escape_the_rule(net):
+    """The hub judges the 3 days by its own clock, not by the time the event claims."""
+    aid = drafted(net, decided=CLOCK.today(-5))
+    net.sync("ie.byrne")
+    content = alert_in(net, "ie.byrne", aid)["record"]["content"]
+    expected = routing(net.stores["ie.byrne"].conn, KINDS["pq-restriction"], "nurse", "IE", None)
+    two_days_ago = clock.iso(CLOCK.now - dt.timedelta(days=2))
+    hub_refuses(push(net, "ie.byrne", "alert.sent", {"alert": content, "routing": expected}, aid, at=two_days_ago),
+                "invalid", LATE)
+    accepted = push(net, "ie.byrne", "alert.sent", {"alert": content, "routing": expected, "late_reason": REASON},
+                    aid, at=two_days_ago)
+    assert accepted["status"] == "accepted", accepted
