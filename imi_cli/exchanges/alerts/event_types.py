@@ -217,6 +217,10 @@ def _sent(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: 
 def _modified(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: dict[str, Any],
               user: dict[str, Any]) -> None:
     p, content = event["payload"], alert["record"]["content"]
+    kind = kinds.KINDS[alert["kind"]]
+    if kind.falsified is not None and p.get("answers", {}).get("falsified_evidence", kind.falsified) != kind.falsified:
+        raise Refusal("invalid", f"a {kind.name} alert answers falsified_evidence with {kind.falsified!r}",
+                      field="falsified_evidence")
     if "answers" in p:
         merged = {**content["answers"], **p["answers"]}
         if not any(m in merged for m in MARKERS):

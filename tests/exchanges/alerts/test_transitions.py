@@ -182,3 +182,15 @@ def test_the_node_refuses_a_step_on_an_alert_it_does_not_hold(net):
     refused(lambda: A(net, "ie.byrne").close(missing), f"no alert {missing!r} here", NotFound)
     assert isinstance(refused(lambda: A(net, "hu.szabo").acknowledge(sent(net)),
                               "an alert is acknowledged by an authority that handles it"), Rejected)
+
+
+def test_a_modification_does_not_contradict_the_alerts_kind(net):
+    aid = sent(net)
+    refused(lambda: A(net, "ie.byrne").modify(aid, answers={"falsified_evidence": "yes"}, lang="en"),
+            "a pq-restriction alert answers falsified_evidence with 'no'")
+    hub_refuses(push(net, "ie.byrne", "alert.modified", {"lang": "en", "answers": {"falsified_evidence": "yes"}},
+                     aid), "invalid", "a pq-restriction alert answers falsified_evidence with 'no'")
+    A(net, "ie.byrne").modify(aid, answers={"comments": "Appeal lodged on Monday."}, lang="en")
+    net.sync("ie.byrne")
+    assert last_state(net, "ie.byrne") == "accepted"
+    assert alert_in(net, "ie.byrne", aid)["record"]["content"]["answers"]["falsified_evidence"] == "no"
