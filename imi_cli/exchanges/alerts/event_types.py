@@ -20,6 +20,7 @@ from imi_cli.directory.event_types import actor_of
 from imi_cli.exchanges.alerts import kinds
 from imi_cli.exchanges.alerts.projection import alert_id, apply_alert, late_days, load
 from imi_cli.exchanges.requests.event_types import ANSWER
+from imi_cli.log import clock
 from imi_cli.log.disclosures import MARKERS
 from imi_cli.protocol.audience import record_term
 from imi_cli.protocol.refusal import Refusal
@@ -205,7 +206,9 @@ def _sent(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: 
                              p["alert"].get("countries"))
     if p["routing"] != expected:
         raise Refusal("stale", "the alert's recipients differ from the directory's: sync, then send again")
-    late = late_days(p["alert"]["answers"].get("decision_date"), event["at"]) if kinds.is_pq(kind.name) else None
+    # by the hub's clock (the node's, before it queues): a backdated event does not make it in time
+    late = late_days(p["alert"]["answers"].get("decision_date"), clock.iso(view.now())) \
+        if kinds.is_pq(kind.name) else None
     if late and not p.get("late_reason"):
         raise Refusal("invalid", f"the decision was more than {kinds.DAYS_TO_SEND} days ago: "
                       "say why the alert is late (--late-reason)", days=late)
@@ -214,6 +217,10 @@ def _sent(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: 
 def _modified(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: dict[str, Any],
               user: dict[str, Any]) -> None:
     p, content = event["payload"], alert["record"]["content"]
+    kind = kinds.KINDS[alert["kind"]]
+    if kind.falsified is not None and p.get("answers", {}).get("falsified_evidence", kind.falsified) != kind.falsified:
+        raise Refusal("invalid", f"a {kind.name} alert answers falsified_evidence with {kind.falsified!r}",
+                      field="falsified_evidence")
     if "answers" in p:
         merged = {**content["answers"], **p["answers"]}
         if not any(m in merged for m in MARKERS):
