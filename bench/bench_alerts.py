@@ -404,7 +404,8 @@ def main() -> int:
                           f"{a['hub_queries'] * 1000:.0f} ms summed, lock waits in); answer to store "
                           f"{a['node_median']:.3f} / {a['node_max']:.3f} s; "
                           f"CPU: watchers {a['cpu']:.2f} s, hub + sender {a['own']:.2f} s | request to "
-                          f"{authorities[index]} {r['last']:.3f} s (hub {r['hub_answered']:.3f} s)")
+                          f"{authorities[index]} {r['last']:.3f} s (hub {r['hub_answered']:.3f} s, "
+                          f"{r['polls']} queries)")
                 assert_withheld(readers, countries, ids)
             finally:
                 for reader in readers:
