@@ -345,7 +345,7 @@ def main() -> int:
     from imi_cli.log.store import Store, derive_key, read_salt
     from imi_cli.log.unlock import cache_key
 
-    # Set-up only: a passphrase's key derivation (PBKDF2, ~0.23 s) for each of the 62 stores
+    # Set-up only: a passphrase's key derivation (PBKDF2, ~0.23 s) for each of the 61 stores
     # made here. Nothing measured derives a key: the watchers open their stores with the key
     # cached (as after `imi unlock`), and SQLCipher gets the raw key either way.
     store_module.KDF_ITERATIONS = 1000
