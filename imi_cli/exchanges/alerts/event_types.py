@@ -246,7 +246,7 @@ def _forwarded(view: RulesView, event: dict[str, Any], alert: dict[str, Any], ac
         target = view.authority(target_id)
         if target is None or target.get("country") != actor["country"] \
                 or alert["area"] not in (target.get("areas") or {}):
-            raise Refusal("invalid", f"an alert is forwarded to an authority of {actor['country']} "
+            raise Refusal("invalid", f"{target_id}: an alert is forwarded to an authority of {actor['country']} "
                           f"competent in {alert['area']}", target=target_id)
         if target_id in alert["record"]["handlers"]:
             raise Refusal("illegal_transition", f"the alert was forwarded to {target_id} already", target=target_id)

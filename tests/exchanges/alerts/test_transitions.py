@@ -21,7 +21,8 @@ from tests.exchanges.alerts.network import CLOCK
 
 PQ = "professional-qualifications"
 NOT_SENDER = "only the sending authority (IE-NMBI) may do that"
-WRONG_TARGET = "an alert is forwarded to an authority of HU competent in professional-qualifications"
+def wrong_target(target: str) -> str:
+    return f"{target}: an alert is forwarded to an authority of HU competent in professional-qualifications"
 
 
 def net_today(days: int = 0) -> str:
@@ -70,9 +71,9 @@ def test_an_alert_is_forwarded_within_the_coordinators_country_and_area(net):
     aid = sent(net)
     coordinator = A(net, "hu.szabo")
     for target in ("IE-NMBI", "FI-VALVIRA", "HU-SZOLG", "HU-NINCS"):  # another country, not in PQ, unknown
-        refused(lambda t=target: coordinator.forward(aid, [t]), WRONG_TARGET)
-        hub_refuses(push(net, "hu.szabo", "alert.forwarded", {"to": [target]}, aid), "invalid", WRONG_TARGET)
-    refused(lambda: coordinator.forward(aid, ["HU-MESZK", "DE-NCO"]), WRONG_TARGET)
+        refused(lambda t=target: coordinator.forward(aid, [t]), wrong_target(target))
+        hub_refuses(push(net, "hu.szabo", "alert.forwarded", {"to": [target]}, aid), "invalid", wrong_target(target))
+    refused(lambda: coordinator.forward(aid, ["HU-MESZK", "DE-NCO"]), wrong_target("DE-NCO"))
     assert alert_in(net, "hu.szabo", aid)["record"]["handlers"] == []
     coordinator.forward(aid, ["HU-MESZK"])
     net.sync("hu.szabo")
@@ -80,7 +81,7 @@ def test_an_alert_is_forwarded_within_the_coordinators_country_and_area(net):
     refused(lambda: coordinator.forward(aid, ["HU-MESZK"]), "the alert was forwarded to HU-MESZK already")
     # a national coordinator routing for its country (FI has no incoming-alert coordinator)
     refused(lambda: A(net, "fi.nco").forward(aid, ["HU-MESZK"]),
-            "an alert is forwarded to an authority of FI competent in professional-qualifications")
+            "HU-MESZK: an alert is forwarded to an authority of FI competent in professional-qualifications")
     A(net, "fi.nco").forward(aid, ["FI-VALVIRA"])
     net.sync("fi.nco", "fi.virtanen")
     assert last_state(net, "fi.nco") == "accepted"
