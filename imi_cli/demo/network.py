@@ -4,7 +4,8 @@ and users, and a message that reaches its recipient and no third authority."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,43 @@ def _node(workdir: Path, name: str, hub_url: str, code: str) -> Any:
     return store
 
 
+def _nodes(workdir: Path, hub_url: str, codes: dict[str, str]) -> dict[str, Any]:
+    """``_node`` for each user name -> code, side by side: a store's key derivation takes
+    some 0.2 s of a core and leaves the others free."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(codes) or 1) as pool:
+        made = {name: pool.submit(_node, workdir, name, hub_url, code) for name, code in codes.items()}
+    return {name: future.result() for name, future in made.items()}
+
+
+_KEPT: dict[int, tuple[Any, Any]] | None = None  # id(store) -> (store, its hub client), in kept_clients()
+
+
+@contextmanager
+def kept_clients() -> Iterator[None]:
+    """Within the block, ``_sync`` keeps one hub client per store instead of making one per
+    sync (each costs a TLS context, some 30 ms); they are closed when the block ends."""
+    global _KEPT
+    outer, _KEPT = _KEPT, {}
+    try:
+        yield
+    finally:
+        kept, _KEPT = _KEPT, outer
+        for _, client in kept.values():
+            client.close()
+
+
 def _sync(store: Any) -> Any:
     from imi_cli.sync.enrolment import client_for
     from imi_cli.sync.session import sync
 
-    with client_for(store) as client:
-        return sync(store, client)
+    if _KEPT is None:
+        with client_for(store) as client:
+            return sync(store, client)
+    if id(store) not in _KEPT:
+        _KEPT[id(store)] = (store, client_for(store))
+    return sync(store, _KEPT[id(store)][1])
 
 
 def _coordinator(hub: Any, workdir: Path, url: str, country: str, lang: str, name: str) -> Any:
@@ -74,19 +106,21 @@ THIRD = ({"id": "HU-OH", "country": "HU", "names": {"hu": "Oktatási Hivatal", "
 
 
 def run_network(say: Say, workdir: Path) -> dict[str, Any]:
+    from imi_cli.demo.alert import run_alert
     from imi_cli.demo.request import run_request
     from imi_cli.exchanges.messages import inbox, send
     from imi_cli.hub.background import BackgroundHub
     from imi_cli.hub.state import init_hub
 
     hub = init_hub(workdir / "hub.db", secrets.token_urlsafe(24))
-    with BackgroundHub(hub) as served:
+    with BackgroundHub(hub) as served, kept_clients():
         say(f"7. A hub serves the network on {served.url}; its operator invites two national coordinators.")
         coords = {c: _coordinator(hub, workdir, served.url, c, lang, name) for c, lang, name in
                   (("HU", "hu", "IMI Nemzeti Koordinátor"), ("IE", "en", "IMI National Coordinator Ireland"))}
         say("8. Each coordinator enrols (a key pair made in its own store), registers an authority and a user.")
         codes = {c: _register(coords[c], *AUTHORITIES[c]) for c in coords}
-        users = {c: _node(workdir, AUTHORITIES[c][1]["id"], served.url, codes[c]) for c in coords}
+        made = _nodes(workdir, served.url, {AUTHORITIES[c][1]["id"]: codes[c] for c in coords})
+        users = {c: made[AUTHORITIES[c][1]["id"]] for c in coords}
         say("9. Both users enrol with their one-time codes: hu.kovacs (HU-MEK), ie.murphy (IE-RIAI).")
         for store in users.values():
             _sync(store)
@@ -100,7 +134,9 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
         say(f"11. The Hungarian coordinator's store (a third authority, HU-NCO) holds: {third or 'nothing'}")
         outsider = _node(workdir, "hu.olah", served.url, _register(coords["HU"], *THIRD))
         request = run_request(say, users["IE"], users["HU"], outsider, _sync)
+        alert = run_alert(say, hub, served.url, coords, workdir, _sync)
         for store in [*coords.values(), *users.values(), outsider]:
             store.close()
     hub.store.close()
-    return {"hub": served.url, "received": received, "third_party_saw": third, "request": request}
+    return {"hub": served.url, "received": received, "third_party_saw": third, "request": request,
+            "alert": alert}

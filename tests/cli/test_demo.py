@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 
-def test_demo_runs_the_whole_story_without_prompts(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "imi_cli", "--json", "demo", "--dir", str(tmp_path)],
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+NURSE = "Aoife Example"
+
+
+def _demo(workdir, *options):
+    return subprocess.run([sys.executable, "-m", "imi_cli", *options, "demo", "--dir", str(workdir)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One run of `imi --json demo` for the tests of what it found (a run takes seconds)."""
+    workdir = tmp_path_factory.mktemp("demo")
+    result = _demo(workdir, "--json")
     assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    assert "Traceback" not in result.stderr
+    return workdir, json.loads(result.stdout)
+
+
+def test_demo_runs_the_whole_story_without_prompts(run):
+    data = run[1]
     assert data["found"]["epitesz"] == ["HU-MEK"]
     assert "HU-MEK" in data["found"]["architect"]
     assert data["found"]["zamowienia"] == ["PL-UZP"]
@@ -20,26 +38,64 @@ def test_demo_runs_the_whole_story_without_prompts(tmp_path):
     request = data["network"]["request"]
     assert request["third_party_events"] == 0
     assert "Yes" in request["answers_en"]  # answered in Hungarian ("Igen"), read in English
-    assert "Traceback" not in result.stderr
 
 
-def test_demo_leaves_only_encrypted_stores(tmp_path):
-    subprocess.run([sys.executable, "-m", "imi_cli", "demo", "--dir", str(tmp_path)],
-                   capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, check=True)
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert "coordinator.db" in files and "hub.db" in files
-    for path in tmp_path.iterdir():
+def test_demo_tells_the_nurse_alert_story(run):
+    alert = run[1]["network"]["alert"]
+    # Ireland warns every other member state; Hungary's incoming-alert coordinator and, Finland
+    # having no authority competent for nurses, its national coordinator receive it
+    assert alert["routing"] == {"coordinators": ["FI-NCO", "HU-RIASZT"], "direct": []}
+    assert alert["coordinator"] == {"professional_name": "[withheld]", "profession": "általános ápoló",
+                                    "restriction_scope": "Felfüggesztés"}
+    assert alert["coordinator_tables_with_name"] == []
+    assert alert["finland"] == {"FI-VALVIRA": 0, "FI-NCO": "[withheld]"}
+    # forwarded to the nursing chamber: the whole alert, in Hungarian, the name as written
+    assert alert["handler"] == {"professional_name": f"[en] {NURSE}", "profession": "általános ápoló",
+                                "restriction_scope": "Felfüggesztés"}
+    assert alert["acknowledged_by"] == ["HU-MESZK"]
+    assert alert["under_appeal_at_handler"] is True
+    lifted = dt.date.fromisoformat(alert["lifted_on"])
+    assert alert["erase_after"] == (lifted + dt.timedelta(days=3)).isoformat()
+    assert alert["erased_on_hub"] == 1 and alert["personal_values_left_on_hub"] == 0
+    assert alert["names_after_erasure"] == {"IE-NMBI": "[erased]", "HU-MESZK": "[erased]"}
+    assert alert["tables_with_name_after_erasure"] == {"hub": [], "IE-NMBI": [], "HU-MESZK": []}
+    assert set(alert["verify_problems"]) == {"hub", "FI-NCO", "IE-NMBI", "HU-RIASZT", "HU-MESZK", "FI-VALVIRA"}
+    assert all(problems == [] for problems in alert["verify_problems"].values())
+    assert alert["clock_restored"] is True
+
+
+def test_demo_leaves_only_encrypted_stores(run):
+    workdir = run[0]
+    files = sorted(p.name for p in workdir.iterdir())
+    assert "coordinator.db" in files and "hub.db" in files and "hu.toth.db" in files
+    for path in workdir.iterdir():
         raw = path.read_bytes()
         assert not raw.startswith(b"SQLite format 3"), path
-        for secret in (b"Magyar", b"example.hu", b"Architect's diploma", "Kovács".encode()):
+        for secret in (b"Magyar", b"example.hu", b"Architect's diploma", "Kovács".encode(), NURSE.encode()):
             assert secret not in raw, (path, secret)
 
 
 def test_demo_story_shows_two_languages_side_by_side(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "imi_cli", "demo", "--dir", str(tmp_path)],
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    result = _demo(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "English and Hungarian side by side" in result.stdout
     assert "( ) Igen" in result.stdout and "( ) Yes" in result.stdout
     assert "reads it in Hungarian, answer options included" in result.stdout
     assert "Igen / Nem" in result.stdout
+    assert "A szakember neve: [withheld]" in result.stdout and f"A szakember neve: [en] {NURSE}" in result.stdout
+
+
+@pytest.mark.parametrize("before", [None, "2026-03-01T09:00:00+00:00"])
+def test_the_demo_moves_the_clock_for_a_block_only(monkeypatch, before):
+    from imi_cli.demo.alert import clock_at
+    from imi_cli.log import clock
+
+    if before is None:
+        monkeypatch.delenv("IMI_NOW", raising=False)
+    else:
+        monkeypatch.setenv("IMI_NOW", before)
+    later = dt.datetime(2030, 1, 4, 9, tzinfo=dt.UTC)
+    with pytest.raises(RuntimeError), clock_at(later):
+        assert clock.now() == later
+        raise RuntimeError("a step fails")
+    assert os.environ.get("IMI_NOW") == before

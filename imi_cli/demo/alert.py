@@ -1,0 +1,225 @@
+"""The demo's fourth act, an alert about a nurse: an Irish board warns every member state in
+English; Hungary's incoming-alert coordinator reads it in Hungarian without the nurse's name
+and forwards it to the nursing chamber, which reads it whole and acknowledges; a Finnish
+authority competent for doctors only sees nothing of it. The sender marks it under appeal,
+then closes it, and 3 days after the restriction ended (the clock moved with ``IMI_NOW``)
+the personal data is erased on the hub and in every store, and the logs still verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from imi_cli.demo.network import _coordinator, _nodes, _register
+
+Say = Callable[[str], None]
+NURSE = "Aoife Example"  # fictional; in ASCII, so a byte search finds it however a table stores it
+PQ = "professional-qualifications"
+LIFTED_AFTER_DAYS = 60  # the suspension, lifted on appeal
+
+
+def _authority(ident: str, country: str, names: dict[str, str], competences: str, coordinator: str) -> dict:
+    return {"id": ident, "country": country, "names": names, "languages": ";".join(names),
+            "areas": PQ, "competences": competences, "email": f"alerts@example.{country.lower()}",
+            "coordinator": coordinator}
+
+
+def _user(ident: str, name: str, authority: str, roles: str) -> dict:
+    country = authority[:2].lower()
+    return {"id": ident, "name": name, "email": f"{ident}@example.{country}", "authority": authority,
+            "roles": roles}
+
+
+# country, authority, its user: who takes part in the story
+CAST = {
+    "IE-NMBI": ("IE", _authority("IE-NMBI", "IE", {"en": "Nursing and Midwifery Board of Ireland"},
+                                 "nurse;midwife", "IE-NCO"),
+                _user("ie.byrne", "Ciarán Byrne", "IE-NMBI", "alert_handler")),
+    "HU-RIASZT": ("HU", _authority("HU-RIASZT", "HU", {"hu": "Beérkező riasztások koordinátora",
+                                                       "en": "Incoming alerts coordinator"},
+                                   "riasztások;alerts", "HU-NCO"),
+                  _user("hu.szabo", "Szabó Péter", "HU-RIASZT", "alert_coordinator")),
+    "HU-MESZK": ("HU", _authority("HU-MESZK", "HU", {"hu": "Magyar Egészségügyi Szakdolgozói Kamara",
+                                                     "en": "Hungarian Chamber of Health Care Professionals"},
+                                  "nurse;ápoló", "HU-NCO"),
+                 _user("hu.toth", "Tóth Judit", "HU-MESZK", "alert_handler")),
+    "FI-VALVIRA": ("FI", _authority("FI-VALVIRA", "FI", {"fi": "Sosiaali- ja terveysalan lupa- ja valvontavirasto",
+                                                         "en": "Valvira"}, "doctor;lääkäri", "FI-NCO"),
+                   _user("fi.virtanen", "Aino Virtanen", "FI-VALVIRA", "alert_handler")),
+}
+
+
+@contextmanager
+def clock_at(instant: dt.datetime) -> Iterator[None]:
+    """Set the program's clock (``IMI_NOW``) for the block, and put back what was there."""
+    before = os.environ.get("IMI_NOW")
+    os.environ["IMI_NOW"] = instant.isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("IMI_NOW", None)
+        else:
+            os.environ["IMI_NOW"] = before
+
+
+def _field(alert: dict[str, Any], lang: str, me: str, ident: str) -> Any:
+    from imi_cli.exchanges.alerts.render import alert_view
+
+    return next((f["value"] for f in alert_view(alert, lang, me)["fields"] if f["id"] == ident), None)
+
+
+def _lines(alert: dict[str, Any], lang: str, me: str, ids: tuple[str, ...]) -> list[str]:
+    from imi_cli.exchanges.alerts.render import alert_view
+
+    fields = {f["id"]: f for f in alert_view(alert, lang, me)["fields"]}
+    return [f"     {fields[i]['label']}: {fields[i]['value']}" for i in ids if i in fields]
+
+
+def tables_holding(store: Any, text: str) -> list[str]:
+    """The tables of a store in which ``text`` appears in any cell."""
+    needle = text.encode()
+    found = []
+    names = [n for (n,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for name in names:
+        for row in store.conn.execute(f'SELECT * FROM "{name}"'):
+            if any(needle in (c if isinstance(c, bytes) else str(c).encode()) for c in row if c is not None):
+                found.append(name)
+                break
+    return found
+
+
+def _events_about(store: Any, alert_id: str) -> int:
+    return store.query("SELECT count(*) FROM events WHERE body LIKE ?", (f"%{alert_id}%",))[0][0]
+
+
+def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Path,
+              sync: Callable[[Any], Any]) -> dict[str, Any]:
+    """``coords``: the HU and IE coordinators' stores, enrolled at the hub served at ``url``."""
+    from imi_cli.exchanges.alerts.projection import load
+    from imi_cli.exchanges.alerts.service import Alerts
+    from imi_cli.log import clock
+
+    clock_before = os.environ.get("IMI_NOW")
+    finnish = _coordinator(hub, workdir, url, "FI", "fi", "IMI-kansallinen koordinaattori")
+    stores: dict[str, Any] = {"FI-NCO": finnish}
+    try:
+        codes = {user["id"]: _register({**coords, "FI": finnish}[country], authority, user)
+                 for country, authority, user in CAST.values()}
+        made = _nodes(workdir, url, codes)
+        stores.update({ident: made[user["id"]] for ident, (_, _, user) in CAST.items()})
+        for store in stores.values():
+            sync(store)
+        say("15. The operator invites a Finnish coordinator too. Coordinators register IE-NMBI (nurses, midwives;"
+            " ie.byrne),\n    HU-RIASZT (Hungary's incoming-alert coordinator; hu.szabo), HU-MESZK (nurses; hu.toth)"
+            " and FI-VALVIRA\n    (doctors only; fi.virtanen). Each user enrols.")
+        ie, chamber = stores["IE-NMBI"], stores["HU-MESZK"]
+        today = clock.now().date()
+        sender = Alerts(ie)
+        aid = sender.new(kind="pq-restriction", profession="nurse", lang="en", answers={
+            "professional_name": NURSE, "date_of_birth": "1985-04-12", "place_of_birth": "Galway",
+            "deciding_authority": "Fitness to Practise Committee", "restriction_scope": "suspension",
+            "decision_date": today.isoformat(), "period_start": today.isoformat()})
+        routing = sender.send(aid)["payload"]["routing"]
+        for store in (ie, *stores.values()):  # the sender's first: it takes the alert to the hub
+            sync(store)
+        say(f"16. ie.byrne sends a pq-restriction alert {aid[:13]}… in English: a nurse, {NURSE}, is suspended"
+            f" from today.\n    It goes to every other member state; the directory routes it to the incoming-alert"
+            f" coordinators\n    {', '.join(routing['coordinators'])} (Finland has no authority competent for"
+            f" nurses: its national coordinator routes it).")
+        result: dict[str, Any] = {"id": aid, "routing": routing, **_routed(say, stores, aid)}
+        Alerts(stores["HU-RIASZT"]).forward(aid, ["HU-MESZK"])
+        sync(stores["HU-RIASZT"])
+        sync(chamber)
+        whole = load(chamber.conn, aid)
+        say("19. hu.szabo forwards it to HU-MESZK; the hub delivers it whole. hu.toth reads everything in"
+            " Hungarian:")
+        for line in _lines(whole, "hu", "HU-MESZK", ("professional_name", "date_of_birth", "place_of_birth",
+                                                    "profession", "deciding_authority", "restriction_scope")):
+            say(line)
+        result["handler"] = {i: _field(whole, "hu", "HU-MESZK", i)
+                             for i in ("professional_name", "profession", "restriction_scope")}
+        Alerts(chamber).acknowledge(aid)
+        sync(chamber)
+        sync(ie)
+        result["acknowledged_by"] = sorted(load(ie.conn, aid)["record"]["acks"])
+        say(f"20. hu.toth acknowledges; ie.byrne sees it acknowledged by {', '.join(result['acknowledged_by'])}.")
+        sender.modify(aid, answers={}, lang="en", under_appeal=True)
+        sync(ie)
+        sync(chamber)
+        result["under_appeal_at_handler"] = bool(load(chamber.conn, aid)["under_appeal"])
+        say(f"21. The nurse appeals; ie.byrne sets the under-appeal flag, and hu.toth's copy reads"
+            f" {'UNDER APPEAL' if result['under_appeal_at_handler'] else 'not under appeal'}.")
+        result.update(_closed_and_erased(say, hub, stores, aid, today, sync))
+        result["clock_restored"] = os.environ.get("IMI_NOW") == clock_before
+        return result
+    finally:
+        for store in stores.values():
+            store.close()
+
+
+def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
+    """What the incoming-alert coordinator, the Finnish coordinator and Valvira hold."""
+    from imi_cli.exchanges.alerts.projection import load
+
+    coordinator = stores["HU-RIASZT"]
+    seen = load(coordinator.conn, aid)
+    leaked = tables_holding(coordinator, NURSE)
+    tables = coordinator.query("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0][0]
+    say("17. hu.szabo (HU-RIASZT) reads profession and scope in Hungarian, without the nurse's name:")
+    for line in _lines(seen, "hu", "HU-RIASZT", ("professional_name", "profession", "restriction_scope")):
+        say(line)
+    say(f"    {NURSE!r} is in {', '.join(leaked) or 'no'} table of HU-RIASZT's store ({tables} tables searched).")
+    finland = {"FI-VALVIRA": _events_about(stores["FI-VALVIRA"], aid),
+               "FI-NCO": _field(load(stores["FI-NCO"].conn, aid), "fi", "FI-NCO", "professional_name")}
+    say(f"18. FI-VALVIRA (doctors only) holds {finland['FI-VALVIRA']} events about it; FI-NCO, which routes it,"
+        f" reads the name as {finland['FI-NCO']}.")
+    return {"coordinator": {i: _field(seen, "hu", "HU-RIASZT", i)
+                            for i in ("professional_name", "profession", "restriction_scope")},
+            "coordinator_tables_with_name": leaked, "finland": finland}
+
+
+def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, today: dt.date,
+                       sync: Callable[[Any], Any]) -> dict[str, Any]:
+    """Months later the suspension is lifted and the alert closed; 3 days on, the hub's
+    housekeeping erases its personal data, and each store its copy when it syncs."""
+    from imi_cli.exchanges.alerts.projection import load
+    from imi_cli.exchanges.alerts.service import Alerts
+    from imi_cli.hub.housekeeping import run_once
+    from imi_cli.log.redaction import verify_log
+
+    ie, chamber = stores["IE-NMBI"], stores["HU-MESZK"]
+    lifted = today + dt.timedelta(days=LIFTED_AFTER_DAYS)
+    with clock_at(dt.datetime.combine(lifted, dt.time(10), tzinfo=dt.UTC)):
+        Alerts(ie).close(aid, lifted.isoformat())
+        sync(ie)
+    erase_after = load(ie.conn, aid)["erase_after"]
+    say(f"22. On {lifted} (the clock moved with IMI_NOW, for this step only) the appeal succeeds and the"
+        f" suspension is lifted;\n    ie.byrne closes the alert: its personal data is to go on {erase_after}.")
+    with clock_at(dt.datetime.combine(dt.date.fromisoformat(erase_after), dt.time(9), tzinfo=dt.UTC)):
+        erased = run_once(hub, None)["alerts_erased"]
+        for store in stores.values():
+            sync(store)
+    left = hub.store.query("SELECT count(*) FROM disclosures WHERE entity = ? AND disclosure IS NOT NULL",
+                           (f"alert/{aid}",))[0][0]
+    names = {"IE-NMBI": _field(load(ie.conn, aid), "en", "IE-NMBI", "professional_name"),
+             "HU-MESZK": _field(load(chamber.conn, aid), "hu", "HU-MESZK", "professional_name")}
+    holding = {"hub": tables_holding(hub.store, NURSE),
+               **{i: tables_holding(stores[i], NURSE) for i in ("IE-NMBI", "HU-MESZK")}}
+    reports = {"hub": verify_log(hub.store.conn, hub.operator_public_key),
+               **{i: verify_log(s.conn, hub.operator_public_key) for i, s in stores.items()}}
+    problems = {i: r["problems"] for i, r in reports.items()}
+    where = [f"{i} ({', '.join(t)})" for i, t in holding.items() if t]
+    events = sum(r["events"] for r in reports.values())
+    say(f"23. On {erase_after} the hub's housekeeping erases it ({left} personal values left on the hub), and each"
+        f" store its copy\n    when it syncs: hu.toth reads the name as {names['HU-MESZK']}; {NURSE!r} is in"
+        f" {'; '.join(where) if where else 'no table of the hub, IE-NMBI or HU-MESZK'}.\n    The logs of the hub"
+        f" and the {len(stores)} stores still verify (every signature and digest of {events} events)"
+        f": {sum(map(len, problems.values()))} problems.")
+    return {"lifted_on": lifted.isoformat(), "erase_after": erase_after, "erased_on_hub": erased,
+            "personal_values_left_on_hub": left, "names_after_erasure": names,
+            "tables_with_name_after_erasure": holding, "verify_problems": problems}
