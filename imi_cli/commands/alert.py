@@ -160,6 +160,8 @@ def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, sen
     with s.open_store() as store:
         rows = list_alerts(store.conn, _authority(store), s.lang, state=state_, direction=direction)
     _emit(rows, s.as_json, LIST)
+    if not rows and not s.as_json:
+        message("No alerts here.")
 
 
 @app.command("show")

@@ -69,6 +69,7 @@ def serve(
     except BaseException:
         hub.store.close()
         raise
+    housekeeping.tick(hub, state().settings.hub_retention_days)  # what fell due while it was down
     housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
     message(f"imi hub listening on {scheme}://{host}:{port}")

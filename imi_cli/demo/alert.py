@@ -100,7 +100,6 @@ def _events_about(store: Any, alert_id: str) -> int:
 def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Path,
               sync: Callable[[Any], Any]) -> dict[str, Any]:
     """``coords``: the HU and IE coordinators' stores, enrolled at the hub served at ``url``."""
-    from imi_cli.exchanges.alerts.projection import load
     from imi_cli.exchanges.alerts.service import Alerts
     from imi_cli.log import clock
 
@@ -135,7 +134,7 @@ def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Pat
         Alerts(stores["HU-RIASZT"]).forward(aid, ["HU-MESZK"])
         sync(stores["HU-RIASZT"])
         sync(chamber)
-        whole = load(chamber.conn, aid)
+        whole = _held(chamber, aid)
         say("19. hu.szabo forwards it to HU-MESZK; the hub delivers it whole. hu.toth reads everything in"
             " Hungarian:")
         for line in _lines(whole, "hu", "HU-MESZK", ("professional_name", "date_of_birth", "place_of_birth",
@@ -146,12 +145,12 @@ def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Pat
         Alerts(chamber).acknowledge(aid)
         sync(chamber)
         sync(ie)
-        result["acknowledged_by"] = sorted(load(ie.conn, aid)["record"]["acks"])
+        result["acknowledged_by"] = sorted(_held(ie, aid)["record"]["acks"])
         say(f"20. hu.toth acknowledges; ie.byrne sees it acknowledged by {', '.join(result['acknowledged_by'])}.")
         sender.modify(aid, answers={}, lang="en", under_appeal=True)
         sync(ie)
         sync(chamber)
-        result["under_appeal_at_handler"] = bool(load(chamber.conn, aid)["under_appeal"])
+        result["under_appeal_at_handler"] = bool(_held(chamber, aid)["under_appeal"])
         say(f"21. The nurse appeals; ie.byrne sets the under-appeal flag, and hu.toth's copy reads"
             f" {'UNDER APPEAL' if result['under_appeal_at_handler'] else 'not under appeal'}.")
         result.update(_closed_and_erased(say, hub, stores, aid, today, sync))
@@ -162,12 +161,21 @@ def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Pat
             store.close()
 
 
-def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
-    """What the incoming-alert coordinator, the Finnish coordinator and Valvira hold."""
+def _held(store: Any, aid: str) -> dict[str, Any]:
+    """The alert as this store holds it (the story has just made sure it does)."""
     from imi_cli.exchanges.alerts.projection import load
 
+    alert = load(store.conn, aid)
+    if alert is None:
+        raise RuntimeError(f"the demo's alert {aid} did not reach a store it should have")
+    return alert
+
+
+def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
+    """What the incoming-alert coordinator, the Finnish coordinator and Valvira hold."""
+
     coordinator = stores["HU-RIASZT"]
-    seen = load(coordinator.conn, aid)
+    seen = _held(coordinator, aid)
     leaked = tables_holding(coordinator, NURSE)
     tables = coordinator.query("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0][0]
     say("17. hu.szabo (HU-RIASZT) reads profession and scope in Hungarian, without the nurse's name:")
@@ -175,7 +183,7 @@ def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
         say(line)
     say(f"    {NURSE!r} is in {', '.join(leaked) or 'no'} table of HU-RIASZT's store ({tables} tables searched).")
     finland = {"FI-VALVIRA": _events_about(stores["FI-VALVIRA"], aid),
-               "FI-NCO": _field(load(stores["FI-NCO"].conn, aid), "fi", "FI-NCO", "professional_name")}
+               "FI-NCO": _field(_held(stores["FI-NCO"], aid), "fi", "FI-NCO", "professional_name")}
     say(f"18. FI-VALVIRA (doctors only) holds {finland['FI-VALVIRA']} events about it; FI-NCO, which routes it,"
         f" reads the name as {finland['FI-NCO']}.")
     return {"coordinator": {i: _field(seen, "hu", "HU-RIASZT", i)
@@ -187,7 +195,6 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
                        sync: Callable[[Any], Any]) -> dict[str, Any]:
     """Months later the suspension is lifted and the alert closed; 3 days on, the hub's
     housekeeping erases its personal data, and each store its copy when it syncs."""
-    from imi_cli.exchanges.alerts.projection import load
     from imi_cli.exchanges.alerts.service import Alerts
     from imi_cli.hub.housekeeping import run_once
     from imi_cli.log.redaction import verify_log
@@ -197,7 +204,7 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
     with clock_at(dt.datetime.combine(lifted, dt.time(10), tzinfo=dt.UTC)):
         Alerts(ie).close(aid, lifted.isoformat())
         sync(ie)
-    erase_after = load(ie.conn, aid)["erase_after"]
+    erase_after = _held(ie, aid)["erase_after"]
     say(f"22. On {lifted} (the clock moved with IMI_NOW, for this step only) the appeal succeeds and the"
         f" suspension is lifted;\n    ie.byrne closes the alert: its personal data is to go on {erase_after}.")
     with clock_at(dt.datetime.combine(dt.date.fromisoformat(erase_after), dt.time(9), tzinfo=dt.UTC)):
@@ -206,8 +213,8 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
             sync(store)
     left = hub.store.query("SELECT count(*) FROM disclosures WHERE entity = ? AND disclosure IS NOT NULL",
                            (f"alert/{aid}",))[0][0]
-    names = {"IE-NMBI": _field(load(ie.conn, aid), "en", "IE-NMBI", "professional_name"),
-             "HU-MESZK": _field(load(chamber.conn, aid), "hu", "HU-MESZK", "professional_name")}
+    names = {"IE-NMBI": _field(_held(ie, aid), "en", "IE-NMBI", "professional_name"),
+             "HU-MESZK": _field(_held(chamber, aid), "hu", "HU-MESZK", "professional_name")}
     holding = {"hub": tables_holding(hub.store, NURSE),
                **{i: tables_holding(stores[i], NURSE) for i in ("IE-NMBI", "HU-MESZK")}}
     reports = {"hub": verify_log(hub.store.conn, hub.operator_public_key),

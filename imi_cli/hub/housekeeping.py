@@ -1,6 +1,8 @@
 """What a serving hub does by itself, on a timer: reminders fall due, forwarded alerts are
 delivered, a closed alert's personal data is erased when its time comes, and the retention
-period removes old exchanges. Both also run when asked (`imi hub prune`, each pull).
+period removes old exchanges. They run when `imi hub serve` starts and then every minute;
+reminders and alert erasure also run on a pull (``Hub.remind_due``), and retention with
+`imi hub prune`.
 
 Housekeeping survives any one record: a request it cannot process is skipped and logged (its
 id and the exception's type, never its content), and the others are done. The timer's loop

@@ -308,13 +308,16 @@ class Hub:
         """Make the reminders due by the hub's clock (not the nodes'), so a pull brings them.
         They fall due by the day (deadlines) or after 30 days (inactivity), and a new event can
         make one due: the check runs again only once the log or the clock's minute has moved.
-        With 50,000 open requests the check reads thousands of rows; an empty pull need not."""
+        With 50,000 open requests the check reads thousands of rows; an empty pull need not.
+        An alert's personal data whose erasure date has come is erased here too."""
         from imi_cli.exchanges.requests.reminders import issue
+        from imi_cli.hub.alert_jobs import erase_due
 
         minute = clock.iso(clock.now())[:16]
         if self._reminded == (self.arrivals, minute):
             return
         issue(self)
+        erase_due(self)
         self._reminded = (self.arrivals, minute)  # after issue: its own reminders moved arrivals
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:

@@ -26,6 +26,10 @@ def alert_view(alert: dict[str, Any], lang: str, me: str | None = None) -> dict[
     answers: dict[str, Any] = content["answers"] if isinstance(content.get("answers"), dict) else {}
     hidden = next((_LABEL[m] for m in MARKERS if answers.get(m)), None)
     qset = find_set(content["questionnaire"], content["qversion"])
+    # the markers say how many personal answers this store does not hold: the required ones,
+    # and optional ones only if there are more than those
+    count = sum(_count(answers.get(m)) for m in MARKERS)
+    required = [q.id for q in qset.questions if q.personal_data and q.required and q.id not in answers]
     fields = []
     for q in qset.questions:
         view = question_view(qset, q, lang)
@@ -33,7 +37,7 @@ def alert_view(alert: dict[str, Any], lang: str, me: str | None = None) -> dict[
             value: Any = shown(alert["profession"], lang)
         elif q.id in answers:
             value = _shown(answers[q.id], view)
-        elif hidden and q.personal_data:
+        elif hidden and q.personal_data and (q.required or count > len(required)):
             value = hidden
         else:
             continue
@@ -87,6 +91,13 @@ def as_text(view: dict[str, Any]) -> str:
     lines += [f"  {t(h.get('at'))}  {t(str(h.get('type', '')).split('.', 1)[-1]):<13} "
               f"{t(h.get('authority')) or 'hub'} {t(h.get('user'))}" for h in view["history"]]
     return "\n".join(lines) + "\n"
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, min(int(value or 0), 1000))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _ids(ids: list[str]) -> str:

@@ -57,8 +57,10 @@ def summary(alert: dict[str, Any], lang: str) -> str:
 
     subject = alert["kind"]
     if alert.get("profession"):
-        subject += f": {shown(alert['profession'], lang)}"
-    return subject
+        return f"{subject}: {shown(alert['profession'], lang)}"
+    activity = ((alert["record"].get("content") or {}).get("answers") or {}).get("service_activity")
+    activity = activity.get("text") if isinstance(activity, dict) else activity
+    return f"{subject}: {activity}" if isinstance(activity, str) else subject
 
 
 def list_alerts(conn: Any, me: str, lang: str, *, state: str | None = None,
