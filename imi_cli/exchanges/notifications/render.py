@@ -49,7 +49,8 @@ def as_text(view: dict[str, Any]) -> str:
     t = safe_text
     left = view["days_left"]
     clock = (f"; examination ends {t(view['deadline'])} ({left} days left)" if left is not None and left >= 0
-             else f"; examination ended {t(view['deadline'])}" if view["deadline"] else "")
+             else f"; examination ended {t(view['deadline'])}" if left is not None
+             else f"; examination period until {t(view['deadline'])}" if view["deadline"] else "")
     lines = [f"{t(view['title'])}  [{t(view['state'])}]",
              f"from {t(view['notifier'])} ({t(view['country'])}, {t(view['area'])}), broadcast "
              f"{t(view['broadcast_at'] or '-')}{clock}", ""]
