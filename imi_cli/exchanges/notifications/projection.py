@@ -98,6 +98,7 @@ def _step(conn: Any, n: dict[str, Any], event: dict[str, Any]) -> None:
     elif type_ == "notification.commented":
         record["comments"].append({"authority": event["actor"].get("authority"), "user": event["actor"].get("user"),
                                    "at": event["at"], "text": p["text"], "lang": p["lang"]})
+        record["comments"].sort(key=lambda c: str(c.get("at")))  # the same order in every store, however pulled
         del record["comments"][:-2000]
     elif type_ == "notification.modified":
         content = record["content"]
