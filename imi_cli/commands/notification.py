@@ -198,7 +198,9 @@ def export(output: Optional[Path] = typer.Option(None, "-o", "--output", help="W
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from imi_cli.cli.output_files import write_output
+
+        write_output(output, text, "-o", private=True)  # comments and contacts may name people
         message(f"Wrote {len(rows)} notification(s) to {output}")
 
 
