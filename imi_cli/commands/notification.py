@@ -109,7 +109,7 @@ def withdraw(ident: str = typer.Argument(..., help="Notification id."),
 @data_options
 def close(ident: str = typer.Argument(..., help="Notification id."),
           decision: str = typer.Option(..., "--decision", help="A code of the kind's closing decisions "
-                                                               "(`imi questionnaire show KIND`)."),
+                                                               "(listed at the end of `imi questionnaire show KIND`)."),
           text: Optional[str] = typer.Option(None, "--text", help="The decision's reasons (tagged with your "
                                                                   "language).")) -> None:
     """The Commission or the notifying authority: close it with a decision."""
