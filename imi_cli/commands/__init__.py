@@ -28,14 +28,18 @@ COMMANDS: dict[str, Entry] = {
                                   "authority."),
     "outbox": Entry("sync", "outbox", "What this store has pushed or must push: pending, accepted, rejected "
                                       "and why."),
-    "inbox": Entry("request", "inbox", "What needs your authority's action now: alerts to forward or read, new "
-                                       "requests, answers to read, deadlines, reminders."),
+    "inbox": Entry("request", "inbox", "What needs your authority's action now: alerts to forward or read, "
+                                       "notifications to disseminate or decide, new requests, answers to read, "
+                                       "deadlines, reminders."),
     "stats": Entry("request", "stats", "Requests per area and authority (accepted within 7 days, days to answer, "
-                                       "by the deadline, ratings); alerts per area and country."),
+                                       "by the deadline, ratings); alerts per area and country; notifications per "
+                                       "kind, country and area."),
     "store": Entry("store", "app", "The encrypted store: status, rebuild projections."),
     "hub": Entry("hub", "app", "The hub: init, serve, invite national coordinators."),
     "message": Entry("message", "app", "Messages between two authorities."),
     "request": Entry("request", "app", "Information requests: new, send, accept, answer, close, ..."),
+    "notification": Entry("notification", "app", "Notifications to the Commission and the member states: new, "
+                                                 "broadcast, disseminate, comment, close, search, ..."),
     "alert": Entry("alert", "app", "Alerts to every member state: new, send, forward, acknowledge, modify, close, ..."),
     "authority": Entry("authority", "app", "The authority directory: register, import, show, search, export."),
     "user": Entry("user", "app", "Users: add, import, list, show."),

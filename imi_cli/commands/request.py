@@ -268,15 +268,17 @@ def export(rid: str = typer.Argument(..., help="Request id."),
 
 @data_options
 def inbox() -> None:
-    """What needs your authority's action now: alerts to forward or read, new requests, answers to
-    read, deadlines, reminders."""
+    """What needs your authority's action now: alerts to forward or read, notifications to
+    disseminate or decide, new requests, answers to read, deadlines, reminders."""
     from imi_cli.exchanges.alerts.views import inbox_items as alert_items
+    from imi_cli.exchanges.notifications.views import inbox_items as notification_items
     from imi_cli.exchanges.requests.views import inbox as items
 
     s = state()
     with s.open_store() as store:
         me = _authority(store)
-        rows = alert_items(store.conn, me, s.lang) + items(store.conn, me, _coordinated(store))
+        rows = (alert_items(store.conn, me, s.lang) + notification_items(store.conn, me, s.lang)
+                + items(store.conn, me, _coordinated(store)))
     _emit(rows, s.as_json, [("id", "id"), ("action", "to do"), ("flag", ""), ("subject", "subject"),
                             ("deadline", "deadline"), ("days_left", "days left"), ("reminders", "reminders")])
     if not rows and not s.as_json:
@@ -286,20 +288,24 @@ def inbox() -> None:
 @data_options
 def stats() -> None:
     """Requests per area and authority (accepted within 7 days, days to answer, by the deadline,
-    ratings); alerts per area and country."""
+    ratings); alerts per area and country; notifications per kind, country and area."""
     from imi_cli.cli.output import print_table
     from imi_cli.commands.alert import STATS_COLUMNS
+    from imi_cli.commands.notification import STATS_COLUMNS as NOTIFICATION_COLUMNS
     from imi_cli.exchanges.alerts.views import stats as alert_figures
+    from imi_cli.exchanges.notifications.views import stats as notification_figures
     from imi_cli.exchanges.requests.views import stats as figures
 
     s = state()
     with s.open_store() as store:
         rows, alerts = figures(store.conn), alert_figures(store.conn)
+        notifications = notification_figures(store.conn)
     if s.as_json:
-        print_json({"requests": rows, "alerts": alerts})
+        print_json({"requests": rows, "alerts": alerts, "notifications": notifications})
         return
     print_table(rows, [("area", "area"), ("authority", "authority"), ("received", "received"),
                        ("accepted_within_7_days_pct", "accepted ≤7d %"), ("average_days_to_answer", "days to answer"),
                        ("answered_by_deadline_pct", "by deadline %"), ("rating_timeliness", "timeliness"),
                        ("rating_quality", "quality")], "Requests")
     print_table(alerts, STATS_COLUMNS, "Alerts")
+    print_table(notifications, NOTIFICATION_COLUMNS, "Notifications")

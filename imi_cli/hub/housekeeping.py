@@ -45,13 +45,18 @@ def run_once(hub: Any, retention_days: int | None,
     """Make due reminders, then apply the retention period; each job runs even if the other
     fails. What could not be processed is logged and added to ``skipped`` (job, id, error)."""
     from imi_cli.exchanges.requests.reminders import issue
+    from imi_cli.hub import notification_jobs
     from imi_cli.hub.alert_jobs import deliver, erase_due
     from imi_cli.hub.retention import prune
 
     skipped = [] if skipped is None else skipped
     done = {"reminders": _job("reminders", lambda: issue(hub, skipped), skipped), "pruned": 0,
             "alerts_delivered": _job("alert delivery", lambda: deliver(hub, skipped), skipped),
-            "alerts_erased": _job("alert erasure", lambda: erase_due(hub, skipped), skipped)}
+            "alerts_erased": _job("alert erasure", lambda: erase_due(hub, skipped), skipped),
+            "notifications_delivered": _job("notification delivery",
+                                            lambda: notification_jobs.deliver(hub, skipped), skipped),
+            "notification_reminders": _job("notification reminders",
+                                           lambda: notification_jobs.remind(hub, skipped), skipped)}
     if retention_days:
         done["pruned"] = _job("retention", lambda: prune(hub, retention_days, skipped), skipped)
     return done

@@ -134,16 +134,19 @@ class Hub:
                 conn.execute("RELEASE one_event")
         if any(r["status"] == "accepted" for r in results):
             self._notify()
-            if any(isinstance(e, dict) and e.get("type") == "alert.forwarded" for e in events):
+            if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated")
+                   for e in events):
                 self.react()
         return results
 
     def react(self) -> int:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
-        to the authorities it was forwarded to. Also run by housekeeping (after a crash)."""
+        to the authorities it was forwarded to, a notification disseminated to those it was
+        disseminated to. Also run by housekeeping (after a crash)."""
+        from imi_cli.hub import notification_jobs
         from imi_cli.hub.alert_jobs import deliver
 
-        return deliver(self)
+        return deliver(self) + notification_jobs.deliver(self)
 
     def _accept_one(self, conn: Any, wire: Any, pusher: str) -> dict[str, Any]:
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
@@ -312,12 +315,14 @@ class Hub:
         An alert's personal data whose erasure date has come is erased here too."""
         from imi_cli.exchanges.requests.reminders import issue
         from imi_cli.hub.alert_jobs import erase_due
+        from imi_cli.hub.notification_jobs import remind
 
         minute = clock.iso(clock.now())[:16]
         if self._reminded == (self.arrivals, minute):
             return
         issue(self)
         erase_due(self)
+        remind(self)
         self._reminded = (self.arrivals, minute)  # after issue: its own reminders moved arrivals
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:

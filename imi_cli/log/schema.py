@@ -83,7 +83,7 @@ MIGRATIONS: list[str] = [_V1]
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "authority_languages", "authority_fts", "users",
                      "principals", "invitations", "messages", "requests", "request_history",
-                     "request_attachments", "alerts")
+                     "request_attachments", "alerts", "notifications")
 
 
 def migrate(store: Store) -> None:
@@ -306,3 +306,28 @@ CREATE INDEX alerts_erase ON alerts(erase_after) WHERE erase_after IS NOT NULL;
 """
 
 MIGRATIONS.append(_V9)
+
+# Notifications (imi_cli.exchanges.notifications): what a store's authority notified or was
+# sent; ``search_text`` holds the lower-cased words a search matches.
+_V10 = """
+CREATE TABLE notifications (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    qversion      TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    area          TEXT NOT NULL,
+    notifier      TEXT NOT NULL,
+    country       TEXT,
+    created_at    TEXT NOT NULL,
+    broadcast_at  TEXT,
+    deadline      TEXT,
+    closed_at     TEXT,
+    last_activity TEXT NOT NULL,
+    search_text   TEXT NOT NULL DEFAULT '',
+    record        TEXT NOT NULL
+);
+CREATE INDEX notifications_list ON notifications(last_activity, id);
+CREATE INDEX notifications_due ON notifications(state, deadline);
+"""
+
+MIGRATIONS.append(_V10)

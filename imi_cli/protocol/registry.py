@@ -38,6 +38,7 @@ DOMAINS = (
     "imi_cli.exchanges.message_types",
     "imi_cli.exchanges.requests.event_types",
     "imi_cli.exchanges.alerts.event_types",
+    "imi_cli.exchanges.notifications.event_types",
     "imi_cli.privacy.event_types",
 )
 

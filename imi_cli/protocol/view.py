@@ -20,7 +20,7 @@ from imi_cli.log import clock
 # Entity kinds whose record a node holds in a table: an entity it made offline exists there
 # before the hub gives it a version.
 _TABLES = {"authority": "authorities", "user": "users", "request": "requests", "message": "messages",
-           "alert": "alerts"}
+           "alert": "alerts", "notification": "notifications"}
 
 
 class RulesView:
@@ -91,6 +91,11 @@ class RulesView:
         from imi_cli.exchanges.alerts.projection import load
 
         return load(self.conn, alert_id)
+
+    def notification(self, ident: str) -> dict[str, Any] | None:
+        from imi_cli.exchanges.notifications.projection import load
+
+        return load(self.conn, ident)
 
     @contextmanager
     def checking(self) -> Iterator[None]:

@@ -56,6 +56,8 @@ class QuestionSet:
     description: Texts = field(default_factory=dict)
     allow_identical: tuple[str, ...] = ()
     path: Path | None = None
+    # a kind of notification: {examination_months, reminder_days_before, decisions}
+    notification: dict[str, Any] = field(default_factory=dict)
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -77,6 +79,7 @@ def build(data: dict[str, Any], path: Path | None = None) -> QuestionSet:
         title=dict(data["title"]), description=dict(data.get("description") or {}),
         questions=tuple(_question(q) for q in data["questions"]), choice_lists=lists,
         allow_identical=tuple(data.get("allow_identical") or ()), path=path,
+        notification=dict(data.get("notification") or {}),
     )
 
 

@@ -49,7 +49,7 @@ def test_the_classic_case_through_the_cli(network, cli):
     ok(cli("hu.nco", "sync"))
     stats = json.loads(ok(cli("hu.nco", "--json", "stats")).out)
     assert any(s["authority"] == "HU-AUTH" and s["area"] == "services" for s in stats["requests"])
-    assert stats["alerts"] == []
+    assert (stats["alerts"], stats["notifications"]) == ([], [])
 
 
 def test_refusals_have_exact_exit_codes(network, cli):

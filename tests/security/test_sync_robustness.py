@@ -41,7 +41,8 @@ PASSPHRASE = "robust sync test passphrase"
 NAME = "Nagy Béla"
 PERSON_DATA = (NAME, "architect")
 
-NO_ALERT_WORK = {"alerts_delivered": 0, "alerts_erased": 0}  # housekeeping's alert jobs had nothing to do
+NO_ALERT_WORK = {"alerts_delivered": 0, "alerts_erased": 0,  # the alert and notification jobs had nothing to do
+                 "notifications_delivered": 0, "notification_reminders": 0}
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from imi_cli.hub import housekeeping
 from imi_cli.hub.background import BackgroundHub
 from imi_cli.hub.state import init_hub
 
-NO_ALERT_WORK = {"alerts_delivered": 0, "alerts_erased": 0}  # housekeeping's alert jobs had nothing to do
+NO_ALERT_WORK = {"alerts_delivered": 0, "alerts_erased": 0,  # the alert and notification jobs had nothing to do
+                 "notifications_delivered": 0, "notification_reminders": 0}
 
 
 def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypatch):

@@ -66,6 +66,9 @@ def check_choice_lists(doc: Document) -> Iterator[Finding]:
                               f"choices {list_id!r} is not a choice list (known: {known})")
     if not used <= set(lists):
         return  # a list looks unused because of a misspelt reference: C001 says so already
+    block = doc.data.get("notification")
+    if isinstance(block, dict) and isinstance(block.get("decisions"), str):
+        used.add(block["decisions"])  # a notification's closing decisions are chosen from it
     for list_id in lists:
         if list_id not in used:
             yield doc.finding(("choice_lists", list_id), "C003",

@@ -19,7 +19,7 @@ from imi_cli.questionnaires.model import QUESTION_TYPES, STATUSES
 SET_KEYS = {"schema": "int", "id": "str", "version": "str", "status": "str", "area": "str",
             "source_language": "str", "languages": "strlist", "allow_identical": "strlist",
             "title": "texts", "description": "texts", "choice_lists": "choice_lists",
-            "questions": "questions"}
+            "questions": "questions", "notification": "notification"}
 SET_REQUIRED = ("schema", "id", "version", "status", "area", "source_language",
                 "languages", "title", "questions")
 QUESTION_KEYS = {"id": "str", "type": "str", "required": "bool", "personal_data": "bool",
@@ -28,6 +28,7 @@ QUESTION_KEYS = {"id": "str", "type": "str", "required": "bool", "personal_data"
 QUESTION_REQUIRED = ("id", "type", "required", "personal_data", "text")
 CHOICE_KEYS = {"code": "str", "label": "texts"}
 ENABLE_KEYS = {"question": "str", "equals": "str"}
+NOTIFICATION_KEYS = {"examination_months": "int", "reminder_days_before": "int", "decisions": "str"}
 SET_ID = re.compile(r"[a-z0-9-]+")
 ITEM_ID = re.compile(r"[a-z0-9_]+")
 SCHEMA_VERSION = 1
@@ -126,6 +127,20 @@ class _Walk:
             else:
                 self.wrong(path + (index,), items, index, f"{what} (a map)")
 
+    def notification(self, path: tuple, parent: Any, key: Any) -> None:
+        """A question set that is a kind of notification: its period, reminder and decisions."""
+        if not isinstance(parent[key], dict):
+            return self.wrong(path, parent, key, "a map with examination_months, reminder_days_before, decisions")
+        self.mapping(path, parent[key], NOTIFICATION_KEYS, ("decisions",), "notification")
+        block = parent[key]
+        for name in ("examination_months", "reminder_days_before"):
+            if isinstance(block.get(name), int) and not 1 <= block[name] <= 120:
+                self.add(path + (name,), "S004", f"notification {name} must be from 1 to 120")
+        lists = self.doc.data.get("choice_lists")
+        if isinstance(block.get("decisions"), str) and not (isinstance(lists, dict) and block["decisions"] in lists):
+            self.add(path + ("decisions",), "S004",
+                     f"notification decisions {block['decisions']!r} is not a choice list of this set")
+
     def enable_when(self, path: tuple, parent: Any, key: Any) -> None:
         if not isinstance(parent[key], dict):
             return self.wrong(path, parent, key, "a map with question and equals")
@@ -140,7 +155,7 @@ KINDS: dict[str, Callable[..., None]] = {
     "bool": lambda w, p, parent, k: w.scalar(p, parent, k, (bool,), "true or false"),
     "num": lambda w, p, parent, k: w.scalar(p, parent, k, (int, float), "a number"),
     "choice_lists": _Walk.choice_lists, "questions": _Walk.questions,
-    "enable_when": _Walk.enable_when,
+    "enable_when": _Walk.enable_when, "notification": _Walk.notification,
 }
 
 

@@ -1,0 +1,109 @@
+"""Notifications, as a Python user or a command drives them: each step a signed event,
+checked here by the protocol's rules before it is queued and again by the hub."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from imi_cli.errors import InvalidInput, NotFound, UsageError
+from imi_cli.exchanges.notifications.projection import load
+from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.journal import append
+
+HINT = "`imi notification list` shows the notifications you have"
+
+
+class Notifications:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
+        if not authority_id:
+            raise UsageError("this store acts for no authority yet",
+                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
+        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
+        authority = conn.execute("SELECT record FROM authorities WHERE id = ?", (authority_id,)).fetchone()
+        if user is None or authority is None:
+            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
+        return json.loads(user[0]), json.loads(authority[0])
+
+    def _step(self, type_: str, ident: str, payload: dict[str, Any]) -> dict[str, Any]:
+        from imi_cli.protocol.pipeline import audience_of
+        from imi_cli.protocol.view import RulesView
+
+        with self.store.transaction() as conn:
+            user, authority = self._me(conn)
+            if type_ != "notification.drafted" and load(conn, ident) is None:
+                raise NotFound(f"no notification {ident!r} here", hint=HINT)
+            event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
+                               payload=payload, subject={"entity": f"notification/{ident}"})
+            event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
+            append(conn, [event])
+        return event
+
+    def get(self, ident: str) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            n = load(conn, ident)
+        if n is None:
+            raise NotFound(f"no notification {ident!r} here", hint=HINT)
+        return n
+
+    # -- the notifying authority ---------------------------------------------------------
+    def new(self, *, kind: str, answers: dict[str, Any], lang: str) -> str:
+        from imi_cli.exchanges.notifications.kinds import kinds
+        from imi_cli.questionnaires.answers import validate_answers
+        from imi_cli.questionnaires.registry import catalogs
+
+        declared = kinds()
+        if kind not in declared:
+            raise UsageError(f"--kind {kind!r} is not a kind of notification ({', '.join(sorted(declared))})")
+        qset = catalogs().latest(kind)
+        values = validate_answers(qset, answers, lang)
+        with self.store.transaction() as conn:
+            notifier = self._me(conn)[1]["id"]
+        content = {"kind": kind, "qversion": str(qset.version), "area": qset.area, "notifier": notifier,
+                   "answers": values, "lang": lang}
+        ident = uuid7()
+        self._step("notification.drafted", ident, {"notification": content})
+        return ident
+
+    def broadcast(self, ident: str) -> dict[str, Any]:
+        n = self.get(ident)
+        if n["state"] != "draft":
+            raise UsageError(f"notification {ident} is {n['state']}, not a draft; nothing was broadcast")
+        return self._step("notification.broadcast", ident, {"notification": n["record"]["content"]})
+
+    def modify(self, ident: str, answers: dict[str, Any], lang: str) -> dict[str, Any]:
+        from imi_cli.questionnaires.answers import validate_answers
+        from imi_cli.questionnaires.registry import catalogs
+
+        if not answers:
+            raise UsageError("nothing to modify", hint="give --answer QUESTION=VALUE")
+        n = self.get(ident)
+        content = n["record"]["content"]
+        merged = validate_answers(catalogs().get(content["kind"], content["qversion"]),
+                                  {**content["answers"], **answers}, lang)
+        return self._step("notification.modified", ident, {"answers": {k: merged[k] for k in answers if k in merged},
+                                                            "lang": lang})
+
+    def withdraw(self, ident: str, reason: str) -> dict[str, Any]:
+        return self._step("notification.withdrawn", ident, {"reason": reason})
+
+    # -- the Commission and the recipients ------------------------------------------------------
+    def close(self, ident: str, decision: str, lang: str, text: str | None = None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"decision": decision, "lang": lang}
+        if text:
+            payload["text"] = text
+        return self._step("notification.closed", ident, payload)
+
+    def disseminate(self, ident: str, to: list[str]) -> dict[str, Any]:
+        if not to:
+            raise InvalidInput("--to names at least one authority")
+        return self._step("notification.disseminated", ident, {"to": sorted(set(to))})
+
+    def comment(self, ident: str, text: str, lang: str) -> dict[str, Any]:
+        if not text.strip():
+            raise InvalidInput("a comment has some text")
+        return self._step("notification.commented", ident, {"text": text, "lang": lang})

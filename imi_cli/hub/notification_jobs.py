@@ -1,0 +1,89 @@
+"""What the hub does for notifications by itself: it delivers a notification, as it stands
+(comments and changes so far), to the authorities a national coordinator disseminated it
+to, and reminds the Commission when its examination period is about to end — by the hub's
+clock, so the reminder is there however long the nodes stay offline.
+
+One notification that cannot be processed is skipped and logged by id, never stops the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from imi_cli.exchanges.notifications.kinds import kinds
+from imi_cli.exchanges.notifications.projection import load
+from imi_cli.log import clock
+from imi_cli.log.event import make_event
+
+log = logging.getLogger("imi.hub.notifications")
+OPERATOR = {"user": "operator", "authority": None}
+
+
+def deliver(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
+    with hub.lock:
+        pending = [i for (i,) in hub.store.conn.execute(
+            "SELECT id FROM notifications WHERE json_array_length(record, '$.disseminated') "
+            "> json_array_length(record, '$.delivered')")]
+    made = 0
+    for ident in pending:
+        try:
+            with hub.lock:
+                event = _delivery(hub.store.conn, ident)
+                if event is not None:
+                    hub.append_own([event])
+                    made += 1
+        except Exception as exc:
+            _skip(skipped, "notification delivery", ident, exc)
+    return made
+
+
+def _delivery(conn: Any, ident: str) -> dict[str, Any] | None:
+    n = load(conn, ident)
+    if n is None:
+        return None
+    record = n["record"]
+    to = sorted(set(record["disseminated"]) - set(record["delivered"]))
+    if not to:
+        return None
+    payload = {"to": to, "notification": record["content"], "state": n["state"], "broadcast_at": n["broadcast_at"],
+               "recipients": record["recipients"], "disseminated": record["disseminated"],
+               "comments": record["comments"], "modifications": record["modifications"]}
+    if n.get("deadline"):
+        payload["deadline"] = n["deadline"]
+    if record.get("decision"):
+        payload["decision"] = record["decision"]
+    return make_event("notification.delivered", actor=OPERATOR, payload=payload,
+                      subject={"entity": f"notification/{ident}"})
+
+
+def remind(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
+    """A reminder to the Commission ``reminder_days_before`` the examination deadline, once."""
+    today = clock.now().date()
+    declared = kinds()
+    with hub.lock:
+        rows = hub.store.conn.execute("SELECT id, kind, deadline, record FROM notifications "
+                                      "WHERE state = 'broadcast' AND deadline IS NOT NULL").fetchall()
+    made = 0
+    for ident, kind_id, deadline, record_text in rows:
+        try:
+            kind = declared.get(kind_id)
+            days = kind.reminder_days_before if kind else None
+            if days is None or today < dt.date.fromisoformat(deadline) - dt.timedelta(days=days):
+                continue
+            if any(r.get("key") == deadline for r in json.loads(record_text).get("reminders", [])):
+                continue
+            hub.append_own([make_event("notification.reminder", actor=OPERATOR,
+                                       payload={"kind": "examination_ending", "key": deadline},
+                                       subject={"entity": f"notification/{ident}"})])
+            made += 1
+        except Exception as exc:
+            _skip(skipped, "notification reminders", ident, exc)
+    return made
+
+
+def _skip(skipped: list[dict[str, Any]] | None, job: str, ident: str, exc: BaseException) -> None:
+    log.warning("housekeeping (%s) skipped notification/%s: %s", job, ident, type(exc).__name__)
+    if skipped is not None:
+        skipped.append({"job": job, "id": f"notification/{ident}", "error": type(exc).__name__})
