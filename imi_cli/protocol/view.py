@@ -20,7 +20,8 @@ from imi_cli.log import clock
 # Entity kinds whose record a node holds in a table: an entity it made offline exists there
 # before the hub gives it a version.
 _TABLES = {"authority": "authorities", "user": "users", "request": "requests", "message": "messages",
-           "alert": "alerts", "notification": "notifications"}
+           "alert": "alerts", "notification": "notifications", "licence": "licences", "register": "registers"}
+_KEYS = {"licence": "number"}  # a table keyed by another column than id
 
 
 class RulesView:
@@ -92,6 +93,11 @@ class RulesView:
 
         return load(self.conn, alert_id)
 
+    def licence(self, number: str) -> dict[str, Any] | None:
+        from imi_cli.repositories.licences.projection import load
+
+        return load(self.conn, number)
+
     def notification(self, ident: str) -> dict[str, Any] | None:
         from imi_cli.exchanges.notifications.projection import load
 
@@ -118,7 +124,8 @@ class RulesView:
         kind, _, ident = entity.partition("/")
         if self.at_hub or kind not in _TABLES:
             return False
-        return self.conn.execute(f"SELECT 1 FROM {_TABLES[kind]} WHERE id = ?", (ident,)).fetchone() is not None
+        key = _KEYS.get(kind, "id")
+        return self.conn.execute(f"SELECT 1 FROM {_TABLES[kind]} WHERE {key} = ?", (ident,)).fetchone() is not None
 
     def changed_by_others(self, entity: str, seen: int, author: str, ignore: tuple[str, ...]) -> int | None:
         """The newest change to the entity after version ``seen`` by anyone but ``author``

@@ -1,0 +1,206 @@
+"""Licences, as a licensing officer (or a script) drives them: each change a signed event,
+checked by the protocol's rules here first and again by the hub."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
+from imi_cli.log import clock
+from imi_cli.log.event import make_event
+from imi_cli.log.journal import append, check_own
+from imi_cli.repositories.licences import rules
+from imi_cli.repositories.licences.projection import load
+
+HINT = "`imi cit list` shows the licences this store holds"
+COLUMNS = {"number": True, "company_name": True, "registration_number": True, "address": True,
+           "valid_from": True, "valid_to": True, "national_licence": False, "cit_activity_24_months": False,
+           "good_repute": True, "insurance": True, "staff_vehicles_procedures": True, "contact": False,
+           "authority": False}
+FLAGS = ("national_licence", "cit_activity_24_months", "good_repute", "insurance", "staff_vehicles_procedures")
+CHANGEABLE = ("company", "valid_to", "conditions", "contact")
+
+
+def parse_day(text: str, flag: str) -> str:
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD") from None
+
+
+class Licences:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
+        if not authority_id:
+            raise UsageError("this store acts for no authority yet",
+                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
+        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
+        authority = conn.execute("SELECT record FROM authorities WHERE id = ?", (authority_id,)).fetchone()
+        if user is None or authority is None:
+            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
+        return json.loads(user[0]), json.loads(authority[0])
+
+    def _event(self, conn: Any, type_: str, number: str, payload: dict[str, Any]) -> dict[str, Any]:
+        from imi_cli.protocol.pipeline import audience_of
+        from imi_cli.protocol.view import RulesView
+
+        user, authority = self._me(conn)
+        event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
+                           payload=payload, subject={"entity": f"licence/{number}"})
+        event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
+        return event
+
+    def _step(self, type_: str, number: str, payload: dict[str, Any]) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            if type_ != "licence.issued" and load(conn, number) is None:
+                raise NotFound(f"no licence {number!r} here", hint=HINT)
+            event = self._event(conn, type_, number, payload)
+            append(conn, [event])
+        return event
+
+    def get(self, number: str) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            licence = load(conn, number)
+        if licence is None:
+            raise NotFound(f"no licence {number!r} here", hint=HINT)
+        return licence
+
+    # -- the home state's licensing authority ----------------------------------------------
+    def issue(self, licence: dict[str, Any]) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            authority = self._me(conn)[1]
+        record = {"country": authority["country"], "authority": authority["id"], **licence}
+        return self._step("licence.issued", record["number"], {"licence": record})
+
+    def change(self, number: str, changes: dict[str, Any], reason: str) -> dict[str, Any]:
+        return self._step("licence.changed", number, {**changes, "reason": reason})
+
+    def notify_host(self, number: str, *, host: str, start: str, transport_types: list[str], staff: list[str],
+                    weapons: str, notice_date: str | None = None, override_reason: str | None = None
+                    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"host": host, "notice_date": notice_date or clock.now().date().isoformat(),
+                                   "start": start, "transport_types": transport_types,
+                                   "staff": [{"name": s} for s in staff], "weapons": weapons}
+        if override_reason:
+            payload["override_reason"] = override_reason
+        return self._step("licence.host_notified", number, payload)
+
+    def suspend(self, number: str, *, start: str, end: str, reason: str, scope: str | None = None) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            country = scope or self._me(conn)[1]["country"]
+        return self._step("licence.suspended", number, {"scope": country, "from": start, "to": end, "reason": reason})
+
+    def resume(self, number: str, on: str | None = None) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            country = self._me(conn)[1]["country"]
+        return self._step("licence.resumed", number, {"scope": country, "on": on or clock.now().date().isoformat()})
+
+    def withdraw(self, number: str, reason: str, on: str | None = None) -> dict[str, Any]:
+        return self._step("licence.withdrawn", number, {"on": on or clock.now().date().isoformat(), "reason": reason})
+
+    def ban(self, number: str, until: str, reason: str) -> dict[str, Any]:
+        return self._step("licence.banned", number, {"until": until, "reason": reason})
+
+    def sanction(self, number: str, kind: str, reason: str, amount: float | None = None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"kind": kind, "reason": reason}
+        if amount is not None:
+            payload["amount_eur"] = amount
+        return self._step("licence.sanctioned", number, payload)
+
+    # -- bulk ---------------------------------------------------------------------------------
+    def import_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
+        """All or nothing, idempotent: a licence as it is already is skipped, one that differs
+        is changed, a new one issued; every problem named by file:line before anything is written."""
+        from imi_cli.bulk.readers import read_records
+
+        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="licences")
+        problems: list[Problem] = []
+        records = [(where, r) for where, raw in rows if (r := _record(where, raw, problems)) is not None]
+        seen: dict[str, str] = {}
+        for where, r in records:
+            if r["number"] in seen:
+                problems.append(Problem(where, "number", f"duplicate number {r['number']!r} (first at "
+                                                          f"{seen[r['number']]})"))
+            seen.setdefault(r["number"], where)
+        if problems:
+            raise InvalidInput(f"{path}: {len(problems)} problem(s); nothing was imported", problems=problems)
+        report = {"issued": 0, "changed": 0, "unchanged": 0, "dry_run": dry_run}
+        with self.store.transaction() as conn:
+            authority = self._me(conn)[1]
+            events: list[dict[str, Any]] = []
+            places: list[str] = []
+            for at, r in records:
+                full = {"country": authority["country"], "authority": r.pop("authority", None) or authority["id"], **r}
+                existing = load(conn, r["number"])
+                if existing is None:
+                    events.append(self._event(conn, "licence.issued", r["number"], {"licence": full}))
+                    report["issued"] += 1
+                else:
+                    current = existing["record"]["licence"]
+                    changes = {k: full[k] for k in CHANGEABLE if k in full and full[k] != current.get(k)}
+                    if not changes:
+                        report["unchanged"] += 1
+                        continue
+                    events.append(self._event(conn, "licence.changed", r["number"], {**changes, "reason": "import"}))
+                    report["changed"] += 1
+                places.append(at)
+            if events:
+                check_own(conn, events, places)
+                if not dry_run:
+                    append(conn, events, checked=True)
+        return report
+
+
+def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | None:
+    """A row (CSV, YAML or JSON) as a licence without its state and authority; problems named."""
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, None, "a record must be a mapping of fields"))
+        return None
+    before = len(problems)
+    flat = dict(raw)
+    company = flat.pop("company", None)
+    if isinstance(company, dict):  # YAML/JSON may nest the company and the conditions
+        flat.update({f"company_{k}" if k != "registration_number" else k: v for k, v in company.items()})
+    conditions = flat.pop("conditions", None)
+    if isinstance(conditions, dict):
+        flat.update(conditions)
+    for key in sorted(set(flat) - set(COLUMNS)):
+        problems.append(Problem(where, key, "unknown field"))
+    text = {k: str(flat[k]).strip() for k in ("number", "company_name", "registration_number", "address",
+                                              "contact", "authority") if flat.get(k) not in (None, "")}
+    for k in ("number", "company_name", "registration_number", "address"):
+        if k not in text:
+            problems.append(Problem(where, k, "required"))
+    days = {}
+    for k in ("valid_from", "valid_to"):
+        day = rules.date(str(flat.get(k, "")).strip())
+        if day is None:
+            problems.append(Problem(where, k, f"{flat.get(k)!r} is not a date as YYYY-MM-DD"))
+        else:
+            days[k] = day.isoformat()
+    flags = {}
+    for k in FLAGS:
+        value = flat.get(k)
+        if value in (None, "") and not COLUMNS[k]:
+            continue
+        parsed = value if isinstance(value, bool) else {"yes": True, "true": True, "no": False, "false": False}.get(
+            str(value).strip().lower())
+        if parsed is None:
+            problems.append(Problem(where, k, f"{value!r} is not yes or no"))
+        else:
+            flags[k] = parsed
+    if len(problems) > before:
+        return None
+    out: dict[str, Any] = {"number": text["number"], "company": {"name": text["company_name"],
+                           "registration_number": text["registration_number"], "address": text["address"]},
+                           **days, "conditions": flags}
+    for k in ("contact", "authority"):
+        if k in text:
+            out[k] = text[k]
+    return out
