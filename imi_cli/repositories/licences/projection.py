@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from imi_cli.directory.search import fold
+from imi_cli.log.redaction import forgets
 
 COLUMNS = ("number", "country", "authority", "company_name", "company_folded", "registration_number",
            "valid_from", "valid_to", "withdrawn_on", "banned_until", "last_activity", "record")
@@ -85,3 +86,8 @@ def _step(lic: dict[str, Any], event: dict[str, Any]) -> None:
     elif type_ == "licence.sanctioned":
         record["sanctions"].append({"kind": p["kind"], "reason": p["reason"], "by": by, "at": event["at"],
                                     **({"amount_eur": p["amount_eur"]} if "amount_eur" in p else {})})
+
+
+@forgets("licence/")
+def _forget(conn: Any, entity: str) -> None:
+    conn.execute("DELETE FROM licences WHERE number = ?", (entity.split("/", 1)[1],))
