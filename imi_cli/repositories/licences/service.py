@@ -166,7 +166,7 @@ def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | N
     flat = dict(raw)
     company = flat.pop("company", None)
     if isinstance(company, dict):  # YAML/JSON may nest the company and the conditions
-        flat.update({f"company_{k}" if k != "registration_number" else k: v for k, v in company.items()})
+        flat.update({{"name": "company_name"}.get(k, k): v for k, v in company.items()})
     conditions = flat.pop("conditions", None)
     if isinstance(conditions, dict):
         flat.update(conditions)
