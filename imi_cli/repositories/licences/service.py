@@ -143,7 +143,8 @@ class Licences:
                     report["issued"] += 1
                 else:
                     current = existing["record"]["licence"]
-                    changes = {k: full[k] for k in CHANGEABLE if k in full and full[k] != current.get(k)}
+                    changes = {k: full[k] for k in CHANGEABLE
+                               if k in full and _same(k, full[k]) != _same(k, current.get(k))}
                     if not changes:
                         report["unchanged"] += 1
                         continue
@@ -155,6 +156,14 @@ class Licences:
                 if not dry_run:
                     append(conn, events, checked=True)
         return report
+
+
+def _same(key: str, value: Any) -> Any:
+    """A field as compared on import: a condition given as "no" is one not given (an export
+    writes every condition; a licence issued with some holds only those)."""
+    if key == "conditions" and isinstance(value, dict):
+        return {k: bool(value.get(k)) for k in FLAGS}
+    return value
 
 
 def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | None:
