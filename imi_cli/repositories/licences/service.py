@@ -143,7 +143,8 @@ class Licences:
                     report["issued"] += 1
                 else:
                     current = existing["record"]["licence"]
-                    changes = {k: full[k] for k in CHANGEABLE if k in full and full[k] != current.get(k)}
+                    changes = {k: full[k] for k in CHANGEABLE
+                               if k in full and _same(k, full[k]) != _same(k, current.get(k))}
                     if not changes:
                         report["unchanged"] += 1
                         continue
@@ -157,6 +158,14 @@ class Licences:
         return report
 
 
+def _same(key: str, value: Any) -> Any:
+    """A field as compared on import: a condition given as "no" is one not given (an export
+    writes every condition; a licence issued with some holds only those)."""
+    if key == "conditions" and isinstance(value, dict):
+        return {k: bool(value.get(k)) for k in FLAGS}
+    return value
+
+
 def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | None:
     """A row (CSV, YAML or JSON) as a licence without its state and authority; problems named."""
     if not isinstance(raw, dict):
@@ -166,7 +175,7 @@ def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | N
     flat = dict(raw)
     company = flat.pop("company", None)
     if isinstance(company, dict):  # YAML/JSON may nest the company and the conditions
-        flat.update({f"company_{k}" if k != "registration_number" else k: v for k, v in company.items()})
+        flat.update({{"name": "company_name"}.get(k, k): v for k, v in company.items()})
     conditions = flat.pop("conditions", None)
     if isinstance(conditions, dict):
         flat.update(conditions)
