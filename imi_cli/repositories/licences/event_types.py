@@ -137,7 +137,7 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
     if type_ == "licence.suspended":
         _check_suspension(licence, p)
     elif type_ == "licence.resumed":
-        if not any(s["scope"] == p["scope"] and not s.get("resumed_on") and s["to"] >= p["on"]
+        if not any(s["scope"] == p["scope"] and not s.get("resumed_on") and s["from"] <= p["on"] <= s["to"]
                    for s in licence["record"].get("suspensions", [])):
             raise Refusal("illegal_transition", f"licence {licence['number']} has no suspension in {p['scope']} "
                           f"in force on {p['on']}")

@@ -75,7 +75,7 @@ def _step(lic: dict[str, Any], event: dict[str, Any]) -> None:
                                       "by": by})
     elif type_ == "licence.resumed":
         for s in record["suspensions"]:
-            if s["scope"] == p["scope"] and not s.get("resumed_on") and s["to"] >= p["on"]:
+            if s["scope"] == p["scope"] and not s.get("resumed_on") and s["from"] <= p["on"] <= s["to"]:
                 s["resumed_on"] = p["on"]
     elif type_ == "licence.withdrawn":
         lic["withdrawn_on"] = p["on"]

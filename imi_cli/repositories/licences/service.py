@@ -135,9 +135,15 @@ class Licences:
             authority = self._me(conn)[1]
             events: list[dict[str, Any]] = []
             places: list[str] = []
+            fixed: list[Problem] = []
             for at, r in records:
                 full = {"country": authority["country"], "authority": r.pop("authority", None) or authority["id"], **r}
                 existing = load(conn, r["number"])
+                if existing is not None:  # what a change cannot change: say so rather than skip it
+                    current = existing["record"]["licence"]
+                    fixed += [Problem(at, k, f"licence {r['number']} has {k} {current[k]!r}; it cannot change "
+                                             "(withdraw it and issue a new one)")
+                              for k in ("valid_from", "authority", "country") if full[k] != current[k]]
                 if existing is None:
                     events.append(self._event(conn, "licence.issued", r["number"], {"licence": full}))
                     report["issued"] += 1
@@ -151,6 +157,8 @@ class Licences:
                     events.append(self._event(conn, "licence.changed", r["number"], {**changes, "reason": "import"}))
                     report["changed"] += 1
                 places.append(at)
+            if fixed:
+                raise InvalidInput(f"{path}: {len(fixed)} problem(s); nothing was imported", problems=fixed)
             if events:
                 check_own(conn, events, places)
                 if not dry_run:

@@ -32,7 +32,7 @@ class Registers:
     def record_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False) -> dict[str, int]:
         from imi_cli.bulk.readers import read_records
 
-        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="registers")
+        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="registers", prefixes=("name:", "contents:"))
         return self.record_rows(rows, source=str(path), dry_run=dry_run)
 
     def record_rows(self, rows: list[tuple[str, Any]], *, source: str = "input", dry_run: bool = False
