@@ -135,8 +135,10 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
         outsider = _node(workdir, "hu.olah", served.url, _register(coords["HU"], *THIRD))
         request = run_request(say, users["IE"], users["HU"], outsider, _sync)
         alert = run_alert(say, hub, served.url, coords, workdir, _sync)
+        from imi_cli.demo.repositories import run_repositories
+        cit = run_repositories(say, hub, served.url, coords, users, workdir, _sync)
         for store in [*coords.values(), *users.values(), outsider]:
             store.close()
     hub.store.close()
     return {"hub": served.url, "received": received, "third_party_saw": third, "request": request,
-            "alert": alert}
+            "alert": alert, "cit": cit}
