@@ -215,7 +215,7 @@ def check(number: Optional[str] = typer.Option(None, "--number", help="Licence n
         rows = answer(store.conn, day, where, number=number, company=company, registration=registration)
     if not rows:
         raise NotFound("no licence matches", hint="`imi cit list --company NAME` shows what this store holds")
-    emit(rows, as_json=s.as_json, columns=CHECK)
+    emit(rows, as_json=s.as_json, rows=[{**r, "valid": "yes" if r["valid"] else "no"} for r in rows], columns=CHECK)
     if not any(r["valid"] for r in rows):
         raise typer.Exit(NOT_VALID)
 
@@ -275,8 +275,9 @@ def import_(path: Path = typer.Argument(..., help="CSV, YAML or JSON file of lic
     if s.as_json:
         print_json(report)
     else:
+        queued = not dry_run and report["issued"] + report["changed"] > 0
         message(f"{'Would import' if dry_run else 'Imported'}: {report['issued']} issued, {report['changed']} changed, "
-                f"{report['unchanged']} unchanged" + ("" if dry_run else " (queued: `imi sync` takes them to the hub)"))
+                f"{report['unchanged']} unchanged" + (" (queued: `imi sync` takes them to the hub)" if queued else ""))
 
 
 @app.command("export")

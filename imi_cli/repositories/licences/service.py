@@ -137,6 +137,10 @@ class Licences:
             places: list[str] = []
             fixed: list[Problem] = []
             for at, r in records:
+                if "authority" not in r and authority.get("kind") != "authority":
+                    fixed.append(Problem(at, "authority", "a coordinator's import names the licensing authority "
+                                                          "of each licence (the authority column)"))
+                    continue
                 full = {"country": authority["country"], "authority": r.pop("authority", None) or authority["id"], **r}
                 existing = load(conn, r["number"])
                 if existing is not None:  # what a change cannot change: say so rather than skip it

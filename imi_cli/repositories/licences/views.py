@@ -83,7 +83,8 @@ def as_text(v: dict[str, Any]) -> str:
                      f"{', '.join(t(x) for x in h['transport_types'])}; weapons: {t(h['weapons']) or '-'}; "
                      f"staff: {len(h['staff'])}")
     for s in v["suspensions"]:
-        lines.append(f"suspended in {t(s['scope'])} from {t(s['from'])} to {t(s['to'])} by {t(s['by'])}"
+        where = "everywhere (by the home state)" if s["scope"] == v["country"] else f"in {t(s['scope'])} (host state)"
+        lines.append(f"suspended {where} from {t(s['from'])} to {t(s['to'])} by {t(s['by'])}"
                      + (f", lifted {t(s['resumed_on'])}" if s.get("resumed_on") else "") + f": {t(s['reason'])}")
     if v["withdrawn"]:
         w = v["withdrawn"]
