@@ -19,7 +19,10 @@ def find(conn: Any, *, number: str | None = None, company: str | None = None, re
         where.append("number = ?")
         params.append(number.strip())
     if company:
-        where.append("instr(company_folded, ?) > 0")
+        # A part of a name is found anywhere in it: a scan, but of the index licences_company
+        # (the folded names and rowids, ~3 MB for 100,000 licences), not of the table and its
+        # records (~50 MB): 11 ms instead of 330 ms at 100,000 (bench/bench_licences.py).
+        where.append("rowid IN (SELECT rowid FROM licences WHERE instr(company_folded, ?) > 0)")
         params.append(fold(company.strip()))
     if registration:
         where.append("registration_number = ?")
