@@ -119,6 +119,8 @@ def _licence(say: Say, step: int, nl: Any, be: Any, outsider: Any, sync: Callabl
         sync(be)
         answer = check(be.conn, day.isoformat(), "BE", company="geldtransport zuid")
         licence = load(be.conn, NUMBER)
+        if licence is None:
+            raise RuntimeError(f"the demo's licence {NUMBER} did not reach BE-POL's store")
         suspension = view(licence, day.isoformat())["suspensions"][0]
     sync(outsider)
     held = outsider.query("SELECT count(*) FROM events WHERE type LIKE 'licence.%'")[0][0]

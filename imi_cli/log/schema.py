@@ -83,7 +83,8 @@ MIGRATIONS: list[str] = [_V1]
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "authority_languages", "authority_fts", "users",
                      "principals", "invitations", "messages", "requests", "request_history",
-                     "request_attachments", "alerts", "notifications", "licences", "registers")
+                     "request_attachments", "alerts", "notifications", "licences", "licences_trigram",
+                     "registers")
 
 
 def migrate(store: Store) -> None:
@@ -352,6 +353,7 @@ CREATE TABLE licences (
 CREATE INDEX licences_company ON licences(company_folded);
 CREATE INDEX licences_registration ON licences(registration_number);
 CREATE INDEX licences_country ON licences(country, number);
+CREATE VIRTUAL TABLE licences_trigram USING fts5(company_folded, tokenize='trigram');
 CREATE TABLE registers (
     id          TEXT PRIMARY KEY,
     country     TEXT NOT NULL,

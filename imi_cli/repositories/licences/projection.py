@@ -31,8 +31,16 @@ def _save(conn: Any, lic: dict[str, Any]) -> None:
     lic.update(company_name=company["name"], company_folded=fold(company["name"]),
                registration_number=fold(company["registration_number"]))
     values = [lic.get(c) for c in COLUMNS[:-1]] + [json.dumps(lic["record"], ensure_ascii=False, sort_keys=True)]
-    conn.execute(f"INSERT OR REPLACE INTO licences({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
-                 values)
+    _unindex(conn, lic["number"])  # INSERT OR REPLACE gives the row a new rowid: its trigrams follow
+    cursor = conn.execute(f"INSERT OR REPLACE INTO licences({', '.join(COLUMNS)}) "
+                          f"VALUES ({','.join('?' * len(COLUMNS))})", values)
+    conn.execute("INSERT INTO licences_trigram(rowid, company_folded) VALUES (?, ?)",
+                 (cursor.lastrowid, lic["company_folded"]))
+
+
+def _unindex(conn: Any, number: str) -> None:
+    conn.execute("DELETE FROM licences_trigram WHERE rowid IN (SELECT rowid FROM licences WHERE number = ?)",
+                 (number,))
 
 
 def apply_licence(conn: Any, event: dict[str, Any]) -> None:
@@ -90,4 +98,5 @@ def _step(lic: dict[str, Any], event: dict[str, Any]) -> None:
 
 @forgets("licence/")
 def _forget(conn: Any, entity: str) -> None:
+    _unindex(conn, entity.split("/", 1)[1])
     conn.execute("DELETE FROM licences WHERE number = ?", (entity.split("/", 1)[1],))

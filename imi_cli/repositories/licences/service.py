@@ -46,11 +46,13 @@ class Licences:
             raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
         return json.loads(user[0]), json.loads(authority[0])
 
-    def _event(self, conn: Any, type_: str, number: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _event(self, conn: Any, type_: str, number: str, payload: dict[str, Any],
+               me: tuple[dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+        """``me``: the acting user and authority, when the caller read them already (an import)."""
         from imi_cli.protocol.pipeline import audience_of
         from imi_cli.protocol.view import RulesView
 
-        user, authority = self._me(conn)
+        user, authority = me or self._me(conn)
         event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
                            payload=payload, subject={"entity": f"licence/{number}"})
         event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
@@ -132,7 +134,8 @@ class Licences:
             raise InvalidInput(f"{path}: {len(problems)} problem(s); nothing was imported", problems=problems)
         report = {"issued": 0, "changed": 0, "unchanged": 0, "dry_run": dry_run}
         with self.store.transaction() as conn:
-            authority = self._me(conn)[1]
+            me = self._me(conn)
+            authority = me[1]
             events: list[dict[str, Any]] = []
             places: list[str] = []
             fixed: list[Problem] = []
@@ -149,7 +152,7 @@ class Licences:
                                              "(withdraw it and issue a new one)")
                               for k in ("valid_from", "authority", "country") if full[k] != current[k]]
                 if existing is None:
-                    events.append(self._event(conn, "licence.issued", r["number"], {"licence": full}))
+                    events.append(self._event(conn, "licence.issued", r["number"], {"licence": full}, me))
                     report["issued"] += 1
                 else:
                     current = existing["record"]["licence"]
@@ -158,7 +161,8 @@ class Licences:
                     if not changes:
                         report["unchanged"] += 1
                         continue
-                    events.append(self._event(conn, "licence.changed", r["number"], {**changes, "reason": "import"}))
+                    events.append(self._event(conn, "licence.changed", r["number"], {**changes, "reason": "import"},
+                                              me))
                     report["changed"] += 1
                 places.append(at)
             if fixed:
