@@ -34,3 +34,16 @@ def _check_secret_file(path: Path, flag: str) -> None:
     problem = link_problem(path)
     if problem:
         raise secret_file_refused(path, problem, flag)
+
+
+def write_output(path: Path, text: str, flag: str, *, private: bool = False) -> None:
+    """Write what a command exports to the file the user named, checked first; ``private``
+    (personal data in it): readable by its owner only."""
+    check_output_file(path, flag)
+    if not private:
+        path.write_text(text, encoding="utf-8")
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps no wider mode
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)

@@ -198,11 +198,9 @@ def export(fmt: str = typer.Option("json", "--format", help="json or csv."),
     if out is None:
         typer.echo(text, nl=False)
     else:
-        import os
+        from imi_cli.cli.output_files import write_output
 
-        # personal data: a file only its owner reads
-        with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-            f.write(text)
+        write_output(out, text, "-o", private=True)  # personal data: a file only its owner reads
         message(f"Wrote {len(rows)} alert(s) to {out}")
 
 

@@ -109,7 +109,7 @@ def withdraw(ident: str = typer.Argument(..., help="Notification id."),
 @data_options
 def close(ident: str = typer.Argument(..., help="Notification id."),
           decision: str = typer.Option(..., "--decision", help="A code of the kind's closing decisions "
-                                                               "(`imi questionnaire show KIND`)."),
+                                                               "(listed at the end of `imi questionnaire show KIND`)."),
           text: Optional[str] = typer.Option(None, "--text", help="The decision's reasons (tagged with your "
                                                                   "language).")) -> None:
     """The Commission or the notifying authority: close it with a decision."""
@@ -198,7 +198,9 @@ def export(output: Optional[Path] = typer.Option(None, "-o", "--output", help="W
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from imi_cli.cli.output_files import write_output
+
+        write_output(output, text, "-o", private=True)  # comments and contacts may name people
         message(f"Wrote {len(rows)} notification(s) to {output}")
 
 

@@ -107,6 +107,7 @@ THIRD = ({"id": "HU-OH", "country": "HU", "names": {"hu": "Oktatási Hivatal", "
 
 def run_network(say: Say, workdir: Path) -> dict[str, Any]:
     from imi_cli.demo.alert import run_alert
+    from imi_cli.demo.notification import run_notification
     from imi_cli.demo.request import run_request
     from imi_cli.exchanges.messages import inbox, send
     from imi_cli.hub.background import BackgroundHub
@@ -135,10 +136,11 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
         outsider = _node(workdir, "hu.olah", served.url, _register(coords["HU"], *THIRD))
         request = run_request(say, users["IE"], users["HU"], outsider, _sync)
         alert = run_alert(say, hub, served.url, coords, workdir, _sync)
+        notification = run_notification(say, hub, served.url, workdir, _sync)
         from imi_cli.demo.repositories import run_repositories
-        cit = run_repositories(say, hub, served.url, coords, users, workdir, _sync)
+        cit = run_repositories(say, hub, served.url, coords, users, workdir, _sync, first=29)
         for store in [*coords.values(), *users.values(), outsider]:
             store.close()
     hub.store.close()
     return {"hub": served.url, "received": received, "third_party_saw": third, "request": request,
-            "alert": alert, "cit": cit}
+            "alert": alert, "notification": notification, "cit": cit}

@@ -65,10 +65,17 @@ def question_view(qset: QuestionSet, question: Question, lang: str) -> dict[str,
 
 def set_view(qset: QuestionSet, lang: str) -> dict[str, Any]:
     title, used = pick(qset.title, lang, qset.source_language)
-    return {"id": qset.id, "version": qset.version, "status": qset.status, "area": qset.area,
+    view = {"id": qset.id, "version": qset.version, "status": qset.status, "area": qset.area,
             "lang": used, "title": title,
             "description": pick(qset.description, lang, qset.source_language)[0],
             "questions": [question_view(qset, q, lang) for q in qset.questions]}
+    if qset.notification:  # a kind of notification: its clock and the decisions it is closed with
+        block = qset.notification
+        view["notification"] = {
+            **{k: block[k] for k in ("examination_months", "reminder_days_before") if k in block},
+            "decisions": [{"code": c.code, "label": pick(c.label, lang, qset.source_language)[0]}
+                          for c in qset.choice_lists.get(block.get("decisions", ""), ())]}
+    return view
 
 
 def as_text(view: dict[str, Any]) -> str:
@@ -81,6 +88,12 @@ def as_text(view: dict[str, Any]) -> str:
         lines.append(t(view["description"], multiline=True))
     for number, question in enumerate(view["questions"], 1):
         lines += [""] + _question_lines(number, question)
+    notification = view.get("notification")
+    if notification:
+        months = notification.get("examination_months")
+        lines += ["", t(f"A kind of notification (imi notification new --kind {view['id']})"
+                        + (f"; examined within {months} months" if months else "") + ". Closed with one of:")]
+        lines += [t(f"   {d['label']}  = {d['code']}") for d in notification["decisions"]]
     return "\n".join(lines) + "\n"
 
 

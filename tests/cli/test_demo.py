@@ -91,6 +91,33 @@ def test_demo_finds_the_hungarian_register_of_architects_in_finnish(run):
     assert (shown["covers"], shown["name"]) == ("arkkitehti", "Register of architects")
 
 
+def test_demo_tells_the_notification_story(run):
+    n = run[1]["network"]["notification"]
+    assert n["kind"] == "services-notification"
+    # broadcast to the Commission and every national coordinator, Italy's own included
+    assert n["recipients"] == ["AT-NCO", "EU-COM", "FI-NCO", "HU-NCO", "IE-NCO", "IT-NCO"]
+    # the Commission examines it for 3 months from the day of broadcast
+    broadcast, deadline = dt.date.fromisoformat(n["broadcast_at"][:10]), dt.date.fromisoformat(n["deadline"])
+    assert (deadline.year * 12 + deadline.month) - (broadcast.year * 12 + broadcast.month) == 3
+    assert 89 <= (deadline - broadcast).days <= 92 and n["days_left"] == (deadline - broadcast).days
+    assert n["disseminated"] == ["AT-BMAW"]
+    # written in Italian: options read in Italian by the notifier, in German in Vienna; the
+    # title, free text, keeps its language
+    assert n["notifier_fields_it"] == {
+        "requirement_type": "Restrizioni quantitative o territoriali",
+        "measure_title": "[it] Decreto sul numero massimo di guide turistiche per provincia",
+        "non_discriminatory": "Sì", "entry_into_force": "2027-06-01"}
+    assert n["austria_fields_de"] == {
+        "requirement_type": "Mengenmäßige oder territoriale Beschränkungen",
+        "measure_title": "[it] Decreto sul numero massimo di guide turistiche per provincia",
+        "non_discriminatory": "Ja", "entry_into_force": "2027-06-01"}
+    assert [(c["authority"], c["lang"]) for c in n["comments"]] == [("EU-COM", "en"), ("AT-BMAW", "de")]
+    assert n["comments"][1]["text"].startswith("Österreich hat")
+    assert n["decision"] == "no_objection"
+    assert n["decision_labels"] == {"IT-MIMIT": "Esame concluso: nessuna obiezione",
+                                    "AT-BMAW": "Geprüft: keine Einwände"}
+
+
 def test_demo_leaves_only_encrypted_stores(run):
     workdir = run[0]
     files = sorted(p.name for p in workdir.iterdir())
@@ -99,7 +126,8 @@ def test_demo_leaves_only_encrypted_stores(run):
         raw = path.read_bytes()
         assert not raw.startswith(b"SQLite format 3"), path
         for secret in (b"Magyar", b"example.hu", b"Architect's diploma", "Kovács".encode(), NURSE.encode(),
-                       b"Geldtransport", b"Piet de Vries", "Építészek".encode()):
+                       b"Geldtransport", b"Piet de Vries", "Építészek".encode(), b"Guide turistiche",
+                       "Österreich".encode()):
             assert secret not in raw, (path, secret)
 
 

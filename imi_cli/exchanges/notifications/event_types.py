@@ -205,8 +205,8 @@ def _disseminated(view: RulesView, event: dict[str, Any], n: dict[str, Any], act
     for target_id in event["payload"]["to"]:
         target = view.authority(target_id)
         if target is None or target.get("country") != actor["country"] or n["area"] not in (target.get("areas") or {}):
-            raise Refusal("invalid", f"a notification is disseminated to authorities of {actor['country']} "
-                          f"competent in {n['area']}", target=target_id)
+            raise Refusal("invalid", f"{target_id}: a notification is disseminated to authorities of "
+                          f"{actor['country']} competent in {n['area']}", target=target_id)
         if target_id in n["record"]["disseminated"] or target_id in n["record"]["recipients"]:
             raise Refusal("illegal_transition", f"{target_id} has the notification already", target=target_id)
 

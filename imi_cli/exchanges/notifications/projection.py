@@ -91,13 +91,14 @@ def _step(conn: Any, n: dict[str, Any], event: dict[str, Any]) -> None:
         n["deadline"] = deadline(event["at"], kind.examination_months if kind else None)
         # who it went to, by this store's directory (the hub's is the one that counts)
         record["recipients"] = [a for a in expand(RulesView(conn, at_hub=True), list(event["audience"]))
-                                if a not in ("*", "hub")]
+                                if a not in ("*", "hub", n["notifier"])]
     elif type_ == "notification.disseminated":
         record["disseminations"].append({"by": event["actor"].get("authority"), "to": p["to"], "at": event["at"]})
         record["disseminated"] = sorted(set(record["disseminated"]) | set(p["to"]))
     elif type_ == "notification.commented":
         record["comments"].append({"authority": event["actor"].get("authority"), "user": event["actor"].get("user"),
                                    "at": event["at"], "text": p["text"], "lang": p["lang"]})
+        record["comments"].sort(key=lambda c: str(c.get("at")))  # the same order in every store, however pulled
         del record["comments"][:-2000]
     elif type_ == "notification.modified":
         content = record["content"]

@@ -81,15 +81,18 @@ def search(conn: Any, me: str, lang: str, *, country: str | None = None, area: s
 
 def next_action(n: dict[str, Any], me: str, my_country: str | None) -> str | None:
     record = n["record"]
+    reminded = any(r.get("kind") == "examination_ending" for r in record.get("reminders", []))
     if n["notifier"] == me:
-        return "broadcast it (imi notification broadcast)" if n["state"] == "draft" else None
+        if n["state"] == "draft":
+            return "broadcast it (imi notification broadcast)"
+        return "the Commission's examination period ends soon" if reminded and n["state"] == "broadcast" else None
     if n["state"] != "broadcast":
         return None
     commission = my_country == COMMISSION
     if me in record.get("recipients", []) and not commission \
             and not any(d.get("by") == me for d in record.get("disseminations", [])):
         return "disseminate it to the competent authorities of your country"
-    if commission and any(r.get("kind") == "examination_ending" for r in record.get("reminders", [])):
+    if commission and reminded:
         return "the examination period ends soon: close it with a decision"
     return None
 
