@@ -65,7 +65,7 @@ def question_view(qset: QuestionSet, question: Question, lang: str) -> dict[str,
 
 def set_view(qset: QuestionSet, lang: str) -> dict[str, Any]:
     title, used = pick(qset.title, lang, qset.source_language)
-    view = {"id": qset.id, "version": qset.version, "status": qset.status, "area": qset.area,
+    view: dict[str, Any] = {"id": qset.id, "version": qset.version, "status": qset.status, "area": qset.area,
             "lang": used, "title": title,
             "description": pick(qset.description, lang, qset.source_language)[0],
             "questions": [question_view(qset, q, lang) for q in qset.questions]}
