@@ -299,5 +299,7 @@ def export(fmt: str = typer.Option("json", "--format", help="json, yaml or csv."
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from imi_cli.cli.output_files import write_output
+
+        write_output(output, text, "-o", private=True)  # contacts may name people
         message(f"Wrote the licences to {output}")

@@ -123,5 +123,7 @@ def export(country: Optional[str] = typer.Option(None, "--country", help="Only t
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from imi_cli.cli.output_files import write_output
+
+        write_output(output, text, "-o")
         message(f"Wrote {len(rows)} register(s) to {output}")
