@@ -4,13 +4,12 @@ checked by the protocol's rules here first and again by the hub."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
+from imi_cli.directory.acting import acting, authored
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 from imi_cli.log import clock
-from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own
 from imi_cli.repositories.licences import rules
 from imi_cli.repositories.licences.projection import load
@@ -36,27 +35,12 @@ class Licences:
         self.store = store
 
     def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
-        if not authority_id:
-            raise UsageError("this store acts for no authority yet",
-                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
-        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
-        authority = conn.execute("SELECT record FROM authorities WHERE id = ?", (authority_id,)).fetchone()
-        if user is None or authority is None:
-            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
-        return json.loads(user[0]), json.loads(authority[0])
+        return acting(self.store, conn)
 
     def _event(self, conn: Any, type_: str, number: str, payload: dict[str, Any],
                me: tuple[dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
         """``me``: the acting user and authority, when the caller read them already (an import)."""
-        from imi_cli.protocol.pipeline import audience_of
-        from imi_cli.protocol.view import RulesView
-
-        user, authority = me or self._me(conn)
-        event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
-                           payload=payload, subject={"entity": f"licence/{number}"})
-        event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
-        return event
+        return authored(conn, me or self._me(conn), type_, f"licence/{number}", payload)
 
     def _step(self, type_: str, number: str, payload: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction() as conn:
