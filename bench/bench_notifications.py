@@ -496,6 +496,18 @@ def phase_b(nid: str, pool: Pool, probe: Probe, paths: dict, key: str, by_countr
     with hub.lock:
         at_hub = hub.store.query(COMMENT_SQL, (nid,))[0][0]
     assert at_hub == count, f"the hub holds {at_hub} comments"
+    from imi_cli.log.store import Store
+
+    size_sql = ("SELECT length(record), json_array_length(record, '$.history'), "
+                "json_array_length(record, '$.disseminated') FROM notifications WHERE id = ?")
+    with hub.lock:
+        at_hub = hub.store.query(size_sql, (nid,))[0]
+    store = Store.open(paths[by_country["FI"][0]], bytes.fromhex(key))
+    in_store = store.query(size_sql, (nid,))[0]
+    store.close()
+    print(f"    the notification's record (one JSON value, rewritten whole by each event): "
+          f"{in_store[0] / 1024:.0f} KB in a store ({in_store[1]} history entries, {in_store[2]} authorities "
+          f"disseminated to, {count} comments), {at_hub[0] / 1024:.0f} KB at the hub", flush=True)
     return {"commented": commented, "converged": converged, "stores": len(everyone), "hub_profile": hub_profile,
             "total": max(r["end"] for r in converged["results"]) - commented["start"]}
 
