@@ -10,10 +10,11 @@ each with its national coordinator (user with the role ``coordinator``) and 16 o
 authorities in services (500 in all), each with one user and its own store; the Commission
 (EU-COM, country EU, invited by the operator); the notifying authority IT-NOTIFY (user
 ``notification_handler``, ``request_handler``). 532 real SQLCipher stores enrolled with the
-hub. Setting up is not timed and takes the usual fast paths: each coordinator registers its
-country's authorities and users in one bulk registration, and the stores' passphrase key
-derivation is cut short (nothing measured derives a key: the stores are opened with the raw
-key, as after `imi unlock`).
+hub. Setting up is not timed and takes fast paths: each coordinator registers its country's
+authorities and users in one bulk registration; the stores' passphrase key derivation is cut
+short (nothing measured derives a key: the stores are opened with the raw key, as after `imi
+unlock`); one store pulls the directory and every store is a copy of it with its own identity
+(see ``build``); each process makes httpx's SSL context once (see ``reuse_ssl_context``).
 
 How convergence is measured. 532 stores cannot each keep a process watching on 2 cores, so
 each store syncs *once* when its turn comes, as `imi sync` would (open the store, make the
@@ -37,8 +38,8 @@ countries (each its own store: comment, then push only), then every one of the 5
 once and must hold 200 comments (the hub's table too). Floor: one request
 (services-verify-provider) from IT-NOTIFY to one authority, pushed and pulled the same way
 (three of them: before (a), between (a) and (b), after (b)). Before the figures, every store
-syncs twice (the directory, then an idle sync: the pool's processes are warm and that idle
-sync is a figure too). ``--profile`` profiles the pool's convergence syncs of (b) and prints
+syncs once with nothing to pull (checked): the pool's processes are warm, and that idle sync
+is a figure too. ``--profile`` profiles the pool's convergence syncs of (b) and prints
 where their time goes.
 """
 
