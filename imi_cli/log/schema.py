@@ -83,7 +83,8 @@ MIGRATIONS: list[str] = [_V1]
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "authority_languages", "authority_fts", "users",
                      "principals", "invitations", "messages", "requests", "request_history",
-                     "request_attachments", "alerts", "notifications", "licences", "licences_trigram",
+                     "request_attachments", "alerts", "notifications", "notification_comments",
+                     "notification_history", "licences", "licences_trigram",
                      "registers")
 
 
@@ -329,6 +330,23 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_list ON notifications(last_activity, id);
 CREATE INDEX notifications_due ON notifications(state, deadline);
+CREATE TABLE notification_comments (
+    notification_id TEXT NOT NULL,
+    at              TEXT NOT NULL,
+    authority       TEXT,
+    user            TEXT,
+    lang            TEXT,
+    text            TEXT NOT NULL
+);
+CREATE INDEX notification_comments_of ON notification_comments(notification_id, at);
+CREATE TABLE notification_history (
+    notification_id TEXT NOT NULL,
+    at              TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    authority       TEXT,
+    user            TEXT
+);
+CREATE INDEX notification_history_of ON notification_history(notification_id);
 """
 
 MIGRATIONS.append(_V10)

@@ -101,7 +101,7 @@ class RulesView:
     def notification(self, ident: str) -> dict[str, Any] | None:
         from imi_cli.exchanges.notifications.projection import load
 
-        return load(self.conn, ident)
+        return load(self.conn, ident, whole=False)
 
     @contextmanager
     def checking(self) -> Iterator[None]:

@@ -24,7 +24,7 @@ class Notifications:
     def _step(self, type_: str, ident: str, payload: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction() as conn:
             me = self._me(conn)
-            if type_ != "notification.drafted" and load(conn, ident) is None:
+            if type_ != "notification.drafted" and load(conn, ident, whole=False) is None:
                 raise NotFound(f"no notification {ident!r} here", hint=HINT)
             event = authored(conn, me, type_, f"notification/{ident}", payload)
             append(conn, [event])
