@@ -68,7 +68,7 @@ ANSWERS = {"requirement_type": ["quantitative_territorial"], "service_activity":
            "measure_title": "Numero massimo di guide per provincia", "non_discriminatory": "yes",
            "justification": "Tutela del patrimonio culturale", "proportionality": "Misura limitata nel tempo",
            "entry_into_force": "2027-03-01", "draft_text": "bozza.pdf"}
-COMMENT_SQL = "SELECT json_array_length(record, '$.comments') FROM notifications WHERE id = ?"
+COMMENT_SQL = "SELECT count(*) FROM notification_comments WHERE notification_id = ?"
 
 
 def reuse_ssl_context() -> float:
@@ -499,16 +499,16 @@ def phase_b(nid: str, pool: Pool, probe: Probe, paths: dict, key: str, by_countr
     assert at_hub == count, f"the hub holds {at_hub} comments"
     from imi_cli.log.store import Store
 
-    size_sql = ("SELECT length(record), json_array_length(record, '$.history'), "
-                "json_array_length(record, '$.disseminated') FROM notifications WHERE id = ?")
+    size_sql = ("SELECT length(record), (SELECT count(*) FROM notification_history WHERE notification_id = n.id), "
+                "json_array_length(record, '$.disseminated') FROM notifications n WHERE id = ?")
     with hub.lock:
         at_hub = hub.store.query(size_sql, (nid,))[0]
     store = Store.open(paths[by_country["FI"][0]], bytes.fromhex(key))
     in_store = store.query(size_sql, (nid,))[0]
     store.close()
-    print(f"    the notification's record (one JSON value, rewritten whole by each event): "
-          f"{in_store[0] / 1024:.0f} KB in a store ({in_store[1]} history entries, {in_store[2]} authorities "
-          f"disseminated to, {count} comments), {at_hub[0] / 1024:.0f} KB at the hub", flush=True)
+    print(f"    the notification's record (its comments and history are rows of their own): "
+          f"{in_store[0] / 1024:.0f} KB in a store ({in_store[1]} history rows, {in_store[2]} authorities "
+          f"disseminated to, {count} comment rows), {at_hub[0] / 1024:.0f} KB at the hub", flush=True)
     return {"commented": commented, "converged": converged, "stores": len(everyone), "hub_profile": hub_profile,
             "total": max(r["end"] for r in converged["results"]) - commented["start"]}
 

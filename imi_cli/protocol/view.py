@@ -32,6 +32,7 @@ class RulesView:
         self.overlay_users: dict[str, dict[str, Any]] = {}
         self.overlay_entities: set[str] = set()
         self._requests: dict[str, dict[str, Any] | None] | None = None  # while one event is checked
+        self._records: dict[tuple[str, str], dict[str, Any] | None] | None = None
 
     # -- the directory ----------------------------------------------------
     def authority(self, ident: Any) -> dict[str, Any] | None:
@@ -91,26 +92,35 @@ class RulesView:
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         from imi_cli.exchanges.alerts.projection import load
 
-        return load(self.conn, alert_id)
+        return self._kept(("alert", alert_id), lambda: load(self.conn, alert_id))
 
     def licence(self, number: str) -> dict[str, Any] | None:
         from imi_cli.repositories.licences.projection import load
 
-        return load(self.conn, number)
+        return self._kept(("licence", number), lambda: load(self.conn, number))
 
     def notification(self, ident: str) -> dict[str, Any] | None:
         from imi_cli.exchanges.notifications.projection import load
 
-        return load(self.conn, ident, whole=False)
+        return self._kept(("notification", ident), lambda: load(self.conn, ident, whole=False))
+
+    def _kept(self, key: tuple[str, str], read: Any) -> dict[str, Any] | None:
+        """A record read once while one event is checked (its party, audience and rights all
+        ask for it); read afresh otherwise."""
+        if self._records is None:
+            return read()  # type: ignore[no-any-return]
+        if key not in self._records:
+            self._records[key] = read()
+        return self._records[key]
 
     @contextmanager
     def checking(self) -> Iterator[None]:
         """The span of one event's checks, in which nothing is written: records read are kept."""
-        self._requests = {}
+        self._requests, self._records = {}, {}
         try:
             yield
         finally:
-            self._requests = None
+            self._requests, self._records = None, None
 
     def version(self, entity: str) -> int:
         row = self.conn.execute("SELECT version FROM entity_versions WHERE entity = ?", (entity,)).fetchone()
