@@ -14,7 +14,6 @@ share it) on a clock that only moves forward (``CLOCK``)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,8 @@ from typing import Any
 from imi_cli.directory.authorities import Directory
 from imi_cli.directory.invitations import coordinator_records
 from imi_cli.hub.state import init_hub
-from tests.exchanges.alerts.network import Clock
 from tests.exchanges.requests.network import PASSPHRASE, Network, _new_store
+from tests.session_network import Clock, shared
 
 CIT = "euro-cash-in-transit"
 PQ = "professional-qualifications"
@@ -44,7 +43,8 @@ AUTHORITIES = [
                 "areas": PQ, "competences": "építész;architect", "email": "k@example.hu"},
      {"hu.kovacs": "licensing_officer"}),
 ]
-CLOCK = Clock()
+START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+CLOCK = Clock(START)
 _SHARED: dict[str, Any] = {}
 
 
@@ -77,23 +77,7 @@ def _build(folder: Path) -> Network:
 
 def repository_network(tmp_path_factory: Any) -> Network:
     """The session's repository network (built on its first use, closed at exit)."""
-    if "net" not in _SHARED:
-        import atexit
-
-        before = os.environ.get("IMI_NOW")
-        os.environ["IMI_NOW"] = CLOCK.now.isoformat()
-        try:
-            net = _SHARED["net"] = _build(tmp_path_factory.mktemp("repositories"))
-        finally:
-            os.environ.pop("IMI_NOW") if before is None else os.environ.__setitem__("IMI_NOW", before)
-
-        def stop() -> None:
-            net.close()
-            net.served.__exit__(None, None, None)  # type: ignore[attr-defined]
-            net.hub.store.close()
-
-        atexit.register(stop)
-    return _SHARED["net"]
+    return shared(_SHARED, _build, CLOCK, tmp_path_factory, "repositories")  # type: ignore[no-any-return]
 
 
 def today() -> dt.date:
