@@ -56,7 +56,7 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
-                 list_key: str) -> Rows:
+                 list_key: str, prefixes: tuple[str, ...] = ("name:",)) -> Rows:
     """Rows of (where, raw record). ``columns`` maps known CSV columns to whether required;
     ``name:xx`` columns are always allowed. YAML/JSON may be a list or {list_key: [...]}."""
     path = Path(path)
@@ -67,20 +67,20 @@ def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
     fmt = detect_format(path, fmt)
     text = read_text(path)
     if fmt == "csv":
-        return _read_csv(path, text, columns)
+        return _read_csv(path, text, columns, prefixes)
     rows = _read_yaml(path, text) if fmt == "yaml" else _read_json(path, text, list_key)
     if not rows:
         raise InvalidInput(f"{path}: the file has no records")
     return rows
 
 
-def _read_csv(path: Path, text: str, columns: dict[str, bool]) -> Rows:
+def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[str, ...] = ("name:",)) -> Rows:
     reader = csv.DictReader(io.StringIO(text, newline=""), restval=None)
     with _csv_errors(path, reader):
         header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     problems = [Problem(f"{path}:1", h or "(blank)", "unknown column")
-                for h in header if h not in columns and not h.startswith("name:")]
+                for h in header if h not in columns and not h.startswith(prefixes)]
     problems += [Problem(f"{path}:1", col, "missing column")
                  for col, required in columns.items() if required and col not in header]
     if problems:

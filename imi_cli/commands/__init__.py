@@ -40,6 +40,10 @@ COMMANDS: dict[str, Entry] = {
     "request": Entry("request", "app", "Information requests: new, send, accept, answer, close, ..."),
     "notification": Entry("notification", "app", "Notifications to the Commission and the member states: new, "
                                                  "broadcast, disseminate, comment, close, search, ..."),
+    "cit": Entry("cit", "app", "Euro cash-in-transit licences: issue, suspend, withdraw, check validity on a "
+                               "day in a country, import, export."),
+    "registers": Entry("registers", "app", "The directory of registers: add, import, search in any language, "
+                                           "show, export."),
     "alert": Entry("alert", "app", "Alerts to every member state: new, send, forward, acknowledge, modify, close, ..."),
     "authority": Entry("authority", "app", "The authority directory: register, import, show, search, export."),
     "user": Entry("user", "app", "Users: add, import, list, show."),

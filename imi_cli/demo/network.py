@@ -137,8 +137,10 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
         request = run_request(say, users["IE"], users["HU"], outsider, _sync)
         alert = run_alert(say, hub, served.url, coords, workdir, _sync)
         notification = run_notification(say, hub, served.url, workdir, _sync)
+        from imi_cli.demo.repositories import run_repositories
+        cit = run_repositories(say, hub, served.url, coords, users, workdir, _sync, first=29)
         for store in [*coords.values(), *users.values(), outsider]:
             store.close()
     hub.store.close()
     return {"hub": served.url, "received": received, "third_party_saw": third, "request": request,
-            "alert": alert, "notification": notification}
+            "alert": alert, "notification": notification, "cit": cit}

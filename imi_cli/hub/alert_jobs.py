@@ -8,17 +8,14 @@ exception's type, never its content, and the others are done."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from imi_cli.exchanges.alerts.projection import load
 from imi_cli.hub.disclosures import erase_entity
+from imi_cli.hub.own_events import OPERATOR, make_each, skip
 from imi_cli.log import clock
 from imi_cli.log.disclosures import MARKERS
 from imi_cli.log.event import make_event
-
-log = logging.getLogger("imi.hub.alerts")
-OPERATOR = {"user": "operator", "authority": None}
 
 
 def deliver(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
@@ -27,17 +24,7 @@ def deliver(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
         pending = [i for (i,) in hub.store.conn.execute(
             "SELECT id FROM alerts WHERE json_array_length(record, '$.handlers') "
             "> json_array_length(record, '$.delivered')")]
-    made = 0
-    for alert_id in pending:
-        try:
-            with hub.lock:
-                event = _delivery(hub.store.conn, alert_id)
-                if event is not None:
-                    hub.append_own([event])
-                    made += 1
-        except Exception as exc:
-            _skip(skipped, "alert delivery", alert_id, exc)
-    return made
+    return make_each(hub, pending, _delivery, "alert delivery", "alert", skipped)
 
 
 def _delivery(conn: Any, alert_id: str) -> dict[str, Any] | None:
@@ -70,11 +57,5 @@ def erase_due(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
         try:
             erased += bool(erase_entity(hub, f"alert/{alert_id}"))
         except Exception as exc:
-            _skip(skipped, "alert erasure", alert_id, exc)
+            skip(skipped, "alert erasure", f"alert/{alert_id}", exc)
     return erased
-
-
-def _skip(skipped: list[dict[str, Any]] | None, job: str, alert_id: str, exc: BaseException) -> None:
-    log.warning("housekeeping (%s) skipped alert/%s: %s", job, alert_id, type(exc).__name__)
-    if skipped is not None:
-        skipped.append({"job": job, "id": f"alert/{alert_id}", "error": type(exc).__name__})

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from typing import Any
 
 from imi_cli.exchanges.notifications.kinds import kinds
 from imi_cli.exchanges.notifications.projection import load
+from imi_cli.hub.own_events import OPERATOR, make_each, skip
 from imi_cli.log import clock
 from imi_cli.log.event import make_event
-
-log = logging.getLogger("imi.hub.notifications")
-OPERATOR = {"user": "operator", "authority": None}
 
 
 def deliver(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
@@ -26,17 +23,7 @@ def deliver(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
         pending = [i for (i,) in hub.store.conn.execute(
             "SELECT id FROM notifications WHERE json_array_length(record, '$.disseminated') "
             "> json_array_length(record, '$.delivered')")]
-    made = 0
-    for ident in pending:
-        try:
-            with hub.lock:
-                event = _delivery(hub.store.conn, ident)
-                if event is not None:
-                    hub.append_own([event])
-                    made += 1
-        except Exception as exc:
-            _skip(skipped, "notification delivery", ident, exc)
-    return made
+    return make_each(hub, pending, _delivery, "notification delivery", "notification", skipped)
 
 
 def _delivery(conn: Any, ident: str) -> dict[str, Any] | None:
@@ -79,11 +66,5 @@ def remind(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
                                        subject={"entity": f"notification/{ident}"})])
             made += 1
         except Exception as exc:
-            _skip(skipped, "notification reminders", ident, exc)
+            skip(skipped, "notification reminders", f"notification/{ident}", exc)
     return made
-
-
-def _skip(skipped: list[dict[str, Any]] | None, job: str, ident: str, exc: BaseException) -> None:
-    log.warning("housekeeping (%s) skipped notification/%s: %s", job, ident, type(exc).__name__)
-    if skipped is not None:
-        skipped.append({"job": job, "id": f"notification/{ident}", "error": type(exc).__name__})

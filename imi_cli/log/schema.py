@@ -83,7 +83,9 @@ MIGRATIONS: list[str] = [_V1]
 PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "authority_languages", "authority_fts", "users",
                      "principals", "invitations", "messages", "requests", "request_history",
-                     "request_attachments", "alerts", "notifications")
+                     "request_attachments", "alerts", "notifications", "notification_comments",
+                     "notification_history", "licences", "licences_trigram",
+                     "registers")
 
 
 def migrate(store: Store) -> None:
@@ -328,6 +330,58 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_list ON notifications(last_activity, id);
 CREATE INDEX notifications_due ON notifications(state, deadline);
+CREATE TABLE notification_comments (
+    notification_id TEXT NOT NULL,
+    at              TEXT NOT NULL,
+    authority       TEXT,
+    user            TEXT,
+    lang            TEXT,
+    text            TEXT NOT NULL
+);
+CREATE INDEX notification_comments_of ON notification_comments(notification_id, at);
+CREATE TABLE notification_history (
+    notification_id TEXT NOT NULL,
+    at              TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    authority       TEXT,
+    user            TEXT
+);
+CREATE INDEX notification_history_of ON notification_history(notification_id);
 """
 
 MIGRATIONS.append(_V10)
+
+# Repositories (imi_cli.repositories): euro cash-in-transit licences, looked up by number,
+# folded company name, registration number and country; the directory of registers.
+_V11 = """
+CREATE TABLE licences (
+    number              TEXT PRIMARY KEY,
+    country             TEXT NOT NULL,
+    authority           TEXT NOT NULL,
+    company_name        TEXT NOT NULL,
+    company_folded      TEXT NOT NULL,
+    registration_number TEXT NOT NULL,
+    valid_from          TEXT NOT NULL,
+    valid_to            TEXT NOT NULL,
+    withdrawn_on        TEXT,
+    banned_until        TEXT,
+    last_activity       TEXT NOT NULL,
+    record              TEXT NOT NULL
+);
+CREATE INDEX licences_company ON licences(company_folded);
+CREATE INDEX licences_registration ON licences(registration_number);
+CREATE INDEX licences_country ON licences(country, number);
+CREATE VIRTUAL TABLE licences_trigram USING fts5(company_folded, tokenize='trigram');
+CREATE TABLE registers (
+    id          TEXT PRIMARY KEY,
+    country     TEXT NOT NULL,
+    area        TEXT NOT NULL,
+    holder      TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    record      TEXT NOT NULL
+);
+CREATE INDEX registers_country ON registers(country, area);
+"""
+
+MIGRATIONS.append(_V11)

@@ -39,6 +39,8 @@ DOMAINS = (
     "imi_cli.exchanges.requests.event_types",
     "imi_cli.exchanges.alerts.event_types",
     "imi_cli.exchanges.notifications.event_types",
+    "imi_cli.repositories.licences.event_types",
+    "imi_cli.repositories.registers.event_types",
     "imi_cli.privacy.event_types",
 )
 

@@ -20,7 +20,8 @@ from imi_cli.log import clock
 # Entity kinds whose record a node holds in a table: an entity it made offline exists there
 # before the hub gives it a version.
 _TABLES = {"authority": "authorities", "user": "users", "request": "requests", "message": "messages",
-           "alert": "alerts", "notification": "notifications"}
+           "alert": "alerts", "notification": "notifications", "licence": "licences", "register": "registers"}
+_KEYS = {"licence": "number"}  # a table keyed by another column than id
 
 
 class RulesView:
@@ -31,6 +32,7 @@ class RulesView:
         self.overlay_users: dict[str, dict[str, Any]] = {}
         self.overlay_entities: set[str] = set()
         self._requests: dict[str, dict[str, Any] | None] | None = None  # while one event is checked
+        self._records: dict[tuple[str, str], dict[str, Any] | None] | None = None
 
     # -- the directory ----------------------------------------------------
     def authority(self, ident: Any) -> dict[str, Any] | None:
@@ -90,21 +92,35 @@ class RulesView:
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         from imi_cli.exchanges.alerts.projection import load
 
-        return load(self.conn, alert_id)
+        return self._kept(("alert", alert_id), lambda: load(self.conn, alert_id))
+
+    def licence(self, number: str) -> dict[str, Any] | None:
+        from imi_cli.repositories.licences.projection import load
+
+        return self._kept(("licence", number), lambda: load(self.conn, number))
 
     def notification(self, ident: str) -> dict[str, Any] | None:
         from imi_cli.exchanges.notifications.projection import load
 
-        return load(self.conn, ident)
+        return self._kept(("notification", ident), lambda: load(self.conn, ident, whole=False))
+
+    def _kept(self, key: tuple[str, str], read: Any) -> dict[str, Any] | None:
+        """A record read once while one event is checked (its party, audience and rights all
+        ask for it); read afresh otherwise."""
+        if self._records is None:
+            return read()  # type: ignore[no-any-return]
+        if key not in self._records:
+            self._records[key] = read()
+        return self._records[key]
 
     @contextmanager
     def checking(self) -> Iterator[None]:
         """The span of one event's checks, in which nothing is written: records read are kept."""
-        self._requests = {}
+        self._requests, self._records = {}, {}
         try:
             yield
         finally:
-            self._requests = None
+            self._requests, self._records = None, None
 
     def version(self, entity: str) -> int:
         row = self.conn.execute("SELECT version FROM entity_versions WHERE entity = ?", (entity,)).fetchone()
@@ -118,7 +134,8 @@ class RulesView:
         kind, _, ident = entity.partition("/")
         if self.at_hub or kind not in _TABLES:
             return False
-        return self.conn.execute(f"SELECT 1 FROM {_TABLES[kind]} WHERE id = ?", (ident,)).fetchone() is not None
+        key = _KEYS.get(kind, "id")
+        return self.conn.execute(f"SELECT 1 FROM {_TABLES[kind]} WHERE {key} = ?", (ident,)).fetchone() is not None
 
     def changed_by_others(self, entity: str, seen: int, author: str, ignore: tuple[str, ...]) -> int | None:
         """The newest change to the entity after version ``seen`` by anyone but ``author``

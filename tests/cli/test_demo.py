@@ -64,6 +64,33 @@ def test_demo_tells_the_nurse_alert_story(run):
     assert alert["clock_restored"] is True
 
 
+def test_demo_tells_the_cash_in_transit_licence_story(run):
+    cit = run[1]["network"]["cit"]
+    # the Belgian police check the Dutch licence for the day of the suspension, in Belgium
+    [answer] = cit["check_in_be"]
+    suspension = cit["suspension"]
+    assert answer["number"] == cit["number"] == "NL-CIT-0417" and answer["home"] == "NL"
+    assert (answer["in"], answer["valid"]) == ("BE", False)
+    assert answer["on"] == suspension["from"]
+    assert answer["reason"] == f"suspended from {suspension['from']} to {suspension['to']} by NL-DNB"
+    # a home-state suspension of 30 days (2 weeks to 2 months), the reason as the Dutch side wrote it
+    days = dt.date.fromisoformat(suspension["to"]) - dt.date.fromisoformat(suspension["from"])
+    assert days == dt.timedelta(days=29) and (suspension["scope"], suspension["by"]) == ("NL", "NL-DNB")
+    assert suspension["reason"].startswith("Assurance de responsabilité civile expirée")
+    assert cit["issuer"] == "NL-DNB" and cit["reader_name_fr"] == "Police fédérale"
+    assert cit["suspended_by_name"] == ["De Nederlandsche Bank", "nl"]  # no French name: its own
+    # an authority outside cash-in-transit holds nothing of it
+    assert cit["non_cit_licence_events"] == 0 and cit["non_cit_has_licence"] is False
+
+
+def test_demo_finds_the_hungarian_register_of_architects_in_finnish(run):
+    register = run[1]["network"]["cit"]["register"]
+    assert (register["recorded"], register["unchanged_again"]) == (1, 1)
+    assert register["found_fi"] == ["HU-REG-ARCH"]
+    [shown] = register["shown_fi"]
+    assert (shown["covers"], shown["name"]) == ("arkkitehti", "Register of architects")
+
+
 def test_demo_tells_the_notification_story(run):
     n = run[1]["network"]["notification"]
     assert n["kind"] == "services-notification"
@@ -99,7 +126,8 @@ def test_demo_leaves_only_encrypted_stores(run):
         raw = path.read_bytes()
         assert not raw.startswith(b"SQLite format 3"), path
         for secret in (b"Magyar", b"example.hu", b"Architect's diploma", "Kovács".encode(), NURSE.encode(),
-                       b"Guide turistiche", "Österreich".encode()):
+                       b"Geldtransport", b"Piet de Vries", "Építészek".encode(), b"Guide turistiche",
+                       "Österreich".encode()):
             assert secret not in raw, (path, secret)
 
 

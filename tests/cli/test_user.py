@@ -78,7 +78,7 @@ BAD_ROWS = [
      ["{f}:2: [authority] no authority 'XX-NONE' in this store"]),
     ("unknown role", "u1,Anna,a@example.hu,HU-MEK,boss\n",
      ["{f}:2: [roles] 'boss' is not a role (administrator, request_handler, allocator, alert_handler, "
-      "alert_coordinator, notification_handler, "
+      "alert_coordinator, notification_handler, licensing_officer, "
       "supervisor, coordinator)"]),
     ("unknown area", "u1,Anna,a@example.hu,HU-MEK,nope:allocator\n",
      ["{f}:2: [roles] 'nope' is not a legislative area"]),
@@ -90,7 +90,7 @@ BAD_ROWS = [
      ["{f}:3: [id] duplicate id 'u1' (first at {f}:2)"]),
     ("every problem of a row at once", "u1,Anna,a@example.hu,XX-NONE,boss\n",
      ["{f}:2: [roles] 'boss' is not a role (administrator, request_handler, allocator, alert_handler, "
-      "alert_coordinator, notification_handler, "
+      "alert_coordinator, notification_handler, licensing_officer, "
       "supervisor, coordinator)", "{f}:2: [authority] no authority 'XX-NONE' in this store"]),
 ]
 

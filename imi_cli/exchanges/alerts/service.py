@@ -5,14 +5,14 @@ naming the state or the role) and again by the hub."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
+from imi_cli.directory.acting import acting, authored
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 from imi_cli.exchanges.alerts import kinds
 from imi_cli.exchanges.alerts.projection import load
 from imi_cli.log import clock
-from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.event import uuid7
 from imi_cli.log.journal import append
 
 
@@ -47,27 +47,14 @@ class Alerts:
 
     # -- who acts ------------------------------------------------------------------
     def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
-        if not authority_id:
-            raise UsageError("this store acts for no authority yet",
-                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
-        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
-        authority = conn.execute("SELECT record FROM authorities WHERE id = ?", (authority_id,)).fetchone()
-        if user is None or authority is None:
-            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
-        return json.loads(user[0]), json.loads(authority[0])
+        return acting(self.store, conn)
 
     def _step(self, type_: str, alert_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        from imi_cli.protocol.pipeline import audience_of
-        from imi_cli.protocol.view import RulesView
-
         with self.store.transaction() as conn:
-            user, authority = self._me(conn)
+            me = self._me(conn)
             if type_ != "alert.drafted" and load(conn, alert_id) is None:
                 raise NotFound(f"no alert {alert_id!r} here", hint="`imi alert list` shows the alerts you have")
-            event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
-                               payload=payload, subject={"entity": f"alert/{alert_id}"})
-            event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
+            event = authored(conn, me, type_, f"alert/{alert_id}", payload)
             append(conn, [event])
         return event
 

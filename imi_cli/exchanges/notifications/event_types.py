@@ -241,7 +241,7 @@ def _personal_in_content(conn: Any, event: dict[str, Any]) -> frozenset[str]:
 
 def _personal_in_changes(conn: Any, event: dict[str, Any]) -> frozenset[str]:
     entity = (event.get("subject") or {}).get("entity", "")
-    n = load(conn, entity.split("/", 1)[1]) if isinstance(entity, str) and "/" in entity else None
+    n = load(conn, entity.split("/", 1)[1], whole=False) if isinstance(entity, str) and "/" in entity else None
     return _personal_ids(n["kind"], n["qversion"]) if n else frozenset()
 
 

@@ -3,12 +3,12 @@ checked here by the protocol's rules before it is queued and again by the hub.""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from imi_cli.directory.acting import acting, authored
 from imi_cli.errors import InvalidInput, NotFound, UsageError
 from imi_cli.exchanges.notifications.projection import load
-from imi_cli.log.event import make_event, uuid7
+from imi_cli.log.event import uuid7
 from imi_cli.log.journal import append
 
 HINT = "`imi notification list` shows the notifications you have"
@@ -19,27 +19,14 @@ class Notifications:
         self.store = store
 
     def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
-        if not authority_id:
-            raise UsageError("this store acts for no authority yet",
-                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
-        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
-        authority = conn.execute("SELECT record FROM authorities WHERE id = ?", (authority_id,)).fetchone()
-        if user is None or authority is None:
-            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
-        return json.loads(user[0]), json.loads(authority[0])
+        return acting(self.store, conn)
 
     def _step(self, type_: str, ident: str, payload: dict[str, Any]) -> dict[str, Any]:
-        from imi_cli.protocol.pipeline import audience_of
-        from imi_cli.protocol.view import RulesView
-
         with self.store.transaction() as conn:
-            user, authority = self._me(conn)
-            if type_ != "notification.drafted" and load(conn, ident) is None:
+            me = self._me(conn)
+            if type_ != "notification.drafted" and load(conn, ident, whole=False) is None:
                 raise NotFound(f"no notification {ident!r} here", hint=HINT)
-            event = make_event(type_, actor={"user": user["id"], "authority": authority["id"]},
-                               payload=payload, subject={"entity": f"notification/{ident}"})
-            event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
+            event = authored(conn, me, type_, f"notification/{ident}", payload)
             append(conn, [event])
         return event
 

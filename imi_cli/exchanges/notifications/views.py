@@ -63,18 +63,20 @@ def search(conn: Any, me: str, lang: str, *, country: str | None = None, area: s
     if text:
         where.append("instr(search_text, ?) > 0")
         params.append(text.lower())
-    sql = (f"SELECT {', '.join(LIST_COLUMNS)} FROM notifications"
+    sql = (f"SELECT {', '.join(LIST_COLUMNS)}, (SELECT count(*) FROM notification_comments c "
+           f"WHERE c.notification_id = notifications.id) FROM notifications"
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY last_activity DESC, id")
     mine = conn.execute("SELECT country FROM authorities WHERE id = ?", (me,)).fetchone()
     my_country = mine[0] if mine else None
     out = []
     for row in conn.execute(sql, params):
-        n = dict(zip(LIST_COLUMNS, row, strict=True))
+        n = dict(zip(LIST_COLUMNS, row[:-1], strict=True))
+        n["comments"] = row[-1]
         n["record"] = json.loads(n["record"])
         out.append({"id": n["id"], "kind": n["kind"], "state": n["state"], "country": n["country"],
                     "area": n["area"], "notifier": n["notifier"], "title": title(n, lang),
                     "broadcast_at": n["broadcast_at"], "deadline": n["deadline"],
-                    "days_left": days_left(n["deadline"], n["state"]), "comments": len(n["record"]["comments"]),
+                    "days_left": days_left(n["deadline"], n["state"]), "comments": n["comments"],
                     "to_do": next_action(n, me, my_country) or ""})
     return out
 
@@ -111,12 +113,13 @@ def inbox_items(conn: Any, me: str, lang: str) -> list[dict[str, Any]]:
 def stats(conn: Any) -> list[dict[str, Any]]:
     """Per kind, notifying country and area: notifications and comments, as this store knows them."""
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for kind, country, area, record in conn.execute(
-            "SELECT kind, country, area, record FROM notifications WHERE broadcast_at IS NOT NULL"):
+    for kind, country, area, comments in conn.execute(
+            "SELECT kind, country, area, (SELECT count(*) FROM notification_comments c WHERE c.notification_id = n.id) "
+            "FROM notifications n WHERE broadcast_at IS NOT NULL"):
         g = groups.setdefault((kind, country or "?", area), {"kind": kind, "country": country or "?", "area": area,
                                                              "notifications": 0, "comments": 0, "closed": 0})
         g["notifications"] += 1
-        g["comments"] += len(json.loads(record).get("comments", []))
+        g["comments"] += comments
     for kind, country, area in conn.execute("SELECT kind, country, area FROM notifications WHERE state = 'closed'"):
         if (kind, country or "?", area) in groups:
             groups[(kind, country or "?", area)]["closed"] += 1

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imi_cli.directory.acting import acting
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 from imi_cli.exchanges.requests import access
 from imi_cli.exchanges.requests.lifecycle import check_step
@@ -75,15 +76,7 @@ class Requests:
 
     # -- who acts ----------------------------------------------------------
     def _me(self, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
-        if not authority_id:
-            raise UsageError("this store acts for no authority yet",
-                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
-        user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
-        authority = access.authority(conn, authority_id)
-        if user is None or authority is None:
-            raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
-        return json.loads(user[0]), authority
+        return acting(self.store, conn)
 
     def _check(self, conn: Any, type_: str, request_id: str, payload: dict[str, Any]) -> tuple[dict, dict]:
         """May this store's user take this step now? Raises Rejected naming the state or role."""

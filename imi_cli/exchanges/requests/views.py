@@ -64,7 +64,7 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
         rows = conn.execute(sql + " ORDER BY last_activity DESC, id DESC LIMIT ?", [*params, limit]).fetchall()
     else:
         rows = conn.execute(sql, params).fetchall()
-        rows.sort(key=lambda row: str(row[7] or ""), reverse=True)
+        rows.sort(key=lambda row: (str(row[7] or ""), str(row[0])), reverse=True)  # as the index: ties by id
     open_states, ordinal = frozenset(OPEN_STATES), today.toordinal()
     deadlines: dict[str, int | None] = {}
     out = []

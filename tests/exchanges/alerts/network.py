@@ -16,7 +16,6 @@ one before, so no store ever pulls an event from its future."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from imi_cli.directory.authorities import Directory
 from imi_cli.directory.invitations import coordinator_records
 from imi_cli.hub.state import init_hub
 from tests.exchanges.requests.network import PASSPHRASE, Network, _new_store
+from tests.session_network import Clock, shared
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 PQ = "professional-qualifications"
@@ -52,22 +52,9 @@ AUTHORITY_OF = {"ie.nco": "IE-NCO", "hu.nco": "HU-NCO", "fi.nco": "FI-NCO", "de.
                 "eu.com": "EU-COM", **{u: a["id"] for _, a, users in AUTHORITIES for u in users}}
 
 
-class Clock:
-    """IMI_NOW for the tests: it only moves forward, a minute per test unless told more."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def set(self, monkeypatch: Any, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta) if delta else dt.timedelta(minutes=1)
-        monkeypatch.setenv("IMI_NOW", self.now.isoformat())
-        return self.now
-
-    def today(self, days: int = 0) -> str:
-        return (self.now.date() + dt.timedelta(days=days)).isoformat()
 
 
-CLOCK = Clock()
+CLOCK = Clock(START)
 _SHARED: dict[str, Any] = {}
 
 
@@ -101,20 +88,4 @@ def _build(folder: Path) -> Network:
 
 def alert_network(tmp_path_factory: Any) -> Network:
     """The session's alert network (built on its first use, closed at exit)."""
-    if "net" not in _SHARED:
-        import atexit
-
-        before = os.environ.get("IMI_NOW")
-        os.environ["IMI_NOW"] = CLOCK.now.isoformat()
-        try:
-            net = _SHARED["net"] = _build(tmp_path_factory.mktemp("alerts"))
-        finally:
-            os.environ.pop("IMI_NOW") if before is None else os.environ.__setitem__("IMI_NOW", before)
-
-        def stop() -> None:
-            net.close()
-            net.served.__exit__(None, None, None)  # type: ignore[attr-defined]
-            net.hub.store.close()
-
-        atexit.register(stop)
-    return _SHARED["net"]
+    return shared(_SHARED, _build, CLOCK, tmp_path_factory, "alerts")  # type: ignore[no-any-return]

@@ -16,7 +16,6 @@ jump months ahead."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from imi_cli.directory.authorities import Directory
 from imi_cli.directory.invitations import coordinator_records
 from imi_cli.hub.state import init_hub
 from tests.exchanges.requests.network import PASSPHRASE, Network, _new_store
+from tests.session_network import Clock, shared
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 PQ = "professional-qualifications"
@@ -51,28 +51,9 @@ AUTHORITIES: list[tuple[str, dict[str, Any] | None, dict[str, str]]] = [
 NAME_OF = {"IT": "it.nco", "AT": "at.nco", "FI": "fi.nco", "DE": "de.nco", "EU": "eu.com"}
 
 
-class Clock:
-    """IMI_NOW for the tests: it only moves forward, a minute per test unless told more."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def set(self, monkeypatch: Any, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta) if delta else dt.timedelta(minutes=1)
-        monkeypatch.setenv("IMI_NOW", self.now.isoformat())
-        return self.now
-
-    def to(self, monkeypatch: Any, day: dt.date) -> dt.datetime:
-        """Jump to 08:00 UTC of ``day`` (which must be after today)."""
-        assert day > self.now.date(), (day, self.now)
-        return self.set(monkeypatch, seconds=(dt.datetime.combine(day, dt.time(8), dt.UTC) - self.now)
-                        .total_seconds())
-
-    def today(self, days: int = 0) -> str:
-        return (self.now.date() + dt.timedelta(days=days)).isoformat()
 
 
-CLOCK = Clock()
+CLOCK = Clock(START)
 _SHARED: dict[str, Any] = {}
 
 
@@ -108,20 +89,4 @@ def _build(folder: Path) -> Network:
 
 def notification_network(tmp_path_factory: Any) -> Network:
     """The session's notification network (built on its first use, closed at exit)."""
-    if "net" not in _SHARED:
-        import atexit
-
-        before = os.environ.get("IMI_NOW")
-        os.environ["IMI_NOW"] = CLOCK.now.isoformat()
-        try:
-            net = _SHARED["net"] = _build(tmp_path_factory.mktemp("notifications"))
-        finally:
-            os.environ.pop("IMI_NOW") if before is None else os.environ.__setitem__("IMI_NOW", before)
-
-        def stop() -> None:
-            net.close()
-            net.served.__exit__(None, None, None)  # type: ignore[attr-defined]
-            net.hub.store.close()
-
-        atexit.register(stop)
-    return _SHARED["net"]
+    return shared(_SHARED, _build, CLOCK, tmp_path_factory, "notifications")  # type: ignore[no-any-return]

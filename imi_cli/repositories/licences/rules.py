@@ -1,0 +1,76 @@
+"""What Regulation (EU) No 1214/2011 fixes, in one place: the periods and the validity question.
+
+- a licence is valid for at most 5 years (Art. 4(4));
+- a company tells its licensing authority at least 2 months before it starts operating in
+  another member state (Art. 12);
+- a suspension lasts from 2 weeks to 2 months; a host state suspends the company's right to
+  operate on its territory for at most 2 months; a ban on applying for a new licence lasts
+  up to 5 years (Art. 22).
+Suspensions end and licences expire by themselves, by the date asked about (the settable
+clock for "today")."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+AREA = "euro-cash-in-transit"
+ROLE = "licensing_officer"
+MAX_YEARS = 5
+NOTICE_MONTHS = 2
+SUSPENSION_DAYS = (14, None)   # at least 2 weeks, at most 2 months (checked by months)
+MAX_SUSPENSION_MONTHS = 2
+MAX_BAN_YEARS = 5
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    return add_months(day, 12 * years)
+
+
+def date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def suspended_until(s: dict[str, Any]) -> str:
+    """The last day a suspension holds: its end, or the day before it was lifted."""
+    if s.get("resumed_on"):
+        return min(s["to"], (dt.date.fromisoformat(s["resumed_on"]) - dt.timedelta(days=1)).isoformat())
+    return str(s["to"])
+
+
+def validity(licence: dict[str, Any], day: str, country: str | None = None) -> tuple[bool, str]:
+    """Was the licence valid on ``day`` (YYYY-MM-DD), in ``country`` if given? (answer, reason)"""
+    record = licence["record"]
+    home = licence["country"]
+    if day < licence["valid_from"]:
+        return False, f"not yet valid on {day}: valid from {licence['valid_from']}"
+    if day > licence["valid_to"]:
+        return False, f"expired on {licence['valid_to']}"
+    if licence.get("withdrawn_on") and day >= licence["withdrawn_on"]:
+        return False, f"withdrawn on {licence['withdrawn_on']}"
+    for s in record.get("suspensions", []):
+        if s["scope"] == home and s["from"] <= day <= suspended_until(s):
+            return False, f"suspended from {s['from']} to {suspended_until(s)} by {s['by']}"
+    if country and country != home:
+        hosts = [h for h in record.get("hosts", []) if h["country"] == country]
+        if not hosts:
+            return False, f"valid in {home}, but not notified to operate in {country}"
+        start = min(h["start"] for h in hosts)
+        if day < start:
+            return False, f"may operate in {country} from {start}"
+        for s in record.get("suspensions", []):
+            if s["scope"] == country and s["from"] <= day <= suspended_until(s):
+                return False, (f"suspended in {country} from {s['from']} to {suspended_until(s)} "
+                               f"by the host state ({s['by']})")
+    where = f" in {country}" if country else ""
+    return True, f"valid{where} on {day} (licence valid from {licence['valid_from']} to {licence['valid_to']})"
