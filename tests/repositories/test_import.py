@@ -106,7 +106,7 @@ def test_rows_the_hub_would_refuse_are_named_and_nothing_is_written(net, tmp_pat
         L(net, "nl.jansen").import_file(path)
     assert [str(p) for p in refused.value.problems] == [
         f"{path}:3: [valid_to] invalid: a licence is valid for at most 5 years: valid_to must be after valid_from "
-        "and no later than 2031-01-01",
+        "and no later than 2030-12-31",
         f"{path}:4: [conditions] invalid: a licence is issued only when every condition is met; not met: good_repute",
     ]
     assert held(net, "nl.jansen", [good, long_, unmet]) == [] and outbox(net, "nl.jansen") == before

@@ -191,16 +191,16 @@ def test_a_home_suspension_lasts_from_two_weeks_to_two_months(net):
 
 def test_a_licence_is_valid_for_at_most_five_years(net):
     num = number()
-    too_long = licence(num, valid_from="2026-01-01", valid_to="2031-01-02")
+    too_long = licence(num, valid_from="2026-01-01", valid_to="2031-01-01")  # 5 years and a day, both ends counted
     message = ("a licence is valid for at most 5 years: valid_to must be after valid_from and no later than "
-               "2031-01-01")
+               "2030-12-31")
     refused(lambda: L(net, "nl.jansen").issue(too_long), message)
     hub_refuses(push_licence(net, "nl.jansen", "licence.issued",
                              {"licence": {**too_long, "country": "NL", "authority": "NL-DNB"}}, num),
                 "invalid", message)
-    issued(net, num=num, host=None, sync=(), valid_to="2031-01-01")
-    refused(lambda: L(net, "nl.jansen").change(num, {"valid_to": "2031-01-02"}, "extended"), message)
-    hub_refuses(push_licence(net, "nl.jansen", "licence.changed", {"valid_to": "2031-01-02", "reason": "r"}, num),
+    issued(net, num=num, host=None, sync=(), valid_to="2030-12-31")
+    refused(lambda: L(net, "nl.jansen").change(num, {"valid_to": "2031-01-01"}, "extended"), message)
+    hub_refuses(push_licence(net, "nl.jansen", "licence.changed", {"valid_to": "2031-01-01", "reason": "r"}, num),
                 "invalid", message)
 
 

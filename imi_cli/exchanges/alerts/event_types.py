@@ -254,9 +254,15 @@ def _forwarded(view: RulesView, event: dict[str, Any], alert: dict[str, Any], ac
 
 def _acknowledged(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: dict[str, Any],
                   user: dict[str, Any]) -> None:
+    from imi_cli.directory.event_types import has_role
+
     record = alert["record"]
     if actor["id"] not in (*record["routing"]["direct"], *record["handlers"]):
         raise Refusal("not_allowed", "an alert is acknowledged by an authority that handles it")
+    if not any(has_role_in(user, role, alert["area"]) for role in ("alert_handler", "alert_coordinator")) \
+            and not has_role(user, "coordinator"):
+        raise Refusal("not_allowed", f"that needs the alert_handler role in {alert['area']}",
+                      role="alert_handler", area=alert["area"])
     if actor["id"] in record["acks"]:
         raise Refusal("illegal_transition", f"{actor['id']} acknowledged the alert already")
 

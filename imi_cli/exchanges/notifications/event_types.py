@@ -57,6 +57,8 @@ FROM = {"notification.broadcast": ("draft",), "notification.disseminated": ("bro
 NOTIFIER_STEPS = ("notification.drafted", "notification.broadcast", "notification.modified",
                   "notification.withdrawn")
 HUB_MADE = ("notification.delivered", "notification.reminder")
+# What a delivery carries must fit its schema (comments, modifications): bounds for both.
+MAX_COMMENTS, MAX_MODIFICATIONS = 2000, 500
 # Steps of the recipients and the hub never make the notifier's next step stale.
 QUIET = ("notification.disseminated", "notification.commented", *HUB_MADE)
 
@@ -159,6 +161,7 @@ record_term("notification", _holders)
 
 # -- rights ----------------------------------------------------------------------------------
 def _authorize(view: RulesView, event: dict[str, Any]) -> None:
+    from imi_cli.directory.event_types import has_role
     from imi_cli.exchanges.alerts.event_types import has_role_in
 
     type_, p = event["type"], event["payload"]
@@ -189,9 +192,19 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
     if type_ == "notification.modified":
         content = n["record"]["content"]
         check_answers(content["kind"], content["qversion"], {**content["answers"], **p["answers"]}, p["lang"])
+        if len(n["record"].get("modifications", [])) >= MAX_MODIFICATIONS:
+            raise Refusal("invalid", f"a notification is modified at most {MAX_MODIFICATIONS} times")
+    if type_ == "notification.commented":
+        said = view.conn.execute("SELECT count(*) FROM notification_comments WHERE notification_id = ?",
+                                 (n["id"],)).fetchone()[0]
+        if said >= MAX_COMMENTS:  # what the hub delivers to a new holder must stay deliverable
+            raise Refusal("invalid", f"a notification holds at most {MAX_COMMENTS} comments")
     if type_ == "notification.disseminated":
         _disseminated(view, event, n, actor, user)
     if type_ == "notification.closed":
+        if not (has_role_in(user, "notification_handler", n["area"]) or has_role(user, "coordinator")):
+            raise Refusal("not_allowed", f"closing needs the notification_handler role in {n['area']} (or a "
+                          "coordinator's)", role="notification_handler", area=n["area"])
         _closed(view, event, n, actor)
 
 

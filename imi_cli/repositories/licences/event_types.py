@@ -84,10 +84,10 @@ def _check(view: RulesView, event: dict[str, Any]) -> None:
 
 def check_licence(licence: dict[str, Any]) -> None:
     start, end = _day(licence["valid_from"], "valid_from"), _day(licence["valid_to"], "valid_to")
-    if end <= start or end > rules.add_years(start, rules.MAX_YEARS):
+    last = rules.add_years(start, rules.MAX_YEARS) - dt.timedelta(days=1)  # both ends count
+    if end <= start or end > last:
         raise Refusal("invalid", f"a licence is valid for at most {rules.MAX_YEARS} years: valid_to must be "
-                      f"after valid_from and no later than {rules.add_years(start, rules.MAX_YEARS)}",
-                      field="valid_to")
+                      f"after valid_from and no later than {last}", field="valid_to")
     check_conditions(licence["conditions"])
     if not licence["number"].upper().startswith(licence["country"]):
         raise Refusal("invalid", f"a licence number begins with its issuing state ({licence['country']})",
@@ -143,10 +143,8 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
                           f"in force on {p['on']}")
     elif type_ == "licence.banned" and _day(p["until"], "until") > rules.add_years(at, rules.MAX_BAN_YEARS):
         raise Refusal("invalid", f"a ban lasts up to {rules.MAX_BAN_YEARS} years", field="until")
-    elif type_ == "licence.changed" and "valid_to" in p:
-        check_licence({**licence["record"]["licence"], "valid_to": p["valid_to"]})
-    elif type_ == "licence.changed" and "conditions" in p:
-        check_conditions(p["conditions"])
+    elif type_ == "licence.changed" and ("valid_to" in p or "conditions" in p):
+        check_licence({**licence["record"]["licence"], **{k: p[k] for k in ("valid_to", "conditions") if k in p}})
 
 
 def _check_suspension(licence: dict[str, Any], p: dict[str, Any]) -> None:

@@ -34,11 +34,15 @@ def add_years(day: dt.date, years: int) -> dt.date:
     return add_months(day, 12 * years)
 
 
+LAST_YEAR = 9000  # a date past it is a typo, and the periods added to it would overflow
+
+
 def date(value: Any) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(str(value))
     except ValueError:
         return None
+    return day if day.year <= LAST_YEAR else None
 
 
 def suspended_until(s: dict[str, Any]) -> str:

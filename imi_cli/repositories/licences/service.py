@@ -3,7 +3,6 @@ checked by the protocol's rules here first and again by the hub."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,12 @@ CHANGEABLE = ("company", "valid_to", "conditions", "contact")
 
 
 def parse_day(text: str, flag: str) -> str:
-    try:
-        return dt.date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD") from None
+    from imi_cli.repositories.licences.rules import date
+
+    day = date(text.strip())
+    if day is None:
+        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD (up to the year {rules.LAST_YEAR})")
+    return day.isoformat()
 
 
 class Licences:

@@ -51,10 +51,17 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
     if holder is None or holder.get("country") != r["country"]:
         raise Refusal("invalid", f"the register's holder is an authority of {r['country']} in the directory",
                       field="holder")
-    target = {"id": r["holder"], "country": r["country"], "kind": "authority", "areas": {r["area"]: []}}
-    if not (has_role(user, "coordinator") and view.covers(actor, target)):
-        raise Refusal("not_allowed", f"the registers of {r['country']} in {r['area']} are recorded by its "
-                      "national coordinator or the area's coordinator", country=r["country"])
+    from imi_cli.repositories.registers.projection import load
+
+    # the entry as it is to be, and as it is now: who changes one must cover both (an area
+    # coordinator cannot take over another area's register by re-recording its id)
+    existing = load(view.conn, r["id"])
+    for entry in (r, existing) if existing else (r,):
+        target = {"id": entry["holder"], "country": entry["country"], "kind": "authority",
+                  "areas": {entry["area"]: []}}
+        if not (has_role(user, "coordinator") and view.covers(actor, target)):
+            raise Refusal("not_allowed", f"the registers of {entry['country']} in {entry['area']} are recorded by "
+                          "its national coordinator or the area's coordinator", country=entry["country"])
 
 
 declare(EventType("register.recorded", PAYLOADS["register.recorded"], lambda p: f"register/{p['register']['id']}",
