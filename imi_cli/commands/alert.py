@@ -114,7 +114,6 @@ def modify(
     informed_on: Optional[str] = typer.Option(None, "--informed-on", help="Date the professional was informed."),
 ) -> None:
     """Senders: change an alert you sent; every recipient is told."""
-    from imi_cli.commands.request import _pairs
     from imi_cli.exchanges.alerts.service import parse_date
 
     s = state()
@@ -123,8 +122,7 @@ def modify(
         alerts = _alerts(store)
         alert = alerts.get(aid)
         values = _answers(answers, None, alert["record"]["content"]["questionnaire"]) if answers else {}
-        alerts.modify(aid, answers=values or _pairs([], "--answer"), lang=s.lang, under_appeal=under_appeal,
-                      informed_on=day)
+        alerts.modify(aid, answers=values, lang=s.lang, under_appeal=under_appeal, informed_on=day)
     message(f"Modified alert {aid} (queued: `imi sync` takes it to the hub)")
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.exchanges.alerts.views import my_part, next_action
-from imi_cli.log.disclosures import ERASED, MARKERS, WITHHELD
+from imi_cli.exchanges.requests.render import _LABEL, _count, _shown
+from imi_cli.log.disclosures import MARKERS
 from imi_cli.safe_text import safe_text
-
-_LABEL = {ERASED: "[erased]", WITHHELD: "[withheld]"}
 
 
 def alert_view(alert: dict[str, Any], lang: str, me: str | None = None) -> dict[str, Any]:
-    from imi_cli.exchanges.requests.render import _shown
     from imi_cli.questionnaires.catalog import find_set
     from imi_cli.questionnaires.render import question_view
     from imi_cli.reference.professions import shown
@@ -92,12 +90,6 @@ def as_text(view: dict[str, Any]) -> str:
               f"{t(h.get('authority')) or 'hub'} {t(h.get('user'))}" for h in view["history"]]
     return "\n".join(lines) + "\n"
 
-
-def _count(value: Any) -> int:
-    try:
-        return max(0, min(int(value or 0), 1000))
-    except (TypeError, ValueError):
-        return 0
 
 
 def _ids(ids: list[str]) -> str:

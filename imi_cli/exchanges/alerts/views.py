@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from imi_cli.exchanges.alerts.kinds import KINDS
 from imi_cli.log import clock
 
 LIST_COLUMNS = ("id", "kind", "state", "area", "sender", "profession", "sent_at", "late_days", "under_appeal",
@@ -140,5 +139,3 @@ def export_rows(conn: Any, me: str, lang: str) -> list[dict[str, Any]]:
                         "problem": f"its fields cannot be shown ({type(bad).__name__})"})
     return out
 
-
-__all__ = ["list_alerts", "inbox_items", "stats", "export_rows", "KINDS"]

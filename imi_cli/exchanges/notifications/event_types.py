@@ -229,8 +229,9 @@ def _closed(view: RulesView, event: dict[str, Any], n: dict[str, Any], actor: di
     if actor["id"] != n["notifier"] and actor["country"] != kinds.COMMISSION:
         raise Refusal("not_allowed", "the Commission or the notifying authority closes a notification")
     qset = _qset(n["kind"], n["qversion"])
-    decisions = (kinds.kind_of(qset) or kinds.Kind("", "", None, None, None)).decisions
-    codes = [c.code for c in qset.choice_lists.get(decisions or "", ())]
+    kind = kinds.kind_of(qset)
+    assert kind is not None  # _qset refuses a set that is not a kind of notification
+    codes = [c.code for c in qset.choice_lists.get(kind.decisions or "", ())]
     if p["decision"] not in codes:
         raise Refusal("invalid", f"the decision is one of {', '.join(codes) or 'none'}", field="decision")
 
