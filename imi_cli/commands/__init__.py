@@ -34,7 +34,9 @@ COMMANDS: dict[str, Entry] = {
     "stats": Entry("request", "stats", "Requests per area and authority (accepted within 7 days, days to answer, "
                                        "by the deadline, ratings); alerts per area and country; notifications per "
                                        "kind, country and area."),
-    "store": Entry("store", "app", "The encrypted store: status, rebuild projections."),
+    "store": Entry("store", "app", "The encrypted store: status, verify the signed log, rebuild projections."),
+    "privacy": Entry("privacy", "app", "Personal data by the clock: status, run, the access log, a data subject's "
+                                       "search, read blocked data, rectify, erase."),
     "hub": Entry("hub", "app", "The hub: init, serve, invite national coordinators."),
     "message": Entry("message", "app", "Messages between two authorities."),
     "request": Entry("request", "app", "Information requests: new, send, accept, answer, close, ..."),

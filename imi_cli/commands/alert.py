@@ -168,10 +168,12 @@ def show(aid: str = typer.Argument(..., help="Alert id.")) -> None:
     """An alert in your language: every field, who has it, what happened."""
     from imi_cli.commands.request import _authority
     from imi_cli.exchanges.alerts.render import alert_view, as_text
+    from imi_cli.privacy import access
 
     s = state()
     with s.open_store() as store:
         view = alert_view(_alerts(store).get(aid), s.lang, _authority(store))
+        access.record(store, "alert.show", entity=f"alert/{aid}")
     print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
 
 
@@ -192,6 +194,10 @@ def export(fmt: str = typer.Option("json", "--format", help="json or csv."),
     s = state()
     with s.open_store() as store:
         rows = export_rows(store.conn, _authority(store), s.lang)
+        if rows:
+            from imi_cli.privacy import access
+
+            access.record(store, "alert.export", entities=[f"alert/{r['id']}" for r in rows][:1000])
     text = to_json(rows) if fmt == "json" else _csv(rows)
     if out is None:
         typer.echo(text, nl=False)

@@ -169,6 +169,9 @@ def show(ident: str = typer.Argument(..., help="Notification id.")) -> None:
     with s.open_store() as store:
         me, country = _me(store)
         view = notification_view(_notifications(store).get(ident), s.lang, me, country)
+        from imi_cli.privacy import access
+
+        access.record(store, "notification.show", entity=f"notification/{ident}")
     print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
 
 

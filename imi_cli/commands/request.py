@@ -245,7 +245,15 @@ def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
     with s.open_store() as store:
         requests = _requests(store)
         view = request_view(requests.get(rid), requests.history(rid), s.lang)
+        _logged(store, "request.show", rid)
     print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
+
+
+def _logged(store, action: str, rid: str) -> None:
+    """A read of a request's personal data goes into the access log (``imi privacy log``)."""
+    from imi_cli.privacy.access import record
+
+    record(store, action, entity=f"request/{rid}")
 
 
 @app.command("export")
@@ -263,6 +271,7 @@ def export(rid: str = typer.Argument(..., help="Request id."),
     with s.open_store() as store:
         requests = _requests(store)
         view = request_view(requests.get(rid), requests.history(rid), s.lang)
+        _logged(store, "request.export", rid)
     typer.echo(to_json(view) if fmt == "json" else as_markdown(view), nl=False)
 
 

@@ -1,4 +1,4 @@
-"""Top-level store commands: init, unlock, lock; and `imi store status|rebuild`."""
+"""Top-level store commands: init, unlock, lock; and `imi store status|verify|rebuild`."""
 
 from __future__ import annotations
 
@@ -169,6 +169,34 @@ def status() -> None:
                 "unlocked": cached_key(s.store_path) is not None}
     emit(info, as_json=s.as_json, rows=[{"k": k, "v": v} for k, v in info.items()],
          columns=[("k", "what"), ("v", "value")])
+
+
+@app.command("verify")
+@data_options
+def verify() -> None:
+    """Prove the signed log whole: every signature, every disclosure against its digest; and
+    say which fields were erased, and when. Exit 1 if anything does not hold."""
+    from imi_cli.errors import ImiError
+    from imi_cli.log.redaction import erased_fields, verify_log
+
+    s = state()
+    with s.open_store() as store:
+        operator = store.meta("operator_key") or ""
+        report = verify_log(store.conn, operator)
+        report["erased_fields"] = erased_fields(store.conn)
+    if s.as_json:
+        print_json(report)
+    else:
+        message(f"{report['events']} events, {report['signed']} signed; {report['disclosures']} personal fields held, "
+                f"{report['erased']} erased")
+        for row in report["erased_fields"]:
+            message(f"  {row['entity']}: {row['fields']} field(s) erased at {row['erased_at']}")
+    if report["problems"]:
+        for problem in report["problems"][:50]:
+            message(f"  problem: event {problem['event']}: {problem['problem']}")
+        raise ImiError(f"the log does not verify: {len(report['problems'])} problem(s)")
+    if not s.as_json:
+        message("The log verifies: every signature and every personal field held matches its event")
 
 
 @app.command("rebuild")

@@ -17,7 +17,7 @@ from imi_cli.reference.languages import is_language
 
 KINDS = ("authority", "area_coordinator", "national_coordinator")
 ROLES = ("administrator", "request_handler", "allocator", "alert_handler", "alert_coordinator",
-         "notification_handler", "licensing_officer", "supervisor", "coordinator")
+         "notification_handler", "licensing_officer", "supervisor", "coordinator", "data_protection")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 RESERVED_IDS = {"operator", "hub"}  # the hub signs as "operator"; "hub" is the hub-only audience
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")

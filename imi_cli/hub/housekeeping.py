@@ -1,5 +1,6 @@
 """What a serving hub does by itself, on a timer: reminders fall due, forwarded alerts are
-delivered, a closed alert's personal data is erased when its time comes, and the retention
+delivered, a closed alert's personal data is erased when its time comes, the data-protection
+clock blocks and erases closed exchanges' personal data (``privacy_jobs``), and the retention
 period removes old exchanges. They run when `imi hub serve` starts and then every minute;
 reminders and alert erasure also run on a pull (``Hub.remind_due``), and retention with
 `imi hub prune`.
@@ -45,7 +46,7 @@ def run_once(hub: Any, retention_days: int | None,
     """Make due reminders, then apply the retention period; each job runs even if the other
     fails. What could not be processed is logged and added to ``skipped`` (job, id, error)."""
     from imi_cli.exchanges.requests.reminders import issue
-    from imi_cli.hub import notification_jobs
+    from imi_cli.hub import notification_jobs, privacy_jobs
     from imi_cli.hub.alert_jobs import deliver, erase_due
     from imi_cli.hub.retention import prune
 
@@ -56,10 +57,22 @@ def run_once(hub: Any, retention_days: int | None,
             "notifications_delivered": _job("notification delivery",
                                             lambda: notification_jobs.deliver(hub, skipped), skipped),
             "notification_reminders": _job("notification reminders",
-                                           lambda: notification_jobs.remind(hub, skipped), skipped)}
+                                           lambda: notification_jobs.remind(hub, skipped), skipped),
+            "early_erasures": _job("early erasure", lambda: privacy_jobs.erase_requested(hub, skipped), skipped)}
+    clock_done = _job_counts("data-protection clock", lambda: privacy_jobs.run(hub, skipped), skipped)
+    done["privacy_blocked"], done["privacy_erased"] = clock_done.get("blocked", 0), clock_done.get("erased", 0)
     if retention_days:
         done["pruned"] = _job("retention", lambda: prune(hub, retention_days, skipped), skipped)
     return done
+
+
+def _job_counts(name: str, work: Callable[[], dict[str, int]], skipped: list[dict[str, Any]]) -> dict[str, int]:
+    try:
+        return work()
+    except Exception as exc:
+        log.error("housekeeping (%s) failed: %s", name, type(exc).__name__)
+        skipped.append({"job": name, "id": None, "error": type(exc).__name__})
+        return {}
 
 
 def _job(name: str, work: Callable[[], int], skipped: list[dict[str, Any]]) -> int:

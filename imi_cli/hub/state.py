@@ -143,10 +143,10 @@ class Hub:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
         to the authorities it was forwarded to, a notification disseminated to those it was
         disseminated to. Also run by housekeeping (after a crash)."""
-        from imi_cli.hub import notification_jobs
+        from imi_cli.hub import notification_jobs, privacy_jobs
         from imi_cli.hub.alert_jobs import deliver
 
-        return deliver(self) + notification_jobs.deliver(self)
+        return deliver(self) + notification_jobs.deliver(self) + privacy_jobs.erase_requested(self)
 
     def _accept_one(self, conn: Any, wire: Any, pusher: str) -> dict[str, Any]:
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
@@ -312,8 +312,10 @@ class Hub:
         They fall due by the day (deadlines) or after 30 days (inactivity), and a new event can
         make one due: the check runs again only once the log or the clock's minute has moved.
         With 50,000 open requests the check reads thousands of rows; an empty pull need not.
-        An alert's personal data whose erasure date has come is erased here too."""
+        An alert's personal data whose erasure date has come is erased here too, and the
+        data-protection clock runs."""
         from imi_cli.exchanges.requests.reminders import issue
+        from imi_cli.hub import privacy_jobs
         from imi_cli.hub.alert_jobs import erase_due
         from imi_cli.hub.notification_jobs import remind
 
@@ -323,6 +325,7 @@ class Hub:
         issue(self)
         erase_due(self)
         remind(self)
+        privacy_jobs.run(self)
         self._reminded = (self.arrivals, minute)  # after issue: its own reminders moved arrivals
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:

@@ -25,8 +25,9 @@ from imi_cli.log.event import canonical
 
 SD = "_sd"
 # What ``reveal`` leaves in an object in place of values it could not show: how many.
-WITHHELD, ERASED = "_withheld", "_erased"
-MARKERS = (WITHHELD, ERASED)
+# ``_blocked``: held, but past its blocking date (Art. 14(1)): only a logged read shows it.
+WITHHELD, ERASED, BLOCKED = "_withheld", "_erased", "_blocked"
+MARKERS = (WITHHELD, ERASED, BLOCKED)
 SALT_BYTES = 16  # 128 bits, as SD-JWT recommends
 MAX_DISCLOSURE = 8 * 1024 * 1024  # one attachment's content fits; the hub takes 8 MB a push anyway
 MAX_DISCLOSURES = 1000
@@ -201,10 +202,11 @@ def check(body: dict[str, Any], disclosures: Any) -> dict[str, tuple[str, Any]]:
 
 
 def reveal(body: dict[str, Any], opened: dict[str, tuple[str, Any]],
-           erased: Iterable[str] = ()) -> dict[str, Any]:
+           erased: Iterable[str] = (), blocked: Iterable[str] = ()) -> dict[str, Any]:
     """The body as readers use it: disclosed values back in their objects; for the digests
-    without a disclosure, a count in ``_erased`` (known to be erased) or ``_withheld``."""
-    gone = set(erased)
+    without a disclosure, a count in ``_erased`` (known to be erased), ``_blocked`` (held but
+    blocked) or ``_withheld``."""
+    gone, sealed = set(erased), set(blocked)
 
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -217,7 +219,7 @@ def reveal(body: dict[str, Any], opened: dict[str, tuple[str, Any]],
                 key, value = opened[digest]
                 out[key] = value
             else:
-                marker = ERASED if digest in gone else WITHHELD
+                marker = ERASED if digest in gone else BLOCKED if digest in sealed else WITHHELD
                 out[marker] = out.get(marker, 0) + 1
         return out
 

@@ -34,6 +34,8 @@ ERASURE = "personal_data.erased"
 # Steps that carry a request's content on: they reuse the draft's disclosures (same digests).
 REUSE_TYPES = {"request.sent", "request.forwarded", "request.reassigned", "alert.sent", "alert.delivered"}
 _REBUILDING = contextvars.ContextVar("imi_rebuilding", default=False)
+# True only inside a logged read of blocked data (``imi_cli.privacy.blocking.read_blocked``)
+_UNSEALED = contextvars.ContextVar("imi_unsealed", default=False)
 
 Forgetter = Callable[[Any, str], None]
 FORGETTERS: dict[str, Forgetter] = {}
@@ -124,17 +126,22 @@ def stored_revealed(conn: Any, bodies: list[dict[str, Any]]) -> list[dict[str, A
 
     ids = [b["id"] for b in bodies if is_personal(b.get("type"))]
     held: dict[str, dict[str, str | None]] = {}
-    for event_id, digest, text in in_chunks(conn, "SELECT event_id, digest, disclosure FROM disclosures "
-                                                  "WHERE event_id IN ({})", ids):
+    sealed: set[tuple[str, str]] = set()
+    unsealed = _UNSEALED.get()
+    for event_id, digest, text, blocked_at in in_chunks(
+            conn, "SELECT event_id, digest, disclosure, blocked_at FROM disclosures WHERE event_id IN ({})", ids):
         held.setdefault(event_id, {})[digest] = text
+        if blocked_at is not None and text is not None and not unsealed:
+            sealed.add((event_id, digest))
     out = []
     for body in bodies:
         if not is_personal(body.get("type")):
             out.append(body)
             continue
         mine = held.get(body["id"], {})
-        opened = check(body, [t for t in mine.values() if t is not None])
-        out.append(reveal(body, opened, erased=[d for d, t in mine.items() if t is None]))
+        blocked = [d for d in mine if (body["id"], d) in sealed]
+        opened = check(body, [t for d, t in mine.items() if t is not None and (body["id"], d) not in sealed])
+        out.append(reveal(body, opened, erased=[d for d, t in mine.items() if t is None], blocked=blocked))
     return out
 
 
@@ -162,6 +169,17 @@ def revealed_log(conn: Any, batch: int = 500) -> Iterator[dict[str, Any]]:
             yield from stored_revealed(conn, chunk)
             chunk = []
     yield from stored_revealed(conn, chunk)
+
+
+class unsealed:
+    """Within it, blocked disclosures are revealed: only for a read of blocked data that is
+    logged with its reason (``imi_cli.privacy.blocking``), in a transaction rolled back."""
+
+    def __enter__(self) -> None:
+        self._token = _UNSEALED.set(True)
+
+    def __exit__(self, *exc: object) -> None:
+        _UNSEALED.reset(self._token)
 
 
 class rebuilding:
@@ -210,6 +228,15 @@ def mark_erased(conn: Any, targets: dict[str, list[str]], entities: Iterable[str
     if not _REBUILDING.get():
         for entity in sorted(set(entities)):
             reproject(conn, entity)
+
+
+def block(conn: Any, entity: str, at: str) -> int:
+    """Block the disclosures of an entity's events held here (Art. 14(1)): they stay, but
+    every view reads them as ``_blocked``; the entity is folded again without them."""
+    count = conn.execute("UPDATE disclosures SET blocked_at = ? WHERE entity = ? AND disclosure IS NOT NULL "
+                         "AND blocked_at IS NULL", (at, entity)).rowcount
+    reproject(conn, entity)
+    return int(count)
 
 
 def reproject(conn: Any, entity: str) -> None:
@@ -264,6 +291,14 @@ def verify_log(conn: Any, operator_key: str) -> dict[str, Any]:
         if problem:
             report["problems"].append({"event": event_id, "digest": digest, "problem": problem})
     return report
+
+
+def erased_fields(conn: Any) -> list[dict[str, Any]]:
+    """Which fields were erased here, and when: per exchange, how many and the first time."""
+    rows = conn.execute("SELECT coalesce(d.entity, json_extract(e.body, '$.subject.entity')), count(*), "
+                        "min(d.erased_at) FROM disclosures d LEFT JOIN events e ON e.id = d.event_id "
+                        "WHERE d.disclosure IS NULL GROUP BY 1 ORDER BY 3, 1").fetchall()
+    return [{"entity": entity, "fields": count, "erased_at": at} for entity, count, at in rows]
 
 
 def _disclosure_problem(digest: str, text: str | None, body: str | None) -> str | None:

@@ -85,7 +85,7 @@ PROJECTION_TABLES = ("authorities", "authority_names", "authority_areas",
                      "principals", "invitations", "messages", "requests", "request_history",
                      "request_attachments", "alerts", "notifications", "notification_comments",
                      "notification_history", "licences", "licences_trigram",
-                     "registers")
+                     "registers", "access_log")
 
 
 def migrate(store: Store) -> None:
@@ -385,3 +385,31 @@ CREATE INDEX registers_country ON registers(country, area);
 """
 
 MIGRATIONS.append(_V11)
+
+# Data protection by the clock (imi_cli.privacy): a disclosure past its blocking date is kept
+# but read as blocked; ``privacy_marks`` remembers what the clock did to each exchange (kept
+# through a rebuild: the log says when an exchange closed, the marks when it was blocked or
+# erased here); ``access_log`` is the projection of the signed reads of personal data.
+_V12 = """
+ALTER TABLE disclosures ADD COLUMN blocked_at TEXT;
+CREATE TABLE privacy_marks (
+    entity     TEXT PRIMARY KEY,
+    closed_at  TEXT NOT NULL,
+    blocked_at TEXT,
+    erased_at  TEXT
+);
+CREATE TABLE access_log (
+    id        TEXT PRIMARY KEY,
+    at        TEXT NOT NULL,
+    user_id   TEXT,
+    authority TEXT,
+    entity    TEXT,
+    action    TEXT NOT NULL,
+    record    TEXT NOT NULL
+);
+CREATE INDEX access_log_at ON access_log(at);
+CREATE INDEX access_log_entity ON access_log(entity, at);
+CREATE INDEX requests_closed ON requests(state, closed_at);
+"""
+
+MIGRATIONS.append(_V12)

@@ -158,6 +158,8 @@ class Store:
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files beside the store
+        # what is deleted (erased personal data above all) is overwritten, not left in free pages
+        self.conn.execute("PRAGMA secure_delete = ON")
         # Every page read from disk is decrypted and checked; keep up to 32 MB of them (the
         # default 2 MB makes a search over 100,000 authorities decrypt the same pages again).
         self.conn.execute("PRAGMA cache_size = -32768")

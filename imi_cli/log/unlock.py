@@ -190,11 +190,25 @@ def open_store(store_path: Path, settings: Any, *, create: bool = False) -> Stor
         return Store.create(store_path, passphrase(confirm=True), busy_timeout_ms=timeout)
     key, from_cache = key_for(store_path)
     try:
-        return Store.open(store_path, key, busy_timeout_ms=timeout)
+        store = Store.open(store_path, key, busy_timeout_ms=timeout)
     except WrongPassphrase:
         if from_cache:  # a stale cache (the store was re-created): forget it, ask again
             forget_key(store_path)
             return open_store(store_path, settings)
+        raise
+    _privacy_clock(store)
+    return store
+
+
+def _privacy_clock(store: Store) -> None:
+    """The data-protection clock runs on every command that opens a store: one query when
+    nothing is due (``imi_cli.privacy.clock``)."""
+    from imi_cli.privacy.clock import run_if_due
+
+    try:
+        run_if_due(store)
+    except BaseException:
+        store.close()
         raise
 
 

@@ -36,6 +36,7 @@ class SyncReport:
     cursor: int = 0
     reseeded: bool = False
     skipped: list[dict[str, Any]] = field(default_factory=list)  # pulled, not applied: id, seq, type, reason
+    privacy: dict[str, int] = field(default_factory=dict)  # the data-protection clock after the pull
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected, "pulled": self.pulled,
@@ -200,9 +201,12 @@ def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
 
 
 def sync(store: Any, client: Any, *, wait: float = 0) -> SyncReport:
+    from imi_cli.privacy.clock import run_if_due
+
     report = SyncReport()
     push(store, client, report)
     pull(store, client, report, wait=wait)
+    report.privacy = run_if_due(store)  # what was pulled may be past its blocking or erasure date
     return report
 
 

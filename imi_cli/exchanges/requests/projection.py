@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from imi_cli.exchanges.requests.lifecycle import NEXT_STATE
-from imi_cli.log.disclosures import ERASED
+from imi_cli.log.disclosures import BLOCKED, ERASED
 from imi_cli.log.redaction import forgets
 
 COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "proposed_deadline",
@@ -39,7 +39,7 @@ def _store_attachments(conn: Any, attachments: list[dict[str, Any]]) -> list[dic
     for a in attachments or []:
         if "content_b64" not in a:  # its disclosure was withheld from us, or erased
             kept.append({"name": a.get("name"), "size": None, "sha256": None,
-                         "content": "erased" if a.get(ERASED) else "withheld"})
+                         "content": "erased" if a.get(ERASED) else "blocked" if a.get(BLOCKED) else "withheld"})
             continue
         content = base64.b64decode(a["content_b64"])
         digest = hashlib.sha256(content).hexdigest()

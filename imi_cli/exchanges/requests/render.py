@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from imi_cli.log.disclosures import ERASED, MARKERS, WITHHELD
+from imi_cli.log.disclosures import BLOCKED, ERASED, MARKERS, WITHHELD
 from imi_cli.safe_text import display, safe_text
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def _person(person: Any, lang: str) -> dict[str, Any]:
     return out
 
 
-_LABEL = {ERASED: "[erased]", WITHHELD: "[withheld]"}
+_LABEL = {ERASED: "[erased]", WITHHELD: "[withheld]", BLOCKED: "[blocked]"}
 
 
 def _count(value: Any) -> int:
@@ -83,7 +83,7 @@ def _count(value: Any) -> int:
 
 
 def _hidden(values: dict[str, Any]) -> str | None:
-    """"[erased]" or "[withheld]" if some personal answers of this round are not shown here."""
+    """"[erased]", "[blocked]" or "[withheld]" if some personal answers of this round are not shown here."""
     return next((_LABEL[m] for m in MARKERS if values.get(m)), None)
 
 

@@ -1,0 +1,197 @@
+"""The data-protection clock (Regulation (EU) No 1024/2012, Art. 14): an exchange's personal
+data is blocked 6 months after its formal closure (an area may declare up to 18) and erased
+3 years after it. Node and hub run the same clock over the same projections, by the one
+settable clock (``IMI_NOW``): a node that was offline through a date applies it at its next
+start or sync.
+
+Which exchanges: requests (closed or withdrawn), services alerts and notifications (closed
+or withdrawn). PQ alerts follow their own rule (3 days after the restriction ended, see
+``imi_cli.exchanges.alerts``); repository records are kept while needed (Art. 14(2)).
+
+``due`` says what is to be done now; ``apply_node`` does it in a node's store (blocking marks
+the disclosures and folds the exchange again without them; erasure deletes them, as the
+hub's ``personal_data.erased`` will too); the hub does the same in ``imi_cli.hub.privacy_jobs``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from imi_cli.log import clock
+
+ERASE_MONTHS = 36  # Art. 14(1): erased 3 years after formal closure
+
+
+@dataclass(frozen=True)
+class Source:
+    prefix: str      # entity prefix: request/, alert/ ...
+    table: str
+    kind: str        # what a person calls it
+    closed: str      # SQL: when it was formally closed
+    where: str       # SQL: it is closed
+
+
+SOURCES = (
+    Source("request/", "requests", "request",
+           "CASE t.state WHEN 'closed' THEN t.closed_at ELSE t.last_activity END",
+           "t.state IN ('closed', 'withdrawn')"),
+    Source("alert/", "alerts", "alert", "coalesce(t.closed_at, t.last_activity)",
+           "t.state IN ('closed', 'withdrawn') AND t.kind = 'services'"),
+    Source("notification/", "notifications", "notification", "coalesce(t.closed_at, t.last_activity)",
+           "t.state IN ('closed', 'withdrawn')"),
+)
+
+
+@dataclass(frozen=True)
+class Due:
+    entity: str
+    area: str
+    closed_at: str
+    block_at: str
+    erase_at: str
+    action: str      # block | erase
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """The same day ``months`` later (the month's last day if it has fewer days)."""
+    month0 = when.month - 1 + months
+    year, month = when.year + month0 // 12, month0 % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+
+
+def blocking_months(area: str) -> int:
+    from imi_cli.reference.areas import BLOCKING_MONTHS, load_areas
+
+    known = load_areas().get(area)
+    return known.blocking_months if known else BLOCKING_MONTHS
+
+
+def dates(area: str, closed_at: str) -> tuple[str, str]:
+    """(blocked from, erased from) for an exchange of ``area`` closed at ``closed_at``."""
+    closed = clock.parse_instant(closed_at, source="closed_at")
+    return clock.iso(add_months(closed, blocking_months(area))), clock.iso(add_months(closed, ERASE_MONTHS))
+
+
+def due(conn: Any, now: datetime | None = None) -> list[Due]:
+    """What the clock must do now in this store: exchanges past their blocking date and not
+    yet blocked here, or past their erasure date and not yet erased. One indexed query per
+    kind of exchange: cheap enough to run on every command that opens a store."""
+    from imi_cli.reference.areas import BLOCKING_MONTHS
+
+    now = now or clock.now()
+    earliest = clock.iso(add_months(now, -BLOCKING_MONTHS))  # nothing closed after it is due
+    erase_from = clock.iso(add_months(now, -ERASE_MONTHS))
+    found = []
+    for s in SOURCES:
+        rows = conn.execute(
+            f"SELECT '{s.prefix}' || t.id, t.area, {s.closed} AS closed, m.blocked_at, m.erased_at "
+            f"FROM {s.table} t LEFT JOIN privacy_marks m ON m.entity = '{s.prefix}' || t.id "
+            f"WHERE {s.where} AND {s.closed} <= ? "
+            "AND (m.entity IS NULL OR m.blocked_at IS NULL OR (m.erased_at IS NULL AND closed <= ?))",
+            (earliest, erase_from)).fetchall()
+        for entity, area, closed, blocked_at, erased_at in rows:
+            try:
+                block_at, erase_at = dates(area, closed)
+            except Exception:  # a closing time that is not one: the clock cannot start for it
+                continue
+            now_iso = clock.iso(now)
+            if erase_at <= now_iso and erased_at is None:
+                found.append(Due(entity, area, closed, block_at, erase_at, "erase"))
+            elif block_at <= now_iso and blocked_at is None and erased_at is None:
+                found.append(Due(entity, area, closed, block_at, erase_at, "block"))
+    return found
+
+
+def mark(conn: Any, item: Due, at: str) -> None:
+    """Remember what the clock did to this exchange here (an erased one counts as blocked)."""
+    column = "erased_at" if item.action == "erase" else "blocked_at"
+    conn.execute(f"INSERT INTO privacy_marks(entity, closed_at, {column}) VALUES (?,?,?) "
+                 f"ON CONFLICT(entity) DO UPDATE SET {column} = coalesce({column}, excluded.{column})",
+                 (item.entity, item.closed_at, at))
+    if item.action == "erase":
+        conn.execute("UPDATE privacy_marks SET blocked_at = coalesce(blocked_at, ?) WHERE entity = ?",
+                     (at, item.entity))
+
+
+def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
+    """Apply the clock in a node's store now: {"blocked": n, "erased": n}. One exchange that
+    cannot be processed is skipped (and retried next time); the others are done."""
+    from imi_cli.log import redaction
+
+    now = now or clock.now()
+    done = {"blocked": 0, "erased": 0}
+    items = due(store.conn, now)
+    if not items:
+        return done
+    at = clock.iso(now)
+    with store.transaction() as conn:
+        for item in items:
+            conn.execute("SAVEPOINT privacy_clock")
+            try:
+                if item.action == "erase":
+                    redaction.erase(conn, entity=item.entity)
+                else:
+                    redaction.block(conn, item.entity, at)
+                mark(conn, item, at)
+            except Exception:
+                conn.execute("ROLLBACK TO privacy_clock")
+                conn.execute("RELEASE privacy_clock")
+                continue
+            conn.execute("RELEASE privacy_clock")
+            done["erased" if item.action == "erase" else "blocked"] += 1
+    if done["erased"]:
+        scrub(store)
+    return done
+
+
+def scrub(store: Any) -> None:
+    """After an erasure: the WAL's old page images are written back and the WAL truncated, so
+    what was erased survives in no page (``secure_delete`` zeroes the freed ones)."""
+    try:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except Exception:  # another reader holds the WAL: the next checkpoint does it
+        pass
+
+
+def run_if_due(store: Any) -> dict[str, int]:
+    """The clock on a store being opened: nothing but one query when nothing is due, and a
+    store busy with another process is left for the next command."""
+    from imi_cli.errors import StoreBusy
+
+    if store.meta("role") == "hub":  # the hub runs its own clock, which tells every holder (hub/privacy_jobs)
+        return {"blocked": 0, "erased": 0}
+    try:
+        return apply_node(store)
+    except StoreBusy:
+        return {"blocked": 0, "erased": 0}
+
+
+def status(conn: Any, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every closed exchange this store holds, with its dates and what the clock did: the
+    view of `imi privacy status`. PQ alerts show their own erasure date."""
+    now_iso = clock.iso(now or clock.now())
+    out = []
+    for s in SOURCES:
+        for entity, area, closed, blocked_at, erased_at in conn.execute(
+                f"SELECT '{s.prefix}' || t.id, t.area, {s.closed}, m.blocked_at, m.erased_at FROM {s.table} t "
+                f"LEFT JOIN privacy_marks m ON m.entity = '{s.prefix}' || t.id WHERE {s.where} ORDER BY 3, 1"):
+            try:
+                block_at, erase_at = dates(area, closed)
+            except Exception:
+                continue
+            state = "erased" if erased_at else "blocked" if blocked_at else "held"
+            out.append({"entity": entity, "kind": s.kind, "area": area, "closed_at": closed, "block_at": block_at,
+                        "erase_at": erase_at, "state": state,
+                        "next": None if erased_at else (erase_at if blocked_at else block_at),
+                        "overdue": (not erased_at and erase_at <= now_iso) or (not blocked_at and block_at <= now_iso)})
+    for alert_id, area, closed, erase_after, held in conn.execute(
+            "SELECT a.id, a.area, coalesce(a.closed_at, a.last_activity), a.erase_after, EXISTS (SELECT 1 FROM "
+            "disclosures d WHERE d.entity = 'alert/' || a.id AND d.disclosure IS NOT NULL) FROM alerts a "
+            "WHERE a.kind != 'services' AND a.erase_after IS NOT NULL ORDER BY 3, 1"):
+        out.append({"entity": f"alert/{alert_id}", "kind": "pq alert", "area": area, "closed_at": closed,
+                    "block_at": None, "erase_at": erase_after, "state": "held" if held else "erased",
+                    "next": erase_after if held else None, "overdue": bool(held) and erase_after <= now_iso[:10]})
+    return out

@@ -1,0 +1,157 @@
+"""A data subject's rights (Art. 18-19): find every exchange in this authority's reach that
+names a person, and export it for the person.
+
+The search reads the store's disclosures — every personal value it holds, blocked ones
+included, as a data subject's request covers them — folded for case and diacritics ("Nagy
+Béla" finds "NAGY Bela"). A name matches when each of its words is among the words of the
+exchange's personal data; a date of birth or an id number must equal one of its values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from imi_cli.directory.search import fold
+from imi_cli.errors import UsageError
+from imi_cli.log import clock
+from imi_cli.log.disclosures import parse_disclosure
+
+MAX_VALUE = 20_000  # an attachment's content is not searched for a name
+_WORD = re.compile(r"\w+")
+_KINDS = {"request": "requests", "alert": "alerts", "notification": "notifications"}
+
+
+@dataclass
+class Query:
+    name: str | None = None
+    born: str | None = None
+    id_number: str | None = None
+
+    def check(self) -> Query:
+        if not (self.name or self.born or self.id_number):
+            raise UsageError("say whom to look for: --name, and --born or --id-number to be sure")
+        if self.name is not None and not _WORD.findall(fold(self.name)):
+            raise UsageError("--name: a name has at least one letter")
+        if self.born is not None:
+            from imi_cli.exchanges.alerts.service import parse_date
+
+            self.born = parse_date(self.born, "--born")
+        return self
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("name", self.name), ("born", self.born), ("id_number", self.id_number)) if v}
+
+
+@dataclass
+class _Found:
+    words: set[str] = field(default_factory=set)
+    values: set[str] = field(default_factory=set)
+    blocked: bool = False
+
+
+def _id(value: str) -> str:
+    return re.sub(r"[\s./-]", "", fold(value))
+
+
+def search(conn: Any, query: Query) -> list[dict[str, Any]]:
+    """The exchanges whose personal data names the person: [{entity, kind, id, state, area,
+    blocked}], in the order of their ids."""
+    held: dict[str, _Found] = {}
+    rows = conn.execute("SELECT entity, disclosure, blocked_at FROM disclosures WHERE disclosure IS NOT NULL "
+                        "AND length(disclosure) < ? AND (entity LIKE 'request/%' OR entity LIKE 'alert/%' "
+                        "OR entity LIKE 'notification/%')", (MAX_VALUE,))
+    for entity, text, blocked_at in rows:
+        try:
+            _salt, _key, value = parse_disclosure(text)
+        except Exception:  # not a disclosure this program wrote: it names nobody
+            continue
+        found = held.setdefault(entity, _Found())
+        found.blocked |= blocked_at is not None
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str | int):
+                folded = fold(str(item))
+                found.words.update(_WORD.findall(folded))
+                found.values.update({folded.strip(), _id(str(item))})
+    wanted = _WORD.findall(fold(query.name)) if query.name else []
+    out = []
+    for entity, found in sorted(held.items()):
+        if wanted and not set(wanted) <= found.words:
+            continue
+        if query.born and query.born not in found.values:
+            continue
+        if query.id_number and _id(query.id_number) not in found.values:
+            continue
+        out.append(_described(conn, entity, found.blocked))
+    return out
+
+
+def _described(conn: Any, entity: str, blocked: bool) -> dict[str, Any]:
+    kind, _, ident = entity.partition("/")
+    row = conn.execute(f"SELECT state, area FROM {_KINDS[kind]} WHERE id = ?", (ident,)).fetchone()
+    return {"entity": entity, "kind": kind, "id": ident, "state": row[0] if row else None,
+            "area": row[1] if row else None, "blocked": blocked}
+
+
+def views(store: Any, found: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Each exchange found, whole, in ``lang`` (blocked ones read for the data subject)."""
+    from imi_cli.privacy.blocking import unsealed_view
+
+    def build(conn: Any) -> list[dict[str, Any]]:
+        return [{**item, "view": _view(store, item, lang)} for item in found]
+
+    return unsealed_view(store, [f["entity"] for f in found if f["blocked"]], build)
+
+
+def _view(store: Any, item: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    if item["kind"] == "request":
+        from imi_cli.exchanges.requests.render import request_view
+        from imi_cli.exchanges.requests.service import Requests
+
+        requests = Requests(store)
+        return request_view(requests.get(item["id"]), requests.history(item["id"]), lang)
+    if item["kind"] == "alert":
+        from imi_cli.exchanges.alerts.projection import load
+        from imi_cli.exchanges.alerts.render import alert_view
+
+        alert = load(store.conn, item["id"])
+        return alert_view(alert, lang, store.meta("authority_id")) if alert else None
+    from imi_cli.exchanges.notifications.projection import load as load_notification
+
+    notification = load_notification(store.conn, item["id"])
+    return {"id": item["id"], "record": notification["record"]} if notification else None
+
+
+def report(query: Query, logged: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, Any]:
+    """The export for the data subject: whom, when asked, by when to answer, and what was found."""
+    at = logged["at"] if logged else clock.iso(clock.now())
+    due = (clock.parse_instant(at) + timedelta(days=30)).date().isoformat()
+    return {"subject": query.as_dict(), "logged_at": at, "due": due,
+            "logged_as": logged["id"] if logged else None, "found": found}
+
+
+def as_markdown(data: dict[str, Any], lang: str) -> str:
+    """The report as a person reads it, the exchanges in ``lang``."""
+    from imi_cli.exchanges.alerts.render import as_text as alert_text
+    from imi_cli.exchanges.requests.render import as_markdown as request_markdown
+    from imi_cli.safe_text import safe_text as t
+
+    who = ", ".join(f"{k}: {t(v)}" for k, v in data["subject"].items())
+    lines = [f"# Personal data held about {who}", "",
+             f"- Request logged: {t(data['logged_at'])}", f"- Answer due by: {t(data['due'])}",
+             f"- Exchanges found: {len(data['found'])}", ""]
+    for item in data["found"]:
+        state = "blocked" if item["blocked"] else "held"
+        lines += [f"## {t(item['kind'])} {t(item['id'])} ({t(item['state'])}, {t(item['area'])}, {state})", ""]
+        view = item.get("view")
+        if item["kind"] == "request" and view:
+            lines += ["##" + line if line.startswith("#") else line for line in request_markdown(view).splitlines()]
+            lines.append("")
+        elif item["kind"] == "alert" and view:
+            lines += ["```", alert_text(view).rstrip("\n"), "```", ""]
+        elif view:
+            lines += ["```json", json.dumps(view, ensure_ascii=False, indent=2, sort_keys=True), "```", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
