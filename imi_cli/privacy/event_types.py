@@ -126,6 +126,14 @@ def _hub_only(view: RulesView, event: dict[str, Any]) -> list[str]:
     return [HUB_ONLY]
 
 
+def _erasure_requested(conn: Any, event: dict[str, Any]) -> None:
+    """The request shows in its authority's access log (the hub carries it out: privacy_jobs)."""
+    p = event["payload"]
+    access.project(conn, {**event, "payload": {"id": p["id"], "action": "erasure.requested", "entity": p["entity"],
+                                               **({"reason": p["consent"]} if "consent" in p else {}),
+                                               **{k: v for k, v in p.items() if k.startswith("_")}}})
+
+
 declare(
     EventType(redaction.ERASURE, ERASURE, lambda p: f"erasure/{p['entity']}", _erased_audience,
               project=redaction.apply_erasure, transition=ANY, made_by=HUB,
@@ -137,6 +145,6 @@ declare(
               _authorize_rectified, project=_rectified, transition=ANY, retention="exchange",
               counts_as_change=False, personal=((("payload", "fields"), ALL),)),
     EventType("personal_data.erasure_requested", ERASURE_REQUESTED, lambda p: f"erasure-request/{p['id']}",
-              _hub_only, _authorize_erasure, transition=CREATE, retention="hub",
+              _hub_only, _authorize_erasure, project=_erasure_requested, transition=CREATE, retention="hub",
               personal=((("payload",), frozenset({"consent"})),)),
 )

@@ -79,7 +79,7 @@ BAD_ROWS = [
     ("unknown role", "u1,Anna,a@example.hu,HU-MEK,boss\n",
      ["{f}:2: [roles] 'boss' is not a role (administrator, request_handler, allocator, alert_handler, "
       "alert_coordinator, notification_handler, licensing_officer, "
-      "supervisor, coordinator)"]),
+      "supervisor, coordinator, data_protection)"]),
     ("unknown area", "u1,Anna,a@example.hu,HU-MEK,nope:allocator\n",
      ["{f}:2: [roles] 'nope' is not a legislative area"]),
     ("area of another authority", "u1,Anna,a@example.hu,HU-MEK,services:allocator\n",
@@ -91,7 +91,7 @@ BAD_ROWS = [
     ("every problem of a row at once", "u1,Anna,a@example.hu,XX-NONE,boss\n",
      ["{f}:2: [roles] 'boss' is not a role (administrator, request_handler, allocator, alert_handler, "
       "alert_coordinator, notification_handler, licensing_officer, "
-      "supervisor, coordinator)", "{f}:2: [authority] no authority 'XX-NONE' in this store"]),
+      "supervisor, coordinator, data_protection)", "{f}:2: [authority] no authority 'XX-NONE' in this store"]),
 ]
 
 

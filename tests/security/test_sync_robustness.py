@@ -42,7 +42,8 @@ NAME = "Nagy Béla"
 PERSON_DATA = (NAME, "architect")
 
 NO_ALERT_WORK = {"alerts_delivered": 0, "alerts_erased": 0,  # the alert and notification jobs had nothing to do
-                 "notifications_delivered": 0, "notification_reminders": 0}
+                 "notifications_delivered": 0, "notification_reminders": 0,
+                 "early_erasures": 0, "privacy_blocked": 0, "privacy_erased": 0}  # nor the privacy clock
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from imi_cli.hub.background import BackgroundHub
 from imi_cli.hub.state import init_hub
 
 NO_ALERT_WORK = {"alerts_delivered": 0, "alerts_erased": 0,  # the alert and notification jobs had nothing to do
-                 "notifications_delivered": 0, "notification_reminders": 0}
+                 "notifications_delivered": 0, "notification_reminders": 0,
+                 "early_erasures": 0, "privacy_blocked": 0, "privacy_erased": 0}  # nor the privacy clock
 
 
 def test_reminders_fall_due_by_the_hub_clock_once_each(pair, tmp_path, monkeypatch):
