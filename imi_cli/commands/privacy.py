@@ -89,8 +89,8 @@ def subject(name: Optional[str] = typer.Option(None, "--name", help="The person'
             out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file, readable by you "
                                                                             "only (default: standard output).")
             ) -> None:
-    """A data subject's request (Art. 18-19): every exchange in your reach that names the person,
-    exported in your language, with the date the answer is due (30 days)."""
+    """A data subject's request: every exchange in your reach that names the person, exported in
+    your language, with the date the answer is due (30 days; Art. 18-19)."""
     from imi_cli.cli.output import to_json
     from imi_cli.errors import UsageError
     from imi_cli.privacy import access, subjects
@@ -164,12 +164,14 @@ def _show(kind: str, view: dict | None, as_json: bool) -> None:
 def rectify(entity: str = typer.Argument(..., help="The exchange: request/ID, alert/ID or notification/ID."),
             field: List[str] = typer.Option(..., "--field", help="A corrected value, KEY=VALUE (repeat)."),
             reason: Optional[str] = typer.Option(None, "--reason", help="Why (the data subject's request).")) -> None:
-    """Correct a person's data in an exchange (Art. 19: within 30 days); everyone who holds it
-    gets the correction."""
+    """Correct a person's data in an exchange: everyone who holds it gets the correction
+    (Art. 19: within 30 days of the request)."""
     from imi_cli.commands.request import _pairs
     from imi_cli.privacy.blocking import require_officer
+    from imi_cli.privacy.rectification import parse_entity
     from imi_cli.privacy.rectification import rectify as do_rectify
 
+    entity = parse_entity(entity)
     fields = _pairs(field, "--field")
     s = state()
     with s.open_store() as store:
@@ -186,8 +188,9 @@ def erase(entity: str = typer.Argument(..., help="The exchange: request/ID, aler
     """Erase an exchange's personal data before its time, here at once and everywhere through
     the hub."""
     from imi_cli.privacy.blocking import check_reason, require_officer
-    from imi_cli.privacy.rectification import request_erasure
+    from imi_cli.privacy.rectification import parse_entity, request_erasure
 
+    entity = parse_entity(entity)
     why = check_reason(consent)
     s = state()
     with s.open_store() as store:

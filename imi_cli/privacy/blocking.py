@@ -30,7 +30,7 @@ def is_officer(store: Any) -> bool:
 def require_officer(store: Any, what: str) -> None:
     if not is_officer(store):
         raise Rejected(f"{what} needs the {DATA_PROTECTION} role", reason="not_allowed",
-                       hint="a coordinator of your authority gives it with `imi user import`")
+                       hint="a coordinator of your authority gives it (`imi user add` with the role in --roles)")
 
 
 def require_officer_or_coordinator(store: Any, what: str) -> None:
