@@ -31,11 +31,11 @@ def reaches(conn: Any, reader: str | None, authority: str | None) -> bool:
         return False
     if reader == authority:
         return True
+    kind = conn.execute("SELECT kind FROM authorities WHERE id = ?", (reader,)).fetchone()
+    if kind is None or kind[0] not in coordination.COORDINATOR_KINDS:
+        return False  # a plain authority covers nobody: no record need be read (most readers)
     lookup = coordination.sql_lookup(conn)
-    me = lookup(reader)
-    if not me or me.get("kind") not in coordination.COORDINATOR_KINDS:
-        return False  # a plain authority covers nobody: no need to read the user's authority
-    return coordination.covers(lookup, me, lookup(authority))
+    return coordination.covers(lookup, lookup(reader), lookup(authority))
 
 
 def in_reach(conn: Any, authority_id: str) -> list[str]:

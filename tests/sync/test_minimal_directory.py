@@ -12,7 +12,7 @@ from typing import Any
 from imi_cli.commands.user import _row
 from imi_cli.demo.network import THIRD, _sync
 from imi_cli.directory.authorities import Directory
-from imi_cli.directory.minimal import CHECKED, forget_out_of_reach, settle
+from imi_cli.directory.minimal import CHECKED, forget_out_of_reach, reaches, settle
 from imi_cli.directory.users import Users
 from imi_cli.log import redaction
 from imi_cli.log.crypto import Signer
@@ -197,3 +197,18 @@ def test_an_erased_user_is_folded_again_without_its_name(pair):
         assert redaction.erase(conn, entity="user/ie.byrne")
     assert ie.query("SELECT name, email, authority_id FROM users WHERE id = 'ie.byrne'") == [("", "", "IE-RIAI")]
     assert _holds(ie, BYRNE) == []
+
+
+def test_reach_is_the_coordination_rule(pair):
+    base = {"country": "HU", "languages": "hu", "email": "x@example.hu"}
+    Directory(pair.coords["HU"]).register_authorities([
+        ("t", {"id": "HU-AC", "names": {"hu": "AC"}, "kind": "area_coordinator", "areas": "services", **base}),
+        ("t", {"id": "HU-S", "names": {"hu": "S"}, "areas": "services", "coordinator": "HU-AC", **base})])
+    assert _sync(pair.coords["HU"]).rejected == []
+    conn = pair.hub.store.conn
+    with pair.hub.lock:
+        held = {(reader, of): reaches(conn, reader, of) for reader, of in (
+            ("HU-MEK", "HU-MEK"), ("HU-NCO", "HU-MEK"), ("HU-NCO", "HU-S"), ("HU-NCO", "HU-AC"), ("HU-AC", "HU-S"),
+            ("HU-AC", "HU-MEK"), ("HU-AC", "HU-NCO"), ("HU-MEK", "HU-NCO"), ("IE-NCO", "HU-MEK"), (None, "HU-MEK"))}
+    assert {case for case, yes in held.items() if yes} == {
+        ("HU-MEK", "HU-MEK"), ("HU-NCO", "HU-MEK"), ("HU-NCO", "HU-S"), ("HU-NCO", "HU-AC"), ("HU-AC", "HU-S")}
