@@ -13,6 +13,7 @@ from imi_cli.cli.output import emit, print_json, progress_bar
 from imi_cli.commands.authority import report_import
 
 app = typer.Typer(no_args_is_help=True)
+WITHHELD = "[withheld]"
 COLUMNS = [("id", "id"), ("name", "name"), ("email", "e-mail"), ("authority", "authority"),
            ("roles", "roles")]
 
@@ -20,7 +21,9 @@ COLUMNS = [("id", "id"), ("name", "name"), ("email", "e-mail"), ("authority", "a
 def _row(user: dict) -> dict:
     roles = [f"{area}:{role}" if area != "*" else role
              for area, roles in user["roles"].items() for role in roles]
-    return {**user, "roles": roles}
+    # the minimal directory: another authority's user is known by id, authority and key only
+    withheld = {k: WITHHELD for k in ("name", "email") if k not in user}
+    return {**user, **withheld, "roles": roles}
 
 
 @app.command("import")

@@ -1,6 +1,8 @@
 """The directory's event types: authorities, users, invitations and keys.
 
-Directory entries reach every store (audience ``*``); invitations stay on the hub. A national
+Directory entries reach every store (audience ``*``), a user's name and e-mail only its own
+authority and the coordinators above it (``imi_cli.directory.minimal``); invitations stay on
+the hub. A national
 coordinator acts for its country, an area coordinator for its areas, an authority's
 administrator for its own authority (``imi_cli.directory.coordination`` says who covers whom).
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from imi_cli.directory import projection
+from imi_cli.directory import minimal, projection
 from imi_cli.directory.records import KINDS, ROLES, check_authority, check_user
 from imi_cli.errors import Problem
 from imi_cli.protocol.audience import HUB_ONLY, NETWORK
@@ -167,6 +169,12 @@ def _hub_only(view: RulesView, event: dict[str, Any]) -> list[str]:
     return [HUB_ONLY]
 
 
+# The minimal directory (``imi_cli.directory.minimal``): a user's name and e-mail are signed as
+# digests and travel as disclosures, which the hub gives only to the user's own authority and
+# the coordinators above it; every other store knows the user by id, authority and key.
+USER_PERSONAL = ((("payload", "user"), minimal.PERSONAL_KEYS),)
+
+
 def _invitation_entity(p: dict[str, Any]) -> str:
     return f"invitation/{p['code_hash'][:16]}"
 
@@ -178,9 +186,11 @@ declare(
     EventType("authority.updated", obj({"authority": AUTHORITY}), lambda p: f"authority/{p['authority']['id']}",
               _network, _authorize_authority, _check_authority, project=projection.authority, made_by=BOTH),
     EventType("user.registered", obj({"user": USER}), lambda p: f"user/{p['user']['id']}", _network,
-              _authorize_user, _check_user, project=projection.user, transition=CREATE, made_by=BOTH),
+              _authorize_user, _check_user, project=projection.user, transition=CREATE, made_by=BOTH,
+              personal=USER_PERSONAL, withhold=minimal.withhold),
     EventType("user.updated", obj({"user": USER}), lambda p: f"user/{p['user']['id']}", _network,
-              _authorize_user, _check_user, project=projection.user, made_by=BOTH),
+              _authorize_user, _check_user, project=projection.user, made_by=BOTH,
+              personal=USER_PERSONAL, withhold=minimal.withhold),
     EventType("user.revoked", obj({"user": ID}, {"authority": {"anyOf": [ID, {"type": "null"}]}}),
               lambda p: f"user/{p['user']}", _network, _authorize_user, project=projection.revoked, made_by=BOTH),
     EventType("user.invited", obj({"user": ID, "code_hash": HEX64, "expires_at": text(40)}), _invitation_entity,

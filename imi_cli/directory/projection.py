@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from imi_cli.log.redaction import forgets
+
 
 def new_authorities(conn: Any, events: list[dict[str, Any]]) -> None:
     from imi_cli.log.store import in_chunks
@@ -84,14 +86,33 @@ def _with_folded(text: str) -> str:
 
 
 def user(conn: Any, event: dict[str, Any]) -> None:
+    """A user's row. The name and e-mail are kept only where the event disclosed them and this
+    store may hold them (``minimal.kept_here``); else they are empty, and the record is the
+    user's id, authority and roles alone (no marker, no personal value)."""
+    from imi_cli.directory.minimal import PERSONAL_KEYS, kept_here
+    from imi_cli.log.disclosures import MARKERS
+
     u = event["payload"]["user"]
+    record = {k: v for k, v in u.items() if k not in MARKERS}
+    if not kept_here(conn, u["authority"]):
+        record = {k: v for k, v in record.items() if k not in PERSONAL_KEYS}
     at = event["at"]
     row = conn.execute("SELECT registered_at FROM users WHERE id = ?", (u["id"],)).fetchone()
     conn.execute(
         "INSERT OR REPLACE INTO users(id, name, email, authority_id, roles, record, registered_at,"
         " updated_at) VALUES (?,?,?,?,?,?,?,?)",
-        (u["id"], u["name"], u["email"], u["authority"], _dumps(u["roles"]), _dumps(u),
-         row[0] if row else at, at))
+        (u["id"], _text(record.get("name")), _text(record.get("email")), u["authority"], _dumps(u["roles"]),
+         _dumps(record), row[0] if row else at, at))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@forgets("user/")
+def forget_user(conn: Any, entity: str) -> None:
+    """Drop a user's row, so that an erasure folds its events again without the erased values."""
+    conn.execute("DELETE FROM users WHERE id = ?", (entity.split("/", 1)[1],))
 
 
 def enrolled(conn: Any, event: dict[str, Any]) -> None:

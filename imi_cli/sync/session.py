@@ -201,11 +201,14 @@ def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
 
 
 def sync(store: Any, client: Any, *, wait: float = 0) -> SyncReport:
+    from imi_cli.directory.minimal import settle
     from imi_cli.privacy.clock import run_if_due
 
     report = SyncReport()
     push(store, client, report)
     pull(store, client, report, wait=wait)
+    with store.transaction() as conn:  # the minimal directory: drop names out of this store's reach
+        settle(conn, store.meta("authority_id"))
     report.privacy = run_if_due(store)  # what was pulled may be past its blocking or erasure date
     return report
 

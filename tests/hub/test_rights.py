@@ -42,7 +42,10 @@ def push(hub, store, type_, payload, entity):
         audience = ["hub"]
     event = make_event(type_, actor=me, payload=payload, subject={"entity": entity, "version": version},
                        audience=audience)
-    event = Signer(me["user"], store.meta("private_key")).sign_event(event)
+    from imi_cli.log import redaction
+
+    event, disclosed = redaction.conceal_for(store.conn, event)  # personal fields as a node conceals them
+    event = redaction.wire(Signer(me["user"], store.meta("private_key")).sign_event(event), disclosed)
     with client_for(store) as client:
         return client.push([event])[0]
 
