@@ -40,8 +40,8 @@ def run(hub: Any, skipped: list[dict[str, Any]] | None = None) -> dict[str, int]
             skip(skipped, f"privacy {item.action}", item.entity, exc)
             continue
         done["erased" if item.action == "erase" else "blocked"] += 1
-    if done["erased"]:
-        privacy_clock.scrub(hub.store)
+    with hub.lock:  # any erasure here (the clock's, an early one, an alert's) leaves the WAL to scrub
+        privacy_clock.scrub_if_due(hub.store)
     return done
 
 
@@ -62,4 +62,7 @@ def erase_requested(hub: Any, skipped: list[dict[str, Any]] | None = None) -> in
             skip(skipped, "early erasure", str(entity), exc)
             continue
         erased += 1
+    if erased:
+        with hub.lock:
+            privacy_clock.scrub_if_due(hub.store)
     return erased

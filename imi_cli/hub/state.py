@@ -134,15 +134,16 @@ class Hub:
                 conn.execute("RELEASE one_event")
         if any(r["status"] == "accepted" for r in results):
             self._notify()
-            if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated")
-                   for e in events):
+            if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
+                                                             "personal_data.erasure_requested") for e in events):
                 self.react()
         return results
 
     def react(self) -> int:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
         to the authorities it was forwarded to, a notification disseminated to those it was
-        disseminated to. Also run by housekeeping (after a crash)."""
+        disseminated to, an exchange's personal data erased everywhere on a request for early
+        erasure. Also run by housekeeping (after a crash)."""
         from imi_cli.hub import notification_jobs, privacy_jobs
         from imi_cli.hub.alert_jobs import deliver
 

@@ -31,6 +31,7 @@ from imi_cli.log.disclosures import (
 from imi_cli.protocol.personal import is_personal, plain_personal, selection
 
 ERASURE = "personal_data.erased"
+SCRUB_DUE = "privacy_scrub_due"  # meta key: something was erased since the WAL was last checkpointed
 # Steps that carry a request's content on: they reuse the draft's disclosures (same digests).
 REUSE_TYPES = {"request.sent", "request.forwarded", "request.reassigned", "alert.sent", "alert.delivered"}
 _REBUILDING = contextvars.ContextVar("imi_rebuilding", default=False)
@@ -225,6 +226,9 @@ def mark_erased(conn: Any, targets: dict[str, list[str]], entities: Iterable[str
     conn.executemany("INSERT INTO disclosures(event_id, digest, disclosure, erased_at) VALUES (?,?,NULL,?) "
                      "ON CONFLICT(event_id, digest) DO UPDATE SET disclosure = NULL, "
                      "erased_at = coalesce(erased_at, excluded.erased_at)", rows)
+    if rows:  # the WAL keeps the old page images until a checkpoint: ``privacy.clock.scrub`` is due
+        conn.execute(f"INSERT INTO meta(key, value) VALUES ('{SCRUB_DUE}', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (at,))
     if not _REBUILDING.get():
         for entity in sorted(set(entities)):
             reproject(conn, entity)

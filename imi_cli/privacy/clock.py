@@ -149,11 +149,25 @@ def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
 
 def scrub(store: Any) -> None:
     """After an erasure: the WAL's old page images are written back and the WAL truncated, so
-    what was erased survives in no page (``secure_delete`` zeroes the freed ones)."""
+    what was erased survives in no page (``secure_delete`` zeroes the freed ones). Every
+    erasure leaves a mark (``redaction.SCRUB_DUE``), cleared here once the checkpoint is done."""
+    from imi_cli.log.redaction import SCRUB_DUE
+
     try:
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if not busy:
+            store.conn.execute("DELETE FROM meta WHERE key = ?", (SCRUB_DUE,))
     except Exception:  # another reader holds the WAL: the next checkpoint does it
         pass
+
+
+def scrub_if_due(store: Any) -> None:
+    """Scrub if something was erased since the last scrub (a pulled ``personal_data.erased``,
+    an early erasure): one read of the meta table otherwise."""
+    from imi_cli.log.redaction import SCRUB_DUE
+
+    if store.meta(SCRUB_DUE) is not None:
+        scrub(store)
 
 
 def run_if_due(store: Any) -> dict[str, int]:
@@ -164,9 +178,12 @@ def run_if_due(store: Any) -> dict[str, int]:
     if store.meta("role") == "hub":  # the hub runs its own clock, which tells every holder (hub/privacy_jobs)
         return {"blocked": 0, "erased": 0}
     try:
-        return apply_node(store)
+        done = apply_node(store)
     except StoreBusy:
         return {"blocked": 0, "erased": 0}
+    if not done["erased"]:  # an erasure pulled from the hub or made early leaves the WAL to scrub
+        scrub_if_due(store)
+    return done
 
 
 def status(conn: Any, now: datetime | None = None) -> list[dict[str, Any]]:

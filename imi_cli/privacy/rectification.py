@@ -59,11 +59,15 @@ def _held(store: Any, entity: str) -> None:
     table = _TABLES[kind][0]
     if store.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (ident,)).fetchone() is None:
         raise NotFound(f"no {kind} {ident!r} here")
+    from imi_cli.privacy.blocking import is_blocked
+
     mark = store.conn.execute("SELECT blocked_at, erased_at FROM privacy_marks WHERE entity = ?",
                               (entity,)).fetchone()
-    if mark and mark[1]:
+    # erased or blocked by this store's clock (the marks), or by the hub (an erasure pulled)
+    if (mark and mark[1]) or store.conn.execute("SELECT 1 FROM disclosures WHERE entity = ? AND erased_at IS NOT "
+                                                "NULL LIMIT 1", (entity,)).fetchone():
         raise Rejected(f"the personal data of {entity} was erased", reason="illegal_transition")
-    if mark and mark[0]:
+    if (mark and mark[0]) or is_blocked(store.conn, entity):
         raise Rejected(f"the personal data of {entity} is blocked: it is kept as it was, as proof of the exchange",
                        reason="illegal_transition", hint="early erasure (`imi privacy erase`) is still possible")
 

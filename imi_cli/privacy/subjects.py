@@ -71,11 +71,10 @@ def search(conn: Any, query: Query) -> list[dict[str, Any]]:
             continue
         found = held.setdefault(entity, _Found())
         found.blocked |= blocked_at is not None
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str | int):
-                folded = fold(str(item))
-                found.words.update(_WORD.findall(folded))
-                found.values.update({folded.strip(), _id(str(item))})
+        for item in _texts(value):
+            folded = fold(item)
+            found.words.update(_WORD.findall(folded))
+            found.values.update({folded.strip(), _id(item)})
     wanted = _WORD.findall(fold(query.name)) if query.name else []
     out = []
     for entity, found in sorted(held.items()):
@@ -87,6 +86,18 @@ def search(conn: Any, query: Query) -> list[dict[str, Any]]:
             continue
         out.append(_described(conn, entity, found.blocked))
     return out
+
+
+def _texts(value: Any) -> list[str]:
+    """The texts of a personal value: a string or number, a free-text answer tagged with its
+    language ({"lang": ..., "text": ...}: an alert's or notification's answers), or a list of them."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return [str(value)]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() if key not in ("lang", "content_b64") for text in _texts(item)]
+    return []
 
 
 def _described(conn: Any, entity: str, blocked: bool) -> dict[str, Any]:
