@@ -102,6 +102,7 @@ def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Pat
     """``coords``: the HU and IE coordinators' stores, enrolled at the hub served at ``url``."""
     from imi_cli.exchanges.alerts.service import Alerts
     from imi_cli.log import clock
+    from imi_cli.privacy.access import record
 
     clock_before = os.environ.get("IMI_NOW")
     finnish = _coordinator(hub, workdir, url, "FI", "fi", "IMI-kansallinen koordinaattori")
@@ -135,6 +136,7 @@ def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Pat
         sync(stores["HU-RIASZT"])
         sync(chamber)
         whole = _held(chamber, aid)
+        record(chamber, "alert.show", entity=f"alert/{aid}")  # as `imi alert show` logs it
         say("19. hu.szabo forwards it to HU-MESZK; the hub delivers it whole. hu.toth reads everything in"
             " Hungarian:")
         for line in _lines(whole, "hu", "HU-MESZK", ("professional_name", "date_of_birth", "place_of_birth",
@@ -173,9 +175,11 @@ def _held(store: Any, aid: str) -> dict[str, Any]:
 
 def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
     """What the incoming-alert coordinator, the Finnish coordinator and Valvira hold."""
+    from imi_cli.privacy.access import record
 
     coordinator = stores["HU-RIASZT"]
     seen = _held(coordinator, aid)
+    record(coordinator, "alert.show", entity=f"alert/{aid}")  # as `imi alert show` logs it
     leaked = tables_holding(coordinator, NURSE)
     tables = coordinator.query("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0][0]
     say("17. hu.szabo (HU-RIASZT) reads profession and scope in Hungarian, without the nurse's name:")

@@ -139,8 +139,11 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
         notification = run_notification(say, hub, served.url, workdir, _sync)
         from imi_cli.demo.repositories import run_repositories
         cit = run_repositories(say, hub, served.url, coords, users, workdir, _sync, first=29)
+        from imi_cli.demo.privacy import run_privacy
+
+        privacy = run_privacy(say, hub, coords, users, request["request"], _sync, first=33)  # last: it moves the clock
         for store in [*coords.values(), *users.values(), outsider]:
             store.close()
     hub.store.close()
     return {"hub": served.url, "received": received, "third_party_saw": third, "request": request,
-            "alert": alert, "notification": notification, "cit": cit}
+            "alert": alert, "notification": notification, "cit": cit, "privacy": privacy}

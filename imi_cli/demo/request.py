@@ -59,6 +59,7 @@ def _show(view: dict[str, Any], say: Say, answers: bool) -> None:
 def run_request(say: Say, requester: Any, responder: Any, third: Any, sync: Callable[[Any], Any]) -> dict[str, Any]:
     from imi_cli.exchanges.requests.render import request_view
     from imi_cli.exchanges.requests.service import Requests
+    from imi_cli.privacy.access import record
 
     qset = choose_set()
     asked = _asked(qset)
@@ -72,12 +73,14 @@ def run_request(say: Say, requester: Any, responder: Any, third: Any, sync: Call
     say(f"12. ie.murphy picks {len(asked)} questions of {qset.id} in English and sends request {rid[:13]}… "
         f"to HU-MEK.\n    hu.kovacs reads it in Hungarian, answer options included:")
     _show(request_view(hu.get(rid), [], "hu"), say, answers=False)
+    record(responder, "request.show", entity=f"request/{rid}")  # as `imi request show` logs it
     hu.accept(rid)
     hu.answer(rid, {q.id: _sample_answer(q, qset) for q in asked}, "hu")
     sync(responder)
     sync(requester)
     say("13. hu.kovacs accepts and answers in Hungarian. ie.murphy reads the answer in English:")
     view = request_view(ie.get(rid), [], "en")
+    record(requester, "request.show", entity=f"request/{rid}")
     _show(view, say, answers=True)
     ie.close(rid, 5, 5)
     sync(requester)

@@ -246,7 +246,9 @@ def block(conn: Any, entity: str, at: str) -> int:
 def reproject(conn: Any, entity: str) -> None:
     """Drop an entity's projected rows and fold its events again from the log."""
     from imi_cli.log.projections import apply
+    from imi_cli.protocol import registry
 
+    registry.all_types()  # loads every domain's projection, and with it its forgetter (a fresh process has none)
     forget = next((fn for prefix, fn in FORGETTERS.items() if entity.startswith(prefix)), None)
     if forget is None:
         return

@@ -118,6 +118,56 @@ def test_demo_tells_the_notification_story(run):
                                     "AT-BMAW": "Geprüft: keine Einwände"}
 
 
+def test_demo_tells_the_data_protection_story(run):
+    from imi_cli.privacy.clock import add_months
+
+    network = run[1]["network"]
+    p = network["privacy"]
+    entity = f"request/{network['request']['request']}"
+    assert p["entity"] == entity and p["closed_at"]
+    # hu.kovacs, registered again with one more role, is HU-MEK's data-protection officer
+    assert p["officer_roles"] == ["administrator", "request_handler", "data_protection"]
+    # the reads made earlier: her own authority's in her log, each authority's at its coordinator
+    log = p["access_log"]
+    assert log["officer"] == [{"user": "hu.kovacs", "action": "request.show", "entity": entity}]
+    assert log["officer_reads_of_request"] == 1
+    assert log["coordinators"] == {"HU-NCO": [["hu.kovacs", "request.show"], ["hu.szabo", "alert.show"],
+                                              ["hu.toth", "alert.show"]],
+                                   "IE-NCO": [["ie.murphy", "request.show"]]}
+    # a data subject's search finds the request, folded for case and accents; due in 30 days
+    subject = p["subject"]
+    assert subject["found"] == [entity] and subject["finds_request"] is True
+    logged = dt.datetime.fromisoformat(subject["logged_at"].replace("Z", "+00:00"))
+    assert subject["due"] == (logged + dt.timedelta(days=30)).date().isoformat()
+    closed = dt.datetime.fromisoformat(p["closed_at"].replace("Z", "+00:00"))
+    # closure + 7 months: blocked for both handlers; the officer reads it with a logged reason
+    blocked = p["blocked"]
+    assert dt.datetime.fromisoformat(blocked["on"]) == add_months(closed, 7)
+    assert blocked["blocked_on_hub"] == 2 and blocked["blocked_kinds"] == "1 notification, 1 request"
+    three = {f"field {n}": "[blocked]" for n in (1, 2, 3)}
+    assert blocked["shown"] == {"ie.murphy": three, "hu.kovacs": three}
+    assert blocked["officer_reads"] == {"applicant_name": "Nagy Béla", "profession": "architect",
+                                        "provider_name": "Nagy Béla"}
+    assert blocked["after_officer_read"] == three  # the read was rolled back
+    assert blocked["logged_reasons"] == ["Complaint of the data subject: checking what was exchanged about him"]
+    # closure + 3 years + 1 day: erased on the hub and in every store; every log verifies
+    erased = p["erased"]
+    assert dt.datetime.fromisoformat(erased["on"]) == add_months(closed, 36) + dt.timedelta(days=1)
+    assert erased["erased_on_hub"] == 2 and erased["erased_kinds"] == "1 notification, 1 request"
+    assert erased["personal_values_left_on_hub"] == 0
+    gone = {f"field {n}": "[erased]" for n in (1, 2, 3)}
+    assert erased["shown"] == {"ie.murphy": gone, "hu.kovacs": gone}
+    assert erased["tables_with_name_as_written"] == {"hub": [], "ie.murphy": [], "hu.kovacs": []}
+    # the name stays only where the data subject's own request is logged
+    assert all(set(tables) <= {"access_log"} for tables in erased["tables_with_name"].values())
+    assert erased["tables_with_name"]["ie.murphy"] == []
+    assert set(erased["verify"]) == {"hub", "HU-NCO", "IE-NCO", "hu.kovacs", "ie.murphy"}
+    for counts in erased["verify"].values():
+        assert counts["problems"] == 0 and counts["events"] == counts["signed"] > 0
+        assert counts["erased"] >= 3
+    assert p["clock_restored"] is True
+
+
 def test_demo_leaves_only_encrypted_stores(run):
     workdir = run[0]
     files = sorted(p.name for p in workdir.iterdir())
@@ -139,6 +189,11 @@ def test_demo_story_shows_two_languages_side_by_side(tmp_path):
     assert "reads it in Hungarian, answer options included" in result.stdout
     assert "Igen / Nem" in result.stdout
     assert "A szakember neve: [withheld]" in result.stdout and f"A szakember neve: [en] {NURSE}" in result.stdout
+    assert "roles are administrator, request_handler, data_protection" in result.stdout
+    assert "concerned as: field 1: [blocked], field 2: [blocked], field 3: [blocked]" in result.stdout
+    assert "applicant_name: Nagy Béla, profession: architect, provider_name: Nagy Béla" in result.stdout
+    assert "concerned as: field 1: [erased], field 2: [erased], field 3: [erased]" in result.stdout
+    assert result.stdout.count("erased: 0 problems") == 5
 
 
 @pytest.mark.parametrize("before", [None, "2026-03-01T09:00:00+00:00"])
