@@ -197,6 +197,10 @@ def export(output: Optional[Path] = typer.Option(None, "-o", "--output", help="W
                 rows.append(notification_view(n, s.lang, me, country))
             except (ImiError, KeyError, TypeError, ValueError) as bad:  # one odd record never stops the export
                 rows.append({"id": ident, "problem": f"it cannot be shown ({type(bad).__name__})"})
+        if rows:
+            from imi_cli.privacy import access
+
+            access.record(store, "notification.export", entities=[f"notification/{r['id']}" for r in rows][:1000])
     text = to_json(rows)
     if output is None:
         typer.echo(text, nl=False)

@@ -14,16 +14,20 @@ from datetime import timedelta
 from typing import Any
 
 from imi_cli.log import clock
+from imi_cli.log.redaction import forgets
 
 ACCESSED = "privacy.accessed"
 LABELS = {"request.show": "showing a request", "request.export": "exporting a request",
           "alert.show": "showing an alert", "alert.export": "exporting alerts",
-          "notification.show": "showing a notification", "blocked.read": "reading blocked data",
+          "notification.show": "showing a notification", "notification.export": "exporting notifications",
+          "blocked.read": "reading blocked data",
           "subject.search": "a data subject's search", "subject.export": "a data subject's export"}
 ACTIONS = tuple(LABELS)
 OFFICERS_ONLY = frozenset({"blocked.read", "subject.search", "subject.export"})
 NEEDS_REASON = frozenset({"blocked.read", "subject.search", "subject.export"})
 SUBJECT_DAYS = 30  # Art. 18-19 (and GDPR Art. 12(3)): a data subject is answered within a month
+# An entry's own personal data (the reason, the person searched for) is erased as an
+# exchange's is, 3 years after the read; the entry (who, what, when) stays.
 
 
 def event(actor: dict[str, Any], action: str, *, entity: str | None = None, entities: list[str] | None = None,
@@ -57,6 +61,12 @@ def record(store: Any, action: str, **fields: Any) -> dict[str, Any] | None:
         return None
     with store.transaction() as conn:
         return append(conn, [event(local_actor(store), action, **fields)])[0]
+
+
+@forgets("access/")
+def forget(conn: Any, entity: str) -> None:
+    """Drop an entry, so that its erasure folds it again without the reason and the person."""
+    conn.execute("DELETE FROM access_log WHERE id = ?", (entity.split("/", 1)[1],))
 
 
 def project(conn: Any, event: dict[str, Any]) -> None:

@@ -104,6 +104,11 @@ def _access_audience(view: RulesView, event: dict[str, Any]) -> list[str]:
 # -- personal_data.rectified --------------------------------------------------------
 def _authorize_rectified(view: RulesView, event: dict[str, Any]) -> None:
     _party_officer(view, event, "rectifying personal data")
+    entity = event["payload"]["entity"]
+    # blocked data is kept as it was (proof of the exchange); erased data never comes back
+    if view.conn.execute("SELECT 1 FROM disclosures WHERE entity = ? AND (disclosure IS NULL OR blocked_at IS NOT "
+                         "NULL) LIMIT 1", (entity,)).fetchone():
+        raise Refusal("illegal_transition", f"the personal data of {entity} is blocked or erased", entity=entity)
 
 
 def _exchange_audience(view: RulesView, event: dict[str, Any]) -> list[str]:
