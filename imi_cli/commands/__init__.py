@@ -48,7 +48,7 @@ COMMANDS: dict[str, Entry] = {
                                            "show, export."),
     "alert": Entry("alert", "app", "Alerts to every member state: new, send, forward, acknowledge, modify, close, ..."),
     "authority": Entry("authority", "app", "The authority directory: register, import, show, search, export."),
-    "user": Entry("user", "app", "Users: add, import, list, show."),
+    "user": Entry("user", "app", "Users: add, import, list, show, invite, remove."),
     "area": Entry("area", "app", "Legislative areas."),
     "country": Entry("area", "country_app", "IMI countries."),
     "questionnaire": Entry("questionnaire", "app", "Question sets: list, show, validate, translate."),

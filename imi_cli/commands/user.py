@@ -117,6 +117,19 @@ def show(ident: str = typer.Argument(..., help="User id.")) -> None:
         emit([], as_json=False, rows=[{"k": k, "v": row[k]} for k, _ in COLUMNS], columns=[("k", ""), ("v", "")])
 
 
+@app.command("remove")
+@data_options
+def remove(ident: str = typer.Argument(..., help="User id.")) -> None:
+    """A user who leaves: removed from the directory everywhere, the key revoked, the name and
+    e-mail erased."""
+    from imi_cli.cli.output import message
+    from imi_cli.directory.users import Users
+
+    with state().open_store() as store:
+        Users(store).leave(ident)
+    message(f"Removed {ident} (queued: `imi sync` takes it to every store)")
+
+
 @app.command("invite")
 @data_options
 def invite(

@@ -161,6 +161,11 @@ def _check_invitation(view: RulesView, event: dict[str, Any]) -> None:
         raise Refusal("invalid", f"no user {event['payload']['user']!r} to invite")
 
 
+def _check_left(view: RulesView, event: dict[str, Any]) -> None:
+    if view.user(event["payload"]["user"]) is None:
+        raise Refusal("invalid", f"no user {event['payload']['user']!r} in the directory")
+
+
 def _network(view: RulesView, event: dict[str, Any]) -> list[str]:
     return [NETWORK]
 
@@ -191,6 +196,8 @@ declare(
     EventType("user.updated", obj({"user": USER}), lambda p: f"user/{p['user']['id']}", _network,
               _authorize_user, _check_user, project=projection.user, made_by=BOTH,
               personal=USER_PERSONAL, withhold=minimal.withhold),
+    EventType("user.left", obj({"user": ID}), lambda p: f"user/{p['user']}", _network, _authorize_user,
+              _check_left, project=projection.left, made_by=BOTH),
     EventType("user.revoked", obj({"user": ID}, {"authority": {"anyOf": [ID, {"type": "null"}]}}),
               lambda p: f"user/{p['user']}", _network, _authorize_user, project=projection.revoked, made_by=BOTH),
     EventType("user.invited", obj({"user": ID, "code_hash": HEX64, "expires_at": text(40)}), _invitation_entity,

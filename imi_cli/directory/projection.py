@@ -121,6 +121,19 @@ def enrolled(conn: Any, event: dict[str, Any]) -> None:
                  (p["user"], p.get("authority"), p["public_key"]))
 
 
+def left(conn: Any, event: dict[str, Any]) -> None:
+    """A user who leaves goes from the directory (Art. 14: a directory entry is removed when its
+    user leaves): the row, and the key, revoked. The name and e-mail the store held are erased
+    (every store, the hub's too, does so when it applies the event); the signed events stay,
+    and verify."""
+    from imi_cli.log import redaction
+
+    user_id = event["payload"]["user"]
+    conn.execute("UPDATE principals SET revoked_at = coalesce(revoked_at, ?) WHERE user_id = ?", (event["at"], user_id))
+    redaction.erase(conn, entity=f"user/{user_id}")  # (during a rebuild: marks only; the row goes below)
+    conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
 def revoked(conn: Any, event: dict[str, Any]) -> None:
     conn.execute("UPDATE principals SET revoked_at = ? WHERE user_id = ?",
                  (event["at"], event["payload"]["user"]))

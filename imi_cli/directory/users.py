@@ -66,6 +66,15 @@ class Users:
         report.invitations = {user_id: new_invitation_code() for user_id in report.created}
         return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]
 
+    def leave(self, user_id: str) -> None:
+        """The user leaves: removed from every store's directory, its key revoked, its name and
+        e-mail erased (by a coordinator above its authority or its administrator)."""
+        self.get(user_id)
+        event = make_event("user.left", actor=local_actor(self.store), payload={"user": user_id},
+                           subject={"entity": f"user/{user_id}"})
+        with self.store.transaction() as conn:
+            append(conn, [event])
+
     def invite(self, user_id: str) -> str:
         """A new one-time code for a registered user (a lost code, a new machine)."""
         from imi_cli.errors import UsageError
