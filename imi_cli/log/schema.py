@@ -410,6 +410,8 @@ CREATE TABLE access_log (
 CREATE INDEX access_log_at ON access_log(at);
 CREATE INDEX access_log_entity ON access_log(entity, at);
 CREATE INDEX requests_closed ON requests(state, closed_at);
+-- an exchange's events, to fold it again (blocking, erasure, a logged read of blocked data)
+CREATE INDEX events_entity ON events(json_extract(body, '$.subject.entity'));
 """
 
 MIGRATIONS.append(_V12)
