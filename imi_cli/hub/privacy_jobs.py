@@ -26,6 +26,7 @@ def run(hub: Any, skipped: list[dict[str, Any]] | None = None) -> dict[str, int]
     done = {"blocked": 0, "erased": 0}
     with hub.lock:
         items = privacy_clock.due(hub.store.conn, now)
+        privacy_clock.erase_old_access(hub.store, now)  # every holder erases its copy by its own clock
     for item in items:
         try:
             if item.action == "erase":

@@ -113,3 +113,16 @@ def _shown(extra: dict[str, Any]) -> str | None:
         return str(extra["reason"])
     labels = {ERASED: "[erased]", BLOCKED: "[blocked]", WITHHELD: "[withheld]"}
     return next((label for marker, label in labels.items() if marker in extra), None)
+
+
+def erase_old(conn: Any, before: str) -> int:
+    """Erase the personal data of access entries older than ``before`` (the reason, the person a
+    search named: 3 years, as an exchange's); the entries stay. Returns how many."""
+    from imi_cli.log import redaction
+
+    old = [f"access/{i}" for (i,) in conn.execute(
+        "SELECT a.id FROM access_log a WHERE a.at < ? AND EXISTS (SELECT 1 FROM disclosures d "
+        "WHERE d.entity = 'access/' || a.id AND d.disclosure IS NOT NULL)", (before,))]
+    for entity in old:
+        redaction.erase(conn, entity=entity)
+    return len(old)

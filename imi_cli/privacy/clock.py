@@ -123,6 +123,7 @@ def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
 
     now = now or clock.now()
     done = {"blocked": 0, "erased": 0}
+    erase_old_access(store, now)
     items = due(store.conn, now)
     if not items:
         return done
@@ -145,6 +146,18 @@ def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
     if done["erased"]:
         scrub(store)
     return done
+
+
+def erase_old_access(store: Any, now: datetime) -> int:
+    """The access log's own personal data (a reason, a person searched for) goes 3 years after
+    the read, like an exchange's: one indexed query when there is none."""
+    from imi_cli.privacy.access import erase_old
+
+    before = clock.iso(add_months(now, -ERASE_MONTHS))
+    if store.conn.execute("SELECT 1 FROM access_log WHERE at < ? LIMIT 1", (before,)).fetchone() is None:
+        return 0
+    with store.transaction() as conn:
+        return erase_old(conn, before)
 
 
 def scrub(store: Any) -> None:

@@ -39,3 +39,26 @@ def test_a_user_who_leaves_is_removed_everywhere_and_the_name_erased(net, cli, c
     # the key is revoked: the user's own store can no longer sync
     result = cli("hu.late", "sync")
     assert result.code == 10 and "revoked" in result.err
+
+
+def test_the_access_logs_own_personal_data_goes_three_years_after_the_read(net, cli, clock, monkeypatch):
+    """A data subject's search names the person in the access log (a personal field); 3 years
+    later the name goes from every store that holds the entry, and the entry stays."""
+    searched = cli("hu.dpo", "privacy", "subject", "--name", "Kiss Péter", "--format", "json")
+    assert searched.code == 0, searched.err
+    net.sync("hu.dpo", "hu.nco")
+    for name in ("hu.dpo", "hu.nco"):
+        assert tables_holding(net.stores[name], "Kiss Péter") == {"disclosures", "access_log"}, name
+    clock.to(START + dt.timedelta(days=3 * 366), monkeypatch)
+    assert cli("hu.dpo", "privacy", "run").code == 0
+    net.sync("hu.nco")
+    for name in ("hu.dpo", "hu.nco", "hub"):
+        store = net.everyone[name]
+        if name == "hub":
+            from imi_cli.hub import housekeeping
+
+            housekeeping.run_once(net.hub, None)
+        assert tables_holding(store, "Kiss Péter") == set(), name
+        entry = store.query("SELECT action, record FROM access_log WHERE action = 'subject.search'")
+        assert len(entry) == 1 and "_erased" in entry[0][1], name
+        assert verify_log(store.conn, store.meta("operator_key"))["problems"] == [], name
