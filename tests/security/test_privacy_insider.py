@@ -114,7 +114,7 @@ def person_at(p: dict[str, Any], name: str) -> dict[str, Any]:
 # -- 1. early erasure ---------------------------------------------------------------------------
 
 def test_early_erasure_needs_a_party_and_its_data_protection_officer(p):
-    """Mutants: privacy/event_types.py::_party_officer without the party check, and
+    """Mutants: privacy/event_types.py::_party (the party rule) without its check, and
     ::_officer without the role check. The hub then erases the request everywhere."""
     refused(erasure_requested(p, "de.dpo"), "not_allowed",
             f"{p['entity']} is not an exchange your authority takes part in")
@@ -148,6 +148,25 @@ def test_rectification_needs_a_party_and_its_data_protection_officer(p):
     assert person_at(p, "hu.handler") == {"provider_name": "Nagy és Társa Kft."}
     sync(p["de.dpo"])
     assert not p["de.dpo"].query("SELECT 1 FROM events WHERE type = 'personal_data.rectified'")
+
+
+def test_an_outsider_learns_nothing_of_an_exchange_from_a_refused_rectification(p):
+    """Bug fixed with this test: the party check ran last, so DE-GEW, pushing a rectification
+    with the audience and version it could guess, was told the request's parties ("the
+    audience ... must be ['HU-MEK', 'IE-RIAI', ...]") or that it had changed since, and so
+    that it exists. Mutant: `party=_party` dropped from personal_data.rectified."""
+    told = f"{p['entity']} is not an exchange your authority takes part in"
+    for entity, audience in ((p["entity"], ["DE-GEW"]), (p["entity"], ["HU-MEK"]), ("request/no-such-one", ["DE-GEW"])):
+        event = make_event("personal_data.rectified", actor=_me(p["de.dpo"]),
+                           payload={"entity": entity, "fields": {"provider_name": "Forged Kft."}},
+                           subject={"entity": entity, "version": 0}, audience=audience)
+        refused(push(p["de.dpo"], event), "not_allowed", told.replace(p["entity"], entity))
+    # a party's officer with a wrong audience is told the right one: it holds the request anyway
+    event = make_event("personal_data.rectified", actor=_me(p["hu.dpo"]),
+                       payload={"entity": p["entity"], "fields": {"provider_name": "Nagy Kft"}},
+                       subject={"entity": p["entity"], "version": 0}, audience=["HU-MEK"])
+    refused(push(p["hu.dpo"], event), "invalid", "the audience of a personal_data.rectified must be "
+            "['HU-MEK', 'IE-RIAI', 'coordinators:HU-MEK', 'coordinators:IE-RIAI']")
 
 
 # -- 3. the access log ------------------------------------------------------------------------------
