@@ -106,7 +106,20 @@ def _access_audience(view: RulesView, event: dict[str, Any]) -> list[str]:
 
 # -- personal_data.rectified --------------------------------------------------------
 def _authorize_rectified(view: RulesView, event: dict[str, Any]) -> None:
+    """A party's officer, and the data still in use: a correction of blocked or erased data
+    would put personal data back into every holder's copy (the node refuses it too:
+    rectification.py::_held)."""
     _officer(view, event, "rectifying personal data")
+    entity = event["payload"]["entity"]
+    erased, blocked = view.conn.execute(
+        "SELECT max(erased_at IS NOT NULL), max(blocked_at IS NOT NULL) FROM (SELECT erased_at, blocked_at "
+        "FROM disclosures WHERE entity = ? UNION ALL SELECT erased_at, blocked_at FROM privacy_marks "
+        "WHERE entity = ?)", (entity, entity)).fetchone()
+    if erased:
+        raise Refusal("illegal_transition", f"the personal data of {entity} was erased", entity=entity)
+    if blocked:
+        raise Refusal("illegal_transition", f"the personal data of {entity} is blocked: it is kept as it was, "
+                      "as proof of the exchange", entity=entity)
 
 
 def _exchange_audience(view: RulesView, event: dict[str, Any]) -> list[str]:

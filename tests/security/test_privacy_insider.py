@@ -8,6 +8,7 @@ refuses personal data in plain). docs/security.md lists the mutants these tests 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from imi_cli.exchanges.requests.service import Requests
 from imi_cli.hub import housekeeping
 from imi_cli.hub.disclosures import erase_entity
-from imi_cli.log import redaction
+from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer
 from imi_cli.log.disclosures import ERASED
 from imi_cli.log.event import make_event
@@ -132,6 +133,8 @@ def test_early_erasure_needs_a_party_and_its_data_protection_officer(p):
     assert not p["hub"].store.query("SELECT 1 FROM disclosures WHERE entity = ? AND disclosure IS NOT NULL",
                                     (p["entity"],))
     assert p["hub"].react() == 0  # carried out once
+    refused(rectified(p, "hu.dpo", {"provider_name": "Nagy Kft."}), "illegal_transition",
+            f"the personal data of {p['entity']} was erased")  # and it stays erased
 
 
 # -- 2. rectification ---------------------------------------------------------------------------
@@ -167,6 +170,40 @@ def test_an_outsider_learns_nothing_of_an_exchange_from_a_refused_rectification(
                        subject={"entity": p["entity"], "version": 0}, audience=["HU-MEK"])
     refused(push(p["hu.dpo"], event), "invalid", "the audience of a personal_data.rectified must be "
             "['HU-MEK', 'IE-RIAI', 'coordinators:HU-MEK', 'coordinators:IE-RIAI']")
+
+
+def test_blocked_or_erased_data_cannot_be_rectified_back(p, monkeypatch):
+    """Bug fixed with this test: the hub took a rectification of an exchange whose personal
+    data was blocked (Art. 14(1)) or erased (here early, with the data subject's consent),
+    and every holder's copy got the data back; only the node's own command refused it.
+    Mutant: _authorize_rectified without the blocked/erased check (or, for a request that
+    named nobody, so that nothing of it is blocked but the exchange, without privacy_marks)."""
+    ie, hu = Requests(p["ie.handler"]), Requests(p["hu.handler"])
+    nobody = ie.new(area="services", to="HU-MEK", questionnaire="services-verify-provider",
+                    questions=["legally_established"], deadline="2099-01-31", subject="Provider check")
+    ie.send(nobody)
+    sync(p["ie.handler"])
+    sync(p["hu.handler"])
+    for rid in (p["rid"], nobody):
+        hu.accept(rid)
+        hu.answer(rid, {"legally_established": "no"}, "hu")
+    sync(p["hu.handler"])
+    sync(p["ie.handler"])
+    for rid in (p["rid"], nobody):
+        ie.close(rid, 4, 4)
+    sync(p["ie.handler"])
+    closed = clock.parse_instant(ie.get(p["rid"])["closed_at"])
+    monkeypatch.setenv("IMI_NOW", clock.iso(closed + dt.timedelta(days=7 * 31)))  # blocked 6 months after closure
+    assert housekeeping.run_once(p["hub"], None)["privacy_blocked"] == 2
+    for entity in (p["entity"], f"request/{nobody}"):
+        refused(rectified(p, "hu.dpo", {"provider_name": "Back again"}, entity), "illegal_transition",
+                f"the personal data of {entity} is blocked: it is kept as it was, as proof of the exchange")
+    accepted(erasure_requested(p, "hu.dpo"))  # the neighbour: blocked data may still be erased early
+    assert housekeeping.run_once(p["hub"], None)["early_erasures"] == 1
+    refused(rectified(p, "hu.dpo", {"provider_name": "Back again"}), "illegal_transition",
+            f"the personal data of {p['entity']} was erased")
+    assert person_at(p, "ie.handler") == {ERASED: 1}
+    assert not p["hub"].store.query("SELECT 1 FROM events WHERE type = 'personal_data.rectified'")
 
 
 # -- 3. the access log ------------------------------------------------------------------------------
