@@ -77,8 +77,11 @@ def _officer(view: RulesView, event: dict[str, Any], what: str) -> tuple[dict[st
     return user, actor
 
 
-def _party_officer(view: RulesView, event: dict[str, Any], what: str) -> None:
-    _, actor = _officer(view, event, what)
+def _party(view: RulesView, event: dict[str, Any]) -> None:
+    """Run first (before the audience, version and role): an authority that takes no part in
+    the exchange is told the same whether it exists or not. A later refusal would name its
+    parties (the audience) or its version."""
+    _, actor = actor_of(view, event)
     entity = event["payload"]["entity"]
     held = parties(view, entity)
     if held is None or actor["id"] not in held:
@@ -103,12 +106,20 @@ def _access_audience(view: RulesView, event: dict[str, Any]) -> list[str]:
 
 # -- personal_data.rectified --------------------------------------------------------
 def _authorize_rectified(view: RulesView, event: dict[str, Any]) -> None:
-    _party_officer(view, event, "rectifying personal data")
+    """A party's officer, and the data still in use: a correction of blocked or erased data
+    would put personal data back into every holder's copy (the node refuses it too:
+    rectification.py::_held)."""
+    _officer(view, event, "rectifying personal data")
     entity = event["payload"]["entity"]
-    # blocked data is kept as it was (proof of the exchange); erased data never comes back
-    if view.conn.execute("SELECT 1 FROM disclosures WHERE entity = ? AND (disclosure IS NULL OR blocked_at IS NOT "
-                         "NULL) LIMIT 1", (entity,)).fetchone():
-        raise Refusal("illegal_transition", f"the personal data of {entity} is blocked or erased", entity=entity)
+    erased, blocked = view.conn.execute(
+        "SELECT max(erased_at IS NOT NULL), max(blocked_at IS NOT NULL) FROM (SELECT erased_at, blocked_at "
+        "FROM disclosures WHERE entity = ? UNION ALL SELECT erased_at, blocked_at FROM privacy_marks "
+        "WHERE entity = ?)", (entity, entity)).fetchone()
+    if erased:
+        raise Refusal("illegal_transition", f"the personal data of {entity} was erased", entity=entity)
+    if blocked:
+        raise Refusal("illegal_transition", f"the personal data of {entity} is blocked: it is kept as it was, "
+                      "as proof of the exchange", entity=entity)
 
 
 def _exchange_audience(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -124,7 +135,7 @@ def _rectified(conn: Any, event: dict[str, Any]) -> None:
 
 # -- personal_data.erasure_requested ----------------------------------------------------
 def _authorize_erasure(view: RulesView, event: dict[str, Any]) -> None:
-    _party_officer(view, event, "early erasure")
+    _officer(view, event, "early erasure")
 
 
 def _hub_only(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -147,9 +158,9 @@ declare(
               project=access.project, transition=CREATE, retention="directory", counts_as_change=False,
               personal=((("payload",), frozenset({"reason"})), (("payload", "person"), ALL))),
     EventType("personal_data.rectified", RECTIFIED, lambda p: str(p["entity"]), _exchange_audience,
-              _authorize_rectified, project=_rectified, transition=ANY, retention="exchange",
+              _authorize_rectified, party=_party, project=_rectified, transition=ANY, retention="exchange",
               counts_as_change=False, personal=((("payload", "fields"), ALL),)),
     EventType("personal_data.erasure_requested", ERASURE_REQUESTED, lambda p: f"erasure-request/{p['id']}",
-              _hub_only, _authorize_erasure, project=_erasure_requested, transition=CREATE, retention="hub",
-              personal=((("payload",), frozenset({"consent"})),)),
+              _hub_only, _authorize_erasure, party=_party, project=_erasure_requested, transition=CREATE,
+              retention="hub", personal=((("payload",), frozenset({"consent"})),)),
 )
