@@ -228,6 +228,34 @@ def scrub_if_due(store: Any) -> None:
         scrub(store)
 
 
+# The gate: "seq|next|version" in meta. Until ``next`` (the earliest blocking or erasure date of
+# what this store holds), nothing is due unless an exchange closed, reopened or was withdrawn
+# since event ``seq`` (or another version of imi, whose areas may declare other periods, runs).
+GATE = "privacy_gate"
+TRIGGERS = ("request.closed", "request.withdrawn", "request.reopened", "alert.closed", "alert.withdrawn",
+            "notification.closed", "notification.withdrawn")
+
+
+def _gate_holds(store: Any, now: datetime) -> bool:
+    from imi_cli import __version__
+
+    gate = (store.meta(GATE) or "").split("|")
+    if len(gate) != 3 or gate[2] != __version__ or not (gate[1] == "" or clock.iso(now) < gate[1]):
+        return False
+    marks = ",".join("?" * len(TRIGGERS))
+    return store.conn.execute(f"SELECT 1 FROM events WHERE type IN ({marks}) AND seq > ? LIMIT 1",
+                              (*TRIGGERS, int(gate[0]))).fetchone() is None
+
+
+def _set_gate(store: Any, now: datetime) -> None:
+    from imi_cli import __version__
+
+    seq = store.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    dates = [r["next"] for r in status(store.conn, now) if r["next"] and r["kind"] != "pq alert"]
+    with store.transaction():
+        store.set_meta(GATE, f"{seq}|{min(dates) if dates else ''}|{__version__}")
+
+
 def run_if_due(store: Any) -> dict[str, int]:
     """The clock on a store being opened: nothing but one query when nothing is due, and a
     store busy with another process is left for the next command."""
@@ -235,8 +263,14 @@ def run_if_due(store: Any) -> dict[str, int]:
 
     if store.meta("role") == "hub":  # the hub runs its own clock, which tells every holder (hub/privacy_jobs)
         return {"blocked": 0, "erased": 0}
+    now = clock.now()
     try:
-        done = apply_node(store)
+        if _gate_holds(store, now):  # nothing can be due before the next date the clock knows of
+            erase_old_access(store, now)
+            done = {"blocked": 0, "erased": 0}
+        else:
+            done = apply_node(store, now)
+            _set_gate(store, now)
     except StoreBusy:
         return {"blocked": 0, "erased": 0}
     if not done["erased"]:  # an erasure pulled from the hub or made early leaves the WAL to scrub
