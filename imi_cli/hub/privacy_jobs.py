@@ -49,16 +49,16 @@ def run(hub: Any, skipped: list[dict[str, Any]] | None = None) -> dict[str, int]
 def erase_requested(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
     """Early erasure (an authority's request, with the data subject's consent): each request
     not yet carried out erases its exchange's personal data everywhere."""
-    with hub.lock:
+    with hub.lock:  # a request is carried out while its exchange still has personal data here
         pending = hub.store.query(
-            "SELECT e.id, json_extract(e.body, '$.payload.entity') FROM events e WHERE e.type = ? "
-            "AND NOT EXISTS (SELECT 1 FROM meta m WHERE m.key = 'erasure_done:' || e.id)", (EARLY_ERASURE,))
+            "SELECT DISTINCT json_extract(e.body, '$.payload.entity') FROM events e WHERE e.type = ? "
+            "AND EXISTS (SELECT 1 FROM disclosures d WHERE d.entity = json_extract(e.body, '$.payload.entity') "
+            "AND d.disclosure IS NOT NULL)",
+            (EARLY_ERASURE,))
     erased = 0
-    for event_id, entity in pending:
+    for (entity,) in pending:
         try:
             erase_entity(hub, str(entity))
-            with hub.lock, hub.store.transaction():
-                hub.store.set_meta(f"erasure_done:{event_id}", clock.iso(clock.now()))
         except Exception as exc:
             skip(skipped, "early erasure", str(entity), exc)
             continue

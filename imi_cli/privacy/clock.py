@@ -16,7 +16,6 @@ hub's ``personal_data.erased`` will too); the hub does the same in ``imi_cli.hub
 from __future__ import annotations
 
 import calendar
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +23,6 @@ from typing import Any
 from imi_cli.log import clock
 
 ERASE_MONTHS = 36  # Art. 14(1): erased 3 years after formal closure
-FOLD_CHUNK = 1000  # exchanges whose events one scan of the log reads (``apply_node``): bounds the memory
 
 
 @dataclass(frozen=True)
@@ -120,12 +118,8 @@ def mark(conn: Any, item: Due, at: str) -> None:
 
 def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
     """Apply the clock in a node's store now: {"blocked": n, "erased": n}. One exchange that
-    cannot be processed is skipped (and retried next time); the others are done.
-
-    Each exchange is folded again from its events without the blocked or erased values, the
-    events of up to FOLD_CHUNK of them read in one pass over the log (``_logs``): the log has
-    no index by entity, and ``redaction.reproject`` reads it whole for each exchange (about
-    80 ms each in a store of 10,000 requests, see bench/bench_privacy.py)."""
+    cannot be processed is skipped (and retried next time); the others are done. Each is
+    folded again from its own events (``redaction.reproject``, by the log's index by entity)."""
     from imi_cli.log import redaction
 
     now = now or clock.now()
@@ -136,26 +130,20 @@ def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
         return done
     at = clock.iso(now)
     with store.transaction() as conn:
-        for start in range(0, len(items), FOLD_CHUNK):
-            chunk = items[start:start + FOLD_CHUNK]
-            logs = _logs(conn, [item.entity for item in chunk])
-            for item in chunk:
-                conn.execute("SAVEPOINT privacy_clock")
-                try:
-                    with redaction.rebuilding():  # mark the disclosures only: folded again just below
-                        if item.action == "erase":
-                            redaction.erase(conn, entity=item.entity)
-                        else:  # as redaction.block does, without its own read of the log
-                            conn.execute("UPDATE disclosures SET blocked_at = ? WHERE entity = ? "
-                                         "AND disclosure IS NOT NULL AND blocked_at IS NULL", (at, item.entity))
-                    _fold_again(conn, item.entity, logs.get(item.entity, []))
-                    mark(conn, item, at)
-                except Exception:
-                    conn.execute("ROLLBACK TO privacy_clock")
-                    conn.execute("RELEASE privacy_clock")
-                    continue
+        for item in items:
+            conn.execute("SAVEPOINT privacy_clock")
+            try:
+                if item.action == "erase":
+                    redaction.erase(conn, entity=item.entity)
+                else:
+                    redaction.block(conn, item.entity, at)
+                mark(conn, item, at)
+            except Exception:
+                conn.execute("ROLLBACK TO privacy_clock")
                 conn.execute("RELEASE privacy_clock")
-                done["erased" if item.action == "erase" else "blocked"] += 1
+                continue
+            conn.execute("RELEASE privacy_clock")
+            done["erased" if item.action == "erase" else "blocked"] += 1
     if done["erased"]:
         scrub(store)
     return done
@@ -173,36 +161,6 @@ def erase_old_access(store: Any, now: datetime) -> int:
         return 0
     with store.transaction() as conn:
         return erase_old(conn, before)
-
-
-def _logs(conn: Any, entities: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The events of these entities that count, each entity's in the order ``reproject``
-    folds them: one scan of the log for all of them."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for entity, body in conn.execute(
-            "SELECT json_extract(body, '$.subject.entity') AS entity, body FROM events WHERE status != 'rejected' "
-            "AND entity IN (SELECT value FROM json_each(?)) ORDER BY hub_seq IS NULL, hub_seq, seq",
-            (json.dumps(sorted(set(entities))),)):
-        out.setdefault(entity, []).append(json.loads(body))
-    return out
-
-
-def _fold_again(conn: Any, entity: str, bodies: list[dict[str, Any]]) -> None:
-    """``redaction.reproject`` with the entity's events already read. The projections'
-    forgetters are registered when their event types load (on first use of the registry,
-    which a command may not have made before the clock runs): without them the exchange
-    would keep its personal data in its projected rows, so an exchange none forgets fails."""
-    from imi_cli.log import redaction
-    from imi_cli.log.projections import apply
-    from imi_cli.protocol import registry
-
-    registry.all_types()
-    forget = next((fn for prefix, fn in redaction.FORGETTERS.items() if entity.startswith(prefix)), None)
-    if forget is None:
-        raise LookupError(f"nothing folds {entity} again")
-    forget(conn, entity)
-    for event in redaction.stored_revealed(conn, bodies):
-        apply(conn, event)
 
 
 def scrub(store: Any) -> None:
