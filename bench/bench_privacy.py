@@ -434,7 +434,7 @@ def main() -> None:
             (f"floor: {DUE:,} plain projection updates", floors["updates"])]
     for label, total in rows:
         print(f"  {label:<48} {total / DUE:8.3f} {'':8}   {total / 1000:.2f} s")
-    print(f"  {'floor: redaction.reproject (one log scan each)':<48} {floors['reproject_each']:8.3f}")
+    print(f"  {'floor: redaction.reproject (by the index)':<48} {floors['reproject_each']:8.3f}")
     print(f"  (due then too, left out: {also_e:,} erasures at the first, {also_b:,} blocks at the second; "
           f"{erasing['wal_mib']:.1f} MiB of WAL checkpointed)")
     print(f"3. a data subject's search over {found['rows read']:,} disclosures held "
