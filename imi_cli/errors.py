@@ -47,9 +47,9 @@ class ImiError(Exception):
         if message is None:
             if msgid is None:
                 raise TypeError("an ImiError needs a message or a msgid")
-            from imi_cli.messages import english
+            from imi_cli.messages import render
 
-            message = english(msgid, self.params)
+            message = render(msgid, self.params)
         super().__init__(message)
         self.message = message
         self.hint = hint

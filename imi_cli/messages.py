@@ -1,8 +1,8 @@
 """The English text of every message id an error may carry.
 
-Ids are stable snake_case names; the texts are ``str.format`` templates over the
-error's parameters. The interface-language issue translates these templates through
-gettext; code raising an error names the id, never a translated sentence.
+Ids are stable snake_case names (what a program reading ``--json`` errors acts on); the
+texts are ``str.format`` templates over the error's parameters, translated through the
+interface's catalogs (``imi_cli.i18n``) when the error is shown.
 """
 
 from __future__ import annotations
@@ -10,32 +10,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from imi_cli.i18n import N_, t
+
 MESSAGES: dict[str, str] = {
     # usage of the command line
-    "unknown_language": "{option} {value!r} is not an IMI language code",
-    "options_go_together": "{first} and {second} go together",
-    "option_needs_pairs": "{option} {value!r}: write it as {form}",
-    "unknown_format": "{option} {value!r} is not one of: {choices}",
-    "use_one_of": "{option} {value!r}: use {choices}",
-    "plain_http_refused": "refusing plain HTTP on {host}",
-    "lang_needed_for_po": "export-po needs --lang, the language to translate into",
-    "no_authority_yet": "this store acts for no authority yet",
+    "unknown_language": N_("{option} {value!r} is not an IMI language code"),
+    "options_go_together": N_("{first} and {second} go together"),
+    "option_needs_pairs": N_("{option} {value!r}: write it as {form}"),
+    "unknown_format": N_("{option} {value!r} is not one of: {choices}"),
+    "use_one_of": N_("{option} {value!r}: use {choices}"),
+    "plain_http_refused": N_("refusing plain HTTP on {host}"),
+    "lang_needed_for_po": N_("export-po needs --lang, the language to translate into"),
+    "no_authority_yet": N_("this store acts for no authority yet"),
     # settings
-    "config_missing": "config file {path} does not exist",
-    "config_is_folder": "config file {path} is a folder, not a file",
-    "config_not_toml": "config file {path} is not valid TOML: {detail}",
-    "config_unknown_settings": "config file {path} has unknown settings",
-    "setting_invalid": "{source}: {key} = {value!r} is not valid ({help})",
+    "config_missing": N_("config file {path} does not exist"),
+    "config_is_folder": N_("config file {path} is a folder, not a file"),
+    "config_not_toml": N_("config file {path} is not valid TOML: {detail}"),
+    "config_unknown_settings": N_("config file {path} has unknown settings"),
+    "setting_invalid": N_("{source}: {key} = {value!r} is not valid ({help})"),
     # files named on the command line
-    "output_is_folder": "{option} {path} is a folder, not a file",
-    "output_folder_missing": "{option} {path}: folder {folder} does not exist",
-    "output_not_writable": "{option} {path} cannot be written (permission denied)",
-    "input_is_folder": "{path} is a folder, not a {kind}",
-    "no_such_file": "{path}: no such file",
+    "output_is_folder": N_("{option} {path} is a folder, not a file"),
+    "output_folder_missing": N_("{option} {path}: folder {folder} does not exist"),
+    "output_not_writable": N_("{option} {path} cannot be written (permission denied)"),
+    "input_is_folder": N_("{path} is a folder, not a {kind}"),
+    "no_such_file": N_("{path}: no such file"),
     # the hub
-    "events_rejected": "the hub refused {count} event(s)",
-    "hub_refused": "the hub refused: {detail}",
+    "events_rejected": N_("the hub refused {count} event(s)"),
+    "hub_refused": N_("the hub refused: {detail}"),
 }
+
+
+def render(msgid: str, params: Mapping[str, Any]) -> str:
+    """The sentence of ``msgid`` in the interface language (English where it has no translation)."""
+    template = MESSAGES.get(msgid)
+    return english(msgid, params) if template is None else t(template, **params)
 
 
 def english(msgid: str, params: Mapping[str, Any]) -> str:

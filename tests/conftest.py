@@ -24,6 +24,7 @@ def isolate(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("IMI_RUNTIME_DIR", str(home / "run"))
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LANGUAGE", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     return home

@@ -46,6 +46,10 @@ def main_options(
 
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.configure({"store": store, "lang": lang}, config, as_json=as_json)
+    if env.settings.lang:  # --lang, IMI_LANG or the config file's `lang`
+        from imi_cli import i18n
+
+        i18n.use(env.settings.lang)  # main() resets it at the end of the run
     ctx.obj = env
     activate(env)  # for helpers without the context; main() resets it after the run
 
@@ -53,12 +57,18 @@ def main_options(
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     """Run `imi` with ``argv`` (default: the process's) and return the exit code.
     ``env``: the environment to run in (default: this process's streams and settings)."""
+    import os
+
+    from imi_cli import i18n
     from imi_cli.cli.environment import Environment, activate, deactivate
     from imi_cli.cli.exit_codes import exit_status
+    from imi_cli.i18n.choose import choose
 
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
     token = activate(env)
+    # before the tree is built: its help texts are translated as it is built
+    speaking = i18n.use(choose(args, os.environ))
     try:
         # Without standalone mode Click returns typer.Exit's code instead of raising it.
         code = app(args, prog_name="imi", standalone_mode=False, obj=env)
@@ -66,6 +76,7 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 -- exit_status re-raises what is not ours
         code = exit_status(exc, env)
     finally:
+        i18n.reset(speaking)
         deactivate(token)
     env.stdout.flush()
     return int(code)

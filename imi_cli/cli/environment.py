@@ -8,7 +8,6 @@ read it with ``environment()``. The core never reads it: commands pass in what i
 
 from __future__ import annotations
 
-import locale
 import os
 import sys
 from collections.abc import Callable
@@ -56,7 +55,7 @@ class Environment:
         from imi_cli.cli.settings import resolve
 
         if flags.get("lang") is not None:
-            check_language(flags["lang"])
+            flags = {**flags, "lang": check_language(flags["lang"])}
         self._settings = resolve(flags, config)
         self.as_json = self.as_json or as_json
         self.configure_catalogs()
@@ -76,7 +75,7 @@ class Environment:
             if value is None:
                 continue
             if key == "lang":
-                check_language(str(value))
+                value = check_language(str(value))
             self.settings.values[key], self.settings.sources[key] = value, "flag"
 
     @property
@@ -96,32 +95,37 @@ class Environment:
         """Display language: --lang / IMI_LANG / config, then the locale, then English."""
         return self.settings.lang or locale_language()
 
+    @property
+    def interface_language(self) -> str:
+        """The language the interface speaks in this run (``imi_cli.i18n``)."""
+        from imi_cli.i18n import current
+
+        return current()
+
     def open_store(self, *, create: bool = False) -> Any:
         return self.store_factory(self.store_path, self.settings, create=create)
 
 
 def check_language(code: str, option: str = "--lang") -> str:
+    """The IMI language code ``code`` names (``HU``, ``hu-HU`` and ``hu_HU.UTF-8`` are ``hu``)."""
     from imi_cli.errors import UsageError
-    from imi_cli.reference.languages import LANGUAGES, is_language
+    from imi_cli.i18n import t
+    from imi_cli.i18n.choose import normalise
+    from imi_cli.reference.languages import LANGUAGES
 
-    if not is_language(code):
+    found = normalise(code)
+    if found is None:
         raise UsageError(msgid="unknown_language", params={"option": option, "value": code},
-                         hint="use one of: " + " ".join(LANGUAGES))
-    return code
+                         hint=t("use one of: {choices}", choices=" ".join(LANGUAGES)))
+    return found
 
 
 def locale_language() -> str:
-    from imi_cli.reference.languages import DEFAULT_LANGUAGE, is_language
+    """The language of the locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English."""
+    from imi_cli.i18n.choose import from_environment
+    from imi_cli.reference.languages import DEFAULT_LANGUAGE
 
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        code = value.split("_")[0].split(".")[0].lower()
-        if code == "nb" or code == "nn":
-            code = "no"
-        if is_language(code):
-            return code
-    code = (locale.getlocale()[0] or "").split("_")[0].lower()
-    return code if is_language(code) else DEFAULT_LANGUAGE
+    return from_environment({k: v for k, v in os.environ.items() if k != "IMI_LANG"}) or DEFAULT_LANGUAGE
 
 
 # The environment of the run in progress: the same object as the root context's ``obj``,

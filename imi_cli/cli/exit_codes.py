@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from imi_cli.errors import ExitCode, ImiError, InvalidInput
+from imi_cli.i18n import _, t
 
 if TYPE_CHECKING:
     from imi_cli.cli.environment import Environment
@@ -30,17 +31,15 @@ def exit_status(exc: BaseException, env: Environment) -> int:
     if isinstance(exc, typer.Exit):
         return int(exc.exit_code)
     if isinstance(exc, typer.Abort):
-        env.stderr.write("imi: aborted\n")
+        env.stderr.write(_("imi: aborted") + "\n")
         return int(ExitCode.ERROR)
     if isinstance(exc, KeyboardInterrupt):
-        env.stderr.write("imi: interrupted\n")
+        env.stderr.write(_("imi: interrupted") + "\n")
         return INTERRUPTED
-    if isinstance(exc, typer.TyperException):  # Click's usage errors: its own message, code 2
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show(file=env.stderr)
-        else:
-            env.stderr.write(f"imi: error: {exc}\n")
+    if isinstance(exc, typer.TyperException):  # Click's usage errors, in the interface language, code 2
+        from imi_cli.cli.translated import usage_error
+
+        env.stderr.write(usage_error(exc) + "\n")
         return int(getattr(exc, "exit_code", ExitCode.USAGE))
     raise exc
 
@@ -61,9 +60,9 @@ def report(error: ImiError, env: Environment) -> None:
     from imi_cli.safe_text import safe_text
 
     out = env.stderr
-    out.write(f"imi: error: {safe_text(error.message, multiline=True)}\n")  # it may quote input
+    out.write(t("imi: error: {message}", message=safe_text(error.message, multiline=True)) + "\n")  # it may quote input
     if isinstance(error, InvalidInput):
         for problem in error.problems:
             out.write(f"  {safe_text(problem)}\n")
     if error.hint:
-        out.write(f"  hint: {safe_text(error.hint, multiline=True)}\n")
+        out.write("  " + t("hint: {hint}", hint=safe_text(error.hint, multiline=True)) + "\n")

@@ -17,17 +17,20 @@ from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
+from imi_cli.cli.translated import TranslatedContext, translate
 from imi_cli.commands import COMMANDS, Entry
+from imi_cli.i18n import _
 
 
 def load(name: str, entry: Entry) -> Any:
     """The click command for one table entry, built as Typer's add_typer would build it."""
     target = getattr(importlib.import_module(f"imi_cli.commands.{entry.module}"), entry.attr)
     if isinstance(target, typer.Typer):
-        return get_group_from_info(TyperInfo(target, name=name, help=entry.help), pretty_exceptions_short=False,
-                                   suggest_commands=True, rich_markup_mode=None)
-    return get_command_from_info(CommandInfo(name, callback=target), pretty_exceptions_short=False,
-                                 rich_markup_mode=None)
+        return translate(get_group_from_info(TyperInfo(target, name=name, help=entry.help),
+                                             pretty_exceptions_short=False, suggest_commands=True,
+                                             rich_markup_mode=None))
+    return translate(get_command_from_info(CommandInfo(name, callback=target), pretty_exceptions_short=False,
+                                           rich_markup_mode=None))
 
 
 class LazyCommands(MutableMapping[str, Any]):
@@ -65,10 +68,12 @@ class LazyGroup(TyperGroup):
     """Typer's group over ``LazyCommands``; its help lists the commands from the table."""
 
     table: dict[str, Entry] = COMMANDS
+    context_class = TranslatedContext
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.table, self.commands)
+        translate(self, recursive=False)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         names = list(self.commands)
@@ -76,10 +81,10 @@ class LazyGroup(TyperGroup):
             return
         limit = formatter.width - 6 - max(map(len, names))
         rows = [(name, self._summary(name).get_short_help_str(limit)) for name in names]
-        with formatter.section("Commands"):
+        with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
     def _summary(self, name: str) -> Any:
         """The loaded command, or a stand-in carrying the table's help line (no import)."""
         loaded = self.commands.loaded  # type: ignore[attr-defined]
-        return loaded[name] if name in loaded else TyperCommand(name=name, help=self.table[name].help)
+        return loaded[name] if name in loaded else TyperCommand(name=name, help=_(self.table[name].help))

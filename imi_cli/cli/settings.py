@@ -44,6 +44,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _time_zone(text: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a time zone") from None
+    return text
+
+
 REGISTRY: dict[str, Setting] = {
     s.key: s
     for s in (
@@ -60,6 +70,8 @@ REGISTRY: dict[str, Setting] = {
         Setting("hub_retention_days", "IMI_HUB_RETENTION_DAYS", lambda: None,
                 "Hub only: days an exchange stays on the hub (directory entries stay); none = keep all.",
                 _positive_int),
+        Setting("timezone", "IMI_TIMEZONE", lambda: None,
+                "Time zone times are shown in, e.g. Europe/Budapest (default: the machine's).", _time_zone),
         Setting("questionnaires", "IMI_QUESTIONNAIRES", lambda: None,
                 "Folder of questionnaire catalogs (default: the ones shipped).", Path),
     )

@@ -1,0 +1,140 @@
+"""The command tree in the interface language.
+
+Typer takes help texts from the decorators and docstrings when it builds the tree, in
+English; each command is translated here as it is built (the root in ``LazyGroup``, every
+group and command in ``lazy_group.load``): its help, its one-line help and each option's help
+are looked up in the catalog by their English text. Typer's own words ("Options",
+"Commands", "required", ...) go through the same catalog; the ones its vendored Click prints
+in English ("Usage:", "Show this message and exit.", the usage errors) are rendered here: by
+the help option this module gives every command, the formatter of every context, and
+``usage_error`` (called by the one error map, ``imi_cli.cli.exit_codes``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import typer.core
+from typer._click.core import Context
+from typer._click.decorators import help_option
+from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, NoSuchOption
+from typer._click.formatting import HelpFormatter
+
+from imi_cli.i18n import N_, _, t
+
+# Typer's words, translated where it prints them (typer.core looks ``_`` up at each call).
+typer.core._ = _  # type: ignore[attr-defined]
+TYPER_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("required"), N_("default: {default}"),
+               N_("env var: {var}"), N_("(dynamic)"), N_("Aborted!"), N_("Missing command."),
+               N_("No such command {name!r}."))
+
+
+class TranslatedFormatter(HelpFormatter):
+    """Click's help formatter with the usage line's prefix in the interface language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+
+class TranslatedContext(Context):
+    formatter_class = TranslatedFormatter
+
+
+def translate(command: Any, *, recursive: bool = True) -> Any:
+    """Translate ``command``'s texts in place (and its subcommands', already built ones)."""
+    command.context_class = TranslatedContext
+    if command.help:
+        command.help = _(command.help)
+    if command.short_help:
+        command.short_help = _(command.short_help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+    _own_help_option(command)
+    if recursive:
+        for sub in (getattr(command, "commands", None) or {}).values():
+            translate(sub)
+    return command
+
+
+def _own_help_option(command: Any) -> None:
+    """``--help`` with its text in the interface language (Click caches one option per
+    command in ``_help_option`` and would otherwise make it with an English text)."""
+    help_option(["--help"])(command)
+    option = command.params.pop()
+    option.help = _("Show this message and exit.")
+    command._help_option = option
+
+
+# Click's vendored sentences, recognised and said again in the interface language
+_CLICK_SENTENCES = (
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)$", re.S),
+     N_("Unexpected extra arguments: {args}")),
+    (re.compile(r"^Option (?P<name>'[^']*') requires an argument\.$"), N_("Option {name} needs a value.")),
+    (re.compile(r"^Option (?P<name>'[^']*') requires (?P<count>\d+) arguments\.$"),
+     N_("Option {name} needs {count} values.")),
+    (re.compile(r"^(?P<value>'.*') is not a valid (?:int|integer|float)(?: range)?\.$", re.S),
+     N_("{value} is not a number.")),
+    (re.compile(r"^(?P<value>.*) is not in the range (?P<range>.*)\.$", re.S),
+     N_("{value} is not in the range {range}.")),
+    (re.compile(r"^(?P<value>'.*') is not a valid boolean\..*$", re.S), N_("{value} is not yes or no.")),
+)
+_DID_YOU_MEAN = re.compile(r"^(?P<message>.*)\. Did you mean (?P<options>.*)\?$", re.S)
+
+
+def usage_error(exc: Any) -> str:
+    """What a usage error from Click says, in the interface language: the usage line and a
+    hint to ``--help`` when the command is known, then the error."""
+    lines: list[str] = []
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, NoArgsIsHelpError):
+        return exc.ctx.get_help()
+    if ctx is not None:
+        lines.append(ctx.get_usage())
+        lines.append(t("Try '{command} --help' for help.", command=ctx.command_path))
+        lines.append("")
+    lines.append(t("Error: {message}", message=_error_message(exc)))
+    return "\n".join(lines)
+
+
+def _error_message(exc: Any) -> str:
+    if isinstance(exc, MissingParameter):
+        hint = _param_hint(exc)
+        kind = exc.param_type or (exc.param.param_type_name if exc.param is not None else "parameter")
+        if kind == "argument":
+            return t("Missing argument {name}.", name=hint)
+        if kind == "option":
+            return t("Missing option {name}.", name=hint)
+        return t("Missing parameter {name}.", name=hint)
+    if isinstance(exc, NoSuchOption):
+        text = t("No such option: {name}", name=exc.option_name)
+        if exc.possibilities:
+            text += " " + t("(Possible options: {options})", options=", ".join(sorted(exc.possibilities)))
+        return text
+    if isinstance(exc, BadParameter):
+        hint, reason = _param_hint(exc), _sentence(str(exc.message))
+        return t("Invalid value for {name}: {reason}", name=hint, reason=reason) if hint else \
+            t("Invalid value: {reason}", reason=reason)
+    message = str(getattr(exc, "message", "") or exc.format_message())
+    suggestion = _DID_YOU_MEAN.match(message)
+    if suggestion:  # Typer adds it in English after the (translated) sentence
+        return suggestion["message"] + ". " + t("Did you mean {options}?", options=suggestion["options"])
+    return _sentence(message)
+
+
+def _sentence(message: str) -> str:
+    for pattern, template in _CLICK_SENTENCES:
+        match = pattern.match(message)
+        if match:
+            return t(template, **match.groupdict())
+    return message
+
+
+def _param_hint(exc: Any) -> str:
+    hint = exc.param_hint
+    if hint is None and exc.param is not None:
+        hint = exc.param.get_error_hint(exc.ctx)
+    if isinstance(hint, (list, tuple)):
+        return " / ".join(repr(h) for h in hint)
+    return hint or ""
