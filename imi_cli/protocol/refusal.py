@@ -8,9 +8,19 @@ REASONS = ("invalid", "not_allowed", "illegal_transition", "stale", "unknown_key
 
 
 class Refusal(Exception):
-    """``reason`` is one of REASONS (what a program acts on); ``message`` says it to a person;
-    ``params`` are the values the message names, for rendering it in another language."""
+    """``reason`` is one of REASONS (what a program acts on); ``template`` says it to a person,
+    in English, with ``{name}`` fields filled from ``params``:
 
-    def __init__(self, reason: str, message: str, **params: Any) -> None:
+        Refusal("stale", "{entity} was changed by someone else at {at}", entity=e, at=t)
+
+    The template is the message id of the interface catalogs (``imi_cli.i18n``): the hub
+    sends it with the parameters, and the node shows the sentence in its user's language."""
+
+    def __init__(self, reason: str, template: str, **params: Any) -> None:
+        try:
+            message = template.format(**params) if params else template
+        except (KeyError, IndexError, ValueError, AttributeError):
+            message = template
         super().__init__(message)
         self.reason, self.message, self.params = reason, message, params
+        self.msgid = template
