@@ -4,6 +4,7 @@
     python -m imi_cli.i18n.build update     # every language's imi.po from imi.pot
     python -m imi_cli.i18n.build compile    # imi.mo beside each imi.po (shipped in the package)
     python -m imi_cli.i18n.build check      # the catalog checks (imi_cli.i18n.checks); exit 1 on a finding
+    python -m imi_cli.i18n.build todo hu    # what hu still needs, as JSON (the keys merge takes)
     python -m imi_cli.i18n.build merge hu translations.json   # fill hu's imi.po from {msgid: msgstr}
     python -m imi_cli.i18n.build all        # extract, update, compile
 
@@ -212,6 +213,29 @@ def merge(code: str, source: Path) -> tuple[int, list[str]]:
     return filled, unknown
 
 
+def todo(code: str) -> dict[str, Any]:
+    """What ``code``'s catalog still needs: every message without a translation or marked
+    fuzzy, with its notes and the language's plural rule (for ``merge``)."""
+    catalog = read(po_path(code), code)
+    items = []
+    for message in catalog:
+        if not message.id:
+            continue
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if all(forms) and not message.fuzzy:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        item: dict[str, Any] = {"key": f"{message.context}|{key}" if message.context else key}
+        if isinstance(message.id, tuple):
+            item["plural"] = message.id[1]
+        notes = list(message.auto_comments) + [f"{f}:{n}" for f, n in message.locations[:2]]
+        item["notes"] = notes
+        if message.fuzzy and any(forms):
+            item["fuzzy_was"] = list(forms) if isinstance(message.id, tuple) else forms[0]
+        items.append(item)
+    return {"language": code, "plural_forms": catalog.plural_forms, "count": len(items), "messages": items}
+
+
 def _find(catalog: Catalog, msgid: str, context: str | None) -> Any:
     found = catalog.get(msgid, context=context)
     if found is not None:
@@ -236,6 +260,8 @@ def main(argv: list[str]) -> int:
         print(f"{argv[1]}: {filled} filled; {len(unknown)} not in the catalog")
         for key in unknown[:20]:
             print(f"  not in the catalog: {key[:100]!r}")
+    if command == "todo":
+        print(json.dumps(todo(argv[1]), ensure_ascii=False, indent=1))
     if command == "check":
         from imi_cli.i18n.checks import run
 
