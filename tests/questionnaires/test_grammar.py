@@ -101,3 +101,15 @@ def test_one_file_alone_is_consistent_with_itself() -> None:
     catalog = Catalog.from_paths([SMALL])
     catalog.validate()
     assert check_same_translations(catalog.sets) == []
+
+
+def test_a_kept_previous_version_is_not_held_to_todays_terms(tmp_path: Path) -> None:
+    text = SMALL.read_text(encoding="utf-8")
+    (tmp_path / "small-valid.yaml").write_text(
+        text.replace('version: "1.0"', 'version: "2.0"').replace("de: Nicht echt", "de: Unecht"),
+        encoding="utf-8")
+    (tmp_path / "previous").mkdir()
+    (tmp_path / "previous" / "small-valid@1.0.yaml").write_text(text, encoding="utf-8")
+    catalog = Catalog.from_paths([tmp_path])
+    assert catalog.validate() == []
+    assert check_same_translations(catalog.sets) == []

@@ -11,9 +11,9 @@ Ważna", "zezwolenie: Ważne"), so two labels whose words differ only in a short
 part (at most 3 letters at the start or the end of each word, the rest shared) count as the
 same term. Question and help texts must match exactly.
 
-This check sees the whole folder, so it runs on the sets of a :class:`Catalog` once each file
-has passed its own checks (``imi questionnaire validate``); the files it reports on are parsed
-again only to locate the finding.
+Only the newest version of each set is compared. This check sees the whole folder, so it
+runs on the sets of a :class:`Catalog` once each file has passed its own checks (``imi
+questionnaire validate``); the files it reports on are parsed again only to locate the finding.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def check_same_translations(sets: Sequence[QuestionSet]) -> list[Finding]:
     groups: dict[tuple[str, str], list[Use]] = defaultdict(list)
     for source, use in _built_in():
         groups[(source, use.lang)].append(use)
-    for qset in sets:
+    for qset in _current(sets):
         for source, use in _uses(qset):
             groups[(source, use.lang)].append(use)
     located = _Locator()
@@ -116,6 +116,18 @@ def check_same_translations(sets: Sequence[QuestionSet]) -> list[Finding]:
                 f"{located.where(canonical)}; translate the same text the same way "
                 f"(docs/translations.md)")))
     return sorted(findings)
+
+
+def _current(sets: Sequence[QuestionSet]) -> list[QuestionSet]:
+    """The newest version of each set: a kept published version (``<id>@<version>.yaml``) keeps
+    the wording requests were made with and is not held to today's terms."""
+    from imi_cli.questionnaires.registry import version_key
+
+    newest: dict[str, QuestionSet] = {}
+    for qset in sets:
+        if qset.id not in newest or version_key(qset.version) > version_key(newest[qset.id].version):
+            newest[qset.id] = qset
+    return list(newest.values())
 
 
 def _canonical(uses: list[Use]) -> Use:
