@@ -38,6 +38,7 @@ def validate(
     from imi_cli.cli.output import message
     from imi_cli.errors import UsageError
     from imi_cli.questionnaires.catalog import Catalog, CatalogInvalid
+    from imi_cli.questionnaires.checks.consistency import check_same_translations
     from imi_cli.questionnaires.findings import has_failures
     from imi_cli.questionnaires.formats import FORMATS, auto_format, render
 
@@ -47,6 +48,7 @@ def validate(
                                                          "choices": ", ".join(FORMATS)})
     catalog = Catalog.from_paths(paths or [_catalogs().folder])
     findings = catalog.validate(against=against)
+    findings = sorted(findings + check_same_translations(catalog.sets))  # G002: across the files
     sys.stdout.write(render(findings, chosen, _names(catalog.files)))
     summary = _summary(len(catalog.files), findings)
     if has_failures(findings, strict):

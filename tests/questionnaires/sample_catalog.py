@@ -14,8 +14,20 @@ from imi_cli.reference.languages import LANGUAGES, plural_categories
 SET_ID = "test-sample"
 
 
+# The German of the texts the sample shares with fixtures/small-valid.yaml: tests validate the
+# two in one folder, where one English text must read the same in every catalog (G002).
+SMALL_VALID_DE = {
+    "Verify a qualification": "Eine Qualifikation prüfen", "Authentic": "Echt",
+    "Not authentic": "Nicht echt", "Remarks": "Bemerkungen",
+    "Is the person established in your country?": "Ist die Person in Ihrem Land niedergelassen?",
+    "How long has the person worked?": "Wie lange hat die Person gearbeitet?",
+}
+
+
 def _tr(english: str) -> dict[str, str]:
-    return {code: english if code == "en" else f"{english} [{code}]" for code in LANGUAGES}
+    texts = {code: english if code == "en" else f"{english} [{code}]" for code in LANGUAGES}
+    texts["de"] = SMALL_VALID_DE.get(english, texts["de"])
+    return texts
 
 
 def sample_data(set_id: str = SET_ID) -> dict:

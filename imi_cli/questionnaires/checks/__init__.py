@@ -2,6 +2,8 @@
 
 ``structure`` runs first and leaves the data well-typed (ill-typed values are
 reported once and removed), so each later check only looks at what it owns.
+One check needs every catalog at once (G002, :mod:`imi_cli.questionnaires.checks.consistency`):
+``imi questionnaire validate`` runs it over the sets of the files it was given.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ Check = Callable[[Document], Iterable[Finding]]
 
 
 def all_checks() -> list[Check]:
-    from imi_cli.questionnaires.checks import conditions, languages, references, text_quality
+    from imi_cli.questionnaires.checks import conditions, grammar, languages, references, text_quality
 
     return [references.check_unique_ids, references.check_case_clashes,
             references.check_choice_lists, references.check_type_constraints,
             languages.check_languages, languages.check_translations,
             languages.check_placeholders, languages.check_plural_forms,
             conditions.check_conditions, text_quality.check_text_quality,
-            text_quality.check_identical]
+            text_quality.check_identical, grammar.check_bare_placeholder_case]
 
 
 def run_checks(doc: Document) -> list[Finding]:
