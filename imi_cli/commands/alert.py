@@ -14,11 +14,24 @@ from imi_cli.cli.output import emit, message, print_json
 from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-# Translators: headings of the table `imi alert list` prints
-LIST = [("id", N_("alert")), ("direction", N_("in/out")), ("part", N_("as")), ("state", N_("state")),
-        ("subject", N_("about")), ("sender", N_("from")),
-        # Translators: a heading: the day and time an alert was sent
-        ("sent_at", N_("sent on")), ("to_do", N_("to do"))]
+LIST = [
+    # Translators: a heading of `imi alert list`: the alert's id
+    ("id", N_("alert")),
+    # Translators: a heading of `imi alert list`: incoming or outgoing
+    ("direction", N_("in/out")),
+    # Translators: a heading of `imi alert list`: how your authority takes part (sender, coordinator, ...)
+    ("part", N_("as")),
+    # Translators: a heading of `imi alert list`: the alert's state (draft, sent, ...)
+    ("state", N_("state")),
+    # Translators: a heading of `imi alert list`: the kind of alert and the profession or service concerned
+    ("subject", N_("about")),
+    # Translators: a heading of `imi alert list`: the authority that sent it
+    ("sender", N_("from")),
+    # Translators: a heading of `imi alert list`: the day and time the alert was sent
+    ("sent_at", N_("sent on")),
+    # Translators: a heading of `imi alert list`: what your authority does next
+    ("to_do", N_("to do")),
+]
 QUEUED = {
     "forward": N_("Forwarded alert {id} (queued: `imi sync` takes it to the hub)"),
     "acknowledge": N_("Acknowledged alert {id} (queued: `imi sync` takes it to the hub)"),
@@ -284,7 +297,17 @@ def stats() -> None:
          columns=columns(STATS_COLUMNS))
 
 
-# Translators: headings of the table `imi alert stats` (and `imi stats`) prints
-STATS_COLUMNS = [("area", N_("area")), ("country", N_("country")), ("sent", N_("sent")),
-                 ("received", N_("received")), ("forwarded", N_("forwarded")),
-                 ("average_hours_to_forward", N_("hours to forward"))]
+STATS_COLUMNS = [
+    # Translators: a heading of `imi alert stats` and `imi stats`: the legislative area
+    ("area", N_("area")),
+    # Translators: a heading of `imi alert stats` and `imi stats`
+    ("country", N_("country")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: how many alerts the country sent
+    ("sent", N_("sent")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: how many alerts the country received
+    ("received", N_("received")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: how many of those it forwarded
+    ("forwarded", N_("forwarded")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: average hours from sending to forwarding
+    ("average_hours_to_forward", N_("hours to forward")),
+]

@@ -16,14 +16,38 @@ from imi_cli.commands.alert import columns, on_terminal
 from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-# Translators: headings of the table `imi notification list` and `search` print
-LIST = [("id", N_("notification")), ("state", N_("state")), ("country", N_("from")), ("title", N_("about")),
-        # Translators: a heading: the day a notification was broadcast
-        ("broadcast_at", N_("broadcast on")), ("days_left", N_("days left")), ("comments", N_("comments")),
-        ("to_do", N_("to do"))]
-# Translators: headings of the table `imi notification stats` (and `imi stats`) prints
-STATS_COLUMNS = [("kind", N_("kind")), ("country", N_("country")), ("area", N_("area")),
-                 ("notifications", N_("notifications")), ("comments", N_("comments")), ("closed", N_("closed"))]
+LIST = [
+    # Translators: a heading of `imi notification list` and `search`: the notification's id
+    ("id", N_("notification")),
+    # Translators: a heading of `imi notification list` and `search`: its state (draft, broadcast, ...)
+    ("state", N_("state")),
+    # Translators: a heading of `imi notification list` and `search`: the notifying country
+    ("country", N_("from")),
+    # Translators: a heading of `imi notification list` and `search`: its title
+    ("title", N_("about")),
+    # Translators: a heading of `imi notification list` and `search`: the day it was broadcast
+    ("broadcast_at", N_("broadcast on")),
+    # Translators: a heading of `imi notification list` and `search`: days left in the examination period
+    ("days_left", N_("days left")),
+    # Translators: a heading of `imi notification list` and `search`: how many comments it has
+    ("comments", N_("comments")),
+    # Translators: a heading of `imi notification list` and `search`: what your authority does next
+    ("to_do", N_("to do")),
+]
+STATS_COLUMNS = [
+    # Translators: a heading of `imi notification stats` and `imi stats`: the kind of notification
+    ("kind", N_("kind")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: the notifying country
+    ("country", N_("country")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: the legislative area
+    ("area", N_("area")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: how many notifications
+    ("notifications", N_("notifications")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: how many comments
+    ("comments", N_("comments")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: how many were closed
+    ("closed", N_("closed")),
+]
 QUEUED = {
     "broadcast": N_("Broadcast notification {id} (queued: `imi sync` takes it to the hub)"),
     "disseminate": N_("Disseminated notification {id} (queued: `imi sync` takes it to the hub)"),
