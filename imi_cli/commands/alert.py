@@ -11,10 +11,34 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-LIST = [("id", "alert"), ("direction", "in/out"), ("part", "as"), ("state", "state"), ("subject", "about"),
-        ("sender", "from"), ("sent_at", "sent"), ("to_do", "to do")]
+LIST = [
+    # Translators: a heading of `imi alert list`: the alert's id
+    ("id", N_("alert")),
+    # Translators: a heading of `imi alert list`: incoming or outgoing
+    ("direction", N_("in/out")),
+    # Translators: a heading of `imi alert list`: how your authority takes part (sender, coordinator, ...)
+    ("part", N_("as")),
+    # Translators: a heading of `imi alert list`: the alert's state (draft, sent, ...)
+    ("state", N_("state")),
+    # Translators: a heading of `imi alert list`: the kind of alert and the profession or service concerned
+    ("subject", N_("about")),
+    # Translators: a heading of `imi alert list`: the authority that sent it
+    ("sender", N_("from")),
+    # Translators: a heading of `imi alert list`: the day and time the alert was sent
+    ("sent_at", N_("sent on")),
+    # Translators: a heading of `imi alert list`: what your authority does next
+    ("to_do", N_("to do")),
+]
+QUEUED = {
+    "forward": N_("Forwarded alert {id} (queued: `imi sync` takes it to the hub)"),
+    "acknowledge": N_("Acknowledged alert {id} (queued: `imi sync` takes it to the hub)"),
+    "modify": N_("Modified alert {id} (queued: `imi sync` takes it to the hub)"),
+    "withdraw": N_("Withdrew alert {id} (queued: `imi sync` takes it to the hub)"),
+    "close": N_("Closed alert {id} (queued: `imi sync` takes it to the hub)"),
+}
 
 
 def _alerts(store):
@@ -23,10 +47,41 @@ def _alerts(store):
     return Alerts(store)
 
 
-def _do(verb: str, aid: str, call) -> None:
+def _do(step: str, aid: str, call) -> None:
     with state().open_store() as store:
         call(_alerts(store))
-    message(f"{verb} alert {aid} (queued: `imi sync` takes it to the hub)")
+    message(t(QUEUED[step], id=aid))
+
+
+def columns(spec: list) -> list:
+    """A table's (key, heading) pairs with the headings in the interface language."""
+    return [(key, _(heading)) for key, heading in spec]
+
+
+def on_terminal(as_json: bool) -> bool:
+    """Is a table drawn for a person (not ``--json``, not tab-separated lines for a pipe)?"""
+    from imi_cli.cli.environment import environment
+
+    return not as_json and environment().stdout.isatty()
+
+
+def _shown(row: dict) -> dict:
+    """A row of `imi alert list` as a person reads it: labels and dates in the interface language."""
+    from imi_cli.exchanges.alerts.labels import direction_label, part_label, state_label, subject_label
+    from imi_cli.i18n import formats
+
+    return {**row, "direction": direction_label(row["direction"]), "part": part_label(row["part"]),
+            "state": state_label(row["state"]), "subject": subject_label(row["kind"], row["subject"]),
+            "sent_at": formats.datetime(row["sent_at"], "short") if row.get("sent_at") else "",
+            "to_do": _(row["to_do"]) if row.get("to_do") else ""}
+
+
+def shown_stats(rows: list) -> list:
+    """The figures of `imi alert stats` as a person reads them (numbers in the interface language)."""
+    from imi_cli.i18n import formats
+
+    return [{**r, **{k: formats.number(r[k]) for k in ("sent", "received", "forwarded", "average_hours_to_forward")
+                     if isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool)}} for r in rows]
 
 
 def _answers(answers: List[str], file: Optional[Path], kind_questionnaire: str) -> dict:
@@ -65,7 +120,7 @@ def new(
     from imi_cli.exchanges.alerts.service import parse_countries, parse_date
 
     if kind not in KINDS:
-        raise UsageError(f"--kind {kind!r} is not a kind of alert ({', '.join(KINDS)})")
+        raise UsageError(t("--kind {kind!r} is not a kind of alert ({kinds})", kind=kind, kinds=", ".join(KINDS)))
     s = state()
     values = _answers(answers, file, KINDS[kind].questionnaire)
     with s.open_store() as store:
@@ -84,8 +139,10 @@ def send(aid: str = typer.Argument(..., help="Alert id."),
     with state().open_store() as store:
         event = _alerts(store).send(aid, late_reason)
     routing = event["payload"]["routing"]
-    message(f"Sent alert {aid} to {len(routing['coordinators'])} incoming-alert coordinator(s) and "
-            f"{len(routing['direct'])} authorit(ies) directly (queued: `imi sync` takes it to the hub)")
+    # Translators: {coordinators} and {direct} are counts (0, 1 or more): "(s)" keeps the sentence right for all
+    message(t("Sent alert {id} to {coordinators} incoming-alert coordinator(s) and {direct} authorit(ies) directly "
+              "(queued: `imi sync` takes it to the hub)", id=aid, coordinators=len(routing["coordinators"]),
+              direct=len(routing["direct"])))
 
 
 @app.command("forward")
@@ -94,14 +151,14 @@ def forward(aid: str = typer.Argument(..., help="Alert id."),
             to: str = typer.Option(..., "--to", help="Competent authorities of your country, ','-separated "
                                                      "(your own to handle it yourself).")) -> None:
     """Incoming-alert coordinators: pass an alert to the competent authorities; they get it whole."""
-    _do("Forwarded", aid, lambda a: a.forward(aid, [t.strip() for t in to.split(",") if t.strip()]))
+    _do("forward", aid, lambda a: a.forward(aid, [name.strip() for name in to.split(",") if name.strip()]))
 
 
 @app.command("acknowledge")
 @data_options
 def acknowledge(aid: str = typer.Argument(..., help="Alert id.")) -> None:
     """Record that your authority has read the alert."""
-    _do("Acknowledged", aid, lambda a: a.acknowledge(aid))
+    _do("acknowledge", aid, lambda a: a.acknowledge(aid))
 
 
 @app.command("modify")
@@ -123,7 +180,7 @@ def modify(
         alert = alerts.get(aid)
         values = _answers(answers, None, alert["record"]["content"]["questionnaire"]) if answers else {}
         alerts.modify(aid, answers=values, lang=s.lang, under_appeal=under_appeal, informed_on=day)
-    message(f"Modified alert {aid} (queued: `imi sync` takes it to the hub)")
+    message(t(QUEUED["modify"], id=aid))
 
 
 @app.command("withdraw")
@@ -131,7 +188,7 @@ def modify(
 def withdraw(aid: str = typer.Argument(..., help="Alert id."),
              reason: str = typer.Option(..., "--reason", help="Why (e.g. sent in error).")) -> None:
     """Senders: withdraw an alert sent in error; its personal data is erased everywhere."""
-    _do("Withdrew", aid, lambda a: a.withdraw(aid, reason))
+    _do("withdraw", aid, lambda a: a.withdraw(aid, reason))
 
 
 @app.command("close")
@@ -143,7 +200,7 @@ def close(aid: str = typer.Argument(..., help="Alert id."),
     from imi_cli.exchanges.alerts.service import parse_date
 
     day = parse_date(ended_on, "--ended-on") if ended_on else None
-    _do("Closed", aid, lambda a: a.close(aid, day))
+    _do("close", aid, lambda a: a.close(aid, day))
 
 
 @app.command("list")
@@ -157,9 +214,9 @@ def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, sen
     s = state()
     with s.open_store() as store:
         rows = list_alerts(store.conn, _authority(store), s.lang, state=state_, direction=direction)
-    _emit(rows, s.as_json, LIST)
+    _emit([_shown(r) for r in rows] if on_terminal(s.as_json) else rows, s.as_json, columns(LIST))
     if not rows and not s.as_json:
-        message("No alerts here.")
+        message(_("No alerts here."))
 
 
 @app.command("show")
@@ -190,7 +247,8 @@ def export(fmt: str = typer.Option("json", "--format", help="json or csv."),
     from imi_cli.exchanges.alerts.views import export_rows
 
     if fmt not in ("json", "csv"):
-        raise UsageError(msgid="use_one_of", params={"option": "--format", "value": fmt, "choices": "json or csv"})
+        raise UsageError(msgid="use_one_of", params={"option": "--format", "value": fmt,
+                                                        "choices": _("json or csv")})
     s = state()
     with s.open_store() as store:
         rows = export_rows(store.conn, _authority(store), s.lang)
@@ -205,7 +263,7 @@ def export(fmt: str = typer.Option("json", "--format", help="json or csv."),
         from imi_cli.cli.output_files import write_output
 
         write_output(out, text, "-o", private=True)  # personal data: a file only its owner reads
-        message(f"Wrote {len(rows)} alert(s) to {out}")
+        message(nt("Wrote {n} alert to {path}", "Wrote {n} alerts to {path}", len(rows), path=out))
 
 
 def _csv(rows: list) -> str:
@@ -235,8 +293,21 @@ def stats() -> None:
     s = state()
     with s.open_store() as store:
         rows = figures(store.conn)
-    emit(rows, as_json=s.as_json, columns=STATS_COLUMNS)
+    emit(rows, as_json=s.as_json, rows=shown_stats(rows) if on_terminal(s.as_json) else rows,
+         columns=columns(STATS_COLUMNS))
 
 
-STATS_COLUMNS = [("area", "area"), ("country", "country"), ("sent", "sent"), ("received", "received"),
-                 ("forwarded", "forwarded"), ("average_hours_to_forward", "hours to forward")]
+STATS_COLUMNS = [
+    # Translators: a heading of `imi alert stats` and `imi stats`: the legislative area
+    ("area", N_("area")),
+    # Translators: a heading of `imi alert stats` and `imi stats`
+    ("country", N_("country")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: how many alerts the country sent
+    ("sent", N_("sent")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: how many alerts the country received
+    ("received", N_("received")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: how many of those it forwarded
+    ("forwarded", N_("forwarded")),
+    # Translators: a heading of `imi alert stats` and `imi stats`: average hours from sending to forwarding
+    ("average_hours_to_forward", N_("hours to forward")),
+]

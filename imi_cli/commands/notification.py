@@ -12,12 +12,50 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.commands.alert import columns, on_terminal
+from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-LIST = [("id", "notification"), ("state", "state"), ("country", "from"), ("title", "about"),
-        ("broadcast_at", "broadcast"), ("days_left", "days left"), ("comments", "comments"), ("to_do", "to do")]
-STATS_COLUMNS = [("kind", "kind"), ("country", "country"), ("area", "area"), ("notifications", "notifications"),
-                 ("comments", "comments"), ("closed", "closed")]
+LIST = [
+    # Translators: a heading of `imi notification list` and `search`: the notification's id
+    ("id", N_("notification")),
+    # Translators: a heading of `imi notification list` and `search`: its state (draft, broadcast, ...)
+    ("state", N_("state")),
+    # Translators: a heading of `imi notification list` and `search`: the notifying country
+    ("country", N_("from")),
+    # Translators: a heading of `imi notification list` and `search`: its title
+    ("title", N_("about")),
+    # Translators: a heading of `imi notification list` and `search`: the day it was broadcast
+    ("broadcast_at", N_("broadcast on")),
+    # Translators: a heading of `imi notification list` and `search`: days left in the examination period
+    ("days_left", N_("days left")),
+    # Translators: a heading of `imi notification list` and `search`: how many comments it has
+    ("comments", N_("comments")),
+    # Translators: a heading of `imi notification list` and `search`: what your authority does next
+    ("to_do", N_("to do")),
+]
+STATS_COLUMNS = [
+    # Translators: a heading of `imi notification stats` and `imi stats`: the kind of notification
+    ("kind", N_("kind")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: the notifying country
+    ("country", N_("country")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: the legislative area
+    ("area", N_("area")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: how many notifications
+    ("notifications", N_("notifications")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: how many comments
+    ("comments", N_("comments")),
+    # Translators: a heading of `imi notification stats` and `imi stats`: how many were closed
+    ("closed", N_("closed")),
+]
+QUEUED = {
+    "broadcast": N_("Broadcast notification {id} (queued: `imi sync` takes it to the hub)"),
+    "disseminate": N_("Disseminated notification {id} (queued: `imi sync` takes it to the hub)"),
+    "comment": N_("Commented on notification {id} (queued: `imi sync` takes it to the hub)"),
+    "modify": N_("Modified notification {id} (queued: `imi sync` takes it to the hub)"),
+    "withdraw": N_("Withdrew notification {id} (queued: `imi sync` takes it to the hub)"),
+    "close": N_("Closed notification {id} (queued: `imi sync` takes it to the hub)"),
+}
 
 
 def _notifications(store):
@@ -26,10 +64,37 @@ def _notifications(store):
     return Notifications(store)
 
 
-def _do(verb: str, ident: str, call) -> None:
+def _do(step: str, ident: str, call) -> None:
     with state().open_store() as store:
         call(_notifications(store))
-    message(f"{verb} notification {ident} (queued: `imi sync` takes it to the hub)")
+    message(t(QUEUED[step], id=ident))
+
+
+def _shown(row: dict) -> dict:
+    """A row of `imi notification list` as a person reads it: the state, dates and numbers in
+    the interface language."""
+    from imi_cli.exchanges.notifications.labels import state_label
+    from imi_cli.i18n import formats
+
+    return {**row, "state": state_label(row["state"]),
+            "broadcast_at": formats.date(row["broadcast_at"]) if row.get("broadcast_at") else "",
+            "days_left": formats.number(row["days_left"]) if isinstance(row.get("days_left"), int) else "",
+            "comments": formats.number(row["comments"]) if isinstance(row.get("comments"), int) else "",
+            "to_do": _(row["to_do"]) if row.get("to_do") else ""}
+
+
+def _listing(rows: list, as_json: bool) -> None:
+    from imi_cli.commands.request import _emit
+
+    _emit([_shown(r) for r in rows] if on_terminal(as_json) else rows, as_json, columns(LIST))
+
+
+def shown_stats(rows: list) -> list:
+    """The figures of `imi notification stats` as a person reads them (numbers in the interface language)."""
+    from imi_cli.i18n import formats
+
+    return [{**r, **{k: formats.number(r[k]) for k in ("notifications", "comments", "closed")
+                     if isinstance(r.get(k), int)}} for r in rows]
 
 
 def _answers(answers: List[str], file: Optional[Path], kind: str) -> dict:
@@ -51,7 +116,8 @@ def new(kind: str = typer.Option(..., "--kind", help="A notification question se
 
     declared = kinds()
     if kind not in declared:
-        raise UsageError(f"--kind {kind!r} is not a kind of notification ({', '.join(sorted(declared))})")
+        raise UsageError(t("--kind {kind!r} is not a kind of notification ({kinds})", kind=kind,
+                           kinds=", ".join(sorted(declared))))
     s = state()
     values = _answers(answers, file, kind)
     with s.open_store() as store:
@@ -63,7 +129,7 @@ def new(kind: str = typer.Option(..., "--kind", help="A notification question se
 @data_options
 def broadcast(ident: str = typer.Argument(..., help="Notification id.")) -> None:
     """Send a draft to the European Commission and every member state's national coordinator."""
-    _do("Broadcast", ident, lambda n: n.broadcast(ident))
+    _do("broadcast", ident, lambda n: n.broadcast(ident))
 
 
 @app.command("disseminate")
@@ -72,7 +138,7 @@ def disseminate(ident: str = typer.Argument(..., help="Notification id."),
                 to: str = typer.Option(..., "--to", help="Authorities of your country competent in the area, "
                                                          "','-separated.")) -> None:
     """National coordinators: pass a notification to the competent authorities of your country."""
-    _do("Disseminated", ident, lambda n: n.disseminate(ident, [t.strip() for t in to.split(",") if t.strip()]))
+    _do("disseminate", ident, lambda n: n.disseminate(ident, [name.strip() for name in to.split(",") if name.strip()]))
 
 
 @app.command("comment")
@@ -81,7 +147,7 @@ def comment(ident: str = typer.Argument(..., help="Notification id."),
             text: str = typer.Argument(..., help="Your comment (tagged with your language).")) -> None:
     """Comment: the notifying state, the Commission and every recipient read it."""
     s = state()
-    _do("Commented on", ident, lambda n: n.comment(ident, text, s.lang))
+    _do("comment", ident, lambda n: n.comment(ident, text, s.lang))
 
 
 @app.command("modify")
@@ -94,7 +160,7 @@ def modify(ident: str = typer.Argument(..., help="Notification id."),
         notifications = _notifications(store)
         kind = notifications.get(ident)["kind"]
         notifications.modify(ident, _answers(answers, None, kind), s.lang)
-    message(f"Modified notification {ident} (queued: `imi sync` takes it to the hub)")
+    message(t(QUEUED["modify"], id=ident))
 
 
 @app.command("withdraw")
@@ -102,7 +168,7 @@ def modify(ident: str = typer.Argument(..., help="Notification id."),
 def withdraw(ident: str = typer.Argument(..., help="Notification id."),
              reason: str = typer.Option(..., "--reason", help="Why.")) -> None:
     """The notifying authority: withdraw a notification."""
-    _do("Withdrew", ident, lambda n: n.withdraw(ident, reason))
+    _do("withdraw", ident, lambda n: n.withdraw(ident, reason))
 
 
 @app.command("close")
@@ -114,7 +180,7 @@ def close(ident: str = typer.Argument(..., help="Notification id."),
                                                                   "language).")) -> None:
     """The Commission or the notifying authority: close it with a decision."""
     s = state()
-    _do("Closed", ident, lambda n: n.close(ident, decision, s.lang, text))
+    _do("close", ident, lambda n: n.close(ident, decision, s.lang, text))
 
 
 def _me(store) -> tuple[str, Optional[str]]:
@@ -130,13 +196,12 @@ def _me(store) -> tuple[str, Optional[str]]:
 def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, broadcast, withdrawn or closed.")
           ) -> None:
     """Notifications your authority made or was sent, the most recently active first."""
-    from imi_cli.commands.request import _emit
     from imi_cli.exchanges.notifications.views import search
 
     s = state()
     with s.open_store() as store:
         rows = search(store.conn, _me(store)[0], s.lang, state=state_)
-    _emit(rows, s.as_json, LIST)
+    _listing(rows, s.as_json)
 
 
 @app.command("search")
@@ -149,14 +214,13 @@ def search_(country: Optional[str] = typer.Option(None, "--country", help="Notif
             since: Optional[str] = typer.Option(None, "--from", help="Broadcast on or after, YYYY-MM-DD."),
             until: Optional[str] = typer.Option(None, "--to", help="Broadcast on or before, YYYY-MM-DD.")) -> None:
     """Find notifications by country, area, kind, state, words and date."""
-    from imi_cli.commands.request import _emit
     from imi_cli.exchanges.notifications.views import search
 
     s = state()
     with s.open_store() as store:
         rows = search(store.conn, _me(store)[0], s.lang, country=country, area=area, kind=kind, state=state_,
                       text=text, since=since, until=until)
-    _emit(rows, s.as_json, LIST)
+    _listing(rows, s.as_json)
 
 
 @app.command("show")
@@ -208,7 +272,8 @@ def export(output: Optional[Path] = typer.Option(None, "-o", "--output", help="W
         from imi_cli.cli.output_files import write_output
 
         write_output(output, text, "-o", private=True)  # comments and contacts may name people
-        message(f"Wrote {len(rows)} notification(s) to {output}")
+        message(nt("Wrote {n} notification to {path}", "Wrote {n} notifications to {path}", len(rows),
+                   path=output))
 
 
 @app.command("stats")
@@ -220,4 +285,5 @@ def stats() -> None:
     s = state()
     with s.open_store() as store:
         rows = figures(store.conn)
-    emit(rows, as_json=s.as_json, columns=STATS_COLUMNS)
+    emit(rows, as_json=s.as_json, rows=shown_stats(rows) if on_terminal(s.as_json) else rows,
+         columns=columns(STATS_COLUMNS))

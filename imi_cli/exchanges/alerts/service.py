@@ -10,17 +10,27 @@ from typing import Any
 from imi_cli.directory.acting import acting, authored
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 from imi_cli.exchanges.alerts import kinds
+from imi_cli.exchanges.alerts.labels import kind_label
 from imi_cli.exchanges.alerts.projection import load
+from imi_cli.i18n import N_, _, t
 from imi_cli.log import clock
 from imi_cli.log.event import uuid7
 from imi_cli.log.journal import append
+
+HINT = N_("`imi alert list` shows the alerts you have")
+# A draft is sent once: one sentence per state the alert is in instead
+NOT_A_DRAFT = {
+    "sent": N_("alert {id} is sent, not a draft; nothing was sent"),
+    "withdrawn": N_("alert {id} is withdrawn, not a draft; nothing was sent"),
+    "closed": N_("alert {id} is closed, not a draft; nothing was sent"),
+}
 
 
 def parse_date(text: str, flag: str) -> str:
     try:
         return dt.date.fromisoformat(text.strip()).isoformat()
     except ValueError:
-        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD") from None
+        raise UsageError(t("{flag} {text!r} is not a date as YYYY-MM-DD", flag=flag, text=text)) from None
 
 
 def parse_countries(text: str | None) -> list[str] | None:
@@ -32,12 +42,12 @@ def parse_countries(text: str | None) -> list[str] | None:
     if text.strip().lower() == "all":
         return list(COUNTRIES)
     out, bad = [], []
-    for item in (t.strip() for t in text.split(",") if t.strip()):
+    for item in (part.strip() for part in text.split(",") if part.strip()):
         code = normalize_country(item)
         (out.append(code) if code else bad.append(item))
     if bad or not out:
-        raise UsageError(f"--countries: {', '.join(bad) or text!r} is not a list of IMI countries",
-                         hint="codes like HU,DE, or all")
+        raise UsageError(t("--countries: {value!r} is not a list of IMI countries", value=", ".join(bad) or text),
+                         hint=_("codes like HU,DE, or all"))
     return sorted(set(out))
 
 
@@ -53,7 +63,7 @@ class Alerts:
         with self.store.transaction() as conn:
             me = self._me(conn)
             if type_ != "alert.drafted" and load(conn, alert_id) is None:
-                raise NotFound(f"no alert {alert_id!r} here", hint="`imi alert list` shows the alerts you have")
+                raise NotFound(t("no alert {id!r} here", id=alert_id), hint=_(HINT))
             event = authored(conn, me, type_, f"alert/{alert_id}", payload)
             append(conn, [event])
         return event
@@ -62,7 +72,7 @@ class Alerts:
         with self.store.transaction() as conn:
             alert = load(conn, alert_id)
         if alert is None:
-            raise NotFound(f"no alert {alert_id!r} here", hint="`imi alert list` shows the alerts you have")
+            raise NotFound(t("no alert {id!r} here", id=alert_id), hint=_(HINT))
         return alert
 
     # -- the sender ----------------------------------------------------------------------
@@ -75,10 +85,11 @@ class Alerts:
 
         spec = kinds.KINDS.get(kind)
         if spec is None:
-            raise UsageError(f"--kind {kind!r} is not a kind of alert ({', '.join(kinds.KINDS)})")
+            raise UsageError(t("--kind {kind!r} is not a kind of alert ({kinds})", kind=kind,
+                               kinds=", ".join(kinds.KINDS)))
         problems = self._check_new(spec, profession, countries)
         if problems:
-            raise InvalidInput("the alert is not right; nothing was drafted", problems=problems)
+            raise InvalidInput(_("the alert is not right; nothing was drafted"), problems=problems)
         given = dict(answers)
         if spec.profession and profession:
             given.setdefault("profession", shown(profession, lang))
@@ -87,8 +98,10 @@ class Alerts:
         qset = catalogs().latest(spec.questionnaire)
         values = validate_answers(qset, given, lang)
         if spec.falsified is not None and values.get("falsified_evidence") != spec.falsified:
-            raise InvalidInput(f"a {kind} alert answers falsified_evidence with {spec.falsified!r}",
-                               problems=[Problem(kind, "falsified_evidence", f"must be {spec.falsified}")])
+            raise InvalidInput(t("a {kind} alert answers falsified_evidence with {value!r}", kind=kind_label(kind),
+                                 value=spec.falsified),
+                               problems=[Problem(kind, "falsified_evidence", t("must be {value}",
+                                                                               value=spec.falsified))])
         with self.store.transaction() as conn:
             sender = self._me(conn)[1]["id"]
         content: dict[str, Any] = {"kind": kind, "area": spec.area, "sender": sender,
@@ -109,31 +122,37 @@ class Alerts:
     @staticmethod
     def _check_new(spec: kinds.Kind, profession: str | None, countries: list[str] | None) -> list[Problem]:
         problems = []
+        kind = kind_label(spec.name)
         if spec.profession and profession not in kinds.ALERT_PROFESSIONS:
-            problems.append(Problem("--profession", "profession", f"{profession!r} is not one of "
-                                    f"{', '.join(kinds.ALERT_PROFESSIONS)}" if profession else
-                                    f"a {spec.name} alert needs --profession"))
+            problems.append(Problem("--profession", "profession", t(
+                "{value!r} is not one of {choices}", value=profession, choices=", ".join(kinds.ALERT_PROFESSIONS))
+                if profession else t("a {kind} alert needs --profession", kind=kind)))
         if not spec.profession and profession:
-            problems.append(Problem("--profession", "profession", f"a {spec.name} alert names no profession"))
+            problems.append(Problem("--profession", "profession", t("a {kind} alert names no profession", kind=kind)))
         if not spec.all_countries and not countries:
-            problems.append(Problem("--countries", "countries", "a services alert needs --countries (codes, or all)"))
+            problems.append(Problem("--countries", "countries",
+                                    _("a services alert needs --countries (codes, or all)")))
         if spec.all_countries and countries:
-            problems.append(Problem("--countries", "countries", f"a {spec.name} alert goes to every member state"))
+            problems.append(Problem("--countries", "countries", t("a {kind} alert goes to every member state",
+                                                                  kind=kind)))
         return problems
 
     def send(self, alert_id: str, late_reason: str | None = None) -> dict[str, Any]:
         """Send a draft to every recipient the directory routes it to."""
         alert = self.get(alert_id)
         if alert["state"] != "draft":
-            raise UsageError(f"alert {alert_id} is {alert['state']}, not a draft; nothing was sent")
+            template = NOT_A_DRAFT.get(alert["state"])
+            raise UsageError(t(template, id=alert_id) if template else
+                             t("alert {id} is {state}, not a draft; nothing was sent", id=alert_id,
+                               state=alert["state"]))
         with self.store.transaction() as conn:
             country = self._me(conn)[1]["country"]
             content = alert["record"]["content"]
             routing = kinds.routing(conn, kinds.KINDS[alert["kind"]], content.get("profession"), country,
                                     content.get("countries"))
         if not routing["coordinators"] and not routing["direct"]:
-            raise InvalidInput(f"alert {alert_id}: no authority in the directory can receive it; nothing was sent",
-                               hint="`imi sync` brings the directory up to date")
+            raise InvalidInput(t("alert {id}: no authority in the directory can receive it; nothing was sent",
+                                 id=alert_id), hint=_("`imi sync` brings the directory up to date"))
         payload: dict[str, Any] = {"alert": content, "routing": routing}
         if late_reason:
             payload["late_reason"] = late_reason
@@ -156,8 +175,8 @@ class Alerts:
         if informed_on is not None:
             payload["informed_on"] = informed_on
         if len(payload) == 1:
-            raise UsageError("nothing to modify", hint="give --answer Q=V, --under-appeal/--not-under-appeal "
-                                                       "or --informed-on DATE")
+            raise UsageError(_("nothing to modify"), hint=_("give --answer Q=V, --under-appeal/--not-under-appeal "
+                                                            "or --informed-on DATE"))
         return self._step("alert.modified", alert_id, payload)
 
     def withdraw(self, alert_id: str, reason: str) -> dict[str, Any]:

@@ -6,11 +6,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from imi_cli.i18n import N_, t
 from imi_cli.log import clock
 
 LIST_COLUMNS = ("id", "kind", "state", "area", "sender", "profession", "sent_at", "late_days", "under_appeal",
                 "closed_at", "record")
 STATES = ("draft", "sent", "withdrawn", "closed")
+# What this authority does next: English in --json, translated where a person reads it (``_(to_do)``)
+ACTIONS = {
+    # Translators: what to do next with an alert; the command stays as it is
+    "send": N_("send it (imi alert send)"),
+    "forward": N_("forward it to the competent authorities"),
+    "acknowledge": N_("read and acknowledge it"),
+}
+# The same, as the inbox lists it among requests and notifications
+INBOX_ACTIONS = {
+    # Translators: a line of the inbox: what to do next with an alert; the command stays as it is
+    "send": N_("alert: send it (imi alert send)"),
+    # Translators: a line of the inbox: what to do next with an alert
+    "forward": N_("alert: forward it to the competent authorities"),
+    # Translators: a line of the inbox: what to do next with an alert
+    "acknowledge": N_("alert: read and acknowledge it"),
+}
+# Why an alert in the inbox stands out (translated where shown: ``_(flag)``)
+FLAGS = {
+    # Translators: an alert in the inbox: its decision is under appeal
+    "under_appeal": N_("under appeal"),
+    # Translators: an alert in the inbox: it was sent later than the 3 days the law gives
+    "late": N_("late"),
+}
 
 
 def _rows(conn: Any, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -37,17 +61,24 @@ def my_part(alert: dict[str, Any], me: str) -> str:
     return "coordinating"
 
 
-def next_action(alert: dict[str, Any], me: str) -> str | None:
+def next_step(alert: dict[str, Any], me: str) -> str | None:
+    """What this authority does next (a key of ``ACTIONS``), if anything."""
     record, part = alert["record"], my_part(alert, me)
     if part == "sender":
-        return {"draft": "send it (imi alert send)"}.get(alert["state"])
+        return "send" if alert["state"] == "draft" else None
     if alert["state"] != "sent":
         return None
     if part == "coordinator" and not any(f.get("by") == me for f in record.get("forwards", [])):
-        return "forward it to the competent authorities"
+        return "forward"
     if part in ("handler", "recipient") and me not in record.get("acks", {}):
-        return "read and acknowledge it"
+        return "acknowledge"
     return None
+
+
+def next_action(alert: dict[str, Any], me: str) -> str | None:
+    """What this authority does next, in English (``_()`` translates it where a person reads it)."""
+    step = next_step(alert, me)
+    return None if step is None else ACTIONS[step]
 
 
 def summary(alert: dict[str, Any], lang: str) -> str:
@@ -67,9 +98,9 @@ def list_alerts(conn: Any, me: str, lang: str, *, state: str | None = None,
     from imi_cli.errors import UsageError
 
     if state is not None and state not in STATES:
-        raise UsageError(f"--state {state!r} is not one of {', '.join(STATES)}")
+        raise UsageError(t("--state {state!r} is not one of {states}", state=state, states=", ".join(STATES)))
     if direction is not None and direction not in ("in", "out"):
-        raise UsageError(f"--direction {direction!r} is not in or out")
+        raise UsageError(t("--direction {direction!r} is not in or out", direction=direction))
     out = []
     for a in _rows(conn, "WHERE state = ?" if state else "", (state,) if state else ()):
         part = my_part(a, me)
@@ -86,10 +117,10 @@ def inbox_items(conn: Any, me: str, lang: str) -> list[dict[str, Any]]:
     """The alerts that wait for this authority: to forward, to acknowledge, to send."""
     items = []
     for a in _rows(conn, "WHERE state IN ('draft', 'sent')"):
-        action = next_action(a, me)
-        if action:
-            flag = "under appeal" if a["under_appeal"] else "late" if a["late_days"] else ""
-            items.append({"id": a["id"], "type": "alert", "action": f"alert: {action}", "flag": flag,
+        step = next_step(a, me)
+        if step:
+            flag = FLAGS["under_appeal"] if a["under_appeal"] else FLAGS["late"] if a["late_days"] else ""
+            items.append({"id": a["id"], "type": "alert", "action": INBOX_ACTIONS[step], "flag": flag,
                           "subject": summary(a, lang), "deadline": None, "days_left": None, "reminders": []})
     return items
 

@@ -8,10 +8,17 @@ from typing import Any
 from imi_cli.directory.acting import acting, authored
 from imi_cli.errors import InvalidInput, NotFound, UsageError
 from imi_cli.exchanges.notifications.projection import load
+from imi_cli.i18n import N_, _, t
 from imi_cli.log.event import uuid7
 from imi_cli.log.journal import append
 
-HINT = "`imi notification list` shows the notifications you have"
+HINT = N_("`imi notification list` shows the notifications you have")
+# A draft is broadcast once: one sentence per state the notification is in instead
+NOT_A_DRAFT = {
+    "broadcast": N_("notification {id} is broadcast, not a draft; nothing was broadcast"),
+    "withdrawn": N_("notification {id} is withdrawn, not a draft; nothing was broadcast"),
+    "closed": N_("notification {id} is closed, not a draft; nothing was broadcast"),
+}
 
 
 class Notifications:
@@ -25,7 +32,7 @@ class Notifications:
         with self.store.transaction() as conn:
             me = self._me(conn)
             if type_ != "notification.drafted" and load(conn, ident, whole=False) is None:
-                raise NotFound(f"no notification {ident!r} here", hint=HINT)
+                raise NotFound(t("no notification {id!r} here", id=ident), hint=_(HINT))
             event = authored(conn, me, type_, f"notification/{ident}", payload)
             append(conn, [event])
         return event
@@ -34,7 +41,7 @@ class Notifications:
         with self.store.transaction() as conn:
             n = load(conn, ident)
         if n is None:
-            raise NotFound(f"no notification {ident!r} here", hint=HINT)
+            raise NotFound(t("no notification {id!r} here", id=ident), hint=_(HINT))
         return n
 
     # -- the notifying authority ---------------------------------------------------------
@@ -45,7 +52,8 @@ class Notifications:
 
         declared = kinds()
         if kind not in declared:
-            raise UsageError(f"--kind {kind!r} is not a kind of notification ({', '.join(sorted(declared))})")
+            raise UsageError(t("--kind {kind!r} is not a kind of notification ({kinds})", kind=kind,
+                               kinds=", ".join(sorted(declared))))
         qset = catalogs().latest(kind)
         values = validate_answers(qset, answers, lang)
         with self.store.transaction() as conn:
@@ -59,7 +67,10 @@ class Notifications:
     def broadcast(self, ident: str) -> dict[str, Any]:
         n = self.get(ident)
         if n["state"] != "draft":
-            raise UsageError(f"notification {ident} is {n['state']}, not a draft; nothing was broadcast")
+            template = NOT_A_DRAFT.get(n["state"])
+            raise UsageError(t(template, id=ident) if template else
+                             t("notification {id} is {state}, not a draft; nothing was broadcast", id=ident,
+                               state=n["state"]))
         return self._step("notification.broadcast", ident, {"notification": n["record"]["content"]})
 
     def modify(self, ident: str, answers: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -67,7 +78,7 @@ class Notifications:
         from imi_cli.questionnaires.registry import catalogs
 
         if not answers:
-            raise UsageError("nothing to modify", hint="give --answer QUESTION=VALUE")
+            raise UsageError(_("nothing to modify"), hint=_("give --answer QUESTION=VALUE"))
         n = self.get(ident)
         content = n["record"]["content"]
         merged = validate_answers(catalogs().get(content["kind"], content["qversion"]),
@@ -87,10 +98,10 @@ class Notifications:
 
     def disseminate(self, ident: str, to: list[str]) -> dict[str, Any]:
         if not to:
-            raise InvalidInput("--to names at least one authority")
+            raise InvalidInput(_("--to names at least one authority"))
         return self._step("notification.disseminated", ident, {"to": sorted(set(to))})
 
     def comment(self, ident: str, text: str, lang: str) -> dict[str, Any]:
         if not text.strip():
-            raise InvalidInput("a comment has some text")
+            raise InvalidInput(_("a comment has some text"))
         return self._step("notification.commented", ident, {"text": text, "lang": lang})

@@ -9,9 +9,34 @@ import json
 from typing import Any
 
 from imi_cli.exchanges.notifications.kinds import COMMISSION
+from imi_cli.i18n import N_, t
 from imi_cli.log import clock
 
 STATES = ("draft", "broadcast", "withdrawn", "closed")
+# What this authority does next: English in --json, translated where a person reads it (``_(to_do)``)
+ACTIONS = {
+    # Translators: what to do next with a notification; the command stays as it is
+    "broadcast": N_("broadcast it (imi notification broadcast)"),
+    # Translators: the notifying authority is told its notification's examination period ends soon
+    "examination_ending": N_("the Commission's examination period ends soon"),
+    # Translators: what a national coordinator does next with a notification
+    "disseminate": N_("disseminate it to the competent authorities of your country"),
+    # Translators: what the Commission does next with a notification
+    "decide": N_("the examination period ends soon: close it with a decision"),
+}
+# The same, as the inbox lists it among requests and alerts
+INBOX_ACTIONS = {
+    # Translators: a line of the inbox: what to do next with a notification; the command stays as it is
+    "broadcast": N_("notification: broadcast it (imi notification broadcast)"),
+    # Translators: a line of the inbox about a notification
+    "examination_ending": N_("notification: the Commission's examination period ends soon"),
+    # Translators: a line of the inbox: what to do next with a notification
+    "disseminate": N_("notification: disseminate it to the competent authorities of your country"),
+    # Translators: a line of the inbox: what to do next with a notification
+    "decide": N_("notification: the examination period ends soon: close it with a decision"),
+}
+# Translators: a notification in the inbox: its examination period ends within 14 days
+DUE_SOON = N_("due soon")
 LIST_COLUMNS = ("id", "kind", "state", "area", "notifier", "country", "broadcast_at", "deadline", "closed_at",
                 "record")
 
@@ -45,7 +70,7 @@ def search(conn: Any, me: str, lang: str, *, country: str | None = None, area: s
     from imi_cli.errors import UsageError
 
     if state is not None and state not in STATES:
-        raise UsageError(f"--state {state!r} is not one of {', '.join(STATES)}")
+        raise UsageError(t("--state {state!r} is not one of {states}", state=state, states=", ".join(STATES)))
     where, params = [], []
     for column, value in (("country", country and country.upper()), ("area", area), ("kind", kind),
                           ("state", state)):
@@ -57,7 +82,7 @@ def search(conn: Any, me: str, lang: str, *, country: str | None = None, area: s
             try:
                 day = dt.date.fromisoformat(value).isoformat()
             except ValueError:
-                raise UsageError(f"{flag} {value!r} is not a date as YYYY-MM-DD") from None
+                raise UsageError(t("{flag} {text!r} is not a date as YYYY-MM-DD", flag=flag, text=value)) from None
             where.append(f"substr(coalesce(broadcast_at, created_at), 1, 10) {op} ?")
             params.append(day)
     if text:
@@ -81,31 +106,39 @@ def search(conn: Any, me: str, lang: str, *, country: str | None = None, area: s
     return out
 
 
-def next_action(n: dict[str, Any], me: str, my_country: str | None) -> str | None:
+def next_step(n: dict[str, Any], me: str, my_country: str | None) -> str | None:
+    """What this authority does next (a key of ``ACTIONS``), if anything."""
     record = n["record"]
     reminded = any(r.get("kind") == "examination_ending" for r in record.get("reminders", []))
     if n["notifier"] == me:
         if n["state"] == "draft":
-            return "broadcast it (imi notification broadcast)"
-        return "the Commission's examination period ends soon" if reminded and n["state"] == "broadcast" else None
+            return "broadcast"
+        return "examination_ending" if reminded and n["state"] == "broadcast" else None
     if n["state"] != "broadcast":
         return None
     commission = my_country == COMMISSION
     if me in record.get("recipients", []) and not commission \
             and not any(d.get("by") == me for d in record.get("disseminations", [])):
-        return "disseminate it to the competent authorities of your country"
+        return "disseminate"
     if commission and reminded:
-        return "the examination period ends soon: close it with a decision"
+        return "decide"
     return None
+
+
+def next_action(n: dict[str, Any], me: str, my_country: str | None) -> str | None:
+    """What this authority does next, in English (``_()`` translates it where a person reads it)."""
+    step = next_step(n, me, my_country)
+    return None if step is None else ACTIONS[step]
 
 
 def inbox_items(conn: Any, me: str, lang: str) -> list[dict[str, Any]]:
     items = []
     for n in search(conn, me, lang):
-        if n["to_do"] and n["state"] in ("draft", "broadcast"):
+        step = next((k for k, v in ACTIONS.items() if v == n["to_do"]), None)
+        if step and n["state"] in ("draft", "broadcast"):
             left = n["days_left"]
-            items.append({"id": n["id"], "type": "notification", "action": f"notification: {n['to_do']}",
-                          "flag": "due soon" if left is not None and left <= 14 else "", "subject": n["title"],
+            items.append({"id": n["id"], "type": "notification", "action": INBOX_ACTIONS[step],
+                          "flag": DUE_SOON if left is not None and left <= 14 else "", "subject": n["title"],
                           "deadline": n["deadline"], "days_left": left, "reminders": []})
     return items
 
