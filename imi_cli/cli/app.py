@@ -50,6 +50,10 @@ def main_options(
         from imi_cli import i18n
 
         i18n.use(env.settings.lang)  # main() resets it at the end of the run
+    if env.settings.timezone:
+        from imi_cli import i18n
+
+        i18n.use_zone(env.settings.timezone)
     ctx.obj = env
     activate(env)  # for helpers without the context; main() resets it after the run
 
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     token = activate(env)
     # before the tree is built: its help texts are translated as it is built
-    speaking = i18n.use(choose(args, os.environ))
+    speaking, zone = i18n.use(choose(args, os.environ)), i18n.use_zone(None)
     try:
         # Without standalone mode Click returns typer.Exit's code instead of raising it.
         code = app(args, prog_name="imi", standalone_mode=False, obj=env)
@@ -76,6 +80,7 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 -- exit_status re-raises what is not ours
         code = exit_status(exc, env)
     finally:
+        i18n.reset_zone(zone)
         i18n.reset(speaking)
         deactivate(token)
     env.stdout.flush()

@@ -31,6 +31,8 @@ DOMAIN = "imi"
 SOURCE_LANGUAGE = "en"
 
 _LANGUAGE: ContextVar[str] = ContextVar("imi_interface_language", default=SOURCE_LANGUAGE)
+# the user's time zone (an IANA name; None: the machine's), set from the `timezone` setting
+_ZONE: ContextVar[str | None] = ContextVar("imi_time_zone", default=None)
 
 
 @cache
@@ -57,6 +59,19 @@ def use(code: str) -> Token:
 
 def reset(token: Token) -> None:
     _LANGUAGE.reset(token)
+
+
+def use_zone(name: str | None) -> Token:
+    """Show times in zone ``name`` from now on in this context; ``reset_zone(token)`` goes back."""
+    return _ZONE.set(name)
+
+
+def reset_zone(token: Token) -> None:
+    _ZONE.reset(token)
+
+
+def zone_name() -> str | None:
+    return _ZONE.get()
 
 
 @contextmanager
@@ -115,4 +130,4 @@ def _fill(text: str, source: str, params: dict[str, Any]) -> str:
 
 
 __all__ = ["LOCALE_DIR", "N_", "_", "catalog", "current", "language", "ngettext", "nt", "pgettext", "pt",
-           "reset", "t", "use"]
+           "reset", "reset_zone", "t", "use", "use_zone", "zone_name"]

@@ -12,7 +12,7 @@ from datetime import date as Date
 from datetime import datetime as DateTime
 from typing import Any
 
-from imi_cli.i18n import current
+from imi_cli.i18n import current, zone_name
 
 # CLDR's name where IMI's code differs (IMI's "no" is written Bokmål)
 _CLDR = {"no": "nb"}
@@ -25,10 +25,9 @@ def locale(code: str | None = None) -> str:
 
 
 def zone() -> tzinfo:
-    """The user's time zone: the ``timezone`` setting, else the machine's local zone."""
-    from imi_cli.cli.environment import environment
-
-    name = environment().settings.values.get("timezone")
+    """The user's time zone: the ``timezone`` setting (``imi_cli.i18n.use_zone``), else the
+    machine's local zone."""
+    name = zone_name()
     if name:
         from zoneinfo import ZoneInfo
 
