@@ -32,7 +32,7 @@ def ownership_problem(info: os.stat_result) -> str | None:
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         # Translators: said of a file or folder, after its name
-        return t("can be used by other users (mode {mode})", mode=f"{mode:04o}")
+        return t("can be used by other users (mode {mode})", mode=format(mode, "04o"))
     return None
 
 
