@@ -10,11 +10,12 @@ administrator for its own authority (``imi_cli.directory.coordination`` says who
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from imi_cli.directory import minimal, projection
 from imi_cli.directory.records import KINDS, ROLES, check_authority, check_user
 from imi_cli.errors import Problem
+from imi_cli.i18n import N_
 from imi_cli.protocol.audience import HUB_ONLY, NETWORK
 from imi_cli.protocol.pipeline import utc_time
 from imi_cli.protocol.refusal import Refusal
@@ -44,7 +45,7 @@ def actor_of(view: RulesView, event: dict[str, Any]) -> tuple[dict[str, Any], di
     user = view.user(by)
     authority = view.authority(user["authority"]) if user else None
     if user is None or authority is None:
-        raise Refusal("not_allowed", f"{by!r} is not a registered user", user=by)
+        raise Refusal("not_allowed", "{user!r} is not a registered user", user=by)
     if event["actor"].get("authority") != authority["id"]:
         raise Refusal("not_allowed", "the event names another authority than its author's")
     return user, authority
@@ -70,8 +71,10 @@ def _check_authority(view: RulesView, event: dict[str, Any]) -> None:
     record = event["payload"]["authority"]
     problems: list[Problem] = []
     if check_authority(record, "event", problems) != record:
-        raise Refusal("invalid", "; ".join(str(p) for p in problems)
-                      or "the authority record is not in its normal form")
+        if problems:
+            # Translators: the problems found in a record, said elsewhere: keep it as is
+            raise Refusal("invalid", "{problems}", problems="; ".join(str(p) for p in problems))
+        raise Refusal("invalid", "the authority record is not in its normal form")
 
 
 def _check_links(view: RulesView, record: dict[str, Any]) -> None:
@@ -81,19 +84,20 @@ def _check_links(view: RulesView, record: dict[str, Any]) -> None:
     country = record["country"]
     prefix, dash, _ = record["id"].partition("-")
     if not dash or prefix.upper() not in (country, *_COUNTRY_ALIASES.get(country, ())):
-        raise Refusal("invalid", f"an authority's id begins with its country's code ({country}-...); "
-                      f"{record['id']!r} does not", field="id", country=country)
+        raise Refusal("invalid", "an authority's id begins with its country's code ({country}-...); "
+                      "{id!r} does not", field="id", country=country, id=record["id"])
     if record["kind"] == "national_coordinator":
         other = view.national_coordinator(record["country"], record["id"])
         if other:
-            raise Refusal("invalid", f"{record['country']} already has a national coordinator ({other}); "
+            raise Refusal("invalid", "{country} already has a national coordinator ({coordinator}); "
                           "there is one per country", country=record["country"], coordinator=other)
     link = record.get("coordinator")
     if link:
         coordinator = view.authority(link)
         if coordinator is None or coordinator["country"] != record["country"] or coordinator["kind"] == "authority":
-            raise Refusal("invalid", f"the coordinator of {record['id']} must be a registered coordinator of "
-                          f"{record['country']}; {link!r} is not", field="coordinator")
+            raise Refusal("invalid", "the coordinator of {id} must be a registered coordinator of "
+                          "{country}; {coordinator!r} is not", field="coordinator", id=record["id"],
+                          country=record["country"], coordinator=link)
 
 
 def _authorize_authority(view: RulesView, event: dict[str, Any]) -> None:
@@ -103,16 +107,29 @@ def _authorize_authority(view: RulesView, event: dict[str, Any]) -> None:
     if old is not None and target["id"] == actor["id"]:  # its own authority
         if any(old.get(k) != target.get(k) for k in ("kind", "country", "coordinator")) \
                 or set(old.get("areas") or {}) != set(target.get("areas") or {}):
-            raise Refusal("not_allowed", f"{by} may not change the kind, country, areas or coordinator "
-                          "of its own authority; its coordinator does")
+            raise Refusal("not_allowed", "{user} may not change the kind, country, areas or coordinator "
+                          "of its own authority; its coordinator does", user=by)
         if has_role(user, "administrator") or has_role(user, "coordinator"):
             return _check_links(view, target)
-        raise Refusal("not_allowed", f"{by} is not an administrator of {actor['id']}")
+        raise Refusal("not_allowed", "{user} is not an administrator of {authority}", user=by, authority=actor["id"])
     if not coordinates(view, user, actor, target) or (old is not None and not coordinates(view, user, actor, old)):
-        raise Refusal("not_allowed", f"{by} may not register authorities in {target.get('country')} "
-                      f"for {', '.join(target.get('areas', {})) or 'these areas'}"
-                      + (" of that kind" if target.get("kind") != "authority" else ""))
+        _may_not_register(by, target)
     _check_links(view, target)
+
+
+def _may_not_register(by: str, target: dict[str, Any]) -> NoReturn:
+    country, areas = str(target.get("country")), ", ".join(target.get("areas", {}))
+    if target.get("kind") == "authority":
+        if areas:
+            raise Refusal("not_allowed", "{user} may not register authorities in {country} for {areas}",
+                          user=by, country=country, areas=areas)
+        raise Refusal("not_allowed", "{user} may not register authorities in {country} for these areas",
+                      user=by, country=country)
+    if areas:
+        raise Refusal("not_allowed", "{user} may not register authorities in {country} for {areas} of that kind",
+                      user=by, country=country, areas=areas)
+    raise Refusal("not_allowed", "{user} may not register authorities in {country} for these areas of that kind",
+                  user=by, country=country)
 
 
 # -- users -------------------------------------------------------------------
@@ -120,7 +137,10 @@ def _check_user(view: RulesView, event: dict[str, Any]) -> None:
     record = event["payload"]["user"]
     problems: list[Problem] = []
     if check_user(record, "event", problems) != record:
-        raise Refusal("invalid", "; ".join(str(p) for p in problems) or "the user record is not in its normal form")
+        if problems:
+            # Translators: the problems found in a record, said elsewhere: keep it as is
+            raise Refusal("invalid", "{problems}", problems="; ".join(str(p) for p in problems))
+        raise Refusal("invalid", "the user record is not in its normal form")
 
 
 def _authorize_user(view: RulesView, event: dict[str, Any]) -> None:
@@ -129,13 +149,14 @@ def _authorize_user(view: RulesView, event: dict[str, Any]) -> None:
     target_user = p["user"] if isinstance(p["user"], dict) else view.user(p["user"])
     target = view.authority((target_user or {}).get("authority"))
     if not may_manage(view, user, actor, target):
-        raise Refusal("not_allowed", f"{by} may not manage users of that authority")
+        raise Refusal("not_allowed", "{user} may not manage users of that authority", user=by)
     if event["type"] == "user.invited":
         _check_reinvitation(view, by, p["user"], user, actor, target)
     if event["type"] == "user.updated":  # moving a user needs the right over both authorities
         current = view.user((target_user or {}).get("id"))
         if current and not may_manage(view, user, actor, view.authority(current.get("authority"))):
-            raise Refusal("not_allowed", f"{by} may not manage users of {current.get('authority')}")
+            raise Refusal("not_allowed", "{user} may not manage users of {authority}", user=by,
+                          authority=str(current.get("authority")))
 
 
 def _check_reinvitation(view: RulesView, by: str, user_id: str, user: dict[str, Any], actor: dict[str, Any],
@@ -147,23 +168,24 @@ def _check_reinvitation(view: RulesView, by: str, user_id: str, user: dict[str, 
     if key is None:
         return
     if key[1] is not None:
-        raise Refusal("not_allowed", f"{user_id} was revoked by the hub's operator; only the operator invites it again")
+        raise Refusal("not_allowed", "{user} was revoked by the hub's operator; only the operator invites it again",
+                      user=user_id)
     if not (target and target["id"] != actor["id"] and coordinates(view, user, actor, target)):
-        raise Refusal("not_allowed", f"{user_id} is enrolled already; a new key is for a coordinator above "
-                      f"{(target or {}).get('id')} to issue")
+        raise Refusal("not_allowed", "{user} is enrolled already; a new key is for a coordinator above "
+                      "{authority} to issue", user=user_id, authority=str((target or {}).get("id")))
 
 
 def _check_invitation(view: RulesView, event: dict[str, Any]) -> None:
     expires = utc_time(event["payload"]["expires_at"], "an invitation's expires_at")
     if expires > view.now() + timedelta(days=INVITATION_DAYS + 1):
-        raise Refusal("invalid", f"an invitation expires within {INVITATION_DAYS} days", days=INVITATION_DAYS)
+        raise Refusal("invalid", "an invitation expires within {days} days", days=INVITATION_DAYS)
     if view.user(event["payload"]["user"]) is None:
-        raise Refusal("invalid", f"no user {event['payload']['user']!r} to invite")
+        raise Refusal("invalid", "no user {user!r} to invite", user=event["payload"]["user"])
 
 
 def _check_left(view: RulesView, event: dict[str, Any]) -> None:
     if view.user(event["payload"]["user"]) is None:
-        raise Refusal("invalid", f"no user {event['payload']['user']!r} in the directory")
+        raise Refusal("invalid", "no user {user!r} in the directory", user=event["payload"]["user"])
 
 
 def _network(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -206,7 +228,7 @@ declare(
     EventType("user.enrolled", obj({"user": ID, "authority": {"anyOf": [ID, {"type": "null"}]},
                                     "public_key": text(64, 43)}),
               "principal/", _network, project=projection.enrolled, transition=ANY, made_by=HUB,
-              hub_only_message="only the hub enrols users"),
+              hub_only_message=N_("only the hub enrols users")),
     EventType("invitation.spent", obj({"code_hash": HEX64}), _invitation_entity, _hub_only,
               project=projection.invitation_spent, transition=UPDATE, made_by=HUB, retention="hub"),
 )

@@ -5,7 +5,9 @@ POST /v1/events       a signed batch of signed events -> a result per event
 GET  /v1/events       events after a cursor whose audience includes the caller (long poll: wait=)
 GET  /v1/info         the operator's public key
 GET  /v1/openapi.json the OpenAPI 3.0 document of all this (openapi.py)
-Client mistakes get a 4xx with a JSON {"error": ...}; never a 500.
+Client mistakes get a 4xx with a JSON {"error": ..., "reason": ...}; never a 500. The error is
+an English sentence; beside it ``msgid`` (its template, a message id of the interface
+catalogs) and ``params`` (the values it names), so a node can say it in its user's language.
 
 What a client can make the hub spend is bounded (the numbers are in protocol/limits.py):
 
@@ -36,47 +38,58 @@ from imi_cli.errors import Rejected
 from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
 from imi_cli.hub.throttle import Arrivals, Buckets, Counts
+from imi_cli.i18n import N_
 from imi_cli.protocol.limits import LIMITS, MAX_BATCH, MAX_BODY, MAX_ENROL_BODY, MAX_WAIT, Limits
+from imi_cli.protocol.refusal import fill, wire_params
 from imi_cli.protocol.signing import AuthError, Signed, check_headers, verify_request
 
 POLL_THREADS = 8  # worker threads long polls' queries may use at once (pushes have the others)
 
 
-def _error(status: int, message: str, reason: str | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "reason": reason}, status_code=status, headers=headers)
+def _error(status: int, message: str, reason: str | None = None, headers: dict[str, str] | None = None,
+           msgid: str | None = None, params: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": message, "reason": reason}
+    if msgid is not None:
+        body.update(msgid=msgid, params=params or {})
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class ClientError(Exception):
-    def __init__(self, status: int, message: str, reason: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    """A 4xx answer. ``template`` is the English sentence with ``{name}`` fields filled from
+    ``params`` (mark a literal one with ``N_`` so that the node's catalogs hold it)."""
+
+    def __init__(self, status: int, template: str, reason: str | None = None,
+                 headers: dict[str, str] | None = None, **params: Any) -> None:
+        message = fill(template, params)
         super().__init__(message)
         self.status, self.message, self.reason, self.headers = status, message, reason, headers
+        self.msgid, self.params = template, wire_params(params)
 
 
-def _too_many(message: str, reason: str, retry_after: float) -> ClientError:
-    return ClientError(429, message, reason, {"Retry-After": str(max(1, math.ceil(retry_after)))})
+def _too_many(template: str, reason: str, retry_after: float, **params: Any) -> ClientError:
+    return ClientError(429, template, reason, {"Retry-After": str(max(1, math.ceil(retry_after)))}, **params)
 
 
 async def _body(request: Request, limit: int = MAX_BODY, seconds: float = LIMITS.body_seconds) -> bytes:
     try:
         declared = int(request.headers.get("content-length") or 0)
     except ValueError:
-        raise ClientError(400, "the content-length is not a number") from None
+        raise ClientError(400, N_("the content-length is not a number")) from None
     if declared > limit:
-        raise ClientError(413, "the body is too large")
+        raise ClientError(413, N_("the body is too large"))
     body = bytearray()
 
     async def read() -> None:
         async for chunk in request.stream():
             body.extend(chunk)
             if len(body) > limit:
-                raise ClientError(413, "the body is too large")
+                raise ClientError(413, N_("the body is too large"))
 
     try:
         await asyncio.wait_for(read(), seconds)
     except TimeoutError:
-        raise ClientError(408, f"the body did not arrive within {seconds:g} s", "timeout") from None
+        raise ClientError(408, N_("the body did not arrive within {seconds} s"), "timeout",
+                          seconds=f"{seconds:g}") from None
     return bytes(body)
 
 
@@ -86,7 +99,7 @@ def _no_constants(name: str) -> Any:
 
 def _json(request: Request, body: bytes) -> Any:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise ClientError(415, "send application/json")
+        raise ClientError(415, N_("send application/json"))
     try:
         # UTF-8 only (json.loads of bytes would take UTF-16 too); NaN and Infinity are not JSON
         data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
@@ -94,7 +107,7 @@ def _json(request: Request, body: bytes) -> Any:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         return data
     except (ValueError, UnicodeError, RecursionError):
-        raise ClientError(400, "the body is not valid JSON (or not valid Unicode)") from None
+        raise ClientError(400, N_("the body is not valid JSON (or not valid Unicode)")) from None
 
 
 def _target(request: Request) -> str:
@@ -106,7 +119,7 @@ def _auth(hub: Hub, request: Request, body: bytes, nonces: list[str] | None = No
     try:
         return verify_request(hub, request.method, _target(request), request.headers, body, nonces=nonces)
     except AuthError as exc:
-        raise ClientError(401, str(exc), "unauthenticated") from None
+        raise ClientError(401, exc.msgid, "unauthenticated") from None
 
 
 def _precheck(hub: Hub, request: Request) -> Signed:
@@ -115,7 +128,7 @@ def _precheck(hub: Hub, request: Request) -> Signed:
     try:
         return check_headers(hub, request.headers, request.method, _target(request))
     except AuthError as exc:
-        raise ClientError(401, str(exc), "unauthenticated") from None
+        raise ClientError(401, exc.msgid, "unauthenticated") from None
 
 
 def _address(request: Request) -> str:
@@ -145,7 +158,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         """An address that made too many refused signed requests waits before it may try again."""
         wait = refusals.wait(_address(request))
         if wait:
-            raise _too_many("too many refused requests from this address; try again later",
+            raise _too_many(N_("too many refused requests from this address; try again later"),
                             "rate_limited", wait)
 
     async def info(request: Request) -> JSONResponse:
@@ -160,15 +173,15 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         address = _address(request)
         wait = enrolments.take(address)  # every attempt counts until it succeeds (guessing codes)
         if wait:
-            raise _too_many("too many enrolment attempts from this address; try again later",
+            raise _too_many(N_("too many enrolment attempts from this address; try again later"),
                             "rate_limited", wait)
         data = _json(request, await _body(request, MAX_ENROL_BODY, limits.body_seconds))
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("code", "public_key", "proof")):
-            raise ClientError(400, "enrol needs code, public_key and proof")
+            raise ClientError(400, N_("enrol needs code, public_key and proof"))
         try:
             identity = await run_in_threadpool(hub.enrol, data["code"], data["public_key"], data["proof"])
         except Rejected as exc:
-            raise ClientError(403, exc.message, exc.reason) from None
+            raise ClientError(403, exc.message, exc.reason) from None  # a template marked in state.py
         enrolments.give_back(address)
         return JSONResponse(identity)
 
@@ -184,10 +197,12 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         if signed.verified:
             wait = pushes.take(user)
             if wait:
-                raise _too_many("too many pushes by this user; try again later", "rate_limited", wait)
+                raise _too_many(N_("too many pushes by this user; try again later"), "rate_limited", wait)
         if not places.enter(holder):
-            raise _too_many("too many pushes in flight" + (" by this user; send one after the other"
-                            if signed.verified else "; send X-IMI-Body-SHA256 with the request"),
+            if signed.verified:
+                raise _too_many(N_("too many pushes in flight by this user; send one after the other"),
+                                "too_many_pushes", 1)
+            raise _too_many(N_("too many pushes in flight; send X-IMI-Body-SHA256 with the request"),
                             "too_many_pushes", 1)
         try:
             body = await _body(request, MAX_BODY, limits.body_seconds)
@@ -198,17 +213,18 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                 data = _json(request, body)
                 events = data.get("events") if isinstance(data, dict) else None
                 if not isinstance(events, list) or len(events) > MAX_BATCH:
-                    raise ClientError(400, f"send {{\"events\": [...]}} with at most {MAX_BATCH} events")
+                    raise ClientError(400, N_('send {{"events": [...]}} with at most {count} events'),
+                                      count=MAX_BATCH)
                 try:  # the nonce is recorded in the batch's own transaction: one commit per push
                     return hub.accept(events, user, nonce=nonces[0])
                 except AuthError as exc:
-                    raise ClientError(401, str(exc), "unauthenticated") from None
+                    raise ClientError(401, exc.msgid, "unauthenticated") from None
 
             if not signed.verified:
                 await run_in_threadpool(_auth, hub, request, body, [])  # who it is, before the rate
                 wait = pushes.take(user)
                 if wait:
-                    raise _too_many("too many pushes by this user; try again later", "rate_limited", wait)
+                    raise _too_many(N_("too many pushes by this user; try again later"), "rate_limited", wait)
             return JSONResponse({"results": await run_in_threadpool(check_and_accept)})
         finally:
             places.leave(holder)
@@ -221,15 +237,16 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             limit = min(int(request.query_params.get("limit", "1000")), 5000)
             wait = min(float(request.query_params.get("wait", "0")), MAX_WAIT)
         except ValueError:
-            raise ClientError(400, "after, limit and wait must be numbers") from None
+            raise ClientError(400, N_("after, limit and wait must be numbers")) from None
         if not (0 <= after < 2**62 and limit >= 1 and 0 <= wait <= MAX_WAIT):  # also refuses NaN
-            raise ClientError(400, f"after must be >= 0, limit >= 1 and wait between 0 and {MAX_WAIT:g}")
+            raise ClientError(400, N_("after must be >= 0, limit >= 1 and wait between 0 and {wait}"),
+                              wait=f"{MAX_WAIT:g}")
         if 0 < after < retained_from(hub):
-            raise ClientError(410, "the cursor predates the hub's retention; re-seed from the start",
+            raise ClientError(410, N_("the cursor predates the hub's retention; re-seed from the start"),
                               "cursor_expired")
         if wait > 0 and not polling.enter(user):
-            raise _too_many(f"this user already holds {limits.polls_per_user} long polls; wait for one "
-                            "to end (or pull without wait)", "too_many_polls", 1)
+            raise _too_many(N_("this user already holds {count} long polls; wait for one "
+                               "to end (or pull without wait)"), "too_many_polls", 1, count=limits.polls_per_user)
         try:
             rows = await long_poll(request, authority, after, limit, wait)
         finally:
@@ -273,9 +290,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
         if exc.status == 401 and refusals.take(_address(request)):
-            exc = _too_many("too many refused requests from this address; try again later", "rate_limited",
+            exc = _too_many(N_("too many refused requests from this address; try again later"), "rate_limited",
                             refusals.wait(_address(request)) or 1)
-        return _error(exc.status, exc.message, exc.reason, exc.headers)
+        return _error(exc.status, exc.message, exc.reason, exc.headers, exc.msgid, exc.params)
 
     async def http_error(request: Request, exc: Any) -> JSONResponse:
         return _error(getattr(exc, "status_code", 400), getattr(exc, "detail", "bad request"))

@@ -40,7 +40,8 @@ def open_pushed(conn: Any, event: Any) -> tuple[Any, list[str], dict[str, Any] |
     try:
         return open_received(conn, event, strict=True)
     except DisclosureRefused as refused:
-        raise Refusal(refused.reason, refused.message) from None
+        # the template is marked with N_ where it is raised (log/disclosures.py, log/redaction.py)
+        raise Refusal(refused.reason, refused.msgid, **refused.params) from None
 
 
 def with_disclosures(conn: Any, recipient: str | None, rows: list[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -15,6 +15,7 @@ from typing import Any
 from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
 from imi_cli.hub import disclosures as hub_disclosures
+from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.log.event import NETWORK, canonical, make_event
@@ -46,7 +47,8 @@ class Hub:
         if store.meta("role") != "hub" or operator_key is None:
             from imi_cli.errors import UsageError
 
-            raise UsageError(f"{store.path} is not a hub store", hint="create one with `imi hub init`")
+            raise UsageError(t("{path} is not a hub store", path=str(store.path)),
+                             hint=t("create one with `imi hub init`"))
         self.store = store
         self.lock = threading.RLock()
         self.arrived = threading.Condition()
@@ -157,7 +159,7 @@ class Hub:
         try:
             event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire)
         except Refusal as refusal:
-            return {"id": _ident(wire), "status": "rejected", "reason": refusal.reason, "message": refusal.message}
+            return {"id": _ident(wire), "status": "rejected", **refusal.wire()}
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
         row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM receipts r "
                            "LEFT JOIN events e ON e.id = r.event_id WHERE r.event_id = ?", (ident,)).fetchone()
@@ -181,8 +183,7 @@ class Hub:
             body, event = event, revealed
             audience = pipeline.check(RulesView(conn, at_hub=True), event)
         except Refusal as refusal:
-            return {"id": ident, "status": "rejected", "reason": refusal.reason, "message": refusal.message,
-                    "params": refusal.params}
+            return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened
         seq = self._insert(conn, body, audience, (disclosed, event))
         return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, body)}
@@ -217,8 +218,9 @@ class Hub:
         with self.lock:
             if self.store.query("SELECT 1 FROM authorities WHERE id = ?", (authority["id"],)) or \
                     self.store.query("SELECT 1 FROM users WHERE id = ?", (user["id"],)):
-                raise Conflict(f"{authority['id']} or {user['id']} is registered already; nothing was changed",
-                               hint="`imi hub reinvite USER` gives a registered user a new code")
+                raise Conflict(t("{authority} or {user} is registered already; nothing was changed",
+                                 authority=authority["id"], user=user["id"]),
+                               hint=t("`imi hub reinvite USER` gives a registered user a new code"))
         code = new_invitation_code()
         actor = {"user": "operator", "authority": None}
         events = [
@@ -239,9 +241,10 @@ class Hub:
             row = self.store.query("SELECT user_id, expires_at, used_at FROM invitations WHERE code_hash = ?",
                                    (digest,))
             if not row or row[0][2] or row[0][1] < clock.iso(clock.now()):
-                raise Rejected("the invitation code is unknown, used or expired", reason="invalid_invitation")
+                # the hub's answer to a node (its HTTP JSON is English; the node translates the text)
+                raise Rejected(N_("the invitation code is unknown, used or expired"), reason="invalid_invitation")
             if not verify_bytes(public_key, proof, digest.encode()):
-                raise Rejected("the enrolment proof does not match the key", reason="bad_signature")
+                raise Rejected(N_("the enrolment proof does not match the key"), reason="bad_signature")
             user_id = row[0][0]
             user = json.loads(self.store.query("SELECT record FROM users WHERE id = ?", (user_id,))[0][0])
             operator = {"user": "operator", "authority": None}
@@ -262,7 +265,7 @@ class Hub:
 
         with self.lock:
             if not self.store.query("SELECT 1 FROM users WHERE id = ?", (user_id,)):
-                raise NotFound(f"no user {user_id!r} on this hub")
+                raise NotFound(t("no user {user!r} on this hub", user=user_id))
         code = new_invitation_code()
         self.append_own([invitation_event({"user": "operator", "authority": None}, user_id, code)])
         return code
@@ -273,7 +276,7 @@ class Hub:
 
         with self.lock:
             if not self.store.query("SELECT 1 FROM principals WHERE user_id = ?", (user_id,)):
-                raise NotFound(f"no enrolled user {user_id!r} on this hub")
+                raise NotFound(t("no enrolled user {user!r} on this hub", user=user_id))
             user = self.store.query("SELECT authority_id FROM principals WHERE user_id = ?", (user_id,))[0][0]
         event = make_event("user.revoked", actor={"user": "operator", "authority": None},
                            payload={"user": user_id, "authority": user}, subject={"entity": f"user/{user_id}"})

@@ -25,9 +25,11 @@ def parse_instant(text: str, *, source: str = "time") -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
+        from imi_cli.i18n import t
+
         raise UsageError(
-            f"{source}: {text!r} is not an ISO 8601 time",
-            hint="write it like 2026-03-01T09:00:00+00:00",
+            t("{source}: {text!r} is not an ISO 8601 time", source=source, text=text),
+            hint=t("write it like 2026-03-01T09:00:00+00:00"),
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 

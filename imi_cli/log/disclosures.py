@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from imi_cli.i18n import N_
 from imi_cli.log.event import canonical
 
 SD = "_sd"
@@ -40,11 +41,13 @@ Selection = list[tuple[tuple[str, ...], "frozenset[str] | None"]]
 
 
 class DisclosureRefused(Exception):
-    """A disclosure that does not fit its event: a typed reason and a sentence."""
+    """A disclosure that does not fit its event: a typed reason and a sentence, given as an
+    English template (marked with ``N_``) and its ``params``, as a ``Refusal`` is."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, template: str, **params: Any) -> None:
+        message = template.format(**params) if params else template
         super().__init__(message)
-        self.reason, self.message = reason, message
+        self.reason, self.message, self.msgid, self.params = reason, message, template, params
 
 
 def _b64(data: bytes) -> str:
@@ -63,9 +66,10 @@ def make_disclosure(key: str, value: Any, salt: str | None = None) -> str:
 def parse_disclosure(disclosure: Any) -> tuple[str, str, Any]:
     """(salt, key, value) of a disclosure, or DisclosureRefused saying what is wrong with it."""
     if not isinstance(disclosure, str):
-        raise DisclosureRefused("bad_disclosure", "a disclosure is a base64url string")
+        raise DisclosureRefused("bad_disclosure", N_("a disclosure is a base64url string"))
     if len(disclosure) > MAX_DISCLOSURE:
-        raise DisclosureRefused("bad_disclosure", f"a disclosure is larger than {MAX_DISCLOSURE} characters")
+        raise DisclosureRefused("bad_disclosure", N_("a disclosure is larger than {count} characters"),
+                                count=MAX_DISCLOSURE)
     try:
         if not disclosure.isascii() or "=" in disclosure:
             raise ValueError
@@ -74,14 +78,14 @@ def parse_disclosure(disclosure: Any) -> tuple[str, str, Any]:
             raise ValueError
         item = json.loads(raw.decode("utf-8"))
     except (ValueError, binascii.Error, UnicodeError, RecursionError):
-        raise DisclosureRefused("bad_disclosure", "a disclosure is not base64url of JSON") from None
+        raise DisclosureRefused("bad_disclosure", N_("a disclosure is not base64url of JSON")) from None
     if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[1], str)):
-        raise DisclosureRefused("bad_disclosure", "a disclosure is a JSON array [salt, key, value]")
+        raise DisclosureRefused("bad_disclosure", N_("a disclosure is a JSON array [salt, key, value]"))
     salt, key, value = item
     if len(salt) < 16 or key == SD or key in MARKERS or not key:
-        raise DisclosureRefused("bad_disclosure", "a disclosure's salt is too short or its key is reserved")
+        raise DisclosureRefused("bad_disclosure", N_("a disclosure's salt is too short or its key is reserved"))
     if _has_sd(value):
-        raise DisclosureRefused("bad_disclosure", "a disclosed value may not hold further digests")
+        raise DisclosureRefused("bad_disclosure", N_("a disclosed value may not hold further digests"))
     return salt, key, value
 
 
@@ -159,12 +163,12 @@ def digests_in(body: Any) -> list[tuple[dict[str, Any], str]]:
         node = stack.pop()
         if isinstance(node, dict):
             if any(m in node for m in MARKERS):
-                raise DisclosureRefused("invalid", "a signed body may not hold _withheld or _erased")
+                raise DisclosureRefused("invalid", N_("a signed body may not hold _withheld or _erased"))
             if SD in node:
                 sd = node[SD]
                 if not (isinstance(sd, list) and sd and all(isinstance(d, str) and len(d) == _DIGEST_CHARS
                                                             for d in sd) and sd == sorted(set(sd))):
-                    raise DisclosureRefused("invalid", "an _sd is a sorted list of distinct SHA-256 digests")
+                    raise DisclosureRefused("invalid", N_("an _sd is a sorted list of distinct SHA-256 digests"))
                 found += [(node, d) for d in sd]
             stack += [v for k, v in node.items() if k != SD]
         elif isinstance(node, list):
@@ -176,11 +180,12 @@ def check(body: dict[str, Any], disclosures: Any) -> dict[str, tuple[str, Any]]:
     """Do these disclosures belong to this body? Each must match a digest of the body, once,
     without taking a key its object already has. Returns digest -> (key, value)."""
     if not isinstance(disclosures, list) or len(disclosures) > MAX_DISCLOSURES:
-        raise DisclosureRefused("bad_disclosure", f"disclosures are a list of at most {MAX_DISCLOSURES}")
+        raise DisclosureRefused("bad_disclosure", N_("disclosures are a list of at most {count}"),
+                                count=MAX_DISCLOSURES)
     owners = {}
     for obj, digest in digests_in(body):
         if digest in owners:
-            raise DisclosureRefused("invalid", "the same digest appears twice in the body")
+            raise DisclosureRefused("invalid", N_("the same digest appears twice in the body"))
         owners[digest] = obj
     opened: dict[str, tuple[str, Any]] = {}
     keys_taken: dict[int, set[str]] = {}
@@ -189,13 +194,14 @@ def check(body: dict[str, Any], disclosures: Any) -> dict[str, tuple[str, Any]]:
         digest = digest_of(disclosure)
         owner = owners.get(digest)
         if owner is None:
-            raise DisclosureRefused("bad_disclosure", "a disclosure matches no digest of the event")
+            raise DisclosureRefused("bad_disclosure", N_("a disclosure matches no digest of the event"))
         obj = owner
         if digest in opened:
-            raise DisclosureRefused("bad_disclosure", "a disclosure is given twice")
+            raise DisclosureRefused("bad_disclosure", N_("a disclosure is given twice"))
         taken = keys_taken.setdefault(id(obj), set())
         if key in obj or key in taken:
-            raise DisclosureRefused("bad_disclosure", f"a disclosure's key {key[:40]!r} is already in its object")
+            raise DisclosureRefused("bad_disclosure", N_("a disclosure's key {key!r} is already in its object"),
+                                    key=key[:40])
         taken.add(key)
         opened[digest] = (key, value)
     return opened

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from imi_cli.i18n import nt, t
 from imi_cli.log import clock
 from imi_cli.log.event import canonical
 
@@ -33,13 +34,15 @@ def check_own(conn: Any, events: list[dict[str, Any]], where: list[str] | None =
         try:
             pipeline.check(view, probe)
         except Refusal as refusal:
+            said = t(refusal.msgid, **refusal.params)  # the rules' sentence in the interface language
             if where is None:
-                raise Rejected(refusal.message, reason=refusal.reason) from None
-            problems.append(Problem(where[i], refusal.params.get("field"), f"{refusal.reason}: {refusal.message}"))
+                raise Rejected(said, reason=refusal.reason) from None
+            problems.append(Problem(where[i], refusal.params.get("field"), f"{refusal.reason}: {said}"))
             continue
         view.note(probe)
     if problems:
-        raise RefusedRecords(f"{len(problems)} record(s) would be refused by the hub; nothing was changed",
+        raise RefusedRecords(nt("{n} record would be refused by the hub; nothing was changed",
+                                "{n} records would be refused by the hub; nothing was changed", len(problems)),
                              problems=problems)
 
 

@@ -16,6 +16,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from imi_cli.i18n import t
+
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted under the name must not hang us
@@ -25,10 +27,12 @@ DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 def ownership_problem(info: os.stat_result) -> str | None:
     """Why others could use this file or folder: another owner, or group/other permissions."""
     if info.st_uid != os.getuid():
-        return f"belongs to another user (uid {info.st_uid})"
+        # Translators: said of a file or folder, after its name ("/run/imi belongs to another user (uid 0)")
+        return t("belongs to another user (uid {uid})", uid=info.st_uid)
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
-        return f"can be used by other users (mode {mode:04o})"
+        # Translators: said of a file or folder, after its name
+        return t("can be used by other users (mode {mode})", mode=format(mode, "04o"))
     return None
 
 
@@ -40,18 +44,19 @@ def link_problem(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(info.st_mode):
-        return "is a symbolic link"
+        return t("is a symbolic link")
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
-        return "is not a regular file"
+        return t("is not a regular file")
     return ownership_problem(info)
 
 
 class UnsafePath(Exception):
     """A secret's file or folder that others could read or replace; ``problem`` says how."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, *, mine: bool = False) -> None:
         super().__init__(f"{path} {problem}")
         self.path, self.problem = path, problem
+        self.mine = mine  # the user's own, only too open
 
 
 def open_private_folder(folder: Path, *, create: bool) -> int | None:
@@ -70,13 +75,13 @@ def open_private_folder(folder: Path, *, create: bool) -> int | None:
         return None
     except OSError:
         if os.path.islink(folder):  # ELOOP: never a link, wherever it points
-            raise UnsafePath(folder, "is a symbolic link") from None
+            raise UnsafePath(folder, t("is a symbolic link")) from None
         raise  # ENOTDIR, EACCES: not a folder we can use, say so plainly
     info = os.fstat(fd)
-    problem = "is not a folder" if not stat.S_ISDIR(info.st_mode) else ownership_problem(info)
+    problem = t("is not a folder") if not stat.S_ISDIR(info.st_mode) else ownership_problem(info)
     if problem:
         os.close(fd)
-        raise UnsafePath(folder, problem)
+        raise UnsafePath(folder, problem, mine=stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid())
     return fd
 
 
@@ -125,10 +130,10 @@ def append_private(path: Path, text: str) -> None:
         try:
             fd = os.open(path, flags)
         except OSError:  # ELOOP: a link; ENXIO: a FIFO nobody reads
-            raise UnsafePath(path, link_problem(path) or "is not a regular file") from None
+            raise UnsafePath(path, link_problem(path) or t("is not a regular file")) from None
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         info = os.fstat(fd)
-        problem = "is not a regular file" if not stat.S_ISREG(info.st_mode) else ownership_problem(info)
+        problem = t("is not a regular file") if not stat.S_ISREG(info.st_mode) else ownership_problem(info)
         if problem:
             raise UnsafePath(path, problem)
         handle.write(text)

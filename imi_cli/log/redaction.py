@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from imi_cli.i18n import N_
 from imi_cli.log import clock
 from imi_cli.log.disclosures import (
     ERASED,
@@ -110,13 +111,14 @@ def open_received(conn: Any, event: Any, *, strict: bool) -> tuple[Any, list[str
     opened = check(body, disclosures)
     personal = is_personal(body.get("type"))
     if strict and not personal and digests_in(body):
-        raise DisclosureRefused("invalid", f"a {str(body.get('type'))[:60]} has no personal fields to conceal")
+        raise DisclosureRefused("invalid", N_("a {type} has no personal fields to conceal"),
+                                type=str(body.get("type"))[:60])
     if strict and personal:
         plain = plain_personal(conn, body)
         if plain:
-            raise DisclosureRefused("invalid", f"personal data in plain: {', '.join(plain)[:200]}")
+            raise DisclosureRefused("invalid", N_("personal data in plain: {fields}"), fields=", ".join(plain)[:200])
     if strict and len(opened) < len(digests_in(body)):
-        raise DisclosureRefused("invalid", "a pushed event carries the disclosures of all its personal data")
+        raise DisclosureRefused("invalid", N_("a pushed event carries the disclosures of all its personal data"))
     return body, list(disclosures), (reveal(body, opened) if personal or opened else body)
 
 

@@ -93,10 +93,12 @@ def migrate(store: Store) -> None:
     if version > len(MIGRATIONS):
         from imi_cli import __version__
         from imi_cli.errors import ImiError
+        from imi_cli.i18n import t
 
-        raise ImiError(f"{store.path} has schema version {version}; this imi ({__version__}) "
-                       f"knows versions up to {len(MIGRATIONS)}; nothing was changed",
-                       hint="upgrade imi-cli to open this store")
+        raise ImiError(t("{path} has schema version {version}; this imi ({imi}) "
+                         "knows versions up to {known}; nothing was changed", path=str(store.path),
+                         version=version, imi=__version__, known=len(MIGRATIONS)),
+                       hint=t("upgrade imi-cli to open this store"))
     if version == len(MIGRATIONS):
         return
     with store.transaction() as conn:
@@ -415,3 +417,12 @@ CREATE INDEX events_entity ON events(json_extract(body, '$.subject.entity'));
 """
 
 MIGRATIONS.append(_V12)
+
+# A rejected event's refusal as the hub worded it: its English template (a message id of the
+# interface catalogs) and parameters (JSON), so that `imi outbox` says it in the user's language.
+_V13 = """
+ALTER TABLE outbox ADD COLUMN msgid TEXT;
+ALTER TABLE outbox ADD COLUMN params TEXT;
+"""
+
+MIGRATIONS.append(_V13)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import Conflict, ImiError, NotAStore, NotFound, StoreBusy, UsageError, WrongPassphrase
+from imi_cli.i18n import t
 
 KDF_ITERATIONS = 256_000
 SALT_BYTES = 16
@@ -38,13 +39,13 @@ def read_salt(path: Path) -> bytes:
             head = handle.read(SALT_BYTES)
         size = path.stat().st_size
     except FileNotFoundError:
-        raise NotFound(f"no store at {path}", hint="create one with `imi init`") from None
+        raise NotFound(t("no store at {path}", path=str(path)), hint=t("create one with `imi init`")) from None
     except IsADirectoryError:
-        raise NotAStore(f"{path} is a folder, not an imi store") from None
+        raise NotAStore(t("{path} is a folder, not an imi store", path=str(path))) from None
     if head == _PLAIN_SQLITE:
-        raise NotAStore(f"{path} is a plain (unencrypted) SQLite database, not an imi store")
+        raise NotAStore(t("{path} is a plain (unencrypted) SQLite database, not an imi store", path=str(path)))
     if size < PAGE_SIZE or size % 1024:
-        raise NotAStore(f"{path} is not an imi store (not an encrypted database file)")
+        raise NotAStore(t("{path} is not an imi store (not an encrypted database file)", path=str(path)))
     return head
 
 
@@ -82,14 +83,15 @@ def database_error(exc: BaseException, path: Path) -> ImiError | None:
         return None
     text = str(exc)
     if "malformed" in text or "not a database" in text:
-        return NotAStore(f"{path} is damaged ({text})",
-                         hint="restore it from a backup; an enrolled store can be re-created and "
-                              "enrolled again with a new invitation")
+        return NotAStore(t("{path} is damaged ({detail})", path=str(path), detail=text),
+                         hint=t("restore it from a backup; an enrolled store can be re-created and "
+                                "enrolled again with a new invitation"))
     if "readonly" in text:
-        return ImiError(f"{path} cannot be written ({text})",
-                        hint="check the permissions of the file and its folder")
+        return ImiError(t("{path} cannot be written ({detail})", path=str(path), detail=text),
+                        hint=t("check the permissions of the file and its folder"))
     if "disk is full" in text or "disk I/O" in text:
-        return ImiError(f"{path} cannot be written ({text})", hint="free some disk space")
+        return ImiError(t("{path} cannot be written ({detail})", path=str(path), detail=text),
+                        hint=t("free some disk space"))
     return None
 
 
@@ -106,11 +108,12 @@ class Store:
     def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000) -> Store:
         path = Path(path)
         if path.exists():
-            raise Conflict(f"{path} already exists", hint="choose another --store path, or use the existing store")
+            raise Conflict(t("{path} already exists", path=str(path)),
+                           hint=t("choose another --store path, or use the existing store"))
         if not path.parent.exists():
-            raise NotFound(f"folder {path.parent} does not exist")
+            raise NotFound(t("folder {path} does not exist", path=str(path.parent)))
         if len(passphrase) < 8:
-            raise UsageError("the passphrase is too short: use at least 8 characters")
+            raise UsageError(t("the passphrase is too short: use at least 8 characters"))
         salt = secrets.token_bytes(SALT_BYTES)
         key = derive_key(passphrase, salt)
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # user-only from birth
@@ -150,7 +153,7 @@ class Store:
             damage = database_error(exc, self.path)
             if damage is not None and "malformed" in str(exc):
                 raise damage from None
-            raise WrongPassphrase("wrong passphrase for this store") from None
+            raise WrongPassphrase(t("wrong passphrase for this store")) from None
 
     def _configure(self) -> None:
         busy = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
@@ -185,8 +188,8 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlcipher3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreBusy("the store is locked by another imi process",
-                                hint="wait for it to finish, or raise busy_timeout_ms") from None
+                raise StoreBusy(t("the store is locked by another imi process"),
+                                hint=t("wait for it to finish, or raise busy_timeout_ms")) from None
             raise
         try:
             yield self.conn

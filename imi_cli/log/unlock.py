@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import ImiError, UsageError, WrongPassphrase
+from imi_cli.i18n import t
 from imi_cli.log.private_files import (
     CLOEXEC,
     DIRECTORY,
@@ -56,11 +57,16 @@ def _cache_file(store_path: Path) -> Path:
 
 def _unsafe_folder(exc: UnsafePath) -> ImiError:
     """The cache folder is not this user's alone: say so and how to go on (nothing is cached)."""
-    mine = exc.problem.startswith("can be used")  # the user's own folder, too open
-    fix = f"if you made it, check what is in it, then `chmod 700 {exc.path}`; or " if mine else ""
-    return ImiError(f"the key cache folder {exc.path} {exc.problem}, so the key was not cached there",
-                    hint=f"{fix}set IMI_RUNTIME_DIR to a folder only you can use (`mkdir -m 700 DIR`); "
-                    "until then each command asks for the passphrase (or reads IMI_PASSPHRASE)")
+    # Translators: {problem} says what is wrong with the folder ("can be used by other users (mode 0755)")
+    error = t("the key cache folder {path} {problem}, so the key was not cached there", path=str(exc.path),
+              problem=exc.problem)
+    if exc.mine:  # the user's own folder, too open
+        return ImiError(error, hint=t("if you made it, check what is in it, then `chmod 700 {path}`; or set "
+                                      "IMI_RUNTIME_DIR to a folder only you can use (`mkdir -m 700 DIR`); until "
+                                      "then each command asks for the passphrase (or reads IMI_PASSPHRASE)",
+                                      path=str(exc.path)))
+    return ImiError(error, hint=t("set IMI_RUNTIME_DIR to a folder only you can use (`mkdir -m 700 DIR`); "
+                                  "until then each command asks for the passphrase (or reads IMI_PASSPHRASE)"))
 
 
 def cached_key(store_path: Path) -> bytes | None:
@@ -101,7 +107,8 @@ def _warn(error: ImiError) -> None:
     """Once per process: a command may look at the cache more than once."""
     if error.message not in _WARNED:
         _WARNED.add(error.message)
-        sys.stderr.write(f"imi: warning: {error.message}\n  hint: {error.hint}\n")
+        sys.stderr.write(t("imi: warning: {message}", message=error.message) + "\n"
+                         + t("  hint: {hint}", hint=error.hint) + "\n")
 
 
 def cache_key(store_path: Path, key: bytes, ttl_seconds: int) -> Path:
@@ -113,8 +120,8 @@ def cache_key(store_path: Path, key: bytes, ttl_seconds: int) -> Path:
     try:
         replace_private(folder, path.name, entry)
     except OSError as exc:
-        raise ImiError(f"the key cannot be cached in {path.parent} ({exc.strerror})",
-                       hint="point IMI_RUNTIME_DIR at a folder of yours") from None
+        raise ImiError(t("the key cannot be cached in {path} ({error})", path=str(path.parent), error=exc.strerror),
+                       hint=t("point IMI_RUNTIME_DIR at a folder of yours")) from None
     finally:
         os.close(folder)
     return path
@@ -127,16 +134,16 @@ def _cache_folder(folder: Path) -> int:
     except UnsafePath as exc:
         raise _unsafe_folder(exc) from None
     except OSError as exc:
-        why = "it is a file" if folder.is_file() else exc.strerror or str(exc)
+        why = t("it is a file") if folder.is_file() else exc.strerror or str(exc)
         raise _cannot_make(folder, why) from None
     if fd is None:  # removed between making and opening it
-        raise _cannot_make(folder, "it was removed meanwhile")
+        raise _cannot_make(folder, t("it was removed meanwhile"))
     return fd
 
 
 def _cannot_make(folder: Path, why: str) -> ImiError:
-    return ImiError(f"the key cache folder {folder} cannot be made ({why})",
-                    hint="point IMI_RUNTIME_DIR at a folder of yours")
+    return ImiError(t("the key cache folder {path} cannot be made ({why})", path=str(folder), why=why),
+                    hint=t("point IMI_RUNTIME_DIR at a folder of yours"))
 
 
 def forget_key(store_path: Path) -> bool:
@@ -165,13 +172,13 @@ def passphrase(*, confirm: bool = False) -> str:
     if value:
         return value
     if not sys.stdin.isatty():
-        raise UsageError("no passphrase: set IMI_PASSPHRASE or run on a terminal",
-                         hint="for scripts and CI, export IMI_PASSPHRASE")
+        raise UsageError(t("no passphrase: set IMI_PASSPHRASE or run on a terminal"),
+                         hint=t("for scripts and CI, export IMI_PASSPHRASE"))
     import getpass
 
-    first = getpass.getpass("Passphrase: ")
-    if confirm and getpass.getpass("Passphrase again: ") != first:
-        raise UsageError("the two passphrases differ; nothing was created")
+    first = getpass.getpass(t("Passphrase: "))
+    if confirm and getpass.getpass(t("Passphrase again: ")) != first:
+        raise UsageError(t("the two passphrases differ; nothing was created"))
     return first
 
 

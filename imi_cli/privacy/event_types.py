@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.directory.event_types import actor_of, has_role
+from imi_cli.i18n import N_
 from imi_cli.log import redaction
 from imi_cli.privacy import access
 from imi_cli.protocol.audience import HUB_ONLY
@@ -73,7 +74,8 @@ def parties(view: RulesView, entity: str) -> list[str] | None:
 def _officer(view: RulesView, event: dict[str, Any], what: str) -> tuple[dict[str, Any], dict[str, Any]]:
     user, actor = actor_of(view, event)
     if not has_role(user, DATA_PROTECTION):
-        raise Refusal("not_allowed", f"{what} needs the {DATA_PROTECTION} role", role=DATA_PROTECTION)
+        # Translators: {what} is what was done (showing a request, early erasure ...), in English
+        raise Refusal("not_allowed", "{what} needs the {role} role", what=what, role=DATA_PROTECTION)
     return user, actor
 
 
@@ -85,7 +87,7 @@ def _party(view: RulesView, event: dict[str, Any]) -> None:
     entity = event["payload"]["entity"]
     held = parties(view, entity)
     if held is None or actor["id"] not in held:
-        raise Refusal("not_allowed", f"{entity} is not an exchange your authority takes part in", entity=entity)
+        raise Refusal("not_allowed", "{entity} is not an exchange your authority takes part in", entity=entity)
 
 
 # -- privacy.accessed ---------------------------------------------------------------
@@ -96,7 +98,8 @@ def _authorize_access(view: RulesView, event: dict[str, Any]) -> None:
     else:
         actor_of(view, event)
     if p["action"] in access.NEEDS_REASON and not p.get("reason"):
-        raise Refusal("invalid", f"{access.LABELS[p['action']]} needs a reason")
+        # Translators: {what} is what was done (reading blocked data ...), in English
+        raise Refusal("invalid", "{what} needs a reason", what=access.LABELS[p["action"]])
 
 
 def _access_audience(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -116,9 +119,9 @@ def _authorize_rectified(view: RulesView, event: dict[str, Any]) -> None:
         "FROM disclosures WHERE entity = ? UNION ALL SELECT erased_at, blocked_at FROM privacy_marks "
         "WHERE entity = ?)", (entity, entity)).fetchone()
     if erased:
-        raise Refusal("illegal_transition", f"the personal data of {entity} was erased", entity=entity)
+        raise Refusal("illegal_transition", "the personal data of {entity} was erased", entity=entity)
     if blocked:
-        raise Refusal("illegal_transition", f"the personal data of {entity} is blocked: it is kept as it was, "
+        raise Refusal("illegal_transition", "the personal data of {entity} is blocked: it is kept as it was, "
                       "as proof of the exchange", entity=entity)
 
 
@@ -153,7 +156,7 @@ def _erasure_requested(conn: Any, event: dict[str, Any]) -> None:
 declare(
     EventType(redaction.ERASURE, ERASURE, lambda p: f"erasure/{p['entity']}", _erased_audience,
               project=redaction.apply_erasure, transition=ANY, made_by=HUB,
-              hub_only_message="only the hub erases personal data for the network"),
+              hub_only_message=N_("only the hub erases personal data for the network")),
     EventType(access.ACCESSED, ACCESSED, lambda p: f"access/{p['id']}", _access_audience, _authorize_access,
               project=access.project, transition=CREATE, retention="directory", counts_as_change=False,
               personal=((("payload",), frozenset({"reason"})), (("payload", "person"), ALL))),

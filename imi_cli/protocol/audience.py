@@ -57,7 +57,7 @@ def is_group(term: str) -> bool:
 def check_terms(terms: Any) -> list[str]:
     """The terms of an event's audience, if each is well formed."""
     if not isinstance(terms, list) or not terms or len(terms) > MAX_TERMS:
-        raise Refusal("invalid", f"an audience is a list of 1 to {MAX_TERMS} terms")
+        raise Refusal("invalid", "an audience is a list of 1 to {count} terms", count=MAX_TERMS)
     for term in terms:
         if not isinstance(term, str) or not _well_formed(term):
             raise Refusal("invalid", "an audience term is an authority id, a group or *", term=str(term)[:80])

@@ -13,6 +13,13 @@ from imi_cli.protocol.limits import LIMITS, MAX_BATCH, MAX_BODY, MAX_ENROL_BODY,
 
 EVENT_TYPES = registry.names()
 
+_MSGID = {"type": "string",
+          "description": "the English sentence's template, with {name} fields filled from params: the "
+                         "message id a node looks up in its interface catalogs to say it in its user's "
+                         "language (it uses it only if msgid filled with params gives the English sentence)"}
+_PARAMS = {"type": "object",
+           "description": "the values the sentence names (text, numbers, booleans or null), by field name"}
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -21,6 +28,8 @@ _ERROR = {
         "reason": {"type": "string", "nullable": True,
                    "description": "a code for programs: unauthenticated, cursor_expired, invalid_invitation, "
                                   "rate_limited, too_many_polls, too_many_pushes, timeout ..."},
+        "msgid": _MSGID,
+        "params": _PARAMS,
     },
 }
 
@@ -86,8 +95,9 @@ _RESULT = {
                     "properties": {"event": {"type": "string"}, "seq": {"type": "integer"},
                                    "at": {"type": "string"}, "sig": {"type": "string"}}},
         "reason": {"type": "string", "description": "invalid, not_allowed, stale, illegal_transition ..."},
-        "message": {"type": "string"},
-        "params": {"type": "object", "description": "the values the message names, to say it in another language"},
+        "message": {"type": "string", "description": "why it was rejected: one English sentence for a person"},
+        "msgid": _MSGID,
+        "params": _PARAMS,
     },
 }
 

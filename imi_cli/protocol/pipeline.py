@@ -36,10 +36,13 @@ def _check(view: RulesView, event: Any) -> list[str]:
     check_shape(event)
     event_type = type_of(event)
     if event_type.made_by == HUB and event["signature"]["by"] != OPERATOR:
-        raise Refusal("not_allowed", event_type.hub_only_message or f"only the hub makes {event_type.name} events")
+        if event_type.hub_only_message:  # a template (marked with N_ where the type is registered)
+            raise Refusal("not_allowed", event_type.hub_only_message, type=event_type.name)
+        raise Refusal("not_allowed", "only the hub makes {type} events", type=event_type.name)
     problem = event_type.compiled.problem(event["payload"])
     if problem:
-        raise Refusal("invalid", f"a {event_type.name} event does not have the expected form: {problem}")
+        raise Refusal("invalid", "a {type} event does not have the expected form: {problem}",
+                      type=event_type.name, problem=problem)
     if event_type.check:
         event_type.check(view, event)
     check_subject(event_type, event)
@@ -48,7 +51,7 @@ def _check(view: RulesView, event: Any) -> list[str]:
         event_type.party(view, event)
     terms = audience_of(view, event)
     if sorted(audiences.check_terms(event["audience"])) != terms:
-        raise Refusal("invalid", f"the audience of a {event_type.name} must be {terms}")
+        raise Refusal("invalid", "the audience of a {type} must be {terms}", type=event_type.name, terms=str(terms))
     check_transition(view, event_type, event)
     if event["signature"]["by"] != OPERATOR and event_type.authorize:
         event_type.authorize(view, event)
@@ -58,7 +61,7 @@ def _check(view: RulesView, event: Any) -> list[str]:
 def type_of(event: dict[str, Any]) -> EventType:
     event_type = registry.get(event.get("type"))
     if event_type is None:
-        raise Refusal("not_allowed", f"the hub does not take events of type {str(event.get('type'))[:60]!r}")
+        raise Refusal("not_allowed", "the hub does not take events of type {type!r}", type=str(event.get("type"))[:60])
     return event_type
 
 
@@ -72,7 +75,7 @@ def check_shape(event: Any) -> None:
         raise Refusal("invalid", "an event must be a JSON object")
     for key, kind in TOP_LEVEL.items():
         if not isinstance(event.get(key), kind):
-            raise Refusal("invalid", f"field {key!r} is missing or of the wrong type", field=key)
+            raise Refusal("invalid", "field {field!r} is missing or of the wrong type", field=key)
     if set(event) - set(TOP_LEVEL):
         raise Refusal("invalid", "unknown top-level fields")
     if event["actor"].get("user") != event["signature"].get("by"):
@@ -92,9 +95,9 @@ def check_subject(event_type: EventType, event: dict[str, Any]) -> None:
     if callable(expected):
         expected = expected(event["payload"])
         if entity != expected:
-            raise Refusal("invalid", f"the subject of a {event_type.name} is {expected}", entity=expected)
+            raise Refusal("invalid", "the subject of a {type} is {entity}", type=event_type.name, entity=expected)
     elif not entity.startswith(expected) or len(entity) == len(expected):
-        raise Refusal("invalid", f"the subject of a {event_type.name} is {expected}<id>", entity=expected)
+        raise Refusal("invalid", "the subject of a {type} is {entity}<id>", type=event_type.name, entity=expected)
 
 
 def utc_time(value: Any, what: str) -> Any:
@@ -105,7 +108,7 @@ def utc_time(value: Any, what: str) -> Any:
     except Exception:
         when = None
     if when is None or clock.iso(when) != value:
-        raise Refusal("invalid", f"{what} is not a UTC time like 2026-01-05T09:00:00.000Z", field=what)
+        raise Refusal("invalid", "{field} is not a UTC time like 2026-01-05T09:00:00.000Z", field=what)
     return when
 
 
@@ -120,13 +123,13 @@ def check_time(at: str) -> None:
 def check_transition(view: RulesView, event_type: EventType, event: dict[str, Any]) -> None:
     entity, seen = event["subject"]["entity"], event["subject"]["version"]
     if event_type.transition == CREATE and view.exists(entity):
-        raise Refusal("illegal_transition", f"{entity} already exists", entity=entity)
+        raise Refusal("illegal_transition", "{entity} already exists", entity=entity)
     if event_type.transition == UPDATE and not view.exists(entity):
-        raise Refusal("illegal_transition", f"{entity} does not exist", entity=entity)
+        raise Refusal("illegal_transition", "{entity} does not exist", entity=entity)
     # Stale: someone else changed it after the version its author saw. The author's own later
     # events (made offline, in a row) build on each other and do not count, and nor do events
     # that change nothing anyone decides on (the hub's reminders).
     newer = view.changed_by_others(entity, seen, event["signature"]["by"], registry.quiet_types())
     if newer is not None:
-        raise Refusal("stale", f"{entity} was changed by someone else (at {newer}) after the version "
-                      f"its author saw ({seen})", entity=entity, seen=seen, changed=newer)
+        raise Refusal("stale", "{entity} was changed by someone else (at {changed}) after the version "
+                      "its author saw ({seen})", entity=entity, seen=seen, changed=newer)

@@ -18,6 +18,7 @@ import re
 import secrets
 from typing import Any, NamedTuple
 
+from imi_cli.i18n import N_
 from imi_cli.log import clock
 from imi_cli.log.crypto import Signer, verify_bytes
 
@@ -50,7 +51,12 @@ def sign_request(signer: Signer, method: str, target: str, body: bytes) -> dict[
 
 
 class AuthError(Exception):
-    pass
+    """A request that is not signed as it must be. ``msgid`` is its sentence, marked with ``N_``
+    where it is raised (the hub sends it so that the node can translate it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.msgid = message
 
 
 class Signed(NamedTuple):
@@ -69,28 +75,28 @@ def check_headers(hub: Any, headers: Any, method: str | None = None, target: str
     X-IMI-Body-SHA256 header, the signature too. AuthError otherwise."""
     values = [headers.get(h) for h in HEADERS]
     if not all(values):
-        raise AuthError("the request is not signed")
+        raise AuthError(N_("the request is not signed"))
     user, when, nonce, signature = values
     try:
         skew = abs((clock.now() - clock.parse_instant(when)).total_seconds())
     except Exception:
-        raise AuthError("the request time is not an ISO 8601 time") from None
+        raise AuthError(N_("the request time is not an ISO 8601 time")) from None
     if skew > WINDOW_SECONDS:
-        raise AuthError("the request time is outside the replay window; check the clock")
+        raise AuthError(N_("the request time is outside the replay window; check the clock"))
     if not _NONCE.fullmatch(nonce):
-        raise AuthError("the request nonce must be 16 to 128 characters of base64url")
+        raise AuthError(N_("the request nonce must be 16 to 128 characters of base64url"))
     if not _SIGNATURE.fullmatch(signature):
-        raise AuthError("the request signature is not the base64url of an Ed25519 signature")
+        raise AuthError(N_("the request signature is not the base64url of an Ed25519 signature"))
     principal = hub.principal(user) if len(user) <= MAX_USER_ID else None
     if principal is None or principal[2]:
-        raise AuthError("unknown or revoked key")
+        raise AuthError(N_("unknown or revoked key"))
     digest = headers.get(BODY_HEADER)
     if digest is None or method is None or target is None:
         return Signed(user, principal[1], principal[0], when, nonce, signature, False)
     if not _HEX64.fullmatch(digest):
-        raise AuthError("X-IMI-Body-SHA256 must be the body's SHA-256 in lower-case hex")
+        raise AuthError(N_("X-IMI-Body-SHA256 must be the body's SHA-256 in lower-case hex"))
     if not verify_bytes(principal[0], signature, _line(method, target, when, nonce, digest)):
-        raise AuthError("the request signature does not verify")
+        raise AuthError(N_("the request signature does not verify"))
     return Signed(user, principal[1], principal[0], when, nonce, signature, True)
 
 
@@ -102,10 +108,10 @@ def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes
     signed = check_headers(hub, headers)
     digest = headers.get(BODY_HEADER)
     if digest is not None and digest != hashlib.sha256(body).hexdigest():
-        raise AuthError("the body does not match its X-IMI-Body-SHA256")
+        raise AuthError(N_("the body does not match its X-IMI-Body-SHA256"))
     if not verify_bytes(signed.public_key, signed.signature,
                         signed_line(method, target, signed.when, signed.nonce, body)):
-        raise AuthError("the request signature does not verify")
+        raise AuthError(N_("the request signature does not verify"))
     if nonces is not None:
         nonces.append(signed.nonce)
     else:
@@ -122,4 +128,4 @@ def use_nonce(conn: Any, nonce: str) -> None:
     conn.execute("DELETE FROM request_nonces WHERE at < ?", (now - 2 * WINDOW_SECONDS,))
     cur = conn.execute("INSERT OR IGNORE INTO request_nonces(nonce, at) VALUES (?, ?)", (nonce, now))
     if cur.rowcount != 1:
-        raise AuthError("the request was replayed")
+        raise AuthError(N_("the request was replayed"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import NotFound, UsageError
+from imi_cli.i18n import N_, _, t
 from imi_cli.log.crypto import Signer, code_hash, new_private_key, public_key_of
 from imi_cli.sync.hubclient import HubClient, check_url
 
@@ -22,7 +23,7 @@ from imi_cli.sync.hubclient import HubClient, check_url
 def enrol(store: Any, hub_url: str, code: str, *, insecure: bool = False) -> dict[str, Any]:
     """Make a key pair, prove it with the code, and record who this store acts for."""
     if store.meta("private_key"):
-        raise UsageError("this store is already enrolled", hint="use a new store for another identity")
+        raise UsageError(t("this store is already enrolled"), hint=t("use a new store for another identity"))
     url = check_url(hub_url, insecure=insecure)
     key = new_private_key()
     proof = Signer("new", key).sign_bytes(code_hash(code).encode())
@@ -39,15 +40,17 @@ def client_for(store: Any, url: str | None = None) -> HubClient:
     url = url or store.meta("hub")
     key = store.meta("private_key")
     if not url or not key:
-        raise UsageError("this store is not enrolled with a hub",
-                         hint="create one with `imi init --hub URL` (it asks for your invitation code)")
+        raise UsageError(t("this store is not enrolled with a hub"),
+                         hint=t("create one with `imi init --hub URL` (it asks for your invitation code)"))
     return HubClient(url, Signer(store.meta("user_id"), key))
 
 
 MAX_CODE_TEXT = 1024  # a code is 39 characters; more is the wrong file, not a code
 CODE_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,99}")
-NOT_ON_A_TERMINAL = "pass the code with `--invite -` (stdin), `--invite-file FILE` or IMI_INVITE"
-HOW_TO_PASS = f"type the code at the prompt (leave out --invite), or {NOT_ON_A_TERMINAL}"
+# English, marked for the catalogs: translate with _() where shown
+NOT_ON_A_TERMINAL = N_("pass the code with `--invite -` (stdin), `--invite-file FILE` or IMI_INVITE")
+HOW_TO_PASS = N_("type the code at the prompt (leave out --invite), or pass the code with `--invite -` (stdin), "
+                 "`--invite-file FILE` or IMI_INVITE")
 
 
 def code_from_text(text: str, where: str) -> str:
@@ -55,14 +58,16 @@ def code_from_text(text: str, where: str) -> str:
     `user<TAB>code` (a line of an ``--invites`` file). Never echoes what it read."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        raise UsageError(f"no invitation code in {where}; nothing was created", hint=HOW_TO_PASS)
+        raise UsageError(t("no invitation code in {where}; nothing was created", where=where), hint=_(HOW_TO_PASS))
     if len(lines) > 1:
-        raise UsageError(f"{where} holds {len(lines)} lines, not one invitation code; nothing was created",
-                         hint="give only your own code (one line: CODE, or user<TAB>CODE)")
+        raise UsageError(t("{where} holds {n} lines, not one invitation code; nothing was created", where=where,
+                           n=len(lines)),
+                         hint=t("give only your own code (one line: CODE, or user<TAB>CODE)"))
     code = lines[0].rsplit("\t", 1)[-1].strip()
     if not CODE_SHAPE.fullmatch(code):
-        raise UsageError(f"what {where} holds is not an invitation code (groups of letters and digits "
-                         "joined by dashes); nothing was created", hint="check you gave the right file or text")
+        raise UsageError(t("what {where} holds is not an invitation code (groups of letters and digits "
+                           "joined by dashes); nothing was created", where=where),
+                         hint=t("check you gave the right file or text"))
     return code
 
 
@@ -74,11 +79,13 @@ def read_code_file(path: Path, flag: str = "--invite-file") -> str:
             _check_code_file(path, os.fstat(handle.fileno()), flag)
             data = handle.read(MAX_CODE_TEXT + 1)
     except FileNotFoundError:
-        raise NotFound(f"{flag} {path} does not exist") from None
+        raise NotFound(t("{option} {path} does not exist", option=flag, path=str(path))) from None
     except IsADirectoryError:
-        raise UsageError(f"{flag} {path} is a folder, not a file with your invitation code") from None
+        raise UsageError(t("{option} {path} is a folder, not a file with your invitation code", option=flag,
+                           path=str(path))) from None
     except PermissionError:
-        raise UsageError(f"{flag} {path} cannot be read (permission denied)") from None
+        raise UsageError(t("{option} {path} cannot be read (permission denied)", option=flag,
+                           path=str(path))) from None
     return code_from_bytes(data, f"{flag} {path}")
 
 
@@ -87,18 +94,21 @@ def _check_code_file(path: Path, info: os.stat_result, flag: str) -> None:
 
     problem = ownership_problem(info) if stat.S_ISREG(info.st_mode) else None
     if problem:
-        raise UsageError(f"{flag} {path} {problem}, so the code in it may be known to others; "
-                         "nothing was created", hint=f"`chmod 600 {path}` if only you could read it so far; "
-                         "otherwise ask whoever invited you for a new code")
+        # Translators: {problem} says what is wrong with the file ("can be used by other users (mode 0644)")
+        raise UsageError(t("{option} {path} {problem}, so the code in it may be known to others; "
+                           "nothing was created", option=flag, path=str(path), problem=problem),
+                         hint=t("`chmod 600 {path}` if only you could read it so far; "
+                                "otherwise ask whoever invited you for a new code", path=str(path)))
 
 
 def code_from_bytes(data: bytes, where: str) -> str:
     """``code_from_text`` for raw input (stdin, a file): bounded, and UTF-8 or refused."""
     if len(data) > MAX_CODE_TEXT:
-        raise UsageError(f"{where} holds more than {MAX_CODE_TEXT} bytes, not one invitation code; "
-                         "nothing was created", hint="give only your own code (one line)")
+        raise UsageError(t("{where} holds more than {limit} bytes, not one invitation code; "
+                           "nothing was created", where=where, limit=MAX_CODE_TEXT),
+                         hint=t("give only your own code (one line)"))
     try:
         return code_from_text(data.decode("utf-8"), where)
     except UnicodeDecodeError:
-        raise UsageError(f"what {where} holds is not an invitation code (not text); nothing was created",
-                         hint="check you gave the right file or text") from None
+        raise UsageError(t("what {where} holds is not an invitation code (not text); nothing was created",
+                           where=where), hint=t("check you gave the right file or text")) from None

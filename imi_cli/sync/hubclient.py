@@ -9,9 +9,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from imi_cli.errors import HubUnreachable, ImiError, Rejected, UsageError
+from imi_cli.i18n import N_, t
 from imi_cli.log.crypto import Signer
+from imi_cli.protocol.refusal import render_refusal
 
-_URL_HINT = "e.g. https://hub.example.eu:8443 (from --hub, IMI_HUB or the `hub` setting)"
+_URL_HINT = N_("e.g. https://hub.example.eu:8443 (from --hub, IMI_HUB or the `hub` setting)")
 
 
 def check_url(url: str, *, insecure: bool = False) -> str:
@@ -19,22 +21,26 @@ def check_url(url: str, *, insecure: bool = False) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises on a port that is not a number in 0-65535
     except ValueError as exc:
-        raise UsageError(f"{url!r} is not a hub URL ({exc})", hint=_URL_HINT) from None
+        raise UsageError(t("{url!r} is not a hub URL ({detail})", url=url, detail=str(exc)),
+                         hint=t(_URL_HINT)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{url!r} is not a hub URL", hint=_URL_HINT)
+        raise UsageError(t("{url!r} is not a hub URL", url=url), hint=t(_URL_HINT))
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1") or parts.hostname.startswith("127.")
     if parts.scheme == "http" and not loopback and not insecure:
-        raise UsageError("plain HTTP is allowed only on loopback", hint="use https://, or --insecure")
+        raise UsageError(t("plain HTTP is allowed only on loopback"), hint=t("use https://, or --insecure"))
     return url.rstrip("/")
 
 
 class HubBusy(HubUnreachable):
     """The hub asks this client to slow down (429: too many polls or pushes); ``retry_after``
-    is how many seconds it asked for."""
+    is how many seconds it asked for. ``message`` is the hub's, as the user reads it."""
 
     def __init__(self, url: str, message: str, retry_after: float) -> None:
-        super().__init__(f"the hub at {url} is busy with this user's requests: {message}",
-                         hint=f"try again in {retry_after:g} s; changes wait in the outbox")
+        from imi_cli.i18n import formats
+
+        super().__init__(t("the hub at {url} is busy with this user's requests: {detail}", url=url, detail=message),
+                         hint=t("try again in {seconds} s; changes wait in the outbox",
+                                seconds=formats.number(retry_after)))
         self.retry_after = retry_after
 
 
@@ -83,11 +89,12 @@ class HubClient:
                                           timeout=timeout or self._http.timeout)
         except httpx.RequestError as exc:
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-                raise HubUnreachable(f"the TLS certificate of {self.url} is not trusted",
-                                     hint="point SSL_CERT_FILE at the hub's certificate (or its CA)") from None
-            raise HubUnreachable(f"the hub at {self.url} cannot be reached ({type(exc).__name__})",
-                                 hint="check the URL and that `imi hub serve` is running; "
-                                      "changes wait in the outbox") from None
+                raise HubUnreachable(t("the TLS certificate of {url} is not trusted", url=self.url),
+                                     hint=t("point SSL_CERT_FILE at the hub's certificate (or its CA)")) from None
+            raise HubUnreachable(t("the hub at {url} cannot be reached ({error})", url=self.url,
+                                   error=type(exc).__name__),
+                                 hint=t("check the URL and that `imi hub serve` is running; "
+                                        "changes wait in the outbox")) from None
         return _answer(response, self.url)
 
     def info(self) -> dict[str, Any]:
@@ -96,14 +103,14 @@ class HubClient:
     def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
         data = self._send("POST", "/v1/enrol", payload={"code": code, "public_key": public_key, "proof": proof})
         if not all(isinstance(data.get(k), str) for k in ("user", "authority", "operator_key")):
-            raise _not_a_hub(self.url, "its answer to the enrolment lacks the user, authority or operator key")
+            raise _not_a_hub(self.url, t("its answer to the enrolment lacks the user, authority or operator key"))
         return data
 
     def push(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         results = self._send("POST", "/v1/events", payload={"events": events}).get("results")
         if not isinstance(results, list) or not all(
                 isinstance(r, dict) and {"id", "status"} <= r.keys() for r in results):
-            raise _not_a_hub(self.url, "its answer to a push holds no list of results")
+            raise _not_a_hub(self.url, t("its answer to a push holds no list of results"))
         return results
 
     def pull(self, after: int, limit: int = 1000, wait: float = 0) -> dict[str, Any]:
@@ -115,26 +122,34 @@ class HubClient:
         if not isinstance(events, list) or not all(
                 isinstance(e, dict) and isinstance(e.get("seq"), int) and isinstance(e.get("event"), dict)
                 for e in events):
-            raise _not_a_hub(self.url, "its answer to a pull holds no list of events")
+            raise _not_a_hub(self.url, t("its answer to a pull holds no list of events"))
         return page
 
 
 def _not_a_hub(url: str, what: str) -> HubUnreachable:
-    return HubUnreachable(f"{url} does not answer like an imi hub: {what}",
-                          hint="check the hub URL (--hub, IMI_HUB or the `hub` setting) "
-                               "points at `imi hub serve`; nothing was changed")
+    return HubUnreachable(t("{url} does not answer like an imi hub: {what}", url=url, what=what),
+                          hint=t("check the hub URL (--hub, IMI_HUB or the `hub` setting) "
+                                 "points at `imi hub serve`; nothing was changed"))
+
+
+def told(data: dict[str, Any], message: str) -> str:
+    """The hub's sentence ``message`` as the user reads it: in the interface language when the
+    hub's ``msgid`` and ``params`` say exactly that sentence, else as the hub wrote it."""
+    return render_refusal(message, data.get("msgid"), data.get("params"))
 
 
 def hub_refusal(data: dict[str, Any], message: str) -> Rejected:
     """The hub's refusal as it sent it: its typed reason, and its message id and parameters
-    when it gives them (so the node can tell it in the user's language)."""
+    when it gives them (a program reads them in --json); the sentence in the user's language
+    when they are consistent with the hub's English (``render_refusal``)."""
     params = data.get("params")
     msgid = data.get("msgid")
+    reason = data.get("reason") if isinstance(data.get("reason"), str) else None
     if isinstance(msgid, str) and isinstance(params, dict):
-        return Rejected(f"the hub refused: {message}", reason=data.get("reason") or "not_allowed",
+        return Rejected(t("the hub refused: {detail}", detail=told(data, message)), reason=reason or "not_allowed",
                         msgid=msgid, params=params)
-    return Rejected(reason=data.get("reason") or "not_allowed", msgid="hub_refused",
-                    params={"detail": message, **(params if isinstance(params, dict) else {})})
+    return Rejected(reason=reason or "not_allowed", msgid="hub_refused",
+                    params={"detail": told(data, message), **(params if isinstance(params, dict) else {})})
 
 
 MAX_ANSWER_DEPTH = 2_000  # deeper than any body a hub can have parsed itself
@@ -180,21 +195,26 @@ def _answer(response: Any, url: str) -> Any:
     kind = response.headers.get("content-type", "no content type").split(";")[0]
     if response.status_code < 300:
         if not isinstance(data, dict):
-            raise _not_a_hub(url, f"HTTP {response.status_code} with {kind} instead of a JSON object")
+            raise _not_a_hub(url, t("HTTP {status} with {kind} instead of a JSON object",
+                                    status=response.status_code, kind=kind))
         return data
     if response.status_code < 400:
-        raise _not_a_hub(url, f"HTTP {response.status_code} redirects to "
-                              f"{response.headers.get('location') or 'nowhere'}")
+        location = response.headers.get("location")
+        if location:
+            raise _not_a_hub(url, t("HTTP {status} redirects to {location}", status=response.status_code,
+                                    location=location))
+        raise _not_a_hub(url, t("HTTP {status} redirects to nowhere", status=response.status_code))
     if not isinstance(data, dict):
         data = {}
-    message = data.get("error") or f"HTTP {response.status_code}"
+    message = data.get("error") if isinstance(data.get("error"), str) and data.get("error") \
+        else f"HTTP {response.status_code}"
     if response.status_code >= 500:
-        raise HubUnreachable(f"the hub at {url} failed: {message}",
-                             hint="try again later; the hub's log says more; changes wait in the outbox")
+        raise HubUnreachable(t("the hub at {url} failed: {detail}", url=url, detail=told(data, message)),
+                             hint=t("try again later; the hub's log says more; changes wait in the outbox"))
     if response.status_code == 410:
         raise CursorExpired(message)
     if response.status_code in (401, 403):
         raise hub_refusal(data, message)
     if response.status_code == 429:
-        raise HubBusy(url, message, _retry_after(response.headers.get("retry-after")))
-    raise ImiError(f"the hub answered {response.status_code}: {message}")
+        raise HubBusy(url, told(data, message), _retry_after(response.headers.get("retry-after")))
+    raise ImiError(t("the hub answered {status}: {detail}", status=response.status_code, detail=told(data, message)))

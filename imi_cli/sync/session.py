@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imi_cli.errors import InvalidInput
+from imi_cli.i18n import t
 from imi_cli.log import clock, quarantine, redaction
 from imi_cli.log.crypto import verify_event
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
 from imi_cli.log.projections import apply, rebuild
 from imi_cli.protocol import received
+from imi_cli.protocol.refusal import consistent, render_refusal
 from imi_cli.sync.hubclient import CursorExpired
 
 PUSH_BATCH = 500
@@ -41,6 +43,12 @@ class SyncReport:
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected, "pulled": self.pulled,
                 "cursor": self.cursor, "reseeded": self.reseeded, "skipped": self.skipped}
+
+    @staticmethod
+    def told(rejected: dict[str, Any]) -> str:
+        """Why the hub rejected an event (an entry of ``rejected``), in the interface language
+        when the hub's message id and parameters say its English sentence; else as it wrote it."""
+        return render_refusal(rejected.get("message") or "", rejected.get("msgid"), rejected.get("params"))
 
 
 def push(store: Any, client: Any, report: SyncReport) -> None:
@@ -79,12 +87,17 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
                 note_version(conn, json.loads(body), r["seq"])
                 report.accepted += 1
             else:
-                conn.execute("UPDATE outbox SET state='rejected', reason=?, detail=?, updated_at=? "
-                             "WHERE event_id=?", (r["reason"], r.get("message"), at, r["id"]))
+                # the hub's message id and parameters, when they say its sentence, let the
+                # refusal be told in the user's language (kept beside the English)
+                message, worded = r.get("message"), {}
+                if consistent(message, r.get("msgid"), r.get("params")):
+                    worded = {"msgid": r["msgid"], "params": r["params"]}
+                conn.execute("UPDATE outbox SET state='rejected', reason=?, detail=?, msgid=?, params=?, "
+                             "updated_at=? WHERE event_id=?",
+                             (r["reason"], message, worded.get("msgid"),
+                              json.dumps(worded["params"]) if worded else None, at, r["id"]))
                 conn.execute("UPDATE events SET status='rejected' WHERE id=?", (r["id"],))
-                # the hub's parameters, when it sends them, let the refusal be told in any language
-                params = {"params": r["params"]} if isinstance(r.get("params"), dict) else {}
-                report.rejected.append({"id": r["id"], "reason": r["reason"], "message": r.get("message"), **params})
+                report.rejected.append({"id": r["id"], "reason": r["reason"], "message": message, **worded})
     return any(r["status"] != "accepted" for r in results)
 
 
@@ -180,9 +193,10 @@ def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str]
     try:
         body, disclosed, revealed = redaction.open_received(conn, event, strict=False)
     except redaction.DisclosureRefused as refused:
-        raise InvalidInput(f"event {event.get('id')} from the hub carries a disclosure that does not match it "
-                           f"({refused.message}); nothing from this page was applied",
-                           hint="the hub or the connection may be compromised: tell your coordinator") from None
+        raise InvalidInput(t("event {id} from the hub carries a disclosure that does not match it "
+                             "({detail}); nothing from this page was applied", id=str(event.get("id")),
+                             detail=t(refused.msgid, **refused.params)),
+                           hint=t("the hub or the connection may be compromised: tell your coordinator")) from None
     return body, disclosed, revealed if revealed is not None else body
 
 
@@ -195,9 +209,9 @@ def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
         row = conn.execute("SELECT public_key FROM principals WHERE user_id = ?", (by,)).fetchone()
         key = row[0] if row else None
     if key is None or not verify_event(key, event):
-        raise InvalidInput(f"event {event.get('id')} from the hub does not carry a valid signature "
-                           f"of {by!r}; nothing from this page was applied",
-                           hint="the hub or the connection may be compromised: tell your coordinator")
+        raise InvalidInput(t("event {id} from the hub does not carry a valid signature "
+                             "of {user!r}; nothing from this page was applied", id=str(event.get("id")), user=by),
+                           hint=t("the hub or the connection may be compromised: tell your coordinator"))
 
 
 def sync(store: Any, client: Any, *, wait: float = 0) -> SyncReport:
@@ -234,10 +248,35 @@ def watch(store: Any, client: Any, on_report: Callable[[SyncReport], None], *,
 
 
 def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
-    sql = ("SELECT o.event_id, e.type, o.state, o.reason, o.detail, o.updated_at FROM outbox o "
+    """What this store has pushed or must push. ``detail`` is why the hub rejected an event, in
+    its English (what --json shows); ``told(row)`` says it in the interface language."""
+    sql = ("SELECT o.event_id, e.type, o.state, o.reason, o.detail, o.msgid, o.params, o.updated_at FROM outbox o "
            "JOIN events e ON e.id = o.event_id")
     params: tuple = ()
     if state:
         sql, params = sql + " WHERE o.state = ?", (state,)
-    keys = ("id", "type", "state", "reason", "detail", "updated_at")
-    return [dict(zip(keys, row, strict=True)) for row in store.query(sql + " ORDER BY e.seq", params)]
+    keys = ("id", "type", "state", "reason", "detail", "msgid", "params", "updated_at")
+    rows = [dict(zip(keys, row, strict=True)) for row in store.query(sql + " ORDER BY e.seq", params)]
+    for row in rows:
+        if row["msgid"] is None:
+            del row["msgid"], row["params"]
+        else:
+            row["params"] = _params(row["params"])
+    return rows
+
+
+def _params(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def told(row: dict[str, Any]) -> str | None:
+    """Why the hub rejected an outbox row's event, in the interface language when its message
+    id and parameters say the hub's English sentence; else as the hub wrote it (None if none)."""
+    detail = row.get("detail")
+    if detail is None:
+        return None
+    return render_refusal(detail, row.get("msgid"), row.get("params"))

@@ -20,6 +20,7 @@ from imi_cli.directory.event_types import actor_of
 from imi_cli.exchanges.alerts import kinds
 from imi_cli.exchanges.alerts.projection import alert_id, apply_alert, late_days, load
 from imi_cli.exchanges.requests.event_types import ANSWER
+from imi_cli.i18n import N_
 from imi_cli.log import clock
 from imi_cli.log.disclosures import MARKERS
 from imi_cli.protocol.audience import record_term
@@ -80,12 +81,13 @@ def _check(view: RulesView, event: dict[str, Any]) -> None:
 def check_content(content: dict[str, Any]) -> None:
     kind = kinds.KINDS[content["kind"]]
     if content["area"] != kind.area or content["questionnaire"] != kind.questionnaire:
-        raise Refusal("invalid", f"a {kind.name} alert is in area {kind.area} with question set {kind.questionnaire}")
+        raise Refusal("invalid", "a {kind} alert is in area {area} with question set {questionnaire}",
+                      kind=kind.name, area=kind.area, questionnaire=kind.questionnaire)
     if kind.profession and content.get("profession") not in kinds.ALERT_PROFESSIONS:
-        raise Refusal("invalid", f"a {kind.name} alert names one of the professions of Art. 56a(1): "
-                      f"{', '.join(kinds.ALERT_PROFESSIONS)}", field="profession")
+        raise Refusal("invalid", "a {kind} alert names one of the professions of Art. 56a(1): {professions}",
+                      field="profession", kind=kind.name, professions=", ".join(kinds.ALERT_PROFESSIONS))
     if not kind.profession and "profession" in content:
-        raise Refusal("invalid", f"a {kind.name} alert names no profession", field="profession")
+        raise Refusal("invalid", "a {kind} alert names no profession", field="profession", kind=kind.name)
     if kind.all_countries == ("countries" in content):
         raise Refusal("invalid", "a services alert names the countries it is for; a PQ alert goes to all",
                       field="countries")
@@ -93,8 +95,8 @@ def check_content(content: dict[str, Any]) -> None:
     if any(m in answers for m in MARKERS):
         return  # a store that does not hold the personal answers cannot check them (the hub did)
     if kind.falsified is not None and answers.get("falsified_evidence") != kind.falsified:
-        raise Refusal("invalid", f"a {kind.name} alert answers falsified_evidence with {kind.falsified!r}",
-                      field="falsified_evidence")
+        raise Refusal("invalid", "a {kind} alert answers falsified_evidence with {value!r}",
+                      field="falsified_evidence", kind=kind.name, value=kind.falsified)
     check_answers(content["questionnaire"], content["qversion"], answers, content["lang"])
 
 
@@ -107,15 +109,17 @@ def check_answers(questionnaire: str, qversion: str, answers: dict[str, Any], la
         validate_answers(catalogs().get(questionnaire, qversion), answers, lang)
     except ImiError as bad:
         details = "; ".join(str(p) for p in getattr(bad, "problems", [])[:5])
-        raise Refusal("invalid", f"the alert does not fit its question set: {bad.message}"
-                      + (f" ({details})" if details else "")) from None
+        if details:
+            raise Refusal("invalid", "the alert does not fit its question set: {detail} ({problems})",
+                          detail=bad.message, problems=details) from None
+        raise Refusal("invalid", "the alert does not fit its question set: {detail}", detail=bad.message) from None
 
 
 def _date(value: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise Refusal("invalid", f"{field} {value!r} is not a date", field=field) from None
+        raise Refusal("invalid", "{field} {value!r} is not a date", field=field, value=value) from None
 
 
 # -- who takes part -------------------------------------------------------------------------
@@ -129,7 +133,7 @@ def _party(view: RulesView, event: dict[str, Any]) -> None:
     if alert is None or mine is None or not (
             mine["id"] in kinds.participants(alert["record"] | {"sender": alert["sender"]})
             or view.covers(mine, view.authority(alert["sender"]))):
-        raise Refusal("not_allowed", f"{entity} is not an alert your authority takes part in", entity=entity)
+        raise Refusal("not_allowed", "{entity} is not an alert your authority takes part in", entity=entity)
 
 
 def _audience(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -180,11 +184,12 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
         return
     assert alert is not None  # the transition check saw it exist
     if alert["state"] not in FROM[type_]:
-        raise Refusal("illegal_transition", f"the alert is {alert['state']}: it cannot be "
-                      f"{type_.split('.', 1)[1]} now", state=alert["state"])
+        raise Refusal("illegal_transition", "the alert is {state}: it cannot be {step} now",
+                      state=alert["state"], step=type_.split(".", 1)[1])
     if type_ in SENDER_STEPS:
         if actor["id"] != alert["sender"]:
-            raise Refusal("not_allowed", f"only the sending authority ({alert['sender']}) may do that")
+            raise Refusal("not_allowed", "only the sending authority ({authority}) may do that",
+                          authority=alert["sender"])
         _need_role(user, "alert_handler", alert["area"])
     rule = _STEP_RULES.get(type_)
     if rule:
@@ -193,7 +198,7 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
 
 def _need_role(user: dict[str, Any], role: str, area: str) -> None:
     if not has_role_in(user, role, area):
-        raise Refusal("not_allowed", f"that needs the {role} role in {area}", role=role, area=area)
+        raise Refusal("not_allowed", "that needs the {role} role in {area}", role=role, area=area)
 
 
 def _sent(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: dict[str, Any],
@@ -210,8 +215,8 @@ def _sent(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: 
     late = late_days(p["alert"]["answers"].get("decision_date"), clock.iso(view.now())) \
         if kinds.is_pq(kind.name) else None
     if late and not p.get("late_reason"):
-        raise Refusal("invalid", f"the decision was more than {kinds.DAYS_TO_SEND} days ago: "
-                      "say why the alert is late (--late-reason)", days=late)
+        raise Refusal("invalid", "the decision was more than {limit} days ago: "
+                      "say why the alert is late (--late-reason)", days=late, limit=kinds.DAYS_TO_SEND)
 
 
 def _modified(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: dict[str, Any],
@@ -219,8 +224,8 @@ def _modified(view: RulesView, event: dict[str, Any], alert: dict[str, Any], act
     p, content = event["payload"], alert["record"]["content"]
     kind = kinds.KINDS[alert["kind"]]
     if kind.falsified is not None and p.get("answers", {}).get("falsified_evidence", kind.falsified) != kind.falsified:
-        raise Refusal("invalid", f"a {kind.name} alert answers falsified_evidence with {kind.falsified!r}",
-                      field="falsified_evidence")
+        raise Refusal("invalid", "a {kind} alert answers falsified_evidence with {value!r}",
+                      field="falsified_evidence", kind=kind.name, value=kind.falsified)
     if "answers" in p:
         merged = {**content["answers"], **p["answers"]}
         if not any(m in merged for m in MARKERS):
@@ -240,16 +245,16 @@ def _forwarded(view: RulesView, event: dict[str, Any], alert: dict[str, Any], ac
         raise Refusal("not_allowed", "only the incoming-alert coordinators it was sent to forward an alert")
     if not has_role_in(user, "alert_coordinator", alert["area"]) and not has_role_in(user, "coordinator",
                                                                                      alert["area"]):
-        raise Refusal("not_allowed", f"that needs the alert_coordinator role in {alert['area']}",
+        raise Refusal("not_allowed", "that needs the {role} role in {area}",
                       role="alert_coordinator", area=alert["area"])
     for target_id in event["payload"]["to"]:
         target = view.authority(target_id)
         if target is None or target.get("country") != actor["country"] \
                 or alert["area"] not in (target.get("areas") or {}):
-            raise Refusal("invalid", f"{target_id}: an alert is forwarded to an authority of {actor['country']} "
-                          f"competent in {alert['area']}", target=target_id)
+            raise Refusal("invalid", "{target}: an alert is forwarded to an authority of {country} "
+                          "competent in {area}", target=target_id, country=actor["country"], area=alert["area"])
         if target_id in alert["record"]["handlers"]:
-            raise Refusal("illegal_transition", f"the alert was forwarded to {target_id} already", target=target_id)
+            raise Refusal("illegal_transition", "the alert was forwarded to {target} already", target=target_id)
 
 
 def _acknowledged(view: RulesView, event: dict[str, Any], alert: dict[str, Any], actor: dict[str, Any],
@@ -261,10 +266,10 @@ def _acknowledged(view: RulesView, event: dict[str, Any], alert: dict[str, Any],
         raise Refusal("not_allowed", "an alert is acknowledged by an authority that handles it")
     if not any(has_role_in(user, role, alert["area"]) for role in ("alert_handler", "alert_coordinator")) \
             and not has_role(user, "coordinator"):
-        raise Refusal("not_allowed", f"that needs the alert_handler role in {alert['area']}",
+        raise Refusal("not_allowed", "that needs the {role} role in {area}",
                       role="alert_handler", area=alert["area"])
     if actor["id"] in record["acks"]:
-        raise Refusal("illegal_transition", f"{actor['id']} acknowledged the alert already")
+        raise Refusal("illegal_transition", "{authority} acknowledged the alert already", authority=actor["id"])
 
 
 _STEP_RULES = {"alert.sent": _sent, "alert.modified": _modified, "alert.closed": _closed,
@@ -320,7 +325,7 @@ def _declare() -> None:
             name, schema, "alert/", _audience, None if hub_made else _authorize, _check, _party,
             project=apply_alert, transition=CREATE if name == "alert.drafted" else "update",
             made_by=HUB if hub_made else USERS,
-            hub_only_message="only the hub delivers an alert to the authorities it is forwarded to"
+            hub_only_message=N_("only the hub delivers an alert to the authorities it is forwarded to")
             if hub_made else None,
             retention="exchange", counts_as_change=name not in QUIET, personal=PERSONAL.get(name, ()),
             withhold=withhold if name in ("alert.sent", "alert.modified") else None))

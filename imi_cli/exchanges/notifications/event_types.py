@@ -78,9 +78,10 @@ def _qset(kind: str, version: str) -> Any:
     try:
         qset = catalogs().get(kind, version)
     except ImiError as missing:
-        raise Refusal("invalid", missing.message) from None
+        # Translators: a sentence said elsewhere (already in the interface language): keep it as is
+        raise Refusal("invalid", "{detail}", detail=missing.message) from None
     if kinds.kind_of(qset) is None:
-        raise Refusal("invalid", f"{kind} is not a kind of notification", field="kind")
+        raise Refusal("invalid", "{kind} is not a kind of notification", field="kind", kind=kind)
     return qset
 
 
@@ -92,8 +93,11 @@ def check_answers(kind: str, version: str, answers: dict[str, Any], lang: str) -
         validate_answers(_qset(kind, version), answers, lang)
     except ImiError as bad:
         details = "; ".join(str(p) for p in getattr(bad, "problems", [])[:5])
-        raise Refusal("invalid", f"the notification does not fit its question set: {bad.message}"
-                      + (f" ({details})" if details else "")) from None
+        if details:
+            raise Refusal("invalid", "the notification does not fit its question set: {detail} ({problems})",
+                          detail=bad.message, problems=details) from None
+        raise Refusal("invalid", "the notification does not fit its question set: {detail}",
+                      detail=bad.message) from None
 
 
 # -- checks of the content (both sides) -------------------------------------------------
@@ -103,7 +107,8 @@ def _check(view: RulesView, event: dict[str, Any]) -> None:
     if content is not None:
         qset = _qset(content["kind"], content["qversion"])
         if content["area"] != qset.area:
-            raise Refusal("invalid", f"a {qset.id} notification is in area {qset.area}", field="area")
+            raise Refusal("invalid", "a {kind} notification is in area {area}", field="area", kind=qset.id,
+                          area=qset.area)
         if not any(k in content["answers"] for k in ("_withheld", "_erased")):
             check_answers(content["kind"], content["qversion"], content["answers"], content["lang"])
     if event["type"] == "notification.reminder":
@@ -125,7 +130,7 @@ def _party(view: RulesView, event: dict[str, Any]) -> None:
         or view.covers(mine, view.authority(n["notifier"]))
         or not view.at_hub)  # a node holds only what it was sent
     if not holds:
-        raise Refusal("not_allowed", f"{entity} is not a notification your authority has", entity=entity)
+        raise Refusal("not_allowed", "{entity} is not a notification your authority has", entity=entity)
 
 
 def _audience(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -174,18 +179,19 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
         if actor["country"] == kinds.COMMISSION:
             raise Refusal("not_allowed", "a member state notifies; the Commission examines")
         if not has_role_in(user, "notification_handler", content["area"]):
-            raise Refusal("not_allowed", f"that needs the notification_handler role in {content['area']}",
+            raise Refusal("not_allowed", "that needs the {role} role in {area}",
                           role="notification_handler", area=content["area"])
         return
     assert n is not None
     if n["state"] not in FROM[type_]:
-        raise Refusal("illegal_transition", f"the notification is {n['state']}: it cannot be "
-                      f"{type_.split('.', 1)[1]} now", state=n["state"])
+        raise Refusal("illegal_transition", "the notification is {state}: it cannot be {step} now",
+                      state=n["state"], step=type_.split(".", 1)[1])
     if type_ in NOTIFIER_STEPS:
         if actor["id"] != n["notifier"]:
-            raise Refusal("not_allowed", f"only the notifying authority ({n['notifier']}) may do that")
+            raise Refusal("not_allowed", "only the notifying authority ({authority}) may do that",
+                          authority=n["notifier"])
         if not has_role_in(user, "notification_handler", n["area"]):
-            raise Refusal("not_allowed", f"that needs the notification_handler role in {n['area']}",
+            raise Refusal("not_allowed", "that needs the {role} role in {area}",
                           role="notification_handler", area=n["area"])
     if type_ == "notification.broadcast" and p["notification"] != n["record"]["content"]:
         raise Refusal("invalid", "the notification's content differs from its draft")
@@ -193,18 +199,18 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
         content = n["record"]["content"]
         check_answers(content["kind"], content["qversion"], {**content["answers"], **p["answers"]}, p["lang"])
         if len(n["record"].get("modifications", [])) >= MAX_MODIFICATIONS:
-            raise Refusal("invalid", f"a notification is modified at most {MAX_MODIFICATIONS} times")
+            raise Refusal("invalid", "a notification is modified at most {count} times", count=MAX_MODIFICATIONS)
     if type_ == "notification.commented":
         said = view.conn.execute("SELECT count(*) FROM notification_comments WHERE notification_id = ?",
                                  (n["id"],)).fetchone()[0]
         if said >= MAX_COMMENTS:  # what the hub delivers to a new holder must stay deliverable
-            raise Refusal("invalid", f"a notification holds at most {MAX_COMMENTS} comments")
+            raise Refusal("invalid", "a notification holds at most {count} comments", count=MAX_COMMENTS)
     if type_ == "notification.disseminated":
         _disseminated(view, event, n, actor, user)
     if type_ == "notification.closed":
         if not (has_role_in(user, "notification_handler", n["area"]) or has_role(user, "coordinator")):
-            raise Refusal("not_allowed", f"closing needs the notification_handler role in {n['area']} (or a "
-                          "coordinator's)", role="notification_handler", area=n["area"])
+            raise Refusal("not_allowed", "closing needs the {role} role in {area} (or a coordinator's)",
+                          role="notification_handler", area=n["area"])
         _closed(view, event, n, actor)
 
 
@@ -218,10 +224,11 @@ def _disseminated(view: RulesView, event: dict[str, Any], n: dict[str, Any], act
     for target_id in event["payload"]["to"]:
         target = view.authority(target_id)
         if target is None or target.get("country") != actor["country"] or n["area"] not in (target.get("areas") or {}):
-            raise Refusal("invalid", f"{target_id}: a notification is disseminated to authorities of "
-                          f"{actor['country']} competent in {n['area']}", target=target_id)
+            raise Refusal("invalid", "{target}: a notification is disseminated to authorities of "
+                          "{country} competent in {area}", target=target_id, country=actor["country"],
+                          area=n["area"])
         if target_id in n["record"]["disseminated"] or target_id in n["record"]["recipients"]:
-            raise Refusal("illegal_transition", f"{target_id} has the notification already", target=target_id)
+            raise Refusal("illegal_transition", "{target} has the notification already", target=target_id)
 
 
 def _closed(view: RulesView, event: dict[str, Any], n: dict[str, Any], actor: dict[str, Any]) -> None:
@@ -233,7 +240,9 @@ def _closed(view: RulesView, event: dict[str, Any], n: dict[str, Any], actor: di
     assert kind is not None  # _qset refuses a set that is not a kind of notification
     codes = [c.code for c in qset.choice_lists.get(kind.decisions or "", ())]
     if p["decision"] not in codes:
-        raise Refusal("invalid", f"the decision is one of {', '.join(codes) or 'none'}", field="decision")
+        if not codes:
+            raise Refusal("invalid", "the decision is one of none", field="decision")
+        raise Refusal("invalid", "the decision is one of {codes}", field="decision", codes=", ".join(codes))
 
 
 # -- personal data ------------------------------------------------------------------------------
@@ -272,7 +281,6 @@ def _declare() -> None:
             name, schema, "notification/", _audience, None if hub_made else _authorize, _check, _party,
             project=apply_notification, transition=CREATE if name == "notification.drafted" else "update",
             made_by=HUB if hub_made else USERS,
-            hub_only_message=f"only the hub makes {name} events" if hub_made else None,
             retention="exchange", counts_as_change=name not in QUIET, personal=PERSONAL.get(name, ())))
 
 

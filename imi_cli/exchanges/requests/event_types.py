@@ -16,6 +16,7 @@ from typing import Any
 from imi_cli.directory.event_types import actor_of
 from imi_cli.exchanges.requests import lifecycle
 from imi_cli.exchanges.requests.projection import apply_request
+from imi_cli.i18n import N_
 from imi_cli.log import clock
 from imi_cli.protocol.personal import ALL, ATTACHMENT_CONTENT
 from imi_cli.protocol.refusal import Refusal
@@ -68,14 +69,14 @@ def _party(view: RulesView, event: dict[str, Any]) -> None:
     request = _request_of(view, event)
     if event["type"] == "request.drafted":
         if request is not None:  # the same words for anyone: nothing of the request is told
-            raise Refusal("illegal_transition", f"{entity} already exists", entity=entity)
+            raise Refusal("illegal_transition", "{entity} already exists", entity=entity)
         return
     mine = view.authority(event["actor"].get("authority"))
     if request is None or mine is None or not (
             mine["id"] in (request["requester"], request["responder"])
             or view.covers(mine, view.authority(request["requester"]))
             or view.covers(mine, view.authority(request["responder"]))):
-        raise Refusal("not_allowed", f"{entity} is not a request your authority takes part in", entity=entity)
+        raise Refusal("not_allowed", "{entity} is not a request your authority takes part in", entity=entity)
 
 
 def _audience(view: RulesView, event: dict[str, Any]) -> list[str]:
@@ -107,7 +108,8 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
                              lambda other: view.covers(actor, view.authority(other)),
                              clock.iso(view.now()), event["payload"])
     except Rejected as refused:
-        raise Refusal(refused.reason, refused.message) from None
+        # Translators: a sentence said elsewhere (already in the interface language): keep it as is
+        raise Refusal(refused.reason, "{detail}", detail=refused.message) from None
     assert request is not None or event["type"] == "request.drafted"
     _check_step_content(view, event, request)
 
@@ -126,13 +128,13 @@ def _check_step_content(view: RulesView, event: dict[str, Any], request: dict[st
         target = view.authority(p["to"])
         if target is None or request["area"] not in (target.get("areas") or {}) \
                 or p["to"] in (request["requester"], request["responder"]):
-            raise Refusal("invalid", f"a request goes on only to another registered authority competent "
-                          f"in {request['area']}", area=request["area"])
+            raise Refusal("invalid", "a request goes on only to another registered authority competent "
+                          "in {area}", area=request["area"])
     if type_ in ("request.sent", "request.forwarded", "request.reassigned"):
         _check_content_unchanged(request, p)
     if type_ == "request.allocated" and any(
             (view.user(h) or {}).get("authority") != request["responder"] for h in p["handlers"]):
-        raise Refusal("invalid", f"handlers must be users of {request['responder']}")
+        raise Refusal("invalid", "handlers must be users of {authority}", authority=request["responder"])
 
 
 def _check_alert_link(view: RulesView, content: dict[str, Any]) -> None:
@@ -141,17 +143,17 @@ def _check_alert_link(view: RulesView, content: dict[str, Any]) -> None:
     from imi_cli.exchanges.alerts.kinds import QUESTIONNAIRES, participants
 
     if content["questionnaire"] in QUESTIONNAIRES:
-        raise Refusal("invalid", f"{content['questionnaire']} is an alert's question set, not a request's",
-                      field="questionnaire")
+        raise Refusal("invalid", "{questionnaire} is an alert's question set, not a request's",
+                      field="questionnaire", questionnaire=content["questionnaire"])
     linked = content.get("about_alert")
     if linked is None:
         return
     alert = view.alert(linked)
     if alert is None or alert["state"] == "draft" or content["requester"] not in participants(
             alert["record"] | {"sender": alert["sender"]}):
-        raise Refusal("not_allowed", f"alert/{linked} is not an alert your authority received", entity=linked)
+        raise Refusal("not_allowed", "alert/{entity} is not an alert your authority received", entity=linked)
     if content["responder"] != alert["sender"]:
-        raise Refusal("invalid", f"a request about an alert goes to its sender, {alert['sender']}")
+        raise Refusal("invalid", "a request about an alert goes to its sender, {sender}", sender=alert["sender"])
 
 
 def _check_content_unchanged(request: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -167,7 +169,8 @@ def _check_content_unchanged(request: dict[str, Any], payload: dict[str, Any]) -
     if hashes != sorted(a["sha256"] for a in record.get("attachments") or []):
         changed.append("attachments")
     if changed:
-        raise Refusal("invalid", f"the request's content differs from the request ({', '.join(changed)})")
+        raise Refusal("invalid", "the request's content differs from the request ({fields})",
+                      fields=", ".join(changed))
 
 
 def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -181,12 +184,13 @@ def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None
     try:
         qset = catalogs().get(record["questionnaire"], record["qversion"])
     except NotFound as missing:
-        raise Refusal("invalid", missing.message) from None
+        # Translators: a sentence said elsewhere (already in the interface language): keep it as is
+        raise Refusal("invalid", "{detail}", detail=missing.message) from None
     try:
         asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions if q.id in record["questions"]))
         validate_answers(asked, payload["answers"], payload["lang"])
     except ImiError as bad:
-        raise Refusal("invalid", f"the answers do not fit the question set: {bad.message}") from None
+        raise Refusal("invalid", "the answers do not fit the question set: {detail}", detail=bad.message) from None
 
 
 def _personal_answers(conn: Any, event: dict[str, Any]) -> frozenset[str]:
@@ -222,7 +226,8 @@ def _declare() -> None:
         declare(EventType(
             name, schema, "request/", _audience, None if hub_made else _authorize, _check, _party,
             project=apply_request, transition=CREATE if name == "request.drafted" else UPDATE,
-            made_by=HUB if hub_made else "users", hub_only_message="only the hub makes reminders" if hub_made else None,
+            made_by=HUB if hub_made else "users",
+            hub_only_message=N_("only the hub makes reminders") if hub_made else None,
             retention="exchange", counts_as_change=not hub_made, personal=PERSONAL.get(name, ())))
 
 

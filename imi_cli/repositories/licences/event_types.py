@@ -55,14 +55,14 @@ def _party(view: RulesView, event: dict[str, Any]) -> None:
     the same whether the licence exists or not."""
     mine = view.authority(event["actor"].get("authority"))
     if mine is None or rules.AREA not in (mine.get("areas") or {}):
-        raise Refusal("not_allowed", "licences are kept by and for the authorities competent in "
-                      f"{rules.AREA}", area=rules.AREA)
+        raise Refusal("not_allowed", "licences are kept by and for the authorities competent in {area}",
+                      area=rules.AREA)
 
 
 def _day(value: str, field: str) -> dt.date:
     day = rules.date(value)
     if day is None:
-        raise Refusal("invalid", f"{field} {value!r} is not a date", field=field)
+        raise Refusal("invalid", "{field} {value!r} is not a date", field=field, value=value)
     return day
 
 
@@ -77,21 +77,23 @@ def _check(view: RulesView, event: dict[str, Any]) -> None:
     elif type_ == "licence.host_notified":
         notice, start = _day(p["notice_date"], "notice_date"), _day(p["start"], "start")
         if start < rules.add_months(notice, rules.NOTICE_MONTHS) and not p.get("override_reason"):
-            raise Refusal("invalid", f"the start ({start}) is less than {rules.NOTICE_MONTHS} months after the "
-                          f"notice ({notice}): give the reason it may start earlier (--override-reason)",
-                          field="start")
+            raise Refusal("invalid", "the start ({start}) is less than {months} months after the "
+                          "notice ({notice}): give the reason it may start earlier (--override-reason)",
+                          field="start", start=start.isoformat(), months=rules.NOTICE_MONTHS,
+                          notice=notice.isoformat())
 
 
 def check_licence(licence: dict[str, Any]) -> None:
     start, end = _day(licence["valid_from"], "valid_from"), _day(licence["valid_to"], "valid_to")
     last = rules.add_years(start, rules.MAX_YEARS) - dt.timedelta(days=1)  # both ends count
     if end <= start or end > last:
-        raise Refusal("invalid", f"a licence is valid for at most {rules.MAX_YEARS} years: valid_to must be "
-                      f"after valid_from and no later than {last}", field="valid_to")
+        raise Refusal("invalid", "a licence is valid for at most {years} years: valid_to must be "
+                      "after valid_from and no later than {last}", field="valid_to", years=rules.MAX_YEARS,
+                      last=last.isoformat())
     check_conditions(licence["conditions"])
     if not licence["number"].upper().startswith(licence["country"]):
-        raise Refusal("invalid", f"a licence number begins with its issuing state ({licence['country']})",
-                      field="number")
+        raise Refusal("invalid", "a licence number begins with its issuing state ({country})",
+                      field="number", country=licence["country"])
 
 
 def check_conditions(c: dict[str, Any]) -> None:
@@ -99,8 +101,8 @@ def check_conditions(c: dict[str, Any]) -> None:
     if not (c.get("national_licence") or c.get("cit_activity_24_months")):
         missing.insert(0, "national_licence or cit_activity_24_months")
     if missing:
-        raise Refusal("invalid", f"a licence is issued only when every condition is met; not met: "
-                      f"{', '.join(missing)}", field="conditions")
+        raise Refusal("invalid", "a licence is issued only when every condition is met; not met: "
+                      "{conditions}", field="conditions", conditions=", ".join(missing))
 
 
 def _authorize(view: RulesView, event: dict[str, Any]) -> None:
@@ -114,35 +116,37 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
     if type_ == "licence.issued":
         named = view.authority(p["licence"]["authority"])
         if named is None or named.get("country") != p["licence"]["country"] or rules.AREA not in named.get("areas", {}):
-            raise Refusal("invalid", f"a licence names a licensing authority of {p['licence']['country']} "
-                          f"competent in {rules.AREA}", field="authority")
+            raise Refusal("invalid", "a licence names a licensing authority of {country} "
+                          "competent in {area}", field="authority", country=p["licence"]["country"],
+                          area=rules.AREA)
         # its own licensing officer, or a coordinator covering it (a bulk import)
         if not ((licensing and named["id"] == actor["id"])
                 or (has_role(user, "coordinator") and view.covers(actor, named))):
-            raise Refusal("not_allowed", f"a licence of {named['id']} is issued by its licensing officers "
-                          "or its coordinators", role=rules.ROLE)
+            raise Refusal("not_allowed", "a licence of {authority} is issued by its licensing officers "
+                          "or its coordinators", role=rules.ROLE, authority=named["id"])
     elif not (licensing or (type_ == "licence.changed" and licence is not None and has_role(user, "coordinator")
                             and view.covers(actor, view.authority(licence["authority"])))):
-        raise Refusal("not_allowed", f"that needs the {rules.ROLE} role in {rules.AREA}", role=rules.ROLE)
+        raise Refusal("not_allowed", "that needs the {role} role in {area}", role=rules.ROLE, area=rules.AREA)
     home = p["licence"]["country"] if type_ == "licence.issued" else (licence or {}).get("country")
     scope = p.get("scope") if type_ in ("licence.suspended", "licence.resumed") else home
     if scope != actor["country"]:
-        raise Refusal("not_allowed", f"only a licensing authority of {scope} may do that "
-                      f"(yours is of {actor['country']})", country=scope)
+        raise Refusal("not_allowed", "only a licensing authority of {country} may do that "
+                      "(yours is of {own})", country=scope, own=actor["country"])
     if licence is None:
         return
     if licence.get("withdrawn_on") and type_ not in ("licence.banned", "licence.sanctioned"):
-        raise Refusal("illegal_transition", f"licence {licence['number']} was withdrawn on {licence['withdrawn_on']}")
+        raise Refusal("illegal_transition", "licence {number} was withdrawn on {day}", number=licence["number"],
+                      day=licence["withdrawn_on"])
     at = dt.date.fromisoformat(event["at"][:10])
     if type_ == "licence.suspended":
         _check_suspension(licence, p)
     elif type_ == "licence.resumed":
         if not any(s["scope"] == p["scope"] and not s.get("resumed_on") and s["from"] <= p["on"] <= s["to"]
                    for s in licence["record"].get("suspensions", [])):
-            raise Refusal("illegal_transition", f"licence {licence['number']} has no suspension in {p['scope']} "
-                          f"in force on {p['on']}")
+            raise Refusal("illegal_transition", "licence {number} has no suspension in {country} "
+                          "in force on {day}", number=licence["number"], country=p["scope"], day=p["on"])
     elif type_ == "licence.banned" and _day(p["until"], "until") > rules.add_years(at, rules.MAX_BAN_YEARS):
-        raise Refusal("invalid", f"a ban lasts up to {rules.MAX_BAN_YEARS} years", field="until")
+        raise Refusal("invalid", "a ban lasts up to {years} years", field="until", years=rules.MAX_BAN_YEARS)
     elif type_ == "licence.changed" and ("valid_to" in p or "conditions" in p):
         check_licence({**licence["record"]["licence"], **{k: p[k] for k in ("valid_to", "conditions") if k in p}})
 
@@ -150,13 +154,14 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
 def _check_suspension(licence: dict[str, Any], p: dict[str, Any]) -> None:
     start, end = _day(p["from"], "from"), _day(p["to"], "to")
     if end > rules.add_months(start, rules.MAX_SUSPENSION_MONTHS) - dt.timedelta(days=1):
-        raise Refusal("invalid", f"a suspension lasts at most {rules.MAX_SUSPENSION_MONTHS} months", field="to")
+        raise Refusal("invalid", "a suspension lasts at most {months} months", field="to",
+                      months=rules.MAX_SUSPENSION_MONTHS)
     if p["scope"] == licence["country"]:
         if (end - start).days + 1 < 14:
             raise Refusal("invalid", "a suspension of a licence lasts at least 2 weeks", field="to")
         return
     if not any(h["country"] == p["scope"] for h in licence["record"].get("hosts", [])):
-        raise Refusal("not_allowed", f"{p['scope']} is not a state the company was notified to operate in",
+        raise Refusal("not_allowed", "{country} is not a state the company was notified to operate in",
                       country=p["scope"])
 
 

@@ -15,6 +15,8 @@ import calendar
 import datetime as dt
 from typing import Any
 
+from imi_cli.i18n import t
+
 AREA = "euro-cash-in-transit"
 ROLE = "licensing_officer"
 MAX_YEARS = 5
@@ -57,24 +59,28 @@ def validity(licence: dict[str, Any], day: str, country: str | None = None) -> t
     record = licence["record"]
     home = licence["country"]
     if day < licence["valid_from"]:
-        return False, f"not yet valid on {day}: valid from {licence['valid_from']}"
+        return False, t("not yet valid on {day}: valid from {start}", day=day, start=licence["valid_from"])
     if day > licence["valid_to"]:
-        return False, f"expired on {licence['valid_to']}"
+        return False, t("expired on {day}", day=licence["valid_to"])
     if licence.get("withdrawn_on") and day >= licence["withdrawn_on"]:
-        return False, f"withdrawn on {licence['withdrawn_on']}"
+        return False, t("withdrawn on {day}", day=licence["withdrawn_on"])
     for s in record.get("suspensions", []):
         if s["scope"] == home and s["from"] <= day <= suspended_until(s):
-            return False, f"suspended from {s['from']} to {suspended_until(s)} by {s['by']}"
+            return False, t("suspended from {start} to {end} by {authority}", start=s["from"],
+                            end=suspended_until(s), authority=s["by"])
     if country and country != home:
         hosts = [h for h in record.get("hosts", []) if h["country"] == country]
         if not hosts:
-            return False, f"valid in {home}, but not notified to operate in {country}"
+            return False, t("valid in {home}, but not notified to operate in {country}", home=home, country=country)
         start = min(h["start"] for h in hosts)
         if day < start:
-            return False, f"may operate in {country} from {start}"
+            return False, t("may operate in {country} from {day}", country=country, day=start)
         for s in record.get("suspensions", []):
             if s["scope"] == country and s["from"] <= day <= suspended_until(s):
-                return False, (f"suspended in {country} from {s['from']} to {suspended_until(s)} "
-                               f"by the host state ({s['by']})")
-    where = f" in {country}" if country else ""
-    return True, f"valid{where} on {day} (licence valid from {licence['valid_from']} to {licence['valid_to']})"
+                return False, t("suspended in {country} from {start} to {end} by the host state ({authority})",
+                                country=country, start=s["from"], end=suspended_until(s), authority=s["by"])
+    if country:
+        return True, t("valid in {country} on {day} (licence valid from {start} to {end})", country=country,
+                       day=day, start=licence["valid_from"], end=licence["valid_to"])
+    return True, t("valid on {day} (licence valid from {start} to {end})", day=day, start=licence["valid_from"],
+                   end=licence["valid_to"])

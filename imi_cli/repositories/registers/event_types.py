@@ -35,11 +35,12 @@ def _check(view: RulesView, event: dict[str, Any]) -> None:
 
     r = event["payload"]["register"]
     if normalize_country(r["country"]) != r["country"]:
-        raise Refusal("invalid", f"{r['country']!r} is not an IMI country", field="country")
+        raise Refusal("invalid", "{country!r} is not an IMI country", field="country", country=r["country"])
     if r["area"] not in area_ids():
-        raise Refusal("invalid", f"{r['area']!r} is not a legislative area", field="area")
+        raise Refusal("invalid", "{area!r} is not a legislative area", field="area", area=r["area"])
     if not r["id"].upper().startswith(r["country"]):
-        raise Refusal("invalid", f"a register's id begins with its country ({r['country']})", field="id")
+        raise Refusal("invalid", "a register's id begins with its country ({country})", field="id",
+                      country=r["country"])
     if r["access"]["how"] != "on_request" and not r["access"].get("url"):
         raise Refusal("invalid", "a register consulted online gives its url", field="access")
 
@@ -49,8 +50,8 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
     user, actor = actor_of(view, event)
     holder = view.authority(r["holder"])
     if holder is None or holder.get("country") != r["country"]:
-        raise Refusal("invalid", f"the register's holder is an authority of {r['country']} in the directory",
-                      field="holder")
+        raise Refusal("invalid", "the register's holder is an authority of {country} in the directory",
+                      field="holder", country=r["country"])
     from imi_cli.repositories.registers.projection import load
 
     # the entry as it is to be, and as it is now: who changes one must cover both (an area
@@ -60,8 +61,9 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
         target = {"id": entry["holder"], "country": entry["country"], "kind": "authority",
                   "areas": {entry["area"]: []}}
         if not (has_role(user, "coordinator") and view.covers(actor, target)):
-            raise Refusal("not_allowed", f"the registers of {entry['country']} in {entry['area']} are recorded by "
-                          "its national coordinator or the area's coordinator", country=entry["country"])
+            raise Refusal("not_allowed", "the registers of {country} in {area} are recorded by "
+                          "its national coordinator or the area's coordinator", country=entry["country"],
+                          area=entry["area"])
 
 
 declare(EventType("register.recorded", PAYLOADS["register.recorded"], lambda p: f"register/{p['register']['id']}",
