@@ -44,6 +44,6 @@ def _read_json(path: Path, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        where = f"{path}:{exc.lineno}:{exc.colno}"
         # Translators: {detail} is the JSON parser's own words, in English
-        raise InvalidInput(t("{where}: not valid JSON: {detail}", where=f"{path}:{exc.lineno}:{exc.colno}",
-                             detail=exc.msg)) from None
+        raise InvalidInput(t("{where}: not valid JSON: {detail}", where=where, detail=exc.msg)) from None

@@ -184,7 +184,8 @@ class Requests:
     def close(self, rid: str, timeliness: int, quality: int) -> None:
         for name, value in (("timeliness", timeliness), ("quality", quality)):
             if not 1 <= value <= 5:
-                raise UsageError(t("{option} is a rating from 1 to 5", option=f"--{name}"))
+                option = "--" + name
+                raise UsageError(t("{option} is a rating from 1 to 5", option=option))
         self._step("request.closed", rid, {"timeliness": timeliness, "quality": quality})
 
     def withdraw(self, rid: str, reason: str) -> None:
