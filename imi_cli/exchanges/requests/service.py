@@ -39,10 +39,9 @@ def read_attachment(path: Path) -> dict[str, Any]:
     except NotFound:
         raise NotFound(t("{path}: no such file to attach", path=str(path))) from None
     except TooBig as exc:
-        from imi_cli.i18n import formats
-
+        # byte counts as figures a person compares with the file's size (no separators)
         raise InvalidInput(t("{path}: {size} bytes is over the attachment limit of {limit}", path=str(path),
-                             size=formats.number(exc.size), limit=formats.number(MAX_ATTACHMENT))) from None
+                             size=exc.size, limit=MAX_ATTACHMENT)) from None
     return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
 
 
@@ -51,10 +50,8 @@ def read_attachments(paths: Sequence[Path]) -> list[dict[str, Any]]:
     files = [read_attachment(p) for p in paths]
     total = sum(len(f["content_b64"]) * 3 // 4 for f in files)
     if total > MAX_ATTACHMENT:
-        from imi_cli.i18n import formats
-
         raise InvalidInput(t("the attachments total {total} bytes, over the limit of {limit} per step",
-                             total=formats.number(total), limit=formats.number(MAX_ATTACHMENT)))
+                             total=total, limit=MAX_ATTACHMENT))
     return files
 
 
