@@ -8,6 +8,7 @@ from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, print_json
 from imi_cli.cli.output import message as say
+from imi_cli.i18n import N_, _, t
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,17 +29,41 @@ def send(
     if s.as_json:
         print_json({"id": ident, "to": to, "subject": subject})
     else:
-        say(f"Message {ident} queued for {to} (`imi sync` takes it to the hub)")
+        say(t("Message {id} queued for {to} (`imi sync` takes it to the hub)", id=ident, to=to))
 
 
 @app.command("list")
 @data_options
 def list_() -> None:
     """Messages this authority sent or received."""
+    from imi_cli.cli.environment import environment
     from imi_cli.exchanges.messages import inbox
 
     s = state()
     with s.open_store() as store:
         rows = inbox(store)
-    emit(rows, as_json=s.as_json, columns=[("at", "at"), ("from", "from"), ("to", "to"),
-                                           ("subject", "subject"), ("text", "text")])
+    shown = rows
+    if not s.as_json and environment().stdout.isatty():  # for a person: times in the user's zone, the language of each
+        shown = [_for_people(row, s.lang) for row in rows]
+    emit(rows, as_json=s.as_json, rows=shown, columns=[(key, _(heading)) for key, heading in COLUMNS])
+
+
+# (key, heading): the headings are translated where the table is drawn
+COLUMNS = [("at", N_("at")), ("from", N_("from")), ("to", N_("to")), ("subject", N_("subject")), ("text", N_("text"))]
+
+
+def _for_people(row: dict, viewer: str) -> dict:
+    """A message's row on a terminal: its time in the user's zone and language, its subject and
+    text tagged with the language they are written in when it is not the reader's."""
+    from imi_cli.i18n import formats
+
+    out = dict(row)
+    if isinstance(row.get("at"), str):
+        try:
+            out["at"] = formats.datetime(row["at"], "short")
+        except ValueError:  # a value that is not a time is shown as it is
+            pass
+    tag = formats.language_tag(row.get("lang") if isinstance(row.get("lang"), str) else None, viewer)
+    if tag and isinstance(row.get("subject"), str):
+        out["subject"] = row["subject"] + tag
+    return out

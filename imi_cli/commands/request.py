@@ -10,10 +10,22 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-LIST = [("id", "request"), ("direction", "in/out"), ("state", "state"), ("requester", "from"),
-        ("responder", "to"), ("subject", "subject"), ("deadline", "deadline"), ("days_left", "days left")]
+# (key, heading): the headings are translated where the table is drawn
+LIST = [("id", N_("request")), ("direction", N_("in/out")), ("state", N_("state")), ("requester", N_("from")),
+        ("responder", N_("to")), ("subject", N_("subject")), ("deadline", N_("deadline")),
+        ("days_left", N_("time left"))]
+INBOX = [("id", N_("id")), ("action", N_("to do")), ("flag", ""), ("subject", N_("subject")),
+         ("deadline", N_("deadline")), ("days_left", N_("time left")), ("reminders", N_("reminders"))]
+STATS = [("area", N_("area")), ("authority", N_("authority")), ("received", N_("received")),
+         # Translators: a column of statistics: the share of requests accepted within 7 days
+         ("accepted_within_7_days_pct", N_("accepted ≤7d %")), ("average_days_to_answer", N_("days to answer")),
+         # Translators: a column of statistics: the share of requests answered by their deadline
+         ("answered_by_deadline_pct", N_("by deadline %")), ("rating_timeliness", N_("timeliness")),
+         ("rating_quality", N_("quality"))]
+DIRECTIONS = {"incoming": N_("incoming"), "outgoing": N_("outgoing"), "coordinated": N_("coordinated")}
 
 
 def _requests(store):
@@ -34,10 +46,11 @@ def _pairs(items: List[str], option: str) -> dict:
     return out
 
 
-def _do(verb: str, rid: str, call) -> None:
+def _do(done: str, rid: str, call) -> None:
+    """Take a step; ``done`` is the N_-marked sentence that says so (with ``{id}``)."""
     with state().open_store() as store:
         call(_requests(store))
-    message(f"{verb} {rid} (queued: `imi sync` takes it to the hub)")
+    message(t(done, id=rid))
 
 
 @app.command("new")
@@ -72,14 +85,14 @@ def new(
 @data_options
 def approve(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """Approve a draft (supervisor or coordinator), where the authority requires it."""
-    _do("Approved", rid, lambda r: r.approve(rid))
+    _do(N_("Approved {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.approve(rid))
 
 
 @app.command("send")
 @data_options
 def send(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """Send a draft to the responding authority."""
-    _do("Sent", rid, lambda r: r.send(rid))
+    _do(N_("Sent {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.send(rid))
 
 
 @app.command("accept")
@@ -88,7 +101,7 @@ def accept(rid: str = typer.Argument(..., help="Request id."),
            propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline",
                                                           help="Another deadline, YYYY-MM-DD.")) -> None:
     """Accept an incoming request (taking its deadline, or proposing another)."""
-    _do("Accepted", rid, lambda r: r.accept(rid, propose_deadline))
+    _do(N_("Accepted {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.accept(rid, propose_deadline))
 
 
 @app.command("agree-deadline")
@@ -96,7 +109,8 @@ def accept(rid: str = typer.Argument(..., help="Request id."),
 def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
                    refuse: bool = typer.Option(False, "--refuse", help="Keep the original deadline.")) -> None:
     """Agree (or not) to the deadline the responder proposed."""
-    _do("Answered the proposal for", rid, lambda r: r.agree_deadline(rid, not refuse))
+    _do(N_("Answered the proposal for {id} (queued: `imi sync` takes it to the hub)"), rid,
+        lambda r: r.agree_deadline(rid, not refuse))
 
 
 @app.command("forward")
@@ -104,7 +118,7 @@ def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
 def forward(rid: str = typer.Argument(..., help="Request id."),
             to: str = typer.Option(..., "--to", help="A more competent authority, or your coordinator.")) -> None:
     """Forward an incoming request before accepting it; your access ends there."""
-    _do("Forwarded", rid, lambda r: r.forward(rid, to))
+    _do(N_("Forwarded {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.forward(rid, to))
 
 
 @app.command("reassign")
@@ -112,7 +126,8 @@ def forward(rid: str = typer.Argument(..., help="Request id."),
 def reassign(rid: str = typer.Argument(..., help="Request id."),
              to: str = typer.Option(..., "--to", help="The authority that should answer.")) -> None:
     """Coordinators: move a request to another authority."""
-    _do("Reassigned", rid, lambda r: r.forward(rid, to, reassign=True))
+    _do(N_("Reassigned {id} (queued: `imi sync` takes it to the hub)"), rid,
+        lambda r: r.forward(rid, to, reassign=True))
 
 
 @app.command("allocate")
@@ -120,7 +135,8 @@ def reassign(rid: str = typer.Argument(..., help="Request id."),
 def allocate(rid: str = typer.Argument(..., help="Request id."),
              handlers: str = typer.Option(..., "--to", help="Handler user ids, ','-separated.")) -> None:
     """Allocators: assign a request to request handlers of the authority."""
-    _do("Allocated", rid, lambda r: r.allocate(rid, [h.strip() for h in handlers.split(",")]))
+    _do(N_("Allocated {id} (queued: `imi sync` takes it to the hub)"), rid,
+        lambda r: r.allocate(rid, [h.strip() for h in handlers.split(",")]))
 
 
 @app.command("answer")
@@ -140,7 +156,7 @@ def answer(
         requests = _requests(store)
         values = collect(requests.get(rid), _pairs(answers, "--answer"), file)
         requests.answer(rid, values, s.lang, attach)
-    message(f"Answered {rid} (queued: `imi sync` takes it to the hub)")
+    message(t("Answered {id} (queued: `imi sync` takes it to the hub)", id=rid))
 
 
 @app.command("more")
@@ -149,7 +165,8 @@ def more(rid: str = typer.Argument(..., help="Request id."),
          text: str = typer.Argument(..., help="What else you need.")) -> None:
     """Ask the responder for more information about its answer."""
     s = state()
-    _do("Asked for more about", rid, lambda r: r.ask_more(rid, text, s.lang))
+    _do(N_("Asked for more about {id} (queued: `imi sync` takes it to the hub)"), rid,
+        lambda r: r.ask_more(rid, text, s.lang))
 
 
 @app.command("close")
@@ -158,7 +175,7 @@ def close(rid: str = typer.Argument(..., help="Request id."),
           timeliness: int = typer.Option(..., "--timeliness", help="Rating 1-5."),
           quality: int = typer.Option(..., "--quality", help="Rating 1-5.")) -> None:
     """Accept the answer, rate it, and close the request."""
-    _do("Closed", rid, lambda r: r.close(rid, timeliness, quality))
+    _do(N_("Closed {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.close(rid, timeliness, quality))
 
 
 @app.command("withdraw")
@@ -166,7 +183,7 @@ def close(rid: str = typer.Argument(..., help="Request id."),
 def withdraw(rid: str = typer.Argument(..., help="Request id."),
              reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Withdraw a request that has not been answered."""
-    _do("Withdrew", rid, lambda r: r.withdraw(rid, reason))
+    _do(N_("Withdrew {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.withdraw(rid, reason))
 
 
 @app.command("reopen")
@@ -174,7 +191,7 @@ def withdraw(rid: str = typer.Argument(..., help="Request id."),
 def reopen(rid: str = typer.Argument(..., help="Request id."),
            reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Reopen a closed request (within 30 days of closure)."""
-    _do("Reopened", rid, lambda r: r.reopen(rid, reason))
+    _do(N_("Reopened {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.reopen(rid, reason))
 
 
 LIST_LIMIT = 500  # a screenful is what a person reads; scripts ask for --all
@@ -191,27 +208,87 @@ def list_(
 ) -> None:
     """Requests of your authority (and, for coordinators, of the authorities you coordinate),
     the most recently active first."""
-    from imi_cli.cli.output import message
     from imi_cli.exchanges.requests.views import list_requests
 
     s = state()
+    langs: dict = {}
     with s.open_store() as store:
         rows = list_requests(store.conn, _authority(store), direction=direction, state=state_, overdue=overdue,
                              coordinated=_coordinated(store), limit=None if all_ else limit + 1)
-    if not all_ and len(rows) > limit:
-        rows = rows[:limit]
-        message(f"the {limit} most recently active are shown; --limit N or --all for more")
-    _emit(rows, s.as_json, LIST)
+        if not all_ and len(rows) > limit:
+            rows = rows[:limit]
+            message(nt("the {n} most recently active is shown; --limit N or --all for more",
+                       "the {n} most recently active are shown; --limit N or --all for more", limit))
+        if _for_people(s.as_json):
+            langs = _subject_langs(store.conn, rows)
+    _emit(rows, s.as_json, LIST, lambda: [_request_row(r, langs, s.lang) for r in rows])
 
 
-def _emit(rows: list, as_json: bool, columns: list) -> None:
-    """As ``emit``; for a pipe, tab-separated lines written at once (10,000 requests in a few ms)."""
+def _for_people(as_json: bool) -> bool:
+    """Is the output a table a person reads (a terminal), not JSON or tab-separated lines?"""
+    from imi_cli.cli.environment import environment
+
+    return not as_json and environment().stdout.isatty()
+
+
+def _subject_langs(conn, rows: list) -> dict:
+    from imi_cli.exchanges.requests.views import subject_langs
+
+    return subject_langs(conn, [r["id"] for r in rows if "type" not in r])
+
+
+def _request_row(row: dict, langs: dict, viewer: str) -> dict:
+    """A request's row as a person reads it: the words of the interface, dates as the language
+    writes them, the subject's language where it is not the reader's. Codes stay for JSON."""
+    from imi_cli.exchanges.requests.labels import state_label
+
+    out = _dates(row)
+    out["state"] = state_label(row.get("state"))
+    direction = DIRECTIONS.get(row.get("direction") or "")
+    out["direction"] = _(direction) if direction else row.get("direction")
+    out["subject"] = _subject(row.get("subject"), langs.get(row.get("id")), viewer)
+    return out
+
+
+def _subject(subject, lang, viewer: str):
+    from imi_cli.i18n import formats
+
+    if not isinstance(subject, str) or not isinstance(lang, str):
+        return subject
+    return subject + formats.language_tag(lang, viewer)
+
+
+def _dates(row: dict) -> dict:
+    """The deadline as a day of the language, the days left as "in 3 days" / "2 days ago"."""
+    from imi_cli.exchanges.requests.views import as_date
+    from imi_cli.i18n import formats
+    from imi_cli.log import clock
+
+    out = dict(row)
+    day = as_date(row.get("deadline"))
+    if day is not None:  # a value that is not a date is shown as it is
+        out["deadline"] = formats.date(day)
+        if isinstance(row.get("days_left"), int):
+            out["days_left"] = formats.relative(day, clock.now().date())
+    return out
+
+
+def _headed(columns: list) -> list:
+    return [(key, _(heading) if heading else "") for key, heading in columns]
+
+
+def _emit(rows: list, as_json: bool, columns: list, for_people=None) -> None:
+    """As ``emit``; for a pipe, tab-separated lines written at once (10,000 requests in a few ms).
+    On a terminal, the rows ``for_people()`` gives, if given (labels and dates in the language)."""
     from imi_cli.cli.environment import environment
     from imi_cli.safe_text import tsv_line
 
     out = environment().stdout
-    if as_json or out.isatty():
-        emit(rows, as_json=as_json, columns=columns)
+    if as_json:
+        emit(rows, as_json=True, columns=columns)
+        return
+    if out.isatty():
+        emit(for_people() if for_people else rows, as_json=False, columns=_headed(columns))
         return
     keys = [k for k, _ in columns]
     from imi_cli.bulk.spreadsheet import neutralise_tsv  # no formulas for a spreadsheet to run
@@ -225,7 +302,7 @@ def _authority(store) -> str:
     authority = store.meta("authority_id")
     if not authority:
         raise UsageError(msgid="no_authority_yet",
-                         hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
+                         hint=t("enrol with `imi init --hub URL` (it asks for your invitation code)"))
     return authority
 
 
@@ -284,14 +361,31 @@ def inbox() -> None:
     from imi_cli.exchanges.requests.views import inbox as items
 
     s = state()
+    langs: dict = {}
     with s.open_store() as store:
         me = _authority(store)
         rows = (alert_items(store.conn, me, s.lang) + notification_items(store.conn, me, s.lang)
                 + items(store.conn, me, _coordinated(store)))
-    _emit(rows, s.as_json, [("id", "id"), ("action", "to do"), ("flag", ""), ("subject", "subject"),
-                            ("deadline", "deadline"), ("days_left", "days left"), ("reminders", "reminders")])
+        if _for_people(s.as_json):
+            langs = _subject_langs(store.conn, rows)
+    _emit(rows, s.as_json, INBOX, lambda: [_inbox_row(r, langs, s.lang) for r in rows])
     if not rows and not s.as_json:
-        message("Nothing needs your action.")
+        message(_("Nothing needs your action."))
+
+
+def _inbox_row(row: dict, langs: dict, viewer: str) -> dict:
+    """An inbox item as a person reads it (a request's, an alert's or a notification's)."""
+    from imi_cli.exchanges.requests.labels import action_label, flag_label, reminders_text
+
+    out = _dates(row)
+    out["flag"] = flag_label(row.get("flag"))
+    if "type" in row:  # an alert's or a notification's item: its own words
+        out["action"] = _(row["action"]) if isinstance(row.get("action"), str) and row["action"] else row.get("action")
+        return out
+    out["action"] = action_label(row)
+    out["reminders"] = reminders_text(row.get("reminders") or [])
+    out["subject"] = _subject(row.get("subject"), langs.get(row.get("id")), viewer)
+    return out
 
 
 @data_options
@@ -312,9 +406,16 @@ def stats() -> None:
     if s.as_json:
         print_json({"requests": rows, "alerts": alerts, "notifications": notifications})
         return
-    print_table(rows, [("area", "area"), ("authority", "authority"), ("received", "received"),
-                       ("accepted_within_7_days_pct", "accepted ≤7d %"), ("average_days_to_answer", "days to answer"),
-                       ("answered_by_deadline_pct", "by deadline %"), ("rating_timeliness", "timeliness"),
-                       ("rating_quality", "quality")], "Requests")
-    print_table(alerts, STATS_COLUMNS, "Alerts")
-    print_table(notifications, NOTIFICATION_COLUMNS, "Notifications")
+    if _for_people(False):
+        rows, alerts, notifications = (_numbers(rows), _numbers(alerts), _numbers(notifications))
+    print_table(rows, _headed(STATS), _("Requests"))
+    print_table(alerts, _headed(STATS_COLUMNS), _("Alerts"))
+    print_table(notifications, _headed(NOTIFICATION_COLUMNS), _("Notifications"))
+
+
+def _numbers(rows: list) -> list:
+    """Figures with the language's separators, for a person (tab-separated output keeps them raw)."""
+    from imi_cli.i18n import formats
+
+    return [{k: formats.number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+             for k, v in row.items()} for row in rows]

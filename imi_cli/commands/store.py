@@ -11,6 +11,7 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options, store_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -43,10 +44,11 @@ def init(
     if s.as_json:
         print_json({"store": str(path), "created": True, **who})
     else:
-        message(f"Created encrypted store {path}")
+        message(t("Created encrypted store {path}", path=str(path)))
         if who:
-            message(f"Enrolled as {who['user']} of {who['authority']} with {who['hub']}; "
-                    f"pulled {who['pulled']} events")
+            message(nt("Enrolled as {user} of {authority} with {hub}; pulled {n} event",
+                       "Enrolled as {user} of {authority} with {hub}; pulled {n} events", who["pulled"],
+                       user=who["user"], authority=who["authority"], hub=who["hub"]))
 
 
 def _invitation(hub: Optional[str], invite: Optional[str], invite_file: Optional[Path],
@@ -60,12 +62,12 @@ def _invitation(hub: Optional[str], invite: Optional[str], invite_file: Optional
     from imi_cli.sync.hubclient import check_url
 
     if invite not in (None, "-"):
-        raise UsageError("an invitation code on the command line can be read by every user of this "
-                         "machine (process list, shell history), so it is refused; nothing was created",
-                         hint=f"{HOW_TO_PASS}; if others use this machine, ask for a new code")
+        raise UsageError(t("an invitation code on the command line can be read by every user of this "
+                           "machine (process list, shell history), so it is refused; nothing was created"),
+                         hint=t("{how}; if others use this machine, ask for a new code", how=_(HOW_TO_PASS)))
     given = [flag for flag, value in (("--invite", invite), ("--invite-file", invite_file)) if value]
     if len(given) > 1:
-        raise UsageError("--invite - and --invite-file both give the code; give one of them")
+        raise UsageError(t("--invite - and --invite-file both give the code; give one of them"))
     if not hub:
         if given:
             raise UsageError(msgid="options_go_together", params={"first": "--hub", "second": given[0]})
@@ -94,9 +96,9 @@ def _prompt_for_code() -> str:
     from imi_cli.sync.enrolment import NOT_ON_A_TERMINAL, code_from_text
 
     if not sys.stdin.isatty():
-        raise UsageError("no invitation code: stdin is not a terminal to ask on; nothing was created",
-                         hint=NOT_ON_A_TERMINAL)
-    return code_from_text(getpass.getpass("Invitation code: "), "the prompt")
+        raise UsageError(t("no invitation code: stdin is not a terminal to ask on; nothing was created"),
+                         hint=_(NOT_ON_A_TERMINAL))
+    return code_from_text(getpass.getpass(_("Invitation code: ")), "the prompt")
 
 
 def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
@@ -111,11 +113,11 @@ def _enrol(store, hub: str, invite: str, insecure: bool) -> dict:
         state().store_path.unlink(missing_ok=True)  # a failed enrolment leaves no half-made store
         if isinstance(exc, HubUnreachable) and "outbox" in (exc.hint or ""):
             raise HubUnreachable(exc.message, msgid=exc.msgid, params=exc.params,
-                                 hint="check the URL and that `imi hub serve` is running; "
-                                 "no store was made, so run the same command again") from None
+                                 hint=t("check the URL and that `imi hub serve` is running; "
+                                        "no store was made, so run the same command again")) from None
         if isinstance(exc, Rejected) and exc.reason == "invalid_invitation" and not exc.hint:
-            exc.hint = ("if you have not used this code yourself, someone else may have: tell whoever "
-                        "invited you (they can revoke that key and give you a new code)")
+            exc.hint = t("if you have not used this code yourself, someone else may have: tell whoever "
+                         "invited you (they can revoke that key and give you a new code)")
         raise
     with client_for(store) as client:
         who["pulled"] = sync(store, client).pulled
@@ -132,15 +134,19 @@ def unlock(
     s = state()
     seconds = ttl or int(s.settings.unlock_ttl)
     do_unlock(s.store_path, seconds)
-    message(f"Unlocked {s.store_path} for {_duration(seconds)} (`imi lock` ends it)")
+    # Translators: {duration} is a span such as "480 minutes" or "1 second"
+    message(t("Unlocked {path} for {duration} (`imi lock` ends it)", path=str(s.store_path),
+              duration=_duration(seconds)))
 
 
 def _duration(seconds: int) -> str:
     """'1 second', '90 seconds', '8 minutes': whole minutes when it divides evenly."""
+    from imi_cli.i18n import formats
+
     if seconds % 60 or seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return nt("{n} second", "{n} seconds", seconds, n=formats.number(seconds))
     minutes = seconds // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return nt("{n} minute", "{n} minutes", minutes, n=formats.number(minutes))
 
 
 @store_options
@@ -150,7 +156,8 @@ def lock() -> None:
 
     s = state()
     was = forget_key(s.store_path)
-    message(f"Locked {s.store_path}" if was else f"{s.store_path} was not unlocked")
+    message(t("Locked {path}", path=str(s.store_path)) if was
+            else t("{path} was not unlocked", path=str(s.store_path)))
 
 
 @app.command("status")
@@ -167,8 +174,31 @@ def status() -> None:
                 "authorities": q("SELECT count(*) FROM authorities"),
                 "users": q("SELECT count(*) FROM users"),
                 "unlocked": cached_key(s.store_path) is not None}
-    emit(info, as_json=s.as_json, rows=[{"k": k, "v": v} for k, v in info.items()],
-         columns=[("k", "what"), ("v", "value")])
+    rows = [{"k": k, "v": v} for k, v in info.items()]
+    if not s.as_json and _on_terminal():  # a person reads words and figures; scripts the keys and raw values
+        rows = [{"k": _(STATUS[k]), "v": _status_value(v)} for k, v in info.items()]
+    emit(info, as_json=s.as_json, rows=rows, columns=[("k", _("what")), ("v", _("value"))])
+
+
+# The lines of `imi store status`, as a person reads them (tab-separated output keeps the keys).
+STATUS = {"store": N_("store"), "schema": N_("schema version"), "events": N_("events"),
+          "authorities": N_("authorities"), "users": N_("users"),
+          # Translators: whether the store's key is cached for this session (`imi unlock`)
+          "unlocked": N_("unlocked")}
+
+
+def _status_value(value):
+    from imi_cli.i18n import formats
+
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return formats.number(value) if isinstance(value, int) else value
+
+
+def _on_terminal() -> bool:
+    from imi_cli.cli.environment import environment
+
+    return environment().stdout.isatty()
 
 
 @app.command("verify")
@@ -177,6 +207,7 @@ def verify() -> None:
     """Prove the signed log whole: every signature, every disclosure against its digest; and
     say which fields were erased, and when. Exit 1 if anything does not hold."""
     from imi_cli.errors import ImiError
+    from imi_cli.i18n import formats
     from imi_cli.log.redaction import erased_fields, verify_log
 
     s = state()
@@ -187,16 +218,29 @@ def verify() -> None:
     if s.as_json:
         print_json(report)
     else:
-        message(f"{report['events']} events, {report['signed']} signed; {report['disclosures']} personal fields held, "
-                f"{report['erased']} erased")
+        message(t("{events} events, {signed} signed; {disclosures} personal fields held, {erased} erased",
+                  **{k: formats.number(report[k]) for k in ("events", "signed", "disclosures", "erased")}))
         for row in report["erased_fields"]:
-            message(f"  {row['entity']}: {row['fields']} field(s) erased at {row['erased_at']}")
+            message("  " + nt("{entity}: {n} field erased at {at}", "{entity}: {n} fields erased at {at}",
+                              row["fields"], entity=row["entity"], at=_when(row["erased_at"])))
     if report["problems"]:
         for problem in report["problems"][:50]:
-            message(f"  problem: event {problem['event']}: {problem['problem']}")
-        raise ImiError(f"the log does not verify: {len(report['problems'])} problem(s)")
+            # Translators: {problem} is the verifier's own words, in English
+            message("  " + t("problem: event {event}: {problem}", event=problem["event"], problem=problem["problem"]))
+        raise ImiError(nt("the log does not verify: {n} problem", "the log does not verify: {n} problems",
+                          len(report["problems"])))
     if not s.as_json:
-        message("The log verifies: every signature and every personal field held matches its event")
+        message(_("The log verifies: every signature and every personal field held matches its event"))
+
+
+def _when(at) -> str:
+    """A time of the log in the user's zone and language (a value that is not a time: as it is)."""
+    from imi_cli.i18n import formats
+
+    try:
+        return formats.datetime(at) if isinstance(at, str) else str(at)
+    except ValueError:
+        return str(at)
 
 
 @app.command("rebuild")
@@ -213,5 +257,12 @@ def rebuild() -> None:
     if s.as_json:
         print_json({"replayed": count, **({"skipped": skipped} if skipped else {})})
     else:
-        message(f"Rebuilt the projections from {count} events")
-        say_skipped(skipped, "of the log")
+        message(nt("Rebuilt the projections from {n} event", "Rebuilt the projections from {n} events", count,
+                   n=_number(count)))
+        say_skipped(skipped, "log")
+
+
+def _number(value: int) -> str:
+    from imi_cli.i18n import formats
+
+    return formats.number(value)

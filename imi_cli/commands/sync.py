@@ -9,23 +9,61 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.i18n import N_, _, nt, t
+
+# (key, heading) of `imi outbox`: the headings are translated where the table is drawn
+OUTBOX = [("id", N_("event")), ("type", N_("type")), ("state", N_("state")), ("reason", N_("reason")),
+          ("detail", N_("detail"))]
+OUTBOX_STATES = {
+    # Translators: the state of an event in the outbox: not pushed to the hub yet
+    "pending": N_("pending"),
+    # Translators: the state of an event in the outbox: the hub took it
+    "accepted": N_("accepted"),
+    # Translators: the state of an event in the outbox: the hub refused it
+    "rejected": N_("rejected"),
+}
 
 
 def _say(report, as_json: bool) -> None:
+    from imi_cli.i18n import formats
+
     if as_json:
         print_json(report.as_dict())
         return
-    message(f"Pushed {report.accepted} accepted, {len(report.rejected)} rejected; "
-            f"pulled {report.pulled} (cursor {report.cursor})")
+    message(t("Pushed {accepted} accepted, {rejected} rejected; pulled {pulled} (cursor {cursor})",
+              accepted=formats.number(report.accepted), rejected=formats.number(len(report.rejected)),
+              pulled=formats.number(report.pulled), cursor=report.cursor))
     for r in report.rejected:
-        message(f"  rejected {r['id']}: {r['reason']}: {r['message']}")
-    say_skipped(report.skipped, "from the hub")
+        # Translators: an event the hub refused: {reason} is a code (not_allowed ...), {message} the hub's words
+        message("  " + t("rejected {id}: {reason}: {message}", id=r["id"], reason=r["reason"],
+                         message=refusal_text(r)))
+    say_skipped(report.skipped, "hub")
 
 
-def say_skipped(skipped: list, where: str) -> None:
-    """Events not applied (recorded in the store): their ids and why, never their content."""
-    if skipped:
-        message(f"Skipped {len(skipped)} event(s) {where}: " + "; ".join(f"{s['id']}: {s['reason']}" for s in skipped))
+def refusal_text(refused: dict) -> str:
+    """The hub's words for a refusal: in the user's language when the hub gave its message id
+    (the English template) and parameters, else as the hub wrote them."""
+    template, params = refused.get("msgid"), refused.get("params")
+    if isinstance(template, str) and isinstance(params, dict):
+        try:
+            return t(template, **params)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            pass
+    return str(refused.get("message") or "")
+
+
+def say_skipped(skipped: list, source: str) -> None:
+    """Events not applied (recorded in the store): their ids and why, never their content.
+    ``source``: "hub" (pulled from it) or "log" (the store's own log, rebuilt)."""
+    if not skipped:
+        return
+    events = "; ".join(f"{s['id']}: {s['reason']}" for s in skipped)
+    if source == "hub":
+        message(nt("Skipped {n} event(s) from the hub: {events}", "Skipped {n} event(s) from the hub: {events}",
+                   len(skipped), events=events))
+    else:
+        message(nt("Skipped {n} event(s) of the log: {events}", "Skipped {n} event(s) of the log: {events}",
+                   len(skipped), events=events))
 
 
 @data_options
@@ -48,7 +86,7 @@ def sync(
 
                 raise EventsRejected(len(report.rejected))
             return
-        message("Watching the hub (Ctrl-C stops)")
+        message(_("Watching the hub (Ctrl-C stops)"))
         core.watch(store, client, lambda r: _say(r, s.as_json), wait=wait, rounds=rounds)
 
 
@@ -57,10 +95,14 @@ def outbox(
     state_filter: Optional[str] = typer.Option(None, "--state", help="pending, accepted or rejected."),
 ) -> None:
     """What this store has pushed or must push: pending, accepted, rejected and why."""
+    from imi_cli.cli.environment import environment
     from imi_cli.sync import session as core
 
     s = state()
     with s.open_store() as store:
         rows = core.outbox(store, state_filter)
-    emit(rows, as_json=s.as_json, columns=[("id", "event"), ("type", "type"), ("state", "state"),
-                                           ("reason", "reason"), ("detail", "detail")])
+    shown = rows
+    if not s.as_json and environment().stdout.isatty():  # a person reads the state in words; scripts, the code
+        shown = [{**row, "state": _(OUTBOX_STATES[row["state"]]) if row.get("state") in OUTBOX_STATES
+                  else row.get("state")} for row in rows]
+    emit(rows, as_json=s.as_json, rows=shown, columns=[(key, _(heading)) for key, heading in OUTBOX])

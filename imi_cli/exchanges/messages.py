@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.errors import NotFound, UsageError
+from imi_cli.i18n import t
 from imi_cli.log.event import make_event, uuid7
 from imi_cli.log.journal import append, local_actor
 from imi_cli.reference.languages import is_language
@@ -13,12 +14,12 @@ from imi_cli.reference.languages import is_language
 def send(store: Any, to: str, subject: str, text: str, lang: str) -> str:
     actor = local_actor(store)
     if not actor["authority"]:
-        raise UsageError("this store acts for no authority yet",
-                         hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
+        raise UsageError(msgid="no_authority_yet",
+                         hint=t("enrol with `imi init --hub URL` (it asks for your invitation code)"))
     if not store.query("SELECT 1 FROM authorities WHERE id = ?", (to,)):
-        raise NotFound(f"no authority {to!r} in the directory", hint="`imi sync` brings the directory")
+        raise NotFound(t("no authority {id!r} in the directory", id=to), hint=t("`imi sync` brings the directory"))
     if not is_language(lang):
-        raise UsageError(f"{lang!r} is not an IMI language code")
+        raise UsageError(t("{code!r} is not an IMI language code", code=lang))
     ident = uuid7()
     event = make_event("message.sent", actor=actor, audience=[actor["authority"], to],
                        payload={"from": actor["authority"], "to": to, "subject": subject, "text": text, "lang": lang},

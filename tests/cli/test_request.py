@@ -107,7 +107,7 @@ def test_a_long_list_shows_the_most_recently_active_first_and_says_there_is_more
     assert len(every) >= 2 and {first, second} <= {r["id"] for r in every}
     shown = ok(cli("ie.handler", "request", "list", "--json", "--limit", "1"))
     assert [r["id"] for r in json.loads(shown.out)] == [every[0]["id"]]
-    assert "the 1 most recently active are shown; --limit N or --all for more" in shown.err
+    assert "the 1 most recently active is shown; --limit N or --all for more" in shown.err
     whole = ok(cli("ie.handler", "request", "list", "--json", "--limit", str(len(every))))
     assert json.loads(whole.out) == every and "most recently active are shown" not in whole.err
     assert cli("ie.handler", "request", "list", "--limit", "0").code == 2

@@ -56,3 +56,21 @@ def test_a_key_value_table_has_no_empty_header_row(unlocked, examples, on_termin
     assert codes == [0]
     lines = text.splitlines()
     assert "id" in lines[1] and "HU-MEK" in lines[1], text  # the first row under the border
+
+
+def test_a_request_row_on_a_terminal_reads_in_words(on_terminal):
+    """States and directions as words, the deadline as a day and the time left, and the
+    subject's language where it is not the reader's; codes and ISO days stay for scripts."""
+    from imi_cli.cli.output import print_table
+    from imi_cli.commands.request import LIST, _headed, _request_row
+
+    row = {"id": RID, "direction": "incoming", "state": "deadline_proposed", "requester": "IE-RIAI",
+           "responder": "HU-MEK", "subject": "Architekt", "deadline": "2999-01-31", "days_left": 1000}
+    shown = _request_row(row, {RID: "de"}, "en")
+    assert (shown["state"], shown["subject"], shown["deadline"]) == ("deadline proposed", "Architekt [de]",
+                                                                      "Jan 31, 2999")
+    assert shown["days_left"].startswith("in ") and shown["days_left"].endswith(" days")
+    assert _request_row(row, {RID: "en"}, "en")["subject"] == "Architekt"
+    assert row["state"] == "deadline_proposed"  # the row itself (JSON, tab-separated) keeps the code
+    text = on_terminal(lambda: print_table([shown], _headed(LIST)))
+    assert RID in text and max(len(line) for line in text.splitlines()) <= 80

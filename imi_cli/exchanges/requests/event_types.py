@@ -32,7 +32,7 @@ CONTENT = obj(
     {"area": _CODE, "requester": ID, "responder": ID, "subject": text(500), "questionnaire": _CODE,
      "qversion": one_of(text(40), integer(0)), "questions": array(_KEY, 500)},
     {"deadline": DATE, "person": mapping(text(1000), _KEY, 30), "comments": array(COMMENT, 200),
-     "attachments": array(ATTACHMENT, 20), "about_alert": ID})
+     "attachments": array(ATTACHMENT, 20), "about_alert": ID, "subject_lang": LANG})
 ANSWER = one_of(text(20_000), {"type": "number"}, BOOL, array(text(200), 200),
                 obj({"text": text(20_000), "lang": LANG}))
 REASON = obj({}, {"reason": text(2000)})

@@ -21,7 +21,10 @@ def load(conn: Any, request_id: str) -> dict[str, Any] | None:
         return None
     data = dict(zip(COLUMNS, row, strict=True))
     data["record"] = json.loads(data["record"])
-    return {**data["record"], **{k: v for k, v in data.items() if k != "record"}, "record": data["record"]}
+    record = data["record"]
+    # the language the subject is written in (None for a request made before it was recorded)
+    return {**record, "subject_lang": record.get("subject_lang"), **{k: v for k, v in data.items() if k != "record"},
+            "record": record}
 
 
 def _save(conn: Any, r: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 from imi_cli.exchanges.requests import access
 from imi_cli.exchanges.requests.lifecycle import check_step
 from imi_cli.exchanges.requests.projection import load
+from imi_cli.i18n import t
 from imi_cli.log import clock
 from imi_cli.log.event import make_event, uuid7
 from imi_cli.log.journal import append
@@ -36,9 +37,11 @@ def read_attachment(path: Path) -> dict[str, Any]:
     try:
         data = read_regular_file(Path(path), MAX_ATTACHMENT, what="attached")
     except NotFound:
-        raise NotFound(f"{path}: no such file to attach") from None
+        raise NotFound(t("{path}: no such file to attach", path=str(path))) from None
     except TooBig as exc:
-        raise InvalidInput(f"{path}: {exc.size} bytes is over the attachment limit of {MAX_ATTACHMENT}") from None
+        # byte counts as figures a person compares with the file's size (no separators)
+        raise InvalidInput(t("{path}: {size} bytes is over the attachment limit of {limit}", path=str(path),
+                             size=exc.size, limit=MAX_ATTACHMENT)) from None
     return {"name": Path(path).name, "content_b64": base64.b64encode(data).decode("ascii")}
 
 
@@ -47,23 +50,25 @@ def read_attachments(paths: Sequence[Path]) -> list[dict[str, Any]]:
     files = [read_attachment(p) for p in paths]
     total = sum(len(f["content_b64"]) * 3 // 4 for f in files)
     if total > MAX_ATTACHMENT:
-        raise InvalidInput(f"the attachments total {total} bytes, over the limit of {MAX_ATTACHMENT} per step")
+        raise InvalidInput(t("the attachments total {total} bytes, over the limit of {limit} per step",
+                             total=total, limit=MAX_ATTACHMENT))
     return files
 
 
 def _carry_link(content: dict[str, Any], record: dict[str, Any]) -> None:
-    """A request sent or passed on keeps the alert it follows up."""
-    if record.get("about_alert"):
-        content["about_alert"] = record["about_alert"]
+    """A request sent or passed on keeps the alert it follows up, and the language of its subject."""
+    for key in ("about_alert", "subject_lang"):
+        if record.get(key):
+            content[key] = record[key]
 
 
 def _parse_deadline(text: str, flag: str = "--deadline") -> str:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD") from None
-    if day <= clock.now().date():
-        raise UsageError(f"the deadline {day} is not in the future")
+        raise UsageError(t("{option} {value!r} is not a date as YYYY-MM-DD", option=flag, value=text)) from None
+    if day <= clock.now().date():  # the day as it was typed
+        raise UsageError(t("the deadline {day} is not in the future", day=day.isoformat()))
     return day.isoformat()
 
 
@@ -83,7 +88,7 @@ class Requests:
         user, authority = self._me(conn)
         request = load(conn, request_id)
         if request is None and type_ != "request.drafted":
-            raise NotFound(f"no request {request_id!r} here", hint="`imi request list` shows yours")
+            raise NotFound(t("no request {id!r} here", id=request_id), hint=t("`imi request list` shows yours"))
         check_step(type_, request, authority, user, lambda other: access.coordinates(conn, authority["id"], other),
                    clock.iso(clock.now()), payload)
         return user, authority
@@ -106,17 +111,17 @@ class Requests:
         if about_alert is not None:
             to = self._alert_sender(about_alert, to)
         if to is None:
-            raise UsageError("a request needs --to (the responding authority), or --about-alert ID")
+            raise UsageError(t("a request needs --to (the responding authority), or --about-alert ID"))
         problems = self._check_new(area, to, qset, questions)
         if problems:
-            raise InvalidInput("the request is not right; nothing was drafted", problems=problems)
+            raise InvalidInput(t("the request is not right; nothing was drafted"), problems=problems)
         with self.store.transaction() as conn:
             requester = self._me(conn)[1]["id"]
         content = {"area": area, "requester": requester, "responder": to, "subject": subject,
                    "questionnaire": qset.id, "qversion": qset.version, "questions": _with_conditions(qset, questions),
                    "deadline": _parse_deadline(deadline), "person": person or {},
                    "comments": [{"text": comment, "lang": lang, "side": "requester"}] if comment else [],
-                   "attachments": read_attachments(attachments)}
+                   "attachments": read_attachments(attachments), "subject_lang": lang}
         if about_alert is not None:
             content["about_alert"] = about_alert
         request_id = uuid7()
@@ -128,9 +133,10 @@ class Requests:
 
         alert = load_alert(self.store.conn, alert_id)
         if alert is None or alert["state"] == "draft":
-            raise NotFound(f"no alert {alert_id!r} here", hint="`imi alert list` shows the alerts you have")
+            raise NotFound(t("no alert {id!r} here", id=alert_id), hint=t("`imi alert list` shows the alerts you have"))
         if to is not None and to != alert["sender"]:
-            raise UsageError(f"a request about alert {alert_id} goes to its sender, {alert['sender']}, not {to}")
+            raise UsageError(t("a request about alert {id} goes to its sender, {sender}, not {to}",
+                               id=alert_id, sender=alert["sender"], to=to))
         return str(alert["sender"])
 
     def _check_new(self, area: str, to: str, qset: Any, questions: list[str] | None) -> list[Problem]:
@@ -138,19 +144,20 @@ class Requests:
 
         problems = []
         if qset.id in QUESTIONNAIRES:
-            problems.append(Problem("--questionnaire", None, f"{qset.id} is an alert's question set, not a request's: "
-                                    "send an alert with `imi alert new`"))
+            problems.append(Problem("--questionnaire", None, t("{set} is an alert's question set, not a request's: "
+                                                               "send an alert with `imi alert new`", set=qset.id)))
         target = access.authority(self.store.conn, to)
         if target is None:
-            problems.append(Problem("--to", None, f"no authority {to!r} in the directory"))
+            problems.append(Problem("--to", None, t("no authority {id!r} in the directory", id=to)))
         elif area not in target["areas"]:
-            problems.append(Problem("--to", None, f"{to} is not competent in {area}"))
+            problems.append(Problem("--to", None, t("{authority} is not competent in {area}", authority=to, area=area)))
         if qset.area != area:
-            problems.append(Problem("--questionnaire", None, f"{qset.id} belongs to {qset.area}, not {area}"))
+            problems.append(Problem("--questionnaire", None, t("{set} belongs to {set_area}, not {area}",
+                                                               set=qset.id, set_area=qset.area, area=area)))
         if qset.status != "published":
-            problems.append(Problem("--questionnaire", None, f"{qset.id} is {qset.status}, not published"))
+            problems.append(Problem("--questionnaire", None, _not_published(qset.id, qset.status)))
         known = {q.id for q in qset.questions}
-        problems += [Problem("--questions", q, "no such question in the set")
+        problems += [Problem("--questions", q, t("no such question in the set"))
                      for q in questions or [] if q not in known]
         return problems
 
@@ -174,7 +181,8 @@ class Requests:
     def close(self, rid: str, timeliness: int, quality: int) -> None:
         for name, value in (("timeliness", timeliness), ("quality", quality)):
             if not 1 <= value <= 5:
-                raise UsageError(f"--{name} is a rating from 1 to 5")
+                option = "--" + name
+                raise UsageError(t("{option} is a rating from 1 to 5", option=option))
         self._step("request.closed", rid, {"timeliness": timeliness, "quality": quality})
 
     def withdraw(self, rid: str, reason: str) -> None:
@@ -193,7 +201,7 @@ class Requests:
         request = self.get(rid)
         target = access.authority(self.store.conn, to)
         if target is None or request["area"] not in target["areas"]:
-            raise InvalidInput(f"{to!r} is not an authority competent in {request['area']}")
+            raise InvalidInput(t("{id!r} is not an authority competent in {area}", id=to, area=request["area"]))
         content = {k: request["record"].get(k) for k in ("area", "requester", "subject", "questionnaire", "qversion",
                                                           "questions", "deadline", "person", "comments")}
         _carry_link(content, request["record"])
@@ -206,7 +214,8 @@ class Requests:
         known = {u for (u,) in self.store.query("SELECT id FROM users WHERE authority_id = ?", (request["responder"],))}
         unknown = [h for h in handlers if h not in known]
         if unknown:
-            raise InvalidInput(f"not users of {request['responder']}: {', '.join(unknown)}")
+            raise InvalidInput(t("not users of {authority}: {users}", authority=request["responder"],
+                                 users=", ".join(unknown)))
         self._step("request.allocated", rid, {"handlers": handlers})
 
     def answer(self, rid: str, answers: dict[str, Any], lang: str, attachments: Sequence[Path] = ()) -> None:
@@ -230,7 +239,7 @@ class Requests:
     def get(self, rid: str) -> dict[str, Any]:
         request = load(self.store.conn, rid)
         if request is None:
-            raise NotFound(f"no request {rid!r} here", hint="`imi request list` shows yours")
+            raise NotFound(t("no request {id!r} here", id=rid), hint=t("`imi request list` shows yours"))
         return request
 
     def history(self, rid: str) -> list[dict[str, Any]]:
@@ -245,6 +254,15 @@ class Requests:
             row = self.store.query("SELECT content FROM request_attachments WHERE sha256 = ?", (ref["sha256"],))
             out.append({"name": ref["name"], "content_b64": base64.b64encode(row[0][0]).decode("ascii")})
         return out
+
+
+def _not_published(set_id: str, status: str) -> str:
+    """A question set that cannot be asked yet, or any more."""
+    if status == "draft":
+        return t("{set} is a draft, not published", set=set_id)
+    if status == "retired":
+        return t("{set} is retired, not published", set=set_id)
+    return t("{set} is {status}, not published", set=set_id, status=status)
 
 
 def _with_conditions(qset: Any, wanted: list[str] | None) -> list[str]:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from imi_cli.exchanges.requests.labels import ACTIONS, REMINDERS, follow_up
 from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
 from imi_cli.log import clock
 
@@ -31,12 +32,15 @@ def _days_left(deadline: str | None, today: dt.date) -> int | None:
 def _check_filters(direction: str | None, state: str | None) -> None:
     from imi_cli.errors import UsageError
     from imi_cli.exchanges.requests.lifecycle import NEXT_STATE
+    from imi_cli.i18n import t
 
     if direction not in (None, "incoming", "outgoing"):
-        raise UsageError(f"--direction {direction!r}: use incoming or outgoing")
+        raise UsageError(msgid="use_one_of", params={"option": "--direction", "value": direction,
+                                                     "choices": "incoming or outgoing"})
     states = sorted({*NEXT_STATE.values(), "deadline_proposed"})
     if state is not None and state not in states:
-        raise UsageError(f"--state {state!r} is not a request state", hint="one of " + ", ".join(states))
+        raise UsageError(t("{option} {value!r} is not a request state", option="--state", value=state),
+                         hint=t("one of {choices}", choices=", ".join(states)))
 
 
 def list_requests(conn: Any, authority: str, *, direction: str | None = None, state: str | None = None,
@@ -82,19 +86,11 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
     return out
 
 
-_ACTIONS = {
-    ("incoming", "sent"): "accept or forward",
-    ("incoming", "accepted"): "answer",
-    ("incoming", "info_requested"): "answer the request for more information",
-    ("incoming", "reopened"): "answer (reopened)",
-    ("outgoing", "answered"): "read the answer; close or ask for more",
-    ("outgoing", "deadline_proposed"): "agree to the proposed deadline (or not)",
-    ("outgoing", "draft"): "send the draft",
-}
+_ACTIONS = ACTIONS  # the English words JSON shows; `labels.action_label` translates them for a table
 
 
 _DONE = ("closed", "withdrawn")
-_REMINDED = {"deadline_near": "deadline near", "deadline_passed": "deadline passed", "inactive": "inactive for a month"}
+_REMINDED = REMINDERS
 
 
 def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> list[dict[str, Any]]:
@@ -125,7 +121,7 @@ def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> li
         if action is None:
             if not reminders:
                 continue
-            action = "follow up: " + ", ".join(_REMINDED[k] for k in reminders)
+            action = follow_up(reminders)
         flag = "overdue" if left is not None and left < 0 else "due soon" if left is not None and left <= 3 else ""
         items.append({**r, "days_left": left, "action": action, "flag": flag, "reminders": reminders})
     items.sort(key=lambda i: (i["days_left"] is None, i["days_left"] or 0, i["id"]))
@@ -177,3 +173,15 @@ def _figures(area: str, responder: str, items: list[tuple]) -> dict[str, Any]:
         "answered_by_deadline_pct": mean([100.0 * (i[4][:10] <= i[5]) for i in answered if i[5]]),
         "rating_timeliness": mean(timeliness), "rating_quality": mean(quality),
     }
+
+
+def subject_langs(conn: Any, ids: list[str]) -> dict[str, str]:
+    """The language each request's subject is written in (``subject_lang``), for the requests a
+    table shows (a list reads the index alone; this reads the records of those rows only)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = conn.execute(f"SELECT id, json_extract(record, '$.subject_lang') FROM requests "
+                            f"WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        out.update({rid: lang for rid, lang in rows if isinstance(lang, str)})
+    return out

@@ -115,3 +115,30 @@ def test_a_large_attachment_travels_in_its_own_push(network, tmp_path):
     received = Requests(net.stores["hu.handler"]).get(rid)["record"]["attachments"]
     assert received == [{"name": "diploma.pdf", "size": 3_500_000,
                          "sha256": hashlib.sha256(document.read_bytes()).hexdigest()}]
+
+
+def test_the_subject_keeps_the_language_it_is_written_in(network):
+    """`request new` records the content language with the subject; it travels with the request
+    to the responder, and the tables read it for the " [de]" tag."""
+    from imi_cli.exchanges.requests.views import subject_langs
+
+    net = network
+    ie, hu = Requests(net.stores["ie.handler"]), Requests(net.stores["hu.handler"])
+    rid = new_request(net, lang="de")
+    assert ie.get(rid)["subject_lang"] == "de"
+    ie.send(rid)
+    net.sync("ie.handler", "hu.handler")
+    assert hu.get(rid)["subject_lang"] == "de"
+    assert subject_langs(net.stores["hu.handler"].conn, [rid, "no-such-request"]) == {rid: "de"}
+
+
+def test_a_refusal_carries_its_english_template_and_values(network):
+    """The lifecycle's refusal is a whole sentence per step; its English template and the values
+    it names are what a hub's refusal carries (for a node to say in its user's language)."""
+    net = network
+    rid = new_request(net)
+    with pytest.raises(Rejected) as refused:
+        Requests(net.stores["ie.handler"]).close(rid, 3, 3)
+    assert (refused.value.template, refused.value.fields) == ("cannot close a request that is {state}",
+                                                              {"state": "draft"})
+    assert refused.value.hint == "what can be done now: approve, send, withdraw"
