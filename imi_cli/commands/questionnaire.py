@@ -202,8 +202,7 @@ def export_po(
     # the target language is --to only, never the display language (--lang)
     if not to:
         raise UsageError(msgid="lang_needed_for_po",
-                         hint=t("e.g. {command}", command=f"imi questionnaire export-po {set_id} --to de "
-                                                          f"-o {set_id}.de.po"))
+                         hint=t("e.g. imi questionnaire export-po {id} --to de -o {id}.de.po", id=set_id))
     target = _language(to, "--to")
     if output is not None:
         check_output_file(output, "-o")

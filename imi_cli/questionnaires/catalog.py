@@ -92,7 +92,7 @@ def load_set(path: Path | str) -> QuestionSet:
     if errors:
         raise InvalidInput(t("{file} is not a valid question set", file=display_name(path)),
                            problems=[_problem(f) for f in errors],
-                           hint=t("run: {command}", command=f"imi questionnaire validate {display_name(path)}"))
+                           hint=t("run: imi questionnaire validate {file}", file=display_name(path)))
     return build(doc.data, path)
 
 

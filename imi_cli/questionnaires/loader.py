@@ -109,19 +109,19 @@ def _key(node: Any, doc: Document) -> str:
         kind = tag_kind(node.tag)
         template = _READ_AS.get(kind, _READ_AS_OTHER)
         doc.findings.append(Finding(doc.file, *_mark(node), "Y003", ERROR,
-                                    t(template, key=node.value, quoted=f'"{node.value}"', kind=kind)))
+                                    t(template, key=node.value, kind=kind)))
     return node.value
 
 
 # One sentence per kind of value YAML reads a bare key as (a kind is no word to glue in).
 _READ_AS = {
-    "bool": N_("key {key} is read by YAML as a boolean; quote it: {quoted}"),
-    "int": N_("key {key} is read by YAML as a number; quote it: {quoted}"),
-    "float": N_("key {key} is read by YAML as a number; quote it: {quoted}"),
-    "null": N_("key {key} is read by YAML as a null; quote it: {quoted}"),
+    "bool": N_("key {key} is read by YAML as a boolean; quote it: \"{key}\""),
+    "int": N_("key {key} is read by YAML as a number; quote it: \"{key}\""),
+    "float": N_("key {key} is read by YAML as a number; quote it: \"{key}\""),
+    "null": N_("key {key} is read by YAML as a null; quote it: \"{key}\""),
 }
 # Translators: {kind} is a YAML tag name (timestamp, binary, ...), shown as it is
-_READ_AS_OTHER = N_("key {key} is read by YAML as a {kind}; quote it: {quoted}")
+_READ_AS_OTHER = N_("key {key} is read by YAML as a {kind}; quote it: \"{key}\"")
 
 
 def tag_kind(tag: str) -> str:

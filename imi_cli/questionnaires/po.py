@@ -196,7 +196,7 @@ def load_for_translation(path: Path) -> tuple[str, Document, list]:
     if blocking:
         raise InvalidInput(t("{file} has errors translation cannot fix", file=doc.file),
                            problems=[_problem(f) for f in blocking],
-                           hint=t("run: {command}", command=f"imi questionnaire validate {doc.file}"))
+                           hint=t("run: imi questionnaire validate {file}", file=doc.file))
     return text, doc, findings
 
 

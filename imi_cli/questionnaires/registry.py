@@ -127,7 +127,8 @@ class Registry:
         raise QuestionSetUnavailable(
             t("question set {id!r} version {version!r} is not available here (these catalogs hold {versions})",
               id=set_id, version=version, versions=", ".join(versions)),
-            hint=t("keep the published version as {file} in the catalog folder", file=f"{set_id}@{version}.yaml"))
+            hint=t("keep the published version as {id}@{version}.yaml in the catalog folder",
+                   id=set_id, version=version))
 
 
 def _load(folder: Path) -> tuple[dict[tuple[str, str], QuestionSet], list[Path]]:

@@ -40,7 +40,8 @@ def test_lang_is_the_interface_language_and_language_the_sets(imi):
     assert result.code == 0, result.err
     assert result.out != imi("questionnaire", "show", "pq-alert", "--lang", "en").out
     bad = imi("questionnaire", "show", "pq-alert", "--language", "xx")
-    assert (bad.code, bad.err.splitlines()[0]) == (ExitCode.USAGE, "imi: error: --language 'xx' is not an IMI language code")
+    assert (bad.code, bad.err.splitlines()[0]) == (ExitCode.USAGE,
+                                                   "imi: error: --language 'xx' is not an IMI language code")
     bad = imi("questionnaire", "export-po", "pq-alert", "--to", "xx")
     assert (bad.code, bad.err.splitlines()[0]) == (ExitCode.USAGE, "imi: error: --to 'xx' is not an IMI language code")
 
