@@ -91,7 +91,6 @@ def list_sets(
     """List the question sets in the catalog folder (every version kept there)."""
     from imi_cli.cli.environment import state
     from imi_cli.cli.output import emit
-    from imi_cli.i18n import formats
     from imi_cli.questionnaires.model import status_label
     from imi_cli.reference.areas import get_area
     from imi_cli.reference.languages import pick
@@ -105,7 +104,7 @@ def list_sets(
     emit(rows, as_json=state().as_json,
          columns=[("id", _("Id")), ("version", _("Version")), ("status", _("Status")), ("area", _("Area")),
                   ("questions", _("Questions")), ("title", _("Title"))],
-         shown={"status": status_label, "questions": formats.number})
+         shown={"status": status_label})
 
 
 def _catalogs() -> Registry:
