@@ -55,7 +55,8 @@ class ImiError(Exception):
         self.hint = hint
 
     def as_dict(self) -> dict[str, Any]:
-        """What a program reads: the id and parameters as well as the English sentence."""
+        """What a program reads: the id and parameters as well as the sentence (in the
+        interface language; ``msgid`` and ``params`` are the same in every language)."""
         return {"error": self.message, "msgid": self.msgid, "params": self.params, "hint": self.hint,
                 "exit_code": int(self.exit_code)}
 
@@ -153,5 +154,7 @@ class EventsRejected(Rejected):
     """A sync pushed events the hub refused; each one's reason is in the outbox."""
 
     def __init__(self, count: int) -> None:
+        from imi_cli.i18n import _
+
         super().__init__(msgid="events_rejected", reason="rejected", params={"count": count},
-                         hint="`imi outbox --state rejected` lists each event with its reason")
+                         hint=_("`imi outbox --state rejected` lists each event with its reason"))

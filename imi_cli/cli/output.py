@@ -10,7 +10,7 @@ and rich gets data as ``Text``, never as markup (``[/]`` or ``[link=...]`` stay 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from imi_cli.bulk.exports import to_json
@@ -44,9 +44,20 @@ def message(text: str) -> None:
     _console(stderr=True).print(Text(safe_text(text, multiline=True)))
 
 
+# key -> how a cell of that column is shown on a terminal (a state's code as its translated
+# label, a day as the language writes it); tab-separated output keeps the value itself
+Shown = Mapping[str, Callable[[Any], str]]
+
+
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]],
-                title: str | None = None) -> None:
-    """Rows as a table on a terminal; tab-separated lines otherwise (for scripts)."""
+                title: str | None = None, shown: Shown | None = None) -> None:
+    """Rows as a table on a terminal; tab-separated lines otherwise (for scripts).
+
+    ``columns`` are (key, heading) pairs: the heading and the ``title`` are shown as given,
+    so the caller translates them (``("state", _("State"))``); the cells are data, never
+    translated here. ``shown`` maps a column's key to how its cells read on a terminal
+    (``{"state": lambda code: _(STATE_LABELS[code])}``); tab-separated output and JSON keep
+    the code."""
     rows = list(rows)
     out = _streams()[0]
     if not out.isatty():  # control characters escaped; cells a spreadsheet would run get a ' in front
@@ -63,31 +74,40 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
                   show_header=any(header for _, header in columns))
     for key, header in columns:
         table.add_column(Text(header), no_wrap=key == "id")
+    shown = shown or {}
     for row in rows:
-        table.add_row(*(Text(safe_text(_cell(row.get(key)))) for key, _ in columns))
+        table.add_row(*(Text(safe_text(_cell(row.get(key), shown.get(key)))) for key, _ in columns))
     _console().print(table)
 
 
-def _cell(value: Any) -> str:
-    """A value as a cell's text (before escaping): lists joined with ", "."""
+def _cell(value: Any, show: Callable[[Any], str] | None = None) -> str:
+    """A value as a cell's text (before escaping): lists joined with ", "; an empty cell stays empty."""
+    if show is not None and value is not None and value != "":
+        return show(value)
     return display(value)
 
 
 def emit(data: Any, *, as_json: bool, rows: Iterable[dict[str, Any]] | None = None,
-         columns: Sequence[tuple[str, str]] = (), title: str | None = None) -> None:
-    """Print a listing: JSON when asked, else a table of ``rows`` (default: ``data``)."""
+         columns: Sequence[tuple[str, str]] = (), title: str | None = None, shown: Shown | None = None) -> None:
+    """Print a listing: JSON when asked, else a table of ``rows`` (default: ``data``);
+    ``shown`` as in ``print_table``."""
     if as_json:
         print_json(data)
     else:
-        print_table(data if rows is None else rows, columns, title)
+        print_table(data if rows is None else rows, columns, title, shown)
 
 
 class progress_bar:
     """A progress bar on stderr when it is a terminal; a no-op otherwise.
-    Use as a context manager; the value is a ``(done, total)`` callback."""
+    Use as a context manager; the value is a ``(done, total)`` callback.
+
+    ``label`` is what the bar says, e.g. ``progress_bar(_("Importing users"))``: given already
+    translated (a label given in English is looked up in the catalog as well)."""
 
     def __init__(self, label: str) -> None:
-        self.label = label
+        from imi_cli.i18n import _
+
+        self.label = _(label)
         self._progress = None
         self._task = None
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from imi_cli.errors import ImiError, NotFound, UsageError
+from imi_cli.i18n import _
 
 
 def check_output_file(path: Path, flag: str, *, secret: bool = False) -> Path:
@@ -23,7 +24,7 @@ def check_output_file(path: Path, flag: str, *, secret: bool = False) -> Path:
     target = path if path.exists() else folder
     if not os.access(target, os.W_OK):
         raise ImiError(msgid="output_not_writable", params={"option": flag, "path": str(path)},
-                       hint="check the permissions of the file and its folder")
+                       hint=_("check the permissions of the file and its folder"))
     return path
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import InvalidInput, Problem, UsageError
+from imi_cli.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Setting:
     key: str
     env: str
     default: Callable[[], Any]
-    help: str
+    help: str  # marked with N_: shown translated in the error of a bad value
     parse: Callable[[str], Any] = str
 
 
@@ -58,22 +59,22 @@ REGISTRY: dict[str, Setting] = {
     s.key: s
     for s in (
         Setting("store", "IMI_STORE", lambda: _data_dir() / "store.db",
-                "Path of the encrypted store.", Path),
+                N_("Path of the encrypted store."), Path),
         Setting("lang", "IMI_LANG", lambda: None,
-                "Display language (an IMI language code).", str),
+                N_("Display language (an IMI language code)."), str),
         Setting("unlock_ttl", "IMI_UNLOCK_TTL", lambda: 8 * 3600,
-                "Seconds an `imi unlock` lasts.", _positive_int),
+                N_("Seconds an `imi unlock` lasts."), _positive_int),
         Setting("busy_timeout_ms", "IMI_BUSY_TIMEOUT_MS", lambda: 5000,
-                "How long to wait for another process's write lock, in milliseconds.", _positive_int),
+                N_("How long to wait for another process's write lock, in milliseconds."), _positive_int),
         Setting("hub", "IMI_HUB", lambda: None,
-                "URL of the hub this store synchronises with.", str),
+                N_("URL of the hub this store synchronises with."), str),
         Setting("hub_retention_days", "IMI_HUB_RETENTION_DAYS", lambda: None,
-                "Hub only: days an exchange stays on the hub (directory entries stay); none = keep all.",
+                N_("Hub only: days an exchange stays on the hub (directory entries stay); none = keep all."),
                 _positive_int),
         Setting("timezone", "IMI_TIMEZONE", lambda: None,
-                "Time zone times are shown in, e.g. Europe/Budapest (default: the machine's).", _time_zone),
+                N_("Time zone times are shown in, e.g. Europe/Budapest (default: the machine's)."), _time_zone),
         Setting("questionnaires", "IMI_QUESTIONNAIRES", lambda: None,
-                "Folder of questionnaire catalogs (default: the ones shipped).", Path),
+                N_("Folder of questionnaire catalogs (default: the ones shipped)."), Path),
     )
 }
 
@@ -103,7 +104,7 @@ def _read_config(path: Path, explicit: bool) -> dict[str, Any]:
         return {}
     if path.is_dir():
         raise UsageError(msgid="config_is_folder", params={"path": str(path)},
-                         hint="point --config or IMI_CONFIG at an imi.toml (see imi.toml.example)")
+                         hint=_("point --config or IMI_CONFIG at an imi.toml (see imi.toml.example)"))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -112,8 +113,8 @@ def _read_config(path: Path, explicit: bool) -> dict[str, Any]:
     if unknown:
         raise InvalidInput(
             msgid="config_unknown_settings", params={"path": str(path)},
-            problems=[Problem(str(path), key, "unknown setting") for key in unknown],
-            hint="see imi.toml.example for every setting",
+            problems=[Problem(str(path), key, _("unknown setting")) for key in unknown],
+            hint=_("see imi.toml.example for every setting"),
         )
     return data
 
@@ -144,6 +145,10 @@ def _resolve_one(setting: Setting, flag: Any, file_values: dict[str, Any], path:
         return setting.parse(raw), source
     except ValueError:
         # a bad value in the file is a bad file (like an unknown key); in the environment, usage
+        from imi_cli.messages import render
+
         error = InvalidInput if source == str(path) else UsageError
-        raise error(msgid="setting_invalid", params={"source": source, "key": setting.key, "value": raw,
-                                                     "help": setting.help}) from None
+        params = {"source": source, "key": setting.key, "value": raw, "help": setting.help}
+        # the sentence with the setting's help in the interface language; params keep the English
+        raise error(render("setting_invalid", {**params, "help": _(setting.help)}),
+                    msgid="setting_invalid", params=params) from None

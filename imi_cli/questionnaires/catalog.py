@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imi_cli.errors import ImiError, InvalidInput, NotFound, Problem
+from imi_cli.i18n import _, t
 from imi_cli.questionnaires.findings import ERROR, Finding
 from imi_cli.questionnaires.loader import Document
 from imi_cli.questionnaires.model import QuestionSet
@@ -42,14 +43,14 @@ def catalog_files(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.yaml") if p.is_file())
             if not found:  # a CI job pointed at the wrong folder must not pass by checking nothing
-                raise NotFound(f"{path}: no *.yaml catalogs in this folder",
-                               hint="give a catalog file or a folder of *.yaml catalogs")
+                raise NotFound(t("{path}: no *.yaml catalogs in this folder", path=str(path)),
+                               hint=_("give a catalog file or a folder of *.yaml catalogs"))
             files += found
         elif path.is_file():
             files.append(path)
         else:
-            raise NotFound(f"{path}: no such file or directory",
-                           hint="give a catalog file or a folder of *.yaml catalogs")
+            raise NotFound(t("{path}: no such file or directory", path=str(path)),
+                           hint=_("give a catalog file or a folder of *.yaml catalogs"))
     return list(dict.fromkeys(files))
 
 
@@ -70,10 +71,12 @@ def check_file(path: Path) -> tuple[Document, list[Finding]]:
     try:
         text = read_regular_file(path, CATALOG_MAX_BYTES).decode("utf-8")
     except TooBig as error:
-        return Document(name), [Finding(name, 1, 1, "Y004", ERROR, f"refused: {error.size} bytes is over "
-                                        f"the limit of {error.limit} bytes for a catalog")]
+        return Document(name), [Finding(name, 1, 1, "Y004", ERROR, t(
+            "refused: {size} bytes is over the limit of {limit} bytes for a catalog",
+            size=error.size, limit=error.limit))]
     except UnicodeDecodeError as error:
-        return Document(name), [Finding(name, 1, 1, "Y001", ERROR, f"not UTF-8 text: {error}")]
+        # Translators: {detail} is Python's own description of the bad bytes (in English)
+        return Document(name), [Finding(name, 1, 1, "Y001", ERROR, t("not UTF-8 text: {detail}", detail=str(error)))]
     return check_text(text, name)
 
 
@@ -83,13 +86,13 @@ def load_set(path: Path | str) -> QuestionSet:
 
     path = Path(path)
     if not path.is_file():
-        raise NotFound(f"{path}: no such catalog file")
+        raise NotFound(t("{path}: no such catalog file", path=str(path)))
     doc, findings = check_file(path)
     errors = [f for f in findings if f.level == ERROR]
     if errors:
-        raise InvalidInput(f"{display_name(path)} is not a valid question set",
+        raise InvalidInput(t("{file} is not a valid question set", file=display_name(path)),
                            problems=[_problem(f) for f in errors],
-                           hint=f"run: imi questionnaire validate {display_name(path)}")
+                           hint=t("run: imi questionnaire validate {file}", file=display_name(path)))
     return build(doc.data, path)
 
 
@@ -144,7 +147,7 @@ class Catalog:
         for qset in self.sets:
             if qset.id == set_id:
                 return qset
-        raise NotFound(f"no question set {set_id!r}", hint="`imi questionnaire list` shows them all")
+        raise NotFound(t("no question set {id!r}", id=set_id), hint=_("`imi questionnaire list` shows them all"))
 
 
 def _twice(doc: Document, path: Path, seen: dict[tuple[str, str], Path]) -> list[Finding]:
@@ -153,8 +156,9 @@ def _twice(doc: Document, path: Path, seen: dict[tuple[str, str], Path]) -> list
     if key not in seen:
         seen[key] = path
         return []
-    return [doc.finding(("version",), "U004", f"{key[0]} version {key[1]!r} is also defined in "
-                                              f"{display_name(seen[key])}; give each version one file")]
+    return [doc.finding(("version",), "U004", t(
+        "{id} version {version!r} is also defined in {file}; give each version one file",
+        id=key[0], version=key[1], file=display_name(seen[key])))]
 
 
 def _history_findings(path: Path, doc: Document, ref: str) -> list[Finding]:
@@ -185,7 +189,7 @@ def locate_file(set_id: str, folder: Path | None = None) -> Path:
         data = parse(path.read_text(encoding="utf-8"), str(path)).data
         if isinstance(data, dict) and data.get("id") == set_id and "@" not in path.stem:
             return path
-    raise NotFound(f"no question set {set_id!r}", hint="`imi questionnaire list` shows them all")
+    raise NotFound(t("no question set {id!r}", id=set_id), hint=_("`imi questionnaire list` shows them all"))
 
 
 def find_set(set_id: str, version: str | None = None) -> QuestionSet:

@@ -63,13 +63,17 @@ def source_language(data: dict) -> Any:
 
 def label(data: Any, path: tuple) -> str:
     """A path as authors think of it: questions.3.text.de -> "marital_status.text.de"."""
+    from imi_cli.i18n import t
+
     parts = list(path)
     if len(parts) >= 2 and parts[0] == "questions" and isinstance(parts[1], int):
         question = _item(data, "questions", parts[1])
-        parts[:2] = [f"question {parts[1] + 1}" if not question.get("id") else question["id"]]
+        # Translators: a question of a set that has no id yet, named by its place (1, 2, ...)
+        parts[:2] = [question["id"] if question.get("id") else t("question {number}", number=parts[1] + 1)]
     elif len(parts) >= 3 and parts[0] == "choice_lists" and isinstance(parts[2], int):
         choice = _item((data or {}).get("choice_lists") or {}, parts[1], parts[2])
-        parts[:3] = [f"{parts[1]}." + str(choice.get("code") or f"choice {parts[2] + 1}")]
+        # Translators: an answer option that has no code yet, named by its place (1, 2, ...)
+        parts[:3] = [f"{parts[1]}." + str(choice.get("code") or t("choice {number}", number=parts[2] + 1))]
     return ".".join(str(part) for part in parts)
 
 

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from imi_cli.questionnaires.findings import ERROR, Finding
 
 FORMATS = ("text", "github", "sarif", "junit", "json")
+# read by programs: their findings are said in English whatever the interface language (the
+# check ids, levels and the formats' own fields are English in every format)
+MACHINE_FORMATS = ("sarif", "junit", "json")
 TOOL_URL = "https://github.com/imi-cli/imi-cli/blob/main/docs/questionnaires.md"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import UsageError
+from imi_cli.i18n import _, t
 from imi_cli.questionnaires.fields import questions
 from imi_cli.questionnaires.findings import Finding
 from imi_cli.questionnaires.loader import Document, parse
@@ -27,15 +28,15 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 def _repo_root(folder: Path) -> Path:
     done = _git(folder, "rev-parse", "--show-toplevel")
     if done.returncode != 0:
-        raise UsageError(f"--against needs a git repository; {folder} is not in one")
+        raise UsageError(t("--against needs a git repository; {folder} is not in one", folder=str(folder)))
     return Path(done.stdout.strip())
 
 
 @cache
 def _check_ref(root: Path, ref: str) -> None:
     if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-        raise UsageError(f"--against {ref!r} is not a git revision of {root}",
-                         hint="use a branch, tag or commit, e.g. --against origin/main")
+        raise UsageError(t("--against {ref!r} is not a git revision of {root}", ref=ref, root=str(root)),
+                         hint=_("use a branch, tag or commit, e.g. --against origin/main"))
 
 
 def require_ref(path: Path, ref: str) -> None:
@@ -65,9 +66,9 @@ def _version_kept(doc: Document, old: dict, ref: str) -> list[Finding]:
         return []
     if old.get("version") != new.get("version") or _signature(old) == _signature(new):
         return []
-    return [doc.finding(("version",), "V001",
-                        f"the questions changed since {ref} but version is still "
-                        f"{new.get('version')!r}; bump it")]
+    return [doc.finding(("version",), "V001", t(
+        "the questions changed since {ref} but version is still {version!r}; bump it",
+        ref=ref, version=new.get("version")))]
 
 
 def _signature(data: dict) -> list[Any]:
@@ -87,18 +88,21 @@ def _ids_reused(doc: Document, old: dict, ref: str) -> list[Finding]:
     out = []
     for index, question in questions(doc.data):
         previous = before.get(question.get("id"))
-        reason = _difference(doc.data, question, old, previous, ref) if previous else ""
-        if reason:
-            out.append(doc.finding(("questions", index, "id"), "V002",
-                                   f"question id {question['id']!r} {reason}; "
-                                   "a changed question needs a new id"))
+        message = _difference(doc.data, question, old, previous, ref) if previous else ""
+        if message:
+            out.append(doc.finding(("questions", index, "id"), "V002", message))
     return out
 
 
 def _difference(data: dict, question: dict, old: dict, previous: dict, ref: str) -> str:
+    """What makes a reused id mean another question, as a whole sentence ("" if nothing)."""
     if question.get("type") != previous.get("type"):
-        return f"was {previous.get('type')} at {ref} and is now {question.get('type')}"
+        # Translators: {old} and {new} are question types as the catalog writes them (yes_no, date, ...)
+        return t("question id {id!r} was {old} at {ref} and is now {new}; a changed question needs a new id",
+                 id=question["id"], old=previous.get("type"), ref=ref, new=question.get("type"))
     dropped = [c for c in _codes(old, previous) if c not in _codes(data, question)]
     if dropped:
-        return f"no longer offers the answers {', '.join(dropped)} it had at {ref}"
+        # Translators: {codes} are answer codes as the catalog writes them, separated by commas
+        return t("question id {id!r} no longer offers the answers {codes} it had at {ref}; "
+                 "a changed question needs a new id", id=question["id"], codes=", ".join(dropped), ref=ref)
     return ""

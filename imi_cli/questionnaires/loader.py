@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imi_cli.bulk.files import MiB
+from imi_cli.i18n import N_, t
 from imi_cli.questionnaires.findings import ERROR, Finding
 
 Path_ = tuple  # a path into the data: keys and list indices
@@ -90,12 +91,12 @@ def _convert_mapping(node: Any, path: Path_, doc: Document, ctor: Any) -> dict:
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             doc.findings.append(Finding(doc.file, *_mark(key_node), "S004", ERROR,
-                                        "a mapping key must be a plain text"))
+                                        t("a mapping key must be a plain text")))
             continue
         key = _key(key_node, doc)
         if key in out:
             doc.findings.append(Finding(doc.file, *_mark(key_node), "Y002", ERROR,
-                                        f"duplicate key {key!r}: YAML would keep only the last"))
+                                        t("duplicate key {key!r}: YAML would keep only the last", key=key)))
             continue
         doc.key_positions[path + (key,)] = _mark(key_node)
         out[key] = _convert(value_node, path + (key,), doc, ctor)
@@ -105,12 +106,24 @@ def _convert_mapping(node: Any, path: Path_, doc: Document, ctor: Any) -> dict:
 def _key(node: Any, doc: Document) -> str:
     """Every key of the format is a string: a bare ``no:`` or ``1.10:`` is reported and kept as text."""
     if node.tag != STR_TAG:
-        doc.findings.append(Finding(
-            doc.file, *_mark(node), "Y003", ERROR,
-            f"key {node.value} is read by YAML as a {_kind(node.tag)}; quote it: \"{node.value}\""))
+        kind = tag_kind(node.tag)
+        template = _READ_AS.get(kind, _READ_AS_OTHER)
+        doc.findings.append(Finding(doc.file, *_mark(node), "Y003", ERROR,
+                                    t(template, key=node.value, kind=kind)))
     return node.value
 
 
-def _kind(tag: str) -> str:
-    return {"bool": "boolean", "int": "number", "float": "number", "null": "null"}.get(
-        tag.rsplit(":", 1)[-1], tag.rsplit(":", 1)[-1])
+# One sentence per kind of value YAML reads a bare key as (a kind is no word to glue in).
+_READ_AS = {
+    "bool": N_("key {key} is read by YAML as a boolean; quote it: \"{key}\""),
+    "int": N_("key {key} is read by YAML as a number; quote it: \"{key}\""),
+    "float": N_("key {key} is read by YAML as a number; quote it: \"{key}\""),
+    "null": N_("key {key} is read by YAML as a null; quote it: \"{key}\""),
+}
+# Translators: {kind} is a YAML tag name (timestamp, binary, ...), shown as it is
+_READ_AS_OTHER = N_("key {key} is read by YAML as a {kind}; quote it: \"{key}\"")
+
+
+def tag_kind(tag: str) -> str:
+    """The last part of a YAML tag (``tag:yaml.org,2002:bool`` -> ``bool``)."""
+    return tag.rsplit(":", 1)[-1]

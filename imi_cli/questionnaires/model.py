@@ -15,6 +15,19 @@ YES_NO_CODES = ("yes", "no")
 Texts = dict[str, str]  # language -> text
 
 
+def status_label(status: str) -> str:
+    """A set's status as a person reads it (the code stays in JSON and tab-separated output)."""
+    from imi_cli.i18n import pt
+
+    if status == "draft":
+        return pt("questionnaire status", "draft")
+    if status == "published":
+        return pt("questionnaire status", "published")
+    if status == "retired":
+        return pt("questionnaire status", "retired")
+    return status
+
+
 @dataclass(frozen=True)
 class Choice:
     code: str

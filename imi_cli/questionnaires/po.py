@@ -6,6 +6,9 @@ Each translatable text is one entry, ``msgctxt`` naming where it lives:
 entries whose source changed since then fuzzy and keeps the old source as
 ``#| msgid``; importing skips fuzzy entries, refuses entries translated from a
 source that has changed since, and refuses any import that would break a check.
+
+The PO file itself (its header and notes for translators) is written in English, whatever
+the interface language: it is a file shared with translators, not a message of the interface.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.i18n import _, t
 from imi_cli.questionnaires.fields import text_fields, units
 from imi_cli.questionnaires.loader import Document
 from imi_cli.reference.languages import plural_categories
@@ -108,7 +112,8 @@ def read_catalog(path: Path) -> Any:
         with path.open("rb") as handle:
             return read_po(handle, abort_invalid=True)
     except (PoFileError, UnicodeDecodeError, ValueError) as error:
-        raise InvalidInput(f"{path} is not a readable PO file: {error}") from None
+        # Translators: {detail} is what the PO reader (Babel) found wrong, in English
+        raise InvalidInput(t("{path} is not a readable PO file: {detail}", path=str(path), detail=str(error))) from None
 
 
 @dataclass
@@ -130,9 +135,9 @@ def header(path: Path) -> tuple[str, str]:
     catalog = read_catalog(path)
     lang = str(catalog.locale_identifier or "")
     if not catalog.project or not lang:
-        raise InvalidInput(f"{path} does not say which question set and language it is for",
-                           hint="its header needs Project-Id-Version and Language, "
-                                "as `imi questionnaire export-po` writes them")
+        raise InvalidInput(t("{path} does not say which question set and language it is for", path=str(path)),
+                           hint=_("its header needs Project-Id-Version and Language, "
+                                  "as `imi questionnaire export-po` writes them"))
     return catalog.project, lang
 
 
@@ -144,7 +149,7 @@ def plan_import(po_path: Path, doc: Document) -> ImportPlan:
     for message in catalog:
         if message.id and message.context is None:
             plan.problems.append(Problem(f"{po_path}:{message.lineno}", None,
-                                         "entry without msgctxt: not from export-po"))
+                                         _("entry without msgctxt: not from export-po")))
         elif message.id:
             _plan_entry(plan, po_path, message, current.get(message.context))
     return plan
@@ -153,15 +158,15 @@ def plan_import(po_path: Path, doc: Document) -> ImportPlan:
 def _plan_entry(plan: ImportPlan, po_path: Path, message: Any, entry: Entry | None) -> None:
     where = f"{po_path}:{message.lineno}"
     if entry is None:
-        plan.problems.append(Problem(where, message.context, f"no such text in {plan.set_id}"))
+        plan.problems.append(Problem(where, message.context, t("no such text in {id}", id=plan.set_id)))
     elif message.fuzzy:
         plan.skipped_fuzzy += 1  # a translator has not confirmed it yet
     elif not message.string:
         plan.untranslated += 1
     elif message.id != entry.source:
         plan.problems.append(Problem(where, message.context,
-                                     "the source text has changed since this file was exported; "
-                                     "export again and review"))
+                                     _("the source text has changed since this file was exported; "
+                                       "export again and review")))
     elif message.string == entry.translation:
         plan.unchanged += 1
     else:
@@ -171,8 +176,8 @@ def _plan_entry(plan: ImportPlan, po_path: Path, message: Any, entry: Entry | No
 
 def check_found(path: Path, set_id: str) -> Path:
     if not path.is_file():
-        raise NotFound(f"no catalog file for question set {set_id!r} ({path})",
-                       hint="name the file with --catalog")
+        raise NotFound(t("no catalog file for question set {id!r} ({path})", id=set_id, path=str(path)),
+                       hint=_("name the file with --catalog"))
     return path
 
 
@@ -189,9 +194,9 @@ def load_for_translation(path: Path) -> tuple[str, Document, list]:
     doc, findings = check_text(text, display_name(path))
     blocking = [f for f in findings if f.level == "error" and f.check not in TRANSLATION_CHECKS]
     if blocking:
-        raise InvalidInput(f"{doc.file} has errors translation cannot fix",
+        raise InvalidInput(t("{file} has errors translation cannot fix", file=doc.file),
                            problems=[_problem(f) for f in blocking],
-                           hint=f"run: imi questionnaire validate {doc.file}")
+                           hint=t("run: imi questionnaire validate {file}", file=doc.file))
     return text, doc, findings
 
 
@@ -209,19 +214,20 @@ def import_po(po_path: Path, catalog_path: Path) -> ImportPlan:
     text, doc, before = load_for_translation(catalog_path)
     plan = plan_import(po_path, doc)
     if plan.problems:
-        raise InvalidInput(f"import of {po_path} refused; nothing was written",
+        raise InvalidInput(t("import of {path} refused; nothing was written", path=str(po_path)),
                            problems=plan.problems)
     if not plan.edits:
         return plan
     appends = {} if plan.lang in doc.data["languages"] else {("languages",): plan.lang}
     new_text = apply(text, doc, plan.edits, appends)
-    _, after = check_text(new_text, doc.file)
+    _doc, after = check_text(new_text, doc.file)
     new = Counter(f.key for f in after) - Counter(f.key for f in before)
     if new:
         raise InvalidInput(
-            f"import of {po_path} refused: the translations would break checks; nothing was written",
+            t("import of {path} refused: the translations would break checks; nothing was written",
+              path=str(po_path)),
             problems=[_problem(f) for f in after if f.key in new],
-            hint="fix these entries in the PO file (lines are those of the catalog after import)")
+            hint=_("fix these entries in the PO file (lines are those of the catalog after import)"))
     _write(catalog_path, new_text)
     return plan
 

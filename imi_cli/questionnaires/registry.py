@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imi_cli.errors import NotFound
+from imi_cli.i18n import N_, _, t
 
 if TYPE_CHECKING:
     from imi_cli.questionnaires.model import QuestionSet
 
-LIST_HINT = "`imi questionnaire list` shows them all"
+LIST_HINT = N_("`imi questionnaire list` shows them all")  # shown as _(LIST_HINT)
 
 
 class QuestionSetUnavailable(NotFound):
@@ -73,11 +74,14 @@ class Registry:
         if self._folder.is_dir():
             return self._folder
         if self.shipped:
-            raise NotFound(f"the question sets shipped with imi are missing ({self._folder})",
-                           hint="reinstall imi: its build must include questionnaires/ as imi_cli/catalogs")
-        where = f"{self._origin}: questionnaires = {str(self._folder)!r}" if self._origin else str(self._folder)
-        raise NotFound(f"{where} is not a folder",
-                       hint="point it at a folder of catalog YAML files, or unset it for the shipped ones")
+            raise NotFound(t("the question sets shipped with imi are missing ({folder})", folder=str(self._folder)),
+                           hint=_("reinstall imi: its build must include questionnaires/ as imi_cli/catalogs"))
+        hint = _("point it at a folder of catalog YAML files, or unset it for the shipped ones")
+        if self._origin:
+            # Translators: {origin} is where the setting was made (IMI_QUESTIONNAIRES, a config file)
+            raise NotFound(t("{origin}: questionnaires = {folder!r} is not a folder", origin=self._origin,
+                             folder=str(self._folder)), hint=hint)
+        raise NotFound(t("{folder} is not a folder", folder=str(self._folder)), hint=hint)
 
     def _loaded(self) -> dict[tuple[str, str], QuestionSet]:
         with self._lock:
@@ -109,7 +113,7 @@ class Registry:
         """The newest version of a set: the one new requests are made with."""
         versions = self.versions(set_id)
         if not versions:
-            raise NotFound(f"no question set {set_id!r}", hint=LIST_HINT)
+            raise NotFound(t("no question set {id!r}", id=set_id), hint=_(LIST_HINT))
         return self._loaded()[(set_id, versions[-1])]
 
     def get(self, set_id: str, version: str) -> QuestionSet:
@@ -119,11 +123,12 @@ class Registry:
             return found
         versions = self.versions(set_id)
         if not versions:
-            raise QuestionSetUnavailable(f"no question set {set_id!r}", hint=LIST_HINT)
+            raise QuestionSetUnavailable(t("no question set {id!r}", id=set_id), hint=_(LIST_HINT))
         raise QuestionSetUnavailable(
-            f"question set {set_id!r} version {version!r} is not available here "
-            f"(these catalogs hold {', '.join(versions)})",
-            hint=f"keep the published version as {set_id}@{version}.yaml in the catalog folder")
+            t("question set {id!r} version {version!r} is not available here (these catalogs hold {versions})",
+              id=set_id, version=version, versions=", ".join(versions)),
+            hint=t("keep the published version as {id}@{version}.yaml in the catalog folder",
+                   id=set_id, version=version))
 
 
 def _load(folder: Path) -> tuple[dict[tuple[str, str], QuestionSet], list[Path]]:

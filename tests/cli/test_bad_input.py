@@ -266,7 +266,7 @@ def test_import_from_a_folder_or_a_missing_file_without_extension(imi, unlocked,
 
 
 @pytest.mark.parametrize("args", [
-    ("questionnaire", "export-po", "pq-alert", "--lang", "ga", "-o", "{out}"),
+    ("questionnaire", "export-po", "pq-alert", "--to", "ga", "-o", "{out}"),
     ("authority", "export", "-o", "{out}"),
 ])
 def test_an_output_file_in_a_missing_folder_or_that_is_a_folder(imi, unlocked, tmp_path, args):

@@ -19,17 +19,31 @@ def _env(**kw) -> Environment:
 
 
 # -- options ----------------------------------------------------------------------------
-def test_export_po_takes_its_own_lang_as_the_target_not_the_display_language(imi):
-    result = imi("--lang", "hu", "questionnaire", "export-po", "pq-alert", "--lang", "ga")
+def test_export_po_takes_to_as_the_target_not_the_display_language(imi):
+    result = imi("--lang", "hu", "questionnaire", "export-po", "pq-alert", "--to", "ga")
     assert result.code == 0, result.err
     assert '"Language: ga\\n"' in result.out
 
 
 def test_export_po_never_takes_the_display_language_as_its_target(imi, monkeypatch):
     monkeypatch.setenv("IMI_LANG", "de")
-    result = imi("--lang", "hu", "questionnaire", "export-po", "pq-alert")
+    result = imi("--lang", "en", "questionnaire", "export-po", "pq-alert", "--lang", "en")
     assert result.code == ExitCode.USAGE
-    assert result.err.startswith("imi: error: export-po needs --lang, the language to translate into\n")
+    assert result.err.startswith("imi: error: export-po needs --to, the language to translate into\n")
+    assert "imi questionnaire export-po pq-alert --to de -o pq-alert.de.po" in result.err
+
+
+def test_lang_is_the_interface_language_and_language_the_sets(imi):
+    """`questionnaire show`: --lang is what imi speaks (and the default language of the set),
+    --language the language the set is shown in; the old own --lang of export-po is gone."""
+    result = imi("questionnaire", "show", "pq-alert", "--lang", "en", "--language", "de")
+    assert result.code == 0, result.err
+    assert result.out != imi("questionnaire", "show", "pq-alert", "--lang", "en").out
+    bad = imi("questionnaire", "show", "pq-alert", "--language", "xx")
+    assert (bad.code, bad.err.splitlines()[0]) == (ExitCode.USAGE,
+                                                   "imi: error: --language 'xx' is not an IMI language code")
+    bad = imi("questionnaire", "export-po", "pq-alert", "--to", "xx")
+    assert (bad.code, bad.err.splitlines()[0]) == (ExitCode.USAGE, "imi: error: --to 'xx' is not an IMI language code")
 
 
 @pytest.mark.parametrize("command", [("authority", "show"), ("request", "answer"), ("inbox",), ("user", "list")])

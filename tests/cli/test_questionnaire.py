@@ -143,7 +143,7 @@ def test_list_names_broken_files(imi, catalogs) -> None:
 
 
 def test_show_in_a_language(imi, catalogs) -> None:
-    result = imi("questionnaire", "show", "small-valid", "--lang", "de")
+    result = imi("questionnaire", "show", "small-valid", "--language", "de")
     assert result.code == 0
     assert "2. Ist die Person in Ihrem Land niedergelassen?  [person_established: yes_no, required]" in result.out
     assert "   ( ) Ja  = yes\n   ( ) Nein  = no\n" in result.out
@@ -151,7 +151,7 @@ def test_show_in_a_language(imi, catalogs) -> None:
 
 
 def test_show_json_uses_built_in_yes_no_labels(imi, catalogs) -> None:
-    view = json.loads(imi("questionnaire", "show", "test-sample", "--lang", "fi", "--json").out)
+    view = json.loads(imi("questionnaire", "show", "test-sample", "--language", "fi", "--json").out)
     established = view["questions"][1]
     assert established["options"] == [{"code": "yes", "label": "Kyllä"}, {"code": "no", "label": "Ei"}]
     assert view["questions"][2]["unit"] == {"one": "year-one-fi", "other": "year-other-fi"}
@@ -192,7 +192,7 @@ def test_shipped_catalogs_validate_strict(imi) -> None:
 
 
 def test_export_po_to_stdout(imi, catalogs) -> None:
-    result = imi("questionnaire", "export-po", "small-valid", "--lang", "pl")
+    result = imi("questionnaire", "export-po", "small-valid", "--to", "pl")
     assert result.code == 0
     assert 'msgctxt "years_experience.unit.few"\nmsgid "years"\nmsgstr ""\n' in result.out
     assert '"Project-Id-Version: small-valid 1.0\\n"' in result.out
@@ -201,14 +201,14 @@ def test_export_po_to_stdout(imi, catalogs) -> None:
 def test_export_po_needs_a_language(imi, catalogs) -> None:
     result = imi("questionnaire", "export-po", "small-valid")
     assert result.code == 2
-    assert result.err.splitlines()[0] == "imi: error: export-po needs --lang, the language to translate into"
+    assert result.err.splitlines()[0] == "imi: error: export-po needs --to, the language to translate into"
 
 
 def test_import_po_round_trip(imi, catalogs, tmp_path) -> None:
     from babel.messages.pofile import read_po, write_po
 
     po = tmp_path / "de.po"
-    assert imi("questionnaire", "export-po", "small-valid", "--lang", "de", "-o", po).code == 0
+    assert imi("questionnaire", "export-po", "small-valid", "--to", "de", "-o", po).code == 0
     with po.open("rb") as handle:
         catalog = read_po(handle)
     catalog.get("Remarks", context="remarks.text").string = "Anmerkungen"
@@ -225,7 +225,7 @@ def test_import_po_refused_with_reasons(imi, catalogs, tmp_path) -> None:
     from babel.messages.pofile import read_po, write_po
 
     po = tmp_path / "de.po"
-    imi("questionnaire", "export-po", "small-valid", "--lang", "de", "-o", po)
+    imi("questionnaire", "export-po", "small-valid", "--to", "de", "-o", po)
     with po.open("rb") as handle:
         catalog = read_po(handle)
     catalog.get("Remarks", context="remarks.text").string = "Anmerkungen "
@@ -299,5 +299,64 @@ def test_show_a_version_not_kept(imi, catalogs) -> None:
 
 def test_export_po_takes_the_current_version(imi, catalogs) -> None:
     _keep_version_1_0_and_bump(catalogs)
-    result = imi("questionnaire", "export-po", "small-valid", "--lang", "pl")
+    result = imi("questionnaire", "export-po", "small-valid", "--to", "pl")
     assert '"Project-Id-Version: small-valid 2.0\\n"' in result.out
+
+
+class _Marked:
+    """A catalog that "translates" every sentence by marking it: «...»."""
+
+    def gettext(self, message: str) -> str:
+        return f"«{message}»"
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return f"«{singular if n == 1 else plural}»"
+
+    def pgettext(self, context: str, message: str) -> str:
+        return f"«{message}»"
+
+
+@pytest.fixture
+def marked(monkeypatch):
+    from imi_cli import i18n
+
+    monkeypatch.setattr(i18n, "catalog", lambda code: _Marked() if code != "en" else i18n.gettext.NullTranslations())
+
+
+def test_findings_are_told_in_the_interface_language_but_machine_formats_stay_english(imi, marked, monkeypatch):
+    monkeypatch.chdir(BROKEN.parents[2])
+    broken = "tests/questionnaires/broken/u002-duplicate-code.yaml"
+    english = json.loads(imi("questionnaire", "validate", "--format", "json", broken).out)
+    as_json = json.loads(imi("--lang", "de", "questionnaire", "validate", "--format", "json", broken).out)
+    assert as_json == english and "«" not in json.dumps(english)
+    for fmt in ("sarif", "junit"):
+        assert "«" not in imi("--lang", "de", "questionnaire", "validate", "--format", fmt, broken).out
+    text = imi("--lang", "de", "questionnaire", "validate", "--format", "text", broken)
+    assert text.code == 1 and "«1 file(s) checked: 1 error(s), 0 warning(s)»" in text.err
+
+
+def test_a_bare_key_finding_in_the_interface_language(imi, marked, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text("id: x\nno: 1\n", encoding="utf-8")
+    text = imi("questionnaire", "validate", "--format", "text", "--lang", "de", "bad.yaml").out
+    assert "[Y003] «key no is read by YAML as a boolean; quote it: \"no\"»" in text
+    english = imi("questionnaire", "validate", "--format", "text", "bad.yaml").out
+    assert "[Y003] key no is read by YAML as a boolean; quote it: \"no\"" in english
+
+
+def test_list_headings_and_status_on_a_terminal(imi, catalogs, marked, monkeypatch):
+    import io
+
+    from imi_cli.cli import output
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "200")
+    tsv = imi("questionnaire", "list", "--lang", "de").out  # a pipe keeps the codes
+    assert "\tpublished\t" in tsv and "«" not in tsv
+    screen = Terminal()
+    monkeypatch.setattr(output, "_streams", lambda: (screen, io.StringIO()))
+    assert imi("questionnaire", "list", "--lang", "de").code == 0
+    assert "«Status»" in screen.getvalue() and "«published»" in screen.getvalue()
