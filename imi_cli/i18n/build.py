@@ -189,14 +189,15 @@ def compile_all(codes: tuple[str, ...] = TRANSLATED) -> None:
 
 def merge(code: str, source: Path) -> tuple[int, list[str]]:
     """Fill ``code``'s catalog from a JSON object {msgid: msgstr} (a list of forms for a plural,
-    keyed by the singular; ``context|msgid`` for a message with a context). Returns how many
-    were filled and the keys that are no message of the catalog."""
+    keyed by the singular; ``context|msgid`` for a message with a context; or the message's
+    ``#ref`` from ``todo``). Returns how many were filled and the keys that are no message."""
     data = json.loads(source.read_text(encoding="utf-8"))
     catalog = read(po_path(code), code)
+    refs = {short_ref(m): m for m in catalog if m.id}
     filled, unknown = 0, []
     for key, value in data.items():
         context, _, msgid = key.rpartition("|") if "|" in key and not key.startswith("|") else (None, "", key)
-        message = _find(catalog, msgid, context or None)
+        message = refs.get(msgid) if msgid.startswith("#") else _find(catalog, msgid, context or None)
         if message is None:
             unknown.append(key)
             continue
@@ -225,7 +226,7 @@ def todo(code: str) -> dict[str, Any]:
         if all(forms) and not message.fuzzy:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
-        item: dict[str, Any] = {"key": f"{message.context}|{key}" if message.context else key}
+        item: dict[str, Any] = {"ref": short_ref(message), "key": f"{message.context}|{key}" if message.context else key}
         if isinstance(message.id, tuple):
             item["plural"] = message.id[1]
         notes = list(message.auto_comments) + [f"{f}:{n}" for f, n in message.locations[:2]]
@@ -234,6 +235,15 @@ def todo(code: str) -> dict[str, Any]:
             item["fuzzy_was"] = list(forms) if isinstance(message.id, tuple) else forms[0]
         items.append(item)
     return {"language": code, "plural_forms": catalog.plural_forms, "count": len(items), "messages": items}
+
+
+def short_ref(message: Any) -> str:
+    """A short stable name of a message (``#`` and 8 hex digits of a hash of its context and
+    id), which ``merge`` takes in place of the whole English text."""
+    import hashlib
+
+    key = message.id[0] if isinstance(message.id, tuple) else message.id
+    return "#" + hashlib.sha1(f"{message.context or ''}\x04{key}".encode()).hexdigest()[:8]
 
 
 def _find(catalog: Catalog, msgid: str, context: str | None) -> Any:
