@@ -277,7 +277,7 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
                     " {events} events): {n} problem.",
                     "The logs of the hub and the {stores} stores still verify (every signature and digest of"
                     " {events} events): {n} problems.",
-                    sum(map(len, problems.values())), stores=len(stores), events=formats.number(events)))
+                    sum(map(len, problems.values())), stores=len(stores), events=events))
     return {"lifted_on": lifted.isoformat(), "erase_after": erase_after, "erased_on_hub": erased,
             "personal_values_left_on_hub": left, "names_after_erasure": names,
             "tables_with_name_after_erasure": holding, "verify_problems": problems}

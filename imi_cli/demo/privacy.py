@@ -93,9 +93,11 @@ def _access_log(say: Say, step: int, coords: dict[str, Any], hu: Any, entity: st
         for e in own:
             say(f"     {formats.datetime(e['at'])}  {e['user']}  {e['action']}  {_short(e['entity'])}")
     # Translators: {coordinator} is an authority's id (HU-NCO), {users} a list of user ids
-    logs = [nt("{coordinator} {n} read, by {users}", "{coordinator} {n} reads, by {users}", len(rows),
-               coordinator=f"{c}-NCO", users=", ".join(sorted({e["user"] for e in rows})))
-            for c, rows in held.items()]
+    logs = []
+    for c, rows in held.items():
+        coordinator, users = c + "-NCO", ", ".join(sorted({e["user"] for e in rows}))
+        logs.append(nt("{coordinator} {n} read, by {users}", "{coordinator} {n} reads, by {users}", len(rows),
+                       coordinator=coordinator, users=users))
     # Translators: {logs} is a list of "HU-NCO 3 reads, by hu.kovacs, hu.szabo", separated by semicolons
     say("    " + t("The coordinators' logs: {logs}.", logs="; ".join(logs)))
     return {"officer": [{k: e[k] for k in ("user", "action", "entity")} for e in own],
@@ -127,10 +129,14 @@ def _subject(say: Say, step: int, hu: Any, entity: str) -> dict[str, Any]:
             "logged_at": report["logged_at"], "due": report["due"]}
 
 
-def _person(requests: Any, rid: str) -> dict[str, Any]:
+def _person(requests: Any, rid: str, reader: str | None = None) -> dict[str, Any]:
+    """The person concerned as the request's view shows it; ``reader``: the interface language
+    of the one who reads it (ie.murphy: en), else the run's."""
     from imi_cli.exchanges.requests.render import request_view
+    from imi_cli.i18n import current
 
-    return request_view(requests.get(rid), [], "en")["person"]
+    with language(reader or current()):
+        return request_view(requests.get(rid), [], "en")["person"]
 
 
 def _blocked(say: Say, step: int, hub: Any, hu: Any, ie: Any, rid: str, closed: dt.datetime,
@@ -150,7 +156,7 @@ def _blocked(say: Say, step: int, hub: Any, hu: Any, ie: Any, rid: str, closed: 
         counted = _counted(hub, "blocked_at")
         for store in (ie, hu):
             sync(store)
-        shown = {"ie.murphy": _person(Requests(ie), rid), "hu.kovacs": _person(Requests(hu), rid)}
+        shown = {"ie.murphy": _person(Requests(ie), rid, "en"), "hu.kovacs": _person(Requests(hu), rid)}
         unsealed = unsealed_view(hu, [entity], lambda conn: _person(Requests(hu), rid))
         access.record(hu, "blocked.read", entity=entity, reason=REASON)
         sync(hu)
@@ -243,7 +249,7 @@ def _erased(say: Say, step: int, hub: Any, stores: dict[str, Any], hu: Any, ie: 
         counted = _counted(hub, "erased_at")
         for store in stores.values():
             sync(store)
-    shown = {"ie.murphy": _person(Requests(ie), rid), "hu.kovacs": _person(Requests(hu), rid)}
+    shown = {"ie.murphy": _person(Requests(ie), rid, "en"), "hu.kovacs": _person(Requests(hu), rid)}
     left = hub.store.query("SELECT count(*) FROM disclosures WHERE entity = ? AND disclosure IS NOT NULL",
                            (f"request/{rid}",))[0][0]
     holding = {"hub": tables_naming(hub.store, PERSON), **{n: tables_naming(s, PERSON) for n, s in stores.items()}}
