@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.demo.network import _coordinator, _nodes, _register
+from imi_cli.i18n import formats, language, nt, t
 
 Say = Callable[[str], None]
 NURSE = "Aoife Example"  # fictional; in ASCII, so a byte search finds it however a table stores it
@@ -114,47 +115,59 @@ def run_alert(say: Say, hub: Any, url: str, coords: dict[str, Any], workdir: Pat
         stores.update({ident: made[user["id"]] for ident, (_, _, user) in CAST.items()})
         for store in stores.values():
             sync(store)
-        say("15. The operator invites a Finnish coordinator too. Coordinators register IE-NMBI (nurses, midwives;"
-            " ie.byrne),\n    HU-RIASZT (Hungary's incoming-alert coordinator; hu.szabo), HU-MESZK (nurses; hu.toth)"
-            " and FI-VALVIRA\n    (doctors only; fi.virtanen). Each user enrols.")
+        say(t("{step}. The operator invites a Finnish coordinator too. Coordinators register IE-NMBI (nurses,"
+              " midwives; ie.byrne),\n    HU-RIASZT (Hungary's incoming-alert coordinator; hu.szabo), HU-MESZK"
+              " (nurses; hu.toth) and FI-VALVIRA\n    (doctors only; fi.virtanen). Each user enrols.", step=15))
         ie, chamber = stores["IE-NMBI"], stores["HU-MESZK"]
         today = clock.now().date()
         sender = Alerts(ie)
-        aid = sender.new(kind="pq-restriction", profession="nurse", lang="en", answers={
-            "professional_name": NURSE, "date_of_birth": "1985-04-12", "place_of_birth": "Galway",
-            "deciding_authority": "Fitness to Practise Committee", "restriction_scope": "suspension",
-            "decision_date": today.isoformat(), "period_start": today.isoformat()})
-        routing = sender.send(aid)["payload"]["routing"]
+        with language("en"):  # the Irish board's steps, as `imi --lang en alert new/send` run
+            aid = sender.new(kind="pq-restriction", profession="nurse", lang="en", answers={
+                "professional_name": NURSE, "date_of_birth": "1985-04-12", "place_of_birth": "Galway",
+                "deciding_authority": "Fitness to Practise Committee", "restriction_scope": "suspension",
+                "decision_date": today.isoformat(), "period_start": today.isoformat()})
+            routing = sender.send(aid)["payload"]["routing"]
         for store in (ie, *stores.values()):  # the sender's first: it takes the alert to the hub
             sync(store)
-        say(f"16. ie.byrne sends a pq-restriction alert {aid[:13]}… in English: a nurse, {NURSE}, is suspended"
-            f" from today.\n    It goes to every other member state; the directory routes it to the incoming-alert"
-            f" coordinators\n    {', '.join(routing['coordinators'])} (Finland has no authority competent for"
-            f" nurses: its national coordinator routes it).")
+        # Translators: {id} is the start of an alert's id, {coordinators} a list of authority ids
+        say(t("{step}. ie.byrne sends a pq-restriction alert {id}… in English: a nurse, {name}, is suspended"
+              " from today.\n    It goes to every other member state; the directory routes it to the incoming-alert"
+              " coordinators\n    {coordinators} (Finland has no authority competent for nurses: its national"
+              " coordinator routes it).", step=16, id=aid[:13], name=NURSE,
+              coordinators=", ".join(routing["coordinators"])))
         result: dict[str, Any] = {"id": aid, "routing": routing, **_routed(say, stores, aid)}
-        Alerts(stores["HU-RIASZT"]).forward(aid, ["HU-MESZK"])
+        with language("hu"):  # hu.szabo, in Hungarian
+            Alerts(stores["HU-RIASZT"]).forward(aid, ["HU-MESZK"])
         sync(stores["HU-RIASZT"])
         sync(chamber)
         whole = _held(chamber, aid)
-        record(chamber, "alert.show", entity=f"alert/{aid}")  # as `imi alert show` logs it
-        say("19. hu.szabo forwards it to HU-MESZK; the hub delivers it whole. hu.toth reads everything in"
-            " Hungarian:")
-        for line in _lines(whole, "hu", "HU-MESZK", ("professional_name", "date_of_birth", "place_of_birth",
-                                                    "profession", "deciding_authority", "restriction_scope")):
-            say(line)
-        result["handler"] = {i: _field(whole, "hu", "HU-MESZK", i)
-                             for i in ("professional_name", "profession", "restriction_scope")}
-        Alerts(chamber).acknowledge(aid)
+        say(t("{step}. hu.szabo forwards it to HU-MESZK; the hub delivers it whole. hu.toth reads everything in"
+              " Hungarian:", step=19))
+        with language("hu"):  # hu.toth's steps, as `imi --lang hu alert show/acknowledge` run
+            record(chamber, "alert.show", entity=f"alert/{aid}")  # as `imi alert show` logs it
+            for line in _lines(whole, "hu", "HU-MESZK", ("professional_name", "date_of_birth", "place_of_birth",
+                                                        "profession", "deciding_authority", "restriction_scope")):
+                say(line)
+            result["handler"] = {i: _field(whole, "hu", "HU-MESZK", i)
+                                 for i in ("professional_name", "profession", "restriction_scope")}
+            Alerts(chamber).acknowledge(aid)
         sync(chamber)
         sync(ie)
         result["acknowledged_by"] = sorted(_held(ie, aid)["record"]["acks"])
-        say(f"20. hu.toth acknowledges; ie.byrne sees it acknowledged by {', '.join(result['acknowledged_by'])}.")
-        sender.modify(aid, answers={}, lang="en", under_appeal=True)
+        # Translators: {authorities} is a list of authority ids
+        say(t("{step}. hu.toth acknowledges; ie.byrne sees it acknowledged by {authorities}.", step=20,
+              authorities=", ".join(result["acknowledged_by"])))
+        with language("en"):
+            sender.modify(aid, answers={}, lang="en", under_appeal=True)
         sync(ie)
         sync(chamber)
         result["under_appeal_at_handler"] = bool(_held(chamber, aid)["under_appeal"])
-        say(f"21. The nurse appeals; ie.byrne sets the under-appeal flag, and hu.toth's copy reads"
-            f" {'UNDER APPEAL' if result['under_appeal_at_handler'] else 'not under appeal'}.")
+        if result["under_appeal_at_handler"]:
+            say(t("{step}. The nurse appeals; ie.byrne sets the under-appeal flag, and hu.toth's copy reads"
+                  " UNDER APPEAL.", step=21))
+        else:
+            say(t("{step}. The nurse appeals; ie.byrne sets the under-appeal flag, and hu.toth's copy reads"
+                  " not under appeal.", step=21))
         result.update(_closed_and_erased(say, hub, stores, aid, today, sync))
         result["clock_restored"] = os.environ.get("IMI_NOW") == clock_before
         return result
@@ -169,7 +182,7 @@ def _held(store: Any, aid: str) -> dict[str, Any]:
 
     alert = load(store.conn, aid)
     if alert is None:
-        raise RuntimeError(f"the demo's alert {aid} did not reach a store it should have")
+        raise RuntimeError(t("the demo's alert {id} did not reach a store it should have", id=aid))
     return alert
 
 
@@ -179,19 +192,32 @@ def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
 
     coordinator = stores["HU-RIASZT"]
     seen = _held(coordinator, aid)
-    record(coordinator, "alert.show", entity=f"alert/{aid}")  # as `imi alert show` logs it
     leaked = tables_holding(coordinator, NURSE)
     tables = coordinator.query("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0][0]
-    say("17. hu.szabo (HU-RIASZT) reads profession and scope in Hungarian, without the nurse's name:")
-    for line in _lines(seen, "hu", "HU-RIASZT", ("professional_name", "profession", "restriction_scope")):
-        say(line)
-    say(f"    {NURSE!r} is in {', '.join(leaked) or 'no'} table of HU-RIASZT's store ({tables} tables searched).")
-    finland = {"FI-VALVIRA": _events_about(stores["FI-VALVIRA"], aid),
-               "FI-NCO": _field(_held(stores["FI-NCO"], aid), "fi", "FI-NCO", "professional_name")}
-    say(f"18. FI-VALVIRA (doctors only) holds {finland['FI-VALVIRA']} events about it; FI-NCO, which routes it,"
-        f" reads the name as {finland['FI-NCO']}.")
-    return {"coordinator": {i: _field(seen, "hu", "HU-RIASZT", i)
-                            for i in ("professional_name", "profession", "restriction_scope")},
+    say(t("{step}. hu.szabo (HU-RIASZT) reads profession and scope in Hungarian, without the nurse's name:",
+          step=17))
+    with language("hu"):  # hu.szabo's steps, as `imi --lang hu alert show` runs
+        record(coordinator, "alert.show", entity=f"alert/{aid}")  # as `imi alert show` logs it
+        for line in _lines(seen, "hu", "HU-RIASZT", ("professional_name", "profession", "restriction_scope")):
+            say(line)
+        shown = {i: _field(seen, "hu", "HU-RIASZT", i) for i in ("professional_name", "profession",
+                                                                  "restriction_scope")}
+    if leaked:
+        # Translators: {found} is a list of the names of database tables
+        say("    " + nt("{name!r} is in these tables of HU-RIASZT's store: {found} ({n} table searched).",
+                        "{name!r} is in these tables of HU-RIASZT's store: {found} ({n} tables searched).",
+                        tables, name=NURSE, found=", ".join(leaked)))
+    else:
+        say("    " + nt("{name!r} is in no table of HU-RIASZT's store ({n} table searched).",
+                        "{name!r} is in no table of HU-RIASZT's store ({n} tables searched).", tables, name=NURSE))
+    with language("fi"):  # the Finnish coordinator reads in Finnish
+        finland = {"FI-VALVIRA": _events_about(stores["FI-VALVIRA"], aid),
+                   "FI-NCO": _field(_held(stores["FI-NCO"], aid), "fi", "FI-NCO", "professional_name")}
+    say(nt("{step}. FI-VALVIRA (doctors only) holds {n} event about it; FI-NCO, which routes it, reads the name as"
+           " {name}.",
+           "{step}. FI-VALVIRA (doctors only) holds {n} events about it; FI-NCO, which routes it, reads the name as"
+           " {name}.", finland["FI-VALVIRA"], step=18, name=finland["FI-NCO"]))
+    return {"coordinator": shown,
             "coordinator_tables_with_name": leaked, "finland": finland}
 
 
@@ -206,31 +232,52 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
     ie, chamber = stores["IE-NMBI"], stores["HU-MESZK"]
     lifted = today + dt.timedelta(days=LIFTED_AFTER_DAYS)
     with clock_at(dt.datetime.combine(lifted, dt.time(10), tzinfo=dt.UTC)):
-        Alerts(ie).close(aid, lifted.isoformat())
+        with language("en"):
+            Alerts(ie).close(aid, lifted.isoformat())
         sync(ie)
     erase_after = _held(ie, aid)["erase_after"]
-    say(f"22. On {lifted} (the clock moved with IMI_NOW, for this step only) the appeal succeeds and the"
-        f" suspension is lifted;\n    ie.byrne closes the alert: its personal data is to go on {erase_after}.")
+    say(t("{step}. On {date} (the clock moved with IMI_NOW, for this step only) the appeal succeeds and the"
+          " suspension is lifted;\n    ie.byrne closes the alert: its personal data is to go on {erase_after}.",
+          step=22, date=formats.date(lifted), erase_after=formats.date(erase_after)))
     with clock_at(dt.datetime.combine(dt.date.fromisoformat(erase_after), dt.time(9), tzinfo=dt.UTC)):
         erased = run_once(hub, None)["alerts_erased"]
         for store in stores.values():
             sync(store)
     left = hub.store.query("SELECT count(*) FROM disclosures WHERE entity = ? AND disclosure IS NOT NULL",
                            (f"alert/{aid}",))[0][0]
-    names = {"IE-NMBI": _field(_held(ie, aid), "en", "IE-NMBI", "professional_name"),
-             "HU-MESZK": _field(_held(chamber, aid), "hu", "HU-MESZK", "professional_name")}
+    with language("en"):
+        names = {"IE-NMBI": _field(_held(ie, aid), "en", "IE-NMBI", "professional_name")}
+    with language("hu"):
+        names["HU-MESZK"] = _field(_held(chamber, aid), "hu", "HU-MESZK", "professional_name")
     holding = {"hub": tables_holding(hub.store, NURSE),
                **{i: tables_holding(stores[i], NURSE) for i in ("IE-NMBI", "HU-MESZK")}}
     reports = {"hub": verify_log(hub.store.conn, hub.operator_public_key),
                **{i: verify_log(s.conn, hub.operator_public_key) for i, s in stores.items()}}
     problems = {i: r["problems"] for i, r in reports.items()}
-    where = [f"{i} ({', '.join(t)})" for i, t in holding.items() if t]
+    where = [f"{i} ({', '.join(found)})" for i, found in holding.items() if found]
     events = sum(r["events"] for r in reports.values())
-    say(f"23. On {erase_after} the hub's housekeeping erases it ({left} personal values left on the hub), and each"
-        f" store its copy\n    when it syncs: hu.toth reads the name as {names['HU-MESZK']}; {NURSE!r} is in"
-        f" {'; '.join(where) if where else 'no table of the hub, IE-NMBI or HU-MESZK'}.\n    The logs of the hub"
-        f" and the {len(stores)} stores still verify (every signature and digest of {events} events)"
-        f": {sum(map(len, problems.values()))} problems.")
+    if where:
+        # Translators: {places} lists stores and their tables: "hub (events, disclosures); HU-MESZK (alerts)"
+        say(nt("{step}. On {date} the hub's housekeeping erases it ({n} personal value left on the hub), and each"
+               " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in {places}.",
+               "{step}. On {date} the hub's housekeeping erases it ({n} personal values left on the hub), and each"
+               " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in {places}.",
+               left, step=23, date=formats.date(erase_after), name=names["HU-MESZK"], nurse=NURSE,
+               places="; ".join(where)))
+    else:
+        say(nt("{step}. On {date} the hub's housekeeping erases it ({n} personal value left on the hub), and each"
+               " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in no table of"
+               " the hub, IE-NMBI or HU-MESZK.",
+               "{step}. On {date} the hub's housekeeping erases it ({n} personal values left on the hub), and each"
+               " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in no table of"
+               " the hub, IE-NMBI or HU-MESZK.",
+               left, step=23, date=formats.date(erase_after), name=names["HU-MESZK"], nurse=NURSE))
+    # Translators: {stores} is the number of stores (6), {events} a number of events (some hundreds)
+    say("    " + nt("The logs of the hub and the {stores} stores still verify (every signature and digest of"
+                    " {events} events): {n} problem.",
+                    "The logs of the hub and the {stores} stores still verify (every signature and digest of"
+                    " {events} events): {n} problems.",
+                    sum(map(len, problems.values())), stores=len(stores), events=events))
     return {"lifted_on": lifted.isoformat(), "erase_after": erase_after, "erased_on_hub": erased,
             "personal_values_left_on_hub": left, "names_after_erasure": names,
             "tables_with_name_after_erasure": holding, "verify_problems": problems}

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from imi_cli.i18n import language, t
+
 Say = Callable[[str], None]
 
 
@@ -112,27 +114,37 @@ def run_network(say: Say, workdir: Path) -> dict[str, Any]:
     from imi_cli.exchanges.messages import inbox, send
     from imi_cli.hub.background import BackgroundHub
     from imi_cli.hub.state import init_hub
-
     hub = init_hub(workdir / "hub.db", secrets.token_urlsafe(24))
     with BackgroundHub(hub) as served, kept_clients():
-        say(f"7. A hub serves the network on {served.url}; its operator invites two national coordinators.")
+        say(t("{step}. A hub serves the network on {url}; its operator invites two national coordinators.",
+              step=7, url=served.url))
         coords = {c: _coordinator(hub, workdir, served.url, c, lang, name) for c, lang, name in
                   (("HU", "hu", "IMI Nemzeti Koordinátor"), ("IE", "en", "IMI National Coordinator Ireland"))}
-        say("8. Each coordinator enrols (a key pair made in its own store), registers an authority and a user.")
+        say(t("{step}. Each coordinator enrols (a key pair made in its own store), registers an authority and a"
+              " user.", step=8))
         codes = {c: _register(coords[c], *AUTHORITIES[c]) for c in coords}
         made = _nodes(workdir, served.url, {AUTHORITIES[c][1]["id"]: codes[c] for c in coords})
         users = {c: made[AUTHORITIES[c][1]["id"]] for c in coords}
-        say("9. Both users enrol with their one-time codes: hu.kovacs (HU-MEK), ie.murphy (IE-RIAI).")
+        say(t("{step}. Both users enrol with their one-time codes: hu.kovacs (HU-MEK), ie.murphy (IE-RIAI).",
+              step=9))
         for store in users.values():
             _sync(store)
         send(users["IE"], "HU-MEK", "Architect's diploma", "Could you confirm the diploma of the applicant?", "en")
         _sync(users["IE"])
         _sync(users["HU"])
-        received = [m["subject"] for m in inbox(users["HU"])]
-        say(f"10. ie.murphy sends HU-MEK a message, signed with her key. hu.kovacs receives: {received}")
+        with language("hu"):  # hu.kovacs reads her inbox in Hungarian
+            received = [m["subject"] for m in inbox(users["HU"])]
+        # Translators: {subjects} is a list of message subjects, as written by their senders
+        say(t("{step}. ie.murphy sends HU-MEK a message, signed with her key. hu.kovacs receives: {subjects}",
+              step=10, subjects=received))
         _sync(coords["HU"])
-        third = [m["subject"] for m in inbox(coords["HU"])]
-        say(f"11. The Hungarian coordinator's store (a third authority, HU-NCO) holds: {third or 'nothing'}")
+        with language("hu"):
+            third = [m["subject"] for m in inbox(coords["HU"])]
+        if third:
+            say(t("{step}. The Hungarian coordinator's store (a third authority, HU-NCO) holds: {subjects}",
+                  step=11, subjects=third))
+        else:
+            say(t("{step}. The Hungarian coordinator's store (a third authority, HU-NCO) holds: nothing", step=11))
         outsider = _node(workdir, "hu.olah", served.url, _register(coords["HU"], *THIRD))
         request = run_request(say, users["IE"], users["HU"], outsider, _sync)
         alert = run_alert(say, hub, served.url, coords, workdir, _sync)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.demo.network import _nodes, _register
+from imi_cli.i18n import formats, language, nt, t
 
 Say = Callable[[str], None]
 KIND = "services-notification"
@@ -74,8 +75,10 @@ def _view(store: Any, ident: str, lang: str, me: str, country: str) -> dict[str,
 
     n = load(store.conn, ident)
     if n is None:
-        raise RuntimeError(f"the demo's notification {ident} did not reach {me}, which it should have")
-    return notification_view(n, lang, me, country)
+        raise RuntimeError(t("the demo's notification {id} did not reach {authority}, which it should have",
+                             id=ident, authority=me))
+    with language(lang):  # as `imi --lang <lang> notification show` shows it
+        return notification_view(n, lang, me, country)
 
 
 def _fields(view: dict[str, Any]) -> dict[str, Any]:
@@ -103,48 +106,61 @@ def run_notification(say: Say, hub: Any, url: str, workdir: Path, sync: Callable
         stores.update({ident: made[user["id"]] for ident, (_, user) in CAST.items()})
         for ident in CAST:
             sync(stores[ident])
-        say("24. The operator invites Italy's and Austria's national coordinators and the European Commission"
-            " (EU-COM,\n    country EU). IT-NCO registers IT-MIMIT (it.rossi, notification_handler), AT-NCO"
-            " registers AT-BMAW (at.huber).")
+        say(t("{step}. The operator invites Italy's and Austria's national coordinators and the European"
+              " Commission (EU-COM,\n    country EU). IT-NCO registers IT-MIMIT (it.rossi, notification_handler),"
+              " AT-NCO registers AT-BMAW (at.huber).", step=24))
         italy, austria, commission = stores["IT-MIMIT"], stores["AT-BMAW"], stores[COMMISSION]
         notifier = Notifications(italy)
-        nid = notifier.new(kind=KIND, answers=ANSWERS, lang="it")
-        notifier.broadcast(nid)
+        with language("it"):  # it.rossi's steps, as `imi --lang it notification new/broadcast` run
+            nid = notifier.new(kind=KIND, answers=ANSWERS, lang="it")
+            notifier.broadcast(nid)
         for store in (italy, commission, stores["AT-NCO"]):  # the notifier's first: it takes it to the hub
             sync(store)
         mine = _view(italy, nid, "it", "IT-MIMIT", "IT")
         sent_to = [a for a in mine["recipients"] if a != "IT-MIMIT"]
-        say(f"25. it.rossi notifies a new requirement in Italian (Services Directive Art. 15(7)), {nid[:13]}…:"
-            f"\n    {ANSWERS['measure_title']!r}.\n    It is broadcast to the Commission and every national"
-            f" coordinator: {', '.join(sent_to)};\n    the Commission examines it until {mine['deadline']}"
-            f" (3 months; {mine['days_left']} days left).")
-        Notifications(commission).comment(nid, *COMMENTS[COMMISSION])
+        # Translators: {id} is the start of a notification's id, {title} its title in Italian, {recipients}
+        # a list of authority ids
+        say(nt("{step}. it.rossi notifies a new requirement in Italian (Services Directive Art. 15(7)), {id}…:"
+               "\n    {title!r}.\n    It is broadcast to the Commission and every national coordinator:"
+               " {recipients};\n    the Commission examines it until {deadline} (3 months; {n} day left).",
+               "{step}. it.rossi notifies a new requirement in Italian (Services Directive Art. 15(7)), {id}…:"
+               "\n    {title!r}.\n    It is broadcast to the Commission and every national coordinator:"
+               " {recipients};\n    the Commission examines it until {deadline} (3 months; {n} days left).",
+               mine["days_left"], step=25, id=nid[:13], title=ANSWERS["measure_title"],
+               recipients=", ".join(sent_to), deadline=formats.date(mine["deadline"])))
+        with language("en"):  # the Commission, in English
+            Notifications(commission).comment(nid, *COMMENTS[COMMISSION])
         sync(commission)
-        Notifications(stores["AT-NCO"]).disseminate(nid, ["AT-BMAW"])
+        with language("de"):  # Austria's coordinator, in German
+            Notifications(stores["AT-NCO"]).disseminate(nid, ["AT-BMAW"])
         sync(stores["AT-NCO"])
         sync(austria)
         german = _view(austria, nid, "de", "AT-BMAW", "AT")
-        say("26. The Commission comments in English; AT-NCO disseminates the notification to AT-BMAW, which"
-            " receives it\n    as it stands (with the comment). at.huber reads fields and options in German:")
+        say(t("{step}. The Commission comments in English; AT-NCO disseminates the notification to AT-BMAW,"
+              " which receives it\n    as it stands (with the comment). at.huber reads fields and options in"
+              " German:", step=26))
         _say_fields(say, german)
-        Notifications(austria).comment(nid, *COMMENTS["AT-BMAW"])
+        with language("de"):
+            Notifications(austria).comment(nid, *COMMENTS["AT-BMAW"])
         sync(austria)
         sync(italy)
         mine = _view(italy, nid, "it", "IT-MIMIT", "IT")
-        say("27. at.huber comments in German. it.rossi reads the fields in Italian and each comment in the"
-            " language it was written in:")
+        say(t("{step}. at.huber comments in German. it.rossi reads the fields in Italian and each comment in the"
+              " language it was written in:", step=27))
         _say_fields(say, mine)
         for c in mine["comments"]:
             say(f"     {c['authority']} [{c['lang']}]: {c['text']}")
         code, reasons = DECISION
-        Notifications(commission).close(nid, code, "en", reasons)
+        with language("en"):
+            Notifications(commission).close(nid, code, "en", reasons)
         sync(commission)
         sync(italy)
         sync(austria)
         decisions = {"IT-MIMIT": _view(italy, nid, "it", "IT-MIMIT", "IT")["decision"]["label"],
                      "AT-BMAW": _view(austria, nid, "de", "AT-BMAW", "AT")["decision"]["label"]}
-        say(f"28. The Commission closes it: {code}. it.rossi reads {decisions['IT-MIMIT']!r},"
-            f" at.huber {decisions['AT-BMAW']!r}.")
+        # Translators: {decision} is a decision's code (no_objection); {it} and {at} the decision as each reads it
+        say(t("{step}. The Commission closes it: {decision}. it.rossi reads {it!r}, at.huber {at!r}.", step=28,
+              decision=code, it=decisions["IT-MIMIT"], at=decisions["AT-BMAW"]))
         return {"id": nid, "kind": KIND, "recipients": sent_to, "broadcast_at": mine["broadcast_at"],
                 "deadline": mine["deadline"], "days_left": mine["days_left"],
                 "disseminated": mine["disseminated"], "notifier_fields_it": _fields(mine),

@@ -15,6 +15,7 @@ from typing import Any
 
 from imi_cli.demo.alert import clock_at, tables_holding
 from imi_cli.demo.network import AUTHORITIES
+from imi_cli.i18n import formats, language, nt, t
 
 Say = Callable[[str], None]
 PERSON = "Nagy Béla"
@@ -35,7 +36,8 @@ def run_privacy(say: Say, hub: Any, coords: dict[str, Any], users: dict[str, Any
     entity = f"request/{rid}"
     request = Requests(hu).get(rid)
     if request["state"] != "closed":  # the request story closes it; if it ever stops, close it here
-        Requests(ie).close(rid, 5, 5)
+        with language("en"):
+            Requests(ie).close(rid, 5, 5)
         sync(ie)
         sync(hu)
         request = Requests(hu).get(rid)
@@ -64,10 +66,14 @@ def _officer(say: Say, step: int, coordinator: Any, hu: Any, sync: Callable[[Any
     sync(hu)
     roles = [role for per_area in Users(hu).get(user["id"])["roles"].values() for role in per_area]
     if not is_officer(hu):
-        raise RuntimeError(f"hu.kovacs's store does not know her new role {OFFICER}")
-    say(f"{step}. HU-MEK names a data-protection officer: the Hungarian coordinator registers hu.kovacs again"
-        f" with one more role\n    ({len(report.updated)} user updated, no new invitation). At her next sync her"
-        f" roles are {', '.join(roles)}.")
+        raise RuntimeError(t("hu.kovacs's store does not know her new role {role}", role=OFFICER))
+    # Translators: {roles} is a list of role codes (administrator, request_handler, data_protection)
+    say(nt("{step}. HU-MEK names a data-protection officer: the Hungarian coordinator registers hu.kovacs again"
+           " with one more role\n    ({n} user updated, no new invitation). At her next sync her roles are"
+           " {roles}.",
+           "{step}. HU-MEK names a data-protection officer: the Hungarian coordinator registers hu.kovacs again"
+           " with one more role\n    ({n} users updated, no new invitation). At her next sync her roles are"
+           " {roles}.", len(report.updated), step=step, roles=", ".join(roles)))
     return roles
 
 
@@ -80,13 +86,20 @@ def _access_log(say: Say, step: int, coords: dict[str, Any], hu: Any, entity: st
         sync(store)
     own = entries(hu.conn)
     held = {c: entries(store.conn) for c, store in coords.items()}
-    say(f"{step}. As officer she reads HU-MEK's access log (`imi privacy log`): each read of personal data above"
-        f" is a signed\n    event of its reader, for the reader's authority and the coordinators above it:")
-    for e in own:
-        say(f"     {e['at']}  {e['user']}  {e['action']}  {_short(e['entity'])}")
-    logs = [f"{c}-NCO {len(rows)} read{'s' if len(rows) != 1 else ''}, by "
-            + ", ".join(sorted({e["user"] for e in rows})) for c, rows in held.items()]
-    say(f"    The coordinators' logs: {'; '.join(logs)}.")
+    say(t("{step}. As officer she reads HU-MEK's access log (`imi privacy log`): each read of personal data above"
+          " is a signed\n    event of its reader, for the reader's authority and the coordinators above it:",
+          step=step))
+    with language("hu"):  # as `imi --lang hu privacy log` shows it to hu.kovacs
+        for e in own:
+            say(f"     {formats.datetime(e['at'])}  {e['user']}  {e['action']}  {_short(e['entity'])}")
+    # Translators: {coordinator} is an authority's id (HU-NCO), {users} a list of user ids
+    logs = []
+    for c, rows in held.items():
+        coordinator, users = c + "-NCO", ", ".join(sorted({e["user"] for e in rows}))
+        logs.append(nt("{coordinator} {n} read, by {users}", "{coordinator} {n} reads, by {users}", len(rows),
+                       coordinator=coordinator, users=users))
+    # Translators: {logs} is a list of "HU-NCO 3 reads, by hu.kovacs, hu.szabo", separated by semicolons
+    say("    " + t("The coordinators' logs: {logs}.", logs="; ".join(logs)))
     return {"officer": [{k: e[k] for k in ("user", "action", "entity")} for e in own],
             "officer_reads_of_request": sum(e["entity"] == entity for e in own),
             "coordinators": {f"{c}-NCO": sorted((e["user"], e["action"]) for e in rows) for c, rows in held.items()}}
@@ -106,18 +119,24 @@ def _subject(say: Say, step: int, hu: Any, entity: str) -> dict[str, Any]:
     logged = access.record(hu, "subject.search", entities=[f["entity"] for f in found],
                            reason="request of the data subject", person=query.as_dict())
     report = subjects.report(query, logged or {}, found)
-    say(f"{step}. {PERSON} asks HU-MEK what it holds about him. She searches `imi privacy subject --name"
-        f" \"nagy bela\"` (case and\n    accents folded) and finds "
-        + ", ".join(f"{_short(f['entity'])} ({f['state']}, {f['area']})" for f in found)
-        + f"; the search is logged,\n    and the answer is due by {report['due']} (30 days).")
+    # Translators: {found} lists what was found: "request/0190c3a1-2b4c… (closed, professional-qualifications)"
+    say(t("{step}. {person} asks HU-MEK what it holds about him. She searches `imi privacy subject --name"
+          " \"nagy bela\"` (case and\n    accents folded) and finds {found}; the search is logged,\n    and the"
+          " answer is due by {due} (30 days).", step=step, person=PERSON,
+          found=", ".join(f"{_short(f['entity'])} ({f['state']}, {f['area']})" for f in found),
+          due=formats.date(report["due"])))
     return {"found": [f["entity"] for f in found], "finds_request": entity in {f["entity"] for f in found},
             "logged_at": report["logged_at"], "due": report["due"]}
 
 
-def _person(requests: Any, rid: str) -> dict[str, Any]:
+def _person(requests: Any, rid: str, reader: str | None = None) -> dict[str, Any]:
+    """The person concerned as the request's view shows it; ``reader``: the interface language
+    of the one who reads it (ie.murphy: en), else the run's."""
     from imi_cli.exchanges.requests.render import request_view
+    from imi_cli.i18n import current
 
-    return request_view(requests.get(rid), [], "en")["person"]
+    with language(reader or current()):
+        return request_view(requests.get(rid), [], "en")["person"]
 
 
 def _blocked(say: Say, step: int, hub: Any, hu: Any, ie: Any, rid: str, closed: dt.datetime,
@@ -134,36 +153,63 @@ def _blocked(say: Say, step: int, hub: Any, hu: Any, ie: Any, rid: str, closed: 
     when = add_months(closed, 7)
     with clock_at(when):
         blocked = run_once(hub, None)["privacy_blocked"]
-        kinds = _kinds(hub, "blocked_at")
+        counted = _counted(hub, "blocked_at")
         for store in (ie, hu):
             sync(store)
-        shown = {"ie.murphy": _person(Requests(ie), rid), "hu.kovacs": _person(Requests(hu), rid)}
+        shown = {"ie.murphy": _person(Requests(ie), rid, "en"), "hu.kovacs": _person(Requests(hu), rid)}
         unsealed = unsealed_view(hu, [entity], lambda conn: _person(Requests(hu), rid))
         access.record(hu, "blocked.read", entity=entity, reason=REASON)
         sync(hu)
         after = _person(Requests(hu), rid)
         logged = [e for e in access.entries(hu.conn, entities={entity}) if e["action"] == "blocked.read"]
-    say(f"{step}. On {when.date()}, 7 months after the closing (the clock moved with IMI_NOW, for this step and"
-        f" the next only),\n    the hub's housekeeping blocks the personal data of what was closed 6 months"
-        f" before or more\n    ({blocked}: {kinds}), and each store its copy when it syncs. ie.murphy and"
-        f" hu.kovacs read the person\n    concerned as: {_fields(shown['ie.murphy'])}\n    As officer, hu.kovacs reads"
-        f" it with a reason (`imi privacy read {_short(entity)} --reason ...`):\n     {_fields(unsealed)}\n"
-        f"    The read is logged with its reason ({logged[0]['reason'] if logged else 'not logged'!r});\n"
-        f"    her store still reads {_fields(after)}.")
-    return {"on": when.isoformat(), "blocked_on_hub": blocked, "blocked_kinds": kinds, "shown": shown,
+    # Translators: {blocked} is a number of exchanges, {kinds} the same counted by kind ("1 notification,
+    # 1 request"); {fields} what is shown of the person ("field 1: [blocked], field 2: [blocked]")
+    say(t("{step}. On {date}, 7 months after the closing (the clock moved with IMI_NOW, for this step and the next"
+          " only),\n    the hub's housekeeping blocks the personal data of what was closed 6 months before or more"
+          "\n    ({blocked}: {kinds}), and each store its copy when it syncs. ie.murphy and hu.kovacs read the"
+          " person\n    concerned as: {fields}", step=step, date=formats.date(when.date()), blocked=blocked,
+          kinds=_kinds_shown(counted), fields=_fields(shown["ie.murphy"])))
+    say("    " + t("As officer, hu.kovacs reads it with a reason (`imi privacy read {entity} --reason ...`):",
+                   entity=_short(entity)))
+    say("     " + _fields(unsealed))
+    if logged:
+        say("    " + t("The read is logged with its reason ({reason!r});\n    her store still reads {fields}.",
+                       reason=logged[0]["reason"], fields=_fields(after)))
+    else:
+        say("    " + t("The read is not logged;\n    her store still reads {fields}.", fields=_fields(after)))
+    return {"on": when.isoformat(), "blocked_on_hub": blocked, "blocked_kinds": _kinds(counted), "shown": shown,
             "officer_reads": unsealed, "after_officer_read": after, "logged_reasons": [e["reason"] for e in logged]}
 
 
-def _kinds(hub: Any, column: str) -> str:
-    """What the hub's clock did just now (``column``: blocked_at or erased_at), counted by kind:
-    "1 notification, 1 request"."""
+def _counted(hub: Any, column: str) -> dict[str, int]:
+    """What the hub's clock did just now (``column``: blocked_at or erased_at), counted by kind."""
     from collections import Counter
 
     from imi_cli.log import clock
 
     rows = hub.store.query(f"SELECT entity FROM privacy_marks WHERE {column} = ?", (clock.iso(clock.now()),))
-    counted = Counter(entity.partition("/")[0] for (entity,) in rows)
+    return dict(Counter(entity.partition("/")[0] for (entity,) in rows))
+
+
+def _kinds(counted: dict[str, int]) -> str:
+    """The kinds counted, as the JSON output gives them (codes): "1 notification, 1 request"."""
     return ", ".join(f"{n} {kind}" for kind, n in sorted(counted.items())) or "nothing"
+
+
+def _kinds_shown(counted: dict[str, int]) -> str:
+    """The kinds counted, in the interface language: "1 notification, 1 request"."""
+    shown = []
+    for kind, n in sorted(counted.items()):
+        if kind == "request":
+            shown.append(nt("{n} request", "{n} requests", n))
+        elif kind == "alert":
+            shown.append(nt("{n} alert", "{n} alerts", n))
+        elif kind == "notification":
+            shown.append(nt("{n} notification", "{n} notifications", n))
+        else:
+            # Translators: {kind} is the code of a kind of exchange
+            shown.append(t("{n} {kind}", n=n, kind=kind))
+    return ", ".join(shown) or t("nothing")
 
 
 def tables_naming(store: Any, text: str) -> list[str]:
@@ -183,7 +229,8 @@ def tables_naming(store: Any, text: str) -> list[str]:
 
 
 def _fields(person: dict[str, Any]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in person.items()) or "nothing"
+    """What is shown of the person concerned: "applicant_name: Nagy Béla, profession: architect"."""
+    return ", ".join(f"{k}: {v}" for k, v in person.items()) or t("nothing")
 
 
 def _erased(say: Say, step: int, hub: Any, stores: dict[str, Any], hu: Any, ie: Any, rid: str,
@@ -199,10 +246,10 @@ def _erased(say: Say, step: int, hub: Any, stores: dict[str, Any], hu: Any, ie: 
     when = add_months(closed, 36) + dt.timedelta(days=1)
     with clock_at(when):
         done = run_once(hub, None)
-        kinds = _kinds(hub, "erased_at")
+        counted = _counted(hub, "erased_at")
         for store in stores.values():
             sync(store)
-    shown = {"ie.murphy": _person(Requests(ie), rid), "hu.kovacs": _person(Requests(hu), rid)}
+    shown = {"ie.murphy": _person(Requests(ie), rid, "en"), "hu.kovacs": _person(Requests(hu), rid)}
     left = hub.store.query("SELECT count(*) FROM disclosures WHERE entity = ? AND disclosure IS NOT NULL",
                            (f"request/{rid}",))[0][0]
     holding = {"hub": tables_naming(hub.store, PERSON), **{n: tables_naming(s, PERSON) for n, s in stores.items()}}
@@ -212,25 +259,41 @@ def _erased(say: Say, step: int, hub: Any, stores: dict[str, Any], hu: Any, ie: 
                **{name: verify_log(s.conn, hub.operator_public_key) for name, s in stores.items()}}
     counts = {name: {k: r[k] for k in ("events", "signed", "disclosures", "erased")} | {"problems": len(r["problems"])}
               for name, r in reports.items()}
-    only_log = all(set(t) <= {"access_log"} for t in holding.values())
-    where = [name for name, t in holding.items() if t]
+    only_log = all(set(tables) <= {"access_log"} for tables in holding.values())
+    where = [name for name, tables in holding.items() if tables]
     if not where:
-        named = f"{PERSON!r} is in no table of the hub or the {len(stores)} stores."
+        named = t("{person!r} is in no table of the hub or the {stores} stores.", person=PERSON, stores=len(stores))
     elif only_log:
-        named = (f"{PERSON!r} is left only in the access log ({', '.join(where)}): his own request, by the name"
-                 f" he gave.")
+        # Translators: {where} is a list of store names
+        named = t("{person!r} is left only in the access log ({where}): his own request, by the name he gave.",
+                  person=PERSON, where=", ".join(where))
     else:
-        named = f"{PERSON!r} is still in: " + "; ".join(f"{n} ({', '.join(holding[n])})" for n in where) + "."
-    say(f"{step}. On {when.date()}, 3 years and a day after the closing, the hub's housekeeping erases the"
-        f" personal data of what\n    was closed 3 years before or more ({done['privacy_erased']}: {kinds};"
-        f" {left} personal values of the request left on the hub),\n    and tells every holder: each store"
-        f" erases its copy when it syncs. ie.murphy and hu.kovacs read the person\n    concerned as:"
-        f" {_fields(shown['ie.murphy'])}.\n    {named}\n"
-        f"    `imi store verify` proves each log whole (every signature, and every personal field held against its"
-        f" digest):")
+        # Translators: {places} lists stores and their tables: "hub (events, disclosures); ie.murphy (requests)"
+        named = t("{person!r} is still in: {places}.", person=PERSON,
+                  places="; ".join(f"{n} ({', '.join(holding[n])})" for n in where))
+    # Translators: {erased} is a number of exchanges, {kinds} the same counted by kind ("1 notification,
+    # 1 request"); {fields} what is shown of the person ("field 1: [erased], field 2: [erased]")
+    say(nt("{step}. On {date}, 3 years and a day after the closing, the hub's housekeeping erases the personal data"
+           " of what\n    was closed 3 years before or more ({erased}: {kinds}; {n} personal value of the request"
+           " left on the hub),\n    and tells every holder: each store erases its copy when it syncs. ie.murphy and"
+           " hu.kovacs read the person\n    concerned as: {fields}.",
+           "{step}. On {date}, 3 years and a day after the closing, the hub's housekeeping erases the personal data"
+           " of what\n    was closed 3 years before or more ({erased}: {kinds}; {n} personal values of the request"
+           " left on the hub),\n    and tells every holder: each store erases its copy when it syncs. ie.murphy and"
+           " hu.kovacs read the person\n    concerned as: {fields}.",
+           left, step=step, date=formats.date(when.date()), erased=done["privacy_erased"],
+           kinds=_kinds_shown(counted), fields=_fields(shown["ie.murphy"])))
+    say("    " + named)
+    say("    " + t("`imi store verify` proves each log whole (every signature, and every personal field held"
+                   " against its digest):"))
     for name, c in counts.items():
-        say(f"     {name:<12} {c['events']} events, {c['signed']} signed; {c['disclosures']} personal fields held,"
-            f" {c['erased']} erased: {c['problems']} problems")
+        # Translators: one line per store; {events}, {signed}, {held} and {erased} are numbers
+        say(f"     {name:<12} " + nt("{events} events, {signed} signed; {held} personal fields held, {erased} erased:"
+                                   " {n} problem",
+                                   "{events} events, {signed} signed; {held} personal fields held, {erased} erased:"
+                                   " {n} problems",
+                                   c["problems"], events=c["events"], signed=c["signed"], held=c["disclosures"],
+                                   erased=c["erased"]))
     return {"on": when.isoformat(), "erased_on_hub": done["privacy_erased"], "personal_values_left_on_hub": left,
-            "erased_kinds": kinds, "shown": shown, "tables_with_name": holding,
+            "erased_kinds": _kinds(counted), "shown": shown, "tables_with_name": holding,
             "tables_with_name_as_written": as_written, "verify": counts}

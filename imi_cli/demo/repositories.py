@@ -14,6 +14,7 @@ from typing import Any
 
 from imi_cli.demo.alert import clock_at
 from imi_cli.demo.network import _nodes, _register
+from imi_cli.i18n import formats, language, nt, t
 
 Say = Callable[[str], None]
 CIT = "euro-cash-in-transit"
@@ -78,9 +79,10 @@ def run_repositories(say: Say, hub: Any, url: str, coords: dict[str, Any], users
         stores.update({"NL-DNB": nl, "BE-POL": be})
         for store in (nl, be):
             sync(store)
-        say(f"{first}. The operator invites Dutch and Belgian coordinators. They register NL-DNB (De Nederlandsche"
-            f" Bank; nl.jansen,\n    licensing officer) and BE-POL (Police fédérale; be.dubois), both in {CIT}."
-            f" Each user enrols.")
+        # Translators: {area} is the code of an area of IMI (euro-cash-in-transit)
+        say(t("{step}. The operator invites Dutch and Belgian coordinators. They register NL-DNB (De Nederlandsche"
+              " Bank; nl.jansen,\n    licensing officer) and BE-POL (Police fédérale; be.dubois), both in {area}."
+              " Each user enrols.", step=first, area=CIT))
         result = _licence(say, first + 1, nl, be, users["HU"], sync)
         result["register"] = _register_story(say, first + 3, coords["HU"], users["IE"], sync)
         return result
@@ -98,51 +100,75 @@ def _licence(say: Say, step: int, nl: Any, be: Any, outsider: Any, sync: Callabl
 
     today = clock.now().date()
     officer = Licences(nl)
-    officer.issue({"number": NUMBER, "company": {"name": COMPANY, "registration_number": "KVK 90417000",
-                                                 "address": "Stationsplein 1, Eindhoven"},
-                   "valid_from": today.isoformat(),
-                   "valid_to": (add_years(today, 5) - dt.timedelta(days=1)).isoformat(),
-                   "conditions": {"national_licence": True, "good_repute": True, "insurance": True,
-                                  "staff_vehicles_procedures": True}})
     start = add_months(today, 2)
-    officer.notify_host(NUMBER, host="BE", start=start.isoformat(), transport_types=["euro banknotes by road"],
-                        staff=["Piet de Vries"], weapons="none")
+    with language("nl"):  # nl.jansen's steps, as `imi --lang nl cit issue/notify` run
+        officer.issue({"number": NUMBER, "company": {"name": COMPANY, "registration_number": "KVK 90417000",
+                                                     "address": "Stationsplein 1, Eindhoven"},
+                       "valid_from": today.isoformat(),
+                       "valid_to": (add_years(today, 5) - dt.timedelta(days=1)).isoformat(),
+                       "conditions": {"national_licence": True, "good_repute": True, "insurance": True,
+                                      "staff_vehicles_procedures": True}})
+        officer.notify_host(NUMBER, host="BE", start=start.isoformat(), transport_types=["euro banknotes by road"],
+                            staff=["Piet de Vries"], weapons="none")
     sync(nl)
-    say(f"{step}. nl.jansen issues licence {NUMBER} to {COMPANY} for 5 years and records the company's prior"
-        f" notice\n    to operate in Belgium from {start} (2 months after the notice). Every CIT authority's store"
-        f" receives them.")
+    say(t("{step}. nl.jansen issues licence {number} to {company} for 5 years and records the company's prior"
+          " notice\n    to operate in Belgium from {start} (2 months after the notice). Every CIT authority's store"
+          " receives them.", step=step, number=NUMBER, company=COMPANY, start=formats.date(start)))
     day = start + dt.timedelta(days=20)
     until = day + dt.timedelta(days=SUSPENSION_DAYS - 1)
     with clock_at(dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)):
-        officer.suspend(NUMBER, start=day.isoformat(), end=until.isoformat(), reason=REASON)
+        with language("nl"):
+            officer.suspend(NUMBER, start=day.isoformat(), end=until.isoformat(), reason=REASON)
         sync(nl)
         sync(be)
-        answer = check(be.conn, day.isoformat(), "BE", company="geldtransport zuid")
-        licence = load(be.conn, NUMBER)
-        if licence is None:
-            raise RuntimeError(f"the demo's licence {NUMBER} did not reach BE-POL's store")
-        suspension = view(licence, day.isoformat())["suspensions"][0]
+        with language("fr"):  # be.dubois's steps, as `imi --lang fr cit check/show` run
+            answer = check(be.conn, day.isoformat(), "BE", company="geldtransport zuid")
+            licence = load(be.conn, NUMBER)
+            if licence is None:
+                raise RuntimeError(t("the demo's licence {number} did not reach BE-POL's store", number=NUMBER))
+            suspension = view(licence, day.isoformat())["suspensions"][0]
     sync(outsider)
     held = outsider.query("SELECT count(*) FROM events WHERE type LIKE 'licence.%'")[0][0]
     by, by_lang = _name(be.conn, suspension["by"], "fr")
     reader = _name(be.conn, "BE-POL", "fr")[0]
-    say(f"{step + 1}. On {day} (the clock moved with IMI_NOW, for this step only) nl.jansen suspends the licence"
-        f" for {SUSPENSION_DAYS} days,\n    the reason written in French for the host state. be.dubois ({reader})"
-        f" checks the company, by a spelling of its\n    name, for that day in BE (`imi cit check --company"
-        f" 'geldtransport zuid' --in BE`: exit 1):")
-    for a in answer:
-        say(f"     {a['number']}  valid in {a['in']} on {a['on']}: {'yes' if a['valid'] else 'no'} — {a['reason']}")
-    say(f"    and reads the suspension (labels in English for now; names in French where the directory has them):"
-        f"\n     suspended by {suspension['by']}, {_named(by, by_lang)}, from {suspension['from']} to"
-        f" {suspension['to']},\n     in every state (NL is the home state): {suspension['reason']}\n"
-        f"    hu.kovacs (HU-MEK, outside cash-in-transit) syncs and holds {held} licence events.")
+    say(nt("{step}. On {date} (the clock moved with IMI_NOW, for this step only) nl.jansen suspends the licence"
+           " for {n} day,\n    the reason written in French for the host state. be.dubois ({reader}) checks the"
+           " company, by a spelling of its\n    name, for that day in BE (`imi cit check --company"
+           " 'geldtransport zuid' --in BE`: exit 1):",
+           "{step}. On {date} (the clock moved with IMI_NOW, for this step only) nl.jansen suspends the licence"
+           " for {n} days,\n    the reason written in French for the host state. be.dubois ({reader}) checks the"
+           " company, by a spelling of its\n    name, for that day in BE (`imi cit check --company"
+           " 'geldtransport zuid' --in BE`: exit 1):",
+           SUSPENSION_DAYS, step=step + 1, date=formats.date(day), reader=reader))
+    with language("fr"):  # what be.dubois reads
+        for a in answer:
+            if a["valid"]:
+                # Translators: {country} is a country code (BE); {reason} is the licence's state on that day
+                line = t("{number}  valid in {country} on {date}: yes — {reason}", number=a["number"],
+                         country=a["in"], date=formats.date(a["on"]), reason=a["reason"])
+            else:
+                line = t("{number}  valid in {country} on {date}: no — {reason}", number=a["number"],
+                         country=a["in"], date=formats.date(a["on"]), reason=a["reason"])
+            say("     " + line)
+    say("    " + t("and reads the suspension (in her language; names in French where the directory has them):"))
+    with language("fr"):
+        # Translators: {authority} is an authority's id, {name} its name; {reason} as the suspending side wrote it
+        say("     " + t("suspended by {authority}, {name}, from {start} to {end},\n     in every state (NL is the"
+                        " home state): {reason}", authority=suspension["by"], name=_named(by, by_lang),
+                        start=formats.date(suspension["from"]), end=formats.date(suspension["to"]),
+                        reason=suspension["reason"]))
+    say("    " + nt("hu.kovacs (HU-MEK, outside cash-in-transit) syncs and holds {n} licence event.",
+                    "hu.kovacs (HU-MEK, outside cash-in-transit) syncs and holds {n} licence events.", held))
     return {"number": NUMBER, "issuer": licence["authority"], "reader_name_fr": reader, "check_in_be": answer,
             "suspension": suspension, "suspended_by_name": [by, by_lang], "non_cit_licence_events": held,
             "non_cit_has_licence": load(outsider.conn, NUMBER) is not None}
 
 
 def _named(name: str, lang: str) -> str:
-    return name if lang == "fr" else f"{name} (in {lang}: it has no French name)"
+    if lang == "fr":
+        return name
+    # Translators: {lang} is a language code; the name is shown in that language
+    return t("{name} (in {lang}: it has no French name)", name=name, lang=lang)
 
 
 def _register_story(say: Say, step: int, coordinator: Any, searcher: Any, sync: Callable[[Any], Any]
@@ -154,11 +180,14 @@ def _register_story(say: Say, step: int, coordinator: Any, searcher: Any, sync: 
     again = registers.record_rows([("demo:1", dict(REGISTER))], source="demo")
     sync(coordinator)
     sync(searcher)
-    hits = search(searcher.conn, "arkkitehti", country="HU", lang="fi")
-    say(f"{step}. Hungary's coordinator records its register of architects in the directory of registers"
-        f" ({report['recorded']} recorded;\n    again: {again['unchanged']} unchanged). ie.murphy's store finds it"
-        f" with the Finnish word 'arkkitehti' --country HU, shown\n    in Finnish (the profession; the register has"
-        f" no Finnish name, so its English one stands in):")
+    with language("fi"):  # as `imi --lang fi register search` shows it
+        hits = search(searcher.conn, "arkkitehti", country="HU", lang="fi")
+    # Translators: {recorded} and {unchanged} are numbers of registers (here 1 each)
+    say(t("{step}. Hungary's coordinator records its register of architects in the directory of registers"
+          " ({recorded} recorded;\n    again: {unchanged} unchanged). ie.murphy's store finds it with the Finnish"
+          " word 'arkkitehti' --country HU, shown\n    in Finnish (the profession; the register has no Finnish"
+          " name, so its English one stands in):", step=step, recorded=report["recorded"],
+          unchanged=again["unchanged"]))
     for hit in hits:
         say(f"     {hit['id']}  {hit['name']} — {hit['covers']} — {hit['access']}")
     return {"recorded": report["recorded"], "unchanged_again": again["unchanged"],

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from imi_cli.i18n import language, nt, t
+
 Say = Callable[[str], None]
 PREFERRED = ("pq-verify-qualification", "services-verify-provider")
 HUNGARIAN_NOTE = "Az oklevelet a Budapesti Műszaki és Gazdaságtudományi Egyetem adta ki."
@@ -19,8 +21,9 @@ def choose_set() -> Any:
     sets = {s.id: s for s in shipped_sets()}
     chosen = next((sets[i] for i in PREFERRED if i in sets), None)
     if chosen is None:
-        raise NotFound("the demo needs the question set " + " or ".join(PREFERRED),
-                       hint="`imi questionnaire list` shows the sets of your catalog folder")
+        first, second = PREFERRED
+        raise NotFound(t("the demo needs the question set {first} or {second}", first=first, second=second),
+                       hint=t("`imi questionnaire list` shows the sets of your catalog folder"))
     return chosen
 
 
@@ -64,27 +67,36 @@ def run_request(say: Say, requester: Any, responder: Any, third: Any, sync: Call
     qset = choose_set()
     asked = _asked(qset)
     ie, hu = Requests(requester), Requests(responder)
-    rid = ie.new(area=qset.area, to="HU-MEK", questionnaire=qset.id, questions=[q.id for q in asked],
-                 deadline="2099-12-31", subject="Architect's qualification",
-                 person={"applicant_name": "Nagy Béla", "profession": "architect", "provider_name": "Nagy Béla"})
-    ie.send(rid)
+    with language("en"):  # the Irish official's steps, as `imi --lang en request new/send` run
+        rid = ie.new(area=qset.area, to="HU-MEK", questionnaire=qset.id, questions=[q.id for q in asked],
+                     deadline="2099-12-31", subject="Architect's qualification",
+                     person={"applicant_name": "Nagy Béla", "profession": "architect", "provider_name": "Nagy Béla"})
+        ie.send(rid)
     sync(requester)
     sync(responder)
-    say(f"12. ie.murphy picks {len(asked)} questions of {qset.id} in English and sends request {rid[:13]}… "
-        f"to HU-MEK.\n    hu.kovacs reads it in Hungarian, answer options included:")
-    _show(request_view(hu.get(rid), [], "hu"), say, answers=False)
-    record(responder, "request.show", entity=f"request/{rid}")  # as `imi request show` logs it
-    hu.accept(rid)
-    hu.answer(rid, {q.id: _sample_answer(q, qset) for q in asked}, "hu")
+    # Translators: {set} is the id of a question set, {id} the start of a request's id
+    say(nt("{step}. ie.murphy picks {n} question of {set} in English and sends request {id}… to HU-MEK.\n"
+           "    hu.kovacs reads it in Hungarian, answer options included:",
+           "{step}. ie.murphy picks {n} questions of {set} in English and sends request {id}… to HU-MEK.\n"
+           "    hu.kovacs reads it in Hungarian, answer options included:", len(asked),
+           step=12, set=qset.id, id=rid[:13]))
+    with language("hu"):  # the Hungarian official's steps, as `imi --lang hu request show/accept/answer` run
+        _show(request_view(hu.get(rid), [], "hu"), say, answers=False)
+        record(responder, "request.show", entity=f"request/{rid}")  # as `imi request show` logs it
+        hu.accept(rid)
+        hu.answer(rid, {q.id: _sample_answer(q, qset) for q in asked}, "hu")
     sync(responder)
     sync(requester)
-    say("13. hu.kovacs accepts and answers in Hungarian. ie.murphy reads the answer in English:")
-    view = request_view(ie.get(rid), [], "en")
-    record(requester, "request.show", entity=f"request/{rid}")
-    _show(view, say, answers=True)
-    ie.close(rid, 5, 5)
+    say(t("{step}. hu.kovacs accepts and answers in Hungarian. ie.murphy reads the answer in English:", step=13))
+    with language("en"):
+        view = request_view(ie.get(rid), [], "en")
+        record(requester, "request.show", entity=f"request/{rid}")
+        _show(view, say, answers=True)
+        ie.close(rid, 5, 5)
     sync(requester)
     seen = third.query("SELECT count(*) FROM events WHERE body LIKE ?", (f"%{rid}%",))[0][0]
-    say(f"14. ie.murphy closes it, rating 5/5. A third authority's store (HU-OH) holds {seen} events about it.")
+    say(nt("{step}. ie.murphy closes it, rating 5/5. A third authority's store (HU-OH) holds {n} event about it.",
+           "{step}. ie.murphy closes it, rating 5/5. A third authority's store (HU-OH) holds {n} events about it.",
+           seen, step=14))
     return {"request": rid, "set": qset.id, "answers_en": [q.get("answer") for q in view["questions"]],
             "third_party_events": seen}

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from imi_cli.i18n import _, language, nt, t
+
 Say = Callable[[str], None]
+
+# The story is told in the interface language of the run (``imi --lang hu demo``); what an
+# actor reads is shown in that actor's own language (``imi_cli.i18n.language``), as if the
+# actor ran the command with ``--lang`` of their own.
 
 
 def sample_directory() -> Path:
@@ -28,20 +34,23 @@ def run_demo(say: Say, workdir: Path | None = None) -> dict:
     from imi_cli.log.store import Store
 
     path = workdir / "coordinator.db"
-    say(f"1. A coordinator creates an encrypted store: {path}")
+    say(t("{step}. A coordinator creates an encrypted store: {path}", step=1, path=path))
     store = Store.create(path, secrets.token_urlsafe(24))
     with store:
         report = Directory(store).import_authorities(sample_directory())
-        say(f"2. Imports the sample directory: {len(report.created)} authorities registered "
-            f"(every registration is an event in the store's log).")
+        say(nt("{step}. Imports the sample directory: {n} authority registered "
+               "(every registration is an event in the store's log).",
+               "{step}. Imports the sample directory: {n} authorities registered "
+               "(every registration is an event in the store's log).", len(report.created), step=2))
         again = Directory(store).import_authorities(sample_directory())
-        say(f"   Importing it again changes nothing: {len(again.unchanged)} unchanged.")
+        say("   " + nt("Importing it again changes nothing: {n} unchanged.",
+                       "Importing it again changes nothing: {n} unchanged.", len(again.unchanged)))
         found = _searches(Directory(store), say)
     shown = _questionnaire(say)
     from imi_cli.demo.network import run_network
 
     network = run_network(say, workdir)
-    say("Done. Every store above is encrypted; nothing readable was written beside them.")
+    say(_("Done. Every store above is encrypted; nothing readable was written beside them."))
     return {"store": str(path), "found": found, "questionnaire": shown, "network": network}
 
 
@@ -52,9 +61,12 @@ def _searches(directory, say: Say) -> dict[str, list[str]]:
         ("architect", {"area": "professional-qualifications"}, "hu"),
         ("zamowienia", {}, "pl"),
     ], start=3):
-        hits = directory.search(query, lang=lang, **filters)
+        with language(lang):  # as `imi --lang <lang> directory search` shows it
+            hits = directory.search(query, lang=lang, **filters)
         extra = "".join(f" --{k} {v}" for k, v in filters.items())
-        say(f"{number}. Search {query!r}{extra}, shown in {lang}:")
+        # Translators: {options} is a part of a command line (" --country HU"), {lang} a language code
+        say(t("{step}. Search {query!r}{options}, shown in {lang}:", step=number, query=query, options=extra,
+              lang=lang))
         for hit in hits:
             say(f"     {hit['id']:<8} {hit['country']}  {hit['name']}")
         found[query] = [hit["id"] for hit in hits]
@@ -69,6 +81,6 @@ def _questionnaire(say: Say) -> str | None:
     text, set_id = side_by_side("en", "hu")
     if not text:
         return None
-    say(f"6. The question set {set_id}, English and Hungarian side by side:")
+    say(t("{step}. The question set {id}, English and Hungarian side by side:", step=6, id=set_id))
     say(text)
     return set_id

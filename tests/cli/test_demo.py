@@ -210,3 +210,50 @@ def test_the_demo_moves_the_clock_for_a_block_only(monkeypatch, before):
         assert clock.now() == later
         raise RuntimeError("a step fails")
     assert os.environ.get("IMI_NOW") == before
+
+
+class _Marked:
+    """A catalog that marks every message it translates: "[hu] ..."."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def gettext(self, message):
+        return f"[{self.code}] {message}"
+
+    def ngettext(self, singular, plural, n):
+        return f"[{self.code}] {singular if n == 1 else plural}"
+
+    def pgettext(self, context, message):
+        return f"[{self.code}] {message}"
+
+
+def test_demo_tells_the_story_in_the_language_of_the_run_and_each_actor_reads_in_their_own(
+        imi, tmp_path, monkeypatch):
+    """`imi --lang hu demo`: the narration in Hungarian; hu.kovacs's steps in Hungarian,
+    ie.murphy's in English, as if each ran the command with `--lang` of their own."""
+    import gettext
+
+    from imi_cli import i18n
+    from imi_cli.exchanges.requests import render
+
+    monkeypatch.setattr(i18n, "catalog", lambda code: gettext.NullTranslations() if code == "en" else _Marked(code))
+    seen = []
+    view = render.request_view
+
+    def request_view(request, events, lang, *args, **kwargs):
+        seen.append((lang, i18n.current()))
+        return view(request, events, lang, *args, **kwargs)
+
+    monkeypatch.setattr(render, "request_view", request_view)
+    result = imi("--lang", "hu", "--json", "demo", "--dir", tmp_path)
+    assert result.code == 0, result.err
+    story = json.loads(result.out)["story"]
+    assert story[0].startswith("[hu] 1. A coordinator creates an encrypted store")
+    assert any(line.startswith("[hu] 12. ie.murphy picks") for line in story)
+    assert story[-1] == "[hu] Done. Every store above is encrypted; nothing readable was written beside them."
+    # the request: hu.kovacs reads it in Hungarian, ie.murphy the answer in English
+    assert seen[:2] == [("hu", "hu"), ("en", "en")]
+    # be.dubois reads the licence in French
+    assert any(line.startswith("     [fr] NL-CIT-0417  valid in BE on") for line in story)
+    assert i18n.current() == "en"  # the run's language ends with the run
