@@ -41,15 +41,11 @@ def _say(report, as_json: bool) -> None:
 
 
 def refusal_text(refused: dict) -> str:
-    """The hub's words for a refusal: in the user's language when the hub gave its message id
-    (the English template) and parameters, else as the hub wrote them."""
-    template, params = refused.get("msgid"), refused.get("params")
-    if isinstance(template, str) and isinstance(params, dict):
-        try:
-            return t(template, **params)
-        except (KeyError, IndexError, ValueError, AttributeError):
-            pass
-    return str(refused.get("message") or "")
+    """The hub's words for a refusal: in the user's language when the hub's message id and
+    parameters give exactly its English sentence (``render_refusal``), else as the hub wrote them."""
+    from imi_cli.protocol.refusal import render_refusal
+
+    return render_refusal(str(refused.get("message") or ""), refused.get("msgid"), refused.get("params"))
 
 
 def say_skipped(skipped: list, source: str) -> None:
@@ -104,5 +100,5 @@ def outbox(
     shown = rows
     if not s.as_json and environment().stdout.isatty():  # a person reads the state in words; scripts, the code
         shown = [{**row, "state": _(OUTBOX_STATES[row["state"]]) if row.get("state") in OUTBOX_STATES
-                  else row.get("state")} for row in rows]
+                  else row.get("state"), "detail": core.told(row)} for row in rows]
     emit(rows, as_json=s.as_json, rows=shown, columns=[(key, _(heading)) for key, heading in OUTBOX])

@@ -92,9 +92,14 @@ def categories(lang: str) -> frozenset[str]:
     """Babel's CLDR plural categories of ``lang``, as imi_cli.reference.languages.plural_categories gives
     them, but read from the language's own locale file: merging in the inherited data for
     26 languages costs ~150 ms of a validation run that aims to stay under a second."""
+    import pickle
+
     from babel import localedata
 
-    rule = localedata.load(lang, merge_inherited=False).get("plural_form")
+    # not localedata.load(lang, merge_inherited=False): it caches the unmerged data, and every
+    # later Locale(lang) of the process would miss what it inherits (number formats, ...)
+    with open(localedata.resolve_locale_filename(lang), "rb") as f:
+        rule = pickle.load(f).get("plural_form")  # Babel's own CLDR data, shipped with it
     return frozenset(rule.tags) | {"other"} if rule is not None else plural_categories(lang)
 
 
