@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, writing_options
 from imi_cli.cli.output import emit, message, print_json
 from imi_cli.i18n import N_, _, nt, t
 
@@ -99,7 +99,7 @@ def _answers(answers: List[str], file: Optional[Path], kind_questionnaire: str) 
 
 
 @app.command("new")
-@data_options
+@writing_options
 def new(
     kind: str = typer.Option(..., "--kind", help="pq-restriction, pq-falsified or services."),
     profession: Optional[str] = typer.Option(None, "--profession", help=(
@@ -124,7 +124,7 @@ def new(
     s = state()
     values = _answers(answers, file, KINDS[kind].questionnaire)
     with s.open_store() as store:
-        aid = _alerts(store).new(kind=kind, profession=profession, answers=values, lang=s.lang,
+        aid = _alerts(store).new(kind=kind, profession=profession, answers=values, lang=s.written_language,
                                  countries=parse_countries(countries), under_appeal=under_appeal,
                                  informed_on=parse_date(informed_on, "--informed-on") if informed_on else None)
     print_json({"id": aid, "state": "draft"}) if s.as_json else typer.echo(aid)
@@ -162,7 +162,7 @@ def acknowledge(aid: str = typer.Argument(..., help="Alert id.")) -> None:
 
 
 @app.command("modify")
-@data_options
+@writing_options
 def modify(
     aid: str = typer.Argument(..., help="Alert id."),
     answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE to change (e.g. period_end=2027-06-30)."),
@@ -179,7 +179,7 @@ def modify(
         alerts = _alerts(store)
         alert = alerts.get(aid)
         values = _answers(answers, None, alert["record"]["content"]["questionnaire"]) if answers else {}
-        alerts.modify(aid, answers=values, lang=s.lang, under_appeal=under_appeal, informed_on=day)
+        alerts.modify(aid, answers=values, lang=s.written_language, under_appeal=under_appeal, informed_on=day)
     message(t(QUEUED["modify"], id=aid))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, writing_options
 from imi_cli.cli.output import emit, print_json
 from imi_cli.cli.output import message as say
 from imi_cli.i18n import N_, _, t
@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("send")
-@data_options
+@writing_options
 def send(
     to: str = typer.Option(..., "--to", help="Id of the receiving authority."),
     subject: str = typer.Option(..., "--subject", help="Subject line."),
@@ -25,7 +25,7 @@ def send(
 
     s = state()
     with s.open_store() as store:
-        ident = do_send(store, to, subject, text, s.lang)
+        ident = do_send(store, to, subject, text, s.written_language)
     if s.as_json:
         print_json({"id": ident, "to": to, "subject": subject})
     else:

@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, writing_options
 from imi_cli.cli.output import emit, message, print_json
 from imi_cli.commands.alert import columns, on_terminal
 from imi_cli.i18n import N_, _, nt, t
@@ -104,7 +104,7 @@ def _answers(answers: List[str], file: Optional[Path], kind: str) -> dict:
 
 
 @app.command("new")
-@data_options
+@writing_options
 def new(kind: str = typer.Option(..., "--kind", help="A notification question set: services-notification (Art. "
                                                     "15(7)), services-notification-39-5, pq-diploma-notification."),
         answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE (`imi questionnaire show KIND`)."),
@@ -121,7 +121,7 @@ def new(kind: str = typer.Option(..., "--kind", help="A notification question se
     s = state()
     values = _answers(answers, file, kind)
     with s.open_store() as store:
-        ident = _notifications(store).new(kind=kind, answers=values, lang=s.lang)
+        ident = _notifications(store).new(kind=kind, answers=values, lang=s.written_language)
     print_json({"id": ident, "state": "draft"}) if s.as_json else typer.echo(ident)
 
 
@@ -142,16 +142,16 @@ def disseminate(ident: str = typer.Argument(..., help="Notification id."),
 
 
 @app.command("comment")
-@data_options
+@writing_options
 def comment(ident: str = typer.Argument(..., help="Notification id."),
             text: str = typer.Argument(..., help="Your comment (tagged with your language).")) -> None:
     """Comment: the notifying state, the Commission and every recipient read it."""
     s = state()
-    _do("comment", ident, lambda n: n.comment(ident, text, s.lang))
+    _do("comment", ident, lambda n: n.comment(ident, text, s.written_language))
 
 
 @app.command("modify")
-@data_options
+@writing_options
 def modify(ident: str = typer.Argument(..., help="Notification id."),
            answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE to change.")) -> None:
     """The notifying authority: change a notification (also after closure); recipients see what changed."""
@@ -159,7 +159,7 @@ def modify(ident: str = typer.Argument(..., help="Notification id."),
     with s.open_store() as store:
         notifications = _notifications(store)
         kind = notifications.get(ident)["kind"]
-        notifications.modify(ident, _answers(answers, None, kind), s.lang)
+        notifications.modify(ident, _answers(answers, None, kind), s.written_language)
     message(t(QUEUED["modify"], id=ident))
 
 
@@ -172,7 +172,7 @@ def withdraw(ident: str = typer.Argument(..., help="Notification id."),
 
 
 @app.command("close")
-@data_options
+@writing_options
 def close(ident: str = typer.Argument(..., help="Notification id."),
           decision: str = typer.Option(..., "--decision", help="A code of the kind's closing decisions "
                                                                "(listed at the end of `imi questionnaire show KIND`)."),
@@ -180,7 +180,7 @@ def close(ident: str = typer.Argument(..., help="Notification id."),
                                                                   "language).")) -> None:
     """The Commission or the notifying authority: close it with a decision."""
     s = state()
-    _do("close", ident, lambda n: n.close(ident, decision, s.lang, text))
+    _do("close", ident, lambda n: n.close(ident, decision, s.written_language, text))
 
 
 def _me(store) -> tuple[str, Optional[str]]:

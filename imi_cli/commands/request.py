@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, writing_options
 from imi_cli.cli.output import emit, message, print_json
 from imi_cli.i18n import N_, _, nt, t
 
@@ -54,7 +54,7 @@ def _do(done: str, rid: str, call) -> None:
 
 
 @app.command("new")
-@data_options
+@writing_options
 def new(
     area: str = typer.Option(..., "--area", help="Legislative area."),
     to: Optional[str] = typer.Option(None, "--to", help="Id of the responding authority (with --about-alert: "
@@ -77,7 +77,8 @@ def new(
         rid = _requests(store).new(area=area, to=to, questionnaire=questionnaire,
                                    questions=[q.strip() for q in questions.split(",")] if questions else None,
                                    deadline=deadline, subject=subject, person=_pairs(person, "--person"),
-                                   comment=comment, lang=s.lang, attachments=attach, about_alert=about_alert)
+                                   comment=comment, lang=s.written_language, attachments=attach,
+                                   about_alert=about_alert)
     print_json({"id": rid, "state": "draft"}) if s.as_json else typer.echo(rid)
 
 
@@ -140,7 +141,7 @@ def allocate(rid: str = typer.Argument(..., help="Request id."),
 
 
 @app.command("answer")
-@data_options
+@writing_options
 def answer(
     rid: str = typer.Argument(..., help="Request id."),
     answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE: a code, yes/no, a date, a number, text; "
@@ -155,18 +156,18 @@ def answer(
     with s.open_store() as store:
         requests = _requests(store)
         values = collect(requests.get(rid), _pairs(answers, "--answer"), file)
-        requests.answer(rid, values, s.lang, attach)
+        requests.answer(rid, values, s.written_language, attach)
     message(t("Answered {id} (queued: `imi sync` takes it to the hub)", id=rid))
 
 
 @app.command("more")
-@data_options
+@writing_options
 def more(rid: str = typer.Argument(..., help="Request id."),
          text: str = typer.Argument(..., help="What else you need.")) -> None:
     """Ask the responder for more information about its answer."""
     s = state()
     _do(N_("Asked for more about {id} (queued: `imi sync` takes it to the hub)"), rid,
-        lambda r: r.ask_more(rid, text, s.lang))
+        lambda r: r.ask_more(rid, text, s.written_language))
 
 
 @app.command("close")

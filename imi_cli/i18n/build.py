@@ -226,7 +226,8 @@ def todo(code: str) -> dict[str, Any]:
         if all(forms) and not message.fuzzy:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
-        item: dict[str, Any] = {"ref": short_ref(message), "key": f"{message.context}|{key}" if message.context else key}
+        item: dict[str, Any] = {"ref": short_ref(message),
+                                "key": f"{message.context}|{key}" if message.context else key}
         if isinstance(message.id, tuple):
             item["plural"] = message.id[1]
         notes = list(message.auto_comments) + [f"{f}:{n}" for f, n in message.locations[:2]]

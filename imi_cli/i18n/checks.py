@@ -104,7 +104,8 @@ def check_language(code: str, template: Any) -> list[Finding]:
             findings.append(Finding(where, "missing", f"no entry for {_short(tmpl.id)}"))
             continue
         at = f"{where}:{message.lineno}"
-        forms: tuple[str, ...] = tuple(message.string) if isinstance(message.string, tuple) else (str(message.string or ""),)
+        forms: tuple[str, ...] = (tuple(message.string) if isinstance(message.string, tuple)
+                                  else (str(message.string or ""),))
         if not all(forms):
             findings.append(Finding(at, "missing", f"no translation of {_short(message.id)}"))
             continue
