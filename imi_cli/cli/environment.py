@@ -68,9 +68,12 @@ class Environment:
         settings = self.settings
         configure(settings.questionnaires, settings.sources["questionnaires"])
 
-    def override(self, *, as_json: bool = False, lang: str | None = None, store: Path | None = None) -> None:
+    def override(self, *, as_json: bool = False, lang: str | None = None, store: Path | None = None,
+                 written: str | None = None) -> None:
         """Options given after the subcommand: they win over those given before it."""
         self.as_json = self.as_json or as_json
+        if written is not None:
+            self._written = check_language(str(written), "--written-in")
         for key, value in (("lang", lang), ("store", store)):
             if value is None:
                 continue
@@ -94,6 +97,12 @@ class Environment:
     def lang(self) -> str:
         """Display language: --lang / IMI_LANG / config, then the locale, then English."""
         return self.settings.lang or locale_language()
+
+    @property
+    def written_language(self) -> str:
+        """The language of the texts the user writes in this command: --written-in, else the
+        display language."""
+        return getattr(self, "_written", None) or self.lang
 
     @property
     def interface_language(self) -> str:

@@ -29,11 +29,15 @@ SHARED: dict[str, tuple[str, Any, Any]] = {
         None, "--lang", help="Display language, e.g. en, hu [env: IMI_LANG].")),
     "store": ("shared_store", Optional[Path], typer.Option(
         None, "--store", help="Encrypted store file [env: IMI_STORE].")),
+    # the language of what the user writes (a subject, a comment, a free-text answer), which the
+    # other side reads with its tag; the interface language is --lang's
+    "written": ("shared_written", Optional[str], typer.Option(
+        None, "--written-in", help="Language of the texts you write here, e.g. de (default: --lang).")),
 }
 
 
 def shared_options(*names: str) -> Callable[[F], F]:
-    """A decorator adding the shared options ``names`` (json, lang, store) to a command."""
+    """A decorator adding the shared options ``names`` (json, lang, store, written) to a command."""
     unknown = set(names) - set(SHARED)
     if unknown:
         raise ValueError(f"no shared options {sorted(unknown)}")
@@ -45,7 +49,7 @@ def shared_options(*names: str) -> Callable[[F], F]:
             from imi_cli.cli.environment import environment
 
             environment().override(as_json=bool(given.get("json")), lang=given.get("lang"),
-                                   store=given.get("store"))
+                                   store=given.get("store"), written=given.get("written"))
             return func(*args, **kwargs)
 
         # Typer reads a command's options from its signature and type hints.
@@ -67,3 +71,5 @@ output_options = shared_options("json", "lang")
 data_options = shared_options("json", "lang", "store")
 # commands on the store that print no data
 store_options = shared_options("lang", "store")
+# commands that record texts the user writes (their language is told beside them)
+writing_options = shared_options("json", "lang", "store", "written")

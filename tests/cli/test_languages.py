@@ -115,3 +115,42 @@ def test_plural_forms_follow_cldr(code, numbers):
     forms = {translations._catalog[(k[0], i)] for k in plurals[:1]  # type: ignore[attr-defined]
              for i in range(len(set(numbers)))}
     assert len(forms) >= 2
+
+
+@pytest.fixture(scope="module")
+def hub_refusal(network, cli):
+    """A real refusal of the hub: the requester withdraws and the responder accepts at the same
+    time; the hub takes the first and refuses the second. Returns the outbox row of the refused
+    event (as a program reads it: the hub's English, its message id and parameters)."""
+    import json
+
+    rid = cli("ie.handler", *NEW).out.strip()
+    assert cli("ie.handler", "request", "send", rid).code == 0
+    network.sync("ie.handler", "hu.handler")
+    assert cli("ie.handler", "request", "withdraw", rid, "--reason", "sent twice").code == 0
+    assert cli("hu.handler", "request", "accept", rid).code == 0
+    network.sync("ie.handler")
+    pushed = cli("hu.handler", "sync")
+    assert pushed.code == 10, pushed.err
+    rows = json.loads(cli("hu.handler", "--json", "outbox", "--state", "rejected").out)
+    refused = [row for row in rows if row.get("msgid")]
+    assert refused, rows
+    return refused[-1]
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_a_hub_refusal_is_told_in_the_language(code, hub_refusal):
+    from imi_cli import i18n
+    from imi_cli.protocol.refusal import render_refusal
+
+    with i18n.language(code):
+        told = render_refusal(hub_refusal["detail"], hub_refusal["msgid"], hub_refusal["params"])
+        assert told == i18n.t(hub_refusal["msgid"], **hub_refusal["params"])
+    if code == "en":
+        assert told == hub_refusal["detail"]
+    else:
+        assert told != hub_refusal["detail"], (code, told)
+        assert english_left(told, code) == []
+    # a hub whose sentence does not match its message id is shown as it wrote it
+    with i18n.language(code):
+        assert render_refusal("something else", hub_refusal["msgid"], hub_refusal["params"]) == "something else"
