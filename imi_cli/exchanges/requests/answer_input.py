@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.errors import InvalidInput
+from imi_cli.i18n import t
 
 
 def collect(request: dict[str, Any], typed: dict[str, str], file: Path | None) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def _read(path: Path) -> dict[str, Any]:
 
         data = load(text, str(path))
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a mapping of question id -> answer")
+        raise InvalidInput(t("{path}: expected a mapping of question id -> answer", path=str(path)))
     return data
 
 
@@ -43,4 +44,6 @@ def _read_json(path: Path, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        where = f"{path}:{exc.lineno}:{exc.colno}"
+        # Translators: {detail} is the JSON parser's own words, in English
+        raise InvalidInput(t("{where}: not valid JSON: {detail}", where=where, detail=exc.msg)) from None
