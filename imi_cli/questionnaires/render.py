@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from imi_cli.i18n import N_
 from imi_cli.questionnaires.model import Question, QuestionSet, Texts
 from imi_cli.reference.languages import pick
 
@@ -30,11 +31,38 @@ def options(qset: QuestionSet, question: Question) -> list[tuple[str, Texts]]:
 
 def unit_form(question: Question, lang: str, count: float) -> str:
     """The unit in the plural form ``count`` takes in ``lang`` (CLDR rules via Babel)."""
-    from babel import Locale
-
     forms, used = pick_forms(question, lang)
-    category = Locale.parse(used).plural_form(abs(count))
-    return forms.get(category) or forms.get("other", "")
+    return unit_word(forms, used, count)
+
+
+def unit_word(forms: dict[str, str], lang: str, count: float) -> str:
+    """The form of ``forms`` (CLDR category -> word) the number ``count`` takes in ``lang``
+    (pl: 1 rok, 3 lata, 5 lat, 22 lata, 1.5 roku); ``other`` where the category has none."""
+    return forms.get(plural_category(lang, count)) or forms.get("other", "")
+
+
+def plural_category(lang: str, count: float) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` ("one", "few", "many", "other", ...).
+    A whole number stored as a float (3.0) is that whole number."""
+    from babel import Locale, UnknownLocaleError
+
+    from imi_cli.i18n.formats import locale
+
+    if isinstance(count, float) and count.is_integer():
+        count = int(count)
+    try:
+        return str(Locale.parse(locale(lang)).plural_form(abs(count)))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "other"
+
+
+def quantity(value: float, forms: dict[str, str], lang: str) -> str:
+    """A number and its unit as ``lang`` writes them ("3 lata", "1,5 roku")."""
+    from imi_cli.i18n import formats, language
+
+    with language(lang):
+        number = formats.number(value)
+    return f"{number} {unit_word(forms, lang, value)}".strip()
 
 
 def pick_forms(question: Question, lang: str) -> tuple[dict[str, str], str]:
@@ -80,21 +108,31 @@ def set_view(qset: QuestionSet, lang: str) -> dict[str, Any]:
 
 def as_text(view: dict[str, Any]) -> str:
     """The set view as plain text for a terminal or a pager (a catalog is a file anyone may
-    propose: no control or bidirectional character of it acts on the terminal)."""
-    from imi_cli.safe_text import safe_text as t
+    propose: no control or bidirectional character of it acts on the terminal). Each answer
+    option shows its label and, beside it, the code an answer may also be typed as."""
+    from imi_cli.i18n import _, nt, t
+    from imi_cli.safe_text import safe_text as safe
 
-    lines = [t(f"{view['title']}  ({view['id']} {view['version']}, {view['status']}, {view['lang']})")]
+    status = _(STATUSES[view["status"]]) if view["status"] in STATUSES else view["status"]
+    lines = [safe(f"{view['title']}  ({view['id']} {view['version']}, {status}, {view['lang']})")]
     if view["description"]:
-        lines.append(t(view["description"], multiline=True))
+        lines.append(safe(view["description"], multiline=True))
     for number, question in enumerate(view["questions"], 1):
         lines += [""] + _question_lines(number, question)
     notification = view.get("notification")
     if notification:
         months = notification.get("examination_months")
-        lines += ["", t(f"A kind of notification (imi notification new --kind {view['id']})"
-                        + (f"; examined within {months} months" if months else "") + ". Closed with one of:")]
-        lines += [t(f"   {d['label']}  = {d['code']}") for d in notification["decisions"]]
+        kind = f"imi notification new --kind {view['id']}"
+        lines += ["", safe(nt("A kind of notification ({command}); examined within {n} month. Closed with one of:",
+                              "A kind of notification ({command}); examined within {n} months. Closed with one of:",
+                              months, command=kind) if months else
+                           t("A kind of notification ({command}). Closed with one of:", command=kind))]
+        lines += [safe(f"   {d['label']}  = {d['code']}") for d in notification["decisions"]]
     return "\n".join(lines) + "\n"
+
+
+# a question set's status as a person reads it (the catalog keeps the code)
+STATUSES = {"draft": N_("draft"), "published": N_("published"), "retired": N_("retired")}
 
 
 def _question_lines(number: int, q: dict[str, Any]) -> list[str]:
@@ -104,14 +142,18 @@ def _question_lines(number: int, q: dict[str, Any]) -> list[str]:
 
 
 def _raw_lines(number: int, q: dict[str, Any]) -> list[str]:
-    flags = ", ".join([q["type"]] + ["required"] * q["required"] + ["personal data"] * q["personal_data"])
+    from imi_cli.i18n import _, formats, t
+
+    flags = ", ".join([q["type"]] + [_("required")] * q["required"] + [_("personal data")] * q["personal_data"])
     lines = [f"{number}. {q['text']}  [{q['id']}: {flags}]"]
     if "help" in q:
         lines.append(f"   {q['help'].strip()}")
     if "enable_when" in q:
-        lines.append(f"   only if {q['enable_when']['question']} = {q['enable_when']['equals']}")
+        lines.append("   " + t("only if {question} = {answer}", question=q["enable_when"]["question"],
+                                answer=q["enable_when"]["equals"]))
     lines += [f"   ( ) {o['label']}  = {o['code']}" for o in q.get("options", [])]
     if "unit" in q or "min" in q or "max" in q:
-        bounds = f"{q.get('min', '')}..{q.get('max', '')}"
-        lines.append(f"   number {bounds} {q.get('unit', {}).get('other', '')}".rstrip())
+        bounds = "..".join(formats.number(q[key]) if key in q else "" for key in ("min", "max"))
+        lines.append("   " + t("number {bounds} {unit}", bounds=bounds,
+                                unit=q.get("unit", {}).get("other", "")).rstrip())
     return lines

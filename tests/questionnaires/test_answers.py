@@ -41,7 +41,7 @@ def test_every_problem_is_reported(qset) -> None:
     assert problems(qset, {"document_authentic": "genuine", "person_established": "no",
                            "years_experience": 81, "decided_on": "30.06.2019", "colour": "red"}) == [
         "colour: no such question in this set",
-        "document_authentic: 'genuine' is not one of the codes: authentic, not_authentic",
+        "document_authentic: 'genuine' is not one of the options: authentic (Authentic), not_authentic (Not authentic)",
         "years_experience: 81 is above the maximum 80",
         "decided_on: '30.06.2019' is not a date as YYYY-MM-DD",
     ]

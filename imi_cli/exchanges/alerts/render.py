@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.exchanges.alerts.views import my_part, next_action
-from imi_cli.exchanges.requests.render import _LABEL, _count, _shown
+from imi_cli.exchanges.requests.render import _LABEL, _count, _day, _hub, _moment, _shown, hidden_label
+from imi_cli.i18n import _, nt, t
 from imi_cli.log.disclosures import MARKERS
 from imi_cli.safe_text import safe_text
 
@@ -55,41 +56,57 @@ def alert_view(alert: dict[str, Any], lang: str, me: str | None = None) -> dict[
             "history": record.get("history", [])}
 
 
+def _labels() -> tuple[Any, Any]:
+    """The state and kind labels of alerts (the codes themselves until the labels module is there)."""
+    try:
+        from imi_cli.exchanges.alerts.labels import kind_label, state_label
+    except ImportError:
+        return safe_text, safe_text
+    return state_label, kind_label
+
+
 def as_text(view: dict[str, Any]) -> str:
-    t = safe_text
-    flags = [f for f, on in (("UNDER APPEAL", view["under_appeal"]),
-                             (f"sent {view['late_days']} days late", view["late_days"])) if on]
-    lines = [f"{t(view['kind'])} alert" + (f" — {t(view['profession'])}" if view["profession"] else "")
-             + f"  [{t(view['state'])}]" + (f"  {'; '.join(flags)}" if flags else ""),
-             f"from {t(view['sender'])} ({t(view['area'])}), sent {t(view['sent_at'] or '-')}"]
+    s = safe_text
+    state_label, kind_label = _labels()
+    late = view["late_days"]
+    flags = [_("UNDER APPEAL")] if view["under_appeal"] else []
+    if late:
+        flags.append(nt("sent {n} day late", "sent {n} days late", late) if isinstance(late, int)
+                     else t("sent {n} days late", n=s(late)))
+    lines = [t("{kind} alert", kind=s(kind_label(view["kind"])))
+             + (f" — {s(view['profession'])}" if view["profession"] else "")
+             + f"  [{s(state_label(view['state']))}]" + (f"  {'; '.join(flags)}" if flags else ""),
+             t("from {sender} ({area}), sent {at}", sender=s(view["sender"]), area=s(view["area"]),
+               at=_moment(view["sent_at"]) if view["sent_at"] else "-")]
     if view["late_reason"]:
-        lines.append(f"why late: {_block(view['late_reason'])}")
+        lines.append(t("why late: {reason}", reason=_block(view["late_reason"])))
     if view["informed_on"]:
-        lines.append(f"the professional was informed in writing on {t(view['informed_on'])}")
+        lines.append(t("the professional was informed in writing on {date}", date=_day(view["informed_on"])))
     if view["countries"]:
-        lines.append("countries: " + ", ".join(t(c) for c in view["countries"]))
+        lines.append(t("countries: {countries}", countries=", ".join(s(c) for c in view["countries"])))
     lines.append("")
     for f in view["fields"]:
-        lines.append(f"{t(f['label'])}: {_block(f['value'])}")
+        lines.append(f"{s(f['label'])}: {_block(hidden_label(f['value']))}")
     lines.append("")
-    lines.append(f"incoming-alert coordinators: {_ids(view['coordinators'])}")
-    lines.append(f"received directly: {_ids(view['direct'])}")
-    lines.append(f"forwarded to: {_ids(view['handlers'])}")
+    lines.append(t("incoming-alert coordinators: {authorities}", authorities=_ids(view["coordinators"])))
+    lines.append(t("received directly: {authorities}", authorities=_ids(view["direct"])))
+    lines.append(t("forwarded to: {authorities}", authorities=_ids(view["handlers"])))
     if view["acknowledged"]:
         acks = view["acknowledged"].items()
-        lines.append("acknowledged by: " + ", ".join(f"{t(a)} ({t(at)[:10]})" for a, at in acks))
+        lines.append(t("acknowledged by: {authorities}",
+                       authorities=", ".join(f"{s(a)} ({_day(at)})" for a, at in acks)))
     if view["state"] == "closed":
-        lines.append(f"closed: the restriction ended on {t(view['ended_on'])}"
-                     + (f"; personal data erased from {t(view['erase_after'])}" if view["erase_after"] else ""))
+        lines.append(t("closed: the restriction ended on {date}; personal data erased from {erased}",
+                       date=_day(view["ended_on"]), erased=_day(view["erase_after"])) if view["erase_after"]
+                     else t("closed: the restriction ended on {date}", date=_day(view["ended_on"])))
     if view["state"] == "withdrawn":
-        lines.append(f"withdrawn: {_block(view['withdraw_reason'] or '')}")
+        lines.append(t("withdrawn: {reason}", reason=_block(view["withdraw_reason"] or "")))
     if view["to_do"]:
-        lines.append(f"\nto do: {t(view['to_do'])}")
-    lines.append("\nhistory:")
-    lines += [f"  {t(h.get('at'))}  {t(str(h.get('type', '')).split('.', 1)[-1]):<13} "
-              f"{t(h.get('authority')) or 'hub'} {t(h.get('user'))}" for h in view["history"]]
+        lines.append("\n" + t("to do: {action}", action=s(view["to_do"])))
+    lines.append("\n" + _("history:"))
+    lines += [f"  {_moment(h.get('at'))}  {s(str(h.get('type', '')).split('.', 1)[-1]):<13} "
+              f"{s(h.get('authority')) or _hub()} {s(h.get('user'))}" for h in view["history"]]
     return "\n".join(lines) + "\n"
-
 
 
 def _ids(ids: list[str]) -> str:

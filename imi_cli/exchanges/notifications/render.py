@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from imi_cli.exchanges.notifications.views import days_left, next_action, title
+from imi_cli.i18n import _, t
 from imi_cli.safe_text import safe_text
 
 
@@ -45,33 +46,63 @@ def notification_view(n: dict[str, Any], lang: str, me: str | None = None, my_co
             "to_do": next_action(n, me, my_country) if me else None, "history": record.get("history", [])}
 
 
+def _state(code: Any) -> str:
+    """A notification's state as the interface language names it (the view keeps the code)."""
+    try:
+        from imi_cli.exchanges.notifications.labels import state_label
+    except ImportError:  # the labels module is not there yet: the code
+        return safe_text(code)
+    return safe_text(state_label(code))
+
+
+def _clock(view: dict[str, Any]) -> str:
+    """Where the examination period stands, as a clause after the broadcast ("" if it has none)."""
+    import datetime as dt
+
+    from imi_cli.exchanges.requests.render import _day
+    from imi_cli.exchanges.requests.views import as_date
+    from imi_cli.i18n import formats
+
+    left, day = view["days_left"], as_date(view["deadline"])
+    if left is not None and left >= 0:
+        relative = formats.relative(day, day - dt.timedelta(days=left)) if day else formats.span(left)
+        return t("examination ends {date} ({relative})", date=_day(view["deadline"]), relative=relative)
+    if left is not None:
+        return t("examination ended {date}", date=_day(view["deadline"]))
+    if view["deadline"]:
+        return t("examination period until {date}", date=_day(view["deadline"]))
+    return ""
+
+
 def as_text(view: dict[str, Any]) -> str:
-    t = safe_text
-    left = view["days_left"]
-    clock = (f"; examination ends {t(view['deadline'])} ({left} days left)" if left is not None and left >= 0
-             else f"; examination ended {t(view['deadline'])}" if left is not None
-             else f"; examination period until {t(view['deadline'])}" if view["deadline"] else "")
-    lines = [f"{t(view['title'])}  [{t(view['state'])}]",
-             f"from {t(view['notifier'])} ({t(view['country'])}, {t(view['area'])}), broadcast "
-             f"{t(view['broadcast_at'] or '-')}{clock}", ""]
+    from imi_cli.exchanges.requests.render import _moment
+    from imi_cli.i18n import formats
+
+    s = safe_text
+    clock = _clock(view)
+    lines = [f"{s(view['title'])}  [{_state(view['state'])}]",
+             t("from {notifier} ({country}, {area}), broadcast {at}", notifier=s(view["notifier"]),
+               country=s(view["country"]), area=s(view["area"]),
+               at=_moment(view["broadcast_at"]) if view["broadcast_at"] else "-") + (f"; {clock}" if clock else ""),
+             ""]
     for f in view["fields"]:
-        mark = "  (changed)" if f["changed"] else ""
-        lines.append(f"{t(f['label'])}: {_block(f['value'])}{mark}")
+        mark = "  " + _("(changed)") if f["changed"] else ""
+        lines.append(f"{s(f['label'])}: {_block(f['value'])}{mark}")
     if view["decision"]:
         d = view["decision"]
-        lines.append(f"\ndecision ({t(d.get('by'))}): {t(d['label'])}"
-                     + (f" [{t(d.get('lang'))}] {_block(d['text'])}" if d.get("text") else ""))
+        lines.append("\n" + t("decision ({by}): {label}", by=s(d.get("by")), label=s(d["label"]))
+                     + (f" [{s(d.get('lang'))}] {_block(d['text'])}" if d.get("text") else ""))
     if view["withdraw_reason"]:
-        lines.append(f"\nwithdrawn: {_block(view['withdraw_reason'])}")
-    lines.append(f"\nrecipients: {len(view['recipients'])}; disseminated to: "
-                 + (", ".join(t(a) for a in view["disseminated"]) or "-"))
+        lines.append("\n" + t("withdrawn: {reason}", reason=_block(view["withdraw_reason"])))
+    lines.append("\n" + t("recipients: {n}; disseminated to: {authorities}", n=formats.number(len(view["recipients"])),
+                          authorities=", ".join(s(a) for a in view["disseminated"]) or "-"))
     if view["comments"]:
-        lines.append("\ncomments:")
+        lines.append("\n" + _("comments:"))
         for c in view["comments"]:
-            lines.append(f"  {t(c.get('at'))[:16]}  {t(c.get('authority'))} [{t(c.get('lang'))}]: "
+            lines.append(f"  {_moment(c.get('at'))}  {s(c.get('authority'))} [{s(c.get('lang'))}]: "
                          f"{_block(c.get('text'), '      ')}")
     if view["to_do"]:
-        lines.append(f"\nto do: {t(view['to_do'])}")
+        lines.append("\n" + t("to do: {action}", action=s(view["to_do"])))
     return "\n".join(lines) + "\n"
 
 

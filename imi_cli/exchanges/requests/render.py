@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from imi_cli.i18n import N_, _, nt, t
 from imi_cli.log.disclosures import BLOCKED, ERASED, MARKERS, WITHHELD
 from imi_cli.safe_text import display, safe_text
 
@@ -42,6 +43,7 @@ def request_view(request: dict[str, Any], history: list[dict[str, Any]], lang: s
         questions.append(view)
     return {"id": request["id"], "state": request["state"], "area": request["area"],
             "requester": request["requester"], "responder": request["responder"], "subject": record["subject"],
+            "subject_lang": request.get("subject_lang") or record.get("subject_lang"),
             "deadline": request.get("deadline"), "proposed_deadline": request.get("proposed_deadline"),
             "days_left": _days_left(request), "questionnaire": f"{qset.id} {record['qversion']}",
             "lang": lang, "person": person, "questions": questions,
@@ -72,7 +74,14 @@ def _person(person: Any, lang: str) -> dict[str, Any]:
     return out
 
 
-_LABEL = {ERASED: "[erased]", WITHHELD: "[withheld]", BLOCKED: "[blocked]"}
+# what stands for a value this store does not hold: kept in the view (and its JSON) as it is,
+# translated where a person reads it (``hidden_label``)
+_LABEL = {ERASED: N_("[erased]"), WITHHELD: N_("[withheld]"), BLOCKED: N_("[blocked]")}
+
+
+def hidden_label(value: Any) -> Any:
+    """``value`` translated if it stands for a value not held here ("[erased]"), else as it is."""
+    return _(value) if isinstance(value, str) and value in _LABEL.values() else value
 
 
 def _count(value: Any) -> int:
@@ -104,15 +113,24 @@ def _days_left(request: dict[str, Any]) -> int | None:
 
 
 def _shown(value: Any, view: dict[str, Any]) -> str:
-    """A stored value in the viewer's language: codes become labels; free text keeps its tag."""
+    """A stored value in the viewer's language: codes become labels; free text keeps its tag;
+    a number is written as the language writes it, its unit in the plural form the number takes
+    (pl: 1 rok, 3 lata, 5 lat)."""
+    from imi_cli.i18n import formats, language
+    from imi_cli.questionnaires.render import quantity
+
     labels = {o["code"]: o["label"] for o in view.get("options", [])}
     label = lambda v: labels.get(v, display(v)) if isinstance(v, str) else display(v)  # noqa: E731
     if isinstance(value, list):
         return "; ".join(label(v) for v in value)
     if isinstance(value, dict) and "text" in value:
         return f"[{display(value.get('lang')) or '?'}] {display(value['text'])}"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and view.get("unit"):
-        return f"{value} {view['unit'].get('other', '')}".strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        lang = view.get("lang") or "en"
+        if view.get("unit"):
+            return quantity(value, view["unit"], lang)
+        with language(lang):
+            return formats.number(value)
     return label(value)
 
 
@@ -122,46 +140,142 @@ def _block(value: Any, indent: str) -> str:
     return safe_text(value, multiline=True).replace("\n", "\n" + indent)
 
 
+def _state(code: Any) -> str:
+    """A request's state as the interface language names it (the view keeps the code)."""
+    try:
+        from imi_cli.exchanges.requests.labels import state_label
+    except ImportError:  # the labels module is not there yet: the code
+        return safe_text(code)
+    return safe_text(state_label(code))
+
+
+def _day(value: Any) -> str:
+    """A stored day as the interface language writes it; a value that is not one as it is."""
+    from imi_cli.i18n import formats
+
+    if not isinstance(value, str) or not value:
+        return safe_text(value)
+    try:
+        return formats.date(value)
+    except (ValueError, TypeError, OverflowError):
+        return safe_text(value)
+
+
+def _moment(value: Any) -> str:
+    """A stored moment (UTC) in the user's time zone and language; else as it is."""
+    from imi_cli.i18n import formats
+
+    if not isinstance(value, str) or not value:
+        return safe_text(value)
+    try:
+        return formats.datetime(value)
+    except (ValueError, TypeError, OverflowError):
+        return safe_text(value)
+
+
+def _subject(view: dict[str, Any]) -> str:
+    """The subject, with its language after it when that is not the viewer's (`` [de]``)."""
+    from imi_cli.i18n import formats
+
+    lang = view.get("subject_lang")
+    return safe_text(view["subject"]) + (formats.language_tag(safe_text(lang), view.get("lang"))
+                                         if isinstance(lang, str) else "")
+
+
+def _deadline(view: dict[str, Any]) -> str:
+    from datetime import timedelta
+
+    from imi_cli.exchanges.requests.views import as_date
+    from imi_cli.i18n import formats
+
+    left, day = view["days_left"], as_date(view["deadline"])
+    if not view["deadline"]:
+        line = _("no deadline")
+    elif left is None or day is None:
+        line = t("deadline {date}", date=_day(view["deadline"]))
+    elif left > 0:
+        line = t("deadline {date} ({relative})", date=_day(view["deadline"]),
+                 relative=formats.relative(day, day - timedelta(days=left)))
+    elif left == 0:
+        line = t("deadline {date} (today)", date=_day(view["deadline"]))
+    else:
+        line = t("deadline {date} (overdue by {span})", date=_day(view["deadline"]), span=formats.span(-left))
+    if view["proposed_deadline"]:
+        line = t("{deadline}; proposed {date}", deadline=line, date=_day(view["proposed_deadline"]))
+    return line
+
+
+# the side of a request a comment comes from, as a person reads it
+_SIDES = {"requester": N_("requester"), "responder": N_("responder")}
+
+
+def _attachment(a: dict[str, Any]) -> str:
+    from imi_cli.i18n import formats
+
+    name = safe_text(a.get("name"))
+    if a.get("sha256") is None:  # the content was erased or withheld
+        content = a.get("content", "withheld")
+        shown = _(_CONTENT[content]) if content in _CONTENT else safe_text(content)
+        return t("attachment: {name} [{content}]", name=name, content=shown)
+    size, digest = a.get("size"), safe_text(a["sha256"])[:12]
+    if isinstance(size, int) and not isinstance(size, bool):
+        return nt("attachment: {name} ({size} byte, sha256 {digest}…)",
+                  "attachment: {name} ({size} bytes, sha256 {digest}…)", size,
+                  name=name, size=formats.number(size), digest=digest)
+    return t("attachment: {name} ({size} bytes, sha256 {digest}…)", name=name, size=safe_text(size), digest=digest)
+
+
+# what became of an attachment's content this store does not hold
+_CONTENT = {"withheld": N_("withheld"), "erased": N_("erased"), "blocked": N_("blocked")}
+
+
 def as_text(view: dict[str, Any]) -> str:
-    t = safe_text
-    left = view["days_left"]
-    due = f", {left} days left" if left is not None and left >= 0 else f", {-left} days overdue" if left else ""
-    lines = [f"{t(view['subject'])}  [{t(view['state'])}]",
-             f"{t(view['requester'])} -> {t(view['responder'])}  ({t(view['area'])}, {t(view['questionnaire'])})",
-             f"deadline {t(view['deadline'])}{due}"
-             + (f"; proposed {t(view['proposed_deadline'])}" if view["proposed_deadline"] else "")]
+    s = safe_text
+    lines = [f"{_subject(view)}  [{_state(view['state'])}]",
+             f"{s(view['requester'])} -> {s(view['responder'])}  ({s(view['area'])}, {s(view['questionnaire'])})",
+             _deadline(view)]
     if view.get("about_alert"):
-        lines.append(f"about alert {t(view['about_alert'])}")
+        lines.append(t("about alert {id}", id=s(view["about_alert"])))
     if view["person"]:
-        lines.append("person concerned: " + ", ".join(f"{t(k)}: {t(v)}" for k, v in view["person"].items()))
+        lines.append(t("person concerned: {fields}", fields=", ".join(
+            f"{s(k)}: {s(hidden_label(v))}" for k, v in view["person"].items())))
     for number, q in enumerate(view["questions"], 1):
-        lines.append(f"\n{number}. {t(q['text'])}")
-        lines += [f"   ( ) {t(o['label'])}" for o in q.get("options", []) if "answer" not in q]
+        lines.append(f"\n{number}. {s(q['text'])}")
+        # each option by its label and, beside it, the code an answer may also be typed as
+        lines += [f"   ( ) {s(o['label'])}  = {s(o['code'])}" for o in q.get("options", []) if "answer" not in q]
         if "answer" in q:
-            lines.append(f"   -> {_block(q['answer'], '      ')}")
+            lines.append(f"   -> {_block(hidden_label(q['answer']), '      ')}")
     for c in view["comments"]:
-        lines.append(f"\ncomment ({t(c.get('side', ''))}) [{t(c.get('lang')) or '?'}]: "
-                     f"{_block(c.get('text'), '    ')}")
-    for a in view["attachments"]:
-        if a.get("sha256") is None:  # the content was erased or withheld
-            lines.append(f"attachment: {t(a.get('name'))} [{t(a.get('content', 'withheld'))}]")
-            continue
-        lines.append(f"attachment: {t(a.get('name'))} ({t(a.get('size'))} bytes, sha256 {t(a['sha256'])[:12]}…)")
-    lines.append("\nhistory:")
-    lines += [f"  {t(h['at'])}  {t(h['type'].split('.', 1)[-1]):<16} {t(h['authority']) or 'hub'} {t(h['user'])}"
+        side = c.get("side", "")
+        lines.append("\n" + t("comment ({side}) [{lang}]: {text}",
+                              side=_(_SIDES[side]) if side in _SIDES else s(side),
+                              lang=s(c.get("lang")) or "?", text=_block(c.get("text"), "    ")))
+    lines += [_attachment(a) for a in view["attachments"]]
+    lines.append("\n" + _("history:"))
+    lines += [f"  {_moment(h['at'])}  {s(h['type'].split('.', 1)[-1]):<16} {s(h['authority']) or _hub()} {s(h['user'])}"
               for h in view["history"]]
     return "\n".join(lines) + "\n"
 
 
+def _hub() -> str:
+    # Translators: who did something in a request's history when no authority did: the central system
+    return _("hub")
+
+
 def as_markdown(view: dict[str, Any]) -> str:
-    t = safe_text
-    lines = [f"# {t(view['subject'])}", "", f"- Request: `{t(view['id'])}`", f"- State: {t(view['state'])}",
-             f"- From {t(view['requester'])} to {t(view['responder'])} ({t(view['area'])})",
-             f"- Question set: {t(view['questionnaire'])}", f"- Deadline: {t(view['deadline'])}", "",
-             "## Questions", ""]
+    s = safe_text
+    lines = [f"# {_subject(view)}", "", t("- Request: `{id}`", id=s(view["id"])),
+             t("- State: {state}", state=_state(view["state"])),
+             t("- From {requester} to {responder} ({area})", requester=s(view["requester"]),
+               responder=s(view["responder"]), area=s(view["area"])),
+             t("- Question set: {questionnaire}", questionnaire=s(view["questionnaire"])),
+             t("- Deadline: {date}", date=_day(view["deadline"])), "",
+             "## " + _("Questions"), ""]
     for number, q in enumerate(view["questions"], 1):
-        answer = f"\n   - **{_block(q['answer'], '     ')}**" if "answer" in q else ""
-        lines.append(f"{number}. {t(q['text'])}{answer}")
-    lines += ["", "## History", ""] + [f"- {t(h['at'])} {t(h['type'])} by {t(h['authority']) or 'hub'} {t(h['user'])}"
-                                       for h in view["history"]]
+        answer = f"\n   - **{_block(hidden_label(q['answer']), '     ')}**" if "answer" in q else ""
+        lines.append(f"{number}. {s(q['text'])}{answer}")
+    lines += ["", "## " + _("History"), ""] + [
+        t("- {at} {event} by {authority} {user}", at=_moment(h["at"]), event=s(h["type"]),
+          authority=s(h["authority"]) or _hub(), user=s(h["user"]))
+        for h in view["history"]]
     return "\n".join(lines) + "\n"
