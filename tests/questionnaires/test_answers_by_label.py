@@ -83,7 +83,7 @@ def test_an_ambiguous_value_is_an_error_that_lists_the_options(tmp_path: Path) -
     data["choice_lists"]["authenticity"][1]["label"]["de"] = "Authentic"
     qset = load_set(write_sample(tmp_path / "questionnaires", data=data))
     assert problem(qset, "document_authentic", "AUTHENTIC", "de") == (
-        "'AUTHENTIC' matches more than one option: authentic = Authentic [de]; not_authentic = Authentic; "
+        "'AUTHENTIC' matches more than one option: authentic = Echt; not_authentic = Authentic; "
         "give its code")
     assert answer(qset, "document_authentic", "authentic", "de") == "authentic"  # the code itself is never ambiguous
 
