@@ -60,5 +60,6 @@ def check_depth(text: str, file: str, limit: int = MAX_DEPTH) -> None:
         return
     line = text.count("\n", 0, at) + 1
     col = at - text.rfind("\n", 0, at)
-    raise InvalidInput(t("{where}: refused: nested deeper than {limit} levels", where=f"{file}:{line}:{col}",
+    raise InvalidInput(t("{file}:{line}:{col}: refused: nested deeper than {limit} levels", file=file, line=line,
+                         col=col,
                          limit=limit), hint=_("no imi file needs that much nesting; is this the file you meant?"))

@@ -50,7 +50,7 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(t("{where}: the file is not UTF-8 (byte {byte})", where=f"{path}:{line}",
+        raise InvalidInput(t("{path}:{line}: the file is not UTF-8 (byte {byte})", path=path, line=line,
                              byte=exc.start + 1),
                            hint=_("save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)")) from None
     if not text.strip():
@@ -123,8 +123,9 @@ def _csv_errors(path: Path, reader: csv.DictReader) -> Iterator[None]:
     except csv.Error as exc:
         if "field larger than field limit" not in str(exc):
             # Translators: {detail} is the csv module's English explanation
-            raise InvalidInput(t("{where}: not valid CSV: {detail}", where=f"{path}:{line}", detail=exc)) from None
-        raise InvalidInput(t("{where}: a cell of this row is longer than {limit} characters", where=f"{path}:{line}",
+            raise InvalidInput(t("{path}:{line}: not valid CSV: {detail}", path=path, line=line, detail=exc)) from None
+        raise InvalidInput(t("{path}:{line}: a cell of this row is longer than {limit} characters", path=path,
+                             line=line,
                              limit=csv.field_size_limit()),
                            hint=_("is a quote left open on this line?")) from None
 
@@ -182,7 +183,7 @@ def _array_items(path: Path, text: str, at: int) -> Rows:
         try:
             value, end = _DECODER.raw_decode(text, at)
         except _DuplicateKey as exc:
-            raise InvalidInput(t("{where}: the key {key!r} appears twice in one record", where=f"{path}:{line}",
+            raise InvalidInput(t("{path}:{line}: the key {key!r} appears twice in one record", path=path, line=line,
                                  key=str(exc))) from None
         items.append((f"{path}:{line}", value))
         at = _skip(text, end)
@@ -220,10 +221,10 @@ def _read_json(path: Path, text: str, list_key: str) -> Rows:
         _PLAIN.decode(text)
     except json.JSONDecodeError as exc:
         # Translators: {detail} is the json module's English explanation
-        raise InvalidInput(t("{where}: not valid JSON: {detail}", where=f"{path}:{exc.lineno}:{exc.colno}",
+        raise InvalidInput(t("{path}:{line}:{col}: not valid JSON: {detail}", path=path, line=exc.lineno, col=exc.colno,
                              detail=exc.msg)) from None
     start = _find_list(text, list_key)
     if start is None:
-        raise InvalidInput(t("{where}: expected a list of records (or {example})", where=path,
-                             example=f'{{"{list_key}": [...]}}'))
+        example = f'{{"{list_key}": [...]}}'
+        raise InvalidInput(t("{where}: expected a list of records (or {example})", where=path, example=example))
     return _array_items(path, text, start)

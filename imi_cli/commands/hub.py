@@ -74,7 +74,7 @@ def serve(
     housekeeping.tick(hub, state().settings.hub_retention_days)  # what fell due while it was down
     housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
-    message(t("imi hub listening on {url}", url=f"{scheme}://{host}:{port}"))
+    message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame) -> None:  # release long polls at once, then stop
