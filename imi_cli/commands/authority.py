@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -29,6 +30,24 @@ REPORTS = {
     ("user", False): N_("Imported user: {created} created, {updated} updated, {unchanged} unchanged"),
     ("user", True): N_("Would import user: {created} created, {updated} updated, {unchanged} unchanged"),
 }
+
+
+def on_terminal() -> bool:
+    """Is standard output a terminal (a table for a person, not tab-separated lines for a script)?"""
+    from imi_cli.cli.environment import environment
+
+    return bool(environment().stdout.isatty())
+
+
+def shown_rows(rows: Iterable[dict[str, Any]], shown: Mapping[str, Callable[[Any], str]]) -> list[dict[str, Any]]:
+    """``rows`` with the cells of ``shown``'s columns as a person reads them (a state's code as its
+    translated label, a day as the language writes it) when the table goes to a terminal;
+    tab-separated output keeps the values themselves. An empty cell stays empty."""
+    rows = list(rows)
+    if not on_terminal():
+        return rows
+    return [{**row, **{key: show(row[key]) for key, show in shown.items()
+                       if row.get(key) is not None and row.get(key) != ""}} for row in rows]
 
 
 def report_import(report, noun: str) -> None:

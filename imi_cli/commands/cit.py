@@ -235,7 +235,8 @@ def check(number: Optional[str] = typer.Option(None, "--number", help="Licence n
         rows = answer(store.conn, day, where, number=number, company=company, registration=registration)
     if not rows:
         raise NotFound(_("no licence matches"), hint=_("`imi cit list --company NAME` shows what this store holds"))
-    from imi_cli.directory.render import headings, shown_rows
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
     from imi_cli.i18n import formats
 
     emit(rows, as_json=s.as_json, columns=headings(CHECK),
@@ -259,7 +260,8 @@ def list_(company: Optional[str] = typer.Option(None, "--company", help="Company
     with s.open_store() as store:
         rows = [row(x, _today()) for x in find(store.conn, company=company, registration=registration,
                                                 country=country, limit=limit)]
-    from imi_cli.directory.render import headings, shown_rows
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
     from imi_cli.i18n import formats
 
     shown = {"status": _label(STATUS_LABELS), "valid_from": formats.date, "valid_to": formats.date}
@@ -287,7 +289,7 @@ def history(number: str = typer.Argument(..., help="Licence number.")) -> None:
     s = state()
     with s.open_store() as store:
         rows = _licences(store).get(number)["record"]["history"]
-    from imi_cli.directory.render import shown_rows
+    from imi_cli.commands.authority import shown_rows
     from imi_cli.i18n import formats
 
     steps = [{**h, "what": h["type"].split(".", 1)[1], "detail": h.get("detail", "")} for h in rows]

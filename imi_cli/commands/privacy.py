@@ -33,7 +33,8 @@ def status(all_: bool = typer.Option(False, "--all", help="Erased exchanges too.
     s = state()
     with s.open_store() as store:
         rows = [r for r in clock_status(store.conn) if all_ or r["state"] != "erased"]
-    from imi_cli.directory.render import headings, shown_rows
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
     from imi_cli.i18n import formats
     from imi_cli.privacy.clock import STATE_LABELS
 
@@ -87,7 +88,8 @@ def log(person: Optional[str] = typer.Option(None, "--person", help="Only reads 
             entities = {f["entity"] for f in found}
         rows = access.entries(store.conn, since=parse_date(since, "--since") if since else None, user=user,
                               entities=entities, limit=limit)
-    from imi_cli.directory.render import headings, shown_rows
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
     from imi_cli.i18n import formats
 
     emit(rows, as_json=s.as_json, columns=headings(LOG), rows=None if s.as_json else shown_rows(rows, {

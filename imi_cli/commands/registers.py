@@ -98,7 +98,8 @@ def search(words: Optional[str] = typer.Argument(None, help="Words of its name, 
     s = state()
     with s.open_store() as store:
         rows = find(store.conn, words, country=country, area=area, lang=s.lang)
-    from imi_cli.directory.render import headings, shown_rows
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
 
     _emit(rows if s.as_json else shown_rows(rows, {"access": _access}), s.as_json, headings(LIST))
     if not rows and not s.as_json:

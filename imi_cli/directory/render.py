@@ -1,9 +1,9 @@
 """What `imi authority show` prints about one authority: labelled lines in the reader's language;
-and the cells of a table as a person reads them on a terminal."""
+and table headings in it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from imi_cli.i18n import N_, _
@@ -42,21 +42,3 @@ def authority_lines(record: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 def headings(columns: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Table columns (key, heading marked with ``N_``) with their headings in the interface language."""
     return [(key, _(heading) if heading else heading) for key, heading in columns]
-
-
-def on_terminal() -> bool:
-    """Is standard output a terminal (a table for a person, not tab-separated lines for a script)?"""
-    from imi_cli.cli.environment import environment
-
-    return bool(environment().stdout.isatty())
-
-
-def shown_rows(rows: Iterable[dict[str, Any]], shown: Mapping[str, Callable[[Any], str]]) -> list[dict[str, Any]]:
-    """``rows`` with the cells of ``shown``'s columns as a person reads them (a state's code as its
-    translated label, a day as the language writes it) when the table goes to a terminal;
-    tab-separated output keeps the values themselves. An empty cell stays empty."""
-    rows = list(rows)
-    if not on_terminal():
-        return rows
-    return [{**row, **{key: show(row[key]) for key, show in shown.items()
-                       if row.get(key) is not None and row.get(key) != ""}} for row in rows]
