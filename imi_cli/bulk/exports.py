@@ -24,7 +24,7 @@ def export_authorities(records: list[dict[str, Any]], fmt: str) -> str:
         return yaml.safe_dump(records, allow_unicode=True, sort_keys=False)
     if fmt == "csv":
         return _csv(records)
-    raise UsageError(f"--format {fmt!r}: use json, yaml or csv")
+    raise UsageError(msgid="use_one_of", params={"option": "--format", "value": fmt, "choices": "json, yaml or csv"})
 
 
 def _csv(records: list[dict[str, Any]]) -> str:

@@ -14,24 +14,43 @@ import stat
 from pathlib import Path
 
 from imi_cli.errors import InvalidInput, NotFound, UsageError
+from imi_cli.i18n import N_, _, t
 
 MiB = 1024 * 1024
+# What a file that is not a regular one is, and what was to be done with it: one sentence each
+_NOT_REGULAR = {
+    ("fifo", "read"): N_("{path} is a FIFO (named pipe); only a regular file can be read"),
+    ("chr", "read"): N_("{path} is a character device; only a regular file can be read"),
+    ("blk", "read"): N_("{path} is a block device; only a regular file can be read"),
+    ("sock", "read"): N_("{path} is a socket; only a regular file can be read"),
+    ("other", "read"): N_("{path} is not a regular file; only a regular file can be read"),
+    ("fifo", "attached"): N_("{path} is a FIFO (named pipe); only a regular file can be attached"),
+    ("chr", "attached"): N_("{path} is a character device; only a regular file can be attached"),
+    ("blk", "attached"): N_("{path} is a block device; only a regular file can be attached"),
+    ("sock", "attached"): N_("{path} is a socket; only a regular file can be attached"),
+    ("other", "attached"): N_("{path} is not a regular file; only a regular file can be attached"),
+}
+_KIND_WORDS = {"fifo": "a FIFO (named pipe)", "chr": "a character device", "blk": "a block device",
+               "sock": "a socket", "other": "not a regular file"}
 
 
 def _kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, kind in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "chr"), (stat.S_ISBLK, "blk"),
+                       (stat.S_ISSOCK, "sock")):
         if test(mode):
             return kind
-    return "not a regular file"
+    return "other"
 
 
 def _check(path: Path, info: os.stat_result, limit: int, what: str) -> None:
     if stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"{path} is a folder, not a file")
+        raise UsageError(t("{path} is a folder, not a file", path=path))
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidInput(f"{path} is {_kind(info.st_mode)}; only a regular file can be {what}",
-                           hint="copy the data into a file first")
+        kind = _kind(info.st_mode)
+        template = _NOT_REGULAR.get((kind, what))
+        text = (t(template, path=path) if template else
+                f"{path} is {_KIND_WORDS[kind]}; only a regular file can be {what}")
+        raise InvalidInput(text, hint=_("copy the data into a file first"))
     if info.st_size > limit:
         raise TooBig(path, info.st_size, limit)
 
@@ -40,8 +59,11 @@ class TooBig(InvalidInput):
     """The file is over the limit (``size`` is at least limit + 1 if it grew while being read)."""
 
     def __init__(self, path: Path, size: int, limit: int) -> None:
-        super().__init__(f"{path}: {size} bytes is over the limit of {limit} bytes",
-                         hint="split it into smaller files")
+        from imi_cli.i18n import formats
+
+        super().__init__(t("{path}: {size} bytes is over the limit of {limit} bytes", path=path,
+                           size=formats.number(size), limit=formats.number(limit)),
+                         hint=_("split it into smaller files"))
         self.path, self.size, self.limit = path, size, limit
 
 
@@ -54,9 +76,10 @@ def read_regular_file(path: Path, limit: int, *, what: str = "read") -> bytes:
         _check(path, os.stat(path), limit, what)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise NotFound(f"{path}: no such file") from None
+        raise NotFound(msgid="no_such_file", params={"path": str(path)}) from None
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot be read ({exc.strerror})") from None
+        # Translators: {reason} is the system's English explanation ("Permission denied")
+        raise InvalidInput(t("{path}: cannot be read ({reason})", path=path, reason=exc.strerror)) from None
     with open(fd, "rb", closefd=True) as handle:
         _check(path, os.fstat(fd), limit, what)
         data = handle.read(limit + 1)

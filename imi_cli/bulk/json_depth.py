@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from imi_cli.errors import InvalidInput
+from imi_cli.i18n import _, t
 
 MAX_DEPTH = 64
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -34,7 +35,7 @@ def _within(text: str, limit: int) -> bool:
     """True if ``text`` surely nests at most ``limit`` deep: strings dropped, brackets only,
     innermost pairs removed ``limit`` times (each pass in C; most files empty in a few)."""
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).translate(_SAME_BRACKET)
-    for _ in range(limit):
+    for _pass in range(limit):
         if not brackets:
             return True
         brackets = brackets.replace("[]", "")
@@ -59,5 +60,6 @@ def check_depth(text: str, file: str, limit: int = MAX_DEPTH) -> None:
         return
     line = text.count("\n", 0, at) + 1
     col = at - text.rfind("\n", 0, at)
-    raise InvalidInput(f"{file}:{line}:{col}: refused: nested deeper than {limit} levels",
-                       hint="no imi file needs that much nesting; is this the file you meant?")
+    raise InvalidInput(t("{file}:{line}:{col}: refused: nested deeper than {limit} levels", file=file, line=line,
+                         col=col,
+                         limit=limit), hint=_("no imi file needs that much nesting; is this the file you meant?"))

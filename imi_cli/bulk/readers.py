@@ -22,6 +22,7 @@ from imi_cli.bulk.files import MiB, read_regular_file
 from imi_cli.bulk.json_depth import check_depth
 from imi_cli.bulk.spreadsheet import restore
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
+from imi_cli.i18n import _, t
 
 FORMATS = ("csv", "yaml", "json")
 MAX_FILE_BYTES = 256 * MiB  # about a million authorities in CSV
@@ -31,13 +32,14 @@ Rows = list[tuple[str, dict[str, Any]]]
 def detect_format(path: Path, given: str | None) -> str:
     if given:
         if given not in FORMATS:
-            raise UsageError(f"--format {given!r}: use one of {', '.join(FORMATS)}")
+            raise UsageError(msgid="use_one_of", params={"option": "--format", "value": given,
+                                                         "choices": ", ".join(FORMATS)})
         return given
     suffix = path.suffix.lower().lstrip(".")
     fmt = {"yml": "yaml"}.get(suffix, suffix)
     if fmt not in FORMATS:
-        raise UsageError(f"{path}: cannot tell the format from the extension {path.suffix!r}",
-                         hint="name the file .csv, .yaml or .json, or pass --format")
+        raise UsageError(t("{path}: cannot tell the format from the extension {suffix!r}", path=path,
+                           suffix=path.suffix), hint=_("name the file .csv, .yaml or .json, or pass --format"))
     return fmt
 
 
@@ -48,10 +50,11 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{path}:{line}: the file is not UTF-8 (byte {exc.start + 1})",
-                           hint="save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
+        raise InvalidInput(t("{path}:{line}: the file is not UTF-8 (byte {byte})", path=path, line=line,
+                             byte=exc.start + 1),
+                           hint=_("save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)")) from None
     if not text.strip():
-        raise InvalidInput(f"{path}: the file is empty")
+        raise InvalidInput(t("{where}: the file is empty", where=path))
     return text
 
 
@@ -61,16 +64,16 @@ def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
     ``name:xx`` columns are always allowed. YAML/JSON may be a list or {list_key: [...]}."""
     path = Path(path)
     if path.is_dir():
-        raise UsageError(f"{path} is a folder, not a file")
+        raise UsageError(t("{path} is a folder, not a file", path=path))
     if not path.exists():
-        raise NotFound(f"{path}: no such file")
+        raise NotFound(msgid="no_such_file", params={"path": str(path)})
     fmt = detect_format(path, fmt)
     text = read_text(path)
     if fmt == "csv":
         return _read_csv(path, text, columns, prefixes)
     rows = _read_yaml(path, text) if fmt == "yaml" else _read_json(path, text, list_key)
     if not rows:
-        raise InvalidInput(f"{path}: the file has no records")
+        raise InvalidInput(t("{where}: the file has no records", where=path))
     return rows
 
 
@@ -79,23 +82,24 @@ def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[s
     with _csv_errors(path, reader):
         header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
-    problems = [Problem(f"{path}:1", h or "(blank)", "unknown column")
+    problems = [Problem(f"{path}:1", h or "(blank)", _("unknown column"))
                 for h in header if h not in columns and not h.startswith(prefixes)]
-    problems += [Problem(f"{path}:1", col, "missing column")
+    problems += [Problem(f"{path}:1", col, _("missing column"))
                  for col, required in columns.items() if required and col not in header]
     if problems:
-        raise InvalidInput(f"{path}: the header is not right", problems=problems,
-                           hint=f"columns: {', '.join(columns)}, and name:xx for other languages")
+        raise InvalidInput(t("{where}: the header is not right", where=path), problems=problems,
+                           hint=t("columns: {columns}, and name:xx for other languages",
+                                  columns=", ".join(columns)))
     rows: Rows = []
     for line, record in _csv_records(path, reader):
         where = f"{path}:{line}"
         if None in record:  # more cells than columns
-            raise InvalidInput(f"{where}: the row has more cells than the header has columns")
+            raise InvalidInput(t("{where}: the row has more cells than the header has columns", where=where))
         if all(not (v or "").strip() for v in record.values()):
             continue
         rows.append((where, {k: restore(v) for k, v in record.items() if v is not None and v.strip() != ""}))
     if not rows:
-        raise InvalidInput(f"{path}: the file has a header but no rows")
+        raise InvalidInput(t("{where}: the file has a header but no rows", where=path))
     return rows
 
 
@@ -118,9 +122,12 @@ def _csv_errors(path: Path, reader: csv.DictReader) -> Iterator[None]:
         yield
     except csv.Error as exc:
         if "field larger than field limit" not in str(exc):
-            raise InvalidInput(f"{path}:{line}: not valid CSV: {exc}") from None
-        raise InvalidInput(f"{path}:{line}: a cell of this row is longer than {csv.field_size_limit()} "
-                           "characters", hint="is a quote left open on this line?") from None
+            # Translators: {detail} is the csv module's English explanation
+            raise InvalidInput(t("{path}:{line}: not valid CSV: {detail}", path=path, line=line, detail=exc)) from None
+        raise InvalidInput(t("{path}:{line}: a cell of this row is longer than {limit} characters", path=path,
+                             line=line,
+                             limit=csv.field_size_limit()),
+                           hint=_("is a quote left open on this line?")) from None
 
 
 def _read_yaml(path: Path, text: str) -> Rows:
@@ -130,14 +137,14 @@ def _read_yaml(path: Path, text: str) -> Rows:
 
     root = compose(text, str(path))
     if root is None:
-        raise InvalidInput(f"{path}: the file has no records")
+        raise InvalidInput(t("{where}: the file has no records", where=path))
     items = root.value if isinstance(root, SequenceNode) else None
     if items is None and isinstance(root, MappingNode):
         for _key, value in root.value:
             if isinstance(value, SequenceNode):
                 items = value.value
     if items is None:
-        raise InvalidInput(f"{path}: expected a list of records")
+        raise InvalidInput(t("{where}: expected a list of records", where=path))
     return [(f"{path}:{node.start_mark.line + 1}", construct(node, str(path))) for node in items]
 
 
@@ -176,7 +183,8 @@ def _array_items(path: Path, text: str, at: int) -> Rows:
         try:
             value, end = _DECODER.raw_decode(text, at)
         except _DuplicateKey as exc:
-            raise InvalidInput(f"{path}:{line}: the key {str(exc)!r} appears twice in one record") from None
+            raise InvalidInput(t("{path}:{line}: the key {key!r} appears twice in one record", path=path, line=line,
+                                 key=str(exc))) from None
         items.append((f"{path}:{line}", value))
         at = _skip(text, end)
         if text[at] == ",":
@@ -198,7 +206,7 @@ def _find_list(text: str, list_key: str) -> int | None:
         at = _skip(text, _skip(text, at) + 1)  # past the colon
         if key == list_key and text[at] == "[":
             found = at
-        _, at = _PLAIN.raw_decode(text, at)
+        _value, at = _PLAIN.raw_decode(text, at)
         at = _skip(text, at)
         if text[at] == ",":
             at = _skip(text, at + 1)
@@ -212,8 +220,11 @@ def _read_json(path: Path, text: str, list_key: str) -> Rows:
     try:
         _PLAIN.decode(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        # Translators: {detail} is the json module's English explanation
+        raise InvalidInput(t("{path}:{line}:{col}: not valid JSON: {detail}", path=path, line=exc.lineno, col=exc.colno,
+                             detail=exc.msg)) from None
     start = _find_list(text, list_key)
     if start is None:
-        raise InvalidInput(f"{path}: expected a list of records (or {{\"{list_key}\": [...]}})")
+        example = f'{{"{list_key}": [...]}}'
+        raise InvalidInput(t("{where}: expected a list of records (or {example})", where=path, example=example))
     return _array_items(path, text, start)

@@ -23,6 +23,7 @@ from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStar
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from imi_cli.errors import InvalidInput
+from imi_cli.i18n import N_, _, formats, t
 
 __all__ = ["LIMITS", "Limits", "YamlError", "compose", "construct", "load"]
 
@@ -38,7 +39,8 @@ LIMITS = Limits()
 
 
 class YamlError(InvalidInput):
-    """Not valid YAML, or over a limit: ``file:line:col: problem`` (1-based)."""
+    """Not valid YAML, or over a limit: ``file:line:col: problem`` (1-based); ``problem`` is a
+    sentence in the interface language."""
 
     def __init__(self, file: str, line: int, col: int, problem: str, *, hint: str | None = None,
                  over_limit: bool = False) -> None:
@@ -48,15 +50,16 @@ class YamlError(InvalidInput):
 
 
 class _OverLimit(yaml.MarkedYAMLError):
-    """Raised inside the composer; becomes a YamlError with the file's name."""
+    """Raised inside the composer; becomes a YamlError with the file's name. ``problem``: the
+    whole sentence, "refused: ..." (translated)."""
 
     def __init__(self, problem: str, mark: Any, hint: str) -> None:
         super().__init__(None, None, problem, mark)
         self.hint = hint
 
 
-_FLATTEN = "write the data out in full, without anchors and aliases"
-_SHALLOW = "no imi file needs that much nesting; is this the file you meant?"
+_FLATTEN = N_("write the data out in full, without anchors and aliases")
+_SHALLOW = N_("no imi file needs that much nesting; is this the file you meant?")
 
 
 class _Yaml12Resolver(yaml.resolver.Resolver):
@@ -92,8 +95,8 @@ class _LimitedComposer(Composer):
         collection = self.check_event(SequenceStartEvent, MappingStartEvent)
         if collection:
             if self.open_collections >= self.limits.max_depth:
-                raise _OverLimit(f"nested deeper than {self.limits.max_depth} levels",
-                                 self.peek_event().start_mark, _SHALLOW)
+                raise _OverLimit(t("refused: nested deeper than {limit} levels", limit=self.limits.max_depth),
+                                 self.peek_event().start_mark, _(_SHALLOW))
             self.open_collections += 1
         node = super().compose_node(parent, index)
         self.open_collections -= collection
@@ -105,8 +108,8 @@ class _LimitedComposer(Composer):
         `!!python/...` would only end in an error (or a traceback) later."""
         if event.tag not in (None, "!", _TAG_OF.get(type(event))):
             tag = event.tag.replace("tag:yaml.org,2002:", "!!")
-            raise _OverLimit(f"the tag {tag}: imi files use no tags but !!str", event.start_mark,
-                             "write the value plainly, in quotes if it is text")
+            raise _OverLimit(t("refused: the tag {tag}: imi files use no tags but !!str", tag=tag), event.start_mark,
+                             _("write the value plainly, in quotes if it is text"))
 
     def _check_alias(self, event: AliasEvent) -> None:
         node = self.anchors.get(event.anchor)
@@ -114,16 +117,17 @@ class _LimitedComposer(Composer):
             return  # the composer reports the undefined alias
         shape = self.shapes.get(id(node))
         if shape is None:
-            raise _OverLimit(f"the alias *{event.anchor} refers to a node that contains it",
-                             event.start_mark, _FLATTEN)
+            raise _OverLimit(t("refused: the alias *{anchor} refers to a node that contains it", anchor=event.anchor),
+                             event.start_mark, _(_FLATTEN))
         size, height = shape
         if self.open_collections + height > self.limits.max_depth:
-            raise _OverLimit(f"the alias *{event.anchor} nests deeper than {self.limits.max_depth} levels",
-                             event.start_mark, _FLATTEN)
+            raise _OverLimit(t("refused: the alias *{anchor} nests deeper than {limit} levels", anchor=event.anchor,
+                               limit=self.limits.max_depth), event.start_mark, _(_FLATTEN))
         self.aliased_nodes += size
         if self.aliased_nodes > self.limits.max_alias_nodes:
-            raise _OverLimit(f"aliases expand to more than {self.limits.max_alias_nodes} nodes "
-                             f"(at *{event.anchor})", event.start_mark, _FLATTEN)
+            raise _OverLimit(t("refused: aliases expand to more than {limit} nodes (at *{anchor})",
+                               limit=formats.number(self.limits.max_alias_nodes), anchor=event.anchor),
+                             event.start_mark, _(_FLATTEN))
 
 
 def _shape(node: Node, shapes: dict[int, tuple[int, int]]) -> tuple[int, int]:
@@ -170,15 +174,16 @@ def compose(text: str, file: str, *, schema: str = "yaml1.2", limits: Limits = L
     ``schema`` "yaml1.2" reads only true/false as booleans and dates as text (bulk files);
     "yaml1.1" is PyYAML's own reading, which catalogs are checked against (Y003)."""
     if len(text) > limits.max_chars:
-        raise YamlError(file, 1, 1, f"the file has {len(text)} characters, over the limit of "
-                        f"{limits.max_chars}", hint="split it into smaller files", over_limit=True)
+        raise YamlError(file, 1, 1, t("the file has {size} characters, over the limit of {limit}",
+                                      size=formats.number(len(text)), limit=formats.number(limits.max_chars)),
+                        hint=_("split it into smaller files"), over_limit=True)
     loader = _LOADERS[schema](text, limits)
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise _located(file, exc, limits) from None
     except yaml.YAMLError as exc:
-        raise YamlError(file, 1, 1, f"not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise YamlError(file, 1, 1, _not_valid(str(exc).splitlines()[0])) from None
     finally:
         loader.dispose()
 
@@ -187,21 +192,34 @@ def _located(file: str, exc: yaml.MarkedYAMLError, limits: Limits = LIMITS) -> Y
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if isinstance(exc, _OverLimit):
-        return YamlError(file, line, col, f"refused: {exc.problem}", hint=exc.hint, over_limit=True)
+        return YamlError(file, line, col, str(exc.problem), hint=exc.hint, over_limit=True)
     if exc.problem == "exceeded maximum nesting depth":  # libyaml's own limit (1000)
-        return YamlError(file, line, col, f"refused: nested deeper than {limits.max_depth} levels",
-                         hint=_SHALLOW, over_limit=True)
-    return YamlError(file, line, col, f"not valid YAML: {exc.problem or exc.context}")
+        return YamlError(file, line, col, t("refused: nested deeper than {limit} levels", limit=limits.max_depth),
+                         hint=_(_SHALLOW), over_limit=True)
+    return YamlError(file, line, col, _not_valid(exc.problem or str(exc.context)))
+
+
+def _not_valid(detail: str) -> str:
+    """What PyYAML says is wrong (a key this module refuses, or the parser's English words)."""
+    if isinstance(detail, _Said):
+        return str(detail)
+    # Translators: {detail} is the YAML parser's English explanation
+    return t("not valid YAML: {detail}", detail=detail)
+
+
+class _Said(str):
+    """A problem this module words itself (in the interface language), passed through PyYAML."""
 
 
 class _StrictConstructor(yaml.constructor.SafeConstructor):
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)) or key in seen:
-                problem = "a key must be text" if isinstance(key, (list, dict)) else f"duplicate key {key!r}"
-                raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+                problem = (_("not valid YAML: a key must be text") if isinstance(key, (list, dict))
+                           else t("not valid YAML: duplicate key {key!r}", key=key))
+                raise yaml.constructor.ConstructorError(None, None, _Said(problem), key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep)
 

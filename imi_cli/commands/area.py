@@ -7,6 +7,7 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import output_options
 from imi_cli.cli.output import emit
+from imi_cli.i18n import _
 
 app = typer.Typer(no_args_is_help=True)
 country_app = typer.Typer(no_args_is_help=True)
@@ -21,7 +22,7 @@ def list_areas() -> None:
     s = state()
     rows = [{"id": a.id, "name": a.name(s.lang), "legal_basis": a.legal_basis}
             for a in load_areas().values()]
-    emit(rows, as_json=s.as_json, columns=[("id", "id"), ("name", "name"), ("legal_basis", "legal basis")])
+    emit(rows, as_json=s.as_json, columns=[("id", _("id")), ("name", _("name")), ("legal_basis", _("legal basis"))])
 
 
 @country_app.command("list")
@@ -31,4 +32,4 @@ def list_countries() -> None:
     from imi_cli.reference.countries import list_countries as countries
 
     s = state()
-    emit(countries(s.lang), as_json=s.as_json, columns=[("code", "code"), ("name", "name")])
+    emit(countries(s.lang), as_json=s.as_json, columns=[("code", _("code")), ("name", _("name"))])

@@ -2,31 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json, print_table, progress_bar
+from imi_cli.i18n import N_, _, t
 
 app = typer.Typer(no_args_is_help=True)
 
-LIST_COLUMNS = [("id", "id"), ("country", "country"), ("name", "name"), ("areas", "areas"),
-                ("languages", "languages")]
+LIST_COLUMNS = [("id", N_("id")), ("country", N_("country")), ("name", N_("name")), ("areas", N_("areas")),
+                ("languages", N_("languages"))]
+
+# One sentence per what was imported and whether it was a dry run (the noun is no word to glue in)
+REPORTS = {
+    ("authorities", False): N_("Imported authorities: {created} created, {updated} updated, {unchanged} unchanged"),
+    ("authorities", True): N_("Would import authorities: {created} created, {updated} updated, "
+                              "{unchanged} unchanged"),
+    ("authority", False): N_("Imported authority: {created} created, {updated} updated, {unchanged} unchanged"),
+    ("authority", True): N_("Would import authority: {created} created, {updated} updated, {unchanged} unchanged"),
+    ("users", False): N_("Imported users: {created} created, {updated} updated, {unchanged} unchanged"),
+    ("users", True): N_("Would import users: {created} created, {updated} updated, {unchanged} unchanged"),
+    ("user", False): N_("Imported user: {created} created, {updated} updated, {unchanged} unchanged"),
+    ("user", True): N_("Would import user: {created} created, {updated} updated, {unchanged} unchanged"),
+}
+
+
+def on_terminal() -> bool:
+    """Is standard output a terminal (a table for a person, not tab-separated lines for a script)?"""
+    from imi_cli.cli.environment import environment
+
+    return bool(environment().stdout.isatty())
+
+
+def shown_rows(rows: Iterable[dict[str, Any]], shown: Mapping[str, Callable[[Any], str]]) -> list[dict[str, Any]]:
+    """``rows`` with the cells of ``shown``'s columns as a person reads them (a state's code as its
+    translated label, a day as the language writes it) when the table goes to a terminal;
+    tab-separated output keeps the values themselves. An empty cell stays empty."""
+    rows = list(rows)
+    if not on_terminal():
+        return rows
+    return [{**row, **{key: show(row[key]) for key, show in shown.items()
+                       if row.get(key) is not None and row.get(key) != ""}} for row in rows]
 
 
 def report_import(report, noun: str) -> None:
+    """``noun``: authorities, authority, users or user (what the command imported)."""
+    from imi_cli.i18n import formats
+
     s = state()
     if s.as_json:
         print_json(report.as_dict())
         return
     counts = report.as_dict()
-    verb = "Would import" if report.dry_run else "Imported"
-    tail = "" if report.changed else " (nothing to change)"
-    message(f"{verb} {noun}: {counts['created']} created, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged{tail}")
+    text = t(REPORTS[noun, bool(report.dry_run)], **{k: formats.number(counts[k])
+                                                      for k in ("created", "updated", "unchanged")})
+    # Translators: {report} is a whole sentence saying what an import did
+    message(text if report.changed else t("{report} (nothing to change)", report=text))
 
 
 @app.command("import")
@@ -39,7 +75,7 @@ def import_(
     """Register or update many authorities from a file: all or nothing, idempotent."""
     from imi_cli.directory.authorities import Directory
 
-    with state().open_store() as store, progress_bar("Importing authorities") as progress:
+    with state().open_store() as store, progress_bar(_("Importing authorities")) as progress:
         report = Directory(store).import_authorities(file, fmt, dry_run=dry_run, progress=progress)
     report_import(report, "authorities")
 
@@ -67,7 +103,7 @@ def register(
         lang, sep, text = item.partition("=")
         if not sep:
             raise UsageError(msgid="option_needs_pairs", params={
-                "option": "--name", "value": item, "form": "LANG=TEXT, e.g. en='Chamber of Architects'"})
+                "option": "--name", "value": item, "form": _("LANG=TEXT, e.g. en='Chamber of Architects'")})
         raw[f"name:{lang.strip().lower()}"] = text
     if coordinator:
         raw["coordinator"] = coordinator
@@ -110,9 +146,11 @@ def search(
     with s.open_store() as store:
         rows = Directory(store).search(text, country=country, area=area, competence=competence,
                                        language=language, lang=s.lang, limit=limit)
-    emit(rows, as_json=s.as_json, columns=LIST_COLUMNS)
+    from imi_cli.directory.render import headings
+
+    emit(rows, as_json=s.as_json, columns=headings(LIST_COLUMNS))
     if not rows and not s.as_json:
-        message("No authority matches.")
+        message(_("No authority matches."))
 
 
 @app.command("export")
@@ -137,6 +175,6 @@ def export(
         text = export_authorities(list(Directory(store).all()), fmt)
     if output:
         output.write_text(text, encoding="utf-8")
-        message(f"Wrote {output}")
+        message(t("Wrote {path}", path=output))
     else:
         typer.echo(text, nl=False)

@@ -12,13 +12,25 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.i18n import N_, _, t
 
 app = typer.Typer(no_args_is_help=True)
-LIST = [("number", "licence"), ("company", "company"), ("country", "home"), ("valid_from", "from"),
-        ("valid_to", "to"), ("status", "today"), ("why", "why"), ("hosts", "host states")]
-CHECK = [("number", "licence"), ("company", "company"), ("on", "on"), ("in", "in"), ("valid", "valid"),
-         ("reason", "why")]
+LIST = [("number", N_("licence")), ("company", N_("company")), ("country", N_("home")), ("valid_from", N_("from")),
+        ("valid_to", N_("to")), ("status", N_("today")), ("why", N_("why")), ("hosts", N_("host states"))]
+CHECK = [("number", N_("licence")), ("company", N_("company")), ("on", N_("on")), ("in", N_("in")),
+         ("valid", N_("valid")), ("reason", N_("why"))]
 NOT_VALID = 1  # `imi cit check`: the exit code when no licence found was valid then and there
+# a licence's status today and an answer of `cit check`, as a person reads them on a terminal
+STATUS_LABELS = {"valid": N_("valid"), "not valid": N_("not valid")}
+YES_NO = {"yes": N_("yes"), "no": N_("no")}
+# what happened to a licence (its event type without "licence."), in `cit history`
+STEP_LABELS = {"issued": N_("issued"), "changed": N_("changed"), "host_notified": N_("host notified"),
+               "suspended": N_("suspended"), "resumed": N_("resumed"), "withdrawn": N_("withdrawn"),
+               "banned": N_("banned"), "sanctioned": N_("sanctioned")}
+
+
+def _label(labels: dict):
+    return lambda code: _(labels[code]) if code in labels else str(code)
 
 
 def _licences(store):
@@ -27,10 +39,11 @@ def _licences(store):
     return Licences(store)
 
 
-def _do(verb: str, number: str, call) -> None:
+def _do(template: str, number: str, call) -> None:
+    """``template``: the confirmation, a sentence marked with ``N_`` with a field {number}."""
     with state().open_store() as store:
         call(_licences(store))
-    message(f"{verb} licence {number} (queued: `imi sync` takes it to the hub)")
+    message(t(template, number=number))
 
 
 def _day(text: Optional[str], flag: str) -> Optional[str]:
@@ -64,7 +77,8 @@ def issue(number: str = typer.Option(..., "--number", help="The licence number (
 
     unknown = [c for c in conditions if c not in FLAGS]
     if unknown:
-        raise UsageError(f"--condition {unknown[0]!r} is not one of {', '.join(FLAGS)}")
+        raise UsageError(msgid="unknown_format", params={"option": "--condition", "value": unknown[0],
+                                                         "choices": ", ".join(FLAGS)})
     start = _day(valid_from, "--valid-from")
     assert start is not None
     import datetime as dt
@@ -76,7 +90,7 @@ def issue(number: str = typer.Option(..., "--number", help="The licence number (
                "valid_from": start, "valid_to": end, "conditions": {c: True for c in conditions}}
     if contact:
         licence["contact"] = contact
-    _do("Issued", number, lambda s: s.issue(licence))
+    _do(N_("Issued licence {number} (queued: `imi sync` takes it to the hub)"), number, lambda s: s.issue(licence))
 
 
 @app.command("change")
@@ -103,9 +117,9 @@ def change(number: str = typer.Argument(..., help="Licence number."),
         if contact:
             changes["contact"] = contact
         if not changes:
-            raise UsageError("nothing to change", hint="give --valid-to, --company, --address or --contact")
+            raise UsageError(_("nothing to change"), hint=_("give --valid-to, --company, --address or --contact"))
         licences.change(number, changes, reason)
-    message(f"Changed licence {number} (queued: `imi sync` takes it to the hub)")
+    message(t("Changed licence {number} (queued: `imi sync` takes it to the hub)", number=number))
 
 
 @app.command("notify-host")
@@ -127,10 +141,11 @@ def notify_host(number: str = typer.Argument(..., help="Licence number."),
 
     country = normalize_country(host)
     if country is None:
-        raise UsageError(f"--host {host!r} is not an IMI country")
+        raise UsageError(t("{option} {value!r} is not an IMI country", option="--host", value=host))
     day = _day(start, "--start")
     assert day is not None
-    _do("Recorded the prior notice for", number, lambda s: s.notify_host(
+    _do(N_("Recorded the prior notice for licence {number} (queued: `imi sync` takes it to the hub)"), number,
+        lambda s: s.notify_host(
         number, host=country, start=day, transport_types=transport, staff=staff, weapons=weapons,
         notice_date=_day(notice_date, "--notice-date"), override_reason=override))
 
@@ -146,7 +161,8 @@ def suspend(number: str = typer.Argument(..., help="Licence number."),
     first = _day(start, "--from") or _today()
     last = _day(end, "--to")
     assert last is not None
-    _do("Suspended", number, lambda s: s.suspend(number, start=first, end=last, reason=reason))
+    _do(N_("Suspended licence {number} (queued: `imi sync` takes it to the hub)"), number,
+        lambda s: s.suspend(number, start=first, end=last, reason=reason))
 
 
 @app.command("resume")
@@ -154,7 +170,8 @@ def suspend(number: str = typer.Argument(..., help="Licence number."),
 def resume(number: str = typer.Argument(..., help="Licence number."),
            on: Optional[str] = typer.Option(None, "--on", help="YYYY-MM-DD (default today).")) -> None:
     """Lift your state's suspension early."""
-    _do("Lifted the suspension of", number, lambda s: s.resume(number, _day(on, "--on")))
+    _do(N_("Lifted the suspension of licence {number} (queued: `imi sync` takes it to the hub)"), number,
+        lambda s: s.resume(number, _day(on, "--on")))
 
 
 @app.command("withdraw")
@@ -163,7 +180,8 @@ def withdraw(number: str = typer.Argument(..., help="Licence number."),
              reason: str = typer.Option(..., "--reason", help="Why."),
              on: Optional[str] = typer.Option(None, "--on", help="YYYY-MM-DD (default today).")) -> None:
     """Withdraw a licence."""
-    _do("Withdrew", number, lambda s: s.withdraw(number, reason, _day(on, "--on")))
+    _do(N_("Withdrew licence {number} (queued: `imi sync` takes it to the hub)"), number,
+        lambda s: s.withdraw(number, reason, _day(on, "--on")))
 
 
 @app.command("ban")
@@ -174,7 +192,8 @@ def ban(number: str = typer.Argument(..., help="Licence number."),
     """Ban the company from applying for a new licence."""
     day = _day(until, "--until")
     assert day is not None
-    _do("Banned the holder of", number, lambda s: s.ban(number, day, reason))
+    _do(N_("Banned the holder of licence {number} (queued: `imi sync` takes it to the hub)"), number,
+        lambda s: s.ban(number, day, reason))
 
 
 @app.command("sanction")
@@ -187,8 +206,9 @@ def sanction(number: str = typer.Argument(..., help="Licence number."),
     from imi_cli.errors import UsageError
 
     if kind not in ("warning", "fine"):
-        raise UsageError(f"--kind {kind!r} is not warning or fine")
-    _do("Recorded a sanction on", number, lambda s: s.sanction(number, kind, reason, amount))
+        raise UsageError(t("--kind {kind!r} is not warning or fine", kind=kind))
+    _do(N_("Recorded a sanction on licence {number} (queued: `imi sync` takes it to the hub)"), number,
+        lambda s: s.sanction(number, kind, reason, amount))
 
 
 @app.command("check")
@@ -205,17 +225,23 @@ def check(number: Optional[str] = typer.Option(None, "--number", help="Licence n
     from imi_cli.repositories.licences.views import check as answer
 
     if not (number or company or registration):
-        raise UsageError("say which licence: --number, --company or --registration")
+        raise UsageError(_("say which licence: --number, --company or --registration"))
     where = normalize_country(country) if country else None
     if country and where is None:
-        raise UsageError(f"--in {country!r} is not an IMI country")
+        raise UsageError(t("{option} {value!r} is not an IMI country", option="--in", value=country))
     day = _day(on, "--on") or _today()
     s = state()
     with s.open_store() as store:
         rows = answer(store.conn, day, where, number=number, company=company, registration=registration)
     if not rows:
-        raise NotFound("no licence matches", hint="`imi cit list --company NAME` shows what this store holds")
-    emit(rows, as_json=s.as_json, rows=[{**r, "valid": "yes" if r["valid"] else "no"} for r in rows], columns=CHECK)
+        raise NotFound(_("no licence matches"), hint=_("`imi cit list --company NAME` shows what this store holds"))
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
+    from imi_cli.i18n import formats
+
+    emit(rows, as_json=s.as_json, columns=headings(CHECK),
+         rows=shown_rows([{**r, "valid": "yes" if r["valid"] else "no"} for r in rows],
+                         {"valid": _label(YES_NO), "on": formats.date}))
     if not any(r["valid"] for r in rows):
         raise typer.Exit(NOT_VALID)
 
@@ -234,9 +260,14 @@ def list_(company: Optional[str] = typer.Option(None, "--company", help="Company
     with s.open_store() as store:
         rows = [row(x, _today()) for x in find(store.conn, company=company, registration=registration,
                                                 country=country, limit=limit)]
-    _emit(rows, s.as_json, LIST)
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
+    from imi_cli.i18n import formats
+
+    shown = {"status": _label(STATUS_LABELS), "valid_from": formats.date, "valid_to": formats.date}
+    _emit(rows if s.as_json else shown_rows(rows, shown), s.as_json, headings(LIST))
     if not rows and not s.as_json:
-        message("No licences match.")
+        message(_("No licences match."))
 
 
 @app.command("show")
@@ -258,9 +289,14 @@ def history(number: str = typer.Argument(..., help="Licence number.")) -> None:
     s = state()
     with s.open_store() as store:
         rows = _licences(store).get(number)["record"]["history"]
-    emit([{**h, "what": h["type"].split(".", 1)[1], "detail": h.get("detail", "")} for h in rows],
-         as_json=s.as_json, columns=[("at", "at"), ("what", "what"), ("authority", "authority"), ("user", "user"),
-                                     ("detail", "detail")])
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.i18n import formats
+
+    steps = [{**h, "what": h["type"].split(".", 1)[1], "detail": h.get("detail", "")} for h in rows]
+    emit(steps, as_json=s.as_json, rows=None if s.as_json else shown_rows(steps, {
+             "at": formats.datetime, "what": _label(STEP_LABELS)}),
+         columns=[("at", _("at")), ("what", _("what")), ("authority", _("authority")), ("user", _("user")),
+                  ("detail", _("detail"))])
 
 
 @app.command("import")
@@ -275,9 +311,17 @@ def import_(path: Path = typer.Argument(..., help="CSV, YAML or JSON file of lic
     if s.as_json:
         print_json(report)
     else:
+        from imi_cli.i18n import formats
+
         queued = not dry_run and report["issued"] + report["changed"] > 0
-        message(f"{'Would import' if dry_run else 'Imported'}: {report['issued']} issued, {report['changed']} changed, "
-                f"{report['unchanged']} unchanged" + (" (queued: `imi sync` takes them to the hub)" if queued else ""))
+        counts = {k: formats.number(report[k]) for k in ("issued", "changed", "unchanged")}
+        if dry_run:
+            message(t("Would import: {issued} issued, {changed} changed, {unchanged} unchanged", **counts))
+        elif queued:
+            message(t("Imported: {issued} issued, {changed} changed, {unchanged} unchanged (queued: `imi sync` "
+                      "takes them to the hub)", **counts))
+        else:
+            message(t("Imported: {issued} issued, {changed} changed, {unchanged} unchanged", **counts))
 
 
 @app.command("export")
@@ -302,4 +346,4 @@ def export(fmt: str = typer.Option("json", "--format", help="json, yaml or csv."
         from imi_cli.cli.output_files import write_output
 
         write_output(output, text, "-o", private=True)  # contacts may name people
-        message(f"Wrote the licences to {output}")
+        message(t("Wrote the licences to {path}", path=output))

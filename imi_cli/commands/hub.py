@@ -10,6 +10,7 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options, store_options
 from imi_cli.cli.output import message, print_json
+from imi_cli.i18n import _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -34,7 +35,7 @@ def init() -> None:
     if s.as_json:
         print_json({"store": str(s.store_path), "operator_key": key})
     else:
-        message(f"Created hub store {s.store_path}\nOperator public key: {key}")
+        message(t("Created hub store {path}\nOperator public key: {key}", path=s.store_path, key=key))
 
 
 @app.command("serve")
@@ -57,7 +58,8 @@ def serve(
         raise UsageError(msgid="options_go_together", params={"first": "--cert", "second": "--key"})
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not cert and not loopback and not insecure:
-        raise UsageError(msgid="plain_http_refused", params={"host": host}, hint="give --cert and --key, or --insecure")
+        raise UsageError(msgid="plain_http_refused", params={"host": host},
+                         hint=_("give --cert and --key, or --insecure"))
     from imi_cli.hub import housekeeping
     from imi_cli.hub.listen import check_address, check_tls
 
@@ -72,7 +74,7 @@ def serve(
     housekeeping.tick(hub, state().settings.hub_retention_days)  # what fell due while it was down
     housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
-    message(f"imi hub listening on {scheme}://{host}:{port}")
+    message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame) -> None:  # release long polls at once, then stop
@@ -117,9 +119,9 @@ def invite(
     if s.as_json:
         print_json({"user": user_id, "authority": authority, **({} if out else {"code": code})})
     elif out:
-        message(f"Invited {user_id} ({authority}); the code is in {out}")
+        message(t("Invited {user} ({authority}); the code is in {path}", user=user_id, authority=authority, path=out))
     else:
-        message(f"Invited {user_id} ({authority}). One-time code, valid 14 days:")
+        message(t("Invited {user} ({authority}). One-time code, valid 14 days:", user=user_id, authority=authority))
         typer.echo(code)
 
 
@@ -146,9 +148,9 @@ def reinvite(
     if state().as_json:
         print_json({"user": user_id, **({} if out else {"code": code})})
     elif out:
-        message(f"Invited {user_id} again; the code is in {out}")
+        message(t("Invited {user} again; the code is in {path}", user=user_id, path=out))
     else:
-        message(f"Invited {user_id} again. One-time code, valid 14 days:")
+        message(t("Invited {user} again. One-time code, valid 14 days:", user=user_id))
         typer.echo(code)
 
 
@@ -169,10 +171,15 @@ def prune(
     if state().as_json:
         print_json({"removed": removed, "skipped": skipped})
     else:
-        message(f"Removed {removed} events older than {days} days")
+        from imi_cli.i18n import formats
+
+        # Translators: {span} is a number of days, written as the language says it ("30 days")
+        message(nt("Removed {n} event older than {span}", "Removed {n} events older than {span}", removed,
+                   n=formats.number(removed), span=formats.span(days)))
         if skipped:  # ids and error types only: the hub's log says the same
-            message(f"Skipped {len(skipped)} record(s) that could not be processed: "
-                    + "; ".join(f"{s['id']} ({s['error']})" for s in skipped))
+            message(nt("Skipped {n} record that could not be processed: {records}",
+                       "Skipped {n} records that could not be processed: {records}", len(skipped),
+                       records="; ".join(f"{s['id']} ({s['error']})" for s in skipped)))
 
 
 @app.command("revoke")
@@ -189,4 +196,4 @@ def revoke(
     if state().as_json:
         print_json({"user": user_id, "revoked": True, "seq": seq})
     else:
-        message(f"Revoked the key of {user_id}")
+        message(t("Revoked the key of {user}", user=user_id))

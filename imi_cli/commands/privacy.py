@@ -11,12 +11,17 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, message, print_json
+from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-STATUS = [("entity", "exchange"), ("area", "area"), ("closed_at", "closed"), ("block_at", "blocked from"),
-          ("erase_at", "erased from"), ("state", "personal data")]
-LOG = [("at", "when"), ("user", "who"), ("action", "what"), ("entity", "exchange"), ("reason", "why"),
-       ("due", "answer due")]
+STATUS = [("entity", N_("exchange")), ("area", N_("area")), ("closed_at", N_("closed")),
+          ("block_at", N_("blocked from")), ("erase_at", N_("erased from")), ("state", N_("personal data"))]
+LOG = [("at", N_("when")), ("user", N_("who")), ("action", N_("what")), ("entity", N_("exchange")),
+       ("reason", N_("why")), ("due", N_("answer due"))]
+
+
+def _label(labels: dict):
+    return lambda code: _(labels[code]) if code in labels else str(code)
 
 
 @app.command("status")
@@ -28,9 +33,16 @@ def status(all_: bool = typer.Option(False, "--all", help="Erased exchanges too.
     s = state()
     with s.open_store() as store:
         rows = [r for r in clock_status(store.conn) if all_ or r["state"] != "erased"]
-    emit(rows, as_json=s.as_json, columns=STATUS)
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
+    from imi_cli.i18n import formats
+    from imi_cli.privacy.clock import STATE_LABELS
+
+    emit(rows, as_json=s.as_json, columns=headings(STATUS), rows=None if s.as_json else shown_rows(rows, {
+        "closed_at": formats.date, "block_at": formats.date, "erase_at": formats.date,
+        "state": _label(STATE_LABELS)}))
     if not rows and not s.as_json:
-        message("No closed exchange holds personal data here.")
+        message(_("No closed exchange holds personal data here."))
 
 
 @app.command("run")
@@ -46,7 +58,11 @@ def run() -> None:
     if s.as_json:
         print_json(done)
     else:
-        message(f"Blocked {done['blocked']} and erased {done['erased']} exchange(s)' personal data")
+        from imi_cli.i18n import formats
+
+        # Translators: {blocked} and {erased} are numbers of exchanges (requests, alerts, notifications)
+        message(t("Blocked {blocked} and erased {erased} exchange(s)' personal data",
+                  blocked=formats.number(done["blocked"]), erased=formats.number(done["erased"])))
 
 
 @app.command("log")
@@ -65,16 +81,23 @@ def log(person: Optional[str] = typer.Option(None, "--person", help="Only reads 
 
     s = state()
     with s.open_store() as store:
-        require_officer_or_coordinator(store, "reading the access log")
+        require_officer_or_coordinator(store, N_("reading the access log needs the {role} or the {coordinator} role"))
         entities = None
         if person or born:
             found = subjects.search(store.conn, subjects.Query(person, born).check())
             entities = {f["entity"] for f in found}
         rows = access.entries(store.conn, since=parse_date(since, "--since") if since else None, user=user,
                               entities=entities, limit=limit)
-    emit(rows, as_json=s.as_json, columns=LOG)
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
+    from imi_cli.i18n import formats
+
+    emit(rows, as_json=s.as_json, columns=headings(LOG), rows=None if s.as_json else shown_rows(rows, {
+        "at": formats.datetime, "due": formats.date, "action": _label(access.LABELS),
+        "reason": _label(access.MARKER_LABELS)}))
     if not rows and not s.as_json:
-        message("No reads of personal data are logged here" + (" for that person" if person else ""))
+        message(_("No reads of personal data are logged here for that person") if person
+                else _("No reads of personal data are logged here"))
 
 
 @app.command("subject")
@@ -102,7 +125,7 @@ def subject(name: Optional[str] = typer.Option(None, "--name", help="The person'
     why = check_reason(reason)
     s = state()
     with s.open_store() as store:
-        require_officer(store, "a data subject's search")
+        require_officer(store, N_("a data subject's search needs the {role} role"))
         found = subjects.search(store.conn, query)
         logged = access.record(store, "subject.search", entities=[f["entity"] for f in found], reason=why,
                                person=query.as_dict())
@@ -114,7 +137,11 @@ def subject(name: Optional[str] = typer.Option(None, "--name", help="The person'
         from imi_cli.cli.output_files import write_output
 
         write_output(out, text, "-o", private=True)
-    message(f"Found {len(found)} exchange(s); the answer is due by {data['due']} (logged in the access log)")
+    from imi_cli.i18n import formats
+
+    message(nt("Found {n} exchange; the answer is due by {due} (logged in the access log)",
+               "Found {n} exchanges; the answer is due by {due} (logged in the access log)", len(found),
+               due=formats.date(data["due"])))
 
 
 @app.command("read")
@@ -133,15 +160,15 @@ def read(entity: str = typer.Argument(..., help="The exchange: request/ID, alert
     why = check_reason(reason)
     s = state()
     with s.open_store() as store:
-        require_officer(store, "reading blocked data")
+        require_officer(store, N_("reading blocked data needs the {role} role"))
         if not is_blocked(store.conn, entity):
-            raise UsageError(f"{entity} holds no blocked data here", hint="`imi request show` / `imi alert show` "
-                                                                          "show what is not blocked")
+            raise UsageError(t("{entity} holds no blocked data here", entity=entity),
+                             hint=_("`imi request show` / `imi alert show` show what is not blocked"))
         item = subjects._described(store.conn, entity, True)
         view = unsealed_view(store, [entity], lambda conn: subjects._view(store, item, s.lang))
         access.record(store, "blocked.read", entity=entity, reason=why)
     _show(item["kind"], view, s.as_json)
-    message("This read of blocked data was logged with its reason")
+    message(_("This read of blocked data was logged with its reason"))
 
 
 def _show(kind: str, view: dict | None, as_json: bool) -> None:
@@ -175,9 +202,11 @@ def rectify(entity: str = typer.Argument(..., help="The exchange: request/ID, al
     fields = _pairs(field, "--field")
     s = state()
     with s.open_store() as store:
-        require_officer(store, "rectifying personal data")
+        require_officer(store, N_("rectifying personal data needs the {role} role"))
         do_rectify(store, entity, fields, reason)
-    message(f"Rectified {len(fields)} field(s) of {entity} (queued: `imi sync` takes it to every holder)")
+    message(nt("Rectified {n} field of {entity} (queued: `imi sync` takes it to every holder)",
+               "Rectified {n} fields of {entity} (queued: `imi sync` takes it to every holder)", len(fields),
+               entity=entity))
 
 
 @app.command("erase")
@@ -194,6 +223,8 @@ def erase(entity: str = typer.Argument(..., help="The exchange: request/ID, aler
     why = check_reason(consent)
     s = state()
     with s.open_store() as store:
-        require_officer(store, "early erasure")
+        require_officer(store, N_("early erasure needs the {role} role"))
         count = request_erasure(store, entity, why)
-    message(f"Erased {count} field(s) of {entity} here; `imi sync` asks the hub to erase it everywhere")
+    message(nt("Erased {n} field of {entity} here; `imi sync` asks the hub to erase it everywhere",
+               "Erased {n} fields of {entity} here; `imi sync` asks the hub to erase it everywhere", count,
+               entity=entity))

@@ -12,10 +12,22 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import message, print_json
+from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
-LIST = [("id", "register"), ("country", "country"), ("name", "name"), ("covers", "covers"), ("holder", "held by"),
-        ("access", "access")]
+LIST = [("id", N_("register")), ("country", N_("country")), ("name", N_("name")), ("covers", N_("covers")),
+        ("holder", N_("held by")), ("access", N_("access"))]
+# how a register is consulted, as a person reads it (the code stays in JSON and exports)
+ACCESS_LABELS = {"online": N_("online"), "on_request": N_("on request"),
+                 "online_and_on_request": N_("online and on request")}
+
+
+# the details of how a register is consulted, after its way ("access: online; url: https://...")
+ACCESS_DETAILS = {"url": N_("url: {value}"), "fee": N_("fee: {value}"), "terms": N_("terms: {value}")}
+
+
+def _access(how: str) -> str:
+    return _(ACCESS_LABELS[how]) if how in ACCESS_LABELS else how
 
 
 def _registers(store):
@@ -47,9 +59,10 @@ def add(ident: str = typer.Option(..., "--id", help="Its id (it begins with the 
                  **{f"name:{k}": v for k, v in _pairs(names, "--name").items()}}
     raw.update({k: v for k, v in (("url", url), ("fee", fee), ("terms", terms), ("legal_basis", legal_basis)) if v})
     with state().open_store() as store:
-        report = _registers(store).record_rows([("--", raw)], source="the options")
-    message(f"Recorded register {ident}" + (" (queued: `imi sync` takes it to the hub)" if report["recorded"]
-                                             else ": it was recorded so already"))
+        # Translators: where the problems of `imi registers add` are, in "{source}: 2 problems; ..."
+        report = _registers(store).record_rows([("--", raw)], source=_("the options"))
+    message(t("Recorded register {id} (queued: `imi sync` takes it to the hub)", id=ident) if report["recorded"]
+            else t("Recorded register {id}: it was recorded so already", id=ident))
 
 
 @app.command("import")
@@ -61,8 +74,15 @@ def import_(path: Path = typer.Argument(..., help="CSV (name:xx columns, ';'-sep
     s = state()
     with s.open_store() as store:
         report = _registers(store).record_file(path, fmt, dry_run=dry_run)
-    print_json(report) if s.as_json else message(
-        f"{'Would record' if dry_run else 'Recorded'} {report['recorded']}; {report['unchanged']} unchanged")
+    if s.as_json:
+        print_json(report)
+        return
+    from imi_cli.i18n import formats
+
+    counts = {"recorded": formats.number(report["recorded"]), "unchanged": formats.number(report["unchanged"])}
+    # Translators: {recorded} and {unchanged} are numbers of registers
+    message(t("Would record {recorded}; {unchanged} unchanged", **counts) if dry_run
+            else t("Recorded {recorded}; {unchanged} unchanged", **counts))
 
 
 @app.command("search")
@@ -78,9 +98,12 @@ def search(words: Optional[str] = typer.Argument(None, help="Words of its name, 
     s = state()
     with s.open_store() as store:
         rows = find(store.conn, words, country=country, area=area, lang=s.lang)
-    _emit(rows, s.as_json, LIST)
+    from imi_cli.commands.authority import shown_rows
+    from imi_cli.directory.render import headings
+
+    _emit(rows if s.as_json else shown_rows(rows, {"access": _access}), s.as_json, headings(LIST))
     if not rows and not s.as_json:
-        message("No register matches.")
+        message(_("No register matches."))
 
 
 @app.command("show")
@@ -89,7 +112,7 @@ def show(ident: str = typer.Argument(..., help="Register id.")) -> None:
     """One register: names, what it covers and contains, how to consult it."""
     from imi_cli.reference.languages import pick
     from imi_cli.reference.professions import shown
-    from imi_cli.safe_text import safe_text as t
+    from imi_cli.safe_text import safe_text as safe
 
     s = state()
     with s.open_store() as store:
@@ -98,15 +121,17 @@ def show(ident: str = typer.Argument(..., help="Register id.")) -> None:
         print_json(r)
         return
     access = r["access"]
-    lines = [f"{t(pick(r['names'], s.lang)[0])}  ({t(r['id'])}, {t(r['country'])}, {t(r['area'])})",
-             f"kept by {t(r['holder'])}; languages: {', '.join(t(x) for x in r['languages'])}",
-             "covers: " + "; ".join(t(shown(c, s.lang)) for c in r["covers"]),
-             f"access: {t(access['how'])}" + "".join(f"; {k}: {t(access[k])}" for k in ("url", "fee", "terms")
-                                                      if access.get(k))]
+    lines = [f"{safe(pick(r['names'], s.lang)[0])}  ({safe(r['id'])}, {safe(r['country'])}, {safe(r['area'])})",
+             t("kept by {holder}; languages: {languages}", holder=safe(r["holder"]),
+               languages=", ".join(safe(x) for x in r["languages"])),
+             t("covers: {covers}", covers="; ".join(safe(shown(c, s.lang)) for c in r["covers"])),
+             t("access: {how}", how=safe(_access(access["how"])))
+             + "".join("; " + t(ACCESS_DETAILS[k], value=safe(access[k])) for k in ("url", "fee", "terms")
+                       if access.get(k))]
     if r.get("contents"):
-        lines.append(f"contains: {t(pick(r['contents'], s.lang)[0])}")
+        lines.append(t("contains: {contents}", contents=safe(pick(r["contents"], s.lang)[0])))
     if r.get("legal_basis"):
-        lines.append(f"legal basis: {t(r['legal_basis'])}")
+        lines.append(t("legal basis: {act}", act=safe(r["legal_basis"])))
     typer.echo("\n".join(lines))
 
 
@@ -126,4 +151,4 @@ def export(country: Optional[str] = typer.Option(None, "--country", help="Only t
         from imi_cli.cli.output_files import write_output
 
         write_output(output, text, "-o")
-        message(f"Wrote {len(rows)} register(s) to {output}")
+        message(nt("Wrote {n} register to {path}", "Wrote {n} registers to {path}", len(rows), path=output))

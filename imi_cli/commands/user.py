@@ -11,18 +11,19 @@ from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options
 from imi_cli.cli.output import emit, print_json, progress_bar
 from imi_cli.commands.authority import report_import
+from imi_cli.i18n import N_, _, t
 
 app = typer.Typer(no_args_is_help=True)
-WITHHELD = "[withheld]"
-COLUMNS = [("id", "id"), ("name", "name"), ("email", "e-mail"), ("authority", "authority"),
-           ("roles", "roles")]
+WITHHELD = N_("[withheld]")
+COLUMNS = [("id", N_("id")), ("name", N_("name")), ("email", N_("e-mail")), ("authority", N_("authority")),
+           ("roles", N_("roles"))]
 
 
 def _row(user: dict) -> dict:
     roles = [f"{area}:{role}" if area != "*" else role
              for area, roles in user["roles"].items() for role in roles]
     # the minimal directory: another authority's user is known by id, authority and key only
-    withheld = {k: WITHHELD for k in ("name", "email") if k not in user}
+    withheld = {k: _(WITHHELD) for k in ("name", "email") if k not in user}
     return {**user, **withheld, "roles": roles}
 
 
@@ -39,7 +40,7 @@ def import_(
     from imi_cli.directory.users import Users
 
     _check_invites(invites)
-    with state().open_store() as store, progress_bar("Importing users") as progress:
+    with state().open_store() as store, progress_bar(_("Importing users")) as progress:
         report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress)
     _hand_out(report, invites)
     report_import(report, "users")
@@ -63,7 +64,7 @@ def _hand_out(report, invites: Optional[Path]) -> None:
     elif report.invitations and not state().as_json:
         from imi_cli.cli.output import message
 
-        message("One-time invitation codes (user, code), valid 14 days; give each to its user only:")
+        message(_("One-time invitation codes (user, code), valid 14 days; give each to its user only:"))
         for user_id, code in report.invitations.items():
             typer.echo(f"{user_id}\t{code}")  # stdout stays user<TAB>code, for scripts
 
@@ -98,7 +99,9 @@ def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Onl
     s = state()
     with s.open_store() as store:
         users = Users(store).list(authority)
-    emit(users, as_json=s.as_json, rows=[_row(u) for u in users], columns=COLUMNS)
+    from imi_cli.directory.render import headings
+
+    emit(users, as_json=s.as_json, rows=[_row(u) for u in users], columns=headings(COLUMNS))
 
 
 @app.command("show")
@@ -113,8 +116,11 @@ def show(ident: str = typer.Argument(..., help="User id.")) -> None:
     if s.as_json:
         print_json(user)
     else:
+        from imi_cli.directory.render import headings
+
         row = _row(user)
-        emit([], as_json=False, rows=[{"k": k, "v": row[k]} for k, _ in COLUMNS], columns=[("k", ""), ("v", "")])
+        emit([], as_json=False, rows=[{"k": heading, "v": row[k]} for k, heading in headings(COLUMNS)],
+             columns=[("k", ""), ("v", "")])
 
 
 @app.command("remove")
@@ -127,7 +133,7 @@ def remove(ident: str = typer.Argument(..., help="User id.")) -> None:
 
     with state().open_store() as store:
         Users(store).leave(ident)
-    message(f"Removed {ident} (queued: `imi sync` takes it to every store)")
+    message(t("Removed {id} (queued: `imi sync` takes it to every store)", id=ident))
 
 
 @app.command("invite")

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from imi_cli.errors import UsageError
+from imi_cli.i18n import _
 
 
 def acting(store: Any, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -15,12 +16,12 @@ def acting(store: Any, conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     store is not enrolled or has not synced its directory yet."""
     user_id, authority_id = store.meta("user_id"), store.meta("authority_id")
     if not authority_id:
-        raise UsageError("this store acts for no authority yet",
-                         hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
+        raise UsageError(msgid="no_authority_yet",
+                         hint=_("enrol with `imi init --hub URL` (it asks for your invitation code)"))
     user = conn.execute("SELECT record FROM users WHERE id = ?", (user_id,)).fetchone()
     authority = conn.execute("SELECT record FROM authorities WHERE id = ?", (authority_id,)).fetchone()
     if user is None or authority is None:
-        raise UsageError("your user is not in this store's directory yet", hint="run `imi sync`")
+        raise UsageError(_("your user is not in this store's directory yet"), hint=_("run `imi sync`"))
     return json.loads(user[0]), json.loads(authority[0])
 
 

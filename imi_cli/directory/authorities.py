@@ -15,6 +15,7 @@ from typing import Any
 from imi_cli.bulk.readers import read_records
 from imi_cli.directory.records import check_authority, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.i18n import nt, t
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own, local_actor
 from imi_cli.reference.languages import pick
@@ -43,6 +44,13 @@ class ImportReport:
         if self.invitations:
             out["invitations"] = self.invitations
         return out
+
+
+def nothing_imported(source: str, count: int) -> str:
+    """What an import whose records have problems says (each problem is listed after it)."""
+    # Translators: {source} is a file (or the options of a command), {n} the number of problems found in it
+    return nt("{source}: {n} problem; nothing was imported", "{source}: {n} problems; nothing was imported", count,
+              source=source)
 
 
 def gather_names(raw: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +89,7 @@ class Directory:
         problems: list[Problem] = []
         records = self._check_all(rows, problems)
         if problems:
-            raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
-                               problems=problems)
+            raise InvalidInput(nothing_imported(source, len(problems)), problems=problems)
         report, changed = self._diff([record for _, record in records])
         report.dry_run = dry_run
         if changed:
@@ -96,7 +103,7 @@ class Directory:
         coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
         for where, raw in rows:
             if not isinstance(raw, dict):
-                problems.append(Problem(where, None, "a record must be a mapping of fields"))
+                problems.append(Problem(where, None, t("a record must be a mapping of fields")))
                 continue
             record = check_authority(gather_names(raw), where, problems)
             if not is_duplicate(raw, where, first_seen, problems) and record is not None:
@@ -125,16 +132,17 @@ class Directory:
             if r["kind"] == "national_coordinator":
                 other = national.get(r["country"])
                 if other and other != r["id"]:
-                    problems.append(Problem(where, "kind", f"{r['country']} already has a national "
-                                            f"coordinator ({other}); there is one per country"))
+                    problems.append(Problem(where, "kind", t(
+                        "{country} already has a national coordinator ({other}); there is one per country",
+                        country=r["country"], other=other)))
                 national[r["country"]] = r["id"]
             coordinator = r.get("coordinator")
             if coordinator:
                 target = in_file.get(coordinator) or self._record(coordinator)
                 if target is None:
-                    problems.append(Problem(where, "coordinator", f"no authority {coordinator!r}"))
+                    problems.append(Problem(where, "coordinator", t("no authority {id!r}", id=coordinator)))
                 elif target["kind"] == "authority":
-                    problems.append(Problem(where, "coordinator", f"{coordinator!r} is not a coordinator"))
+                    problems.append(Problem(where, "coordinator", t("{id!r} is not a coordinator", id=coordinator)))
 
     def _diff(self, records: list[dict[str, Any]]) -> tuple[ImportReport, list[tuple[str, dict]]]:
         report, changed = ImportReport(), []
@@ -181,8 +189,8 @@ class Directory:
     def get(self, ident: str) -> dict[str, Any]:
         record = self._record(ident)
         if record is None:
-            raise NotFound(f"no authority {ident!r} in this store",
-                           hint="`imi authority search TEXT` finds authorities")
+            raise NotFound(t("no authority {id!r} in this store", id=ident),
+                           hint=t("`imi authority search TEXT` finds authorities"))
         return record
 
     def all(self) -> Iterable[dict[str, Any]]:

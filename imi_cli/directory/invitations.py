@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from imi_cli.directory.records import check_authority, check_user
 from imi_cli.errors import InvalidInput, Problem, UsageError
+from imi_cli.i18n import N_, _, t
 from imi_cli.log import clock
 from imi_cli.log.crypto import code_hash
 from imi_cli.log.event import make_event
@@ -24,7 +26,7 @@ def coordinator_records(authority: str, country: str, name: str, lang: str, lang
     user = check_user({"id": user_id, "name": user_name, "email": user_email, "authority": authority,
                        "roles": "coordinator;administrator"}, "--user", problems)
     if problems or record is None or user is None:
-        raise InvalidInput("the invitation is not right", problems=problems)
+        raise InvalidInput(_("the invitation is not right"), problems=problems)
     return record, user
 
 
@@ -37,11 +39,34 @@ def write_code(path: Path, user_id: str, code: str, *, flag: str = "--invites") 
         raise secret_file_refused(exc.path, exc.problem, flag) from None
 
 
+# What is wrong with a file for invitation codes, one sentence each (``imi_cli.log.private_files``
+# says it as the end of a sentence: "is a symbolic link", "belongs to another user (uid 1001)")
+_UNSAFE = (
+    (re.compile(r"is a symbolic link"),
+     N_("{flag} {path} is a symbolic link; invitation codes are written only to a file that is yours alone")),
+    (re.compile(r"is not a regular file"),
+     N_("{flag} {path} is not a regular file; invitation codes are written only to a file that is yours alone")),
+    (re.compile(r"is not a folder"),
+     N_("{flag} {path} is not a folder; invitation codes are written only to a file that is yours alone")),
+    (re.compile(r"belongs to another user \(uid (?P<uid>\d+)\)"),
+     N_("{flag} {path} belongs to another user (uid {uid}); invitation codes are written only to a file that "
+        "is yours alone")),
+    (re.compile(r"can be used by other users \(mode (?P<mode>\w+)\)"),
+     N_("{flag} {path} can be used by other users (mode {mode}); invitation codes are written only to a file "
+        "that is yours alone")),
+)
+
+
 def secret_file_refused(path: Path, problem: str, flag: str) -> UsageError:
     """A file for invitation codes that others could read or redirect: what, where, how to fix."""
-    return UsageError(f"{flag} {path} {problem}; invitation codes are written only to a file "
-                      "that is yours alone", hint="name a new file (it is made 0600), or `chmod 600` "
-                      "a file of yours; never a link")
+    hint = _("name a new file (it is made 0600), or `chmod 600` a file of yours; never a link")
+    for pattern, template in _UNSAFE:
+        found = pattern.fullmatch(problem)
+        if found:
+            return UsageError(t(template, flag=flag, path=path, **found.groupdict()), hint=hint)
+    # Translators: {problem} ends the sentence "{path} ..." in English (e.g. "is a socket")
+    return UsageError(t("{flag} {path} {problem}; invitation codes are written only to a file that is yours alone",
+                        flag=flag, path=path, problem=problem), hint=hint)
 
 
 INVITATION_DAYS = 14

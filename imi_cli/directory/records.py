@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from imi_cli.errors import Problem
+from imi_cli.i18n import t
 from imi_cli.reference.areas import area_ids
 from imi_cli.reference.countries import normalize_participant
 from imi_cli.reference.languages import is_language
@@ -41,10 +42,10 @@ class Checker:
         value = raw.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(field, "is required")
+                self.fail(field, t("is required"))
             return None
         if not isinstance(value, (str, int)) or isinstance(value, bool):
-            self.fail(field, "must be text")
+            self.fail(field, t("must be text"))
             return None
         return str(value).strip()
 
@@ -56,7 +57,7 @@ class Checker:
             return [item.strip() for item in value.split(";") if item.strip()]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return [v.strip() for v in value if v.strip()]
-        self.fail(field, "must be a list of texts (or text with ';' between items)")
+        self.fail(field, t("must be a list of texts (or text with ';' between items)"))
         return []
 
 
@@ -68,7 +69,8 @@ def is_duplicate(raw: dict[str, Any], where: str, first_seen: dict[str, str],
         return False
     ident = str(ident).strip()
     if ident in first_seen:
-        problems.append(Problem(where, "id", f"duplicate id {ident!r} (first at {first_seen[ident]})"))
+        problems.append(Problem(where, "id", t("duplicate id {id!r} (first at {first})", id=ident,
+                                               first=first_seen[ident])))
         return True
     first_seen[ident] = where
     return False
@@ -77,12 +79,12 @@ def is_duplicate(raw: dict[str, Any], where: str, first_seen: dict[str, str],
 def _fields_and_id(c: Checker, raw: dict[str, Any], known: set[str]) -> str | None:
     """Unknown fields are problems; the id is required and of the id syntax."""
     for field in sorted(set(raw) - known):
-        c.fail(field, "unknown field")
+        c.fail(field, t("unknown field"))
     ident = c.text(raw, "id")
     if ident and not ID_RE.match(ident):
-        c.fail("id", f"{ident!r} is not a valid id (letters, digits, '.', '_', '-'; at most 64)")
+        c.fail("id", t("{id!r} is not a valid id (letters, digits, '.', '_', '-'; at most 64)", id=ident))
     elif ident and ident.lower() in RESERVED_IDS:
-        c.fail("id", f"{ident!r} is reserved for the hub")
+        c.fail("id", t("{id!r} is reserved for the hub", id=ident))
     return ident
 
 
@@ -93,7 +95,7 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
     ident = _fields_and_id(c, raw, AUTHORITY_FIELDS)
     kind = c.text(raw, "kind", required=False) or "authority"
     if kind not in KINDS:
-        c.fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        c.fail("kind", t("{kind!r} is not one of {kinds}", kind=kind, kinds=", ".join(KINDS)))
     country = _country(c, raw)
     languages = _languages(c, raw)
     names = _names(c, raw, reported=[code for code in languages if not is_language(code)])
@@ -120,19 +122,20 @@ def _country(c: Checker, raw: dict[str, Any]) -> str | None:
         return None
     code = normalize_participant(text)
     if code is None:
-        c.fail("country", f"{text!r} is not an IMI country (EU-27, IS, LI, NO, EU for the Commission; codes like HU)")
+        c.fail("country", t("{country!r} is not an IMI country (EU-27, IS, LI, NO, EU for the Commission; codes like "
+                            "HU)", country=text))
     return code
 
 
 def _languages(c: Checker, raw: dict[str, Any]) -> list[str]:
     languages = [code.lower() for code in c.text_list(raw, "languages")]
     if not languages and "languages" in raw:
-        c.fail("languages", "needs at least one IMI language code")
+        c.fail("languages", t("needs at least one IMI language code"))
     elif "languages" not in raw:
-        c.fail("languages", "is required")
+        c.fail("languages", t("is required"))
     for code in languages:
         if not is_language(code):
-            c.fail("languages", f"{code!r} is not an IMI language code")
+            c.fail("languages", t("{code!r} is not an IMI language code", code=code))
     return list(dict.fromkeys(languages))
 
 
@@ -141,16 +144,16 @@ def _names(c: Checker, raw: dict[str, Any], reported: list[str]) -> dict[str, st
     `name` column is in the first of them) is not reported again."""
     names = raw.get("names")
     if not isinstance(names, dict) or not names:
-        c.fail("name", "is required (a name in at least one language)")
+        c.fail("name", t("is required (a name in at least one language)"))
         return {}
     out: dict[str, str] = {}
     for lang, name in names.items():
         field = f"name:{lang}"
         if not is_language(str(lang)):
             if str(lang).lower() not in reported:
-                c.fail(field, f"{lang!r} is not an IMI language code")
+                c.fail(field, t("{code!r} is not an IMI language code", code=lang))
         elif not isinstance(name, str) or not name.strip():
-            c.fail(field, "is empty")
+            c.fail(field, t("is empty"))
         else:
             out[str(lang)] = " ".join(name.split())
     return out
@@ -164,11 +167,11 @@ def _areas(c: Checker, raw: dict[str, Any]) -> dict[str, list[str]]:
     else:
         pairs = [(a, []) for a in c.text_list(raw, "areas")]
     if not pairs:
-        c.fail("areas", "needs at least one legislative area")
+        c.fail("areas", t("needs at least one legislative area"))
     out: dict[str, list[str]] = {}
     for area, comps in pairs:
         if area not in known:
-            c.fail("areas", f"{area!r} is not a legislative area (see `imi area list`)")
+            c.fail("areas", t("{area!r} is not a legislative area (see `imi area list`)", area=area))
             continue
         comps = c.text_list({"competences": comps}, "competences") if comps else []
         out[area] = comps
@@ -178,9 +181,10 @@ def _areas(c: Checker, raw: dict[str, Any]) -> dict[str, list[str]]:
             for comps in out.values():
                 comps.append(item)
         elif area not in known:
-            c.fail("competences", f"{item!r}: {area!r} is not a legislative area")
+            c.fail("competences", t("{item!r}: {area!r} is not a legislative area", item=item, area=area))
         elif area not in out:
-            c.fail("competences", f"{item!r}: the authority is not registered in area {area!r}")
+            c.fail("competences", t("{item!r}: the authority is not registered in area {area!r}", item=item,
+                                    area=area))
         else:
             out[area].append(keyword.strip())
     return {area: list(dict.fromkeys(comps)) for area, comps in out.items()}
@@ -189,7 +193,7 @@ def _areas(c: Checker, raw: dict[str, Any]) -> dict[str, list[str]]:
 def _email(c: Checker, raw: dict[str, Any], *, required: bool) -> str | None:
     email = c.text(raw, "email", required=required)
     if email and not EMAIL_RE.match(email):
-        c.fail("email", "is not a valid e-mail address")
+        c.fail("email", t("is not a valid e-mail address"))
         return None
     return email.lower() if email else None
 
@@ -220,13 +224,13 @@ def _roles(c: Checker, raw: dict[str, Any]) -> dict[str, list[str]]:
             area, sep, role = item.rpartition(":")
             items.append((area if sep else "*", role))
     if not items:
-        c.fail("roles", "needs at least one role")
+        c.fail("roles", t("needs at least one role"))
     out: dict[str, list[str]] = {}
     for area, role in items:
         if area != "*" and area not in area_ids():
-            c.fail("roles", f"{area!r} is not a legislative area")
+            c.fail("roles", t("{area!r} is not a legislative area", area=area))
         elif role not in ROLES:
-            c.fail("roles", f"{role!r} is not a role ({', '.join(ROLES)})")
+            c.fail("roles", t("{role!r} is not a role ({roles})", role=role, roles=", ".join(ROLES)))
         else:
             out.setdefault(area, [])
             if role not in out[area]:
@@ -242,5 +246,5 @@ def _flag(c: Checker, raw: dict[str, Any], field: str) -> bool:
     if text in ("true", "yes", "1"):
         return True
     if text not in ("false", "no", "0"):
-        c.fail(field, f"{value!r} is not true or false")
+        c.fail(field, t("{value!r} is not true or false", value=value))
     return False

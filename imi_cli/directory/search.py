@@ -8,6 +8,7 @@ import unicodedata
 from typing import Any
 
 from imi_cli.errors import BadOptions, Problem
+from imi_cli.i18n import _, t
 from imi_cli.reference.areas import area_ids
 from imi_cli.reference.countries import normalize_country
 from imi_cli.reference.languages import is_language
@@ -54,13 +55,13 @@ def _check_filters(country: str | None, area: str | None, language: str | None) 
     if country is not None:
         code = normalize_country(country)
         if code is None:
-            problems.append(Problem("--country", None, f"{country!r} is not an IMI country"))
+            problems.append(Problem("--country", None, t("{country!r} is not an IMI country", country=country)))
     if area is not None and area not in area_ids():
-        problems.append(Problem("--area", None, f"{area!r} is not a legislative area"))
+        problems.append(Problem("--area", None, t("{area!r} is not a legislative area", area=area)))
     if language is not None and not is_language(language):
-        problems.append(Problem("--language", None, f"{language!r} is not an IMI language code"))
+        problems.append(Problem("--language", None, t("{code!r} is not an IMI language code", code=language)))
     if problems:
-        raise BadOptions("the search filters are not right", problems=problems)
+        raise BadOptions(_("the search filters are not right"), problems=problems)
     return code
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.bulk.readers import read_records
-from imi_cli.directory.authorities import ImportReport, Progress
+from imi_cli.directory.authorities import ImportReport, Progress, nothing_imported
 from imi_cli.directory.records import check_user, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.i18n import _, t
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own, local_actor
 
@@ -30,11 +31,10 @@ class Users:
         problems: list[Problem] = []
         records = self._check_all(rows, problems)
         if problems:
-            raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
-                               problems=problems)
+            raise InvalidInput(nothing_imported(source, len(problems)), problems=problems)
         report, changed = ImportReport(dry_run=dry_run), []
         where = {record["id"]: w for w, record in records}
-        for _, record in records:
+        for _where, record in records:
             old = self._get(record["id"])
             bucket = (report.created if old is None else
                       report.unchanged if old == record else report.updated)
@@ -81,7 +81,7 @@ class Users:
 
         self.get(user_id)
         if not self.store.meta("private_key"):
-            raise UsageError("invitations are issued from a store enrolled with a hub")
+            raise UsageError(_("invitations are issued from a store enrolled with a hub"))
         report = ImportReport(created=[user_id])
         events = self._invitations(local_actor(self.store), report)
         with self.store.transaction() as conn:
@@ -96,21 +96,22 @@ class Users:
             "JOIN authority_areas x ON x.authority_id = a.id GROUP BY a.id"))
         for where, raw in rows:
             if not isinstance(raw, dict):
-                problems.append(Problem(where, None, "a record must be a mapping of fields"))
+                problems.append(Problem(where, None, t("a record must be a mapping of fields")))
                 continue
             user = check_user(raw, where, problems)
             duplicate = is_duplicate(raw, where, seen, problems)
             authority = user["authority"] if user else raw.get("authority")
             if isinstance(authority, str) and authority.strip() and authority.strip() not in areas_of:
                 # said even when the row has other problems: every problem is reported at once
-                problems.append(Problem(where, "authority", f"no authority {authority.strip()!r} in this store"))
+                problems.append(Problem(where, "authority", t("no authority {id!r} in this store",
+                                                              id=authority.strip())))
                 continue
             if duplicate or user is None:
                 continue
             own = set(json.loads(areas_of[user["authority"]]))
             for area in set(user["roles"]) - own - {"*"}:
-                problems.append(Problem(where, "roles", f"the authority {user['authority']} is not "
-                                        f"registered in area {area!r}"))
+                problems.append(Problem(where, "roles", t("the authority {authority} is not registered in area "
+                                                          "{area!r}", authority=user["authority"], area=area)))
             records.append((where, user))
         return records
 
@@ -121,7 +122,7 @@ class Users:
     def get(self, ident: str) -> dict[str, Any]:
         user = self._get(ident)
         if user is None:
-            raise NotFound(f"no user {ident!r} in this store", hint="`imi user list` shows them")
+            raise NotFound(t("no user {id!r} in this store", id=ident), hint=_("`imi user list` shows them"))
         return user
 
     def list(self, authority: str | None = None) -> list[dict[str, Any]]:

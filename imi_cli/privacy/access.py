@@ -13,15 +13,19 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from imi_cli.i18n import N_
 from imi_cli.log import clock
 from imi_cli.log.redaction import forgets
 
 ACCESSED = "privacy.accessed"
-LABELS = {"request.show": "showing a request", "request.export": "exporting a request",
-          "alert.show": "showing an alert", "alert.export": "exporting alerts",
-          "notification.show": "showing a notification", "notification.export": "exporting notifications",
-          "blocked.read": "reading blocked data",
-          "subject.search": "a data subject's search", "subject.export": "a data subject's export"}
+# what a read was, as `imi privacy log` shows it (translated where shown: _(LABELS[action]))
+LABELS = {"request.show": N_("showing a request"), "request.export": N_("exporting a request"),
+          "alert.show": N_("showing an alert"), "alert.export": N_("exporting alerts"),
+          "notification.show": N_("showing a notification"), "notification.export": N_("exporting notifications"),
+          "blocked.read": N_("reading blocked data"),
+          "subject.search": N_("a data subject's search"), "subject.export": N_("a data subject's export")}
+# what stands in place of a reason no longer held (the marker stays in JSON; a terminal shows it translated)
+MARKER_LABELS = {"[erased]": N_("[erased]"), "[blocked]": N_("[blocked]"), "[withheld]": N_("[withheld]")}
 ACTIONS = tuple(LABELS)
 OFFICERS_ONLY = frozenset({"blocked.read", "subject.search", "subject.export"})
 NEEDS_REASON = frozenset({"blocked.read", "subject.search", "subject.export"})

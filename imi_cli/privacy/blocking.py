@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from imi_cli.errors import Rejected, UsageError
+from imi_cli.i18n import _, t
 from imi_cli.log import redaction
 
 T = TypeVar("T")
@@ -27,28 +28,33 @@ def is_officer(store: Any) -> bool:
     return user is not None and has_role(user, DATA_PROTECTION)
 
 
-def require_officer(store: Any, what: str) -> None:
+def require_officer(store: Any, refusal: str) -> None:
+    """``refusal``: the whole sentence saying what needs the role, marked with ``N_``, with a
+    field {role} (``N_("early erasure needs the {role} role")``)."""
     if not is_officer(store):
-        raise Rejected(f"{what} needs the {DATA_PROTECTION} role", reason="not_allowed",
-                       hint="a coordinator of your authority gives it (`imi user add` with the role in --roles)")
+        raise Rejected(t(refusal, role=DATA_PROTECTION), reason="not_allowed",
+                       hint=_("a coordinator of your authority gives it (`imi user add` with the role in --roles)"))
 
 
-def require_officer_or_coordinator(store: Any, what: str) -> None:
+def require_officer_or_coordinator(store: Any, refusal: str) -> None:
+    """``refusal`` as in ``require_officer``, with the fields {role} and {coordinator}."""
     from imi_cli.directory.event_types import has_role
     from imi_cli.protocol.view import RulesView
 
     user = RulesView(store.conn, at_hub=False).user(store.meta("user_id"))
     if not (user and (has_role(user, DATA_PROTECTION) or has_role(user, "coordinator"))):
-        raise Rejected(f"{what} needs the {DATA_PROTECTION} or the coordinator role", reason="not_allowed")
+        raise Rejected(t(refusal, role=DATA_PROTECTION, coordinator="coordinator"), reason="not_allowed")
 
 
 def check_reason(reason: str | None) -> str:
+    from imi_cli.i18n import formats
+
     text = (reason or "").strip()
     if len(text) < 3:
-        raise UsageError("--reason: say why the data is needed (at least 3 characters); it goes into the "
-                         "access log")
+        raise UsageError(_("--reason: say why the data is needed (at least 3 characters); it goes into the "
+                           "access log"))
     if len(text) > 2000:
-        raise UsageError("--reason: at most 2,000 characters")
+        raise UsageError(t("--reason: at most {n} characters", n=formats.number(2000)))
     return text
 
 

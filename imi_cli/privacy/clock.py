@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from imi_cli.i18n import N_
 from imi_cli.log import clock
 
 ERASE_MONTHS = 36  # Art. 14(1): erased 3 years after formal closure
+# what the clock did to an exchange's personal data, as `imi privacy status` shows it
+STATE_LABELS = {"held": N_("held"), "blocked": N_("blocked"), "erased": N_("erased")}
 
 
 @dataclass(frozen=True)

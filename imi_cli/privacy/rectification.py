@@ -17,10 +17,14 @@ import uuid
 from typing import Any
 
 from imi_cli.errors import NotFound, Rejected, UsageError
+from imi_cli.i18n import N_, _, t
 from imi_cli.log import clock
 from imi_cli.log.event import make_event
 
 RECTIFIED, ERASURE_REQUESTED = "personal_data.rectified", "personal_data.erasure_requested"
+# "no request 'ID' here", one sentence per kind of exchange
+_NOT_HERE = {"request": N_("no request {id!r} here"), "alert": N_("no alert {id!r} here"),
+             "notification": N_("no notification {id!r} here")}
 _TABLES = {"request": ("requests", ("person",)), "alert": ("alerts", ("content", "answers")),
            "notification": ("notifications", ("content", "answers"))}
 
@@ -29,13 +33,13 @@ def parse_entity(text: str) -> str:
     """An exchange named as KIND/ID (request/ID, alert/ID, notification/ID)."""
     kind, sep, ident = (text or "").partition("/")
     if not sep or kind not in _TABLES or not ident:
-        raise UsageError(f"{text!r} is not an exchange: write request/ID, alert/ID or notification/ID")
+        raise UsageError(t("{text!r} is not an exchange: write request/ID, alert/ID or notification/ID", text=text))
     return f"{kind}/{ident}"
 
 
 def project(conn: Any, event: dict[str, Any]) -> None:
     """Put the corrected fields in place (values this store was not given stay as they are)."""
-    kind, _, ident = str(event["payload"]["entity"]).partition("/")
+    kind, _slash, ident = str(event["payload"]["entity"]).partition("/")
     table, path = _TABLES[kind]
     row = conn.execute(f"SELECT record FROM {table} WHERE id = ?", (ident,)).fetchone()
     if row is None:
@@ -55,10 +59,10 @@ def project(conn: Any, event: dict[str, Any]) -> None:
 
 
 def _held(store: Any, entity: str) -> None:
-    kind, _, ident = entity.partition("/")
+    kind, _slash, ident = entity.partition("/")
     table = _TABLES[kind][0]
     if store.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (ident,)).fetchone() is None:
-        raise NotFound(f"no {kind} {ident!r} here")
+        raise NotFound(t(_NOT_HERE[kind], id=ident))
     from imi_cli.privacy.blocking import is_blocked
 
     mark = store.conn.execute("SELECT blocked_at, erased_at FROM privacy_marks WHERE entity = ?",
@@ -66,10 +70,11 @@ def _held(store: Any, entity: str) -> None:
     # erased or blocked by this store's clock (the marks), or by the hub (an erasure pulled)
     if (mark and mark[1]) or store.conn.execute("SELECT 1 FROM disclosures WHERE entity = ? AND erased_at IS NOT "
                                                 "NULL LIMIT 1", (entity,)).fetchone():
-        raise Rejected(f"the personal data of {entity} was erased", reason="illegal_transition")
+        raise Rejected(t("the personal data of {entity} was erased", entity=entity), reason="illegal_transition")
     if (mark and mark[0]) or is_blocked(store.conn, entity):
-        raise Rejected(f"the personal data of {entity} is blocked: it is kept as it was, as proof of the exchange",
-                       reason="illegal_transition", hint="early erasure (`imi privacy erase`) is still possible")
+        raise Rejected(t("the personal data of {entity} is blocked: it is kept as it was, as proof of the exchange",
+                         entity=entity), reason="illegal_transition",
+                       hint=_("early erasure (`imi privacy erase`) is still possible"))
 
 
 def rectify(store: Any, entity: str, fields: dict[str, str], reason: str | None = None) -> dict[str, Any]:
@@ -78,7 +83,7 @@ def rectify(store: Any, entity: str, fields: dict[str, str], reason: str | None 
 
     entity = parse_entity(entity)
     if not fields:
-        raise UsageError("--field: name at least one field to correct, KEY=VALUE")
+        raise UsageError(_("--field: name at least one field to correct, KEY=VALUE"))
     _held(store, entity)
     payload: dict[str, Any] = {"entity": entity, "fields": fields}
     if reason:
@@ -100,9 +105,9 @@ def request_erasure(store: Any, entity: str, consent: str) -> int:
     from imi_cli.privacy.clock import scrub
 
     entity = parse_entity(entity)
-    kind, _, ident = entity.partition("/")
+    kind, _slash, ident = entity.partition("/")
     if store.conn.execute(f"SELECT 1 FROM {_TABLES[kind][0]} WHERE id = ?", (ident,)).fetchone() is None:
-        raise NotFound(f"no {kind} {ident!r} here")
+        raise NotFound(t(_NOT_HERE[kind], id=ident))
     ident = str(uuid.uuid4())
     event = make_event(ERASURE_REQUESTED, actor=local_actor(store),
                        payload={"id": ident, "entity": entity, "consent": consent},

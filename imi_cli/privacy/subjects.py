@@ -17,12 +17,19 @@ from typing import Any
 
 from imi_cli.directory.search import fold
 from imi_cli.errors import UsageError
+from imi_cli.i18n import N_, _, t
 from imi_cli.log import clock
 from imi_cli.log.disclosures import parse_disclosure
 
 MAX_VALUE = 20_000  # an attachment's content is not searched for a name
 _WORD = re.compile(r"\w+")
 _KINDS = {"request": "requests", "alert": "alerts", "notification": "notifications"}
+# the report's labels of what the person was sought by
+QUERY_LABELS = {"name": N_("name"), "born": N_("born"), "id_number": N_("id number")}
+# the heading of each exchange found, per kind: its id, state, area, and whether its data is held or blocked
+FOUND_HEADINGS = {"request": N_("request {id} ({state}, {area}, {holding})"),
+                  "alert": N_("alert {id} ({state}, {area}, {holding})"),
+                  "notification": N_("notification {id} ({state}, {area}, {holding})")}
 
 
 @dataclass
@@ -33,9 +40,9 @@ class Query:
 
     def check(self) -> Query:
         if not (self.name or self.born or self.id_number):
-            raise UsageError("say whom to look for: --name, and --born or --id-number to be sure")
+            raise UsageError(_("say whom to look for: --name, and --born or --id-number to be sure"))
         if self.name is not None and not _WORD.findall(fold(self.name)):
-            raise UsageError("--name: a name has at least one letter")
+            raise UsageError(_("--name: a name has at least one letter"))
         if self.born is not None:
             from imi_cli.exchanges.alerts.service import parse_date
 
@@ -101,7 +108,7 @@ def _texts(value: Any) -> list[str]:
 
 
 def _described(conn: Any, entity: str, blocked: bool) -> dict[str, Any]:
-    kind, _, ident = entity.partition("/")
+    kind, _slash, ident = entity.partition("/")
     row = conn.execute(f"SELECT state, area FROM {_KINDS[kind]} WHERE id = ?", (ident,)).fetchone()
     return {"entity": entity, "kind": kind, "id": ident, "state": row[0] if row else None,
             "area": row[1] if row else None, "blocked": blocked}
@@ -145,18 +152,29 @@ def report(query: Query, logged: dict[str, Any], found: list[dict[str, Any]]) ->
 
 
 def as_markdown(data: dict[str, Any], lang: str) -> str:
-    """The report as a person reads it, the exchanges in ``lang``."""
+    """The report as a person reads it, in the interface language, the exchanges in ``lang``;
+    days and moments as the language writes them."""
     from imi_cli.exchanges.alerts.render import as_text as alert_text
     from imi_cli.exchanges.requests.render import as_markdown as request_markdown
-    from imi_cli.safe_text import safe_text as t
+    from imi_cli.i18n import formats
+    from imi_cli.privacy.clock import STATE_LABELS
+    from imi_cli.safe_text import safe_text as safe
 
-    who = ", ".join(f"{k}: {t(v)}" for k, v in data["subject"].items())
-    lines = [f"# Personal data held about {who}", "",
-             f"- Request logged: {t(data['logged_at'])}", f"- Answer due by: {t(data['due'])}",
-             f"- Exchanges found: {len(data['found'])}", ""]
+    def value(key: str, text: str) -> str:
+        return formats.date(text) if key == "born" else text
+
+    # Translators: one thing the person was sought by in the report's heading, e.g. "born: 12 Apr 1980"
+    who = ", ".join(t("{label}: {value}", label=_(QUERY_LABELS[k]) if k in QUERY_LABELS else k,
+                      value=safe(value(k, v))) for k, v in data["subject"].items())
+    lines = ["# " + t("Personal data held about {who}", who=who), "",
+             "- " + t("Request logged: {at}", at=safe(formats.datetime(data["logged_at"]))),
+             "- " + t("Answer due by: {day}", day=safe(formats.date(data["due"]))),
+             "- " + t("Exchanges found: {count}", count=formats.number(len(data["found"]))), ""]
     for item in data["found"]:
-        state = "blocked" if item["blocked"] else "held"
-        lines += [f"## {t(item['kind'])} {t(item['id'])} ({t(item['state'])}, {t(item['area'])}, {state})", ""]
+        holding = _(STATE_LABELS["blocked" if item["blocked"] else "held"])
+        heading = FOUND_HEADINGS.get(item["kind"])
+        fields = {"id": safe(item["id"]), "state": safe(item["state"]), "area": safe(item["area"]), "holding": holding}
+        lines += ["## " + (t(heading, **fields) if heading else f"{safe(item['kind'])} {fields['id']}"), ""]
         view = item.get("view")
         if item["kind"] == "request" and view:
             lines += ["##" + line if line.startswith("#") else line for line in request_markdown(view).splitlines()]

@@ -41,8 +41,11 @@ def _blocking(entry: dict) -> int:
 
     months = entry.get("blocking_months", BLOCKING_MONTHS)
     if isinstance(months, bool) or not isinstance(months, int) or not BLOCKING_MONTHS <= months <= MAX_BLOCKING_MONTHS:
-        raise ImiError(f"areas.yaml: area {entry.get('id')!r}: blocking_months must be a whole number of months "
-                       f"from {BLOCKING_MONTHS} to {MAX_BLOCKING_MONTHS} (Regulation (EU) No 1024/2012, Art. 14(1))")
+        from imi_cli.i18n import t
+
+        raise ImiError(t("areas.yaml: area {area!r}: blocking_months must be a whole number of months from {least} to "
+                         "{most} (Regulation (EU) No 1024/2012, Art. 14(1))", area=entry.get("id"),
+                         least=BLOCKING_MONTHS, most=MAX_BLOCKING_MONTHS))
     return months
 
 
@@ -54,5 +57,7 @@ def get_area(area_id: str) -> Area:
     try:
         return load_areas()[area_id]
     except KeyError:
-        raise NotFound(f"no legislative area {area_id!r}",
-                       hint="`imi area list` shows them all") from None
+        from imi_cli.i18n import _, t
+
+        raise NotFound(t("no legislative area {area!r}", area=area_id),
+                       hint=_("`imi area list` shows them all")) from None

@@ -125,7 +125,8 @@ def test_bad_rows(loaded, imi, tmp_path, event_count, case, rows, problems):
     result = imi("authority", "import", bad)
     assert result.code == 5
     listed = [p.format(f=bad) for p in problems]
-    assert result.err == (f"imi: error: {bad}: {len(listed)} problem(s); nothing was imported\n"
+    problems = "1 problem" if len(listed) == 1 else f"{len(listed)} problems"
+    assert result.err == (f"imi: error: {bad}: {problems}; nothing was imported\n"
                           + "".join(f"  {p}\n" for p in listed))
     assert "Traceback" not in result.err + result.out
     assert event_count(loaded) == events
@@ -179,7 +180,7 @@ def test_yaml_problems_name_the_line(loaded, imi, tmp_path, event_count):
                    encoding="utf-8")
     result = imi("authority", "import", bad)
     assert result.code == 5
-    assert result.err == (f"imi: error: {bad}: 3 problem(s); nothing was imported\n"
+    assert result.err == (f"imi: error: {bad}: 3 problems; nothing was imported\n"
                           f"  {bad}:8: [country] 'ZZ' is not an IMI country "
                           "(EU-27, IS, LI, NO, EU for the Commission; codes like HU)\n"
                           f"  {bad}:14: [areas] 'servicez' is not a legislative area (see `imi area list`)\n"

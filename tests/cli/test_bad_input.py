@@ -337,6 +337,6 @@ def test_register_one_authority_names_the_flag(imi, unlocked, event_count):
     result = imi("authority", "register", "--id", "HU-Z", "--country", "HU", "--name", "xx=Foo",
                  "--languages", "hu", "--areas", "professional-qualifications", "--email", "a@b.hu")
     assert result.code == ExitCode.INVALID_INPUT
-    assert result.err == ("imi: error: imi authority register: 1 problem(s); nothing was imported\n"
+    assert result.err == ("imi: error: imi authority register: 1 problem; nothing was imported\n"
                           "  --id HU-Z: [name:xx] 'xx' is not an IMI language code\n")
     assert event_count(unlocked) == 0

@@ -59,7 +59,7 @@ def test_a_coordinator_adds_a_register_everyone_finds_it_in_their_language(cli):
                                                                          "arkkitehti")]
     text = ok(cli("be.dupont", "--lang", "hu", "registers", "show", rid)).out
     assert text.splitlines()[0] == f"Építészek névjegyzéke  ({rid}, HU, professional-qualifications)"
-    assert "covers: építész" in text and "access: on_request; terms: as for Hungarian authorities" in text
+    assert "covers: építész" in text and "access: on request; terms: as for Hungarian authorities" in text
     assert json.loads(ok(cli("be.dupont", "--json", "registers", "search", "arkkitehti", "--country", "FR")).out) == []
     assert cli("be.dupont", "registers", "show", "HU-CLI-NONE").code == 4
 

@@ -103,7 +103,8 @@ def test_bad_rows(directory, imi, tmp_path, event_count, case, rows, problems):
     result = imi("user", "import", bad)
     assert result.code == 5
     listed = [p.format(f=bad) for p in problems]
-    assert result.err == (f"imi: error: {bad}: {len(listed)} problem(s); nothing was imported\n"
+    problems = "1 problem" if len(listed) == 1 else f"{len(listed)} problems"
+    assert result.err == (f"imi: error: {bad}: {problems}; nothing was imported\n"
                           + "".join(f"  {p}\n" for p in listed))
     assert event_count(directory) == events
 
@@ -145,5 +146,5 @@ def test_yaml_record_problems_name_the_line(directory, imi, tmp_path):
                    "    roles: administrator\n", encoding="utf-8")
     result = imi("user", "import", bad)
     assert result.code == 5
-    assert result.err == (f"imi: error: {bad}: 1 problem(s); nothing was imported\n"
+    assert result.err == (f"imi: error: {bad}: 1 problem; nothing was imported\n"
                           f"  {bad}:7: [email] is not a valid e-mail address\n")

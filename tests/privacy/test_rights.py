@@ -164,10 +164,14 @@ def test_a_data_subjects_search_finds_the_person_in_requests_and_alerts(net, hel
     report = tmp_path / "nagy.md"
     done = ok(cli("hu.dpo", "privacy", "subject", "--name", "Nagy Béla", "--born", "1980-04-12", "-o", report,
                   "--lang", "hu"))
-    assert "Found 1 exchange(s); the answer is due by 2027-04-06" in done.err
+    from imi_cli.i18n import formats, language
+
+    with language("hu"):  # --lang hu: the interface's language, its days as Hungarian writes them
+        due, born = formats.date("2027-04-06"), formats.date("1980-04-12")
+    assert f"Found 1 exchange; the answer is due by {due}" in done.err
     text = report.read_text(encoding="utf-8")
-    assert text.startswith("# Personal data held about name: Nagy Béla, born: 1980-04-12\n")
-    assert "- Answer due by: 2027-04-06" in text and f"## request {held['nagy']} (closed" in text
+    assert text.startswith(f"# Personal data held about name: Nagy Béla, born: {born}\n")
+    assert f"- Answer due by: {due}" in text and f"## request {held['nagy']} (closed" in text
     assert "Nagy Béla" in text.split(f"## request {held['nagy']}")[1]
     assert os.stat(report).st_mode & 0o077 == 0  # a report on a person: readable by its owner only
 

@@ -81,7 +81,7 @@ def test_one_bad_row_and_nothing_is_written_every_problem_named(net, tmp_path):
     before = outbox(net, "nl.jansen")
     with pytest.raises(InvalidInput) as error:
         L(net, "nl.jansen").import_file(path)
-    assert error.value.message == f"{path}: 3 problem(s); nothing was imported"
+    assert error.value.message == f"{path}: 3 problems; nothing was imported"
     assert [str(p) for p in error.value.problems] == [
         f"{path}:3: [valid_to] '2030-02-30' is not a date as YYYY-MM-DD",
         f"{path}:4: [company_name] required",

@@ -81,7 +81,7 @@ def test_one_bad_row_and_nothing_is_recorded_every_problem_named(net, tmp_path):
                     + row(good), encoding="utf-8")
     with pytest.raises(InvalidInput) as error:
         R(net, "hu.nco").record_file(path)
-    assert error.value.message == f"{path}: 3 problem(s); nothing was recorded"
+    assert error.value.message == f"{path}: 3 problems; nothing was recorded"
     assert [str(p) for p in error.value.problems] == [
         f"{path}:3: [country] 'XX' is not an IMI country",
         f"{path}:3: [languages] IMI language codes, ';'-separated: not zz",

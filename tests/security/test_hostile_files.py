@@ -29,7 +29,7 @@ SAFETY = 10.0  # seconds; today's code ran 33.7 s and 3 GB on the authority bomb
 LAUGHS = '\n'.join(['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'] + [
     f"{name}: &{name} [{','.join(['*' + prev] * 9)}]" for prev, name in zip("abcdefgh", "bcdefghi", strict=True)])
 # the first alias over the 10,000-node budget: the first *d of line 5 (e: &e [*d, ...])
-BOMB_AT = "5:8: refused: aliases expand to more than 10000 nodes (at *d)"
+BOMB_AT = "5:8: refused: aliases expand to more than 10,000 nodes (at *d)"
 FLATTEN = "  hint: write the data out in full, without anchors and aliases\n"
 SHALLOW = "  hint: no imi file needs that much nesting; is this the file you meant?\n"
 
@@ -299,7 +299,7 @@ def test_a_yaml_text_over_the_size_limit_is_refused_before_parsing():
 
     with pytest.raises(YamlError) as raised:
         load("a: " + "x" * 2000, "big.yaml", limits=Limits(max_chars=1000))
-    assert str(raised.value) == "big.yaml:1:1: the file has 2003 characters, over the limit of 1000"
+    assert str(raised.value) == "big.yaml:1:1: the file has 2,003 characters, over the limit of 1,000"
     assert raised.value.over_limit
 
 

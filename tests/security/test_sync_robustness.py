@@ -363,7 +363,7 @@ def test_prune_skips_a_record_it_cannot_read_says_so_and_runs_again(net, monkeyp
     monkeypatch.setenv("IMI_STORE", str(net.folder / "hub.db"))
     result = imi("hub", "prune", "--older-than", "30")
     assert result.code == 0, result.err
-    assert f"Skipped 1 record(s) that could not be processed: request/{unreadable} (RecursionError)" in \
+    assert f"Skipped 1 record that could not be processed: request/{unreadable} (RecursionError)" in \
         result.err.replace("\n", " "), result.err
     result = imi("--json", "hub", "prune", "--older-than", "30")
     assert json.loads(result.out) == {"removed": 0, "skipped": [

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.directory.acting import acting, authored
+from imi_cli.directory.authorities import nothing_imported
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
+from imi_cli.i18n import N_, _, t
 from imi_cli.log import clock
 from imi_cli.log.journal import append, check_own
 from imi_cli.repositories.licences import rules
 from imi_cli.repositories.licences.projection import load
 
-HINT = "`imi cit list` shows the licences this store holds"
+HINT = N_("`imi cit list` shows the licences this store holds")
 COLUMNS = {"number": True, "company_name": True, "registration_number": True, "address": True,
            "valid_from": True, "valid_to": True, "national_licence": False, "cit_activity_24_months": False,
            "good_repute": True, "insurance": True, "staff_vehicles_procedures": True, "contact": False,
@@ -27,7 +29,8 @@ def parse_day(text: str, flag: str) -> str:
 
     day = date(text.strip())
     if day is None:
-        raise UsageError(f"{flag} {text!r} is not a date as YYYY-MM-DD (up to the year {rules.LAST_YEAR})")
+        raise UsageError(t("{option} {value!r} is not a date as YYYY-MM-DD (up to the year {year})", option=flag,
+                           value=text, year=rules.LAST_YEAR))
     return day.isoformat()
 
 
@@ -46,7 +49,7 @@ class Licences:
     def _step(self, type_: str, number: str, payload: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction() as conn:
             if type_ != "licence.issued" and load(conn, number) is None:
-                raise NotFound(f"no licence {number!r} here", hint=HINT)
+                raise NotFound(t("no licence {number!r} here", number=number), hint=_(HINT))
             event = self._event(conn, type_, number, payload)
             append(conn, [event])
         return event
@@ -55,7 +58,7 @@ class Licences:
         with self.store.transaction() as conn:
             licence = load(conn, number)
         if licence is None:
-            raise NotFound(f"no licence {number!r} here", hint=HINT)
+            raise NotFound(t("no licence {number!r} here", number=number), hint=_(HINT))
         return licence
 
     # -- the home state's licensing authority ----------------------------------------------
@@ -112,11 +115,11 @@ class Licences:
         seen: dict[str, str] = {}
         for where, r in records:
             if r["number"] in seen:
-                problems.append(Problem(where, "number", f"duplicate number {r['number']!r} (first at "
-                                                          f"{seen[r['number']]})"))
+                problems.append(Problem(where, "number", t("duplicate number {number!r} (first at {first})",
+                                                           number=r["number"], first=seen[r["number"]])))
             seen.setdefault(r["number"], where)
         if problems:
-            raise InvalidInput(f"{path}: {len(problems)} problem(s); nothing was imported", problems=problems)
+            raise InvalidInput(nothing_imported(str(path), len(problems)), problems=problems)
         report = {"issued": 0, "changed": 0, "unchanged": 0, "dry_run": dry_run}
         with self.store.transaction() as conn:
             me = self._me(conn)
@@ -126,15 +129,17 @@ class Licences:
             fixed: list[Problem] = []
             for at, r in records:
                 if "authority" not in r and authority.get("kind") != "authority":
-                    fixed.append(Problem(at, "authority", "a coordinator's import names the licensing authority "
-                                                          "of each licence (the authority column)"))
+                    fixed.append(Problem(at, "authority", _("a coordinator's import names the licensing authority "
+                                                            "of each licence (the authority column)")))
                     continue
                 full = {"country": authority["country"], "authority": r.pop("authority", None) or authority["id"], **r}
                 existing = load(conn, r["number"])
                 if existing is not None:  # what a change cannot change: say so rather than skip it
                     current = existing["record"]["licence"]
-                    fixed += [Problem(at, k, f"licence {r['number']} has {k} {current[k]!r}; it cannot change "
-                                             "(withdraw it and issue a new one)")
+                    # Translators: {field} is a field's name as in the file (valid_from, authority, country)
+                    fixed += [Problem(at, k, t("licence {number} has {field} {value!r}; it cannot change (withdraw "
+                                               "it and issue a new one)", number=r["number"], field=k,
+                                               value=current[k]))
                               for k in ("valid_from", "authority", "country") if full[k] != current[k]]
                 if existing is None:
                     events.append(self._event(conn, "licence.issued", r["number"], {"licence": full}, me))
@@ -151,7 +156,7 @@ class Licences:
                     report["changed"] += 1
                 places.append(at)
             if fixed:
-                raise InvalidInput(f"{path}: {len(fixed)} problem(s); nothing was imported", problems=fixed)
+                raise InvalidInput(nothing_imported(str(path), len(fixed)), problems=fixed)
             if events:
                 check_own(conn, events, places)
                 if not dry_run:
@@ -170,7 +175,7 @@ def _same(key: str, value: Any) -> Any:
 def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | None:
     """A row (CSV, YAML or JSON) as a licence without its state and authority; problems named."""
     if not isinstance(raw, dict):
-        problems.append(Problem(where, None, "a record must be a mapping of fields"))
+        problems.append(Problem(where, None, _("a record must be a mapping of fields")))
         return None
     before = len(problems)
     flat = dict(raw)
@@ -181,17 +186,17 @@ def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | N
     if isinstance(conditions, dict):
         flat.update(conditions)
     for key in sorted(set(flat) - set(COLUMNS)):
-        problems.append(Problem(where, key, "unknown field"))
+        problems.append(Problem(where, key, _("unknown field")))
     text = {k: str(flat[k]).strip() for k in ("number", "company_name", "registration_number", "address",
                                               "contact", "authority") if flat.get(k) not in (None, "")}
     for k in ("number", "company_name", "registration_number", "address"):
         if k not in text:
-            problems.append(Problem(where, k, "required"))
+            problems.append(Problem(where, k, _("required")))
     days = {}
     for k in ("valid_from", "valid_to"):
         day = rules.date(str(flat.get(k, "")).strip())
         if day is None:
-            problems.append(Problem(where, k, f"{flat.get(k)!r} is not a date as YYYY-MM-DD"))
+            problems.append(Problem(where, k, t("{value!r} is not a date as YYYY-MM-DD", value=flat.get(k))))
         else:
             days[k] = day.isoformat()
     flags = {}
@@ -202,7 +207,7 @@ def _record(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | N
         parsed = value if isinstance(value, bool) else {"yes": True, "true": True, "no": False, "false": False}.get(
             str(value).strip().lower())
         if parsed is None:
-            problems.append(Problem(where, k, f"{value!r} is not yes or no"))
+            problems.append(Problem(where, k, t("{value!r} is not yes or no", value=value)))
         else:
             flags[k] = parsed
     if len(problems) > before:

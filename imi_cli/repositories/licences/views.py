@@ -79,28 +79,63 @@ def view(licence: dict[str, Any], day: str) -> dict[str, Any]:
 
 
 def as_text(v: dict[str, Any]) -> str:
-    from imi_cli.safe_text import safe_text as t
+    """The view as a person reads it, in the interface language; days as the language writes them
+    (the reason of today's answer is the rules' English sentence)."""
+    from imi_cli.i18n import formats, t
+    from imi_cli.safe_text import safe_text as safe
+
+    def day(value: Any) -> str:
+        return safe(formats.date(value)) if value else ""
 
     c = v["company"]
-    lines = [f"licence {t(v['number'])} ({t(v['country'])}, issued by {t(v['authority'])})",
-             f"company: {t(c['name'])}, {t(c['registration_number'])}, {t(c['address'])}",
-             f"valid from {t(v['valid_from'])} to {t(v['valid_to'])}; today ({t(v['today']['on'])}): "
-             f"{'VALID' if v['today']['valid'] else 'NOT VALID'} — {t(v['today']['reason'])}",
-             "conditions: " + ", ".join(f"{t(k)}: {'yes' if on else 'no'}" for k, on in v["conditions"].items())]
+    today = v["today"]
+    lines = [t("licence {number} ({country}, issued by {authority})", number=safe(v["number"]),
+               country=safe(v["country"]), authority=safe(v["authority"])),
+             t("company: {name}, {registration}, {address}", name=safe(c["name"]),
+               registration=safe(c["registration_number"]), address=safe(c["address"])),
+             # Translators: {reason} says why, in a sentence of the rules
+             t("valid from {start} to {end}; today ({today}): VALID — {reason}" if today["valid"] else
+               "valid from {start} to {end}; today ({today}): NOT VALID — {reason}",
+               start=day(v["valid_from"]), end=day(v["valid_to"]), today=day(today["on"]),
+               reason=safe(today["reason"])),
+             t("conditions: {conditions}", conditions=", ".join(
+                 t("{condition}: yes", condition=safe(k)) if on else t("{condition}: no", condition=safe(k))
+                 for k, on in v["conditions"].items()))]
     for h in v["hosts"]:
-        lines.append(f"may operate in {t(h['country'])} from {t(h['start'])} (notified {t(h['notice_date'])}): "
-                     f"{', '.join(t(x) for x in h['transport_types'])}; weapons: {t(h['weapons']) or '-'}; "
-                     f"staff: {len(h['staff'])}")
+        lines.append(t("may operate in {country} from {start} (notified {notified}): {transport}; weapons: {weapons}; "
+                       "staff: {staff}", country=safe(h["country"]), start=day(h["start"]),
+                       notified=day(h["notice_date"]), transport=", ".join(safe(x) for x in h["transport_types"]),
+                       weapons=safe(h["weapons"]) or "-", staff=formats.number(len(h["staff"]))))
     for s in v["suspensions"]:
-        where = "everywhere (by the home state)" if s["scope"] == v["country"] else f"in {t(s['scope'])} (host state)"
-        lines.append(f"suspended {where} from {t(s['from'])} to {t(s['to'])} by {t(s['by'])}"
-                     + (f", lifted {t(s['resumed_on'])}" if s.get("resumed_on") else "") + f": {t(s['reason'])}")
+        fields = {"start": day(s["from"]), "end": day(s["to"]), "by": safe(s["by"]), "reason": safe(s["reason"]),
+                  "host": safe(s["scope"]), "lifted": day(s.get("resumed_on"))}
+        home = s["scope"] == v["country"]
+        if home and s.get("resumed_on"):
+            lines.append(t("suspended everywhere (by the home state) from {start} to {end} by {by}, lifted {lifted}: "
+                           "{reason}", **fields))
+        elif home:
+            lines.append(t("suspended everywhere (by the home state) from {start} to {end} by {by}: {reason}",
+                           **fields))
+        elif s.get("resumed_on"):
+            lines.append(t("suspended in {host} (host state) from {start} to {end} by {by}, lifted {lifted}: {reason}",
+                           **fields))
+        else:
+            lines.append(t("suspended in {host} (host state) from {start} to {end} by {by}: {reason}", **fields))
     if v["withdrawn"]:
         w = v["withdrawn"]
-        lines.append(f"withdrawn on {t(w['on'])} by {t(w['by'])}: {t(w['reason'])}")
+        lines.append(t("withdrawn on {day} by {by}: {reason}", day=day(w["on"]), by=safe(w["by"]),
+                       reason=safe(w["reason"])))
     for s in v["sanctions"]:
-        amount = f" EUR {t(s['amount_eur'])}" if "amount_eur" in s else ""
-        lines.append(f"{t(s['kind'])} ({t(s['at'])[:10]}){amount}: {t(s['reason'])}")
+        fields = {"day": day(s["at"]), "reason": safe(s["reason"])}
+        if s["kind"] == "warning":
+            lines.append(t("warning ({day}): {reason}", **fields))
+        elif "amount_eur" in s:
+            lines.append(t("fine ({day}) EUR {amount}: {reason}", amount=formats.number(s["amount_eur"]), **fields))
+        elif s["kind"] == "fine":
+            lines.append(t("fine ({day}): {reason}", **fields))
+        else:
+            lines.append(f"{safe(s['kind'])} ({fields['day']}): {fields['reason']}")
     for b in v["bans"]:
-        lines.append(f"banned from applying for a licence until {t(b['until'])}: {t(b['reason'])}")
+        lines.append(t("banned from applying for a licence until {day}: {reason}", day=day(b["until"]),
+                       reason=safe(b["reason"])))
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from typing import Any
 
 from imi_cli.directory.search import fold
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
+from imi_cli.i18n import _, nt, t
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own
 from imi_cli.repositories.registers.projection import load
@@ -25,8 +26,8 @@ class Registers:
     def _actor(self) -> dict[str, Any]:
         user_id, authority_id = self.store.meta("user_id"), self.store.meta("authority_id")
         if not authority_id:
-            raise UsageError("this store acts for no authority yet",
-                             hint="enrol with `imi init --hub URL` (it asks for your invitation code)")
+            raise UsageError(msgid="no_authority_yet",
+                             hint=_("enrol with `imi init --hub URL` (it asks for your invitation code)"))
         return {"user": user_id, "authority": authority_id}
 
     def record_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False) -> dict[str, int]:
@@ -42,10 +43,14 @@ class Registers:
         seen: dict[str, str] = {}
         for where, r in records:
             if r["id"] in seen:
-                problems.append(Problem(where, "id", f"duplicate id {r['id']!r} (first at {seen[r['id']]})"))
+                problems.append(Problem(where, "id", t("duplicate id {id!r} (first at {first})", id=r["id"],
+                                                       first=seen[r["id"]])))
             seen.setdefault(r["id"], where)
         if problems:
-            raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was recorded", problems=problems)
+            # Translators: {source} is a file (or the options of a command), {n} the number of problems found in it
+            raise InvalidInput(nt("{source}: {n} problem; nothing was recorded",
+                                  "{source}: {n} problems; nothing was recorded", len(problems), source=source),
+                               problems=problems)
         from imi_cli.protocol.pipeline import audience_of
         from imi_cli.protocol.view import RulesView
 
@@ -73,7 +78,7 @@ class Registers:
         with self.store.transaction() as conn:
             found = load(conn, ident)
         if found is None:
-            raise NotFound(f"no register {ident!r} here", hint="`imi registers search` finds them")
+            raise NotFound(t("no register {id!r} here", id=ident), hint=_("`imi registers search` finds them"))
         return found
 
 
@@ -85,7 +90,7 @@ def normal(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | No
     from imi_cli.reference.languages import is_language
 
     if not isinstance(raw, dict):
-        problems.append(Problem(where, None, "a record must be a mapping of fields"))
+        problems.append(Problem(where, None, _("a record must be a mapping of fields")))
         return None
     before = len(problems)
     names = dict(raw.get("names") or {}) if isinstance(raw.get("names"), dict) else {}
@@ -96,34 +101,36 @@ def normal(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | No
         elif isinstance(key, str) and key.startswith("contents:"):
             contents[key[9:]] = value
         elif key not in COLUMNS and key not in ("names", "contents"):
-            problems.append(Problem(where, str(key), "unknown field"))
+            problems.append(Problem(where, str(key), _("unknown field")))
     text = {k: str(raw[k]).strip() for k in COLUMNS if isinstance(raw.get(k), (str, int)) and str(raw[k]).strip()}
     for k in ("id", "country", "holder", "area"):
         if k not in text:
-            problems.append(Problem(where, k, "required"))
+            problems.append(Problem(where, k, _("required")))
     country = normalize_country(text.get("country", "")) if "country" in text else None
     if "country" in text and country is None:
-        problems.append(Problem(where, "country", f"{text['country']!r} is not an IMI country"))
+        problems.append(Problem(where, "country", t("{country!r} is not an IMI country", country=text["country"])))
     if "area" in text and text["area"] not in area_ids():
-        problems.append(Problem(where, "area", f"{text['area']!r} is not a legislative area (see `imi area list`)"))
+        problems.append(Problem(where, "area", t("{area!r} is not a legislative area (see `imi area list`)",
+                                                 area=text["area"])))
     covers = _list(raw.get("covers"))
     languages = [x.lower() for x in _list(raw.get("languages"))]
     if not covers:
-        problems.append(Problem(where, "covers", "the professions or activities it covers, ';'-separated"))
+        problems.append(Problem(where, "covers", _("the professions or activities it covers, ';'-separated")))
     bad = [x for x in languages if not is_language(x)]
     if not languages or bad:
-        wrong = f": not {', '.join(bad)}" if bad else ""
-        problems.append(Problem(where, "languages", f"IMI language codes, ';'-separated{wrong}"))
+        problems.append(Problem(where, "languages", t("IMI language codes, ';'-separated: not {codes}",
+                                                      codes=", ".join(bad)) if bad
+                                else _("IMI language codes, ';'-separated")))
     names = {str(k).lower(): str(v).strip() for k, v in names.items() if str(v).strip()}
     if not names or any(not is_language(k) for k in names):
-        problems.append(Problem(where, "names", "a name in at least one IMI language (name:xx columns)"))
+        problems.append(Problem(where, "names", _("a name in at least one IMI language (name:xx columns)")))
     given = raw.get("access")
     access: dict[str, Any] = dict(given) if isinstance(given, dict) else {"how": text.get("access")}
     for k in ("url", "fee", "terms"):
         if k in text:
             access[k] = text[k]
     if access.get("how") not in ACCESS:
-        problems.append(Problem(where, "access", f"one of {', '.join(ACCESS)}"))
+        problems.append(Problem(where, "access", t("one of {choices}", choices=", ".join(ACCESS))))
     if len(problems) > before:
         return None
     out: dict[str, Any] = {"id": text["id"], "country": country, "holder": text["holder"], "area": text["area"],
