@@ -84,6 +84,11 @@ def serve(
     config = uvicorn.Config(create_app(hub), host=host, port=port, ssl_certfile=str(cert) if cert else None,
                             ssl_keyfile=str(key) if key else None, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5)
+    from imi_cli import i18n
+
+    # The hub speaks English on the wire: a node shows the message ids and parameters it sends
+    # in its own user's language. (What it told its operator above was in the operator's.)
+    i18n.use("en")  # main() restores the run's language when the server stops
     Server(config).run()
 
 
