@@ -15,8 +15,9 @@ from imi_cli.cli.output import emit, message, print_json
 from imi_cli.i18n import N_, _, t
 
 app = typer.Typer(no_args_is_help=True)
-LIST = [("number", N_("licence")), ("company", N_("company")), ("country", N_("home")), ("valid_from", N_("from")),
-        ("valid_to", N_("to")), ("status", N_("today")), ("why", N_("why")), ("hosts", N_("host states"))]
+LIST = [("number", N_("licence")), ("company", N_("company")), ("country", N_("home")),
+        ("valid_from", N_("valid from")), ("valid_to", N_("valid to")), ("status", N_("today")), ("why", N_("why")),
+        ("hosts", N_("host states"))]
 CHECK = [("number", N_("licence")), ("company", N_("company")), ("on", N_("on")), ("in", N_("in")),
          ("valid", N_("valid")), ("reason", N_("why"))]
 NOT_VALID = 1  # `imi cit check`: the exit code when no licence found was valid then and there

@@ -93,11 +93,8 @@ def as_text(v: dict[str, Any]) -> str:
                country=safe(v["country"]), authority=safe(v["authority"])),
              t("company: {name}, {registration}, {address}", name=safe(c["name"]),
                registration=safe(c["registration_number"]), address=safe(c["address"])),
-             # Translators: {reason} says why, in a sentence of the rules
-             t("valid from {start} to {end}; today ({today}): VALID — {reason}" if today["valid"] else
-               "valid from {start} to {end}; today ({today}): NOT VALID — {reason}",
-               start=day(v["valid_from"]), end=day(v["valid_to"]), today=day(today["on"]),
-               reason=safe(today["reason"])),
+             _validity_line(today["valid"], start=day(v["valid_from"]), end=day(v["valid_to"]),
+                            today=day(today["on"]), reason=safe(today["reason"])),
              t("conditions: {conditions}", conditions=", ".join(
                  t("{condition}: yes", condition=safe(k)) if on else t("{condition}: no", condition=safe(k))
                  for k, on in v["conditions"].items()))]
@@ -139,3 +136,13 @@ def as_text(v: dict[str, Any]) -> str:
         lines.append(t("banned from applying for a licence until {day}: {reason}", day=day(b["until"]),
                        reason=safe(b["reason"])))
     return "\n".join(lines) + "\n"
+
+
+def _validity_line(valid: bool, **fields: str) -> str:
+    from imi_cli.i18n import t
+
+    if valid:
+        # Translators: {reason} says why, in a sentence of the rules
+        return t("valid from {start} to {end}; today ({today}): VALID — {reason}", **fields)
+    # Translators: {reason} says why, in a sentence of the rules
+    return t("valid from {start} to {end}; today ({today}): NOT VALID — {reason}", **fields)
