@@ -136,12 +136,20 @@ def test_the_readme_has_examples():
 @pytest.mark.parametrize("line,argv", README_COMMANDS, ids=[f"README:{n}" for n, _ in README_COMMANDS])
 def test_a_readme_example_parses(line, argv):
     """Each example names existing commands, with options they take and values they accept."""
+    import io
+    from contextlib import redirect_stdout
+
     group = _root()
-    ctx = group.make_context("imi", list(argv))
-    args = [*ctx._protected_args, *ctx.args]
-    while hasattr(group, "list_commands"):
-        assert args, f"README:{line}: `imi {' '.join(argv)}` names no command"
-        name, command, rest = group.resolve_command(ctx, args)
-        ctx = command.make_context(name, rest, parent=ctx)
-        group, args = command, [*getattr(ctx, "_protected_args", []), *ctx.args]
+    try:
+        with redirect_stdout(io.StringIO()):  # an example of --help prints the help of what it names
+            ctx = group.make_context("imi", list(argv))
+            args = [*ctx._protected_args, *ctx.args]
+            while hasattr(group, "list_commands"):
+                assert args, f"README:{line}: `imi {' '.join(argv)}` names no command"
+                name, command, rest = group.resolve_command(ctx, args)
+                ctx = command.make_context(name, rest, parent=ctx)
+                group, args = command, [*getattr(ctx, "_protected_args", []), *ctx.args]
+    except typer.Exit:
+        assert "--help" in argv, f"README:{line}: `imi {' '.join(argv)}` stopped"
+        return
     assert not args, f"README:{line}: extra arguments {args}"
