@@ -4,6 +4,7 @@ English sentence left where the language's catalog has a translation."""
 
 from __future__ import annotations
 
+import io
 import re
 import string
 
@@ -11,6 +12,7 @@ import pytest
 
 from imi_cli.i18n import catalog
 from imi_cli.reference.languages import LANGUAGES
+from tests.conftest import Result
 
 NEW = ("request", "new", "--area", "services", "--to", "HU-AUTH", "--questionnaire", "services-verify-provider",
        "--questions", "legally_established,authorisation_status", "--deadline", "2099-01-31",
@@ -35,12 +37,19 @@ def english_left(text: str, code: str) -> list[str]:
     return left
 
 
-@pytest.fixture(scope="module")
+# what the tests of this module share, made by the first that needs it (the `cli` fixture is
+# per test: it captures that test's output)
+_MADE: dict[str, object] = {}
+
+
+@pytest.fixture
 def request_id(network, cli):
-    rid = cli("ie.handler", *NEW).out.strip()
-    assert cli("ie.handler", "request", "send", rid).code == 0
-    network.sync("ie.handler", "hu.handler")
-    return rid
+    if "request" not in _MADE:
+        rid = cli("ie.handler", *NEW).out.strip()
+        assert cli("ie.handler", "request", "send", rid).code == 0
+        network.sync("ie.handler", "hu.handler")
+        _MADE["request"] = rid
+    return _MADE["request"]
 
 
 @pytest.mark.parametrize("code", TRANSLATED)
@@ -50,13 +59,31 @@ def test_every_language_has_a_whole_catalog(code):
     assert catalog(code).gettext("Show this message and exit.") != "Show this message and exit."
 
 
+class Terminal(io.StringIO):
+    """Standard output as a terminal: tables are drawn for a person (in a pipe, they are
+    tab-separated codes for a script)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def on_terminal(network, name: str, *args: str) -> Result:
+    from imi_cli.cli.app import main
+    from imi_cli.cli.environment import Environment
+
+    out, err = Terminal(), io.StringIO()
+    code = main(["--store", str(network.stores[name].path), *args], env=Environment(stdout=out, stderr=err))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
 @pytest.mark.parametrize("code", TRANSLATED)
-def test_the_request_story_reads_in_the_language(code, cli, request_id):
+def test_the_request_story_reads_in_the_language(code, cli, network, request_id, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # a wide terminal: no sentence is wrapped inside a cell
     views = {
         "--help": cli("hu.handler", "--lang", code, "--help"),
         "request --help": cli("hu.handler", "--lang", code, "request", "show", "--help"),
         "request show": cli("hu.handler", "--lang", code, "request", "show", request_id),
-        "inbox": cli("hu.handler", "--lang", code, "inbox"),
+        "inbox": on_terminal(network, "hu.handler", "--lang", code, "inbox"),
     }
     for name, result in views.items():
         assert result.code == 0, (name, result.err)
@@ -117,8 +144,14 @@ def test_plural_forms_follow_cldr(code, numbers):
     assert len(forms) >= 2
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def hub_refusal(network, cli):
+    if "refusal" not in _MADE:
+        _MADE["refusal"] = _refused(network, cli)
+    return _MADE["refusal"]
+
+
+def _refused(network, cli):
     """A real refusal of the hub: the requester withdraws and the responder accepts at the same
     time; the hub takes the first and refuses the second. Returns the outbox row of the refused
     event (as a program reads it: the hub's English, its message id and parameters)."""
