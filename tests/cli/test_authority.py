@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.speak import word
+
 HEADER = "id,country,name,languages,areas,competences,email\n"
 EXAMPLE_IDS = {"authorities.csv": ["DE-BAK", "HU-MEK", "HU-NCO", "IE-NCO", "IE-RIAI"],
                "authorities.yaml": ["MT-MCCAA", "NO-DSB", "PL-GUNB"],
@@ -246,8 +248,8 @@ def test_register_needs_an_existing_coordinator(loaded, imi):
 def test_show_in_the_viewers_language(loaded, imi):
     result = imi("--lang", "hu", "authority", "show", "HU-MEK")
     assert result.code == 0
-    assert "name\tMagyar Építész Kamara [hu]\n" in result.out
-    assert "country\tMagyarország (HU)\n" in result.out
+    assert f"{word('hu', 'name')}\tMagyar Építész Kamara [hu]\n" in result.out
+    assert f"{word('hu', 'country')}\tMagyarország (HU)\n" in result.out
 
 
 def test_show_an_unknown_authority(loaded, imi):

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from tests.speak import said
+
 NURSE = "Aoife Example"
 
 
@@ -72,7 +74,9 @@ def test_demo_tells_the_cash_in_transit_licence_story(run):
     assert answer["number"] == cit["number"] == "NL-CIT-0417" and answer["home"] == "NL"
     assert (answer["in"], answer["valid"]) == ("BE", False)
     assert answer["on"] == suspension["from"]
-    assert answer["reason"] == f"suspended from {suspension['from']} to {suspension['to']} by NL-DNB"
+    # be.dubois checks in French (`imi --lang fr cit check`)
+    assert answer["reason"] == said("fr", "suspended from {start} to {end} by {authority}",
+                                    start=suspension["from"], end=suspension["to"], authority="NL-DNB")
     # a home-state suspension of 30 days (2 weeks to 2 months), the reason as the Dutch side wrote it
     days = dt.date.fromisoformat(suspension["to"]) - dt.date.fromisoformat(suspension["from"])
     assert days == dt.timedelta(days=29) and (suspension["scope"], suspension["by"]) == ("NL", "NL-DNB")

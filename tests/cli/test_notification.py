@@ -9,8 +9,11 @@ import json
 
 import pytest
 
+from imi_cli import i18n
+from imi_cli.exchanges.notifications.labels import state_label
 from tests.exchanges.alerts.conftest import cli_runner
 from tests.exchanges.notifications.network import CLOCK, notification_network
+from tests.speak import label, said, word
 
 TITLE = "Numero massimo di guide turistiche per provincia (CLI)"
 ANSWERS = {"requirement_type": "quantitative_territorial,legal_form", "service_activity": "Guide turistiche",
@@ -81,18 +84,21 @@ def test_a_notification_from_draft_to_export_on_the_command_line(cli, tmp_path):
            "The limit is not justified.", "--lang", "en"))
     sync(cli, "eu.com", "at.huber", "it.rossi")
     german = ok(cli("at.huber", "notification", "show", nid, "--lang", "de")).out.splitlines()
-    assert german[0] == f"Mitteilung einer neuen Anforderung an Dienstleistungserbringer: {TITLE}  [closed]"
+    assert german[0] == ("Mitteilung einer neuen Anforderung an Dienstleistungserbringer: "
+                         f"{TITLE}  [{label('de', state_label, 'closed')}]")
     assert "Welche Art von Anforderung sieht der Maßnahmenentwurf vor?: Mengenmäßige oder territoriale " \
            "Beschränkungen; Verpflichtung, eine bestimmte Rechtsform zu wählen" in german
-    assert "An welchem Datum soll die Maßnahme in Kraft treten?: 2027-06-01  (changed)" in german
-    assert "decision (EU-COM): Beschluss der Kommission: von der Annahme der Anforderung absehen [en] " \
-           "The limit is not justified." in german
+    assert f"An welchem Datum soll die Maßnahme in Kraft treten?: 2027-06-01  {word('de', '(changed)')}" in german
+    assert said("de", "decision ({by}): {label}", by="EU-COM",
+                label="Beschluss der Kommission: von der Annahme der Anforderung absehen") + \
+        " [en] The limit is not justified." in german
     assert any(line.endswith("EU-COM [en]: Please explain why a numerical limit is needed.") for line in german)
     assert any(line.endswith("AT-BMAW [de]: Wir haben ähnliche Regeln geprüft.") for line in german)
     italian = ok(cli("it.rossi", "notification", "show", nid, "--lang", "it")).out.splitlines()
     assert "Il requisito è non discriminatorio?: Sì" in italian
-    assert "decision (EU-COM): Decisione della Commissione: astenersi dall'adottare il requisito [en] " \
-           "The limit is not justified." in italian
+    assert said("it", "decision ({by}): {label}", by="EU-COM",
+                label="Decisione della Commissione: astenersi dall'adottare il requisito") + \
+        " [en] The limit is not justified." in italian
     shown = json.loads(ok(cli("at.huber", "notification", "show", nid, "--json")).out)
     assert (shown["state"], shown["disseminated"], shown["decision"]["code"]) == \
         ("closed", ["AT-BMAW", "AT-WKO"], "decision_to_refrain")
@@ -105,8 +111,12 @@ def test_a_notification_from_draft_to_export_on_the_command_line(cli, tmp_path):
     assert nid not in [r["id"] for r in rows(cli, "eu.com", "search", "--text", "numerical limit",
                                               "--to", CLOCK.today(-1))]
     path = tmp_path / "notifications.json"
-    assert "Wrote" in ok(cli("at.huber", "notification", "export", "-o", path, "--lang", "de")).err
-    exported = [e for e in json.loads(path.read_text(encoding="utf-8")) if e["id"] == nid]
+    wrote = ok(cli("at.huber", "notification", "export", "-o", path, "--lang", "de")).err
+    everything = json.loads(path.read_text(encoding="utf-8"))
+    with i18n.language("de"):
+        assert wrote == i18n.nt("Wrote {n} notification to {path}", "Wrote {n} notifications to {path}",
+                                len(everything), path=path) + "\n"
+    exported = [e for e in everything if e["id"] == nid]
     assert len(exported) == 1 and exported[0]["decision"]["label"] == \
         "Beschluss der Kommission: von der Annahme der Anforderung absehen"
     figures = {(g["kind"], g["country"], g["area"]): g

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from tests.repositories.network import CLOCK, cli_runner, repository_network
+from tests.speak import said, word
 
 _SERIAL = itertools.count(1)
 HEAD = "id,country,holder,area,covers,access,url,languages,name:hu,name:fi,name:en\n"
@@ -59,7 +60,9 @@ def test_a_coordinator_adds_a_register_everyone_finds_it_in_their_language(cli):
                                                                          "arkkitehti")]
     text = ok(cli("be.dupont", "--lang", "hu", "registers", "show", rid)).out
     assert text.splitlines()[0] == f"Építészek névjegyzéke  ({rid}, HU, professional-qualifications)"
-    assert "covers: építész" in text and "access: on request; terms: as for Hungarian authorities" in text
+    assert said("hu", "covers: {covers}", covers="építész") in text.splitlines()
+    assert said("hu", "access: {how}", how=word("hu", "on request")) + "; " + \
+        said("hu", "terms: {value}", value="as for Hungarian authorities") in text.splitlines()
     assert json.loads(ok(cli("be.dupont", "--json", "registers", "search", "arkkitehti", "--country", "FR")).out) == []
     assert cli("be.dupont", "registers", "show", "HU-CLI-NONE").code == 4
 

@@ -18,10 +18,11 @@ import pytest
 from imi_cli.exchanges.alerts.service import Alerts
 from imi_cli.exchanges.notifications.service import Notifications
 from imi_cli.privacy import clock as privacy_clock
-from imi_cli.privacy.clock import add_months
+from imi_cli.privacy.clock import STATE_LABELS, add_months
 from tests.privacy.network import at
 from tests.privacy.pages import found_in_pages, tables_holding
 from tests.privacy.steps import R, access_log, closed_request, count, hub_run, ok, person_in
+from tests.speak import said, word
 
 START = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 NAGY = {"applicant_name": "Nagy Béla", "date_of_birth": "1980-04-12"}
@@ -158,21 +159,31 @@ def test_a_data_subjects_search_finds_the_person_in_requests_and_alerts(net, hel
 
     born = rows(cli("hu.dpo", "privacy", "subject", "--name", "nagy béla", "--born", "1980-04-12", "--format", "json"))
     assert [(f["kind"], f["id"]) for f in born["found"]] == [("request", held["nagy"])]
+    [nagy] = born["found"]
+    assert (nagy["state"], nagy["blocked"]) == ("closed", False)
     assert rows(cli("hu.dpo", "privacy", "subject", "--name", "Nagy Anna", "--format", "json"))["found"] == []
     assert rows(cli("hu.dpo", "privacy", "subject", "--name", "Béla Kovács", "--format", "json"))["found"] == []
 
     report = tmp_path / "nagy.md"
     done = ok(cli("hu.dpo", "privacy", "subject", "--name", "Nagy Béla", "--born", "1980-04-12", "-o", report,
                   "--lang", "hu"))
+    from imi_cli import i18n
     from imi_cli.i18n import formats, language
 
     with language("hu"):  # --lang hu: the interface's language, its days as Hungarian writes them
         due, born = formats.date("2027-04-06"), formats.date("1980-04-12")
-    assert f"Found 1 exchange; the answer is due by {due}" in done.err
+        found_one = i18n.nt("Found {n} exchange; the answer is due by {due} (logged in the access log)",
+                            "Found {n} exchanges; the answer is due by {due} (logged in the access log)", 1, due=due)
+    assert found_one in done.err
     text = report.read_text(encoding="utf-8")
-    assert text.startswith(f"# Personal data held about name: Nagy Béla, born: {born}\n")
-    assert f"- Answer due by: {due}" in text and f"## request {held['nagy']} (closed" in text
-    assert "Nagy Béla" in text.split(f"## request {held['nagy']}")[1]
+    who = ", ".join(said("hu", "{label}: {value}", label=word("hu", label), value=value)
+                    for label, value in (("name", "Nagy Béla"), ("born", born)))
+    assert text.startswith("# " + said("hu", "Personal data held about {who}", who=who) + "\n")
+    heading = said("hu", "request {id} ({state}, {area}, {holding})", id=held["nagy"], state=nagy["state"],
+                   area=nagy["area"], holding=word("hu", STATE_LABELS["held"]))
+    assert "- " + said("hu", "Answer due by: {day}", day=due) in text.splitlines()
+    assert "## " + heading in text.splitlines()
+    assert "Nagy Béla" in text.split("## " + heading)[1]
     assert os.stat(report).st_mode & 0o077 == 0  # a report on a person: readable by its owner only
 
     refused = cli("hu.handler", "privacy", "subject", "--name", "Nagy Béla")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from imi_cli import i18n
 from imi_cli.exchanges.alerts.kinds import KINDS, routing
 from imi_cli.log import clock
 from imi_cli.sync.session import outbox
 from tests.exchanges.alerts.conftest import A, alert_in, drafted, hub_refuses, push, refused
 from tests.exchanges.alerts.network import CLOCK
+from tests.speak import said
 
 LATE = "the decision was more than 3 days ago: say why the alert is late (--late-reason)"
 REASON = "The committee's decision reached us only on Friday."
@@ -42,8 +44,10 @@ def test_a_late_alert_needs_a_reason_and_its_recipients_see_it(net, cli):
         alert = alert_in(net, name, aid)
         assert (alert["late_days"], alert["record"].get("late_reason")) == (2, REASON), name
     shown = cli("hu.toth", "alert", "show", aid, "--lang", "hu")
-    assert "sent 2 days late" in shown.out.splitlines()[0]
-    assert f"why late: {REASON}" in shown.out.splitlines()
+    with i18n.language("hu"):
+        late = i18n.nt("sent {n} day late", "sent {n} days late", 2)
+    assert late in shown.out.splitlines()[0]
+    assert said("hu", "why late: {reason}", reason=REASON) in shown.out.splitlines()
 
 
 def test_a_backdated_send_does_not_escape_the_rule(net):

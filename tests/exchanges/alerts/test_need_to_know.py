@@ -6,11 +6,10 @@ the routing gets nothing at all."""
 from __future__ import annotations
 
 from imi_cli.exchanges.alerts.labels import kind_label, state_label
+from tests.exchanges.alerts.conftest import A, alert_in, everything_in, forwarded, person, sent
 from tests.speak import label, said, word
 
 WITHHELD = word("hu", "[withheld]")
-
-from tests.exchanges.alerts.conftest import A, alert_in, everything_in, forwarded, person, sent
 
 IDENTITY = ("professional_name", "date_of_birth", "place_of_birth")
 
@@ -41,7 +40,7 @@ def test_the_coordinators_store_never_holds_who_the_alert_is_about(net, cli):
     for line in ("Érintett szakma: általános ápoló", "A korlátozás vagy tilalom terjedelme: Felfüggesztés",
                  f"A szakember neve: {WITHHELD}", f"Születési idő: {WITHHELD}", f"Születési hely: {WITHHELD}",
                  "A határozatot hozó hatóság vagy bíróság: [en] Fitness to Practise Committee",
-                 "forwarded to: HU-MESZK"):
+                 said("hu", "forwarded to: {authorities}", authorities="HU-MESZK")):
         assert line in shown.out.splitlines(), (line, shown.out)
     assert who["professional_name"] not in shown.out
 
