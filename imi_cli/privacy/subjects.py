@@ -173,7 +173,8 @@ def as_markdown(data: dict[str, Any], lang: str) -> str:
     for item in data["found"]:
         holding = _(STATE_LABELS["blocked" if item["blocked"] else "held"])
         heading = FOUND_HEADINGS.get(item["kind"])
-        fields = {"id": safe(item["id"]), "state": safe(item["state"]), "area": safe(item["area"]), "holding": holding}
+        fields = {"id": safe(item["id"]), "state": safe(_state_label(item["kind"], item["state"])),
+                  "area": safe(item["area"]), "holding": holding}
         lines += ["## " + (t(heading, **fields) if heading else f"{safe(item['kind'])} {fields['id']}"), ""]
         view = item.get("view")
         if item["kind"] == "request" and view:
@@ -184,3 +185,13 @@ def as_markdown(data: dict[str, Any], lang: str) -> str:
         elif view:
             lines += ["```json", json.dumps(view, ensure_ascii=False, indent=2, sort_keys=True), "```", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _state_label(kind: str, state: str) -> str:
+    """An exchange's state in the interface language (each kind has its own words)."""
+    from imi_cli.exchanges.alerts.labels import state_label as alert_state
+    from imi_cli.exchanges.notifications.labels import state_label as notification_state
+    from imi_cli.exchanges.requests.labels import state_label as request_state
+
+    label = {"request": request_state, "alert": alert_state, "notification": notification_state}.get(kind)
+    return label(state) if label else state

@@ -102,7 +102,7 @@ def as_text(view: dict[str, Any]) -> str:
     if view["state"] == "withdrawn":
         lines.append(t("withdrawn: {reason}", reason=_block(view["withdraw_reason"] or "")))
     if view["to_do"]:
-        lines.append("\n" + t("to do: {action}", action=s(view["to_do"])))
+        lines.append("\n" + t("to do: {action}", action=s(_(view["to_do"]))))
     lines.append("\n" + _("history:"))
     lines += [f"  {_moment(h.get('at'))}  {s(str(h.get('type', '')).split('.', 1)[-1]):<13} "
               f"{s(h.get('authority')) or _hub()} {s(h.get('user'))}" for h in view["history"]]

@@ -102,7 +102,7 @@ def as_text(view: dict[str, Any]) -> str:
             lines.append(f"  {_moment(c.get('at'))}  {s(c.get('authority'))} [{s(c.get('lang'))}]: "
                          f"{_block(c.get('text'), '      ')}")
     if view["to_do"]:
-        lines.append("\n" + t("to do: {action}", action=s(view["to_do"])))
+        lines.append("\n" + t("to do: {action}", action=s(_(view["to_do"]))))
     return "\n".join(lines) + "\n"
 
 
