@@ -17,12 +17,13 @@ import pytest
 
 from imi_cli.exchanges.alerts.service import Alerts
 from imi_cli.exchanges.notifications.service import Notifications
+from imi_cli.exchanges.requests.labels import state_label as request_state
 from imi_cli.privacy import clock as privacy_clock
 from imi_cli.privacy.clock import STATE_LABELS, add_months
 from tests.privacy.network import at
 from tests.privacy.pages import found_in_pages, tables_holding
 from tests.privacy.steps import R, access_log, closed_request, count, hub_run, ok, person_in
-from tests.speak import said, word
+from tests.speak import label, said, word
 
 START = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 NAGY = {"applicant_name": "Nagy Béla", "date_of_birth": "1980-04-12"}
@@ -179,7 +180,8 @@ def test_a_data_subjects_search_finds_the_person_in_requests_and_alerts(net, hel
     who = ", ".join(said("hu", "{label}: {value}", label=word("hu", label), value=value)
                     for label, value in (("name", "Nagy Béla"), ("born", born)))
     assert text.startswith("# " + said("hu", "Personal data held about {who}", who=who) + "\n")
-    heading = said("hu", "request {id} ({state}, {area}, {holding})", id=held["nagy"], state=nagy["state"],
+    heading = said("hu", "request {id} ({state}, {area}, {holding})", id=held["nagy"],
+                   state=label("hu", request_state, nagy["state"]),
                    area=nagy["area"], holding=word("hu", STATE_LABELS["held"]))
     assert "- " + said("hu", "Answer due by: {day}", day=due) in text.splitlines()
     assert "## " + heading in text.splitlines()
