@@ -95,9 +95,8 @@ def as_text(v: dict[str, Any]) -> str:
                registration=safe(c["registration_number"]), address=safe(c["address"])),
              _validity_line(today["valid"], start=day(v["valid_from"]), end=day(v["valid_to"]),
                             today=day(today["on"]), reason=safe(today["reason"])),
-             t("conditions: {conditions}", conditions=", ".join(
-                 t("{condition}: yes", condition=safe(k)) if on else t("{condition}: no", condition=safe(k))
-                 for k, on in v["conditions"].items()))]
+             t("conditions: {conditions}", conditions=", ".join(_condition(safe(k), on)
+                                                                for k, on in v["conditions"].items()))]
     for h in v["hosts"]:
         lines.append(t("may operate in {country} from {start} (notified {notified}): {transport}; weapons: {weapons}; "
                        "staff: {staff}", country=safe(h["country"]), start=day(h["start"]),
@@ -146,3 +145,9 @@ def _validity_line(valid: bool, **fields: str) -> str:
         return t("valid from {start} to {end}; today ({today}): VALID — {reason}", **fields)
     # Translators: {reason} says why, in a sentence of the rules
     return t("valid from {start} to {end}; today ({today}): NOT VALID — {reason}", **fields)
+
+
+def _condition(name: str, on: bool) -> str:
+    from imi_cli.i18n import t
+
+    return t("{condition}: yes", condition=name) if on else t("{condition}: no", condition=name)
