@@ -15,7 +15,7 @@ from typing import Any
 
 from imi_cli.demo.alert import clock_at, tables_holding
 from imi_cli.demo.network import AUTHORITIES
-from imi_cli.i18n import _, formats, language, nt, t
+from imi_cli.i18n import formats, language, nt, t
 
 Say = Callable[[str], None]
 PERSON = "Nagy Béla"
@@ -230,8 +230,9 @@ def tables_naming(store: Any, text: str) -> list[str]:
 
 def _fields(person: dict[str, Any]) -> str:
     """What is shown of the person concerned: "applicant_name: Nagy Béla, profession: architect"."""
-    markers = {"[blocked]", "[erased]", "[withheld]"}  # the view's words for what is not shown
-    return ", ".join(f"{k}: {_(v) if v in markers else v}" for k, v in person.items()) or t("nothing")
+    from imi_cli.exchanges.requests.render import field_label, hidden_label
+
+    return ", ".join(f"{field_label(k)}: {hidden_label(v)}" for k, v in person.items()) or t("nothing")
 
 
 def _erased(say: Say, step: int, hub: Any, stores: dict[str, Any], hu: Any, ie: Any, rid: str,

@@ -79,6 +79,13 @@ def _person(person: Any, lang: str) -> dict[str, Any]:
 _LABEL = {ERASED: N_("[erased]"), WITHHELD: N_("[withheld]"), BLOCKED: N_("[blocked]")}
 
 
+def field_label(key: str) -> str:
+    """A key of the person concerned as a reader sees it: "field 2" (a field whose name went
+    with its value) in the interface language, any other key as it is."""
+    number = key[len("field "):] if key.startswith("field ") else ""
+    return t("field {n}", n=number) if number.isdigit() else key
+
+
 def hidden_label(value: Any) -> Any:
     """``value`` translated if it stands for a value not held here ("[erased]"), else as it is."""
     return _(value) if isinstance(value, str) and value in _LABEL.values() else value
@@ -238,7 +245,7 @@ def as_text(view: dict[str, Any]) -> str:
         lines.append(t("about alert {id}", id=s(view["about_alert"])))
     if view["person"]:
         lines.append(t("person concerned: {fields}", fields=", ".join(
-            f"{s(k)}: {s(hidden_label(v))}" for k, v in view["person"].items())))
+            f"{s(field_label(k))}: {s(hidden_label(v))}" for k, v in view["person"].items())))
     for number, q in enumerate(view["questions"], 1):
         lines.append(f"\n{number}. {s(q['text'])}")
         # each option by its label and, beside it, the code an answer may also be typed as
