@@ -206,8 +206,8 @@ def _answer(response: Any, url: str) -> Any:
         raise _not_a_hub(url, t("HTTP {status} redirects to nowhere", status=response.status_code))
     if not isinstance(data, dict):
         data = {}
-    message = data.get("error") if isinstance(data.get("error"), str) and data.get("error") \
-        else f"HTTP {response.status_code}"
+    error = data.get("error")
+    message: str = error if isinstance(error, str) and error else f"HTTP {response.status_code}"
     if response.status_code >= 500:
         raise HubUnreachable(t("the hub at {url} failed: {detail}", url=url, detail=told(data, message)),
                              hint=t("try again later; the hub's log says more; changes wait in the outbox"))

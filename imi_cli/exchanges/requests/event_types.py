@@ -110,7 +110,7 @@ def _authorize(view: RulesView, event: dict[str, Any]) -> None:
     except Rejected as refused:
         template = getattr(refused, "template", None)
         if template is not None:  # the lifecycle's whole sentence: its English id and fields travel
-            raise Refusal(refused.reason, template, **refused.fields) from None
+            raise Refusal(refused.reason, template, **getattr(refused, "fields", {})) from None
         # Translators: a sentence said elsewhere (already in the interface language): keep it as is
         raise Refusal(refused.reason, "{detail}", detail=refused.message) from None
     assert request is not None or event["type"] == "request.drafted"

@@ -165,6 +165,7 @@ class _Locator:
     def finding(self, use: Use, message: str) -> Finding:
         from imi_cli.questionnaires.fields import label
 
+        assert use.file is not None, "a finding names a file's text, never a built-in label"
         doc = self._doc(use.file)
         return doc.finding(use.path + (use.lang,), "G002",
                            f"{label(doc.data, use.path + (use.lang,))}: {message}", WARNING)
