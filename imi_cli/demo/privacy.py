@@ -15,7 +15,7 @@ from typing import Any
 
 from imi_cli.demo.alert import clock_at, tables_holding
 from imi_cli.demo.network import AUTHORITIES
-from imi_cli.i18n import formats, language, nt, t
+from imi_cli.i18n import current, formats, language, nt, t
 
 Say = Callable[[str], None]
 PERSON = "Nagy Béla"
@@ -123,7 +123,8 @@ def _subject(say: Say, step: int, hu: Any, entity: str) -> dict[str, Any]:
     say(t("{step}. {person} asks HU-MEK what it holds about him. She searches `imi privacy subject --name"
           " \"nagy bela\"` (case and\n    accents folded) and finds {found}; the search is logged,\n    and the"
           " answer is due by {due} (30 days).", step=step, person=PERSON,
-          found=", ".join(f"{_short(f['entity'])} ({f['state']}, {f['area']})" for f in found),
+          found=", ".join(f"{_short(f['entity'])} ({subjects.state_label(f['kind'], f['state'])}, "
+                          f"{subjects.area_label(f['area'], current())})" for f in found),
           due=formats.date(report["due"])))
     return {"found": [f["entity"] for f in found], "finds_request": entity in {f["entity"] for f in found},
             "logged_at": report["logged_at"], "due": report["due"]}

@@ -173,7 +173,7 @@ def as_markdown(data: dict[str, Any], lang: str) -> str:
     for item in data["found"]:
         holding = _(STATE_LABELS["blocked" if item["blocked"] else "held"])
         heading = FOUND_HEADINGS.get(item["kind"])
-        fields = {"id": safe(item["id"]), "state": safe(_state_label(item["kind"], item["state"])),
+        fields = {"id": safe(item["id"]), "state": safe(state_label(item["kind"], item["state"])),
                   "area": safe(item["area"]), "holding": holding}
         lines += ["## " + (t(heading, **fields) if heading else f"{safe(item['kind'])} {fields['id']}"), ""]
         view = item.get("view")
@@ -187,7 +187,14 @@ def as_markdown(data: dict[str, Any], lang: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _state_label(kind: str, state: str) -> str:
+def area_label(area: str, lang: str) -> str:
+    """A legislative area's name in ``lang`` (an unknown id: the id)."""
+    from imi_cli.reference.areas import area_ids, get_area
+
+    return get_area(area).name(lang) if area in area_ids() else area
+
+
+def state_label(kind: str, state: str) -> str:
     """An exchange's state in the interface language (each kind has its own words)."""
     from imi_cli.exchanges.alerts.labels import state_label as alert_state
     from imi_cli.exchanges.notifications.labels import state_label as notification_state
