@@ -78,7 +78,9 @@ def _lines(alert: dict[str, Any], lang: str, me: str, ids: tuple[str, ...]) -> l
     from imi_cli.exchanges.alerts.render import alert_view
 
     fields = {f["id"]: f for f in alert_view(alert, lang, me)["fields"]}
-    return [f"     {fields[i]['label']}: {fields[i]['value']}" for i in ids if i in fields]
+    from imi_cli.exchanges.requests.render import hidden_label
+
+    return [f"     {fields[i]['label']}: {hidden_label(fields[i]['value'])}" for i in ids if i in fields]
 
 
 def tables_holding(store: Any, text: str) -> list[str]:
@@ -216,7 +218,7 @@ def _routed(say: Say, stores: dict[str, Any], aid: str) -> dict[str, Any]:
     say(nt("{step}. FI-VALVIRA (doctors only) holds {n} event about it; FI-NCO, which routes it, reads the name as"
            " {name}.",
            "{step}. FI-VALVIRA (doctors only) holds {n} events about it; FI-NCO, which routes it, reads the name as"
-           " {name}.", finland["FI-VALVIRA"], step=18, name=finland["FI-NCO"]))
+           " {name}.", finland["FI-VALVIRA"], step=18, name=_said(finland["FI-NCO"])))
     return {"coordinator": shown,
             "coordinator_tables_with_name": leaked, "finland": finland}
 
@@ -262,7 +264,7 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
                " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in {places}.",
                "{step}. On {date} the hub's housekeeping erases it ({n} personal values left on the hub), and each"
                " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in {places}.",
-               left, step=23, date=formats.date(erase_after), name=names["HU-MESZK"], nurse=NURSE,
+               left, step=23, date=formats.date(erase_after), name=_said(names["HU-MESZK"]), nurse=NURSE,
                places="; ".join(where)))
     else:
         say(nt("{step}. On {date} the hub's housekeeping erases it ({n} personal value left on the hub), and each"
@@ -271,7 +273,7 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
                "{step}. On {date} the hub's housekeeping erases it ({n} personal values left on the hub), and each"
                " store its copy\n    when it syncs: hu.toth reads the name as {name}; {nurse!r} is in no table of"
                " the hub, IE-NMBI or HU-MESZK.",
-               left, step=23, date=formats.date(erase_after), name=names["HU-MESZK"], nurse=NURSE))
+               left, step=23, date=formats.date(erase_after), name=_said(names["HU-MESZK"]), nurse=NURSE))
     # Translators: {stores} is the number of stores (6), {events} a number of events (some hundreds)
     say("    " + nt("The logs of the hub and the {stores} stores still verify (every signature and digest of"
                     " {events} events): {n} problem.",
@@ -281,3 +283,10 @@ def _closed_and_erased(say: Say, hub: Any, stores: dict[str, Any], aid: str, tod
     return {"lifted_on": lifted.isoformat(), "erase_after": erase_after, "erased_on_hub": erased,
             "personal_values_left_on_hub": left, "names_after_erasure": names,
             "tables_with_name_after_erasure": holding, "verify_problems": problems}
+
+
+def _said(value: Any) -> Any:
+    """A field's value for the story: "[withheld]" and "[erased]" in the interface language."""
+    from imi_cli.exchanges.requests.render import hidden_label
+
+    return hidden_label(value)

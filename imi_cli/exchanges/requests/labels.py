@@ -109,3 +109,20 @@ def action_label(item: dict[str, Any]) -> str:
 def flag_label(flag: str | None) -> str:
     label = FLAGS.get(flag or "")
     return _(label) if label else str(flag or "")
+
+
+def history_label(event_type: str) -> str:
+    """What a step of a request's history did, in the interface language (``request.sent`` ->
+    "sent"); a type it does not know: its last part, as it is."""
+    word = event_type.split(".", 1)[-1]
+    # Translators: the steps of an information request's history, as a log lists them (context "history")
+    words = {
+        "drafted": pt("history", "drafted"), "approved": pt("history", "approved"), "sent": pt("history", "sent"),
+        "accepted": pt("history", "accepted"), "deadline_agreed": pt("history", "deadline agreed"),
+        "forwarded": pt("history", "forwarded"), "reassigned": pt("history", "reassigned"),
+        "allocated": pt("history", "allocated"), "answered": pt("history", "answered"),
+        "info_requested": pt("history", "more information asked for"), "closed": pt("history", "closed"),
+        "withdrawn": pt("history", "withdrawn"), "reopened": pt("history", "reopened"),
+        "reminder": pt("history", "reminder"),
+    }
+    return words.get(word, word) if event_type.startswith("request.") else word

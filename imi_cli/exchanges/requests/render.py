@@ -239,7 +239,8 @@ _CONTENT = {"withheld": N_("withheld"), "erased": N_("erased"), "blocked": N_("b
 def as_text(view: dict[str, Any]) -> str:
     s = safe_text
     lines = [f"{_subject(view)}  [{_state(view['state'])}]",
-             f"{s(view['requester'])} -> {s(view['responder'])}  ({s(view['area'])}, {s(view['questionnaire'])})",
+             f"{s(view['requester'])} -> {s(view['responder'])}  ({s(area_label(view['area']))}, "
+             f"{s(view['questionnaire'])})",
              _deadline(view)]
     if view.get("about_alert"):
         lines.append(t("about alert {id}", id=s(view["about_alert"])))
@@ -259,7 +260,9 @@ def as_text(view: dict[str, Any]) -> str:
                               lang=s(c.get("lang")) or "?", text=_block(c.get("text"), "    ")))
     lines += [_attachment(a) for a in view["attachments"]]
     lines.append("\n" + _("history:"))
-    lines += [f"  {_moment(h['at'])}  {s(h['type'].split('.', 1)[-1]):<16} {s(h['authority']) or _hub()} {s(h['user'])}"
+    from imi_cli.exchanges.requests.labels import history_label
+
+    lines += [f"  {_moment(h['at'])}  {s(history_label(h['type'])):<16} {s(h['authority']) or _hub()} {s(h['user'])}"
               for h in view["history"]]
     return "\n".join(lines) + "\n"
 
@@ -286,3 +289,11 @@ def as_markdown(view: dict[str, Any]) -> str:
           authority=s(h["authority"]) or _hub(), user=s(h["user"]))
         for h in view["history"]]
     return "\n".join(lines) + "\n"
+
+
+def area_label(area: str) -> str:
+    """A legislative area's name in the interface language (an unknown id: the id)."""
+    from imi_cli.i18n import current
+    from imi_cli.reference.areas import area_ids, get_area
+
+    return get_area(area).name(current()) if area in area_ids() else area
