@@ -19,7 +19,7 @@ in English.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from functools import cache
@@ -93,6 +93,22 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> tuple[str, str]:
+    """``N_`` with a context: marks a short word whose meaning needs one ("sent" as a state)."""
+    return context, message
+
+
+def label(table: Mapping[str, str | tuple[str, str]], code: str | None) -> str:
+    """The word for ``code`` in a table of marked messages (``N_`` or ``NP_`` values), in the
+    interface language; a code the table does not know reads as itself, None as nothing."""
+    if code is None:
+        return ""
+    entry = table.get(code)
+    if entry is None:
+        return str(code)
+    return pgettext(*entry) if isinstance(entry, tuple) else _(entry)
+
+
 def pgettext(context: str, message: str) -> str:
     """A short word that means different things in different places ("open" a state, "open" an action)."""
     return catalog(_LANGUAGE.get()).pgettext(context, message)
@@ -129,5 +145,5 @@ def _fill(text: str, source: str, params: dict[str, Any]) -> str:
         return source.format(**params)
 
 
-__all__ = ["LOCALE_DIR", "N_", "_", "catalog", "current", "language", "ngettext", "nt", "pgettext", "pt",
-           "reset", "reset_zone", "t", "use", "use_zone", "zone_name"]
+__all__ = ["LOCALE_DIR", "NP_", "N_", "_", "catalog", "current", "label", "language", "ngettext", "nt", "pgettext",
+           "pt", "reset", "reset_zone", "t", "use", "use_zone", "zone_name"]

@@ -9,7 +9,7 @@
     python -m imi_cli.i18n.build all        # extract, update, compile
 
 Messages come from two places: calls of the gettext functions in the source (``_``, ``t``,
-``nt``, ``pt``, ``N_`` and the template of ``Refusal``), found by Babel's Python extractor; and
+``nt``, ``pt``, ``N_``, ``NP_`` and the template of ``Refusal``), found by Babel's Python extractor; and
 the help texts of the command tree (docstrings, ``help=`` of options, the root table), read
 from the tree itself as Typer builds it, so the catalog holds exactly the text
 ``imi_cli.cli.translated`` looks up.
@@ -38,7 +38,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE.parent
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 KEYWORDS: dict[str, Any] = {
-    "_": None, "N_": None, "t": None, "nt": (1, 2), "pt": ((1, "c"), 2),
+    "_": None, "N_": None, "NP_": ((1, "c"), 2), "t": None, "nt": (1, 2), "pt": ((1, "c"), 2),
     "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
     "Refusal": (2,),  # Refusal(reason, template, **params): the hub's English, the node's catalog
 }

@@ -17,15 +17,11 @@ Texts = dict[str, str]  # language -> text
 
 def status_label(status: str) -> str:
     """A set's status as a person reads it (the code stays in JSON and tab-separated output)."""
-    from imi_cli.i18n import pt
+    from imi_cli.i18n import NP_, label
 
-    if status == "draft":
-        return pt("questionnaire status", "draft")
-    if status == "published":
-        return pt("questionnaire status", "published")
-    if status == "retired":
-        return pt("questionnaire status", "retired")
-    return status
+    return label({"draft": NP_("questionnaire status", "draft"),
+                  "published": NP_("questionnaire status", "published"),
+                  "retired": NP_("questionnaire status", "retired")}, status)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ and which way it goes. Marked here for the catalog (``N_``), translated where sh
 
 from __future__ import annotations
 
-from imi_cli.i18n import N_, _
+from imi_cli.i18n import N_, label
 
 STATES = {
     # Translators: the state of an alert: written, not sent yet
@@ -45,31 +45,24 @@ DIRECTIONS = {
 }
 
 
-def _label(table: dict[str, str], code: str | None) -> str:
-    if code is None:
-        return ""
-    label = table.get(code)
-    return _(label) if label is not None else code
-
-
 def state_label(code: str) -> str:
     """An alert's state in the interface language (an unknown code: the code)."""
-    return _label(STATES, code)
+    return label(STATES, code)
 
 
 def kind_label(code: str) -> str:
     """A kind of alert in the interface language (an unknown code: the code)."""
-    return _label(KINDS, code)
+    return label(KINDS, code)
 
 
 def part_label(code: str) -> str:
     """How the reader's authority takes part in the alert, in the interface language."""
-    return _label(PARTS, code)
+    return label(PARTS, code)
 
 
 def direction_label(code: str) -> str:
     """``in`` or ``out`` as the interface language says it in a table."""
-    return _label(DIRECTIONS, code)
+    return label(DIRECTIONS, code)
 
 
 def subject_label(kind: str, subject: str) -> str:

@@ -5,7 +5,7 @@ reader's language.)"""
 
 from __future__ import annotations
 
-from imi_cli.i18n import N_, _
+from imi_cli.i18n import N_, label
 
 STATES = {
     # Translators: the state of a notification: written, not broadcast yet
@@ -21,5 +21,4 @@ STATES = {
 
 def state_label(code: str) -> str:
     """A notification's state in the interface language (an unknown code: the code)."""
-    label = STATES.get(code) if code is not None else None
-    return _(label) if label is not None else (code or "")
+    return label(STATES, code)

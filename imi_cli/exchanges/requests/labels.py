@@ -9,47 +9,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from imi_cli.i18n import N_, _, pt, t
+from imi_cli.i18n import N_, NP_, _, label, t
 
 STATES = ("draft", "sent", "accepted", "deadline_proposed", "info_requested", "answered", "closed", "withdrawn",
           "reopened")
 
 
+# The words are looked up with the context "state" (an adjective or participle describing a
+# request: "sent", "closed"), apart from the same words as actions and as history steps.
+STATE_LABELS = {
+    # Translators: the state of an information request: not sent yet
+    "draft": NP_("state", "draft"),
+    # Translators: the state of an information request
+    "sent": NP_("state", "sent"),
+    # Translators: the state of an information request
+    "accepted": NP_("state", "accepted"),
+    # Translators: the state of an information request: the responder proposed another deadline
+    "deadline_proposed": NP_("state", "deadline proposed"),
+    # Translators: the state of an information request: the requester asked for more information
+    "info_requested": NP_("state", "info requested"),
+    # Translators: the state of an information request
+    "answered": NP_("state", "answered"),
+    # Translators: the state of an information request
+    "closed": NP_("state", "closed"),
+    # Translators: the state of an information request
+    "withdrawn": NP_("state", "withdrawn"),
+    # Translators: the state of an information request
+    "reopened": NP_("state", "reopened"),
+    # Translators: the state of an information request that does not exist yet
+    "": NP_("state", "not yet drafted"),
+}
+
+
 def state_label(code: str | None) -> str:
     """The state of a request in the interface language (a code it does not know: as it is)."""
-    # The words are looked up with the context "state" (an adjective or participle describing a
-    # request: "sent", "closed"), apart from the same words as actions.
-    if code == "draft":
-        # Translators: the state of an information request: not sent yet
-        return pt("state", "draft")
-    if code == "sent":
-        # Translators: the state of an information request
-        return pt("state", "sent")
-    if code == "accepted":
-        # Translators: the state of an information request
-        return pt("state", "accepted")
-    if code == "deadline_proposed":
-        # Translators: the state of an information request: the responder proposed another deadline
-        return pt("state", "deadline proposed")
-    if code == "info_requested":
-        # Translators: the state of an information request: the requester asked for more information
-        return pt("state", "info requested")
-    if code == "answered":
-        # Translators: the state of an information request
-        return pt("state", "answered")
-    if code == "closed":
-        # Translators: the state of an information request
-        return pt("state", "closed")
-    if code == "withdrawn":
-        # Translators: the state of an information request
-        return pt("state", "withdrawn")
-    if code == "reopened":
-        # Translators: the state of an information request
-        return pt("state", "reopened")
-    if not code:
-        # Translators: the state of an information request that does not exist yet
-        return pt("state", "not yet drafted")
-    return str(code)
+    return label(STATE_LABELS, code or "")
 
 
 # The next step the inbox proposes, by (direction, state): JSON keeps these English words (what
@@ -80,8 +74,7 @@ FLAGS: dict[str, str] = {"overdue": N_("overdue"), "due soon": N_("due soon")}
 
 def reminder_label(kind: str) -> str:
     """A reminder's kind as a person reads it (an unknown kind: its code)."""
-    label = REMINDERS.get(kind)
-    return _(label) if label else str(kind)
+    return label(REMINDERS, kind)
 
 
 def reminders_text(kinds: list[str]) -> str:
@@ -107,22 +100,24 @@ def action_label(item: dict[str, Any]) -> str:
 
 
 def flag_label(flag: str | None) -> str:
-    label = FLAGS.get(flag or "")
-    return _(label) if label else str(flag or "")
+    return label(FLAGS, flag or "")
+
+
+# The steps of a request's history, as a log lists them (by the last part of the event type)
+HISTORY = {
+    # Translators: the steps of an information request's history, as a log lists them (context "history")
+    "drafted": NP_("history", "drafted"), "approved": NP_("history", "approved"), "sent": NP_("history", "sent"),
+    "accepted": NP_("history", "accepted"), "deadline_agreed": NP_("history", "deadline agreed"),
+    "forwarded": NP_("history", "forwarded"), "reassigned": NP_("history", "reassigned"),
+    "allocated": NP_("history", "allocated"), "answered": NP_("history", "answered"),
+    "info_requested": NP_("history", "more information asked for"), "closed": NP_("history", "closed"),
+    "withdrawn": NP_("history", "withdrawn"), "reopened": NP_("history", "reopened"),
+    "reminder": NP_("history", "reminder"),
+}
 
 
 def history_label(event_type: str) -> str:
     """What a step of a request's history did, in the interface language (``request.sent`` ->
     "sent"); a type it does not know: its last part, as it is."""
     word = event_type.split(".", 1)[-1]
-    # Translators: the steps of an information request's history, as a log lists them (context "history")
-    words = {
-        "drafted": pt("history", "drafted"), "approved": pt("history", "approved"), "sent": pt("history", "sent"),
-        "accepted": pt("history", "accepted"), "deadline_agreed": pt("history", "deadline agreed"),
-        "forwarded": pt("history", "forwarded"), "reassigned": pt("history", "reassigned"),
-        "allocated": pt("history", "allocated"), "answered": pt("history", "answered"),
-        "info_requested": pt("history", "more information asked for"), "closed": pt("history", "closed"),
-        "withdrawn": pt("history", "withdrawn"), "reopened": pt("history", "reopened"),
-        "reminder": pt("history", "reminder"),
-    }
-    return words.get(word, word) if event_type.startswith("request.") else word
+    return label(HISTORY, word) if event_type.startswith("request.") else word
