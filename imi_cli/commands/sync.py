@@ -36,16 +36,8 @@ def _say(report, as_json: bool) -> None:
     for r in report.rejected:
         # Translators: an event the hub refused: {reason} is a code (not_allowed ...), {message} the hub's words
         message("  " + t("rejected {id}: {reason}: {message}", id=r["id"], reason=r["reason"],
-                         message=refusal_text(r)))
+                         message=report.told(r)))
     say_skipped(report.skipped, "hub")
-
-
-def refusal_text(refused: dict) -> str:
-    """The hub's words for a refusal: in the user's language when the hub's message id and
-    parameters give exactly its English sentence (``render_refusal``), else as the hub wrote them."""
-    from imi_cli.protocol.refusal import render_refusal
-
-    return render_refusal(str(refused.get("message") or ""), refused.get("msgid"), refused.get("params"))
 
 
 def say_skipped(skipped: list, source: str) -> None:
