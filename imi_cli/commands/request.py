@@ -270,7 +270,7 @@ def _dates(row: dict) -> dict:
     if day is not None:  # a value that is not a date is shown as it is
         out["deadline"] = formats.date(day)
         if isinstance(row.get("days_left"), int):
-            out["days_left"] = formats.relative(day, clock.now().date())
+            out["days_left"] = formats.days_away((day - clock.now().date()).days)
     return out
 
 

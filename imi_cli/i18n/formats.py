@@ -81,18 +81,13 @@ def percent(value: float, digits: int = 0) -> str:
     return format_percent(value, format="#,##0" + ("." + "0" * digits if digits else "") + "%", locale=locale())
 
 
-def relative(target: Date | DateTime | str, now: DateTime | Date | str) -> str:
-    """How far ``target`` is from ``now`` in words ("in 3 days", "2 months ago"); days
-    between days, the nearest unit between moments."""
+def days_away(days: int) -> str:
+    """A number of days from today in words ("in 62 days", "2 days ago"): a deadline is
+    counted in days, never rounded to months."""
     from babel.dates import format_timedelta
 
-    if isinstance(target, Date) and not isinstance(target, DateTime) or (isinstance(target, str) and "T" not in target):
-        delta: timedelta = _as_date(target) - _as_date(now)
-        # a deadline is counted in days ("in 62 days"), never rounded to months
-        return format_timedelta(delta, granularity="day", threshold=100_000, add_direction=True, locale=locale())
-    delta = _as_datetime(target) - _as_datetime(now if not isinstance(now, Date) or isinstance(now, DateTime)
-                                                else DateTime.combine(now, DateTime.min.time()))
-    return format_timedelta(delta, add_direction=True, locale=locale())
+    return format_timedelta(timedelta(days=days), granularity="day", threshold=100_000, add_direction=True,
+                            locale=locale())
 
 
 def span(days: float) -> str:

@@ -57,7 +57,6 @@ def _state(code: Any) -> str:
 
 def _clock(view: dict[str, Any]) -> str:
     """Where the examination period stands, as a clause after the broadcast ("" if it has none)."""
-    import datetime as dt
 
     from imi_cli.exchanges.requests.render import _day
     from imi_cli.exchanges.requests.views import as_date
@@ -65,7 +64,7 @@ def _clock(view: dict[str, Any]) -> str:
 
     left, day = view["days_left"], as_date(view["deadline"])
     if left is not None and left >= 0:
-        relative = formats.relative(day, day - dt.timedelta(days=left)) if day else formats.span(left)
+        relative = formats.days_away(left) if day else formats.span(left)
         return t("examination ends {date} ({relative})", date=_day(view["deadline"]), relative=relative)
     if left is not None:
         return t("examination ended {date}", date=_day(view["deadline"]))

@@ -190,7 +190,6 @@ def _subject(view: dict[str, Any]) -> str:
 
 
 def _deadline(view: dict[str, Any]) -> str:
-    from datetime import timedelta
 
     from imi_cli.exchanges.requests.views import as_date
     from imi_cli.i18n import formats
@@ -202,7 +201,7 @@ def _deadline(view: dict[str, Any]) -> str:
         line = t("deadline {date}", date=_day(view["deadline"]))
     elif left > 0:
         line = t("deadline {date} ({relative})", date=_day(view["deadline"]),
-                 relative=formats.relative(day, day - timedelta(days=left)))
+                 relative=formats.days_away(left))
     elif left == 0:
         line = t("deadline {date} (today)", date=_day(view["deadline"]))
     else:
