@@ -42,17 +42,16 @@ def main_options(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
+    from imi_cli import i18n
     from imi_cli.cli.environment import Environment, activate
 
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.configure({"store": store, "lang": lang}, config, as_json=as_json)
-    if env.settings.lang:  # --lang, IMI_LANG or the config file's `lang`
-        from imi_cli import i18n
-
-        i18n.use(env.settings.lang)  # main() resets it at the end of the run
+    # main() chose the language from --lang, IMI_LANG and the locale; the config file's `lang` is
+    # known only now. main() resets both at the end of the run.
+    if env.settings.lang:
+        i18n.use(env.settings.lang)
     if env.settings.timezone:
-        from imi_cli import i18n
-
         i18n.use_zone(env.settings.timezone)
     ctx.obj = env
     activate(env)  # for helpers without the context; main() resets it after the run
