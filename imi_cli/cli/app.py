@@ -20,7 +20,9 @@ app = typer.Typer(
     cls=LazyGroup,
     help="IMI, the Internal Market Information System, at the terminal.",
     no_args_is_help=True,
-    add_completion=False,
+    # `imi --install-completion` (bash, zsh, fish, PowerShell) and `--show-completion`: the
+    # shell asks `imi` itself, which names the commands without importing their modules
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -39,6 +41,12 @@ def main_options(
     config: Optional[Path] = typer.Option(None, "--config", help="Config file [env: IMI_CONFIG]."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Display language, e.g. en, hu [env: IMI_LANG]."),
     as_json: bool = typer.Option(False, "--json", help="Print data as JSON (also accepted after the subcommand)."),
+    output_format: Optional[str] = typer.Option(
+        None, "--format", metavar="FORMAT",
+        help="Listings as table, tsv, csv or json (default: a table on a terminal, tab-separated lines in a pipe)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print data and errors only, no other messages."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Tell each step (each event a sync moves, "
+                                                                  "each row an import takes)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
@@ -47,6 +55,8 @@ def main_options(
 
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.configure({"store": store, "lang": lang}, config, as_json=as_json)
+    env.choose_format(output_format)
+    env.verbosity = -1 if quiet else 1 if verbose else 0
     # main() chose the language from --lang, IMI_LANG and the locale; the config file's `lang` is
     # known only now. main() resets both at the end of the run.
     if env.settings.lang:

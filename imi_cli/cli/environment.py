@@ -41,6 +41,8 @@ class Environment:
                  clock: Callable[[], datetime] = _now, store_factory: Callable[..., Any] = _open_store) -> None:
         self._settings = settings  # else resolved by the root command, or on first use
         self.as_json = as_json
+        self.output_format: str | None = None  # --format: table, tsv, csv or json (None: by the stream)
+        self.verbosity = 0  # -1 --quiet, 0, 1 --verbose
         self.stdout: TextIO = stdout or sys.stdout
         self.stderr: TextIO = stderr or sys.stderr
         self.clock = clock
@@ -68,10 +70,27 @@ class Environment:
         settings = self.settings
         configure(settings.questionnaires, settings.sources["questionnaires"])
 
+    def choose_format(self, value: str | None) -> None:
+        """``--format``: how listings are printed (``imi_cli.cli.output.listing_mode``)."""
+        if value is None:
+            return
+        from imi_cli.cli.output import MODES
+
+        mode = str(value).strip().lower()
+        if mode not in MODES:
+            from imi_cli.errors import UsageError
+
+            raise UsageError(msgid="use_one_of", params={"option": "--format", "value": value,
+                                                          "choices": ", ".join(MODES)})
+        self.output_format = mode
+        self.as_json = mode == "json"
+
     def override(self, *, as_json: bool = False, lang: str | None = None, store: Path | None = None,
-                 written: str | None = None) -> None:
+                 written: str | None = None, output_format: str | None = None) -> None:
         """Options given after the subcommand: they win over those given before it."""
         self.as_json = self.as_json or as_json
+        if output_format is not None:
+            self.choose_format(output_format)
         if written is not None:
             self._written = check_language(str(written), "--written-in")
         for key, value in (("lang", lang), ("store", store)):

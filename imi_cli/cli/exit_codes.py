@@ -56,10 +56,21 @@ def as_imi_error(exc: BaseException, env: Environment) -> ImiError | None:
 
 
 def report(error: ImiError, env: Environment) -> None:
-    """One clear message (plus problems and a hint) on stderr; never a traceback."""
+    """One clear message (plus problems and a hint) on stderr; never a traceback. With
+    ``--json`` (or ``--format json``) the error is a JSON object on stderr as well: a script
+    reads ``msgid``, ``params`` and ``exit_code`` the same in every language."""
     from imi_cli.safe_text import safe_text
 
     out = env.stderr
+    if env.as_json:
+        from imi_cli.bulk.exports import to_json
+        from imi_cli.safe_text import json_text
+
+        body = error.as_dict()
+        if isinstance(error, InvalidInput):
+            body["problems"] = [problem.as_dict() for problem in error.problems]
+        out.write(json_text(to_json(body)) + "\n")
+        return
     out.write(t("imi: error: {message}", message=safe_text(error.message, multiline=True)) + "\n")  # it may quote input
     if isinstance(error, InvalidInput):
         for problem in error.problems:

@@ -25,6 +25,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 # name -> (the keyword the command's wrapper receives, its type, the option)
 SHARED: dict[str, tuple[str, Any, Any]] = {
     "json": ("shared_json", bool, typer.Option(False, "--json", help="Print data as JSON.")),
+    # how a listing is printed; --json is --format json
+    "format": ("shared_format", Optional[str], typer.Option(
+        None, "--format", metavar="FORMAT",
+        help="table, tsv, csv or json (default: a table on a terminal, tab-separated lines in a pipe).")),
     "lang": ("shared_lang", Optional[str], typer.Option(
         None, "--lang", help="Display language, e.g. en, hu [env: IMI_LANG].")),
     "store": ("shared_store", Optional[Path], typer.Option(
@@ -37,7 +41,7 @@ SHARED: dict[str, tuple[str, Any, Any]] = {
 
 
 def shared_options(*names: str) -> Callable[[F], F]:
-    """A decorator adding the shared options ``names`` (json, lang, store, written) to a command."""
+    """A decorator adding the shared options ``names`` (json, format, lang, store, written) to a command."""
     unknown = set(names) - set(SHARED)
     if unknown:
         raise ValueError(f"no shared options {sorted(unknown)}")
@@ -49,7 +53,8 @@ def shared_options(*names: str) -> Callable[[F], F]:
             from imi_cli.cli.environment import environment
 
             environment().override(as_json=bool(given.get("json")), lang=given.get("lang"),
-                                   store=given.get("store"), written=given.get("written"))
+                                   store=given.get("store"), written=given.get("written"),
+                                   output_format=given.get("format"))
             return func(*args, **kwargs)
 
         # Typer reads a command's options from its signature and type hints.
@@ -67,8 +72,12 @@ def shared_options(*names: str) -> Callable[[F], F]:
 json_option = shared_options("json")
 # commands that print data but need no store (reference data, catalogs)
 output_options = shared_options("json", "lang")
+# listings of reference data and catalogs (no store): --format as well
+catalog_listing_options = shared_options("json", "format", "lang")
 # commands that open the store and print what they did or found
 data_options = shared_options("json", "lang", "store")
+# listings of what the store holds: --format table|tsv|csv|json as well
+listing_options = shared_options("json", "format", "lang", "store")
 # commands on the store that print no data
 store_options = shared_options("lang", "store")
 # commands that record texts the user writes (their language is told beside them)

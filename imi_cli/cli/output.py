@@ -1,7 +1,12 @@
 """Output helpers shared by every command: data to stdout, messages to stderr, both the
 streams of the run's environment.
 
-Tables and colour only on a terminal; ``--json`` everywhere data is printed.
+A listing is printed in one of four forms (``listing_mode``): ``table`` for a person (the
+default on a terminal: headings and states in the interface language, dates as the language
+writes them, ids as their shortest unique prefix), ``tsv`` (the default in a pipe), ``csv``
+and ``json``, chosen with ``--format`` (``--json`` is ``--format json``). Tab-separated and
+CSV output start with a header line of the columns' keys, the same in every language, and
+keep codes, ISO dates and whole ids.
 
 Data never acts on the terminal (``imi_cli.safe_text``): control and bidirectional
 characters are shown as escapes, tab-separated cells escape tabs, newlines and backslashes,
@@ -16,7 +21,11 @@ from typing import Any, TextIO
 from imi_cli.bulk.exports import to_json
 from imi_cli.safe_text import display, json_text, safe_text, tsv_line
 
-__all__ = ["emit", "message", "print_json", "print_table", "progress_bar", "to_json"]
+__all__ = ["MODES", "detail", "emit", "for_people", "listing_mode", "message", "page", "print_json",
+           "print_table", "progress_bar", "to_json", "write_rows"]
+
+MODES = ("table", "tsv", "csv", "json")
+SHORT_CELL = 12  # a column whose cells are all this short is never wrapped nor cut
 
 
 def _streams() -> tuple[TextIO, TextIO]:
@@ -36,12 +45,75 @@ def print_json(data: Any) -> None:
     _streams()[0].write(json_text(to_json(data)) + "\n")
 
 
+def listing_mode() -> str:
+    """How this run prints a listing: ``--format`` (or ``--json``), else a table on a terminal
+    and tab-separated lines in a pipe."""
+    from imi_cli.cli.environment import environment
+
+    env = environment()
+    if env.as_json:
+        return "json"
+    if env.output_format:
+        return env.output_format
+    return "table" if _streams()[0].isatty() else "tsv"
+
+
+def for_people() -> bool:
+    """Is this run's listing a table a person reads (labels, local dates, short ids)?"""
+    return listing_mode() == "table"
+
+
 def message(text: str) -> None:
     """A human message (not data): stderr, so pipes of stdout stay clean. Plain text, never
-    markup: a message may quote data (an id, a file name, the hub's reason)."""
+    markup: a message may quote data (an id, a file name, the hub's reason). ``--quiet``
+    keeps it back (errors are told all the same)."""
     from rich.text import Text
 
+    from imi_cli.cli.environment import environment
+
+    if environment().verbosity < 0:
+        return
     _console(stderr=True).print(Text(safe_text(text, multiline=True)))
+
+
+def detail(text: str) -> None:
+    """A message only ``--verbose`` asks for (each step of a sync, each row of an import)."""
+    from imi_cli.cli.environment import environment
+
+    if environment().verbosity > 0:
+        message(text)
+
+
+def page(text: str) -> None:
+    """A long view (a request, an alert) through the pager when it is longer than the
+    terminal: ``IMI_PAGER``, else ``PAGER``, else ``less -FRX`` (an empty value: no pager).
+    In a pipe, or when it fits, it is written as it is."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+
+    out = _streams()[0]
+    command = os.environ.get("IMI_PAGER", os.environ.get("PAGER", "less -FRX"))
+    argv = shlex.split(command) if command.strip() else []
+    descriptor = _descriptor(out) if out.isatty() and argv and shutil.which(argv[0]) else None
+    if descriptor is None or text.count("\n") < shutil.get_terminal_size((80, 24)).lines - 1:
+        out.write(text)
+        return
+    out.flush()
+    try:
+        subprocess.run(argv, input=text, text=True, check=False, stdout=descriptor,
+                       env={**os.environ, "LESSCHARSET": os.environ.get("LESSCHARSET", "utf-8")})
+    except OSError:  # the pager would not start: the text, whole
+        out.write(text)
+
+
+def _descriptor(stream: TextIO) -> int | None:
+    """The file descriptor under ``stream`` (the pager writes to it), or None for a stream in memory."""
+    try:
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError
+        return None
 
 
 # key -> how a cell of that column is shown on a terminal (a state's code as its translated
@@ -51,33 +123,68 @@ Shown = Mapping[str, Callable[[Any], str]]
 
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]],
                 title: str | None = None, shown: Shown | None = None) -> None:
-    """Rows as a table on a terminal; tab-separated lines otherwise (for scripts).
+    """Rows as a table for a person, or as tab-separated / CSV lines for a script
+    (``listing_mode``; JSON is ``emit``'s).
 
     ``columns`` are (key, heading) pairs: the heading and the ``title`` are shown as given,
     so the caller translates them (``("state", _("State"))``); the cells are data, never
     translated here. ``shown`` maps a column's key to how its cells read on a terminal
     (``{"state": lambda code: _(STATE_LABELS[code])}``); tab-separated output and JSON keep
-    the code."""
+    the code. A key/value table (every heading empty: a record's fields) has no header line."""
     rows = list(rows)
-    out = _streams()[0]
-    if not out.isatty():  # control characters escaped; cells a spreadsheet would run get a ' in front
-        from imi_cli.bulk.spreadsheet import neutralise_tsv
-
-        out.write(neutralise_tsv("".join(tsv_line([row.get(key) for key, _ in columns]) for row in rows)))
+    mode = listing_mode()
+    if mode != "table":
+        write_rows(rows, [key for key, _ in columns], "csv" if mode == "csv" else "tsv",
+                   header=any(heading for _, heading in columns))
         return
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
     # A key/value table (every header empty) has no header row; an id column is never cut
     # short, even on a narrow terminal: it is what the next command takes (`request show ID`).
+    # No vertical rules (as `docker ps` or `kubectl get`): six columns keep 19 more characters
+    # of an 80-column terminal for their cells.
     table = Table(title=None if title is None else Text(safe_text(title)),
-                  show_header=any(header for _, header in columns))
-    for key, header in columns:
-        table.add_column(Text(header), no_wrap=key == "id")
+                  show_header=any(header for _, header in columns), box=box.SIMPLE_HEAD, pad_edge=False)
     shown = shown or {}
-    for row in rows:
-        table.add_row(*(Text(safe_text(_cell(row.get(key), shown.get(key)))) for key, _ in columns))
+    cells = [[safe_text(_cell(row.get(key), shown.get(key))) for key, _ in columns] for row in rows]
+    for index, (key, heading) in enumerate(columns):
+        widest = max((len(line[index]) for line in cells), default=0)
+        if key == "id" or widest <= SHORT_CELL:  # whole: an id, a state, a date, a figure
+            table.add_column(Text(heading), no_wrap=True,
+                             min_width=max(widest, min(len(heading), SHORT_CELL)))
+        else:  # a text wraps on words; a long code is folded, never cut to "…"
+            table.add_column(Text(heading), overflow="fold")
+    for line in cells:
+        table.add_row(*(Text(cell) for cell in line))
     _console().print(table)
+
+
+def write_rows(rows: Iterable[Mapping[str, Any]], keys: Sequence[str], mode: str = "tsv",
+               *, header: bool = True) -> None:
+    """Rows for a script, at once: a header line of ``keys``, then one line per row.
+    ``tsv``: tabs, newlines and backslashes in a cell escaped (one row is one line);
+    ``csv``: RFC 4180 quoting. Either way control characters are escaped and cells a
+    spreadsheet would run as formulas get a ``'`` in front."""
+    from imi_cli.bulk.spreadsheet import neutralise, neutralise_tsv
+
+    out = _streams()[0]
+    if mode == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if header:
+            writer.writerow(keys)
+        for row in rows:
+            writer.writerow([neutralise(safe_text(display(row.get(key)), multiline=True)) for key in keys])
+        out.write(buffer.getvalue())
+        return
+    lines = [tsv_line(keys)] if header else []
+    lines.extend(tsv_line([row.get(key) for key in keys]) for row in rows)
+    out.write(neutralise_tsv("".join(lines)))
 
 
 def _cell(value: Any, show: Callable[[Any], str] | None = None) -> str:
@@ -89,9 +196,9 @@ def _cell(value: Any, show: Callable[[Any], str] | None = None) -> str:
 
 def emit(data: Any, *, as_json: bool, rows: Iterable[dict[str, Any]] | None = None,
          columns: Sequence[tuple[str, str]] = (), title: str | None = None, shown: Shown | None = None) -> None:
-    """Print a listing: JSON when asked, else a table of ``rows`` (default: ``data``);
-    ``shown`` as in ``print_table``."""
-    if as_json:
+    """Print a listing: JSON when asked, else a table of ``rows`` (default: ``data``) or its
+    lines for a script (``listing_mode``); ``shown`` as in ``print_table``."""
+    if as_json or listing_mode() == "json":
         print_json(data)
     else:
         print_table(data if rows is None else rows, columns, title, shown)

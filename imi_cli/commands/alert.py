@@ -9,8 +9,8 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options, writing_options
-from imi_cli.cli.output import emit, message, print_json
+from imi_cli.cli.options import data_options, listing_options, writing_options
+from imi_cli.cli.output import emit, message, page, print_json
 from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
@@ -49,8 +49,16 @@ def _alerts(store):
 
 def _do(step: str, aid: str, call) -> None:
     with state().open_store() as store:
-        call(_alerts(store))
+        aid = _full(store, aid)
+        call(_alerts(store), aid)
     message(t(QUEUED[step], id=aid))
+
+
+def _full(store, aid: str) -> str:
+    """The whole id that ``aid`` is or starts (``imi_cli.cli.ids``)."""
+    from imi_cli.cli.ids import full_id
+
+    return full_id(store.conn, "alert", aid)
 
 
 def columns(spec: list) -> list:
@@ -60,9 +68,9 @@ def columns(spec: list) -> list:
 
 def on_terminal(as_json: bool) -> bool:
     """Is a table drawn for a person (not ``--json``, not tab-separated lines for a pipe)?"""
-    from imi_cli.cli.environment import environment
+    from imi_cli.cli.output import for_people
 
-    return not as_json and environment().stdout.isatty()
+    return not as_json and for_people()
 
 
 def _shown(row: dict) -> dict:
@@ -137,6 +145,7 @@ def send(aid: str = typer.Argument(..., help="Alert id."),
              "PQ alerts sent more than 3 days after the decision: why (every recipient sees it)."))) -> None:
     """Send a draft to every authority the directory routes it to."""
     with state().open_store() as store:
+        aid = _full(store, aid)
         event = _alerts(store).send(aid, late_reason)
     routing = event["payload"]["routing"]
     # Translators: {coordinators} and {direct} are counts (0, 1 or more): "(s)" keeps the sentence right for all
@@ -151,14 +160,14 @@ def forward(aid: str = typer.Argument(..., help="Alert id."),
             to: str = typer.Option(..., "--to", help="Competent authorities of your country, ','-separated "
                                                      "(your own to handle it yourself).")) -> None:
     """Incoming-alert coordinators: pass an alert to the competent authorities; they get it whole."""
-    _do("forward", aid, lambda a: a.forward(aid, [name.strip() for name in to.split(",") if name.strip()]))
+    _do("forward", aid, lambda a, aid: a.forward(aid, [name.strip() for name in to.split(",") if name.strip()]))
 
 
 @app.command("acknowledge")
 @data_options
 def acknowledge(aid: str = typer.Argument(..., help="Alert id.")) -> None:
     """Record that your authority has read the alert."""
-    _do("acknowledge", aid, lambda a: a.acknowledge(aid))
+    _do("acknowledge", aid, lambda a, aid: a.acknowledge(aid))
 
 
 @app.command("modify")
@@ -176,6 +185,7 @@ def modify(
     s = state()
     day = parse_date(informed_on, "--informed-on") if informed_on else None
     with s.open_store() as store:
+        aid = _full(store, aid)
         alerts = _alerts(store)
         alert = alerts.get(aid)
         values = _answers(answers, None, alert["record"]["content"]["questionnaire"]) if answers else {}
@@ -188,7 +198,7 @@ def modify(
 def withdraw(aid: str = typer.Argument(..., help="Alert id."),
              reason: str = typer.Option(..., "--reason", help="Why (e.g. sent in error).")) -> None:
     """Senders: withdraw an alert sent in error; its personal data is erased everywhere."""
-    _do("withdraw", aid, lambda a: a.withdraw(aid, reason))
+    _do("withdraw", aid, lambda a, aid: a.withdraw(aid, reason))
 
 
 @app.command("close")
@@ -200,21 +210,23 @@ def close(aid: str = typer.Argument(..., help="Alert id."),
     from imi_cli.exchanges.alerts.service import parse_date
 
     day = parse_date(ended_on, "--ended-on") if ended_on else None
-    _do("close", aid, lambda a: a.close(aid, day))
+    _do("close", aid, lambda a, aid: a.close(aid, day))
 
 
 @app.command("list")
-@data_options
+@listing_options
 def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, sent, withdrawn or closed."),
           direction: Optional[str] = typer.Option(None, "--direction", help="in or out.")) -> None:
     """Alerts your authority sent or was sent, the most recently active first."""
-    from imi_cli.commands.request import _authority, _emit
+    from imi_cli.commands.request import _authority, _emit, short_ids
     from imi_cli.exchanges.alerts.views import list_alerts
 
     s = state()
     with s.open_store() as store:
         rows = list_alerts(store.conn, _authority(store), s.lang, state=state_, direction=direction)
-    _emit([_shown(r) for r in rows] if on_terminal(s.as_json) else rows, s.as_json, columns(LIST))
+        people = on_terminal(s.as_json)
+        shown = short_ids(store.conn, "alert", rows) if people else rows
+    _emit([_shown(r) for r in shown] if people else rows, s.as_json, columns(LIST))
     if not rows and not s.as_json:
         message(_("No alerts here."))
 
@@ -229,9 +241,10 @@ def show(aid: str = typer.Argument(..., help="Alert id.")) -> None:
 
     s = state()
     with s.open_store() as store:
+        aid = _full(store, aid)
         view = alert_view(_alerts(store).get(aid), s.lang, _authority(store))
         access.record(store, "alert.show", entity=f"alert/{aid}")
-    print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
+    print_json(view) if s.as_json else page(as_text(view))
 
 
 @app.command("export")
@@ -285,7 +298,7 @@ def _csv(rows: list) -> str:
 
 
 @app.command("stats")
-@data_options
+@listing_options
 def stats() -> None:
     """Per area and country: alerts sent, received, and hours from sending to forwarding."""
     from imi_cli.exchanges.alerts.views import stats as figures

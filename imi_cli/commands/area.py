@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import output_options
+from imi_cli.cli.options import catalog_listing_options
 from imi_cli.cli.output import emit
 from imi_cli.i18n import _
 
@@ -14,7 +14,7 @@ country_app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("list")
-@output_options
+@catalog_listing_options
 def list_areas() -> None:
     """The legislative areas, with their legal basis, named in your language."""
     from imi_cli.reference.areas import load_areas
@@ -26,7 +26,7 @@ def list_areas() -> None:
 
 
 @country_app.command("list")
-@output_options
+@catalog_listing_options
 def list_countries() -> None:
     """The IMI countries (EU-27, Iceland, Liechtenstein, Norway), named in your language."""
     from imi_cli.reference.countries import list_countries as countries

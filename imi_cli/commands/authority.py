@@ -9,7 +9,7 @@ from typing import Any, List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import emit, message, print_json, print_table, progress_bar
 from imi_cli.i18n import N_, _, t
 
@@ -33,10 +33,10 @@ REPORTS = {
 
 
 def on_terminal() -> bool:
-    """Is standard output a terminal (a table for a person, not tab-separated lines for a script)?"""
-    from imi_cli.cli.environment import environment
+    """Is the listing a table for a person (not tab-separated, CSV or JSON for a script)?"""
+    from imi_cli.cli.output import for_people
 
-    return bool(environment().stdout.isatty())
+    return for_people()
 
 
 def shown_rows(rows: Iterable[dict[str, Any]], shown: Mapping[str, Callable[[Any], str]]) -> list[dict[str, Any]]:
@@ -130,7 +130,7 @@ def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
 
 
 @app.command("search")
-@data_options
+@listing_options
 def search(
     text: Optional[str] = typer.Argument(None, help="Words to find in names and competences (any language)."),
     country: Optional[str] = typer.Option(None, "--country", help="Only this country, e.g. HU."),

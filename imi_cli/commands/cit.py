@@ -10,8 +10,8 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
-from imi_cli.cli.output import emit, message, print_json
+from imi_cli.cli.options import data_options, listing_options
+from imi_cli.cli.output import emit, message, page, print_json
 from imi_cli.i18n import N_, _, t
 
 app = typer.Typer(no_args_is_help=True)
@@ -213,7 +213,7 @@ def sanction(number: str = typer.Argument(..., help="Licence number."),
 
 
 @app.command("check")
-@data_options
+@listing_options
 def check(number: Optional[str] = typer.Option(None, "--number", help="Licence number."),
           company: Optional[str] = typer.Option(None, "--company", help="Company name (any spelling)."),
           registration: Optional[str] = typer.Option(None, "--registration", help="Registration number."),
@@ -248,7 +248,7 @@ def check(number: Optional[str] = typer.Option(None, "--number", help="Licence n
 
 
 @app.command("list")
-@data_options
+@listing_options
 def list_(company: Optional[str] = typer.Option(None, "--company", help="Company name (any spelling)."),
           registration: Optional[str] = typer.Option(None, "--registration", help="Registration number."),
           country: Optional[str] = typer.Option(None, "--country", help="Home state."),
@@ -280,11 +280,11 @@ def show(number: str = typer.Argument(..., help="Licence number.")) -> None:
     s = state()
     with s.open_store() as store:
         v = view(_licences(store).get(number), _today())
-    print_json(v) if s.as_json else typer.echo(as_text(v), nl=False)
+    print_json(v) if s.as_json else page(as_text(v))
 
 
 @app.command("history")
-@data_options
+@listing_options
 def history(number: str = typer.Argument(..., help="Licence number.")) -> None:
     """Every change of a licence: when, what, by which authority and user."""
     s = state()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options, writing_options
+from imi_cli.cli.options import listing_options, writing_options
 from imi_cli.cli.output import emit, print_json
 from imi_cli.cli.output import message as say
 from imi_cli.i18n import N_, _, t
@@ -21,29 +21,31 @@ def send(
     text: str = typer.Argument(..., help="The message."),
 ) -> None:
     """Send a message (it leaves with the next `imi sync`)."""
+    from imi_cli.exchanges.messages import get
     from imi_cli.exchanges.messages import send as do_send
 
     s = state()
     with s.open_store() as store:
         ident = do_send(store, to, subject, text, s.written_language)
-    if s.as_json:
-        print_json({"id": ident, "to": to, "subject": subject})
+        sent = get(store, ident)
+    if s.as_json:  # the message as `message list --json` shows it, and that it waits for `imi sync`
+        print_json({**(sent or {"id": ident, "to": to, "subject": subject}), "state": "queued"})
     else:
         say(t("Message {id} queued for {to} (`imi sync` takes it to the hub)", id=ident, to=to))
 
 
 @app.command("list")
-@data_options
+@listing_options
 def list_() -> None:
     """Messages this authority sent or received."""
-    from imi_cli.cli.environment import environment
+    from imi_cli.cli.output import for_people
     from imi_cli.exchanges.messages import inbox
 
     s = state()
     with s.open_store() as store:
         rows = inbox(store)
     shown = rows
-    if not s.as_json and environment().stdout.isatty():  # for a person: times in the user's zone, the language of each
+    if not s.as_json and for_people():  # for a person: times in the user's zone, the language of each
         shown = [_for_people(row, s.lang) for row in rows]
     emit(rows, as_json=s.as_json, rows=shown, columns=[(key, _(heading)) for key, heading in COLUMNS])
 

@@ -10,8 +10,8 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options, writing_options
-from imi_cli.cli.output import emit, message, print_json
+from imi_cli.cli.options import data_options, listing_options, writing_options
+from imi_cli.cli.output import emit, message, page, print_json
 from imi_cli.commands.alert import columns, on_terminal
 from imi_cli.i18n import N_, _, nt, t
 
@@ -64,9 +64,17 @@ def _notifications(store):
     return Notifications(store)
 
 
+def _full(store, ident: str) -> str:
+    """The whole id that ``ident`` is or starts (``imi_cli.cli.ids``)."""
+    from imi_cli.cli.ids import full_id
+
+    return full_id(store.conn, "notification", ident)
+
+
 def _do(step: str, ident: str, call) -> None:
     with state().open_store() as store:
-        call(_notifications(store))
+        ident = _full(store, ident)
+        call(_notifications(store), ident)
     message(t(QUEUED[step], id=ident))
 
 
@@ -83,10 +91,11 @@ def _shown(row: dict) -> dict:
             "to_do": _(row["to_do"]) if row.get("to_do") else ""}
 
 
-def _listing(rows: list, as_json: bool) -> None:
-    from imi_cli.commands.request import _emit
+def _listing(rows: list, as_json: bool, conn) -> None:
+    from imi_cli.commands.request import _emit, short_ids
 
-    _emit([_shown(r) for r in rows] if on_terminal(as_json) else rows, as_json, columns(LIST))
+    people = on_terminal(as_json)
+    _emit([_shown(r) for r in short_ids(conn, "notification", rows)] if people else rows, as_json, columns(LIST))
 
 
 def shown_stats(rows: list) -> list:
@@ -129,7 +138,7 @@ def new(kind: str = typer.Option(..., "--kind", help="A notification question se
 @data_options
 def broadcast(ident: str = typer.Argument(..., help="Notification id.")) -> None:
     """Send a draft to the European Commission and every member state's national coordinator."""
-    _do("broadcast", ident, lambda n: n.broadcast(ident))
+    _do("broadcast", ident, lambda n, ident: n.broadcast(ident))
 
 
 @app.command("disseminate")
@@ -138,7 +147,8 @@ def disseminate(ident: str = typer.Argument(..., help="Notification id."),
                 to: str = typer.Option(..., "--to", help="Authorities of your country competent in the area, "
                                                          "','-separated.")) -> None:
     """National coordinators: pass a notification to the competent authorities of your country."""
-    _do("disseminate", ident, lambda n: n.disseminate(ident, [name.strip() for name in to.split(",") if name.strip()]))
+    _do("disseminate", ident,
+        lambda n, ident: n.disseminate(ident, [name.strip() for name in to.split(",") if name.strip()]))
 
 
 @app.command("comment")
@@ -147,7 +157,7 @@ def comment(ident: str = typer.Argument(..., help="Notification id."),
             text: str = typer.Argument(..., help="Your comment (tagged with your language).")) -> None:
     """Comment: the notifying state, the Commission and every recipient read it."""
     s = state()
-    _do("comment", ident, lambda n: n.comment(ident, text, s.written_language))
+    _do("comment", ident, lambda n, ident: n.comment(ident, text, s.written_language))
 
 
 @app.command("modify")
@@ -157,6 +167,7 @@ def modify(ident: str = typer.Argument(..., help="Notification id."),
     """The notifying authority: change a notification (also after closure); recipients see what changed."""
     s = state()
     with s.open_store() as store:
+        ident = _full(store, ident)
         notifications = _notifications(store)
         kind = notifications.get(ident)["kind"]
         notifications.modify(ident, _answers(answers, None, kind), s.written_language)
@@ -168,7 +179,7 @@ def modify(ident: str = typer.Argument(..., help="Notification id."),
 def withdraw(ident: str = typer.Argument(..., help="Notification id."),
              reason: str = typer.Option(..., "--reason", help="Why.")) -> None:
     """The notifying authority: withdraw a notification."""
-    _do("withdraw", ident, lambda n: n.withdraw(ident, reason))
+    _do("withdraw", ident, lambda n, ident: n.withdraw(ident, reason))
 
 
 @app.command("close")
@@ -180,7 +191,7 @@ def close(ident: str = typer.Argument(..., help="Notification id."),
                                                                   "language).")) -> None:
     """The Commission or the notifying authority: close it with a decision."""
     s = state()
-    _do("close", ident, lambda n: n.close(ident, decision, s.written_language, text))
+    _do("close", ident, lambda n, ident: n.close(ident, decision, s.written_language, text))
 
 
 def _me(store) -> tuple[str, Optional[str]]:
@@ -192,7 +203,7 @@ def _me(store) -> tuple[str, Optional[str]]:
 
 
 @app.command("list")
-@data_options
+@listing_options
 def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, broadcast, withdrawn or closed.")
           ) -> None:
     """Notifications your authority made or was sent, the most recently active first."""
@@ -201,11 +212,11 @@ def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, bro
     s = state()
     with s.open_store() as store:
         rows = search(store.conn, _me(store)[0], s.lang, state=state_)
-    _listing(rows, s.as_json)
+        _listing(rows, s.as_json, store.conn)
 
 
 @app.command("search")
-@data_options
+@listing_options
 def search_(country: Optional[str] = typer.Option(None, "--country", help="Notifying country."),
             area: Optional[str] = typer.Option(None, "--area", help="Legislative area."),
             kind: Optional[str] = typer.Option(None, "--kind", help="Kind (question set id)."),
@@ -220,7 +231,7 @@ def search_(country: Optional[str] = typer.Option(None, "--country", help="Notif
     with s.open_store() as store:
         rows = search(store.conn, _me(store)[0], s.lang, country=country, area=area, kind=kind, state=state_,
                       text=text, since=since, until=until)
-    _listing(rows, s.as_json)
+        _listing(rows, s.as_json, store.conn)
 
 
 @app.command("show")
@@ -231,12 +242,13 @@ def show(ident: str = typer.Argument(..., help="Notification id.")) -> None:
 
     s = state()
     with s.open_store() as store:
+        ident = _full(store, ident)
         me, country = _me(store)
         view = notification_view(_notifications(store).get(ident), s.lang, me, country)
         from imi_cli.privacy import access
 
         access.record(store, "notification.show", entity=f"notification/{ident}")
-    print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
+    print_json(view) if s.as_json else page(as_text(view))
 
 
 @app.command("export")
@@ -277,7 +289,7 @@ def export(output: Optional[Path] = typer.Option(None, "-o", "--output", help="W
 
 
 @app.command("stats")
-@data_options
+@listing_options
 def stats() -> None:
     """Per kind, notifying country and area: notifications, comments, closed."""
     from imi_cli.exchanges.notifications.views import stats as figures

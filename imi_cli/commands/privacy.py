@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import emit, message, print_json
 from imi_cli.i18n import N_, _, nt, t
 
@@ -25,7 +25,7 @@ def _label(labels: dict):
 
 
 @app.command("status")
-@data_options
+@listing_options
 def status(all_: bool = typer.Option(False, "--all", help="Erased exchanges too.")) -> None:
     """What will be blocked and erased, and when: every closed exchange this store holds."""
     from imi_cli.privacy.clock import status as clock_status
@@ -66,7 +66,7 @@ def run() -> None:
 
 
 @app.command("log")
-@data_options
+@listing_options
 def log(person: Optional[str] = typer.Option(None, "--person", help="Only reads of exchanges that name this "
                                                                      "person (folded for case and accents)."),
         born: Optional[str] = typer.Option(None, "--born", help="With --person: the date of birth, YYYY-MM-DD."),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from imi_cli.cli.options import output_options, shared_options
+from imi_cli.cli.options import catalog_listing_options, output_options, shared_options
 from imi_cli.i18n import _, t
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _summary(count: int, findings: list) -> str:
 
 
 @app.command("list")
-@output_options
+@catalog_listing_options
 def list_sets(
     area: Optional[str] = typer.Option(None, "--area", help="Only sets of this legislative area."),
 ) -> None:
@@ -159,7 +159,7 @@ def _language(code: str, option: str) -> str:
 
 
 @app.command()
-@output_options
+@catalog_listing_options
 def coverage() -> None:
     """Percent translated, per language and question set."""
     from imi_cli.cli.environment import state

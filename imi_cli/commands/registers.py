@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import message, print_json
 from imi_cli.i18n import N_, _, nt, t
 
@@ -86,7 +86,7 @@ def import_(path: Path = typer.Argument(..., help="CSV (name:xx columns, ';'-sep
 
 
 @app.command("search")
-@data_options
+@listing_options
 def search(words: Optional[str] = typer.Argument(None, help="Words of its name, what it covers or contains, in "
                                                             "any IMI language (a profession in any language)."),
            country: Optional[str] = typer.Option(None, "--country", help="Its country."),

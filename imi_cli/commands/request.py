@@ -8,8 +8,8 @@ from typing import List, Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options, writing_options
-from imi_cli.cli.output import emit, message, print_json
+from imi_cli.cli.options import data_options, listing_options, writing_options
+from imi_cli.cli.output import emit, message, page, print_json
 from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
@@ -47,10 +47,18 @@ def _pairs(items: List[str], option: str) -> dict:
 
 
 def _do(done: str, rid: str, call) -> None:
-    """Take a step; ``done`` is the N_-marked sentence that says so (with ``{id}``)."""
+    """Take a step: ``call(requests, rid)`` with the whole id ``rid`` starts (a unique prefix
+    will do); ``done`` is the N_-marked sentence that says so (with ``{id}``)."""
     with state().open_store() as store:
-        call(_requests(store))
+        rid = _full(store, rid)
+        call(_requests(store), rid)
     message(t(done, id=rid))
+
+
+def _full(store, rid: str) -> str:
+    from imi_cli.cli.ids import full_id
+
+    return full_id(store.conn, "request", rid)
 
 
 @app.command("new")
@@ -86,14 +94,14 @@ def new(
 @data_options
 def approve(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """Approve a draft (supervisor or coordinator), where the authority requires it."""
-    _do(N_("Approved {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.approve(rid))
+    _do(N_("Approved {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.approve(rid))
 
 
 @app.command("send")
 @data_options
 def send(rid: str = typer.Argument(..., help="Request id.")) -> None:
     """Send a draft to the responding authority."""
-    _do(N_("Sent {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.send(rid))
+    _do(N_("Sent {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.send(rid))
 
 
 @app.command("accept")
@@ -102,7 +110,8 @@ def accept(rid: str = typer.Argument(..., help="Request id."),
            propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline",
                                                           help="Another deadline, YYYY-MM-DD.")) -> None:
     """Accept an incoming request (taking its deadline, or proposing another)."""
-    _do(N_("Accepted {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.accept(rid, propose_deadline))
+    _do(N_("Accepted {id} (queued: `imi sync` takes it to the hub)"), rid,
+        lambda r, rid: r.accept(rid, propose_deadline))
 
 
 @app.command("agree-deadline")
@@ -111,7 +120,7 @@ def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
                    refuse: bool = typer.Option(False, "--refuse", help="Keep the original deadline.")) -> None:
     """Agree (or not) to the deadline the responder proposed."""
     _do(N_("Answered the proposal for {id} (queued: `imi sync` takes it to the hub)"), rid,
-        lambda r: r.agree_deadline(rid, not refuse))
+        lambda r, rid: r.agree_deadline(rid, not refuse))
 
 
 @app.command("forward")
@@ -119,7 +128,7 @@ def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
 def forward(rid: str = typer.Argument(..., help="Request id."),
             to: str = typer.Option(..., "--to", help="A more competent authority, or your coordinator.")) -> None:
     """Forward an incoming request before accepting it; your access ends there."""
-    _do(N_("Forwarded {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.forward(rid, to))
+    _do(N_("Forwarded {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.forward(rid, to))
 
 
 @app.command("reassign")
@@ -128,7 +137,7 @@ def reassign(rid: str = typer.Argument(..., help="Request id."),
              to: str = typer.Option(..., "--to", help="The authority that should answer.")) -> None:
     """Coordinators: move a request to another authority."""
     _do(N_("Reassigned {id} (queued: `imi sync` takes it to the hub)"), rid,
-        lambda r: r.forward(rid, to, reassign=True))
+        lambda r, rid: r.forward(rid, to, reassign=True))
 
 
 @app.command("allocate")
@@ -137,7 +146,7 @@ def allocate(rid: str = typer.Argument(..., help="Request id."),
              handlers: str = typer.Option(..., "--to", help="Handler user ids, ','-separated.")) -> None:
     """Allocators: assign a request to request handlers of the authority."""
     _do(N_("Allocated {id} (queued: `imi sync` takes it to the hub)"), rid,
-        lambda r: r.allocate(rid, [h.strip() for h in handlers.split(",")]))
+        lambda r, rid: r.allocate(rid, [h.strip() for h in handlers.split(",")]))
 
 
 @app.command("answer")
@@ -154,6 +163,7 @@ def answer(
 
     s = state()
     with s.open_store() as store:
+        rid = _full(store, rid)
         requests = _requests(store)
         values = collect(requests.get(rid), _pairs(answers, "--answer"), file)
         requests.answer(rid, values, s.written_language, attach)
@@ -167,7 +177,7 @@ def more(rid: str = typer.Argument(..., help="Request id."),
     """Ask the responder for more information about its answer."""
     s = state()
     _do(N_("Asked for more about {id} (queued: `imi sync` takes it to the hub)"), rid,
-        lambda r: r.ask_more(rid, text, s.written_language))
+        lambda r, rid: r.ask_more(rid, text, s.written_language))
 
 
 @app.command("close")
@@ -176,7 +186,8 @@ def close(rid: str = typer.Argument(..., help="Request id."),
           timeliness: int = typer.Option(..., "--timeliness", help="Rating 1-5."),
           quality: int = typer.Option(..., "--quality", help="Rating 1-5.")) -> None:
     """Accept the answer, rate it, and close the request."""
-    _do(N_("Closed {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.close(rid, timeliness, quality))
+    _do(N_("Closed {id} (queued: `imi sync` takes it to the hub)"), rid,
+        lambda r, rid: r.close(rid, timeliness, quality))
 
 
 @app.command("withdraw")
@@ -184,7 +195,7 @@ def close(rid: str = typer.Argument(..., help="Request id."),
 def withdraw(rid: str = typer.Argument(..., help="Request id."),
              reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Withdraw a request that has not been answered."""
-    _do(N_("Withdrew {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.withdraw(rid, reason))
+    _do(N_("Withdrew {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.withdraw(rid, reason))
 
 
 @app.command("reopen")
@@ -192,14 +203,14 @@ def withdraw(rid: str = typer.Argument(..., help="Request id."),
 def reopen(rid: str = typer.Argument(..., help="Request id."),
            reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Reopen a closed request (within 30 days of closure)."""
-    _do(N_("Reopened {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r: r.reopen(rid, reason))
+    _do(N_("Reopened {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.reopen(rid, reason))
 
 
 LIST_LIMIT = 500  # a screenful is what a person reads; scripts ask for --all
 
 
 @app.command("list")
-@data_options
+@listing_options
 def list_(
     direction: Optional[str] = typer.Option(None, "--direction", help="incoming or outgoing."),
     state_: Optional[str] = typer.Option(None, "--state", help="Only in this state."),
@@ -214,22 +225,23 @@ def list_(
     s = state()
     langs: dict = {}
     with s.open_store() as store:
-        rows = list_requests(store.conn, _authority(store), direction=direction, state=state_, overdue=overdue,
+        rows = shown = list_requests(store.conn, _authority(store), direction=direction, state=state_, overdue=overdue,
                              coordinated=_coordinated(store), limit=None if all_ else limit + 1)
         if not all_ and len(rows) > limit:
             rows = rows[:limit]
             message(nt("the {n} most recently active is shown; --limit N or --all for more",
                        "the {n} most recently active are shown; --limit N or --all for more", limit))
-        if _for_people(s.as_json):
-            langs = _subject_langs(store.conn, rows)
-    _emit(rows, s.as_json, LIST, lambda: [_request_row(r, langs, s.lang) for r in rows])
+        people = _for_people(s.as_json)
+        if people:
+            langs, shown = _subject_langs(store.conn, rows), short_ids(store.conn, "request", rows)
+    _emit(rows, s.as_json, LIST, lambda: [_request_row(r, langs, s.lang) for r in shown] if people else rows)
 
 
 def _for_people(as_json: bool) -> bool:
-    """Is the output a table a person reads (a terminal), not JSON or tab-separated lines?"""
-    from imi_cli.cli.environment import environment
+    """Is the output a table a person reads (not JSON, CSV or tab-separated lines)?"""
+    from imi_cli.cli.output import for_people
 
-    return not as_json and environment().stdout.isatty()
+    return not as_json and for_people()
 
 
 def _subject_langs(conn, rows: list) -> dict:
@@ -247,7 +259,7 @@ def _request_row(row: dict, langs: dict, viewer: str) -> dict:
     out["state"] = state_label(row.get("state"))
     direction = DIRECTIONS.get(row.get("direction") or "")
     out["direction"] = _(direction) if direction else row.get("direction")
-    out["subject"] = _subject(row.get("subject"), langs.get(row.get("id")), viewer)
+    out["subject"] = _subject(row.get("subject"), langs.get(row.get("_id", row.get("id"))), viewer)
     return out
 
 
@@ -279,22 +291,26 @@ def _headed(columns: list) -> list:
 
 
 def _emit(rows: list, as_json: bool, columns: list, for_people=None) -> None:
-    """As ``emit``; for a pipe, tab-separated lines written at once (10,000 requests in a few ms).
-    On a terminal, the rows ``for_people()`` gives, if given (labels and dates in the language)."""
-    from imi_cli.cli.environment import environment
-    from imi_cli.safe_text import tsv_line
+    """As ``emit``; for a script, the lines written at once (10,000 requests in a few ms).
+    For a person, the rows ``for_people()`` gives, if given (labels and dates in the language)."""
+    from imi_cli.cli.output import listing_mode, write_rows
 
-    out = environment().stdout
-    if as_json:
+    mode = "json" if as_json else listing_mode()
+    if mode == "json":
         emit(rows, as_json=True, columns=columns)
-        return
-    if out.isatty():
+    elif mode == "table":
         emit(for_people() if for_people else rows, as_json=False, columns=_headed(columns))
-        return
-    keys = [k for k, _ in columns]
-    from imi_cli.bulk.spreadsheet import neutralise_tsv  # no formulas for a spreadsheet to run
+    else:
+        write_rows(rows, [key for key, _ in columns], mode)
 
-    out.write(neutralise_tsv("".join([tsv_line(map(row.get, keys)) for row in rows])))
+
+def short_ids(conn, kind: str, rows: list, key: str = "id") -> list:
+    """``rows`` with each id as its shortest unique prefix (``imi_cli.cli.ids``), for a table."""
+    from imi_cli.cli.ids import shortest_prefixes
+
+    short = shortest_prefixes(conn, kind, [row.get(key) for row in rows])
+    # the whole id stays beside the short one, for what is keyed by it (a subject's language)
+    return [{**row, key: short.get(row.get(key), row.get(key)), "_id": row.get(key)} for row in rows]
 
 
 def _authority(store) -> str:
@@ -321,10 +337,11 @@ def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
 
     s = state()
     with s.open_store() as store:
+        rid = _full(store, rid)
         requests = _requests(store)
         view = request_view(requests.get(rid), requests.history(rid), s.lang)
         _logged(store, "request.show", rid)
-    print_json(view) if s.as_json else typer.echo(as_text(view), nl=False)
+    print_json(view) if s.as_json else page(as_text(view))
 
 
 def _logged(store, action: str, rid: str) -> None:
@@ -347,13 +364,14 @@ def export(rid: str = typer.Argument(..., help="Request id."),
         raise UsageError(msgid="use_one_of", params={"option": "--format", "value": fmt, "choices": "json or md"})
     s = state()
     with s.open_store() as store:
+        rid = _full(store, rid)
         requests = _requests(store)
         view = request_view(requests.get(rid), requests.history(rid), s.lang)
         _logged(store, "request.export", rid)
     typer.echo(to_json(view) if fmt == "json" else as_markdown(view), nl=False)
 
 
-@data_options
+@listing_options
 def inbox() -> None:
     """What needs your authority's action now: alerts to forward or read, notifications to
     disseminate or decide, new requests, answers to read, deadlines, reminders."""
@@ -365,13 +383,25 @@ def inbox() -> None:
     langs: dict = {}
     with s.open_store() as store:
         me = _authority(store)
-        rows = (alert_items(store.conn, me, s.lang) + notification_items(store.conn, me, s.lang)
+        rows = shown = (alert_items(store.conn, me, s.lang) + notification_items(store.conn, me, s.lang)
                 + items(store.conn, me, _coordinated(store)))
-        if _for_people(s.as_json):
-            langs = _subject_langs(store.conn, rows)
-    _emit(rows, s.as_json, INBOX, lambda: [_inbox_row(r, langs, s.lang) for r in rows])
+        people = _for_people(s.as_json)
+        if people:
+            langs, shown = _subject_langs(store.conn, rows), _short_inbox_ids(store.conn, rows)
+    _emit(rows, s.as_json, INBOX, lambda: [_inbox_row(r, langs, s.lang) for r in shown] if people else rows)
     if not rows and not s.as_json:
         message(_("Nothing needs your action."))
+
+
+def _short_inbox_ids(conn, rows: list) -> list:
+    """An inbox's ids (a request's, an alert's, a notification's) as their shortest unique prefixes."""
+    from imi_cli.cli.ids import shortest_prefixes
+
+    short: dict = {}
+    for kind in ("request", "alert", "notification"):
+        short.update(shortest_prefixes(conn, kind, [r.get("id") for r in rows if r.get("type", "request") == kind]))
+    # a subject's language is keyed by the whole id (``_subject_langs``): keep it beside the short one
+    return [{**row, "id": short.get(row.get("id"), row.get("id")), "_id": row.get("id")} for row in rows]
 
 
 def _inbox_row(row: dict, langs: dict, viewer: str) -> dict:
@@ -385,11 +415,11 @@ def _inbox_row(row: dict, langs: dict, viewer: str) -> dict:
         return out
     out["action"] = action_label(row)
     out["reminders"] = reminders_text(row.get("reminders") or [])
-    out["subject"] = _subject(row.get("subject"), langs.get(row.get("id")), viewer)
+    out["subject"] = _subject(row.get("subject"), langs.get(row.get("_id", row.get("id"))), viewer)
     return out
 
 
-@data_options
+@listing_options
 def stats() -> None:
     """Requests per area and authority (accepted within 7 days, days to answer, by the deadline,
     ratings); alerts per area and country; notifications per kind, country and area."""

@@ -196,9 +196,9 @@ def _status_value(value):
 
 
 def _on_terminal() -> bool:
-    from imi_cli.cli.environment import environment
+    from imi_cli.cli.output import for_people
 
-    return environment().stdout.isatty()
+    return for_people()
 
 
 @app.command("verify")

@@ -7,8 +7,8 @@ from typing import Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
-from imi_cli.cli.output import emit, message, print_json
+from imi_cli.cli.options import data_options, listing_options
+from imi_cli.cli.output import detail, emit, message, print_json
 from imi_cli.i18n import N_, _, nt, t
 
 # (key, heading) of `imi outbox`: the headings are translated where the table is drawn
@@ -38,6 +38,11 @@ def _say(report, as_json: bool) -> None:
         message("  " + t("rejected {id}: {reason}: {message}", id=r["id"], reason=r["reason"],
                          message=report.told(r)))
     say_skipped(report.skipped, "hub")
+    if report.reseeded:
+        detail("  " + _("The hub had removed events older than this store's cursor: the store was seeded again"))
+    clock = report.privacy or {}
+    detail("  " + t("Data-protection clock: {blocked} blocked, {erased} erased",
+                    blocked=formats.number(clock.get("blocked", 0)), erased=formats.number(clock.get("erased", 0))))
 
 
 def say_skipped(skipped: list, source: str) -> None:
@@ -66,6 +71,7 @@ def sync(
 
     s = state()
     with s.open_store() as store, client_for(store, s.settings.hub) as client:
+        detail(t("Syncing with {hub}", hub=getattr(client, "url", None) or s.settings.hub or "?"))
         if not watch:
             report = core.sync(store, client)
             _say(report, s.as_json)
@@ -78,19 +84,19 @@ def sync(
         core.watch(store, client, lambda r: _say(r, s.as_json), wait=wait, rounds=rounds)
 
 
-@data_options
+@listing_options
 def outbox(
     state_filter: Optional[str] = typer.Option(None, "--state", help="pending, accepted or rejected."),
 ) -> None:
     """What this store has pushed or must push: pending, accepted, rejected and why."""
-    from imi_cli.cli.environment import environment
+    from imi_cli.cli.output import for_people
     from imi_cli.sync import session as core
 
     s = state()
     with s.open_store() as store:
         rows = core.outbox(store, state_filter)
     shown = rows
-    if not s.as_json and environment().stdout.isatty():  # a person reads the state in words; scripts, the code
+    if not s.as_json and for_people():  # a person reads the state in words; scripts, the code
         shown = [{**row, "state": _(OUTBOX_STATES[row["state"]]) if row.get("state") in OUTBOX_STATES
                   else row.get("state"), "detail": core.told(row)} for row in rows]
     emit(rows, as_json=s.as_json, rows=shown, columns=[(key, _(heading)) for key, heading in OUTBOX])

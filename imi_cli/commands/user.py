@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from imi_cli.cli.environment import state
-from imi_cli.cli.options import data_options
+from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import emit, print_json, progress_bar
 from imi_cli.commands.authority import report_import
 from imi_cli.i18n import N_, _, t
@@ -91,7 +91,7 @@ def add(
 
 
 @app.command("list")
-@data_options
+@listing_options
 def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Only this authority's users.")) -> None:
     """Users in the directory."""
     from imi_cli.directory.users import Users

@@ -29,11 +29,19 @@ def send(store: Any, to: str, subject: str, text: str, lang: str) -> str:
     return ident
 
 
+_KEYS = ("id", "from", "to", "author", "subject", "text", "lang", "at")
+_COLUMNS = "id, from_authority, to_authority, author, subject, body, lang, at"
+
+
 def inbox(store: Any) -> list[dict[str, Any]]:
-    keys = ("id", "from", "to", "author", "subject", "text", "lang", "at")
-    rows = store.query("SELECT id, from_authority, to_authority, author, subject, body, lang, at "
-                       "FROM messages ORDER BY at DESC")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    rows = store.query(f"SELECT {_COLUMNS} FROM messages ORDER BY at DESC")  # noqa: S608 -- constant columns
+    return [dict(zip(_KEYS, row, strict=True)) for row in rows]
+
+
+def get(store: Any, ident: str) -> dict[str, Any] | None:
+    """One message as ``inbox`` lists it, or None."""
+    rows = store.query(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (ident,))  # noqa: S608
+    return dict(zip(_KEYS, rows[0], strict=True)) if rows else None
 
 
 def project(conn: Any, event: dict[str, Any]) -> None:

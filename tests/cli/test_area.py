@@ -13,7 +13,8 @@ AREAS = ["professional-qualifications", "services", "euro-cash-in-transit", "pub
 def test_areas_in_a_pipe_are_tab_separated_lines(imi):
     result = imi("area", "list")
     assert (result.code, result.err) == (0, "")
-    lines = result.out.splitlines()
+    header, *lines = result.out.splitlines()
+    assert header == "id\tname\tlegal_basis"  # the keys, in every language
     assert [line.split("\t")[0] for line in lines] == AREAS
     assert lines[0] == "professional-qualifications\tProfessional qualifications\tDirective 2005/36/EC"
 
@@ -27,7 +28,7 @@ def test_areas_named_in_the_language_given_after_the_subcommand(imi):
 
 def test_the_language_after_the_subcommand_wins_over_the_one_before(imi):
     result = imi("--lang", "hu", "area", "list", "--lang", "de")
-    assert result.out.splitlines()[0] == "professional-qualifications\tBerufsqualifikationen\tDirective 2005/36/EC"
+    assert result.out.splitlines()[1] == "professional-qualifications\tBerufsqualifikationen\tDirective 2005/36/EC"
 
 
 def test_json_before_the_subcommand_too(imi):
@@ -58,7 +59,8 @@ def test_lang_shows_in_the_commands_help(imi):
 def test_countries_in_irish(imi):
     result = imi("country", "list", "--lang", "ga")
     assert result.code == 0, result.err
-    lines = result.out.splitlines()
+    header, *lines = result.out.splitlines()
+    assert header == "code\tname"
     assert len(lines) == 30  # EU-27, Iceland, Liechtenstein, Norway
     assert "IE\tÉire" in lines and "HU\tan Ungáir" in lines
 

@@ -122,6 +122,7 @@ def test_list(imi, catalogs) -> None:
     result = imi("questionnaire", "list")
     assert result.code == 0
     assert result.out.splitlines() == [
+        "id\tversion\tstatus\tarea\tquestions\ttitle",
         "small-valid\t1.0\tpublished\tprofessional-qualifications\t4\tVerify a qualification",
         "test-sample\t1.0\tpublished\tprofessional-qualifications\t6\tVerify a qualification",
     ]
@@ -130,7 +131,7 @@ def test_list(imi, catalogs) -> None:
 def test_list_json_in_german_and_area_filter(imi, catalogs) -> None:
     rows = json.loads(imi("questionnaire", "list", "--json", "--lang", "de").out)
     assert rows[0]["title"] == "Eine Qualifikation prüfen"
-    assert imi("questionnaire", "list", "--area", "services").out == ""
+    assert imi("questionnaire", "list", "--area", "services").out == "id\tversion\tstatus\tarea\tquestions\ttitle\n"
     unknown = imi("questionnaire", "list", "--area", "fisheries")
     assert (unknown.code, unknown.err.splitlines()[0]) == (4, "imi: error: no legislative area 'fisheries'")
 
@@ -280,7 +281,7 @@ def _keep_version_1_0_and_bump(catalogs: Path) -> None:
 def test_kept_versions_are_listed_and_shown(imi, catalogs) -> None:
     _keep_version_1_0_and_bump(catalogs)
     assert [line.split("\t")[:2] for line in imi("questionnaire", "list").out.splitlines()] == [
-        ["small-valid", "1.0"], ["small-valid", "2.0"], ["test-sample", "1.0"]]
+        ["id", "version"], ["small-valid", "1.0"], ["small-valid", "2.0"], ["test-sample", "1.0"]]
     assert "Any remarks" in imi("questionnaire", "show", "small-valid").out
     old = imi("questionnaire", "show", "small-valid", "--version", "1.0").out
     assert "(small-valid 1.0, published, en)" in old and "Any remarks" not in old

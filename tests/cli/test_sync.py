@@ -78,7 +78,9 @@ def test_a_refusal_with_json_prints_the_report_and_the_error(imi, rivals, use_st
     assert result.code == ExitCode.REJECTED
     report = json.loads(result.out)
     assert [r["reason"] for r in report["rejected"]] == ["stale"]
-    assert result.err.startswith("imi: error: the hub refused 1 event(s)\n")
+    error = json.loads(result.err)  # with --json the error is JSON too, on stderr
+    assert (error["msgid"], error["params"], error["exit_code"]) == ("events_rejected", {"count": 1}, 10)
+    assert error["error"] == "the hub refused 1 event(s)"
 
 
 def test_a_revoked_key_is_refused_by_the_hub(imi, hub, net, use_store):
@@ -140,5 +142,5 @@ def test_the_store_given_after_the_subcommand(imi, rivals, use_store, monkeypatc
 
 def test_an_empty_outbox(imi, unlocked):
     result = imi("outbox")
-    assert (result.code, result.out, result.err) == (0, "", "")
+    assert (result.code, result.out, result.err) == (0, "id\ttype\tstate\treason\tdetail\n", "")
     assert json.loads(imi("outbox", "--json").out) == []

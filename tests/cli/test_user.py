@@ -53,7 +53,8 @@ def test_list(directory, imi, examples):
     assert [u["id"] for u in json.loads(imi("user", "list", "--authority", "IE-RIAI", "--json").out)] == \
         ["ie.murphy"]
     table = imi("user", "list", "--authority", "HU-MEK").out
-    assert table == ("hu.kovacs\tKovács Anna\tanna.kovacs@example.hu\tHU-MEK\tadministrator, request_handler\n"
+    assert table == ("id\tname\temail\tauthority\troles\n"
+                     "hu.kovacs\tKovács Anna\tanna.kovacs@example.hu\tHU-MEK\tadministrator, request_handler\n"
                      "hu.nagy\tNagy Péter\tpeter.nagy@example.hu\tHU-MEK\tprofessional-qualifications:allocator\n")
 
 
