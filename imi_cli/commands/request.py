@@ -10,9 +10,11 @@ import typer
 from imi_cli.cli.environment import state
 from imi_cli.cli.options import data_options, listing_options, writing_options
 from imi_cli.cli.output import emit, message, page, print_json
+from imi_cli.commands import attachment
 from imi_cli.i18n import N_, _, nt, t
 
 app = typer.Typer(no_args_is_help=True)
+app.add_typer(attachment.app, name="attachment")
 # (key, heading): the headings are translated where the table is drawn
 LIST = [("id", N_("request")), ("direction", N_("in/out")), ("state", N_("state")), ("requester", N_("from")),
         ("responder", N_("to")), ("subject", N_("subject")), ("deadline", N_("deadline")),

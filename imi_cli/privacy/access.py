@@ -20,6 +20,7 @@ from imi_cli.log.redaction import forgets
 ACCESSED = "privacy.accessed"
 # what a read was, as `imi privacy log` shows it (translated where shown: _(LABELS[action]))
 LABELS = {"request.show": N_("showing a request"), "request.export": N_("exporting a request"),
+          "request.attachment": N_("saving a request's attachment"),
           "alert.show": N_("showing an alert"), "alert.export": N_("exporting alerts"),
           "notification.show": N_("showing a notification"), "notification.export": N_("exporting notifications"),
           "blocked.read": N_("reading blocked data"),
