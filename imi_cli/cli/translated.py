@@ -6,8 +6,13 @@ group and command in ``lazy_group.load``): its help, its one-line help and each 
 are looked up in the catalog by their English text. Typer's own words ("Options",
 "Commands", "required", ...) go through the same catalog; the ones its vendored Click prints
 in English ("Usage:", "Show this message and exit.", the usage errors) are rendered here: by
-the help option this module gives every command, the formatter of every context, and
-``usage_error`` (called by the one error map, ``imi_cli.cli.exit_codes``).
+the help option this module gives every command (``-h`` and ``--help``), the formatter of every
+context, and ``usage_error`` (called by the one error map, ``imi_cli.cli.exit_codes``).
+
+Every help page ends with the command's examples (``imi_cli.cli.examples``: command lines, not
+translated, under a translated heading), and shows its arguments as Click does (``ID``,
+``[TEXT]``), where Typer writes a required one in braces (``{ID}``), which reads as a
+placeholder.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from typer._click.core import Context
 from typer._click.decorators import help_option
 from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, NoSuchOption
 from typer._click.formatting import HelpFormatter
+from typer.core import TyperArgument
 
-from imi_cli.i18n import N_, _, t
+from imi_cli.cli.examples import examples_of, wrapped
+from imi_cli.i18n import N_, _, nt, t
 
 # Typer's words, translated where it prints them (typer.core looks ``_`` up at each call).
 typer.core._ = _  # type: ignore[attr-defined]
@@ -40,6 +47,35 @@ class TranslatedFormatter(HelpFormatter):
 class TranslatedContext(Context):
     formatter_class = TranslatedFormatter
 
+    def get_help(self) -> str:
+        """The command's help page, then its examples (Click's ``Command.get_help`` and a section)."""
+        formatter = self.make_formatter()
+        self.command.format_help(self, formatter)
+        lines = examples_of(command_path(self))
+        if lines:
+            with formatter.section(nt("Example", "Examples", len(lines))):
+                for line in lines:
+                    for piece in wrapped(line, formatter.width - formatter.current_indent):
+                        formatter.write(f"{'':>{formatter.current_indent}}{piece}\n")
+        return formatter.getvalue().rstrip("\n")
+
+
+def command_path(ctx: Any) -> str:
+    """The command's path below the root, as the examples are keyed: ``request show``."""
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+class PlainArgument(TyperArgument):
+    """An argument as Click shows it: ``ID`` when required, ``[TEXT]`` when not."""
+
+    def make_metavar(self, ctx: Any, *, usage: bool = False) -> str:
+        var = super().make_metavar(ctx)
+        return f"[{var}]" if usage and not self.required and not var.startswith("[") else var
+
 
 def translate(command: Any, *, recursive: bool = True) -> Any:
     """Translate ``command``'s texts in place (and its subcommands', already built ones)."""
@@ -51,6 +87,8 @@ def translate(command: Any, *, recursive: bool = True) -> Any:
     for param in command.params:
         if getattr(param, "help", None):
             param.help = _(param.help)
+        if type(param) is TyperArgument:
+            param.__class__ = PlainArgument
     _own_help_option(command)
     if recursive:
         for sub in (getattr(command, "commands", None) or {}).values():
@@ -59,9 +97,11 @@ def translate(command: Any, *, recursive: bool = True) -> Any:
 
 
 def _own_help_option(command: Any) -> None:
-    """``--help`` with its text in the interface language (Click caches one option per
-    command in ``_help_option`` and would otherwise make it with an English text)."""
-    help_option(["--help"])(command)
+    """``-h`` and ``--help``, with the text in the interface language (Click caches one option
+    per command in ``_help_option`` and would otherwise make ``--help`` with an English text).
+    A command with its own ``-h`` keeps it."""
+    taken = {name for param in command.params for name in param.opts}
+    help_option([*(["-h"] if "-h" not in taken else []), "--help"])(command)
     option = command.params.pop()
     option.help = _("Show this message and exit.")
     command._help_option = option

@@ -140,7 +140,7 @@ def new(
 
 @app.command("send")
 @data_options
-def send(aid: str = typer.Argument(..., help="Alert id."),
+def send(aid: str = typer.Argument(..., metavar="ID", help="Alert id."),
          late_reason: Optional[str] = typer.Option(None, "--late-reason", help=(
              "PQ alerts sent more than 3 days after the decision: why (every recipient sees it)."))) -> None:
     """Send a draft to every authority the directory routes it to."""
@@ -156,7 +156,7 @@ def send(aid: str = typer.Argument(..., help="Alert id."),
 
 @app.command("forward")
 @data_options
-def forward(aid: str = typer.Argument(..., help="Alert id."),
+def forward(aid: str = typer.Argument(..., metavar="ID", help="Alert id."),
             to: str = typer.Option(..., "--to", help="Competent authorities of your country, ','-separated "
                                                      "(your own to handle it yourself).")) -> None:
     """Incoming-alert coordinators: pass an alert to the competent authorities; they get it whole."""
@@ -165,7 +165,7 @@ def forward(aid: str = typer.Argument(..., help="Alert id."),
 
 @app.command("acknowledge")
 @data_options
-def acknowledge(aid: str = typer.Argument(..., help="Alert id.")) -> None:
+def acknowledge(aid: str = typer.Argument(..., metavar="ID", help="Alert id.")) -> None:
     """Record that your authority has read the alert."""
     _do("acknowledge", aid, lambda a, aid: a.acknowledge(aid))
 
@@ -173,7 +173,7 @@ def acknowledge(aid: str = typer.Argument(..., help="Alert id.")) -> None:
 @app.command("modify")
 @writing_options
 def modify(
-    aid: str = typer.Argument(..., help="Alert id."),
+    aid: str = typer.Argument(..., metavar="ID", help="Alert id."),
     answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE to change (e.g. period_end=2027-06-30)."),
     under_appeal: Optional[bool] = typer.Option(None, "--under-appeal/--not-under-appeal",
                                                 help="Set or clear the under-appeal flag."),
@@ -195,7 +195,7 @@ def modify(
 
 @app.command("withdraw")
 @data_options
-def withdraw(aid: str = typer.Argument(..., help="Alert id."),
+def withdraw(aid: str = typer.Argument(..., metavar="ID", help="Alert id."),
              reason: str = typer.Option(..., "--reason", help="Why (e.g. sent in error).")) -> None:
     """Senders: withdraw an alert sent in error; its personal data is erased everywhere."""
     _do("withdraw", aid, lambda a, aid: a.withdraw(aid, reason))
@@ -203,7 +203,7 @@ def withdraw(aid: str = typer.Argument(..., help="Alert id."),
 
 @app.command("close")
 @data_options
-def close(aid: str = typer.Argument(..., help="Alert id."),
+def close(aid: str = typer.Argument(..., metavar="ID", help="Alert id."),
           ended_on: Optional[str] = typer.Option(None, "--ended-on", help=(
               "The day the restriction expired or was revoked, YYYY-MM-DD (default: today)."))) -> None:
     """Senders: close an alert when the restriction ends (PQ: personal data erased 3 days later)."""
@@ -233,7 +233,7 @@ def list_(state_: Optional[str] = typer.Option(None, "--state", help="draft, sen
 
 @app.command("show")
 @data_options
-def show(aid: str = typer.Argument(..., help="Alert id.")) -> None:
+def show(aid: str = typer.Argument(..., metavar="ID", help="Alert id.")) -> None:
     """An alert in your language: every field, who has it, what happened."""
     from imi_cli.commands.request import _authority
     from imi_cli.exchanges.alerts.render import alert_view, as_text

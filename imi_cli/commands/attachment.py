@@ -27,10 +27,7 @@ SHOWN_DIGEST = 12  # on a terminal; `save` takes any 4 or more of its first hex 
 @listing_options
 def list_(rid: str = typer.Argument(..., metavar="ID", help="Request id (or a unique start of it).")) -> None:
     """The files a request carries, the request's own and each answer's: number, name, size,
-    sha256 and whether this store holds the content.
-
-    Example: imi request attachment list 0195f3a2
-    """
+    sha256 and whether this store holds the content."""
     from imi_cli.cli.ids import full_id
     from imi_cli.exchanges.attachments import of_stored_request
 
@@ -73,8 +70,6 @@ def save(
     record: a damaged or altered one is refused and nothing is written. The file is new
     (--force replaces one), written at once or not at all, readable by you only (mode 0600:
     attachments carry personal data). The read goes into the access log.
-
-    Example: imi request attachment save 0195f3a2 diploma.pdf -o case-diploma.pdf
     """
     from imi_cli.cli.ids import full_id
     from imi_cli.exchanges.attachments import log_read, read_request_attachment

@@ -68,7 +68,7 @@ def report_import(report, noun: str) -> None:
 @app.command("import")
 @data_options
 def import_(
-    file: Path = typer.Argument(..., help="CSV, YAML or JSON file of authorities."),
+    file: Path = typer.Argument(..., metavar="FILE", help="CSV, YAML or JSON file of authorities."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
 ) -> None:
@@ -115,7 +115,7 @@ def register(
 
 @app.command("show")
 @data_options
-def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
+def show(ident: str = typer.Argument(..., metavar="ID", help="Authority id.")) -> None:
     """Everything the directory holds about one authority, in your language."""
     from imi_cli.directory.authorities import Directory
     from imi_cli.directory.render import authority_lines
@@ -132,7 +132,8 @@ def show(ident: str = typer.Argument(..., help="Authority id.")) -> None:
 @app.command("search")
 @listing_options
 def search(
-    text: Optional[str] = typer.Argument(None, help="Words to find in names and competences (any language)."),
+    text: Optional[str] = typer.Argument(None, metavar="TEXT",
+                                         help="Words to find in names and competences (any language)."),
     country: Optional[str] = typer.Option(None, "--country", help="Only this country, e.g. HU."),
     area: Optional[str] = typer.Option(None, "--area", help="Only this legislative area."),
     competence: Optional[str] = typer.Option(None, "--competence", help="Only with this competence."),

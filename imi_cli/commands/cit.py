@@ -96,7 +96,7 @@ def issue(number: str = typer.Option(..., "--number", help="The licence number (
 
 @app.command("change")
 @data_options
-def change(number: str = typer.Argument(..., help="Licence number."),
+def change(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
            reason: str = typer.Option(..., "--reason", help="Why."),
            valid_to: Optional[str] = typer.Option(None, "--valid-to", help="A new end, YYYY-MM-DD."),
            address: Optional[str] = typer.Option(None, "--address", help="The company's new address."),
@@ -125,7 +125,7 @@ def change(number: str = typer.Argument(..., help="Licence number."),
 
 @app.command("notify-host")
 @data_options
-def notify_host(number: str = typer.Argument(..., help="Licence number."),
+def notify_host(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
                 host: str = typer.Option(..., "--host", help="The member state it will operate in."),
                 start: str = typer.Option(..., "--start", help="Planned start, YYYY-MM-DD (2 months after notice)."),
                 transport: List[str] = typer.Option(..., "--transport", help="A type of transport (repeat)."),
@@ -153,7 +153,7 @@ def notify_host(number: str = typer.Argument(..., help="Licence number."),
 
 @app.command("suspend")
 @data_options
-def suspend(number: str = typer.Argument(..., help="Licence number."),
+def suspend(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
             start: Optional[str] = typer.Option(None, "--from", help="YYYY-MM-DD (default today)."),
             end: str = typer.Option(..., "--to", help="YYYY-MM-DD: 2 weeks to 2 months (a host state: at most 2 "
                                                      "months, on its territory)."),
@@ -168,7 +168,7 @@ def suspend(number: str = typer.Argument(..., help="Licence number."),
 
 @app.command("resume")
 @data_options
-def resume(number: str = typer.Argument(..., help="Licence number."),
+def resume(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
            on: Optional[str] = typer.Option(None, "--on", help="YYYY-MM-DD (default today).")) -> None:
     """Lift your state's suspension early."""
     _do(N_("Lifted the suspension of licence {number} (queued: `imi sync` takes it to the hub)"), number,
@@ -177,7 +177,7 @@ def resume(number: str = typer.Argument(..., help="Licence number."),
 
 @app.command("withdraw")
 @data_options
-def withdraw(number: str = typer.Argument(..., help="Licence number."),
+def withdraw(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
              reason: str = typer.Option(..., "--reason", help="Why."),
              on: Optional[str] = typer.Option(None, "--on", help="YYYY-MM-DD (default today).")) -> None:
     """Withdraw a licence."""
@@ -187,7 +187,7 @@ def withdraw(number: str = typer.Argument(..., help="Licence number."),
 
 @app.command("ban")
 @data_options
-def ban(number: str = typer.Argument(..., help="Licence number."),
+def ban(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
         until: str = typer.Option(..., "--until", help="YYYY-MM-DD, up to 5 years."),
         reason: str = typer.Option(..., "--reason", help="Why.")) -> None:
     """Ban the company from applying for a new licence."""
@@ -199,7 +199,7 @@ def ban(number: str = typer.Argument(..., help="Licence number."),
 
 @app.command("sanction")
 @data_options
-def sanction(number: str = typer.Argument(..., help="Licence number."),
+def sanction(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number."),
              kind: str = typer.Option(..., "--kind", help="warning or fine."),
              reason: str = typer.Option(..., "--reason", help="Why."),
              amount: Optional[float] = typer.Option(None, "--amount", help="A fine's amount in euro.")) -> None:
@@ -273,7 +273,7 @@ def list_(company: Optional[str] = typer.Option(None, "--company", help="Company
 
 @app.command("show")
 @data_options
-def show(number: str = typer.Argument(..., help="Licence number.")) -> None:
+def show(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number.")) -> None:
     """A licence whole: company, conditions, host states, suspensions, sanctions."""
     from imi_cli.repositories.licences.views import as_text, view
 
@@ -285,7 +285,7 @@ def show(number: str = typer.Argument(..., help="Licence number.")) -> None:
 
 @app.command("history")
 @listing_options
-def history(number: str = typer.Argument(..., help="Licence number.")) -> None:
+def history(number: str = typer.Argument(..., metavar="NUMBER", help="Licence number.")) -> None:
     """Every change of a licence: when, what, by which authority and user."""
     s = state()
     with s.open_store() as store:
@@ -302,7 +302,7 @@ def history(number: str = typer.Argument(..., help="Licence number.")) -> None:
 
 @app.command("import")
 @data_options
-def import_(path: Path = typer.Argument(..., help="CSV, YAML or JSON file of licences."),
+def import_(path: Path = typer.Argument(..., metavar="FILE", help="CSV, YAML or JSON file of licences."),
             fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by suffix)."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, change nothing.")) -> None:
     """Import licences: all or nothing; a licence as it is already is skipped, one that differs changed."""

@@ -133,7 +133,7 @@ def invite(
 @app.command("reinvite")
 @data_options
 def reinvite(
-    user_id: str = typer.Argument(..., help="Id of a registered user."),
+    user_id: str = typer.Argument(..., metavar="ID", help="Id of a registered user."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
 ) -> None:
     """Give a registered user a new one-time code: after a lost key, or to lift a revocation
@@ -190,7 +190,7 @@ def prune(
 @app.command("revoke")
 @data_options
 def revoke(
-    user_id: str = typer.Argument(..., help="Id of the user whose key is revoked."),
+    user_id: str = typer.Argument(..., metavar="ID", help="Id of the user whose key is revoked."),
 ) -> None:
     """Revoke a user's key: the hub refuses its requests and events from now on."""
     hub = _open_hub()

@@ -18,7 +18,7 @@ app = typer.Typer(no_args_is_help=True)
 def send(
     to: str = typer.Option(..., "--to", help="Id of the receiving authority."),
     subject: str = typer.Option(..., "--subject", help="Subject line."),
-    text: str = typer.Argument(..., help="The message."),
+    text: str = typer.Argument(..., metavar="TEXT", help="The message."),
 ) -> None:
     """Send a message (it leaves with the next `imi sync`)."""
     from imi_cli.exchanges.messages import get

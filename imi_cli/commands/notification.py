@@ -136,14 +136,14 @@ def new(kind: str = typer.Option(..., "--kind", help="A notification question se
 
 @app.command("broadcast")
 @data_options
-def broadcast(ident: str = typer.Argument(..., help="Notification id.")) -> None:
+def broadcast(ident: str = typer.Argument(..., metavar="ID", help="Notification id.")) -> None:
     """Send a draft to the European Commission and every member state's national coordinator."""
     _do("broadcast", ident, lambda n, ident: n.broadcast(ident))
 
 
 @app.command("disseminate")
 @data_options
-def disseminate(ident: str = typer.Argument(..., help="Notification id."),
+def disseminate(ident: str = typer.Argument(..., metavar="ID", help="Notification id."),
                 to: str = typer.Option(..., "--to", help="Authorities of your country competent in the area, "
                                                          "','-separated.")) -> None:
     """National coordinators: pass a notification to the competent authorities of your country."""
@@ -153,8 +153,8 @@ def disseminate(ident: str = typer.Argument(..., help="Notification id."),
 
 @app.command("comment")
 @writing_options
-def comment(ident: str = typer.Argument(..., help="Notification id."),
-            text: str = typer.Argument(..., help="Your comment (tagged with your language).")) -> None:
+def comment(ident: str = typer.Argument(..., metavar="ID", help="Notification id."),
+            text: str = typer.Argument(..., metavar="TEXT", help="Your comment (tagged with your language).")) -> None:
     """Comment: the notifying state, the Commission and every recipient read it."""
     s = state()
     _do("comment", ident, lambda n, ident: n.comment(ident, text, s.written_language))
@@ -162,7 +162,7 @@ def comment(ident: str = typer.Argument(..., help="Notification id."),
 
 @app.command("modify")
 @writing_options
-def modify(ident: str = typer.Argument(..., help="Notification id."),
+def modify(ident: str = typer.Argument(..., metavar="ID", help="Notification id."),
            answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE to change.")) -> None:
     """The notifying authority: change a notification (also after closure); recipients see what changed."""
     s = state()
@@ -176,7 +176,7 @@ def modify(ident: str = typer.Argument(..., help="Notification id."),
 
 @app.command("withdraw")
 @data_options
-def withdraw(ident: str = typer.Argument(..., help="Notification id."),
+def withdraw(ident: str = typer.Argument(..., metavar="ID", help="Notification id."),
              reason: str = typer.Option(..., "--reason", help="Why.")) -> None:
     """The notifying authority: withdraw a notification."""
     _do("withdraw", ident, lambda n, ident: n.withdraw(ident, reason))
@@ -184,7 +184,7 @@ def withdraw(ident: str = typer.Argument(..., help="Notification id."),
 
 @app.command("close")
 @writing_options
-def close(ident: str = typer.Argument(..., help="Notification id."),
+def close(ident: str = typer.Argument(..., metavar="ID", help="Notification id."),
           decision: str = typer.Option(..., "--decision", help="A code of the kind's closing decisions "
                                                                "(listed at the end of `imi questionnaire show KIND`)."),
           text: Optional[str] = typer.Option(None, "--text", help="The decision's reasons (tagged with your "
@@ -236,7 +236,7 @@ def search_(country: Optional[str] = typer.Option(None, "--country", help="Notif
 
 @app.command("show")
 @data_options
-def show(ident: str = typer.Argument(..., help="Notification id.")) -> None:
+def show(ident: str = typer.Argument(..., metavar="ID", help="Notification id.")) -> None:
     """A notification in your language: its fields (what changed), comments, decision, the clock."""
     from imi_cli.exchanges.notifications.render import as_text, notification_view
 

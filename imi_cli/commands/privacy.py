@@ -146,7 +146,8 @@ def subject(name: Optional[str] = typer.Option(None, "--name", help="The person'
 
 @app.command("read")
 @data_options
-def read(entity: str = typer.Argument(..., help="The exchange: request/ID, alert/ID or notification/ID."),
+def read(entity: str = typer.Argument(..., metavar="KIND/ID",
+                                      help="The exchange: request/ID, alert/ID or notification/ID."),
          reason: str = typer.Option(..., "--reason", help="Why the blocked data is needed (goes into the access "
                                                           "log).")) -> None:
     """Read an exchange's blocked personal data: data-protection officers only, with a reason;
@@ -188,7 +189,8 @@ def _show(kind: str, view: dict | None, as_json: bool) -> None:
 
 @app.command("rectify")
 @data_options
-def rectify(entity: str = typer.Argument(..., help="The exchange: request/ID, alert/ID or notification/ID."),
+def rectify(entity: str = typer.Argument(..., metavar="KIND/ID",
+                                         help="The exchange: request/ID, alert/ID or notification/ID."),
             field: List[str] = typer.Option(..., "--field", help="A corrected value, KEY=VALUE (repeat)."),
             reason: Optional[str] = typer.Option(None, "--reason", help="Why (the data subject's request).")) -> None:
     """Correct a person's data in an exchange: everyone who holds it gets the correction
@@ -211,7 +213,8 @@ def rectify(entity: str = typer.Argument(..., help="The exchange: request/ID, al
 
 @app.command("erase")
 @data_options
-def erase(entity: str = typer.Argument(..., help="The exchange: request/ID, alert/ID or notification/ID."),
+def erase(entity: str = typer.Argument(..., metavar="KIND/ID",
+                                       help="The exchange: request/ID, alert/ID or notification/ID."),
           consent: str = typer.Option(..., "--consent", help="The data subject's consent (or the legal ground), "
                                                             "as recorded.")) -> None:
     """Erase an exchange's personal data before its time, here at once and everywhere through

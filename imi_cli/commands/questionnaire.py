@@ -29,7 +29,7 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 @output_options
 def validate(
     paths: Optional[List[Path]] = typer.Argument(
-        None, help="Catalog files or folders (default: the shipped questionnaires)."),
+        None, metavar="PATH...", help="Catalog files or folders (default: the shipped questionnaires)."),
     fmt: Optional[str] = typer.Option(
         None, "--format", "-f",
         help="text | github | sarif | junit | json (default: github on GitHub Actions, else text)."),

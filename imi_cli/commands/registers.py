@@ -67,7 +67,8 @@ def add(ident: str = typer.Option(..., "--id", help="Its id (it begins with the 
 
 @app.command("import")
 @data_options
-def import_(path: Path = typer.Argument(..., help="CSV (name:xx columns, ';'-separated lists), YAML or JSON."),
+def import_(path: Path = typer.Argument(..., metavar="FILE",
+                                        help="CSV (name:xx columns, ';'-separated lists), YAML or JSON."),
             fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by suffix)."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, change nothing.")) -> None:
     """Coordinators: record many entries at once (all or nothing; unchanged ones are skipped)."""
@@ -87,8 +88,9 @@ def import_(path: Path = typer.Argument(..., help="CSV (name:xx columns, ';'-sep
 
 @app.command("search")
 @listing_options
-def search(words: Optional[str] = typer.Argument(None, help="Words of its name, what it covers or contains, in "
-                                                            "any IMI language (a profession in any language)."),
+def search(words: Optional[str] = typer.Argument(None, metavar="TEXT",
+                                                 help="Words of its name, what it covers or contains, in "
+                                                      "any IMI language (a profession in any language)."),
            country: Optional[str] = typer.Option(None, "--country", help="Its country."),
            area: Optional[str] = typer.Option(None, "--area", help="Legislative area.")) -> None:
     """Find registers; names are shown in your language where the register has one."""
@@ -108,7 +110,7 @@ def search(words: Optional[str] = typer.Argument(None, help="Words of its name, 
 
 @app.command("show")
 @data_options
-def show(ident: str = typer.Argument(..., help="Register id.")) -> None:
+def show(ident: str = typer.Argument(..., metavar="ID", help="Register id.")) -> None:
     """One register: names, what it covers and contains, how to consult it."""
     from imi_cli.reference.languages import pick
     from imi_cli.reference.professions import shown

@@ -66,7 +66,7 @@ def _full(store, rid: str) -> str:
 @app.command("new")
 @writing_options
 def new(
-    area: str = typer.Option(..., "--area", help="Legislative area."),
+    area: Optional[str] = typer.Option(None, "--area", help="Legislative area (default: the question set's)."),
     to: Optional[str] = typer.Option(None, "--to", help="Id of the responding authority (with --about-alert: "
                                                         "the alert's sender, the default)."),
     questionnaire: str = typer.Option(..., "--questionnaire", help="Question set id."),
@@ -84,6 +84,7 @@ def new(
     """Draft a request from a question set (it is sent with `imi request send`)."""
     s = state()
     with s.open_store() as store:
+        area = area or _requests(store).catalogs.latest(questionnaire).area  # a question set has one area
         rid = _requests(store).new(area=area, to=to, questionnaire=questionnaire,
                                    questions=[q.strip() for q in questions.split(",")] if questions else None,
                                    deadline=deadline, subject=subject, person=_pairs(person, "--person"),
@@ -94,21 +95,21 @@ def new(
 
 @app.command("approve")
 @data_options
-def approve(rid: str = typer.Argument(..., help="Request id.")) -> None:
+def approve(rid: str = typer.Argument(..., metavar="ID", help="Request id.")) -> None:
     """Approve a draft (supervisor or coordinator), where the authority requires it."""
     _do(N_("Approved {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.approve(rid))
 
 
 @app.command("send")
 @data_options
-def send(rid: str = typer.Argument(..., help="Request id.")) -> None:
+def send(rid: str = typer.Argument(..., metavar="ID", help="Request id.")) -> None:
     """Send a draft to the responding authority."""
     _do(N_("Sent {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.send(rid))
 
 
 @app.command("accept")
 @data_options
-def accept(rid: str = typer.Argument(..., help="Request id."),
+def accept(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
            propose_deadline: Optional[str] = typer.Option(None, "--propose-deadline",
                                                           help="Another deadline, YYYY-MM-DD.")) -> None:
     """Accept an incoming request (taking its deadline, or proposing another)."""
@@ -118,7 +119,7 @@ def accept(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("agree-deadline")
 @data_options
-def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
+def agree_deadline(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
                    refuse: bool = typer.Option(False, "--refuse", help="Keep the original deadline.")) -> None:
     """Agree (or not) to the deadline the responder proposed."""
     _do(N_("Answered the proposal for {id} (queued: `imi sync` takes it to the hub)"), rid,
@@ -127,7 +128,7 @@ def agree_deadline(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("forward")
 @data_options
-def forward(rid: str = typer.Argument(..., help="Request id."),
+def forward(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
             to: str = typer.Option(..., "--to", help="A more competent authority, or your coordinator.")) -> None:
     """Forward an incoming request before accepting it; your access ends there."""
     _do(N_("Forwarded {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.forward(rid, to))
@@ -135,7 +136,7 @@ def forward(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("reassign")
 @data_options
-def reassign(rid: str = typer.Argument(..., help="Request id."),
+def reassign(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
              to: str = typer.Option(..., "--to", help="The authority that should answer.")) -> None:
     """Coordinators: move a request to another authority."""
     _do(N_("Reassigned {id} (queued: `imi sync` takes it to the hub)"), rid,
@@ -144,7 +145,7 @@ def reassign(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("allocate")
 @data_options
-def allocate(rid: str = typer.Argument(..., help="Request id."),
+def allocate(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
              handlers: str = typer.Option(..., "--to", help="Handler user ids, ','-separated.")) -> None:
     """Allocators: assign a request to request handlers of the authority."""
     _do(N_("Allocated {id} (queued: `imi sync` takes it to the hub)"), rid,
@@ -154,7 +155,7 @@ def allocate(rid: str = typer.Argument(..., help="Request id."),
 @app.command("answer")
 @writing_options
 def answer(
-    rid: str = typer.Argument(..., help="Request id."),
+    rid: str = typer.Argument(..., metavar="ID", help="Request id."),
     answers: List[str] = typer.Option([], "--answer", help="QUESTION=VALUE: a code, yes/no, a date, a number, text; "
                                                            "several codes with ','."),
     file: Optional[Path] = typer.Option(None, "--answers-file", help="A YAML or JSON mapping question -> value."),
@@ -174,8 +175,8 @@ def answer(
 
 @app.command("more")
 @writing_options
-def more(rid: str = typer.Argument(..., help="Request id."),
-         text: str = typer.Argument(..., help="What else you need.")) -> None:
+def more(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
+         text: str = typer.Argument(..., metavar="TEXT", help="What else you need.")) -> None:
     """Ask the responder for more information about its answer."""
     s = state()
     _do(N_("Asked for more about {id} (queued: `imi sync` takes it to the hub)"), rid,
@@ -184,7 +185,7 @@ def more(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("close")
 @data_options
-def close(rid: str = typer.Argument(..., help="Request id."),
+def close(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
           timeliness: int = typer.Option(..., "--timeliness", help="Rating 1-5."),
           quality: int = typer.Option(..., "--quality", help="Rating 1-5.")) -> None:
     """Accept the answer, rate it, and close the request."""
@@ -194,7 +195,7 @@ def close(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("withdraw")
 @data_options
-def withdraw(rid: str = typer.Argument(..., help="Request id."),
+def withdraw(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
              reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Withdraw a request that has not been answered."""
     _do(N_("Withdrew {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.withdraw(rid, reason))
@@ -202,7 +203,7 @@ def withdraw(rid: str = typer.Argument(..., help="Request id."),
 
 @app.command("reopen")
 @data_options
-def reopen(rid: str = typer.Argument(..., help="Request id."),
+def reopen(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
            reason: str = typer.Option("", "--reason", help="Why.")) -> None:
     """Reopen a closed request (within 30 days of closure)."""
     _do(N_("Reopened {id} (queued: `imi sync` takes it to the hub)"), rid, lambda r, rid: r.reopen(rid, reason))
@@ -333,7 +334,7 @@ def _coordinated(store) -> list[str]:
 
 @app.command("show")
 @data_options
-def show(rid: str = typer.Argument(..., help="Request id.")) -> None:
+def show(rid: str = typer.Argument(..., metavar="ID", help="Request id.")) -> None:
     """A request in your language: questions, options, answers, comments, history, time left."""
     from imi_cli.exchanges.requests.render import as_text, request_view
 
@@ -355,7 +356,7 @@ def _logged(store, action: str, rid: str) -> None:
 
 @app.command("export")
 @data_options
-def export(rid: str = typer.Argument(..., help="Request id."),
+def export(rid: str = typer.Argument(..., metavar="ID", help="Request id."),
            fmt: str = typer.Option("json", "--format", help="json or md.")) -> None:
     """The request for the file record, in your language."""
     from imi_cli.cli.output import to_json

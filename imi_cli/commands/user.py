@@ -30,7 +30,7 @@ def _row(user: dict) -> dict:
 @app.command("import")
 @data_options
 def import_(
-    file: Path = typer.Argument(..., help="CSV, YAML or JSON file of users."),
+    file: Path = typer.Argument(..., metavar="FILE", help="CSV, YAML or JSON file of users."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write new users' invitation codes here (0600)."),
@@ -106,7 +106,7 @@ def list_(authority: Optional[str] = typer.Option(None, "--authority", help="Onl
 
 @app.command("show")
 @data_options
-def show(ident: str = typer.Argument(..., help="User id.")) -> None:
+def show(ident: str = typer.Argument(..., metavar="ID", help="User id.")) -> None:
     """One user."""
     from imi_cli.directory.users import Users
 
@@ -125,7 +125,7 @@ def show(ident: str = typer.Argument(..., help="User id.")) -> None:
 
 @app.command("remove")
 @data_options
-def remove(ident: str = typer.Argument(..., help="User id.")) -> None:
+def remove(ident: str = typer.Argument(..., metavar="ID", help="User id.")) -> None:
     """A user who leaves: removed from the directory everywhere, the key revoked, the name and
     e-mail erased."""
     from imi_cli.cli.output import message
@@ -139,7 +139,7 @@ def remove(ident: str = typer.Argument(..., help="User id.")) -> None:
 @app.command("invite")
 @data_options
 def invite(
-    ident: str = typer.Argument(..., help="User id."),
+    ident: str = typer.Argument(..., metavar="ID", help="User id."),
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write the code here (0600) instead of stdout."),
 ) -> None:
     """Issue a new one-time invitation code for a registered user (it leaves with `imi sync`)."""
