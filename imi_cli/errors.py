@@ -102,6 +102,8 @@ class InvalidInput(ImiError):
     ) -> None:
         super().__init__(message, msgid=msgid, params=params, hint=hint)
         self.problems = problems or []
+        # how many problems a person is shown (None: all); a command with --all-problems caps it
+        self.shown: int | None = None
 
 
 class BadOptions(InvalidInput):

@@ -4,6 +4,11 @@ A problem with the file itself (not UTF-8, empty, truncated YAML, malformed
 JSON, unknown CSV columns, over a limit) raises InvalidInput naming file:line;
 problems in records are found later, by ``imi_cli.directory.records``.
 
+CSV is read as spreadsheets write it: the delimiter is the one of ``,`` ``;`` and tab that
+makes the header line known columns (Excel writes ``;`` where the decimal comma is used:
+Hungary, Germany, France, Poland...), unless ``--delimiter`` says; the encoding is UTF-8,
+UTF-16 with a byte-order mark, or what ``--encoding`` says (``imi_cli.bulk.decoding``).
+
 CSV cells lose the ``'`` that ``imi authority export --format csv`` put before a
 formula character (``imi_cli.bulk.spreadsheet``), so an export reads back as it was.
 """
@@ -15,18 +20,37 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imi_cli.bulk.files import MiB, read_regular_file
+from imi_cli.bulk.decoding import MAX_FILE_BYTES, read_text
 from imi_cli.bulk.json_depth import check_depth
 from imi_cli.bulk.spreadsheet import restore
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
 from imi_cli.i18n import _, t
 
 FORMATS = ("csv", "yaml", "json")
-MAX_FILE_BYTES = 256 * MiB  # about a million authorities in CSV
+DELIMITERS = (",", ";", "\t")  # in this order when the header line does not decide
 Rows = list[tuple[str, dict[str, Any]]]
+__all__ = ["MAX_FILE_BYTES", "FileReading", "detect_format", "read_records", "read_text"]
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """How to read a file when it is not as expected: the CSV delimiter (None: from the header
+    line) and the encoding (None: UTF-8, or UTF-16 with a byte-order mark)."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+def delimiter_of(given: str) -> str:
+    """The delimiter an option names: one character, or "tab"."""
+    value = "\t" if given.strip().lower() in ("tab", "\\t") else given
+    if len(value) != 1 or value in "\"\r\n":
+        raise UsageError(t("--delimiter {value!r}: give one character, e.g. ';' or ',' or tab", value=given))
+    return value
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -43,64 +67,84 @@ def detect_format(path: Path, given: str | None) -> str:
     return fmt
 
 
-def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
-    """The UTF-8 text of a regular file of at most ``limit`` bytes; else a clear error."""
-    data = read_regular_file(path, limit)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(t("{path}:{line}: the file is not UTF-8 (byte {byte})", path=path, line=line,
-                             byte=exc.start + 1),
-                           hint=_("save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)")) from None
-    if not text.strip():
-        raise InvalidInput(t("{where}: the file is empty", where=path))
-    return text
-
-
 def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
-                 list_key: str, prefixes: tuple[str, ...] = ("name:",)) -> Rows:
+                 list_key: str, prefixes: tuple[str, ...] = ("name:",), reading: FileReading | None = None) -> Rows:
     """Rows of (where, raw record). ``columns`` maps known CSV columns to whether required;
     ``name:xx`` columns are always allowed. YAML/JSON may be a list or {list_key: [...]}."""
     path = Path(path)
+    reading = reading or FileReading()
     if path.is_dir():
         raise UsageError(t("{path} is a folder, not a file", path=path))
     if not path.exists():
         raise NotFound(msgid="no_such_file", params={"path": str(path)})
     fmt = detect_format(path, fmt)
-    text = read_text(path)
+    if reading.delimiter and fmt != "csv":
+        raise UsageError(t("--delimiter is for CSV files; {path} is read as {format}", path=path, format=fmt))
+    text = read_text(path, encoding=reading.encoding, encoding_option=True)
     if fmt == "csv":
-        return _read_csv(path, text, columns, prefixes)
+        return _read_csv(path, text, columns, prefixes, reading.delimiter)
     rows = _read_yaml(path, text) if fmt == "yaml" else _read_json(path, text, list_key)
     if not rows:
         raise InvalidInput(t("{where}: the file has no records", where=path))
     return rows
 
 
-def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[str, ...] = ("name:",)) -> Rows:
-    reader = csv.DictReader(io.StringIO(text, newline=""), restval=None)
+def sniff_delimiter(text: str, known: Any) -> str:
+    """The delimiter that makes most cells of the first line known column names (``known(name)``);
+    on a tie the one found most often, then the first of DELIMITERS."""
+    first = text.split("\n", 1)[0]
+
+    def fit(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        return sum(1 for cell in cells if known(cell.strip())), first.count(delimiter)
+
+    return max(DELIMITERS, key=fit)
+
+
+def _shown(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else repr(delimiter)
+
+
+def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[str, ...] = ("name:",),
+              delimiter: str | None = None) -> Rows:
+    def known(name: str) -> bool:
+        return name in columns or name.startswith(prefixes)
+
+    delimiter = delimiter or sniff_delimiter(text, known)
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval=None, delimiter=delimiter)
     with _csv_errors(path, reader):
         header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
-    problems = [Problem(f"{path}:1", h or "(blank)", _("unknown column"))
-                for h in header if h not in columns and not h.startswith(prefixes)]
+    problems = [Problem(f"{path}:1", h or "(blank)", _("unknown column")) for h in header if not known(h)]
     problems += [Problem(f"{path}:1", col, _("missing column"))
                  for col, required in columns.items() if required and col not in header]
     if problems:
-        raise InvalidInput(t("{where}: the header is not right", where=path), problems=problems,
-                           hint=t("columns: {columns}, and name:xx for other languages",
-                                  columns=", ".join(columns)))
+        # Translators: {delimiter} is ',' ';' or tab
+        raise InvalidInput(t("{where}: the header is not right (read with {delimiter} between cells)", where=path,
+                             delimiter=_shown(delimiter)), problems=problems,
+                           hint=t("columns: {columns}, and name:xx for other languages; --delimiter to read "
+                                  "with another delimiter", columns=", ".join(columns)))
     rows: Rows = []
     for line, record in _csv_records(path, reader):
         where = f"{path}:{line}"
         if None in record:  # more cells than columns
-            raise InvalidInput(t("{where}: the row has more cells than the header has columns", where=where))
+            raise InvalidInput(t("{where}: the row has more cells than the header has columns", where=where),
+                               hint=_quote_hint(delimiter))
         if all(not (v or "").strip() for v in record.values()):
             continue
         rows.append((where, {k: restore(v) for k, v in record.items() if v is not None and v.strip() != ""}))
     if not rows:
         raise InvalidInput(t("{where}: the file has a header but no rows", where=path))
     return rows
+
+
+def _quote_hint(delimiter: str) -> str:
+    """How to write a list in a cell when the file separates cells with ``delimiter``."""
+    if delimiter == ";":
+        return _("separate the items of a list with ',' (hu,en) or put the cell in double quotes (\"hu;en\")")
+    if delimiter == ",":
+        return _("separate the items of a list with ';' (hu;en) or put the cell in double quotes (\"hu,en\")")
+    return _("put a cell that holds the delimiter in double quotes")
 
 
 def _csv_records(path: Path, reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -73,7 +73,15 @@ def report(error: ImiError, env: Environment) -> None:
         return
     out.write(t("imi: error: {message}", message=safe_text(error.message, multiline=True)) + "\n")  # it may quote input
     if isinstance(error, InvalidInput):
-        for problem in error.problems:
+        for problem in error.problems[:error.shown]:
             out.write(f"  {safe_text(problem)}\n")
+        if error.shown is not None and len(error.problems) > error.shown:
+            from imi_cli.i18n import formats, nt
+
+            more = len(error.problems) - error.shown
+            # Translators: after the first problems of a long list; --all-problems is an option, not translated
+            out.write("  " + nt("… and {n} more (--all-problems to list them all)",
+                                "… and {n} more (--all-problems to list them all)", more,
+                                n=formats.number(more)) + "\n")
     if error.hint:
         out.write("  " + t("hint: {hint}", hint=safe_text(error.hint, multiline=True)) + "\n")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.file_options import import_file_options
 from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import emit, message, print_json, print_table, progress_bar
 from imi_cli.i18n import N_, _, t
+
+if TYPE_CHECKING:
+    from imi_cli.bulk.readers import FileReading
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -67,16 +71,18 @@ def report_import(report, noun: str) -> None:
 
 @app.command("import")
 @data_options
+@import_file_options
 def import_(
     file: Path = typer.Argument(..., metavar="FILE", help="CSV, YAML or JSON file of authorities."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
+    *, reading: FileReading,
 ) -> None:
     """Register or update many authorities from a file: all or nothing, idempotent."""
     from imi_cli.directory.authorities import Directory
 
     with state().open_store() as store, progress_bar(_("Importing authorities")) as progress:
-        report = Directory(store).import_authorities(file, fmt, dry_run=dry_run, progress=progress)
+        report = Directory(store).import_authorities(file, fmt, dry_run=dry_run, progress=progress, reading=reading)
     report_import(report, "authorities")
 
 

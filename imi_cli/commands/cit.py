@@ -5,14 +5,18 @@ authority competent in cash-in-transit checks a licence by number, company or re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.file_options import import_file_options
 from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import emit, message, page, print_json
 from imi_cli.i18n import N_, _, t
+
+if TYPE_CHECKING:
+    from imi_cli.bulk.readers import FileReading
 
 app = typer.Typer(no_args_is_help=True)
 LIST = [("number", N_("licence")), ("company", N_("company")), ("country", N_("home")),
@@ -302,13 +306,15 @@ def history(number: str = typer.Argument(..., metavar="NUMBER", help="Licence nu
 
 @app.command("import")
 @data_options
+@import_file_options
 def import_(path: Path = typer.Argument(..., metavar="FILE", help="CSV, YAML or JSON file of licences."),
             fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by suffix)."),
-            dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, change nothing.")) -> None:
+            dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, change nothing."),
+            *, reading: FileReading) -> None:
     """Import licences: all or nothing; a licence as it is already is skipped, one that differs changed."""
     s = state()
     with s.open_store() as store:
-        report = _licences(store).import_file(path, fmt, dry_run=dry_run)
+        report = _licences(store).import_file(path, fmt, dry_run=dry_run, reading=reading)
     if s.as_json:
         print_json(report)
     else:

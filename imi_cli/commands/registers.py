@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.file_options import import_file_options
 from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import message, print_json
 from imi_cli.i18n import N_, _, nt, t
+
+if TYPE_CHECKING:
+    from imi_cli.bulk.readers import FileReading
 
 app = typer.Typer(no_args_is_help=True)
 LIST = [("id", N_("register")), ("country", N_("country")), ("name", N_("name")), ("covers", N_("covers")),
@@ -67,14 +71,16 @@ def add(ident: str = typer.Option(..., "--id", help="Its id (it begins with the 
 
 @app.command("import")
 @data_options
+@import_file_options
 def import_(path: Path = typer.Argument(..., metavar="FILE",
-                                        help="CSV (name:xx columns, ';'-separated lists), YAML or JSON."),
+                                        help="CSV (name:xx columns, lists separated by ';' or ','), YAML or JSON."),
             fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by suffix)."),
-            dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, change nothing.")) -> None:
+            dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, change nothing."),
+            *, reading: FileReading) -> None:
     """Coordinators: record many entries at once (all or nothing; unchanged ones are skipped)."""
     s = state()
     with s.open_store() as store:
-        report = _registers(store).record_file(path, fmt, dry_run=dry_run)
+        report = _registers(store).record_file(path, fmt, dry_run=dry_run, reading=reading)
     if s.as_json:
         print_json(report)
         return

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from imi_cli.cli.environment import state
+from imi_cli.cli.file_options import import_file_options
 from imi_cli.cli.options import data_options, listing_options
 from imi_cli.cli.output import emit, print_json, progress_bar
 from imi_cli.commands.authority import report_import
 from imi_cli.i18n import N_, _, t
+
+if TYPE_CHECKING:
+    from imi_cli.bulk.readers import FileReading
 
 app = typer.Typer(no_args_is_help=True)
 WITHHELD = N_("[withheld]")
@@ -29,11 +33,13 @@ def _row(user: dict) -> dict:
 
 @app.command("import")
 @data_options
+@import_file_options
 def import_(
     file: Path = typer.Argument(..., metavar="FILE", help="CSV, YAML or JSON file of users."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write new users' invitation codes here (0600)."),
+    *, reading: FileReading,
 ) -> None:
     """Register or update many users from a file: all or nothing, idempotent.
     On a store enrolled with a hub, each new user gets a one-time invitation code."""
@@ -41,7 +47,7 @@ def import_(
 
     _check_invites(invites)
     with state().open_store() as store, progress_bar(_("Importing users")) as progress:
-        report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress)
+        report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress, reading=reading)
     _hand_out(report, invites)
     report_import(report, "users")
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imi_cli.bulk.readers import read_records
+from imi_cli.bulk.lists import split_items
+from imi_cli.bulk.readers import FileReading, read_records
 from imi_cli.directory.records import check_authority, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
 from imi_cli.i18n import nt, t
@@ -64,7 +65,7 @@ def gather_names(raw: dict[str, Any]) -> dict[str, Any]:
         names[key[5:].strip().lower()] = raw.pop(key)
     if "name" in raw:
         languages = raw.get("languages")
-        first = (languages.split(";")[0] if isinstance(languages, str) else
+        first = ((split_items(languages) or [""])[0] if isinstance(languages, str) else
                  languages[0] if isinstance(languages, list) and languages else None)
         first = (first or "").strip().lower() or "und"
         names.setdefault(first, raw.pop("name"))
@@ -80,8 +81,8 @@ class Directory:
 
     # -- registration ----------------------------------------------------
     def import_authorities(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
-                           progress: Progress | None = None) -> ImportReport:
-        rows = read_records(Path(path), fmt, columns=AUTHORITY_COLUMNS, list_key="authorities")
+                           progress: Progress | None = None, reading: FileReading | None = None) -> ImportReport:
+        rows = read_records(Path(path), fmt, columns=AUTHORITY_COLUMNS, list_key="authorities", reading=reading)
         return self.register_authorities(rows, source=str(path), dry_run=dry_run, progress=progress)
 
     def register_authorities(self, rows: list[tuple[str, Any]], *, source: str = "input",

@@ -24,7 +24,7 @@ from imi_cli.protocol.schemas import BOOL, HEX64, ID, array, mapping, obj, text
 from imi_cli.protocol.view import RulesView
 
 INVITATION_DAYS = 14
-_COUNTRY_ALIASES = {"GR": ("EL",)}  # Greece is EL in EU usage, GR in ISO 3166
+_COUNTRY_ALIASES = {"EL": ("GR",), "GR": ("EL",)}  # Greece is EL in IMI and EU usage, GR in ISO 3166
 _AREA_KEY = {"type": "string", "pattern": r"^(\*|[a-z][a-z0-9-]{0,63})$"}
 _LANG_KEY = {"type": "string", "pattern": r"^[a-z]{2,3}$"}
 

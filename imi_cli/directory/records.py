@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from imi_cli.bulk.lists import split_items
 from imi_cli.errors import Problem
 from imi_cli.i18n import t
 from imi_cli.reference.areas import area_ids
@@ -54,10 +55,10 @@ class Checker:
         if value is None or value == "":
             return []
         if isinstance(value, str):
-            return [item.strip() for item in value.split(";") if item.strip()]
+            return split_items(value)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return [v.strip() for v in value if v.strip()]
-        self.fail(field, t("must be a list of texts (or text with ';' between items)"))
+        self.fail(field, t("must be a list of texts (or text with ';' or ',' between items)"))
         return []
 
 
@@ -82,10 +83,21 @@ def _fields_and_id(c: Checker, raw: dict[str, Any], known: set[str]) -> str | No
         c.fail(field, t("unknown field"))
     ident = c.text(raw, "id")
     if ident and not ID_RE.match(ident):
-        c.fail("id", t("{id!r} is not a valid id (letters, digits, '.', '_', '-'; at most 64)", id=ident))
+        c.fail("id", id_problem(ident))
     elif ident and ident.lower() in RESERVED_IDS:
         c.fail("id", t("{id!r} is reserved for the hub", id=ident))
     return ident
+
+
+def id_problem(ident: str) -> str:
+    """Why ``ident`` is not an id. Ids stay ASCII: they travel in events, URLs and file names,
+    and an id typed on another keyboard must be the same id."""
+    bad = next((ch for ch in ident if not (ch.isascii() and (ch.isalnum() or ch in "._-"))), None)
+    if bad is not None:
+        return t("{id!r} is not a valid id: {char!r} is not allowed (an id is ASCII letters without accents, "
+                 "digits, '.', '_' and '-')", id=ident, char=bad)
+    return t("{id!r} is not a valid id (ASCII letters, digits, '.', '_' and '-'; it starts with a letter or a digit; "
+             "at most 64 characters)", id=ident)
 
 
 def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from imi_cli.bulk.readers import read_records
+from imi_cli.bulk.readers import FileReading, read_records
 from imi_cli.directory.authorities import ImportReport, Progress, nothing_imported
 from imi_cli.directory.records import check_user, is_duplicate
 from imi_cli.errors import InvalidInput, NotFound, Problem
@@ -22,8 +22,8 @@ class Users:
         self.store = store
 
     def import_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
-                    progress: Progress | None = None) -> ImportReport:
-        rows = read_records(Path(path), fmt, columns=USER_COLUMNS, list_key="users")
+                    progress: Progress | None = None, reading: FileReading | None = None) -> ImportReport:
+        rows = read_records(Path(path), fmt, columns=USER_COLUMNS, list_key="users", reading=reading)
         return self.register(rows, source=str(path), dry_run=dry_run, progress=progress)
 
     def register(self, rows: list[tuple[str, Any]], *, source: str = "input", dry_run: bool = False,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from functools import cache
 
 COUNTRIES: tuple[str, ...] = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
     "IS", "LI", "NO",
 )
 COUNTRY_SET = frozenset(COUNTRIES)
-# EU institutions write Greece as EL; ISO 3166 says GR. Accept both, store GR.
-_ALIASES = {"EL": "GR"}
+# IMI (as every EU institution) writes Greece EL, and so is it stored and shown; ISO 3166's GR
+# is taken for it. Babel names territories by their ISO codes.
+_ALIASES = {"GR": "EL"}
+_ISO = {"EL": "GR"}
 
 
 def normalize_country(code: str) -> str | None:
@@ -33,7 +35,7 @@ def normalize_participant(code: str) -> str | None:
 def country_name(code: str, lang: str = "en") -> str:
     from babel import Locale
 
-    return Locale.parse(lang).territories.get(code, code)
+    return Locale.parse(lang).territories.get(_ISO.get(code, code), code)
 
 
 def list_countries(lang: str) -> list[dict[str, str]]:

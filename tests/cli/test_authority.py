@@ -82,8 +82,8 @@ def test_yaml_keeps_norwegian_as_a_language(loaded, imi):
     assert record["names"]["no"] == "Direktoratet for samfunnssikkerhet og beredskap"
 
 
-def test_greece_as_el_is_stored_as_gr(loaded, imi):
-    assert json.loads(imi("--json", "authority", "show", "EL-HCAA").out)["country"] == "GR"
+def test_greece_is_stored_as_el(loaded, imi):
+    assert json.loads(imi("--json", "authority", "show", "EL-HCAA").out)["country"] == "EL"
 
 
 def test_csv_record_in_normal_form(loaded, imi):
@@ -135,18 +135,21 @@ def test_bad_rows(loaded, imi, tmp_path, event_count, case, rows, problems):
 
 
 HINT = ("  hint: columns: id, country, name, languages, areas, competences, email, kind, phone, "
-        "address, website, coordinator, requires_approval, and name:xx for other languages\n")
+        "address, website, coordinator, requires_approval, and name:xx for other languages; --delimiter to read "
+        "with another delimiter\n")
 BAD_FILES = [
     ("missing column", "bad.csv", b"id,country,name,languages,areas\nA1,HU,H,hu,services\n",
-     "imi: error: {f}: the header is not right\n  {f}:1: [email] missing column\n" + HINT),
+     "imi: error: {f}: the header is not right (read with ',' between cells)\n  {f}:1: [email] missing column\n"
+     + HINT),
     ("unknown column", "bad.csv", HEADER.replace("\n", ",colour\n").encode() + ROW.replace("\n", ",red\n").encode(),
-     "imi: error: {f}: the header is not right\n  {f}:1: [colour] unknown column\n" + HINT),
+     "imi: error: {f}: the header is not right (read with ',' between cells)\n"
+     "  {f}:1: [colour] unknown column\n" + HINT),
     ("empty file", "bad.csv", b"", "imi: error: {f}: the file is empty\n"),
     ("blank file", "bad.yaml", b"\n  \n", "imi: error: {f}: the file is empty\n"),
     ("header only", "bad.csv", HEADER.encode(), "imi: error: {f}: the file has a header but no rows\n"),
     ("not UTF-8", "bad.csv", HEADER.encode() + "A1,HU,Kék Hivatal,hu,services,,a@example.hu\n".encode("latin-1"),
      "imi: error: {f}:2: the file is not UTF-8 (byte 58)\n"
-     "  hint: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)\n"),
+     "  hint: it looks like cp1250, in which the word there reads 'Kék'; if so, run again with --encoding cp1250\n"),
     ("truncated YAML", "bad.yaml", b"authorities:\n  - id: A1\n    country: HU\n    names: {hu: \"Hiv\n",
      "imi: error: {f}:5:1: not valid YAML: found unexpected end of stream\n"),
     ("duplicate YAML key", "bad.yaml", b"authorities:\n  - id: A1\n    country: HU\n    country: AT\n",

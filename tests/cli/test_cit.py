@@ -175,3 +175,19 @@ def test_an_import_with_a_bad_row_names_it_and_imports_nothing(cli, tmp_path):
     result = cli("nl.jansen", "cit", "import", path)
     assert result.code == 5 and f"{path}:3: [valid_to] 'someday' is not a date as YYYY-MM-DD" in result.err
     assert cli("nl.jansen", "cit", "show", good).code == 4
+
+
+def test_an_import_reads_excels_semicolon_csv_and_caps_problems(cli, tmp_path):
+    number = f"NL-CLI-SEMI-{next(_SERIAL)}"
+    path = tmp_path / "vergunningen.csv"
+    head = ("number;company_name;registration_number;address;valid_from;valid_to;national_licence;good_repute;"
+            "insurance;staff_vehicles_procedures\r\n")
+    path.write_bytes((head + f"{number};Geldtransport Zuid;1;Den Haag;2026-01-01;2030-12-31;yes;yes;yes;yes\r\n")
+                     .encode("cp1252"))
+    ok(cli("nl.jansen", "cit", "import", path))
+    assert "Geldtransport Zuid" in ok(cli("nl.jansen", "--json", "cit", "show", number)).out
+    rows = "".join(f"NL-CLI-BAD-{n};B;{n};Utrecht;2026-01-01;someday;yes;yes;yes;yes\r\n" for n in range(60))
+    path.write_bytes((head + rows).encode("cp1252"))
+    result = cli("nl.jansen", "cit", "import", path)
+    assert result.code == 5 and result.err.splitlines()[-1] == "  … and 10 more (--all-problems to list them all)"
+    assert len(cli("nl.jansen", "cit", "import", path, "--all-problems").err.splitlines()) == 61

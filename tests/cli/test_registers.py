@@ -94,3 +94,19 @@ def test_import_is_all_or_nothing_and_idempotent_and_exports(cli, tmp_path):
     again = tmp_path / "again.json"
     again.write_text(json.dumps({"registers": mine}, ensure_ascii=False), encoding="utf-8")
     assert json.loads(ok(cli("hu.nco", "--json", "registers", "import", again)).out)["unchanged"] == 2
+
+
+def test_import_reads_excels_semicolon_csv_in_cp1250(cli, tmp_path):
+    rid = ident()
+    path = tmp_path / "nyilvantartasok.csv"
+    text = (HEAD.replace(",", ";").replace("\n", "\r\n")
+            + f"{rid};HU;HU-MEK;professional-qualifications;architect,urban planner;online;https://example.hu/r;hu;"
+              "Építészek névjegyzéke;Nimi;Name\r\n")
+    path.write_bytes(text.encode("cp1250"))
+    refused = cli("hu.nco", "registers", "import", path)
+    assert refused.code == 5 and "run again with --encoding cp1250" in refused.err
+    assert cli("hu.nco", "registers", "show", rid).code == 4
+    assert ok(cli("hu.nco", "registers", "import", path, "--encoding", "cp1250")).err == "Recorded 1; 0 unchanged\n"
+    shown = ok(cli("hu.nco", "--json", "registers", "show", rid)).out
+    record = json.loads(shown)
+    assert record["names"]["hu"] == "Építészek névjegyzéke" and record["covers"] == ["architect", "urban planner"]

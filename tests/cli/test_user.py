@@ -110,16 +110,20 @@ def test_bad_rows(directory, imi, tmp_path, event_count, case, rows, problems):
     assert event_count(directory) == events
 
 
-HINT = "  hint: columns: id, name, email, authority, roles, and name:xx for other languages\n"
+HINT = ("  hint: columns: id, name, email, authority, roles, and name:xx for other languages; --delimiter to read with "
+        "another delimiter\n")
 BAD_FILES = [
     ("missing column", "u.csv", b"id,name,email,authority\nu1,A,a@example.hu,HU-MEK\n",
-     "imi: error: {f}: the header is not right\n  {f}:1: [roles] missing column\n" + HINT),
+     "imi: error: {f}: the header is not right (read with ',' between cells)\n"
+     "  {f}:1: [roles] missing column\n" + HINT),
     ("unknown column", "u.csv", b"id,name,email,authority,roles,phone\n",
-     "imi: error: {f}: the header is not right\n  {f}:1: [phone] unknown column\n" + HINT),
+     "imi: error: {f}: the header is not right (read with ',' between cells)\n"
+     "  {f}:1: [phone] unknown column\n" + HINT),
     ("empty file", "u.json", b"", "imi: error: {f}: the file is empty\n"),
     ("not UTF-8", "u.csv", HEADER.encode() + "u1,Kovács,a@example.hu,HU-MEK,administrator\n".encode("cp1250"),
      "imi: error: {f}:2: the file is not UTF-8 (byte 37)\n"
-     "  hint: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)\n"),
+     "  hint: it looks like cp1250, in which the word there reads 'Kovács'; if so, run again with --encoding "
+     "cp1250\n"),
     ("truncated YAML", "u.yaml", b"users:\n  - id: u1\n    roles: [administrator\n",
      "imi: error: {f}:4:1: not valid YAML: did not find expected ',' or ']'\n"),
     ("malformed JSON", "u.json", b'[{"id": "u1"}, ]',

@@ -84,7 +84,7 @@ def test_one_bad_row_and_nothing_is_recorded_every_problem_named(net, tmp_path):
     assert error.value.message == f"{path}: 3 problems; nothing was recorded"
     assert [str(p) for p in error.value.problems] == [
         f"{path}:3: [country] 'XX' is not an IMI country",
-        f"{path}:3: [languages] IMI language codes, ';'-separated: not zz",
+        f"{path}:3: [languages] IMI language codes, separated by ';' or ',': not zz",
         f"{path}:4: [id] duplicate id {good!r} (first at {path}:2)",
     ]
     with pytest.raises(RefusedRecords) as refused:  # rows the hub would refuse: named too, nothing recorded

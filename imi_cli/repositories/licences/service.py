@@ -4,7 +4,7 @@ checked by the protocol's rules here first and again by the hub."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imi_cli.directory.acting import acting, authored
 from imi_cli.directory.authorities import nothing_imported
@@ -14,6 +14,9 @@ from imi_cli.log import clock
 from imi_cli.log.journal import append, check_own
 from imi_cli.repositories.licences import rules
 from imi_cli.repositories.licences.projection import load
+
+if TYPE_CHECKING:
+    from imi_cli.bulk.readers import FileReading
 
 HINT = N_("`imi cit list` shows the licences this store holds")
 COLUMNS = {"number": True, "company_name": True, "registration_number": True, "address": True,
@@ -104,12 +107,13 @@ class Licences:
         return self._step("licence.sanctioned", number, payload)
 
     # -- bulk ---------------------------------------------------------------------------------
-    def import_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
+    def import_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
+                    reading: FileReading | None = None) -> dict[str, Any]:
         """All or nothing, idempotent: a licence as it is already is skipped, one that differs
         is changed, a new one issued; every problem named by file:line before anything is written."""
         from imi_cli.bulk.readers import read_records
 
-        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="licences")
+        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="licences", reading=reading)
         problems: list[Problem] = []
         records = [(where, r) for where, raw in rows if (r := _record(where, raw, problems)) is not None]
         seen: dict[str, str] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imi_cli.directory.search import fold
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
@@ -13,6 +13,9 @@ from imi_cli.i18n import _, nt, t
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own
 from imi_cli.repositories.registers.projection import load
+
+if TYPE_CHECKING:
+    from imi_cli.bulk.readers import FileReading
 
 COLUMNS = {"id": True, "country": True, "holder": True, "area": True, "covers": True, "access": True,
            "url": False, "fee": False, "terms": False, "languages": True, "legal_basis": False}
@@ -30,10 +33,12 @@ class Registers:
                              hint=_("enrol with `imi init --hub URL` (it asks for your invitation code)"))
         return {"user": user_id, "authority": authority_id}
 
-    def record_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False) -> dict[str, int]:
+    def record_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
+                    reading: FileReading | None = None) -> dict[str, int]:
         from imi_cli.bulk.readers import read_records
 
-        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="registers", prefixes=("name:", "contents:"))
+        rows = read_records(Path(path), fmt, columns=COLUMNS, list_key="registers", prefixes=("name:", "contents:"),
+                            reading=reading)
         return self.record_rows(rows, source=str(path), dry_run=dry_run)
 
     def record_rows(self, rows: list[tuple[str, Any]], *, source: str = "input", dry_run: bool = False
@@ -83,7 +88,7 @@ class Registers:
 
 
 def normal(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | None:
-    """A register row (CSV with name:xx and contents:xx columns, ';'-separated lists; or YAML/JSON)
+    """A register row (CSV with name:xx and contents:xx columns, lists separated by ';' or ','; or YAML/JSON)
     in its normal form; problems named by field."""
     from imi_cli.reference.areas import area_ids
     from imi_cli.reference.countries import normalize_country
@@ -115,12 +120,12 @@ def normal(where: str, raw: Any, problems: list[Problem]) -> dict[str, Any] | No
     covers = _list(raw.get("covers"))
     languages = [x.lower() for x in _list(raw.get("languages"))]
     if not covers:
-        problems.append(Problem(where, "covers", _("the professions or activities it covers, ';'-separated")))
+        problems.append(Problem(where, "covers", _("the professions or activities it covers, separated by ';' or ','")))
     bad = [x for x in languages if not is_language(x)]
     if not languages or bad:
-        problems.append(Problem(where, "languages", t("IMI language codes, ';'-separated: not {codes}",
+        problems.append(Problem(where, "languages", t("IMI language codes, separated by ';' or ',': not {codes}",
                                                       codes=", ".join(bad)) if bad
-                                else _("IMI language codes, ';'-separated")))
+                                else _("IMI language codes, separated by ';' or ','")))
     names = {str(k).lower(): str(v).strip() for k, v in names.items() if str(v).strip()}
     if not names or any(not is_language(k) for k in names):
         problems.append(Problem(where, "names", _("a name in at least one IMI language (name:xx columns)")))
@@ -147,7 +152,9 @@ def _list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
     if isinstance(value, str):
-        return [v.strip() for v in value.split(";") if v.strip()]
+        from imi_cli.bulk.lists import split_items
+
+        return split_items(value)
     return []
 
 
