@@ -149,16 +149,20 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
                   show_header=any(header for _, header in columns), box=box.SIMPLE_HEAD, pad_edge=False)
     shown = shown or {}
     cells = [[safe_text(_cell(row.get(key), shown.get(key))) for key, _ in columns] for row in rows]
-    for index, (key, heading) in enumerate(columns):
-        widest = max((len(line[index]) for line in cells), default=0)
-        if key == "id" or widest <= SHORT_CELL:  # whole: an id, a state, a date, a figure
-            table.add_column(Text(heading), no_wrap=True,
-                             min_width=max(widest, min(len(heading), SHORT_CELL)))
+    console = _console()
+    widest = [max((len(line[index]) for line in cells), default=0) for index in range(len(columns))]
+    kept = {index: max(width, min(len(heading), SHORT_CELL)) for index, ((key, heading), width)
+            in enumerate(zip(columns, widest, strict=True)) if key == "id" or width <= SHORT_CELL}
+    if sum(kept.values()) + 2 * len(columns) > console.width:  # too many to keep whole: the id only
+        kept = {index: widest[index] for index, (key, _) in enumerate(columns) if key == "id"}
+    for index, (_key, heading) in enumerate(columns):
+        if index in kept:  # whole: an id, a state, a date, a figure
+            table.add_column(Text(heading), no_wrap=True, min_width=kept[index])
         else:  # a text wraps on words; a long code is folded, never cut to "…"
             table.add_column(Text(heading), overflow="fold")
     for line in cells:
         table.add_row(*(Text(cell) for cell in line))
-    _console().print(table)
+    console.print(table)
 
 
 def write_rows(rows: Iterable[Mapping[str, Any]], keys: Sequence[str], mode: str = "tsv",
