@@ -62,7 +62,7 @@ def validate(
     with i18n.language("en" if chosen in MACHINE_FORMATS else i18n.current()):
         findings = catalog.validate(against=against)
         findings = sorted(findings + check_same_translations(catalog.sets))  # G002: across the files
-    sys.stdout.write(render(findings, chosen, _names(catalog.files)))
+    sys.stdout.write(render(findings, chosen, _names(catalog.files), strict))
     summary = _summary(len(catalog.files), findings)
     if has_failures(findings, strict):
         raise CatalogInvalid(summary, hint=None if strict or not findings else
