@@ -89,7 +89,8 @@ def _readme_commands() -> list[tuple[int, list[str]]]:
         for line in block.group(1).split("\n"):
             number += 1
             start = start if pending else number
-            line = re.sub(r"<[^>]+>", "PLACEHOLDER", line)  # `--invite <HU code>`
+            for variable, value in _SAMPLE_VALUES:  # what the walkthroughs' variables hold
+                line = line.replace(variable, value)
             if line.rstrip().endswith("\\"):  # a command continued on the next line
                 pending += line.rstrip()[:-1] + " "
                 continue
@@ -99,11 +100,23 @@ def _readme_commands() -> list[tuple[int, list[str]]]:
     return found
 
 
+# The walkthroughs keep ports, ids and dates in shell variables: a value of each, as it parses
+_SAMPLE_VALUES = [("$((PORT + 1))", "8766"), ("$PORT", "8765"), ('"$HUB"', "http://127.0.0.1:8765"),
+                  ("$TODAY", "2026-12-01")]
+
+
 def _invocations(words: list[str]) -> list[list[str]]:
-    """The `imi` commands of one shell line: split at && ; & |, without VAR=value prefixes."""
+    """The `imi` commands of one shell line: split at && || ; & |, without VAR=value prefixes;
+    `VAR=$(imi ...)` is the command inside."""
     out: list[list[str]] = []
     command: list[str] = []
+    substituted = False
     for word in [*words, ";"]:
+        if not command and re.match(r"^[A-Z_]+=\$\(.", word):  # ID=$(imi ...)
+            word, substituted = word.split("$(", 1)[1], True
+        if substituted and word.endswith(")"):  # the end of the command inside $( )
+            command.append(word[:-1])
+            word, substituted = ";", False
         if word in ("&&", "||", ";", "&", "|"):
             rest = [w for w in command if not re.match(r"^[A-Z_]+=", w)]
             if rest and Path(rest[0]).name == "imi":  # also `.venv/bin/imi`
@@ -121,6 +134,8 @@ def _without_redirections(argv: list[str]) -> list[str]:
             skip = False
         elif word in (">", "<", "2>"):
             skip = True
+        elif word.startswith(("<", ">", "2>")):  # <<<"$CODE", >file
+            continue
         else:
             out.append(word)
     return out
