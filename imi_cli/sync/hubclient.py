@@ -162,15 +162,15 @@ def clock_skew(data: dict[str, Any], date: str | None) -> ClockSkew | None:
     refusal is about something else."""
     from imi_cli.log import clock
 
-    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    sent = data.get("params")
+    params: dict[str, Any] = sent if isinstance(sent, dict) else {}
     if data.get("reason") != "clock_skew" and data.get("msgid") != _OUTSIDE_WINDOW:
         return None
-    ahead, window = params.get("skew_seconds"), params.get("window_seconds")
-    if not _whole(ahead):
-        ahead = _ahead_of(date, clock.now())
-        if ahead is None:
-            return None
-    window = window if _whole(window) and window > 0 else 120
+    given, window_given = params.get("skew_seconds"), params.get("window_seconds")
+    ahead = given if _whole(given) else _ahead_of(date, clock.now())
+    if ahead is None:
+        return None
+    window = window_given if isinstance(window_given, int) and _whole(window_given) and window_given > 0 else 120
     return ClockSkew(skew_sentence(ahead, window), msgid="clock_skew",
                      params={"skew_seconds": ahead, "window_seconds": window,
                              "hub_time": params.get("hub_time") if isinstance(params.get("hub_time"), str) else None},

@@ -13,7 +13,16 @@ import pytest
 
 from imi_cli.errors import ExitCode
 from tests.cli.test_languages import on_terminal
-from tests.hub.conftest import PASSPHRASE, HubProcess, cheap_kdf, cli_env, sync, unlock_for_subprocess  # noqa: F401
+from tests.hub.conftest import (  # noqa: F401 -- fixtures
+    PASSPHRASE,
+    HubProcess,
+    cheap_kdf,
+    cli_env,
+    hub,
+    net,
+    sync,
+    unlock_for_subprocess,
+)
 
 NEW = ("request", "new", "--area", "services", "--to", "HU-AUTH", "--questionnaire", "services-verify-provider",
        "--questions", "legally_established,authorisation_status", "--deadline", "2099-01-31",
@@ -201,3 +210,38 @@ def test_stats_headings_are_whole_at_80_columns(network, cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # wide enough: the table
     wide = re.sub(r"\x1b\[[0-9;]*m", "", ok(on_terminal(network, "hu.nco", "stats")).out)
     assert "┃ area" in wide and "┃ timeliness ┃" in wide and "…" not in wide
+
+
+# -- what the refusal may say, and when a draft may be sent again ---------------------------------------
+
+def test_a_draft_is_sent_again_only_once_the_winners_change_is_pulled(imi, hub, net, tmp_path):  # noqa: F811
+    """The hub rejected the change, and this store has not pulled the one that beat it: sending
+    it again now would only be rejected again, so it is refused until `imi sync`."""
+    from imi_cli.directory.authorities import Directory
+    from imi_cli.log.store import derive_key, read_salt
+    from imi_cli.log.unlock import cache_key
+    from imi_cli.sync.enrolment import client_for
+    from imi_cli.sync.session import SyncReport, push
+
+    hu = net.coordinator("HU")
+    net.authority(hu, "HU-A", "HU")
+    first = net.user(hu, "hu.a1", "HU-A", roles="administrator")
+    second = net.user(hu, "hu.a2", "HU-A", roles="administrator")
+    record = Directory(first).get("HU-A")
+    Directory(first).register_authorities([("t", {**record, "email": "winner@example.hu"})])
+    Directory(second).register_authorities([("t", {**record, "email": "second@example.hu"})])
+    sync(first)
+    with client_for(second) as client:
+        push(second, client, SyncReport())  # pushed and rejected, nothing pulled
+    cache_key(second.path, derive_key(PASSPHRASE, read_salt(second.path)), 600)
+    event = json.loads(imi("--store", second.path, "--json", "outbox", "--state", "rejected").out)[0]
+    early = imi("--store", second.path, "outbox", "--resend", event["id"])
+    assert (early.code, early.err) == (ExitCode.USAGE, f"imi: error: this store has not pulled the change that made "
+                                                       f"{event['id']} stale yet; nothing was queued\n"
+                                                       "  hint: run `imi sync`, then resend\n")
+    assert json.loads(imi("--store", second.path, "--json", "outbox", "--state", "pending").out) == []
+    assert imi("--store", second.path, "sync").code == 0
+    assert imi("--store", second.path, "outbox", "--resend", event["id"]).code == 0
+    assert imi("--store", second.path, "sync").code == 0
+    sync(first)
+    assert Directory(first).get("HU-A")["email"] == "second@example.hu"
