@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     NOT_A_STORE = 8
     HUB_UNREACHABLE = 9
     REJECTED = 10  # the hub refused an action (not allowed, stale, illegal transition)
+    CLOCK_SKEW = 11  # this computer's clock is too far from the hub's for it to take signed requests
 
 
 class ImiError(Exception):
@@ -127,6 +128,13 @@ class NotAStore(ImiError):
 
 class HubUnreachable(ImiError):
     exit_code = ExitCode.HUB_UNREACHABLE
+
+
+class ClockSkew(ImiError):
+    """The hub refused a signed request because its time is too far from the hub's clock;
+    ``params["skew_seconds"]`` is how far this computer's clock is ahead (negative: behind)."""
+
+    exit_code = ExitCode.CLOCK_SKEW
 
 
 class Rejected(ImiError):

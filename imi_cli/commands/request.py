@@ -440,11 +440,54 @@ def stats() -> None:
     if s.as_json:
         print_json({"requests": rows, "alerts": alerts, "notifications": notifications})
         return
-    if _for_people(False):
+    people = _for_people(False)
+    if people:
         rows, alerts, notifications = (_numbers(rows), _numbers(alerts), _numbers(notifications))
-    print_table(rows, _headed(STATS), _("Requests"))
-    print_table(alerts, _headed(STATS_COLUMNS), _("Alerts"))
-    print_table(notifications, _headed(NOTIFICATION_COLUMNS), _("Notifications"))
+    # (rows, columns, title, how many leading columns say what a row is about)
+    for figures_of, columns, title, keys in ((rows, STATS, _("Requests"), 2), (alerts, STATS_COLUMNS, _("Alerts"), 2),
+                                             (notifications, NOTIFICATION_COLUMNS, _("Notifications"), 3)):
+        if people and not _fits(figures_of, _headed(columns)):
+            _stacked(figures_of, _headed(columns), title, keys)  # a narrow terminal: no heading cut to "timeli…"
+        else:
+            print_table(figures_of, _headed(columns), title)
+
+
+def _fits(rows: list, columns: list) -> bool:
+    """Does the table fit the terminal with every heading and cell whole? (Rich shrinks a table too
+    wide by cutting cells, even ones it could have wrapped on words.)"""
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    from imi_cli.cli.environment import environment
+    from imi_cli.safe_text import display, safe_text
+
+    console = Console(file=environment().stdout)
+    table = Table()
+    for _key, heading in columns:
+        table.add_column(Text(heading))
+    for row in rows:
+        table.add_row(*(Text(safe_text(display(row.get(key)))) for key, _heading in columns))
+    wide = console.options.update(width=100_000, max_width=100_000)  # measured unclamped
+    return Measurement.get(console, wide, table).maximum <= console.width
+
+
+def _stacked(rows: list, columns: list, title: str, keys: int) -> None:
+    """Each row as lines of `heading  value` under its first ``keys`` cells (what it is about),
+    for a terminal too narrow for the table."""
+    from rich.cells import cell_len
+
+    from imi_cli.cli.environment import environment
+    from imi_cli.safe_text import display, safe_text
+
+    width = max(cell_len(heading) for _key, heading in columns[keys:])
+    lines = [safe_text(title)]
+    for row in rows:
+        lines.append("  " + " · ".join(safe_text(display(row.get(key))) for key, _heading in columns[:keys]))
+        lines += [f"    {heading}{' ' * (width - cell_len(heading))}  {safe_text(display(row.get(key)))}"
+                  for key, heading in columns[keys:]]
+    environment().stdout.write("\n".join(lines) + "\n")
 
 
 def _numbers(rows: list) -> list:

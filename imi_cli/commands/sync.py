@@ -21,11 +21,14 @@ OUTBOX_STATES = {
     "accepted": N_("accepted"),
     # Translators: the state of an event in the outbox: the hub refused it
     "rejected": N_("rejected"),
+    # Translators: the state of an event in the outbox: the hub refused it, and its change was sent again
+    "resent": N_("resent"),
 }
 
 
 def _say(report, as_json: bool) -> None:
     from imi_cli.i18n import formats
+    from imi_cli.sync.resend import next_step
 
     if as_json:
         print_json(report.as_dict())
@@ -37,6 +40,9 @@ def _say(report, as_json: bool) -> None:
         # Translators: an event the hub refused: {reason} is a code (not_allowed ...), {message} the hub's words
         message("  " + t("rejected {id}: {reason}: {message}", id=r["id"], reason=r["reason"],
                          message=report.told(r)))
+        step = next_step(r["id"], r["reason"], r.get("entity"))
+        if step:
+            message("    " + step)
     say_skipped(report.skipped, "hub")
     if report.reseeded:
         detail("  " + _("The hub had removed events older than this store's cursor: the store was seeded again"))
@@ -86,13 +92,24 @@ def sync(
 
 @listing_options
 def outbox(
-    state_filter: Optional[str] = typer.Option(None, "--state", help="pending, accepted or rejected."),
+    state_filter: Optional[str] = typer.Option(None, "--state", help="pending, accepted, rejected or resent."),
+    resend: Optional[str] = typer.Option(
+        None, "--resend", metavar="EVENT",
+        help="Send the change of this rejected event (an id or its first characters) again, on the version "
+             "this store holds now; `imi sync` takes it to the hub. E.g. after a stale rejection."),
 ) -> None:
-    """What this store has pushed or must push: pending, accepted, rejected and why."""
+    """What this store has pushed or must push: pending, accepted, rejected and why.
+
+    An event the hub rejected as stale (someone else changed the record first) names who did,
+    and stays here as a draft: look at the record (`imi request show ID`), then
+    `imi outbox --resend EVENT` sends your change again on top of theirs."""
     from imi_cli.cli.output import for_people
     from imi_cli.sync import session as core
 
     s = state()
+    if resend is not None:
+        _resend(resend, state_filter, s.as_json)
+        return
     with s.open_store() as store:
         rows = core.outbox(store, state_filter)
     shown = rows
@@ -100,3 +117,25 @@ def outbox(
         shown = [{**row, "state": _(OUTBOX_STATES[row["state"]]) if row.get("state") in OUTBOX_STATES
                   else row.get("state"), "detail": core.told(row)} for row in rows]
     emit(rows, as_json=s.as_json, rows=shown, columns=[(key, _(heading)) for key, heading in OUTBOX])
+    if not s.as_json:
+        for row in rows:
+            if row.get("hint"):
+                message(t("{event}: {hint}", event=row["id"], hint=row["hint"]))
+
+
+def _resend(given: str, state_filter: Optional[str], as_json: bool) -> None:
+    from imi_cli.errors import UsageError
+    from imi_cli.sync.resend import resend
+
+    if state_filter is not None:
+        raise UsageError(t("--resend takes no --state: it sends one rejected event again"))
+    s = state()
+    with s.open_store() as store:
+        done = resend(store, given)
+    if as_json:
+        print_json(done)
+        return
+    typer.echo(done["id"])
+    message(t("Queued {id} with the change of the rejected {old}, on version {version} of {entity} "
+              "(`imi sync` takes it to the hub)", id=done["id"], old=done["resent"], version=done["version"],
+              entity=done["entity"]))

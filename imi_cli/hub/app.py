@@ -119,7 +119,7 @@ def _auth(hub: Hub, request: Request, body: bytes, nonces: list[str] | None = No
     try:
         return verify_request(hub, request.method, _target(request), request.headers, body, nonces=nonces)
     except AuthError as exc:
-        raise ClientError(401, exc.msgid, "unauthenticated") from None
+        raise ClientError(401, exc.msgid, exc.reason, **exc.params) from None
 
 
 def _precheck(hub: Hub, request: Request) -> Signed:
@@ -128,7 +128,7 @@ def _precheck(hub: Hub, request: Request) -> Signed:
     try:
         return check_headers(hub, request.headers, request.method, _target(request))
     except AuthError as exc:
-        raise ClientError(401, exc.msgid, "unauthenticated") from None
+        raise ClientError(401, exc.msgid, exc.reason, **exc.params) from None
 
 
 def _address(request: Request) -> str:
@@ -218,7 +218,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                 try:  # the nonce is recorded in the batch's own transaction: one commit per push
                     return hub.accept(events, user, nonce=nonces[0])
                 except AuthError as exc:
-                    raise ClientError(401, exc.msgid, "unauthenticated") from None
+                    raise ClientError(401, exc.msgid, exc.reason, **exc.params) from None
 
             if not signed.verified:
                 await run_in_threadpool(_auth, hub, request, body, [])  # who it is, before the rate

@@ -26,8 +26,10 @@ _ERROR = {
     "properties": {
         "error": {"type": "string", "description": "one sentence for a person"},
         "reason": {"type": "string", "nullable": True,
-                   "description": "a code for programs: unauthenticated, cursor_expired, invalid_invitation, "
-                                  "rate_limited, too_many_polls, too_many_pushes, timeout ..."},
+                   "description": "a code for programs: unauthenticated, clock_skew (the request's time is "
+                                  "too far from the hub's: params skew_seconds, hub_time, window_seconds), "
+                                  "cursor_expired, invalid_invitation, rate_limited, too_many_polls, "
+                                  "too_many_pushes, timeout ..."},
         "msgid": _MSGID,
         "params": _PARAMS,
     },

@@ -129,7 +129,18 @@ def check_transition(view: RulesView, event_type: EventType, event: dict[str, An
     # Stale: someone else changed it after the version its author saw. The author's own later
     # events (made offline, in a row) build on each other and do not count, and nor do events
     # that change nothing anyone decides on (the hub's reminders).
-    newer = view.changed_by_others(entity, seen, event["signature"]["by"], registry.quiet_types())
-    if newer is not None:
-        raise Refusal("stale", "{entity} was changed by someone else (at {changed}) after the version "
-                      "its author saw ({seen})", entity=entity, seen=seen, changed=newer)
+    # The refusal names who made the change (user, authority) and when, so that the loser can
+    # ask them, look at the record, and send its own change again on top (`imi outbox --resend`).
+    newer = view.change_by_others(entity, seen, event["signature"]["by"], registry.quiet_types())
+    if newer is None:
+        return
+    when = {"entity": entity, "seen": seen, "changed": newer["seq"], "at": newer["at"]}
+    if newer["user"] is None:  # a change the author may not read: only that there was one
+        raise Refusal("stale", "{entity} was changed by someone else at {at} (version {changed}), after the "
+                      "version its author saw ({seen})", **when)
+    if newer["authority"] is None:
+        raise Refusal("stale", "{entity} was changed by {user} at {at} (version {changed}), after the "
+                      "version its author saw ({seen})", user=newer["user"], **when)
+    raise Refusal("stale", "{entity} was changed by {user} of {authority} at {at} (version {changed}), "
+                  "after the version its author saw ({seen})", user=newer["user"], authority=newer["authority"],
+                  **when)

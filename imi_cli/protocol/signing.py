@@ -52,11 +52,15 @@ def sign_request(signer: Signer, method: str, target: str, body: bytes) -> dict[
 
 class AuthError(Exception):
     """A request that is not signed as it must be. ``msgid`` is its sentence, marked with ``N_``
-    where it is raised (the hub sends it so that the node can translate it)."""
+    where it is raised (the hub sends it so that the node can translate it); ``reason`` the code
+    a program acts on, and ``params`` what the node needs beyond the sentence (short values)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "unauthenticated", **params: Any) -> None:
         super().__init__(message)
-        self.msgid = message
+        self.msgid, self.reason, self.params = message, reason, params
+
+
+CLOCK_SKEW = "clock_skew"  # the reason of a request whose time is outside the window
 
 
 class Signed(NamedTuple):
@@ -77,12 +81,16 @@ def check_headers(hub: Any, headers: Any, method: str | None = None, target: str
     if not all(values):
         raise AuthError(N_("the request is not signed"))
     user, when, nonce, signature = values
+    now = clock.now()
     try:
-        skew = abs((clock.now() - clock.parse_instant(when)).total_seconds())
+        ahead = (clock.parse_instant(when) - now).total_seconds()  # the client's clock ahead of the hub's
     except Exception:
         raise AuthError(N_("the request time is not an ISO 8601 time")) from None
-    if skew > WINDOW_SECONDS:
-        raise AuthError(N_("the request time is outside the replay window; check the clock"))
+    if abs(ahead) > WINDOW_SECONDS:
+        # the sentence names no numbers (other clients read it as it was); the node reads how far
+        # its clock is off, and which way, from the parameters
+        raise AuthError(N_("the request time is outside the replay window; check the clock"), CLOCK_SKEW,
+                        skew_seconds=round(ahead), hub_time=clock.iso(now), window_seconds=WINDOW_SECONDS)
     if not _NONCE.fullmatch(nonce):
         raise AuthError(N_("the request nonce must be 16 to 128 characters of base64url"))
     if not _SIGNATURE.fullmatch(signature):

@@ -140,12 +140,29 @@ class RulesView:
     def changed_by_others(self, entity: str, seen: int, author: str, ignore: tuple[str, ...]) -> int | None:
         """The newest change to the entity after version ``seen`` by anyone but ``author``
         (events of the ``ignore`` types do not count); None if there is none."""
+        change = self.change_by_others(entity, seen, author, ignore)
+        return None if change is None else change["seq"]
+
+    def change_by_others(self, entity: str, seen: int, author: str,
+                         ignore: tuple[str, ...]) -> dict[str, Any] | None:
+        """``changed_by_others`` with when the hub received that change (``seq``, ``at``) and,
+        if ``author``'s authority may read the event that made it (its audience), who made it:
+        ``user`` and ``authority`` (None for the operator, or for a change it may not read)."""
         marks = ",".join("?" * len(ignore)) or "''"
         row = self.conn.execute(
-            "SELECT max(l.seq) FROM entity_log l JOIN events e ON e.seq = l.seq "
-            f"WHERE l.entity = ? AND l.seq > ? AND l.author != ? AND e.type NOT IN ({marks})",
-            (entity, seen, author, *ignore)).fetchone()
-        return row[0]
+            "SELECT l.seq, l.author, e.body, coalesce(e.received_at, e.at) FROM entity_log l "
+            "JOIN events e ON e.seq = l.seq "
+            f"WHERE l.entity = ? AND l.seq > ? AND l.author != ? AND e.type NOT IN ({marks}) "
+            "ORDER BY l.seq DESC LIMIT 1", (entity, seen, author, *ignore)).fetchone()
+        if row is None:
+            return None
+        change: dict[str, Any] = {"seq": row[0], "at": row[3], "user": None, "authority": None}
+        reader = self.conn.execute("SELECT authority_id FROM principals WHERE user_id = ?", (author,)).fetchone()
+        if reader is not None and self.conn.execute(
+                "SELECT 1 FROM event_audience WHERE seq = ? AND authority IN ('*', ?)", (row[0], reader[0])).fetchone():
+            authority = (json.loads(row[2]).get("actor") or {}).get("authority")
+            change.update(user=row[1], authority=authority if isinstance(authority, str) else None)
+        return change
 
     def audience_of_events(self, event_ids: list[str]) -> list[str]:
         """The authorities the hub delivered these events to."""

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from imi_cli.errors import HubUnreachable, ImiError, Rejected, UsageError
+from imi_cli.errors import ClockSkew, HubUnreachable, ImiError, Rejected, UsageError
 from imi_cli.i18n import N_, t
 from imi_cli.log.crypto import Signer
 from imi_cli.protocol.refusal import render_refusal
@@ -152,6 +152,76 @@ def hub_refusal(data: dict[str, Any], message: str) -> Rejected:
                     params={"detail": told(data, message), **(params if isinstance(params, dict) else {})})
 
 
+_OUTSIDE_WINDOW = "the request time is outside the replay window; check the clock"  # the hub's sentence
+
+
+def clock_skew(data: dict[str, Any], date: str | None) -> ClockSkew | None:
+    """The hub's refusal of a request whose time is outside its window, as how far this
+    computer's clock is off and which way: from the hub's ``skew_seconds`` (its ``reason`` is
+    ``clock_skew``), else, from a hub that does not send it, from its Date header. None if the
+    refusal is about something else."""
+    from imi_cli.log import clock
+
+    sent = data.get("params")
+    params: dict[str, Any] = sent if isinstance(sent, dict) else {}
+    if data.get("reason") != "clock_skew" and data.get("msgid") != _OUTSIDE_WINDOW:
+        return None
+    given, window_given = params.get("skew_seconds"), params.get("window_seconds")
+    ahead = given if _whole(given) else _ahead_of(date, clock.now())
+    if ahead is None:
+        return None
+    window = window_given if isinstance(window_given, int) and _whole(window_given) and window_given > 0 else 120
+    return ClockSkew(skew_sentence(ahead, window), msgid="clock_skew",
+                     params={"skew_seconds": ahead, "window_seconds": window,
+                             "hub_time": params.get("hub_time") if isinstance(params.get("hub_time"), str) else None},
+                     hint=_skew_hint())
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**12
+
+
+def _ahead_of(date: str | None, now: Any) -> int | None:
+    """Seconds this clock (``now``) is ahead of an HTTP Date header's time; None without one."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return round((now - parsedate_to_datetime(date or "")).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def skew_sentence(ahead: int, window: int) -> str:
+    """"your clock is 7 minutes behind the hub's ..." in the interface language."""
+    from datetime import timedelta
+
+    from babel.dates import format_timedelta
+
+    from imi_cli.i18n import formats
+
+    def said(seconds: int) -> str:
+        return format_timedelta(timedelta(seconds=max(abs(seconds), 60)), granularity="minute", locale=formats.locale())
+
+    if ahead < 0:
+        # Translators: {offset} is a duration ("7 minutes"); the hub refused a request because of it
+        return t("your clock is {offset} behind the hub's; the hub takes signed requests only within {window} "
+                 "of its own time", offset=said(ahead), window=said(window))
+    # Translators: {offset} is a duration ("7 minutes"); the hub refused a request because of it
+    return t("your clock is {offset} ahead of the hub's; the hub takes signed requests only within {window} "
+             "of its own time", offset=said(ahead), window=said(window))
+
+
+def _skew_hint() -> str:
+    import os
+
+    fixed = os.environ.get("IMI_NOW")
+    if fixed:
+        return t("IMI_NOW={value} fixes this program's clock: unset it (or set it to the current time) "
+                 "and run the command again; changes wait in the outbox", value=fixed)
+    return t("set this computer's clock right (automatic time, NTP) and run the command again; "
+             "changes wait in the outbox")
+
+
 MAX_ANSWER_DEPTH = 2_000  # deeper than any body a hub can have parsed itself
 
 
@@ -213,6 +283,10 @@ def _answer(response: Any, url: str) -> Any:
                              hint=t("try again later; the hub's log says more; changes wait in the outbox"))
     if response.status_code == 410:
         raise CursorExpired(message)
+    if response.status_code == 401:
+        skew = clock_skew(data, response.headers.get("date"))
+        if skew is not None:
+            raise skew
     if response.status_code in (401, 403):
         raise hub_refusal(data, message)
     if response.status_code == 429:

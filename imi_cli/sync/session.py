@@ -97,7 +97,10 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
                              (r["reason"], message, worded.get("msgid"),
                               json.dumps(worded["params"]) if worded else None, at, r["id"]))
                 conn.execute("UPDATE events SET status='rejected' WHERE id=?", (r["id"],))
-                report.rejected.append({"id": r["id"], "reason": r["reason"], "message": message, **worded})
+                entity = conn.execute("SELECT json_extract(body, '$.subject.entity') FROM events WHERE id = ?",
+                                      (r["id"],)).fetchone()
+                report.rejected.append({"id": r["id"], "reason": r["reason"], "message": message, **worded,
+                                        "entity": entity[0] if entity else None})
     return any(r["status"] != "accepted" for r in results)
 
 
@@ -249,19 +252,25 @@ def watch(store: Any, client: Any, on_report: Callable[[SyncReport], None], *,
 
 def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
     """What this store has pushed or must push. ``detail`` is why the hub rejected an event, in
-    its English (what --json shows); ``told(row)`` says it in the interface language."""
-    sql = ("SELECT o.event_id, e.type, o.state, o.reason, o.detail, o.msgid, o.params, o.updated_at FROM outbox o "
-           "JOIN events e ON e.id = o.event_id")
+    its English (what --json shows); ``told(row)`` says it in the interface language; ``hint``,
+    for an event rejected as stale, what to run now (``resend.next_step``)."""
+    from imi_cli.sync.resend import next_step
+
+    sql = ("SELECT o.event_id, e.type, json_extract(e.body, '$.subject.entity'), o.state, o.reason, o.detail, "
+           "o.msgid, o.params, o.updated_at FROM outbox o JOIN events e ON e.id = o.event_id")
     params: tuple = ()
     if state:
         sql, params = sql + " WHERE o.state = ?", (state,)
-    keys = ("id", "type", "state", "reason", "detail", "msgid", "params", "updated_at")
+    keys = ("id", "type", "entity", "state", "reason", "detail", "msgid", "params", "updated_at")
     rows = [dict(zip(keys, row, strict=True)) for row in store.query(sql + " ORDER BY e.seq", params)]
     for row in rows:
         if row["msgid"] is None:
             del row["msgid"], row["params"]
         else:
             row["params"] = _params(row["params"])
+        hint = next_step(row["id"], row["reason"], row["entity"]) if row["state"] == "rejected" else None
+        if hint:
+            row["hint"] = hint
     return rows
 
 

@@ -63,11 +63,15 @@ def test_a_refused_event_exits_10_and_stays_in_the_outbox_with_its_reason(imi, r
     lines = result.err.splitlines()
     assert lines[0].startswith("Pushed 0 accepted, 1 rejected; pulled ")
     assert lines[1].startswith("  rejected ") and ": stale: " in lines[1]
-    assert lines[2:] == ["imi: error: the hub refused 1 event(s)",
+    assert lines[3:] == ["imi: error: the hub refused 1 event(s)",
                          "  hint: `imi outbox --state rejected` lists each event with its reason"]
     rows = json.loads(imi("outbox", "--state", "rejected", "--json").out)
     assert [(r["type"], r["reason"]) for r in rows] == [("authority.updated", "stale")]
     assert lines[1] == f"  rejected {rows[0]['id']}: stale: {rows[0]['detail']}"
+    # who won, and what to run now
+    assert " was changed by hu.a1 of HU-A at " in lines[1]
+    assert lines[2] == (f"    see what changed with `imi authority show HU-A`; `imi outbox --resend {rows[0]['id']}` "
+                        "sends your change again on top of it")
 
 
 def test_a_refusal_with_json_prints_the_report_and_the_error(imi, rivals, use_store):
