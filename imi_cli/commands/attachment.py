@@ -16,7 +16,7 @@ from imi_cli.i18n import N_, _, nt, t
 app = typer.Typer(no_args_is_help=True, help="The files a request carries: list them, save one (its sha256 "
                                              "checked).")
 COLUMNS = [("index", N_("#")), ("name", N_("name")), ("size", N_("size")), ("sha256", N_("sha256")),
-           ("source", N_("given with")), ("round", N_("answer")), ("content", N_("content"))]
+           ("source", N_("given with")), ("round", N_("answer round")), ("content", N_("content"))]
 # who gave an attachment, and what became of a content this store does not hold
 SOURCES = {"request": N_("the request"), "answer": N_("an answer")}
 CONTENTS = {"held": N_("held"), "withheld": N_("withheld"), "blocked": N_("blocked"), "erased": N_("erased")}
