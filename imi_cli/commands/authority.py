@@ -189,7 +189,7 @@ def update(
                **{k: split_list(v) if v is not None else None
                   for k, v in (("languages", languages), ("areas", areas), ("competences", competences))}}
     with state().open_store() as store:
-        report = Directory(store).update_authority(ident, changes, source="imi authority update")
+        report = Directory(store).update_authority(ident, changes, source=f"imi authority update {ident}")
     _said(report, ident, t("Updated {id} (queued: `imi sync` takes it to every store)", id=ident))
 
 
@@ -214,7 +214,8 @@ def deactivate(ident: str = typer.Argument(..., help="Authority id.")) -> None:
     from imi_cli.directory.authorities import Directory
 
     with state().open_store() as store:
-        report = Directory(store).update_authority(ident, {"deactivated": True}, source="imi authority deactivate")
+        report = Directory(store).update_authority(ident, {"deactivated": True},
+                                                   source=f"imi authority deactivate {ident}")
     _said(report, ident, t("Deactivated {id}: it is left out of searches and receives no new requests; its open "
                            "requests stay with it (`imi request reassign ID --to AUTHORITY` moves one). "
                            "Queued: `imi sync` takes it to every store", id=ident))
@@ -229,7 +230,8 @@ def reactivate(ident: str = typer.Argument(..., help="Authority id.")) -> None:
     from imi_cli.directory.authorities import Directory
 
     with state().open_store() as store:
-        report = Directory(store).update_authority(ident, {"deactivated": False}, source="imi authority reactivate")
+        report = Directory(store).update_authority(ident, {"deactivated": False},
+                                                   source=f"imi authority reactivate {ident}")
     _said(report, ident, t("Reactivated {id} (queued: `imi sync` takes it to every store)", id=ident))
 
 

@@ -125,7 +125,7 @@ def update(
     changes = {"name": name, "email": email, "authority": authority, "add_roles": add_roles,
                "remove_roles": remove_roles, "roles": split_list(roles) if roles is not None else None}
     with state().open_store() as store:
-        report = Users(store).update(ident, changes, source="imi user update")
+        report = Users(store).update(ident, changes, source=f"imi user update {ident}")
     if state().as_json:
         print_json(report.as_dict())
     else:
