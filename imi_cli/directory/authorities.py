@@ -22,7 +22,8 @@ from imi_cli.reference.languages import pick
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
                      "competences": False, "email": True, "kind": False, "phone": False,
-                     "address": False, "website": False, "coordinator": False, "requires_approval": False}
+                     "address": False, "website": False, "coordinator": False, "requires_approval": False,
+                     "deactivated": False}
 Progress = Callable[[int, int], None]
 
 

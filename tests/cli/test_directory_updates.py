@@ -7,6 +7,7 @@ coordinator of the authority's country may and another country's may not."""
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from pathlib import Path
 
@@ -134,6 +135,21 @@ def test_a_deactivated_authority_is_left_out_of_searches_until_reactivated(regis
     assert "Deactivate an authority" in ok(imi("authority", "deactivate", "--help")).out
     ok(imi("authority", "reactivate", "HU-EPK"))
     assert "HU-EPK" in found("Építész") and "deactivated" not in shown(imi, "HU-EPK")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_keeps_a_deactivated_authority_deactivated(registered, imi, tmp_path, fmt, template, monkeypatch):
+    ok(imi("authority", "deactivate", "HU-EPK"))
+    exported = tmp_path / f"all.{fmt}"
+    ok(imi("authority", "export", "--format", fmt, "-o", exported))
+    fresh = tmp_path / "fresh.db"
+    from imi_cli.log.unlock import cache_key
+
+    shutil.copyfile(template.path, fresh)
+    cache_key(fresh, template.key, 3600)
+    monkeypatch.setenv("IMI_STORE", str(fresh))
+    ok(imi("authority", "import", exported))
+    assert shown(imi, "HU-EPK")["deactivated"] is True and "deactivated" not in shown(imi, "HU-MEK")
 
 
 # -- user update and deactivate ----------------------------------------------------
