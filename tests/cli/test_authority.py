@@ -148,7 +148,7 @@ def test_bad_rows(loaded, imi, tmp_path, event_count, case, rows, problems):
 
 
 HINT = ("  hint: columns: id, country, name, languages, areas, competences, email, kind, phone, "
-        "address, website, coordinator, requires_approval, and name:xx for other languages\n")
+        "address, website, coordinator, requires_approval, deactivated, and name:xx for other languages\n")
 BAD_FILES = [
     ("missing column", "bad.csv", b"id,country,name,languages,areas\nA1,HU,H,hu,services\n",
      "imi: error: {f}: the header is not right\n  {f}:1: [email] missing column\n" + HINT),
