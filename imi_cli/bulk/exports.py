@@ -35,6 +35,9 @@ def _csv(records: list[dict[str, Any]]) -> str:
     langs = sorted({lang for r in records for lang in r["names"]})
     columns = ["id", "kind", "country", "languages", "areas", "competences", "email", "phone",
                "address", "website", "coordinator", "requires_approval"] + [f"name:{lang}" for lang in langs]
+    deactivated = any(r.get("deactivated") for r in records)
+    if deactivated:  # a column only when it says something: `imi authority deactivate`
+        columns.insert(columns.index("requires_approval") + 1, "deactivated")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
@@ -42,6 +45,8 @@ def _csv(records: list[dict[str, Any]]) -> str:
         row = {k: r.get(k, "") for k in ("id", "kind", "country", "email", "phone", "address",
                                          "website", "coordinator")}
         row["requires_approval"] = "true" if r.get("requires_approval") else ""
+        if deactivated:
+            row["deactivated"] = "true" if r.get("deactivated") else ""
         row["languages"] = ";".join(r["languages"])
         row["areas"] = ";".join(r["areas"])
         row["competences"] = ";".join(f"{a}:{c}" for a, comps in r["areas"].items() for c in comps)

@@ -43,10 +43,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "hub serve": ("imi --store hub.db hub serve --port 8765",
                   "imi --store hub.db hub serve --host 0.0.0.0 --cert hub.crt --key hub.key"),
     "hub invite": ('imi --store hub.db hub invite --authority HU-NCO --country HU '
-                   '--name "IMI Nemzeti Koordinátor" --name-lang hu --languages "hu;en" '
+                   '--name "hu=IMI Nemzeti Koordinátor" --languages hu,en '
                    '--email imi@example.hu --user hu.coord --user-name "Szabó Éva" '
-                   '--user-email eva@example.hu --out hu-code.txt',),
-    "hub reinvite": ("imi --store hub.db hub reinvite hu.coord --out hu-code.txt",),
+                   '--user-email eva@example.hu --invites hu-code.txt',),
+    "hub reinvite": ("imi --store hub.db hub reinvite hu.coord --invites hu-code.txt",),
     "hub prune": ("imi --store hub.db hub prune --older-than 1095",),
     "hub revoke": ("imi --store hub.db hub revoke hu.kovacs",),
     # message
@@ -144,17 +144,25 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "alert stats": ("imi alert stats",),
     # authority
     "authority import": ("imi authority import examples/authorities.csv",
-                         "imi authority import examples/authorities.yaml --dry-run"),
+                         "imi authority import authorities.csv --prune --dry-run"),
     "authority register": ('imi authority register --id HU-MEK --country HU --name "hu=Magyar Építész Kamara" '
-                           '--languages "hu;en" --areas professional-qualifications --email info@example.hu '
+                           '--languages hu,en --areas professional-qualifications --email info@example.hu '
                            '--coordinator HU-NCO',),
+    "authority update": ('imi authority update HU-MEK --name "en=Hungarian Chamber of Architects" '
+                         '--phone "+36 1 555 0100"',
+                         'imi authority update HU-MEK --website ""'),
+    "authority deactivate": ("imi authority deactivate HU-MEK",),
+    "authority reactivate": ("imi authority reactivate HU-MEK",),
     "authority show": ("imi authority show HU-MEK", "imi authority show HU-MEK --lang de"),
     "authority search": ("imi authority search epitesz", "imi authority search architect --country HU --lang hu"),
     "authority export": ("imi authority export --format csv -o directory.csv",),
     # user
-    "user import": ("imi user import examples/users.csv", "imi user import examples/users.csv --invites codes.txt"),
+    "user import": ("imi user import examples/users.csv --invites codes.txt",
+                    "imi user import users.csv --prune --dry-run"),
     "user add": ('imi user add --id hu.kovacs --name "Kovács Anna" --email anna@example.hu --authority HU-MEK '
-                 '--roles "administrator;request_handler"',),
+                 '--roles administrator,request_handler',),
+    "user update": ("imi user update hu.kovacs --add-role allocator --remove-role request_handler",),
+    "user deactivate": ("imi user deactivate hu.kovacs",),
     "user list": ("imi user list", "imi user list --authority HU-MEK"),
     "user show": ("imi user show hu.kovacs",),
     "user remove": ("imi --store hu.db user remove hu.kovacs",),

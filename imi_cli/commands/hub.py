@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -97,63 +97,88 @@ def serve(
 def invite(
     authority: str = typer.Option(..., "--authority", help="Id of the national coordinator's authority, e.g. HU-NCO."),
     country: str = typer.Option(..., "--country", help="Its country."),
-    name: str = typer.Option(..., "--name", help="The authority's name."),
-    lang: str = typer.Option("en", "--name-lang", help="Language of that name."),
-    languages: str = typer.Option("en", "--languages", help="Working languages, ';'-separated."),
-    areas: str = typer.Option("professional-qualifications;services", "--areas", help="Areas, ';'-separated."),
+    names: List[str] = typer.Option(..., "--name", help="The authority's name as LANG=TEXT, e.g. "
+                                    "hu='IMI Nemzeti Koordinátor'; repeat for more languages."),
+    lang: str = typer.Option("en", "--name-lang", hidden=True,
+                             help="Deprecated: the language of a --name given without LANG=."),
+    languages: str = typer.Option("en", "--languages", help="Working languages, e.g. hu,en (',' or ';' between)."),
+    areas: str = typer.Option("professional-qualifications,services", "--areas", help="Areas, ',' or ';' between."),
     email: str = typer.Option(..., "--email", help="The authority's e-mail."),
     user_id: str = typer.Option(..., "--user", help="Id of the coordinator's first user."),
     user_name: str = typer.Option(..., "--user-name", help="That user's name."),
     user_email: str = typer.Option(..., "--user-email", help="That user's e-mail."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
+    invites: Optional[Path] = typer.Option(None, "--invites", help="Write the invitation code to this file (0600)."),
+    out: Optional[Path] = typer.Option(None, "--out", hidden=True, help="Old name of --invites."),
 ) -> None:
     """Register a national coordinator and invite its first user (prints a one-time code)."""
-    from imi_cli.cli.output_files import check_output_file
+    from imi_cli.cli.lists import split_list
     from imi_cli.directory.invitations import coordinator_records, write_code
 
-    if out:
-        check_output_file(out, "--out", secret=True)
-    record, user = coordinator_records(authority, country, name, lang, languages, areas, email,
-                                       user_id, user_name, user_email)
+    invites = _invites_file(invites, out)
+    record, user = coordinator_records(authority, country, "", lang, split_list(languages), split_list(areas),
+                                       email, user_id, user_name, user_email, names=_names(names, lang))
     hub = _open_hub()
     code = hub.invite_coordinator(record, user)
     hub.store.close()
     s = state()
-    if out:
-        write_code(out, user_id, code, flag="--out")
+    if invites:
+        write_code(invites, user_id, code)
     if s.as_json:
-        print_json({"user": user_id, "authority": authority, **({} if out else {"code": code})})
-    elif out:
-        message(t("Invited {user} ({authority}); the code is in {path}", user=user_id, authority=authority, path=out))
+        print_json({"user": user_id, "authority": authority, **({} if invites else {"code": code})})
+    elif invites:
+        message(t("Invited {user} ({authority}); the code is in {path}", user=user_id, authority=authority,
+                  path=invites))
     else:
         message(t("Invited {user} ({authority}). One-time code, valid 14 days:", user=user_id, authority=authority))
         typer.echo(code)
+
+
+def _names(items: List[str], lang: str) -> dict[str, str]:
+    """``--name LANG=TEXT`` as for `imi authority register`; a --name without ``=`` is in the
+    language of the deprecated --name-lang (``en`` unless given), as it used to be."""
+    from imi_cli.cli.lists import names_by_language
+
+    return {**{lang.strip().lower(): item for item in items if "=" not in item},
+            **names_by_language([item for item in items if "=" in item])}
+
+
+def _invites_file(invites: Optional[Path], out: Optional[Path]) -> Optional[Path]:
+    """--invites, or its old name --out (hidden, still working); checked before anything is issued."""
+    from imi_cli.cli.output_files import check_output_file
+    from imi_cli.errors import UsageError
+
+    if invites and out:
+        raise UsageError(t("{new} and {old} are one option ({old} is its old name): give {new} alone",
+                           new="--invites", old="--out"))
+    path = invites or out
+    if path:
+        check_output_file(path, "--invites" if invites else "--out", secret=True)
+    return path
 
 
 @app.command("reinvite")
 @data_options
 def reinvite(
     user_id: str = typer.Argument(..., metavar="ID", help="Id of a registered user."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the invitation code to this file (0600)."),
+    invites: Optional[Path] = typer.Option(None, "--invites", help="Write the invitation code to this file (0600)."),
+    out: Optional[Path] = typer.Option(None, "--out", hidden=True, help="Old name of --invites."),
 ) -> None:
     """Give a registered user a new one-time code: after a lost key, or to lift a revocation
-    (enrolling with it replaces the user's key)."""
-    from imi_cli.cli.output_files import check_output_file
+    or a deactivation (enrolling with it replaces the user's key)."""
     from imi_cli.directory.invitations import write_code
 
-    if out:
-        check_output_file(out, "--out", secret=True)
+    invites = _invites_file(invites, out)
     hub = _open_hub()
     try:
         code = hub.reinvite(user_id)
     finally:
         hub.store.close()
-    if out:
-        write_code(out, user_id, code, flag="--out")
+    if invites:
+        write_code(invites, user_id, code)
     if state().as_json:
-        print_json({"user": user_id, **({} if out else {"code": code})})
-    elif out:
-        message(t("Invited {user} again; the code is in {path}", user=user_id, path=out))
+        print_json({"user": user_id, **({} if invites else {"code": code})})
+    elif invites:
+        message(t("Invited {user} again; the code is in {path}", user=user_id, path=invites))
     else:
         message(t("Invited {user} again. One-time code, valid 14 days:", user=user_id))
         typer.echo(code)

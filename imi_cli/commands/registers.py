@@ -47,13 +47,13 @@ def add(ident: str = typer.Option(..., "--id", help="Its id (it begins with the 
         names: List[str] = typer.Option(..., "--name", help="LANG=NAME, e.g. hu=Építészek névjegyzéke (repeat)."),
         holder: str = typer.Option(..., "--holder", help="The authority that keeps it."),
         area: str = typer.Option(..., "--area", help="Legislative area."),
-        covers: str = typer.Option(..., "--covers", help="Professions (codes) or activities, ';'-separated."),
+        covers: str = typer.Option(..., "--covers", help="Professions (codes) or activities, ','-separated."),
         access: str = typer.Option(..., "--access", help="online, on_request or online_and_on_request."),
         url: Optional[str] = typer.Option(None, "--url", help="Where to consult it online."),
         fee: Optional[str] = typer.Option(None, "--fee", help="What consulting it costs."),
         terms: Optional[str] = typer.Option(None, "--terms", help="The terms on which other states' authorities "
                                                                   "consult it (Art. 28(7))."),
-        languages: str = typer.Option(..., "--languages", help="Its languages, ';'-separated."),
+        languages: str = typer.Option(..., "--languages", help="Its languages, ','-separated."),
         legal_basis: Optional[str] = typer.Option(None, "--legal-basis", help="The act it is kept under.")) -> None:
     """Coordinators: add or change an entry of your country's registers."""
     from imi_cli.commands.request import _pairs

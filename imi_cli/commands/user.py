@@ -1,16 +1,16 @@
-"""`imi user ...`: add, import, list, show."""
+"""`imi user ...`: add, update, import, list, show, deactivate, remove, invite."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from imi_cli.cli.environment import state
 from imi_cli.cli.file_options import import_file_options
 from imi_cli.cli.options import data_options, listing_options
-from imi_cli.cli.output import emit, print_json, progress_bar
+from imi_cli.cli.output import emit, message, print_json, progress_bar
 from imi_cli.commands.authority import report_import
 from imi_cli.i18n import N_, _, t
 
@@ -39,15 +39,20 @@ def import_(
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, yaml or json (default: by extension)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing."),
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write new users' invitation codes here (0600)."),
+    prune: bool = typer.Option(False, "--prune", help="Deactivate the users you manage that the file leaves out "
+                               "(see `imi user deactivate`)."),
     *, reading: FileReading,
 ) -> None:
     """Register or update many users from a file: all or nothing, idempotent.
-    On a store enrolled with a hub, each new user gets a one-time invitation code."""
+    On a store enrolled with a hub, each new user gets a one-time invitation code.
+
+    It names the ids created, updated, unchanged, and those left out of the file (users of the
+    authorities you manage, yourself excepted; every user, in a store not enrolled)."""
     from imi_cli.directory.users import Users
 
     _check_invites(invites)
     with state().open_store() as store, progress_bar(_("Importing users")) as progress:
-        report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress, reading=reading)
+        report = Users(store).import_file(file, fmt, dry_run=dry_run, progress=progress, reading=reading, prune=prune)
     _hand_out(report, invites)
     report_import(report, "users")
 
@@ -82,18 +87,73 @@ def add(
     name: str = typer.Option(..., "--name", help="Full name."),
     email: str = typer.Option(..., "--email", help="E-mail."),
     authority: str = typer.Option(..., "--authority", help="Id of the user's authority."),
-    roles: str = typer.Option(..., "--roles", help="';'-separated roles: role (all areas) or area:role."),
+    roles: str = typer.Option(..., "--roles", help="Roles, ',' or ';' between: role (all areas) or area:role, "
+                              "e.g. administrator,request_handler."),
     invites: Optional[Path] = typer.Option(None, "--invites", help="Write the invitation code here (0600)."),
 ) -> None:
-    """Register (or update) one user; on an enrolled store, prints their one-time invitation code."""
+    """Register one new user; on an enrolled store, prints their one-time invitation code.
+    A user registered already with other fields is refused: `imi user update` changes those."""
+    from imi_cli.cli.lists import split_list
     from imi_cli.directory.users import Users
 
-    raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": roles}
+    raw = {"id": ident, "name": name, "email": email, "authority": authority, "roles": split_list(roles)}
     _check_invites(invites)
     with state().open_store() as store:
-        report = Users(store).register([(f"--id {ident}", raw)], source="imi user add")
+        report = Users(store).register([(f"--id {ident}", raw)], source="imi user add", new_only=True)
     _hand_out(report, invites)
     report_import(report, "user")
+
+
+@app.command("update")
+@data_options
+def update(
+    ident: str = typer.Argument(..., metavar="ID", help="User id."),
+    name: Optional[str] = typer.Option(None, "--name", help="Full name."),
+    email: Optional[str] = typer.Option(None, "--email", help="E-mail."),
+    authority: Optional[str] = typer.Option(None, "--authority", help="Move the user to this authority "
+                                            "(you need the right over both)."),
+    roles: Optional[str] = typer.Option(None, "--roles", help="Roles that replace the user's, ',' or ';' between: "
+                                        "role (all areas) or area:role."),
+    add_roles: List[str] = typer.Option([], "--add-role", help="A role to add (role or area:role); repeat."),
+    remove_roles: List[str] = typer.Option([], "--remove-role", help="A role to take away; repeat."),
+) -> None:
+    """Change only what you give; the rest of the user's entry stays as it is."""
+    from imi_cli.cli.lists import split_list
+    from imi_cli.directory.users import Users
+
+    changes = {"name": name, "email": email, "authority": authority, "add_roles": add_roles,
+               "remove_roles": remove_roles, "roles": split_list(roles) if roles is not None else None}
+    with state().open_store() as store:
+        report = Users(store).update(ident, changes, source=f"imi user update {ident}")
+    if state().as_json:
+        print_json(report.as_dict())
+    else:
+        message(t("Updated {id} (queued: `imi sync` takes it to every store)", id=ident) if report.changed
+                else t("{id}: nothing to change", id=ident))
+
+
+@app.command("deactivate")
+@data_options
+def deactivate(ident: str = typer.Argument(..., metavar="ID", help="User id.")) -> None:
+    """Deactivate a user (a coordinator above their authority, or its administrator, does):
+    their key is revoked, so the hub refuses what they sign, and their unused invitation codes
+    no longer enrol. Their directory entry stays. The exchanges they worked on belong to their
+    authority and stay with it; a request allocated to them can be allocated to a colleague
+    (`imi request allocate ID --to USER`). To let them back in, the hub's operator issues a new
+    code (`imi hub reinvite USER`; `imi user invite` for a user who never enrolled).
+    `imi user remove` also erases their name and e-mail."""
+    from imi_cli.directory.users import Users
+
+    with state().open_store() as store:
+        done = Users(store).deactivate(ident)
+    if state().as_json:
+        print_json({"user": ident, "deactivated": done})
+    elif done:
+        message(t("Deactivated {id}: their key is revoked and their unused invitation codes are void; their "
+                  "authority's exchanges stay with it (`imi request allocate ID --to USER` hands on a request "
+                  "allocated to them). Queued: `imi sync` takes it to every store", id=ident))
+    else:
+        message(t("{id} is deactivated already", id=ident))
 
 
 @app.command("list")
@@ -133,13 +193,16 @@ def show(ident: str = typer.Argument(..., metavar="ID", help="User id.")) -> Non
 @data_options
 def remove(ident: str = typer.Argument(..., metavar="ID", help="User id.")) -> None:
     """A user who leaves: removed from the directory everywhere, the key revoked, the name and
-    e-mail erased."""
+    e-mail erased (the signed events they made stay, and verify). The exchanges they worked on
+    belong to their authority and stay with it; a request allocated to them can be allocated to
+    a colleague (`imi request allocate ID --to USER`). `imi user deactivate` keeps the entry."""
     from imi_cli.cli.output import message
     from imi_cli.directory.users import Users
 
     with state().open_store() as store:
         Users(store).leave(ident)
-    message(t("Removed {id} (queued: `imi sync` takes it to every store)", id=ident))
+    message(t("Removed {id}: their key is revoked, their name and e-mail erased; their authority's exchanges "
+              "stay with it. Queued: `imi sync` takes it to every store", id=ident))
 
 
 @app.command("invite")

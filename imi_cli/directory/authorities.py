@@ -15,7 +15,7 @@ from typing import Any
 from imi_cli.bulk.lists import split_items
 from imi_cli.bulk.readers import FileReading, read_records
 from imi_cli.directory.records import check_authority, is_duplicate
-from imi_cli.errors import InvalidInput, NotFound, Problem
+from imi_cli.errors import Conflict, InvalidInput, NotFound, Problem
 from imi_cli.i18n import nt, t
 from imi_cli.log.event import make_event
 from imi_cli.log.journal import append, check_own, local_actor
@@ -23,7 +23,8 @@ from imi_cli.reference.languages import pick
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
                      "competences": False, "email": True, "kind": False, "phone": False,
-                     "address": False, "website": False, "coordinator": False, "requires_approval": False}
+                     "address": False, "website": False, "coordinator": False, "requires_approval": False,
+                     "deactivated": False}
 Progress = Callable[[int, int], None]
 
 
@@ -34,14 +35,24 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     dry_run: bool = False
     invitations: dict[str, str] = field(default_factory=dict)  # new user -> one-time code
+    # an import of a whole file: the ids in the store, within the importer's reach, that the
+    # file does not have (None: not asked); and those deactivated for it (``--prune``)
+    left_out: list[str] | None = None
+    deactivated: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.deactivated)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"created": len(self.created), "updated": len(self.updated),
                "unchanged": len(self.unchanged), "dry_run": self.dry_run}
+        ids = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        if self.left_out is not None:
+            out["left_out"] = len(self.left_out)
+            out["deactivated"] = len(self.deactivated)
+            ids.update(left_out=self.left_out, deactivated=self.deactivated)
+        out["ids"] = ids
         if self.invitations:
             out["invitations"] = self.invitations
         return out
@@ -52,6 +63,17 @@ def nothing_imported(source: str, count: int) -> str:
     # Translators: {source} is a file (or the options of a command), {n} the number of problems found in it
     return nt("{source}: {n} problem; nothing was imported", "{source}: {n} problems; nothing was imported", count,
               source=source)
+
+
+def registered_already(ident: str, kind: str) -> Conflict:
+    """A registration of an id that exists with other fields: it would replace them all."""
+    if kind == "user":
+        return Conflict(t("{id} is registered already; nothing was changed", id=ident),
+                        hint=t("`imi user update {id}` changes only what you give (--name, --email, --roles, "
+                               "--add-role, --remove-role)", id=ident))
+    return Conflict(t("{id} is registered already; nothing was changed", id=ident),
+                    hint=t("`imi authority update {id}` changes only what you give (--name xx=..., --phone, "
+                           "--areas...)", id=ident))
 
 
 def gather_names(raw: dict[str, Any]) -> dict[str, Any]:
@@ -81,21 +103,58 @@ class Directory:
 
     # -- registration ----------------------------------------------------
     def import_authorities(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
-                           progress: Progress | None = None, reading: FileReading | None = None) -> ImportReport:
+                           progress: Progress | None = None, reading: FileReading | None = None,
+                           prune: bool = False) -> ImportReport:
+        """The file is the whole list: what the importer coordinates and the file lacks is
+        reported as left out, and deactivated with ``prune``."""
         rows = read_records(Path(path), fmt, columns=AUTHORITY_COLUMNS, list_key="authorities", reading=reading)
-        return self.register_authorities(rows, source=str(path), dry_run=dry_run, progress=progress)
+        return self.register_authorities(rows, source=str(path), dry_run=dry_run, progress=progress,
+                                         whole_file=True, prune=prune)
 
     def register_authorities(self, rows: list[tuple[str, Any]], *, source: str = "input",
-                             dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+                             dry_run: bool = False, progress: Progress | None = None,
+                             whole_file: bool = False, prune: bool = False, new_only: bool = False) -> ImportReport:
+        """``new_only``: an id registered already with other fields is refused (a registration
+        replaces the whole record; ``update_authority`` changes only what it is given)."""
         problems: list[Problem] = []
         records = self._check_all(rows, problems)
         if problems:
             raise InvalidInput(nothing_imported(source, len(problems)), problems=problems)
         report, changed = self._diff([record for _, record in records])
+        if new_only and report.updated:
+            raise registered_already(report.updated[0], "authority")
         report.dry_run = dry_run
+        where = {r["id"]: w for w, r in records}
+        if whole_file:
+            report.left_out = self._left_out(set(where))
+            if prune:
+                report.deactivated = list(report.left_out)
+                for ident, record in self._records(report.left_out).items():
+                    changed.append(("authority.updated", {**record, "deactivated": True}))
+                    where[ident] = f"{source}: --prune {ident}"
         if changed:
-            self._write(changed, {r["id"]: where for where, r in records}, progress, dry_run=dry_run)
+            self._write(changed, where, progress, dry_run=dry_run)
         return report
+
+    def _left_out(self, in_file: set[str]) -> list[str]:
+        """Active authorities this store's authority coordinates (every one, in a store not
+        enrolled), other than itself, that ``in_file`` does not name."""
+        from imi_cli.directory.coordination import covered_by
+
+        mine = self.store.meta("authority_id")
+        reach = covered_by(self.store.conn, mine) if mine else [i for (i,) in self.store.query(
+            "SELECT id FROM authorities")]
+        active = {i for (i,) in self.store.query(
+            "SELECT id FROM authorities WHERE json_extract(record, '$.deactivated') IS NULL")}
+        return sorted(set(reach) & active - in_file)
+
+    def update_authority(self, ident: str, changes: dict[str, Any], *, source: str) -> ImportReport:
+        """Change only the fields in ``changes`` (``imi_cli.directory.changes.merged_authority``);
+        the same rules and event as a registration."""
+        from imi_cli.directory.changes import merged_authority
+
+        raw = merged_authority(self.get(ident), changes)
+        return self.register_authorities([(source, raw)], source=source)
 
     def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
         records: list[tuple[str, dict[str, Any]]] = []
@@ -203,11 +262,12 @@ class Directory:
 
     def search(self, text: str | None = None, *, country: str | None = None,
                area: str | None = None, competence: str | None = None,
-               language: str | None = None, lang: str = "en", limit: int = 20) -> list[dict[str, Any]]:
+               language: str | None = None, lang: str = "en", limit: int = 20,
+               deactivated: bool = False) -> list[dict[str, Any]]:
         from imi_cli.directory.search import search_ids
 
         hits = search_ids(self.store.conn, text, country=country, area=area,
-                          competence=competence, language=language, limit=limit)
+                          competence=competence, language=language, limit=limit, deactivated=deactivated)
         return self.summaries([ident for ident, _ in hits], lang)
 
     def summaries(self, ids: list[str], lang: str) -> list[dict[str, Any]]:

@@ -32,7 +32,8 @@ AUTHORITY = obj(
     {"id": ID, "kind": {"enum": list(KINDS)}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
      "names": mapping(text(300, 1), _LANG_KEY, 40), "languages": array({"type": "string"}, 30, 1),
      "areas": mapping(array(text(200), 200), _AREA_KEY, 40), "email": text(254)},
-    {"phone": text(100), "address": text(500), "website": text(500), "coordinator": ID, "requires_approval": BOOL})
+    {"phone": text(100), "address": text(500), "website": text(500), "coordinator": ID, "requires_approval": BOOL,
+     "deactivated": BOOL})
 USER = obj({"id": ID, "name": text(200, 1), "email": text(254), "authority": ID,
             "roles": mapping(array({"enum": list(ROLES)}, 10), _AREA_KEY, 40)})
 
@@ -105,6 +106,9 @@ def _authorize_authority(view: RulesView, event: dict[str, Any]) -> None:
     by, target = event["signature"]["by"], event["payload"]["authority"]
     old = view.authority(target["id"]) if event["type"] == "authority.updated" else None
     if old is not None and target["id"] == actor["id"]:  # its own authority
+        if old.get("deactivated") != target.get("deactivated"):
+            raise Refusal("not_allowed", "{user} may not deactivate or reactivate its own authority; "
+                          "its coordinator does", user=by)
         if any(old.get(k) != target.get(k) for k in ("kind", "country", "coordinator")) \
                 or set(old.get("areas") or {}) != set(target.get("areas") or {}):
             raise Refusal("not_allowed", "{user} may not change the kind, country, areas or coordinator "

@@ -16,12 +16,15 @@ from imi_cli.log.event import make_event
 from imi_cli.log.private_files import UnsafePath, append_private
 
 
-def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str,
-                        areas: str, email: str, user_id: str, user_name: str,
-                        user_email: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def coordinator_records(authority: str, country: str, name: str, lang: str, languages: str | list[str],
+                        areas: str | list[str], email: str, user_id: str, user_name: str,
+                        user_email: str, *, names: dict[str, str] | None = None,
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A national coordinator's authority and first user, checked; named ``{lang: name}``, or
+    ``names`` ({language: name}) when given."""
     problems: list[Problem] = []
     record = check_authority({"id": authority, "kind": "national_coordinator", "country": country,
-                              "names": {lang: name}, "languages": languages, "areas": areas,
+                              "names": names or {lang: name}, "languages": languages, "areas": areas,
                               "email": email}, "--authority", problems)
     user = check_user({"id": user_id, "name": user_name, "email": user_email, "authority": authority,
                        "roles": "coordinator;administrator"}, "--user", problems)

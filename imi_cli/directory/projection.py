@@ -73,6 +73,8 @@ def filter_tokens(r: dict[str, Any]) -> str:
     tokens = [filter_token("country", r["country"])]
     tokens += [filter_token("area", area) for area in sorted(r["areas"])]
     tokens += [filter_token("lang", lang) for lang in r["languages"]]
+    if r.get("deactivated"):  # searches leave it out (``imi_cli.directory.search.DEACTIVATED``)
+        tokens.append(filter_token("state", "deactivated"))
     return " ".join(tokens)
 
 
@@ -135,8 +137,11 @@ def left(conn: Any, event: dict[str, Any]) -> None:
 
 
 def revoked(conn: Any, event: dict[str, Any]) -> None:
-    conn.execute("UPDATE principals SET revoked_at = ? WHERE user_id = ?",
-                 (event["at"], event["payload"]["user"]))
+    """The key no longer signs; the user's unused invitations go with it (a user deactivated
+    before enrolling cannot enrol with a code it was given before)."""
+    user_id = event["payload"]["user"]
+    conn.execute("UPDATE principals SET revoked_at = ? WHERE user_id = ?", (event["at"], user_id))
+    conn.execute("UPDATE invitations SET used_at = ? WHERE user_id = ? AND used_at IS NULL", (event["at"], user_id))
 
 
 def invited(conn: Any, event: dict[str, Any]) -> None:

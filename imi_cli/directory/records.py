@@ -25,7 +25,7 @@ RESERVED_IDS = {"operator", "hub"}  # the hub signs as "operator"; "hub" is the 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
 AUTHORITY_FIELDS = {"id", "kind", "country", "names", "languages", "areas", "competences", "email", "phone",
-                    "requires_approval",
+                    "requires_approval", "deactivated",
                     "address", "website", "coordinator"}
 USER_FIELDS = {"id", "name", "email", "authority", "roles"}
 
@@ -121,6 +121,8 @@ def check_authority(raw: dict[str, Any], where: str, problems: list[Problem]) ->
               "languages": languages, "areas": dict(sorted(areas.items())), "email": email}
     if _flag(c, raw, "requires_approval"):  # requests need a supervisor's approval before sending
         record["requires_approval"] = True
+    if _flag(c, raw, "deactivated"):  # out of searches, no new requests; its exchanges stay
+        record["deactivated"] = True
     for field in ("phone", "address", "website", "coordinator"):
         value = c.text(raw, field, required=False)
         if value:

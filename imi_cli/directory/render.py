@@ -30,6 +30,9 @@ def authority_lines(record: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         (_("e-mail"), record.get("email")), (_("phone"), record.get("phone")),
         (_("address"), record.get("address")), (_("website"), record.get("website")),
         (_("coordinator"), record.get("coordinator")),
+        # Translators: the state of an authority that its coordinator deactivated
+        (_("state"), _("deactivated: left out of searches, receives no new requests")
+         if record.get("deactivated") else None),
     ]
     # Translators: the label of an authority's name in another language; {code} is a language code (de, hu)
     rows += [(t("name [{code}]", code=code), text) for code, text in record["names"].items() if code != name_lang]

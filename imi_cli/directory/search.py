@@ -69,17 +69,24 @@ def filter_token(kind: str, value: str) -> str:
     return "zz" + kind + "".join(ch for ch in value.lower() if ch.isalnum())
 
 
+DEACTIVATED = filter_token("state", "deactivated")  # the index's token of a deactivated authority
+
+
 def search_ids(conn: Any, text: str | None, *, country: str | None = None, area: str | None = None,
                competence: str | None = None, language: str | None = None,
-               limit: int = 20) -> list[tuple[str, float]]:
-    """Ids and scores (lower is better) of the best matches; filters run inside the index."""
+               limit: int = 20, deactivated: bool = False) -> list[tuple[str, float]]:
+    """Ids and scores (lower is better) of the best matches; filters run inside the index.
+    A deactivated authority is left out unless ``deactivated``."""
     country = _check_filters(country, area, language)
     terms = [match_expression(text, competence)]
     terms += [f'filters : "{filter_token(kind, value)}"' for kind, value in
               (("country", country), ("area", area), ("lang", language)) if value]
     match = " AND ".join(t for t in terms if t)
     if not match:
-        return conn.execute("SELECT id, 0.0 FROM authorities ORDER BY id LIMIT ?", (limit,)).fetchall()
+        where = "" if deactivated else "WHERE json_extract(record, '$.deactivated') IS NULL "
+        return conn.execute(f"SELECT id, 0.0 FROM authorities {where}ORDER BY id LIMIT ?", (limit,)).fetchall()
+    if not deactivated:
+        match = f'({match}) NOT filters : "{DEACTIVATED}"'
     order = "f.rank, a.id" if text or competence else "a.id"
     inner = "ORDER BY rank LIMIT ?" if text or competence else ""
     sql = (f"SELECT a.id, f.rank FROM (SELECT rowid, rank FROM authority_fts WHERE authority_fts MATCH ? {inner}) f "

@@ -22,12 +22,19 @@ class Users:
         self.store = store
 
     def import_file(self, path: Path, fmt: str | None = None, *, dry_run: bool = False,
-                    progress: Progress | None = None, reading: FileReading | None = None) -> ImportReport:
+                    progress: Progress | None = None, reading: FileReading | None = None,
+                    prune: bool = False) -> ImportReport:
+        """The file is the whole list: the users in the importer's reach that it lacks are
+        reported as left out, and deactivated with ``prune``."""
         rows = read_records(Path(path), fmt, columns=USER_COLUMNS, list_key="users", reading=reading)
-        return self.register(rows, source=str(path), dry_run=dry_run, progress=progress)
+        return self.register(rows, source=str(path), dry_run=dry_run, progress=progress, whole_file=True,
+                             prune=prune)
 
     def register(self, rows: list[tuple[str, Any]], *, source: str = "input", dry_run: bool = False,
-                 progress: Progress | None = None) -> ImportReport:
+                 progress: Progress | None = None, whole_file: bool = False, prune: bool = False,
+                 new_only: bool = False) -> ImportReport:
+        """``new_only``: a user registered already with other fields is refused (``update``
+        changes only what it is given)."""
         problems: list[Problem] = []
         records = self._check_all(rows, problems)
         if problems:
@@ -41,12 +48,21 @@ class Users:
             bucket.append(record["id"])
             if old != record:
                 changed.append(("user.registered" if old is None else "user.updated", record))
-        if changed:
+        if new_only and report.updated:
+            from imi_cli.directory.authorities import registered_already
+
+            raise registered_already(report.updated[0], "user")
+        if whole_file:
+            report.left_out = self._left_out(set(where))
+            report.deactivated = list(report.left_out) if prune else []
+        if changed or report.deactivated:
             actor = local_actor(self.store)
             events = [make_event(t, actor=actor, payload={"user": u}, subject={"entity": f"user/{u['id']}"})
                       for t, u in changed]
+            events += [self._revocation(actor, ident) for ident in report.deactivated]
+            where.update({ident: f"{source}: --prune {ident}" for ident in report.deactivated})
             with self.store.transaction() as conn:
-                check_own(conn, events, [where[u["id"]] for _, u in changed])
+                check_own(conn, events, [where[e["subject"]["entity"][5:]] for e in events])
                 if dry_run:
                     return report
                 append(conn, events, checked=True)
@@ -65,6 +81,51 @@ class Users:
 
         report.invitations = {user_id: new_invitation_code() for user_id in report.created}
         return [invitation_event(actor, user_id, code) for user_id, code in report.invitations.items()]
+
+    def _left_out(self, in_file: set[str]) -> list[str]:
+        """Active users of the authorities whose users this store's user manages (every user,
+        in a store not enrolled), other than that user, that ``in_file`` does not name."""
+        from imi_cli.directory.minimal import in_reach
+
+        mine = self.store.meta("authority_id")
+        users = self.store.query("SELECT id, authority_id FROM users")
+        reach = set(in_reach(self.store.conn, mine)) if mine else {a for _, a in users}
+        me = self.store.meta("user_id")
+        return sorted(i for i, a in users if a in reach and i not in in_file and i != me
+                      and not self.deactivated(i))
+
+    def deactivated(self, user_id: str) -> bool:
+        """Is the user's key revoked, or (never enrolled) was the user deactivated?"""
+        key = self.store.query("SELECT revoked_at FROM principals WHERE user_id = ?", (user_id,))
+        if key:
+            return key[0][0] is not None
+        return bool(self.store.query(
+            "SELECT 1 FROM events WHERE json_extract(body, '$.subject.entity') = ? AND type = 'user.revoked' "
+            "AND status != 'rejected' LIMIT 1", (f"user/{user_id}",)))
+
+    def _revocation(self, actor: dict[str, Any], user_id: str) -> dict[str, Any]:
+        authority = self.get(user_id)["authority"]
+        return make_event("user.revoked", actor=actor, payload={"user": user_id, "authority": authority},
+                          subject={"entity": f"user/{user_id}"})
+
+    def update(self, user_id: str, changes: dict[str, Any], *, source: str) -> ImportReport:
+        """Change only what ``changes`` gives (``imi_cli.directory.changes.merged_user``); the
+        same rules and event as a registration."""
+        from imi_cli.directory.changes import merged_user
+
+        raw = merged_user(self.get(user_id), changes)
+        return self.register([(source, raw)], source=source)
+
+    def deactivate(self, user_id: str) -> bool:
+        """Revoke the user's key (the hub refuses what it signs from now on) and void its unused
+        invitations; its directory entry stays. False if it was deactivated already."""
+        self.get(user_id)
+        if self.deactivated(user_id):
+            return False
+        event = self._revocation(local_actor(self.store), user_id)
+        with self.store.transaction() as conn:
+            append(conn, [event])
+        return True
 
     def leave(self, user_id: str) -> None:
         """The user leaves: removed from every store's directory, its key revoked, its name and

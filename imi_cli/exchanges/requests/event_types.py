@@ -135,6 +135,9 @@ def _check_step_content(view: RulesView, event: dict[str, Any], request: dict[st
                           "in {area}", area=request["area"])
     if type_ in ("request.sent", "request.forwarded", "request.reassigned"):
         _check_content_unchanged(request, p)
+        receiver = p["to"] if type_ != "request.sent" else request["responder"]
+        if (view.authority(receiver) or {}).get("deactivated"):  # `imi authority deactivate`
+            raise Refusal("invalid", "{authority} is deactivated: it receives no new requests", authority=receiver)
     if type_ == "request.allocated" and any(
             (view.user(h) or {}).get("authority") != request["responder"] for h in p["handlers"]):
         raise Refusal("invalid", "handlers must be users of {authority}", authority=request["responder"])
