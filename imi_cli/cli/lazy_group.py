@@ -75,6 +75,16 @@ class LazyGroup(TyperGroup):
         self.commands = LazyCommands(self.table, self.commands)
         translate(self, recursive=False)
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The options, with those Typer adds once the group is built (``--install-completion``,
+        ``--show-completion``) translated too."""
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "help", None) and not getattr(param, "_imi_translated", False):
+                param.help = _(param.help)  # type: ignore[attr-defined]
+                param._imi_translated = True  # type: ignore[attr-defined]
+        return params
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         names = list(self.commands)
         if not names:

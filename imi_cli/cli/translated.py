@@ -77,6 +77,22 @@ class PlainArgument(TyperArgument):
         return f"[{var}]" if usage and not self.required and not var.startswith("[") else var
 
 
+def _plain_metavar(kind: Any) -> str | None:
+    """An option's value as Click used to name it (TEXT, PATH, INTEGER), not ``<str>``; None
+    (Click's own) for a choice, which lists its values. By the classes' names: Typer vendors
+    its own copy of Click's types."""
+    names = {cls.__name__ for cls in type(kind).__mro__}
+    if "Choice" in names:
+        return None
+    if names & {"Path", "TyperPath", "File"}:
+        return "PATH"
+    if "IntParamType" in names:
+        return "INTEGER"
+    if "FloatParamType" in names:
+        return "NUMBER"
+    return "TEXT"
+
+
 def translate(command: Any, *, recursive: bool = True) -> Any:
     """Translate ``command``'s texts in place (and its subcommands', already built ones)."""
     command.context_class = TranslatedContext
@@ -89,6 +105,8 @@ def translate(command: Any, *, recursive: bool = True) -> Any:
             param.help = _(param.help)
         if type(param) is TyperArgument:
             param.__class__ = PlainArgument
+        elif param.param_type_name == "option" and param.metavar is None and not getattr(param, "is_flag", False):
+            param.metavar = _plain_metavar(param.type)
     _own_help_option(command)
     if recursive:
         for sub in (getattr(command, "commands", None) or {}).values():
