@@ -84,7 +84,9 @@ def resend(store: Any, given: str) -> dict[str, Any]:
                                state=state), hint=t("`imi outbox --state rejected` lists those"))
         old = redaction.stored_revealed(conn, [json.loads(body)])[0]
         entity = old["subject"]["entity"]
-        changed = _params(params).get("changed")
+        from imi_cli.sync.session import stored_params
+
+        changed = stored_params(params).get("changed")
         if isinstance(changed, int) and entity_version(conn, entity) < changed:
             raise UsageError(t("this store has not pulled the change that made {id} stale yet; nothing was queued",
                                id=event_id), hint=t("run `imi sync`, then resend"))
@@ -96,11 +98,3 @@ def resend(store: Any, given: str) -> dict[str, Any]:
                      (RESENT, clock.iso(clock.now()), event_id))
     return {"id": event["id"], "resent": event_id, "type": event["type"], "entity": entity,
             "version": event["subject"]["version"]}
-
-
-def _params(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -267,14 +267,14 @@ def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
         if row["msgid"] is None:
             del row["msgid"], row["params"]
         else:
-            row["params"] = _params(row["params"])
+            row["params"] = stored_params(row["params"])
         hint = next_step(row["id"], row["reason"], row["entity"]) if row["state"] == "rejected" else None
         if hint:
             row["hint"] = hint
     return rows
 
 
-def _params(text: str | None) -> dict[str, Any]:
+def stored_params(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text or "{}")
     except ValueError:
