@@ -275,6 +275,7 @@ def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
 
 
 def stored_params(text: str | None) -> dict[str, Any]:
+    """The hub's refusal params an outbox row keeps (JSON text); {} for none or a damaged one."""
     try:
         value = json.loads(text or "{}")
     except ValueError:
