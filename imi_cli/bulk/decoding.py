@@ -32,14 +32,18 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES, *, encoding: str | None =
     return text
 
 
+def unknown_encoding(name: str) -> UsageError:
+    return UsageError(t("{name!r} is not an encoding Python knows", name=name),
+                      hint=_("e.g. --encoding cp1250 (Central Europe), cp1252 (Western Europe), utf-16"))
+
+
 def codec(name: str) -> str:
     """The codec for an --encoding value (a UTF-8 file's byte-order mark is dropped)."""
     try:
         found = codecs.lookup(name.strip()).name
         b"x".decode(found, errors="ignore")  # a codec of bytes to bytes (rot13, zlib) is no text encoding
-    except LookupError:
-        raise UsageError(t("{name!r} is not an encoding Python knows", name=name),
-                         hint=_("e.g. --encoding cp1250 (Central Europe), cp1252 (Western Europe), utf-16")) from None
+    except (LookupError, UnicodeError, ValueError):  # idna, punycode, undefined: no file encodings
+        raise unknown_encoding(name) from None
     return "utf-8-sig" if found == "utf-8" else found
 
 
@@ -52,6 +56,8 @@ def decode(path: Path, data: bytes, encoding: str | None = None, *, encoding_opt
             raise InvalidInput(t("{path}:{line}: the file is not {encoding} (byte {byte})", path=path,
                                  line=data[: exc.start].count(b"\n") + 1, encoding=encoding, byte=exc.start + 1),
                                hint=_guess_hint(data, exc.start, encoding_option)) from None
+        except (UnicodeError, ValueError):  # a codec that takes no file (punycode)
+            raise unknown_encoding(encoding) from None
     if data.startswith(_UTF16_BOMS):  # Excel's "Unicode text"
         return data.decode("utf-16")
     if b"\x00" in data[:4096]:

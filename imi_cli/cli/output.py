@@ -95,7 +95,10 @@ def page(text: str) -> None:
 
     out = _streams()[0]
     command = os.environ.get("IMI_PAGER", os.environ.get("PAGER", "less -FRX"))
-    argv = shlex.split(command) if command.strip() else []
+    try:
+        argv = shlex.split(command) if command.strip() and out.isatty() else []
+    except ValueError:  # an unclosed quote in PAGER: no pager, the text as it is
+        argv = []
     descriptor = _descriptor(out) if out.isatty() and argv and shutil.which(argv[0]) else None
     if descriptor is None or text.count("\n") < shutil.get_terminal_size((80, 24)).lines - 1:
         out.write(text)

@@ -108,7 +108,7 @@ def _target(output: Optional[str], name: str, force: bool) -> Path:
     from imi_cli.exchanges.attachments import exists, safe_name
 
     path = Path(safe_name(name)) if output is None else Path(output).expanduser()
-    if output is not None and path.is_dir():
+    if output is not None and (path.is_dir() or output.endswith(("/", os.sep))):  # "case/": a folder
         path = path / safe_name(name)
     check_output_file(path, "-o")
     if os.path.lexists(path) and not force:

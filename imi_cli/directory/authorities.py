@@ -120,7 +120,10 @@ class Directory:
         records = self._check_all(rows, problems)
         if problems:
             raise InvalidInput(nothing_imported(source, len(problems)), problems=problems)
-        report, changed = self._diff([record for _, record in records])
+        # a row that does not say (no `deactivated` cell, or an empty one) keeps the stored flag:
+        # a routine re-import never reactivates an authority its coordinator deactivated
+        said = {raw.get("id") for _, raw in rows if isinstance(raw, dict) and str(raw.get("deactivated") or "").strip()}
+        report, changed = self._diff([record for _, record in records], said if whole_file else None)
         if new_only and report.updated:
             raise registered_already(report.updated[0], "authority")
         report.dry_run = dry_run
@@ -204,11 +207,15 @@ class Directory:
                 elif target["kind"] == "authority":
                     problems.append(Problem(where, "coordinator", t("{id!r} is not a coordinator", id=coordinator)))
 
-    def _diff(self, records: list[dict[str, Any]]) -> tuple[ImportReport, list[tuple[str, dict]]]:
+    def _diff(self, records: list[dict[str, Any]], said: set[Any] | None = None
+              ) -> tuple[ImportReport, list[tuple[str, dict]]]:
+        """``said``: the ids whose row gives `deactivated`; the others keep the stored flag."""
         report, changed = ImportReport(), []
         existing = self._records([r["id"] for r in records])
         for record in records:
             old = existing.get(record["id"])
+            if old is not None and said is not None and record["id"] not in said and old.get("deactivated"):
+                record = {**record, "deactivated": True}
             if old is None:
                 report.created.append(record["id"])
                 changed.append(("authority.registered", record))

@@ -45,6 +45,10 @@ def next_step(event_id: str, reason: Any, entity: Any) -> str | None:
              show=show, event=event_id)
 
 
+# event types whose payload is a whole directory record, not a change
+WHOLE_RECORD = frozenset({"authority.updated", "user.updated"})
+
+
 def outbox_id(conn: Any, given: str) -> str:
     """The outbox event id that ``given`` is or starts (at least 4 characters)."""
     given = given.strip().lower()
@@ -90,6 +94,13 @@ def resend(store: Any, given: str) -> dict[str, Any]:
         if isinstance(changed, int) and entity_version(conn, entity) < changed:
             raise UsageError(t("this store has not pulled the change that made {id} stale yet; nothing was queued",
                                id=event_id), hint=t("run `imi sync`, then resend"))
+        if old["type"] in WHOLE_RECORD:  # its payload is the whole record: sent again it would undo the change
+            ident = entity.split("/", 1)[-1]  # that won; the update command changes only what it is given
+            hint = (t("`imi user update {id}` changes only what you give (--name, --email, --roles, --add-role, "
+                      "--remove-role)", id=ident) if old["type"] == "user.updated" else
+                    t("`imi authority update {id}` changes only what you give (--name xx=..., --phone, --areas...)",
+                      id=ident))
+            raise UsageError(t("{id} is registered already; nothing was changed", id=ident), hint=hint)
         event = make_event(old["type"], actor={"user": store.meta("user_id"), "authority": store.meta("authority_id")},
                            payload=old["payload"], subject={"entity": entity})
         event["audience"] = audience_of(RulesView(conn, at_hub=False), event)
