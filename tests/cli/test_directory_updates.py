@@ -222,7 +222,10 @@ def test_an_import_names_what_the_file_left_out_and_prune_deactivates_it(unlocke
     again = json.loads(ok(imi("--json", "authority", "import", fewer, "--prune")).out)
     assert (again["left_out"], again["deactivated"]) == (0, 0)  # deactivated already: not left out again
     back = json.loads(ok(imi("--json", "authority", "import", examples / "authorities.csv")).out)
-    assert back["ids"]["updated"] == ["HU-MEK", "DE-BAK"]  # in the file again: active again
+    # in the file again, without a `deactivated` cell: it stays deactivated (a routine re-import
+    # never undoes its coordinator's decision); `authority reactivate` does that
+    assert back["ids"]["updated"] == [] and shown(imi, "HU-MEK")["deactivated"] is True
+    ok(imi("authority", "reactivate", "HU-MEK"))
     assert "deactivated" not in shown(imi, "HU-MEK")
 
 
