@@ -44,14 +44,14 @@ def unit_word(forms: dict[str, str], lang: str, count: float) -> str:
 def plural_category(lang: str, count: float) -> str:
     """The CLDR plural category of ``count`` in ``lang`` ("one", "few", "many", "other", ...).
     A whole number stored as a float (3.0) is that whole number."""
-    from babel import Locale, UnknownLocaleError
+    from babel import UnknownLocaleError
 
-    from imi_cli.i18n.formats import locale
+    from imi_cli.reference.plurals import category
 
     if isinstance(count, float) and count.is_integer():
         count = int(count)
     try:
-        return str(Locale.parse(locale(lang)).plural_form(abs(count)))
+        return category(lang, abs(count))
     except (UnknownLocaleError, ValueError, TypeError):
         return "other"
 

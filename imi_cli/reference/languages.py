@@ -25,12 +25,12 @@ def language_name(code: str, viewer: str = DEFAULT_LANGUAGE) -> str:
     return name or code
 
 
-@cache
 def plural_categories(code: str) -> frozenset[str]:
-    """CLDR plural categories of a language (always including 'other'), via Babel."""
-    from babel import Locale
+    """CLDR plural categories of a language (always including 'other'), precomputed from Babel's
+    data (imi_cli.reference.plurals)."""
+    from imi_cli.reference.plurals import categories
 
-    return frozenset(Locale.parse(code).plural_form.tags) | {"other"}
+    return categories(code)
 
 
 def pick(texts: dict[str, str], lang: str, fallback: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
