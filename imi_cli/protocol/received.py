@@ -41,14 +41,16 @@ def envelope_problem(wire: Any) -> str | None:
     return None
 
 
-def payload_problem(event: dict[str, Any]) -> str | None:
-    """``event`` revealed (its disclosures in place): is it what its type declares?"""
+def payload_problem(event: dict[str, Any], *, depth_checked: bool = False) -> str | None:
+    """``event`` revealed (its disclosures in place): is it what its type declares?
+    ``depth_checked``: ``event`` is the very event ``envelope_problem`` passed (nothing was
+    revealed into it), so its payload is known to be nested no deeper than MAX_DEPTH."""
     event_type = registry.get(event["type"])
     if event_type is None:
         return "not_allowed: an event type this program does not know"
     if event_type.made_by == HUB and event["signature"].get("by") != OPERATOR:
         return f"not_allowed: only the hub makes {event_type.name} events"
-    problem = _schema_problem(event_type, event["payload"])
+    problem = _schema_problem(event_type, event["payload"], depth_checked)
     if problem:
         return f"invalid: {problem}"
     try:
@@ -59,11 +61,11 @@ def payload_problem(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _schema_problem(event_type: EventType, payload: dict[str, Any]) -> str | None:
+def _schema_problem(event_type: EventType, payload: dict[str, Any], depth_checked: bool = False) -> str | None:
     """Where the payload departs from its schema (the place only: values may be personal).
     A field whose disclosure this store does not hold (withheld, erased) is a marker in the
     revealed event; such a payload is checked without its markers, its personal keys optional."""
-    if too_deep(payload):
+    if not depth_checked and too_deep(payload):
         return f"the payload is nested deeper than {MAX_DEPTH} levels"
     if _has_markers(payload):
         problem = _relaxed(event_type).problem(_without_markers(payload))

@@ -1,5 +1,8 @@
 """Sync with the hub: push the outbox, pull what concerns this authority.
 
+What only a push or a pull with events needs (the receiving checks, redaction) is imported
+when there is one: `imi sync` with nothing to do starts sooner without it.
+
 Pull applies a page of events and moves the cursor in one transaction, so a
 crash never loses or doubles an event. Every pulled event's signature is
 checked against its author's enrolled key (the operator's key is pinned at
@@ -16,12 +19,11 @@ from typing import Any
 
 from imi_cli.errors import InvalidInput
 from imi_cli.i18n import t
-from imi_cli.log import clock, quarantine, redaction
-from imi_cli.log.crypto import verify_event
+from imi_cli.log import clock, quarantine
+from imi_cli.log.crypto import canonical_texts, verify_event
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
 from imi_cli.log.projections import apply, rebuild
-from imi_cli.protocol import received
 from imi_cli.protocol.refusal import consistent, render_refusal
 from imi_cli.sync.hubclient import CursorExpired
 
@@ -57,6 +59,8 @@ def push(store: Any, client: Any, report: SyncReport) -> None:
                            "WHERE o.state = 'pending' ORDER BY e.seq LIMIT ?", (PUSH_BATCH,))
         if not rows:
             return
+        from imi_cli.log import redaction
+
         wire = redaction.stored_wire(store.conn, rows)  # each body with its disclosures beside it
         results = client.push([json.loads(text) for text in _within_bytes(wire)])
         if _record_results(store, results, report):
@@ -132,9 +136,9 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     the channel, not one bad event."""
     skipped = []
     with store.transaction() as conn:
-        operator_key = store.meta("operator_key")
+        page_state = _Page(conn, store.meta("operator_key"), page)
         for item in page:
-            reason = _apply_one(conn, item["event"], item["seq"], operator_key)
+            reason = _apply_one(conn, item["event"], item["seq"], page_state)
             if reason is not None:
                 skipped.append(quarantine.record(conn, item["event"], item["seq"], reason, quarantine.PULL))
         if page:  # once a page, in the page's transaction: the cursor never runs ahead of what is applied
@@ -142,8 +146,43 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return skipped
 
 
-def _apply_one(conn: Any, wire: Any, seq: int, operator_key: str) -> str | None:
+class _Page:
+    """What applying one page reads once rather than once an event: the stored bodies of the
+    page's events this store holds already, and the authors' keys."""
+
+    def __init__(self, conn: Any, operator_key: str | None, page: list[dict[str, Any]]) -> None:
+        from imi_cli.log.store import in_chunks
+
+        self.conn, self.operator_key = conn, operator_key
+        ids = list({wire["id"] for wire in (item["event"] for item in page)
+                    if isinstance(wire, dict) and isinstance(wire.get("id"), str)})
+        self.held: dict[str, str] = dict(in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids))
+        self._keys: dict[str, str | None] = {}
+
+    def key_of(self, by: Any) -> str | None:
+        """The public key that signs as ``by`` now (the operator's is pinned at enrolment)."""
+        if by == "operator":
+            return self.operator_key
+        if not isinstance(by, str):
+            return None
+        if by not in self._keys:
+            row = self.conn.execute("SELECT public_key FROM principals WHERE user_id = ?", (by,)).fetchone()
+            self._keys[by] = row[0] if row else None
+        return self._keys[by]
+
+    def applied(self, event: dict[str, Any], body: str) -> None:
+        """``event`` (stored as ``body``) is in the store now: a later copy of it in the page is
+        one this store holds; a user's event may have enrolled a key (user.enrolled)."""
+        self.held[event["id"]] = body
+        if str(event.get("type", "")).startswith("user."):
+            self._keys.clear()
+
+
+def _apply_one(conn: Any, wire: Any, seq: int, page: _Page) -> str | None:
     """Check, verify and apply one pulled event; the reason it was skipped, or None."""
+    from imi_cli.log import redaction
+    from imi_cli.protocol import received
+
     reason = received.envelope_problem(wire)  # before anything walks it: nesting, shape
     if reason is not None:
         return reason
@@ -154,20 +193,24 @@ def _apply_one(conn: Any, wire: Any, seq: int, operator_key: str) -> str | None:
         raise
     except Exception as exc:  # a disclosure that cannot be read (nested too deep ...)
         return f"invalid: its disclosures cannot be read ({type(exc).__name__})"
-    body = canonical(event)
-    row = conn.execute("SELECT body FROM events WHERE id = ?", (event["id"],)).fetchone()
+    signed, body = canonical_texts(event)  # what its author signed; what is stored
+    held = page.held.get(event["id"])
     # An event this store holds, byte for byte, was verified when it came (or is its own):
     # re-seeding does not check it again against a key its author has since replaced.
-    if row is None or row[0] != body:
-        _verify(conn, event, operator_key)
-    if row is not None:  # our own event, back from the hub (or one we hold already)
+    if held != body:
+        _verify(event, signed, page)
+    if held is not None:  # our own event, back from the hub (or one we hold already)
         note_version(conn, event, seq)
-        redaction.keep(conn, event, disclosed)
+        if disclosed:
+            redaction.keep(conn, event, disclosed)
         conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))
         return None
-    reason = received.payload_problem(revealed)
+    # the event as it came was walked above (envelope_problem): its payload again only if revealed
+    reason = received.payload_problem(revealed, depth_checked=revealed is event)
     if reason is None:
         reason = _insert_and_project(conn, event, body, disclosed, revealed, seq)
+        if reason is None:
+            page.applied(event, body)
     entity = event["subject"].get("entity")
     if reason is not None and isinstance(entity, str) and len(entity) <= 200:
         note_version(conn, event, seq)  # the hub moved the record on: this node's next step is not stale
@@ -177,10 +220,13 @@ def _apply_one(conn: Any, wire: Any, seq: int, operator_key: str) -> str | None:
 def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: list[str],
                         revealed: dict[str, Any], seq: int) -> str | None:
     """Keep the event and fold it into the tables, or nothing of it if its projection fails."""
+    from imi_cli.log import redaction
+
     conn.execute("SAVEPOINT pulled_event")
     try:
         note_version(conn, event, seq)
-        redaction.keep(conn, event, disclosed)
+        if disclosed:
+            redaction.keep(conn, event, disclosed)
         conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
                      (event["id"], event["type"], event["at"], body, seq))
         apply(conn, revealed)
@@ -193,6 +239,8 @@ def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: 
 
 
 def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    from imi_cli.log import redaction
+
     try:
         body, disclosed, revealed = redaction.open_received(conn, event, strict=False)
     except redaction.DisclosureRefused as refused:
@@ -203,15 +251,10 @@ def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str]
     return body, disclosed, revealed if revealed is not None else body
 
 
-def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
+def _verify(event: dict[str, Any], signed: str, page: _Page) -> None:
     by = (event.get("signature") or {}).get("by")
-    key: str | None
-    if by == "operator":
-        key = operator_key
-    else:
-        row = conn.execute("SELECT public_key FROM principals WHERE user_id = ?", (by,)).fetchone()
-        key = row[0] if row else None
-    if key is None or not verify_event(key, event):
+    key = page.key_of(by)
+    if key is None or not verify_event(key, event, signed.encode()):
         raise InvalidInput(t("event {id} from the hub does not carry a valid signature "
                              "of {user!r}; nothing from this page was applied", id=str(event.get("id")), user=by),
                            hint=t("the hub or the connection may be compromised: tell your coordinator"))
