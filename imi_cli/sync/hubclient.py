@@ -89,11 +89,10 @@ class _Loopback:
     """Plain HTTP to a hub on this machine, with the standard library's client: one connection,
     kept alive, made again when the hub has closed it. Nothing is read from the environment."""
 
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float) -> None:  # (each request says its timeout)
         parts = urlsplit(url)
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
         self._prefix = parts.path.rstrip("/")  # as httpx joins a base URL's path and a request's
-        self._timeout = timeout
         self._conn: Any = None
 
     def request(self, method: str, target: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
@@ -110,7 +109,7 @@ class _Loopback:
             self.close()
             if isinstance(exc, TimeoutError):
                 raise _Unreachable("ReadTimeout" if sent else "ConnectTimeout", str(exc)) from None
-            if not sent and conn.sock is None:
+            if not sent:  # (a kept connection is used only while the hub has not closed it)
                 raise _Unreachable("ConnectError", str(exc)) from None
             raise _Unreachable("RemoteProtocolError" if isinstance(exc, http.client.HTTPException) else "ReadError",
                                str(exc)) from None

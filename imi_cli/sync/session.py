@@ -305,8 +305,8 @@ def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:
             redaction.keep(conn, event, disclosed)
         conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))
         return None
-    # the event as it came was walked above (envelope_problem): its payload again only if revealed
-    reason = received.payload_problem(revealed, depth_checked=revealed is event)
+    # the event as it came was walked (envelope_problem, open_received): again only what was revealed
+    reason = received.payload_problem(revealed, as_received=revealed is event)
     if reason is None:
         reason = _insert_and_project(conn, event, body, disclosed, revealed, seq)
         if reason is None:
