@@ -97,7 +97,14 @@ def iter_records(path: Path, fmt: str | None, *, columns: dict[str, bool], list_
     rows = _read_yaml(path, text) if fmt == "yaml" else _read_json(path, text, list_key)
     if not rows:
         raise InvalidInput(t("{where}: the file has no records", where=path))
-    return iter(rows)
+    return _taken(rows)
+
+
+def _taken(rows: Rows) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows in order, each let go of once taken."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def _first_line(pieces: Iterator[str]) -> tuple[str, Iterator[str]]:
