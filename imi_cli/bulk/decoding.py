@@ -45,7 +45,7 @@ def text_pieces(path: Path, limit: int = MAX_FILE_BYTES, *, encoding: str | None
     start checked now; the rest is read as the pieces are taken."""
     handle = open_regular_file(path, limit)
     try:
-        first = handle.read(PIECE)
+        first = handle.read(max(PIECE, 4096))  # what the byte-order mark and NUL checks look at
         name = _start_codec(path, first, encoding, encoding_option)
     except BaseException:
         handle.close()

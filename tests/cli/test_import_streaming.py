@@ -132,6 +132,7 @@ def test_a_file_read_in_tiny_pieces_reads_as_a_whole(tmp_path, monkeypatch):
             "\r\n"
             "EL-2;EL;Επιτροπή Συμβάσεων;el;services;b@example.gr\r"
             "PL-3;PL;Główny Urząd;pl;services;c@example.pl\n")
+    text += "".join(f"X-{i};HU;\"Győr\r\n{i}\";hu;services;x{i}@example.hu\r" for i in range(150))  # past 4 KiB
     path = tmp_path / "mixed.csv"
     path.write_bytes(text.encode("utf-8"))
     whole = read_records(path, None, columns=AUTHORITY_COLUMNS, list_key="authorities")
@@ -143,8 +144,10 @@ def test_a_file_read_in_tiny_pieces_reads_as_a_whole(tmp_path, monkeypatch):
     rows = []
     while (line := reader.line_num + 1) and (record := next(reader, None)) is not None:
         rows.append((f"{path}:{line}", record))
-    assert whole == rows and len(rows) == 3
+    assert whole == rows and len(rows) == 153
     assert whole[0][1]["name"] == "Győri\r\nÉpítész; Kamara"
+    path.write_bytes(text[1:].encode("utf-16"))  # Excel's "Unicode text": a byte-order mark, then UTF-16
+    assert read_records(path, None, columns=AUTHORITY_COLUMNS, list_key="authorities") == whole
 
 
 def test_a_bad_byte_late_in_a_file_is_reported_as_before(unlocked, imi, tmp_path, monkeypatch):
