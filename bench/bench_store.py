@@ -1,6 +1,6 @@
 """Store open when unlocked (in process; target <= 10 ms), and `imi authority import` from CSV
 as a whole process at three sizes (default 30,000 / 100,000 / 300,000 authorities; ``--quick``
-2,000 / 5,000 / 10,000): its time beside the floor of a raw load of the same file (a whole
+1,000 / 3,000 / 10,000, one run each): its time beside the floor of a raw load of the same file (a whole
 process that reads the CSV and inserts its rows with one sqlcipher3 executemany), and its peak
 RSS beside the floor of a bare process that imported the modules the import uses. Target: peak
 RSS <= 200 MiB at any size; time <= 4x the raw load.
@@ -27,7 +27,7 @@ from imi_cli.log.unlock import cache_key  # noqa: E402
 
 PASSPHRASE = "benchmark passphrase"
 SIZES = (30_000, 100_000, 300_000)
-QUICK = (2_000, 5_000, 10_000)
+QUICK = (1_000, 3_000, 10_000)
 MiB = 1024 * 1024
 
 # Peak RSS is the child's own VmHWM, read as it exits: the ru_maxrss of wait4 would count the
@@ -149,7 +149,7 @@ def main() -> None:
                floor_name="raw connect + key + query", target="<= 10 ms", met=opened <= 10)
         for count in sizes:
             csv_path = write_csv(folder / f"authorities{count}.csv", authorities(count))
-            runs = args.runs or (1 if count >= 300_000 else 3)
+            runs = args.runs or (1 if count >= 300_000 or args.quick else 3)
             imported, peak = bench_import(folder, csv_path, runs)
             load, bare = bench_floor(folder, csv_path, runs)
             size = f"{count // 1000}k authorities" if count >= 1000 else f"{count} authorities"
