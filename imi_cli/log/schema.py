@@ -426,3 +426,20 @@ ALTER TABLE outbox ADD COLUMN params TEXT;
 """
 
 MIGRATIONS.append(_V13)
+
+# Authority search (imi_cli.directory.search): a prefix index of one letter too, so that a
+# search for "k" reads the first rows of one index entry instead of merging every word that
+# starts with k. FTS5 takes its prefix option only when created: the index is made again.
+_V14_dir = """
+CREATE VIRTUAL TABLE authority_fts_new USING fts5(
+    names, competences, filters,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+);
+INSERT INTO authority_fts_new(authority_fts_new, rank) VALUES ('rank', 'bm25(10.0, 4.0, 0.0)');
+INSERT INTO authority_fts_new(rowid, names, competences, filters)
+    SELECT rowid, names, competences, filters FROM authority_fts;
+DROP TABLE authority_fts;
+ALTER TABLE authority_fts_new RENAME TO authority_fts;
+"""
+
+MIGRATIONS.append(_V14_dir)
