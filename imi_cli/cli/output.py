@@ -18,11 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
+from json import dumps as _json_dumps
+from json.encoder import encode_basestring as _encode_str  # the C one; what ensure_ascii=False uses
+
 from imi_cli.bulk.exports import to_json
 from imi_cli.safe_text import display, json_text, safe_text, tsv_line
 
 __all__ = ["MODES", "detail", "emit", "for_people", "listing_mode", "message", "page", "print_json",
-           "print_table", "progress_bar", "to_json", "write_rows"]
+           "print_table", "progress_bar", "to_json", "write_json_rows", "write_rows"]
 
 MODES = ("table", "tsv", "csv", "json")
 SHORT_CELL = 12  # a column whose cells are all this short is never wrapped nor cut
@@ -43,6 +46,59 @@ def _console(stderr: bool = False):
 
 def print_json(data: Any) -> None:
     _streams()[0].write(json_text(to_json(data)) + "\n")
+
+
+def write_json_rows(rows: Iterable[Any], *, chunk: int = 256) -> None:
+    """A listing as a JSON array, each row written as it comes (``chunk`` rows at a time), not
+    the whole list built first: the very text ``print_json(list(rows))`` writes (``to_json``:
+    indented by 2, non-ASCII kept, anything else as ``str``), at the C encoder's speed (the
+    standard library's indenting encoder is pure Python: 7,000 inbox rows took ~150 ms)."""
+    out = _streams()[0]
+    pending: list[str] = []
+    opening = "[\n  "
+    for row in rows:
+        pending.append(opening + _json(row, 1))
+        opening = ",\n  "
+        if len(pending) >= chunk:
+            out.write(json_text("".join(pending)))
+            pending.clear()
+    pending.append("[]\n" if opening == "[\n  " else "\n]\n")
+    out.write(json_text("".join(pending)))
+
+
+def _json(value: Any, level: int) -> str:
+    """``value`` as ``to_json`` writes it at indentation ``level`` (two spaces each): scalars by
+    the standard library's own encoders, lists and mappings indented as ``json.dumps(indent=2)``."""
+    if isinstance(value, str):
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = "\n" + "  " * (level + 1)
+        return "[" + inner + ("," + inner).join([_json(v, level + 1) for v in value]) + "\n" + "  " * level + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (level + 1)
+        return "{" + inner + ("," + inner).join([f"{_json_key(k)}: {_json(v, level + 1)}" for k, v in value.items()]) \
+            + "\n" + "  " * level + "}"
+    return _json_dumps(value, ensure_ascii=False, default=str)  # a float, or anything else as its str
+
+
+def _json_key(key: Any) -> str:
+    """A mapping's key as JSON writes it: a string; a number, true, false or null in quotes."""
+    if isinstance(key, str):
+        return _encode_str(key)
+    text = _json_dumps({key: 0})  # the standard library's own conversion (TypeError for what it refuses)
+    return text[1:text.rindex(":")]
 
 
 def listing_mode() -> str:

@@ -294,13 +294,14 @@ def _headed(columns: list) -> list:
 
 
 def _emit(rows: list, as_json: bool, columns: list, for_people=None) -> None:
-    """As ``emit``; for a script, the lines written at once (10,000 requests in a few ms).
-    For a person, the rows ``for_people()`` gives, if given (labels and dates in the language)."""
-    from imi_cli.cli.output import listing_mode, write_rows
+    """As ``emit``; for a script, the lines written at once (10,000 requests in a few ms), JSON
+    row by row. For a person, the rows ``for_people()`` gives, if given (labels and dates in the
+    language)."""
+    from imi_cli.cli.output import listing_mode, write_json_rows, write_rows
 
     mode = "json" if as_json else listing_mode()
     if mode == "json":
-        emit(rows, as_json=True, columns=columns)
+        write_json_rows(rows)
     elif mode == "table":
         emit(for_people() if for_people else rows, as_json=False, columns=_headed(columns))
     else:
