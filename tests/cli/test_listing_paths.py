@@ -130,7 +130,7 @@ def _old_inbox(conn, authority: str, coordinated: list[str]) -> list[dict]:
         if r["state"] in ("closed", "withdrawn"):
             continue
         ours = authority in (r["requester"], r["responder"])
-        if not ours and not (r["requester"] in coordinated or r["responder"] in coordinated) or (not ours and not row[-1]):
+        if not ours and not (row[-1] and (r["requester"] in coordinated or r["responder"] in coordinated)):
             continue
         r["direction"] = "incoming" if r["responder"] == authority else "outgoing" if ours else "coordinated"
         left = _days_left(r["deadline"], TODAY) if r["state"] in OPEN_STATES else None
@@ -242,3 +242,56 @@ def test_the_cli_writes_valid_json_with_no_one_and_many_rows(store, imi, monkeyp
     store.set_meta("authority_id", "MT-NCO")  # a coordinator with nothing to do
     none = imi("--json", "inbox")
     assert none.code == 0 and none.out == "[]\n"
+
+
+def _captured(write) -> str:
+    buffer = io.StringIO()
+    original = output._streams
+    output._streams = lambda: (buffer, buffer)
+    try:
+        write()
+    finally:
+        output._streams = original
+    return buffer.getvalue()
+
+
+def test_tab_separated_lines_are_those_of_one_pass_over_the_whole_text():
+    """Cells checked for formulas only on a line that may have one: the text of ``tsv_line`` for
+    every row and ``neutralise_tsv`` over it all, whatever the cells (formulas, numbers, quotes,
+    tabs, newlines, control and bidirectional characters, lists, numbers, nothing)."""
+    from imi_cli.bulk.spreadsheet import neutralise_tsv
+    from imi_cli.safe_text import tsv_line
+
+    rng = random.Random(6)
+    letters = ["'", "=", "+", "-", "@", "0", "5", ".", "a", "\t", "\n", "\r", "\\", "\x1b", " ", "é", "\u202e", "٣"]
+
+    def cell():
+        draw = rng.random()
+        if draw < 0.1:
+            return None
+        if draw < 0.15:
+            return rng.randint(-20, 20)
+        if draw < 0.2:
+            return ["".join(rng.choices(letters, k=rng.randint(0, 3))) for _ in range(rng.randint(0, 2))]
+        return "".join(rng.choices(letters, k=rng.randint(0, 5)))
+
+    keys = ["a", "b", "c", "d"]
+    for _ in range(3000):
+        rows = [{k: cell() for k in keys if rng.random() < 0.9} for _ in range(rng.randint(0, 4))]
+        whole = neutralise_tsv("".join([tsv_line(keys), *(tsv_line([row.get(k) for k in keys]) for row in rows)]))
+        assert _captured(lambda rows=rows: output.write_rows(rows, keys, "tsv")) == whole, rows
+
+
+@pytest.mark.parametrize("text", ["the 1 most recently active is shown; --limit N or --all for more", "", " a\n\nb ",
+                                  "x\r\ny\tz \x1b[31m \u202e [bold]markup[/] :smile: 日本語 " * 5])
+def test_a_message_in_a_pipe_is_what_rich_would_write(text, monkeypatch):
+    from rich.console import Console
+    from rich.text import Text
+
+    from imi_cli.safe_text import safe_text
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    rich = io.StringIO()
+    Console(file=rich, highlight=False, soft_wrap=True).print(Text(safe_text(text, multiline=True)))
+    assert _captured(lambda: output.message(text)) == rich.getvalue()

@@ -124,23 +124,29 @@ def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> li
     items = []
     open_states = frozenset(OPEN_STATES)
     days: dict[Any, int | None] = {}  # deadline -> days left, each worked out once
-    for row in rows:
-        r = dict(zip(LIST_COLUMNS, row[:-1], strict=True))
-        ours = authority in (r["requester"], r["responder"])
-        r["direction"] = "incoming" if r["responder"] == authority else "outgoing" if ours else "coordinated"
-        reminders = _in_force(json.loads(row[-1]), r) if row[-1] else []
-        action = _ACTIONS.get((r["direction"], r["state"])) if ours else None
-        if not ours and "inactive" not in reminders:
-            continue  # a coordinator steps in only when a request has gone quiet
-        if action is None:
-            if not reminders:
-                continue
+    for rid, state, area, requester, responder, subject, deadline, last_activity, stored in rows:
+        direction = "incoming" if responder == authority else "outgoing" if requester == authority \
+            else "coordinated"
+        r = {"id": rid, "state": state, "area": area, "requester": requester, "responder": responder,
+             "subject": subject, "deadline": deadline, "last_activity": last_activity, "direction": direction}
+        # (reminders are in force only while the request is open: a closed one's are not decoded)
+        reminders = _in_force(json.loads(stored), r) if stored and state in open_states else []
+        action: str | None
+        if direction == "coordinated":
+            if "inactive" not in reminders:
+                continue  # a coordinator steps in only when a request has gone quiet
             action = follow_up(reminders)
+        else:
+            action = _ACTIONS.get((direction, state))
+            if action is None:
+                if not reminders:
+                    continue
+                action = follow_up(reminders)
         left = None
-        if r["state"] in open_states:
-            deadline = r["deadline"]
-            left = days.get(deadline, ...)
-            if left is ...:
+        if state in open_states:
+            if deadline in days:
+                left = days[deadline]
+            else:
                 left = days[deadline] = _days_left(deadline, today)
         flag = "overdue" if left is not None and left < 0 else "due soon" if left is not None and left <= 3 else ""
         r.update(days_left=left, action=action, flag=flag, reminders=reminders)
