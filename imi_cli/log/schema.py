@@ -426,3 +426,11 @@ ALTER TABLE outbox ADD COLUMN params TEXT;
 """
 
 MIGRATIONS.append(_V13)
+
+# The hub's hot paths (issue 17): a signed request deletes the nonces older than the replay
+# window; by their time, through an index, not by reading every nonce kept.
+_V14_hub = """
+CREATE INDEX request_nonces_at ON request_nonces(at);
+"""
+
+MIGRATIONS.append(_V14_hub)
