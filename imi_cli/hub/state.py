@@ -18,6 +18,7 @@ from imi_cli.hub import disclosures as hub_disclosures
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
+from imi_cli.log.disclosures import split
 from imi_cli.log.event import NETWORK, canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
 from imi_cli.log.projections import apply
@@ -180,8 +181,9 @@ class Hub:
         # it came; its disclosures must each match one of its digests; the rules see it revealed.
         event, revealed = wire, None
         disclosed: list[str] = []
+        text = canonical(split(wire)[0])  # the one canonical JSON of the body: compared, stored, hashed
         try:
-            event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire)
+            event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire, text)
         except Refusal as refusal:
             return {"id": _ident(wire), "status": "rejected", **refusal.wire()}
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
@@ -189,7 +191,6 @@ class Hub:
         row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM (SELECT ? AS id) q "
                            "LEFT JOIN receipts r ON r.event_id = q.id LEFT JOIN events e ON e.id = q.id",
                            (ident,)).fetchone()
-        text = canonical(event)  # the one canonical JSON of the body: compared, stored, hashed
         # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
         # after the event is gone, so a node that never heard its receipt still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
