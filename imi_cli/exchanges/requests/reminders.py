@@ -33,26 +33,32 @@ def due(conn: Any, now: dt.datetime, skipped: list[dict[str, Any]] | None = None
     quiet = clock.iso(now - dt.timedelta(days=INACTIVE_DAYS))
     marks = ",".join("?" * len(OPEN_STATES))
     # the reminders made so far are a column of their own: no request's record is read
-    sql = (f"SELECT id, deadline, last_activity, reminders FROM requests WHERE state IN ({marks}) "
-           f"AND ((deadline IS NOT NULL AND deadline <= ?) OR last_activity <= ?)")
-    params: list[Any] = [*OPEN_STATES, near, quiet]
-    if since is not None or ids is not None:
-        moved: list[str] = []
-        if since is not None:  # each threshold crossed in (since, now], by the indexes on the dates
+    columns = "SELECT id, deadline, last_activity, reminders FROM requests"
+    if since is None and ids is None:
+        rows = conn.execute(f"{columns} WHERE state IN ({marks}) "
+                            f"AND ((deadline IS NOT NULL AND deadline <= ?) OR last_activity <= ?)",
+                            (*OPEN_STATES, near, quiet)).fetchall()
+    else:  # one query per index; what is not due yet is left out below (_due_one)
+        queries: list[tuple[str, tuple[Any, ...]]] = []
+        if since is not None:  # each threshold crossed in (since, now]
             then = since.date()
-            near_then = (then + dt.timedelta(days=NEAR_DAYS)).isoformat()
-            moved += ["(last_activity > ? AND last_activity <= ?)"]
-            params += [clock.iso(since - dt.timedelta(days=INACTIVE_DAYS)), quiet]
+            # "+state": by the index on last_activity, not by the one on (state, deadline)
+            queries.append((f"{columns} WHERE last_activity > ? AND last_activity <= ? AND +state IN ({marks})",
+                            (clock.iso(since - dt.timedelta(days=INACTIVE_DAYS)), quiet, *OPEN_STATES)))
             if then != today:
-                moved += ["(deadline > ? AND deadline <= ?)", "(deadline >= ? AND deadline < ?)"]
-                params += [near_then, near, then.isoformat(), today.isoformat()]
-        if ids:
-            moved += [f"id IN ({','.join('?' * len(ids))})"]
-            params += ids
-        if not moved:
-            return []
-        sql += f" AND ({' OR '.join(moved)})"
-    rows = conn.execute(sql, params).fetchall()
+                near_then = (then + dt.timedelta(days=NEAR_DAYS)).isoformat()
+                queries += [(f"{columns} WHERE state IN ({marks}) AND deadline > ? AND deadline <= ?",
+                             (*OPEN_STATES, near_then, near)),
+                            (f"{columns} WHERE state IN ({marks}) AND deadline >= ? AND deadline < ?",
+                             (*OPEN_STATES, then.isoformat(), today.isoformat()))]
+        for start in range(0, len(ids or ()), 500):
+            chunk = (ids or [])[start:start + 500]
+            queries.append((f"{columns} WHERE id IN ({','.join('?' * len(chunk))}) AND state IN ({marks})",
+                            (*chunk, *OPEN_STATES)))
+        found: dict[str, Any] = {}
+        for sql, params in queries:
+            found.update((row[0], row) for row in conn.execute(sql, params))
+        rows = list(found.values())
     out = []
     for rid, deadline, last, made in rows:
         try:
