@@ -70,8 +70,9 @@ class Hub:
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str],
                 disclosed: tuple[list[str], dict[str, Any]] | None = None, *, text: str | None = None,
-                batch: _Batch | None = None) -> int:
-        """Sequence one event (``text``: its canonical JSON, if the caller made it already)."""
+                batch: _Batch | None = None, at: str | None = None) -> int:
+        """Sequence one event (``text``: its canonical JSON, if the caller made it already;
+        ``at``: the hub's time of receipt, if read already)."""
         # A sequence number is never given twice, even after retention removed the newest events
         # (a plain rowid would reuse them, and a node holding the old one would clash). Within a
         # batch (one transaction, under the lock) the next one is counted, not read again.
@@ -82,7 +83,7 @@ class Hub:
         conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq) "
                      "VALUES (?,?,?,?,?, 'accepted', ?, ?)",
                      (seq, event["id"], event["type"], event["at"], text if text is not None else canonical(event),
-                      clock.iso(clock.now()), seq))
+                      at or clock.iso(clock.now()), seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
         note_version(conn, event, seq)
@@ -96,8 +97,8 @@ class Hub:
         return seq
 
     def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any],
-                 text: str | None = None) -> dict[str, Any]:
-        body = {"event": event_id, "seq": seq, "at": clock.iso(clock.now())}
+                 text: str | None = None, at: str | None = None) -> dict[str, Any]:
+        body = {"event": event_id, "seq": seq, "at": at or clock.iso(clock.now())}
         receipt = {**body, "sig": self.operator.sign_bytes(canonical(body).encode())}
         conn.execute("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
                      (event_id, canonical(receipt), _digest(event, text)))
@@ -211,10 +212,11 @@ class Hub:
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened
-        seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch)
+        at = clock.iso(clock.now())
+        seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
         batch.accepted(body)
         return {"id": ident, "status": "accepted", "seq": seq,
-                "receipt": self._receipt(conn, ident, seq, body, text)}
+                "receipt": self._receipt(conn, ident, seq, body, text, at)}
 
     def _check_signature(self, conn: Any, event: dict[str, Any], key: tuple[str, str | None] | None = None,
                          verified: bool | None = None) -> None:
