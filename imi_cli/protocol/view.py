@@ -44,24 +44,25 @@ class RulesView:
             return None
         if ident in self.overlay_authorities:
             return self.overlay_authorities[ident]
-        row = self._read(("authority", ident), "SELECT record FROM authorities WHERE id = ?", (ident,))
-        return json.loads(row[0]) if row else None
+        return self._record(("authority", ident), "SELECT record FROM authorities WHERE id = ?", (ident,))
 
     def user(self, ident: Any) -> dict[str, Any] | None:
         if not isinstance(ident, str):
             return None
         if ident in self.overlay_users:
             return self.overlay_users[ident]
-        row = self._read(("user", ident), "SELECT record FROM users WHERE id = ?", (ident,))
-        return json.loads(row[0]) if row else None
+        return self._record(("user", ident), "SELECT record FROM users WHERE id = ?", (ident,))
 
-    def _read(self, key: tuple[str, Any], sql: str, params: tuple[Any, ...]) -> Any:
-        """One row of the directory (its text: each caller parses its own copy), kept if asked."""
-        if self._directory is None:
-            return self.conn.execute(sql, params).fetchone()
-        if key not in self._directory:
-            self._directory[key] = self.conn.execute(sql, params).fetchone()
-        return self._directory[key]
+    def _record(self, key: tuple[str, Any], sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        """One record of the directory, kept if asked (the rules only read it, as they read the
+        records of ``overlay_authorities``)."""
+        if self._directory is not None and key in self._directory:
+            return self._directory[key]  # type: ignore[no-any-return]
+        row = self.conn.execute(sql, params).fetchone()
+        record = json.loads(row[0]) if row else None
+        if self._directory is not None:
+            self._directory[key] = record
+        return record
 
     def forget_directory(self) -> None:
         if self._directory is not None:
