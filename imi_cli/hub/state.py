@@ -134,7 +134,8 @@ class Hub:
         from imi_cli.protocol.signing import use_nonce
 
         key = self._key_of(pusher)
-        verified = [_verified_early(key, pusher, event) for event in events]
+        early = [_prepare(key, pusher, event) for event in events]
+        verified, texts = [e[0] for e in early], [e[1] for e in early]
         results = []
         with self.lock, self.store.transaction() as conn:
             if nonce is not None:
@@ -142,10 +143,10 @@ class Hub:
             batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
             if batch.key != key:
                 verified = [None] * len(events)
-            for event, early in zip(events, verified, strict=True):
+            for event, checked, text in zip(events, verified, texts, strict=True):
                 conn.execute("SAVEPOINT one_event")
                 try:
-                    results.append(self._accept_one(conn, event, pusher, batch, early))
+                    results.append(self._accept_one(conn, event, pusher, batch, checked, text))
                 except Exception as exc:  # a malformed event must never fail the batch or the hub
                     conn.execute("ROLLBACK TO one_event")
                     batch.forget()
@@ -175,14 +176,16 @@ class Hub:
         return deliver(self) + notification_jobs.deliver(self) + privacy_jobs.erase_requested(self)
 
     def _accept_one(self, conn: Any, wire: Any, pusher: str, batch: _Batch | None = None,
-                    verified: bool | None = None) -> dict[str, Any]:
-        """``verified``: the signature was checked already against the key in force (None: check it)."""
+                    verified: bool | None = None, text: str | None = None) -> dict[str, Any]:
+        """``verified``: the signature was checked already against the key in force (None: check
+        it); ``text``: the canonical JSON of the event's body, if made already."""
         batch = batch or _Batch(RulesView(conn, at_hub=True), _key_row(conn, pusher))
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
         # it came; its disclosures must each match one of its digests; the rules see it revealed.
         event, revealed = wire, None
         disclosed: list[str] = []
-        text = canonical(split(wire)[0])  # the one canonical JSON of the body: compared, stored, hashed
+        if text is None:  # the one canonical JSON of the body: compared, stored, hashed
+            text = canonical(split(wire)[0])
         try:
             event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire, text)
         except Refusal as refusal:
@@ -380,18 +383,27 @@ def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:
     return (row[0], row[1]) if row else None
 
 
-def _verified_early(key: tuple[str, str | None] | None, pusher: str, event: Any) -> bool | None:
-    """The check of a pushed event's signature against its pusher's key, before the lock; None
-    where it cannot be made (no key in force, not the pusher's, not an event): checked in turn."""
-    if key is None or key[1] or not isinstance(event, dict):
-        return None
-    signature = event.get("signature")
-    if not isinstance(signature, dict) or signature.get("by") != pusher:
-        return None
+def _prepare(key: tuple[str, str | None] | None, pusher: str, wire: Any) -> tuple[bool | None, str | None]:
+    """Before the lock: (the check of a pushed event's signature against its pusher's key, the
+    canonical JSON of its body). The signed part's JSON is the body's without the signature, so
+    both are made from one encoding of each top-level field. (None, ...) where the check cannot
+    be made here (no key in force, not the pusher's, not an event): it is made in turn."""
+    from imi_cli.log.crypto import UNSIGNED, verify_bytes
+
+    body = split(wire)[0]
     try:
-        return verify_event(key[0], event)  # over the signed part: the disclosures beside it are not signed
-    except Exception:  # a body canonical JSON cannot encode: the checks in turn say what is wrong
-        return None
+        if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
+            return None, canonical(body)
+        fields = [(k, canonical(k) + ":" + canonical(v)) for k, v in sorted(body.items())]
+    except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
+        return None, None
+    text = "{" + ",".join(f for _, f in fields) + "}"  # == canonical(body) (sorted keys, no spaces)
+    signature = body.get("signature")
+    if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
+            or not isinstance(signature.get("sig"), str):
+        return None, text
+    signed = "{" + ",".join(f for k, f in fields if k not in UNSIGNED) + "}"  # == canonical(signed_part)
+    return verify_bytes(key[0], signature["sig"], signed.encode()), text
 
 
 class _Batch:

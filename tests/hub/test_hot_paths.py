@@ -181,3 +181,24 @@ def test_a_batch_refuses_a_forged_signature_among_good_ones(hub, pair):  # noqa:
     assert [r["seq"] for r in (results[0], results[2])] == [results[0]["seq"], results[0]["seq"] + 1]
     sync(hu_user)
     assert isinstance(hub, Hub)
+
+
+@pytest.mark.parametrize("payload", [{"text": "Kovács Bt. — ünnep", "n": 1.5, "list": [{"b": 1, "a": None}]},
+                                     {"weird \"key\"": "\u2028", "nested": {"z": [], "y": {}}}, {}])
+def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
+    from imi_cli.hub.state import _prepare
+    from imi_cli.log.crypto import Signer, verify_event
+    from imi_cli.log.disclosures import split
+    from imi_cli.log.event import canonical, make_event
+
+    key = new_private_key()
+    event = Signer("u", key).sign_event(make_event("message.sent", actor={"user": "u", "authority": "A"},
+                                                   payload=payload, subject={"entity": "message/x", "version": 0}))
+    wire = {**event, "disclosures": ["x"]}
+    checked, text = _prepare((public_key_of(key), None), "u", wire)
+    assert text == canonical(split(wire)[0]) == canonical(event)
+    assert checked is True and verify_event(public_key_of(key), wire)
+    tampered = {**event, "payload": {**payload, "extra": 1}}
+    assert _prepare((public_key_of(key), None), "u", tampered)[0] is False
+    assert _prepare((public_key_of(key), "2026-01-01T00:00:00.000Z"), "u", event)[0] is None  # revoked: in turn
+    assert _prepare((public_key_of(key), None), "someone else", event)[0] is None
