@@ -146,18 +146,22 @@ def messages(store, to: str, n: int) -> list[dict]:
     return out
 
 
-def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, float]:
+def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, float, float]:
+    """(batched events/s, the verify floor measured just before and just after them (mean),
+    one-event pushes/s)."""
     from imi_cli.sync.enrolment import client_for
 
     events = messages(hu, "IE-NCO", n_batched + n_single)
     with client_for(hu) as client:
         client.push(events[:1])  # warm the connection
+        before = floor_verify(2000)
         t = time.perf_counter()
         for start in range(1, n_batched, 500):
             results = client.push(events[start:start + 500])
             assert all(r["status"] == "accepted" for r in results), results[:2]
         batched = (n_batched - 1) / (time.perf_counter() - t)
-    return batched, push_single(hu, events[n_batched:])
+        floor = (before + floor_verify(2000)) / 2  # the same moment's machine (it is shared)
+    return batched, floor, push_single(hu, events[n_batched:])
 
 
 def push_single(hu, events: list[dict]) -> float:
@@ -325,7 +329,8 @@ def main() -> int:
         try:
             hu = b.node("hu", b.codes["HU"])
             ie = b.node("ie", b.codes["IE"])
-            batched, single = bench_push(b, hu, n_batched, n_single)
+            batched, push_floor, single = bench_push(b, hu, n_batched, n_single)
+            verifies.append(push_floor)
             verifies.append(floor_verify())
             nonce_rates = bench_nonces(b, hu, nonce_sizes, n_single, rounds)
             inserts.append(floor_insert(workdir, "floor1.db"))
@@ -346,8 +351,9 @@ def main() -> int:
     catchup_floor = pulled / verify_rate + pulled / insert_rate
     figures = [
         ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s "
-         f"({batched / verify_rate:.2f}x verify)", f">= {TARGETS['push_batched_x']}x verify",
-         batched / verify_rate >= TARGETS["push_batched_x"]),
+         f"({batched / push_floor:.2f}x verify {push_floor:,.0f}/s around it)",
+         f">= {TARGETS['push_batched_x']}x verify",
+         batched / push_floor >= TARGETS["push_batched_x"]),
         ("Push, one event per request", f"{single:,.0f} events/s", f">= {TARGETS['push_single']}/s",
          single >= TARGETS["push_single"]),
         (f"Catch-up of {pulled:,} events by a fresh node", f"{catchup:.1f} s ({pulled / catchup:,.0f} events/s; "
@@ -374,9 +380,10 @@ def main() -> int:
         print(f"{name:55} {value:>48}")
     print(f"load average: {os.getloadavg()[0]:.2f}")
     bench = "bench_hub"
-    record(bench, "push, batched (500 per request), signatures verified", batched, "/s", floor=verify_rate,
-           floor_name="raw Ed25519 verify", ratio=batched / verify_rate, target=">= 0.5x the verify floor",
-           met=batched / verify_rate >= TARGETS["push_batched_x"], size=f"{n_batched:,} events")
+    record(bench, "push, batched (500 per request), signatures verified", batched, "/s", floor=push_floor,
+           floor_name="raw Ed25519 verify, just before and after", ratio=batched / push_floor,
+           target=">= 0.5x the verify floor", met=batched / push_floor >= TARGETS["push_batched_x"],
+           size=f"{n_batched:,} events")
     for size in nonce_sizes:
         rate = nonce_rates[size]
         record(bench, "push, one event per request", rate, "/s", floor=base,

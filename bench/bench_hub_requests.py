@@ -328,8 +328,11 @@ def main() -> int:
           f"{rate / verify:.2f}x verify  (target >= {TARGET_ANSWERS:,}/s: "
           f"{'met' if rate >= TARGET_ANSWERS else 'MISSED'})")
     bench = "bench_hub_requests"
-    record(bench, "push of request.answered, batched", rate, "/s", floor=verify, floor_name="raw Ed25519 verify",
-           ratio=rate / verify, target=f">= {TARGET_ANSWERS:,}/s", met=rate >= TARGET_ANSWERS,
+    around = (verify_mid + verify_after) / 2  # measured just before and just after the push
+    print(f"push of answers beside the verify floor around it ({around:,.0f}/s): {rate / around:.2f}x")
+    record(bench, "push of request.answered, batched", rate, "/s", floor=around,
+           floor_name="raw Ed25519 verify, just before and after", ratio=rate / around,
+           target=f">= {TARGET_ANSWERS:,}/s", met=rate >= TARGET_ANSWERS,
            size=f"{len(queued) - 1:,} answers, {sizes[-1]:,} open requests")
     for size in sizes:
         f = pull_figures[size]
