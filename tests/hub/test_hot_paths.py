@@ -202,3 +202,26 @@ def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
     assert _prepare((public_key_of(key), None), "u", tampered)[0] is False
     assert _prepare((public_key_of(key), "2026-01-01T00:00:00.000Z"), "u", event)[0] is None  # revoked: in turn
     assert _prepare((public_key_of(key), None), "someone else", event)[0] is None
+
+
+def test_a_request_signature_checked_before_the_body_is_not_trusted_for_another_signature(hub, pair):  # noqa: F811
+    from imi_cli.protocol.signing import AuthError, check_headers, verify_request
+
+    from .conftest import signed_headers
+
+    hu_user, ie_user = pair
+    body = b'{"events": []}'
+    headers = {k.lower(): v for k, v in signed_headers(ie_user, "POST", "/v1/events", body).items()}
+    checked = check_headers(hub, headers, "POST", "/v1/events")
+    assert checked.verified
+    assert verify_request(hub, "POST", "/v1/events", headers, body, checked=checked)[0] == "ie.murphy"
+    # the same check, but the signature now sent is another one (forged): it is verified again
+    forged = {**headers, "x-imi-signature": headers["x-imi-signature"][::-1]}
+    with pytest.raises(AuthError, match="does not verify"):
+        verify_request(hub, "POST", "/v1/events", forged, body, checked=checked)
+    # a body other than the digest checked ahead
+    with pytest.raises(AuthError, match="does not match"):
+        verify_request(hub, "POST", "/v1/events", headers, b'{"events": [1]}', checked=checked)
+    # the method or target the check saw is part of what it verified
+    with pytest.raises(AuthError, match="does not verify"):
+        verify_request(hub, "POST", "/v1/other", headers, body)
