@@ -456,3 +456,11 @@ CREATE INDEX requests_open ON requests(deadline, id, state, area, requester, res
 """
 
 MIGRATIONS.append(_V15)
+
+# The hub's hot paths (issue 17): a signed request deletes the nonces older than the replay
+# window; by their time, through an index, not by reading every nonce kept.
+_V16 = """
+CREATE INDEX request_nonces_at ON request_nonces(at);
+"""
+
+MIGRATIONS.append(_V16)
