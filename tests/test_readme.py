@@ -241,4 +241,4 @@ def _freed(port: int, wait: float = 10) -> bool:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__, "-q", "-s"]))
+    sys.exit(pytest.main([__file__, "-q", "-s", "-n0"]))  # -s: one process (pyproject.toml runs workers)
