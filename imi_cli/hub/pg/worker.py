@@ -63,6 +63,7 @@ def open_serving(database: str, key_file: Path, replica_dir: Path, retention_day
 
     hub = open_hub_pg(database, key_file, replica_dir, slot=slot)
     try:
+        _test_pause(hub)
         leader = housekeeping.Leader(lambda: connect.connect(database, autocommit=True))
         housekeeping.tick(hub, retention_days, leader)  # what fell due while no hub ran
         hub.housekeeping_stop = housekeeping.start(hub, retention_days, leader=leader)
@@ -71,6 +72,40 @@ def open_serving(database: str, key_file: Path, replica_dir: Path, retention_day
         hub.close()
         raise
     return hub
+
+
+PAUSE_ENV = "IMI_TEST_HUB_PAUSE"  # tests only: "before_commit:MARKER" or "after_commit:MARKER"
+PAUSE_MIN_EVENTS = 50  # a push's batch, not a housekeeping or enrolment write
+
+
+def _test_pause(hub: Any) -> None:
+    """For the tests that kill a hub process mid-batch: once a writer scope sequenced a batch
+    (at least PAUSE_MIN_EVENTS events), touch MARKER and sleep, just before PostgreSQL's COMMIT
+    (``before_commit``) or just after both commits, before the answer (``after_commit``)."""
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    import time
+
+    when, _, marker = spec.partition(":")
+    backend = hub.backend
+    flush = backend.flush
+
+    def pause() -> None:
+        Path(marker).touch()
+        time.sleep(600)
+
+    def flush_then_pause() -> int:
+        before = backend.head[0]
+        seq = flush()
+        if seq - before >= PAUSE_MIN_EVENTS:
+            if when == "before_commit":
+                pause()
+            else:
+                backend.after_commit = lambda _seq: (setattr(backend, "after_commit", None), pause())
+        return seq
+
+    backend.flush = flush_then_pause
 
 
 def close_serving(hub: Any) -> None:
