@@ -41,6 +41,7 @@ def _close_hub(hub) -> None:
 
 
 DATABASE_HELP = "PostgreSQL URL of the hub's database, e.g. postgresql://imi@db.example/imi [setting hub_database]."
+REPLICA_DIR_HELP = "Folder of each hub process's private replica [setting hub_replica_dir]."
 KEY_FILE_HELP = "The hub's key file: without it the database cannot be read [setting hub_key_file]."
 
 
@@ -50,7 +51,7 @@ def init(
     database: Optional[str] = typer.Option(None, "--database", metavar="URL",
                                            help="Create the hub in this empty PostgreSQL database instead."),
     key_file: Optional[Path] = typer.Option(None, "--key-file", help=KEY_FILE_HELP + " Made if missing (0600)."),
-    replica_dir: Optional[Path] = typer.Option(None, "--replica-dir", hidden=True),
+    replica_dir: Optional[Path] = typer.Option(None, "--replica-dir", help=REPLICA_DIR_HELP),
 ) -> None:
     """Create the hub's encrypted store and the operator's key (the network's trust root)."""
     if database is not None:
@@ -81,8 +82,7 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, max=256,
                                 help="Hub processes to run (more than 1 only with --database)."),
     key_file: Optional[Path] = typer.Option(None, "--key-file", help=KEY_FILE_HELP),
-    replica_dir: Optional[Path] = typer.Option(None, "--replica-dir",
-                                               help="Folder of each process's replica [setting hub_replica_dir]."),
+    replica_dir: Optional[Path] = typer.Option(None, "--replica-dir", help=REPLICA_DIR_HELP),
 ) -> None:
     """Serve the hub over HTTPS (plain HTTP only on loopback, or with --insecure). Every minute
     it makes due reminders and applies the retention period (setting hub_retention_days)."""
