@@ -95,6 +95,17 @@ def database_error(exc: BaseException, path: Path) -> ImiError | None:
     return None
 
 
+def _new_store_path(path: Path) -> Path:
+    """``path`` for a new store: refused if something is there or its folder is missing."""
+    path = Path(path)
+    if path.exists():
+        raise Conflict(t("{path} already exists", path=str(path)),
+                       hint=t("choose another --store path, or use the existing store"))
+    if not path.parent.exists():
+        raise NotFound(t("folder {path} does not exist", path=str(path.parent)))
+    return path
+
+
 class Store:
     """An open store. ``conn`` is a sqlcipher3 connection in autocommit mode;
     use ``transaction()`` for anything that writes."""
@@ -106,16 +117,24 @@ class Store:
     # -- opening ---------------------------------------------------------
     @classmethod
     def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000) -> Store:
-        path = Path(path)
-        if path.exists():
-            raise Conflict(t("{path} already exists", path=str(path)),
-                           hint=t("choose another --store path, or use the existing store"))
-        if not path.parent.exists():
-            raise NotFound(t("folder {path} does not exist", path=str(path.parent)))
+        path = _new_store_path(path)
         if len(passphrase) < 8:
             raise UsageError(t("the passphrase is too short: use at least 8 characters"))
         salt = secrets.token_bytes(SALT_BYTES)
-        key = derive_key(passphrase, salt)
+        return cls._create(path, derive_key(passphrase, salt), salt, busy_timeout_ms)
+
+    @classmethod
+    def create_raw(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000) -> Store:
+        """A new store keyed directly by a raw 32-byte key (no passphrase, no KDF: a hub
+        replica's key is derived from the hub key); open it again with ``Store.open(path, key)``.
+        SQLCipher makes the file's salt itself (it keys the pages' HMAC)."""
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"a raw store key is {KEY_BYTES} bytes")
+        path = _new_store_path(path)
+        return cls._create(path, key, None, busy_timeout_ms)
+
+    @classmethod
+    def _create(cls, path: Path, key: bytes, salt: bytes | None, busy_timeout_ms: int) -> Store:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # user-only from birth
         conn = _connect(path, key, salt, busy_timeout_ms)
         store = cls(conn, path)

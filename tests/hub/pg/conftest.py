@@ -1,0 +1,38 @@
+"""Fixtures for the hub on PostgreSQL: one server per test session (IMI_TEST_PG's, else a
+throwaway one, see tests/pg_server.py) and a new empty database for each test.
+
+There is no skip: without PostgreSQL (or psycopg) these tests fail, saying what is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests import pg_server as pg
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pg.PostgresServer]:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.fail("psycopg is not installed: pip install -e '.[test]' (the hub's PostgreSQL tests need it)",
+                    pytrace=False)
+    try:
+        server = pg.server()
+    except (RuntimeError, OSError) as exc:
+        pytest.fail(f"no PostgreSQL server for the hub's tests: {exc} "
+                    f"(set {pg.ENVIRONMENT} to a server's URL, or install PostgreSQL)", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: pg.PostgresServer) -> Iterator[str]:
+    """The URL of a new empty database, dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield pg_server.database(name)
+    pg_server.drop(name)
