@@ -33,7 +33,7 @@ log = logging.getLogger("imi.hub.housekeeping")
 
 def retained_from(hub: Any) -> int:
     """The highest sequence number removed by retention (0: nothing removed)."""
-    return int(hub.store.meta("retained_from", "0"))
+    return int(hub.backend.retained_from())
 
 
 _RECEIVED = "coalesce(e.received_at, e.at)"  # the hub's own clock; events from before V5 have only `at`
