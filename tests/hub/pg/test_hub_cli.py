@@ -36,14 +36,15 @@ def test_init_makes_the_hub_a_private_key_file_and_says_to_back_it_up(imi, pg_ur
                  "--replica-dir", tmp_path / "replicas")
     assert result.code == 0, result.err
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert str(key) in result.out and "Back the key file up" in result.out
-    assert SECRET not in result.out
+    told = " ".join(result.err.split())  # messages go to stderr
+    assert str(key) in told and "Back the key file up" in told
+    assert SECRET not in result.err + result.out
     import psycopg
 
     with psycopg.connect(pg_url) as conn:
         meta = dict(conn.execute("SELECT key, value FROM hub_meta").fetchall())
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] >= 1  # the operator's enrolment
-    assert meta["hub_id"] in result.out and meta["key_id"] in result.out
+    assert meta["hub_id"] in told and meta["key_id"] in told
     before = key.read_bytes()
     again = imi("hub", "init", "--database", pg_url, "--key-file", key, "--replica-dir", tmp_path / "replicas")
     _clean(again)
