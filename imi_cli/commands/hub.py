@@ -91,7 +91,7 @@ def serve(
     from imi_cli.errors import UsageError
     from imi_cli.hub.app import create_app
 
-    database = database or _setting("hub_database")
+    database = database or _setting("hub_database")  # type: ignore[assignment]
     if workers > 1 and not database:
         raise UsageError(t("{option} needs a PostgreSQL hub database (--database or the setting hub_database)",
                            option="--workers"))
@@ -166,9 +166,9 @@ class _DatabaseErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, exc: Optional[BaseException], tb: object) -> bool:
+    def __exit__(self, kind: object, exc: Optional[BaseException], tb: object) -> None:
         if exc is None or "psycopg" not in type(exc).__module__:
-            return False
+            return
         from imi_cli.hub.pg.connect import DatabaseUnavailable, shown_url
 
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]

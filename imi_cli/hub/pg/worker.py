@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 CONFIG_ENV = "IMI_HUB_SERVE_CONFIG"
+_SERVING: dict[int, tuple[Any, Any]] = {}  # id(hub) -> (its timer's stop event, its Leader)
 _PASSWORD_PARAM = re.compile(r"(?i)(?:^|&)password=([^&]*)")
 
 
@@ -66,8 +67,7 @@ def open_serving(database: str, key_file: Path, replica_dir: Path, retention_day
         _test_pause(hub)
         leader = housekeeping.Leader(lambda: connect.connect(database, autocommit=True))
         housekeeping.tick(hub, retention_days, leader)  # what fell due while no hub ran
-        hub.housekeeping_stop = housekeeping.start(hub, retention_days, leader=leader)
-        hub.housekeeping_leader = leader
+        _SERVING[id(hub)] = (housekeeping.start(hub, retention_days, leader=leader), leader)
     except BaseException:
         hub.close()
         raise
@@ -102,19 +102,22 @@ def _test_pause(hub: Any) -> None:
             if when == "before_commit":
                 pause()
             else:
-                backend.after_commit = lambda _seq: (setattr(backend, "after_commit", None), pause())
+                def after(_seq: int) -> None:
+                    backend.after_commit = None
+                    pause()
+
+                backend.after_commit = after
         return seq
 
     backend.flush = flush_then_pause
 
 
 def close_serving(hub: Any) -> None:
-    stop = getattr(hub, "housekeeping_stop", None)
-    if stop is not None:
-        stop.set()
-    leader = getattr(hub, "housekeeping_leader", None)
-    if leader is not None:
-        leader.close()
+    """Stop the housekeeping timer, give up its lead, and close the hub."""
+    serving = _SERVING.pop(id(hub), None)
+    if serving is not None:
+        serving[0].set()
+        serving[1].close()
     hub.close()
 
 

@@ -170,3 +170,25 @@ def test_a_process_killed_mid_batch_loses_nothing(admin_hub, pg_url, tmp_path, w
         _close(nodes)
         a.stop()
         b.stop()
+
+
+def test_one_process_leads_the_housekeeping_and_another_takes_over(admin_hub, pg_url, monkeypatch):
+    """The timer jobs run where the session advisory lock is held; when that session ends, the
+    next tick of another process takes the lead. A process that does not lead does nothing."""
+    from imi_cli.hub import housekeeping
+    from imi_cli.hub.pg.connect import connect
+
+    ran: list[str] = []
+    monkeypatch.setattr(housekeeping, "run_once", lambda hub, days: ran.append("ran") or {})
+    first, second = (housekeeping.Leader(lambda: connect(pg_url, autocommit=True)) for _ in range(2))
+    try:
+        assert housekeeping.tick(admin_hub, None, first) == {} and ran == ["ran"]
+        assert housekeeping.tick(admin_hub, None, second) is None and ran == ["ran"]
+        assert first.holds() and not second.holds()
+        first.conn.close()  # its session ends (a killed process): the lock goes with it
+        assert not first.holds()  # noticed at its next tick
+        assert housekeeping.tick(admin_hub, None, second) == {} and ran == ["ran", "ran"]
+        assert housekeeping.tick(admin_hub, None, first) is None
+    finally:
+        first.close()
+        second.close()
