@@ -92,10 +92,46 @@ def test_nodes_through_several_processes_get_every_event_once(admin_hub, pg_url,
             messages = sum(1 for (_, aud) in events.values() if len(aud) == 2)
             assert messages >= 12 * ROUNDS * 3
             assert all(proxy.connections.get(h.port) for h in hubs)  # every process served
+        for h in hubs:
+            h.stop()
+        digests = _replica_digests(admin_hub, pg_url, tmp_path)
+        assert len(digests) == processes + 1 and len(set(digests.values())) == 1, digests
     finally:
         _close(nodes)
         for h in hubs:
             h.stop()
+
+
+PROJECTIONS = ("events", "event_audience", "receipts", "disclosures", "entity_versions", "entity_log", "authorities",
+               "users", "principals", "invitations", "messages", "requests", "request_history", "privacy_marks")
+
+
+def _digest(store) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for table in PROJECTIONS:
+        for row in sorted(map(repr, store.query(f"SELECT * FROM {table}"))):
+            digest.update(row.encode())
+    return digest.hexdigest()
+
+
+def _replica_digests(admin_hub, pg_url, tmp_path) -> dict[int, str]:
+    """Each replica slot's projections, caught up with PostgreSQL, as one hash per slot."""
+    from imi_cli.hub.pg.hub import open_hub_pg
+
+    admin_hub.backend.catch_up()
+    digests = {admin_hub.backend.slot: _digest(admin_hub.store)}
+    for path in sorted((tmp_path / "replicas").rglob("worker-*.db")):
+        slot = int(path.stem.split("-")[1])
+        if slot in digests:
+            continue
+        hub = open_hub_pg(pg_url, tmp_path / "hub.key", tmp_path / "replicas", slot=slot, listen=False)
+        try:
+            digests[slot] = _digest(hub.store)
+        finally:
+            hub.close()
+    return digests
 
 
 def _outbox_pending(store) -> int:
