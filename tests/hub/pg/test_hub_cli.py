@@ -148,3 +148,25 @@ def test_serve_database_one_process_and_workers(imi, pg_url, tmp_path):
         many.stop()
     replicas = list(Path(tmp_path / "replicas").rglob("*.db"))
     assert len(replicas) >= 2  # one per worker
+
+
+def test_the_operator_commands_work_on_the_database_of_the_settings(imi, pg_url, tmp_path, monkeypatch):
+    """With hub_database (and hub_key_file) set, `imi hub invite`, `reinvite` and `revoke` act
+    on the PostgreSQL hub, as they do on a store."""
+    import psycopg
+
+    monkeypatch.setenv("IMI_HUB_DATABASE", pg_url)
+    monkeypatch.setenv("IMI_HUB_KEY_FILE", str(tmp_path / "hub.key"))
+    monkeypatch.setenv("IMI_HUB_REPLICA_DIR", str(tmp_path / "replicas"))
+    assert imi("hub", "init", "--database", pg_url).code == 0
+    invited = imi("hub", "invite", "--json", "--authority", "HU-NCO", "--country", "HU", "--name", "en=Coordinator HU",
+                  "--email", "imi@example.hu", "--user", "hu.coord", "--user-name", "Coordinator",
+                  "--user-email", "c@example.hu")
+    assert invited.code == 0, invited.err
+    assert json.loads(invited.out)["user"] == "hu.coord"
+    assert imi("hub", "reinvite", "hu.coord", "--json").code == 0
+    missing = imi("hub", "revoke", "nobody")
+    assert missing.code == 4 and "Traceback" not in missing.err
+    with psycopg.connect(pg_url) as conn:
+        kinds = [k for (k,) in conn.execute("SELECT type FROM events ORDER BY seq").fetchall()]
+    assert kinds.count("user.invited") == 2 and "authority.registered" in kinds
