@@ -167,7 +167,7 @@ class _WriterScope:
             raise
         b.depth, b.owner = 1, threading.get_ident()
 
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         b = self.b
         try:
             b.depth -= 1
@@ -179,7 +179,6 @@ class _WriterScope:
                     b.rollback()
         finally:
             b.lock.release()
-        return False
 
 
 class PgBackend:
@@ -200,6 +199,7 @@ class PgBackend:
         self._scope = _WriterScope(self)
         self.reads = _Pool(url, READ_CONNECTIONS)
         self.hub: Any = None
+        self.slot: int | None = None  # the replica slot this process holds (hub/pg/hub.py)
         self.closing: list[Callable[[], None]] = []  # released by close(): listener, slot lock
         self._nonce_uses = 0
         # test hooks: called inside the scope just before PostgreSQL's COMMIT, and after both commits

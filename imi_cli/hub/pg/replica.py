@@ -42,7 +42,7 @@ def _block(conn: Any, args: dict[str, Any]) -> None:
 def _mark(conn: Any, args: dict[str, Any]) -> None:
     from imi_cli.privacy import clock as privacy_clock
 
-    item = SimpleNamespace(entity=args["entity"], closed_at=args["closed_at"], action=args["action"])
+    item: Any = SimpleNamespace(entity=args["entity"], closed_at=args["closed_at"], action=args["action"])
     privacy_clock.mark(conn, item, args["at"])
 
 
