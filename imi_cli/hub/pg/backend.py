@@ -220,18 +220,33 @@ class PgBackend:
         return self._savepoints
 
     def begin(self) -> None:
+        import psycopg
+
         from imi_cli.hub.pg import replica
 
+        for attempt in (1, 2):
+            if self.pg.closed or self.pg.broken:  # the database restarted, or failed over: a new connection
+                self.pg = connect(self.url)
+            try:
+                # a statement of its own, under READ COMMITTED: see the module's docstring
+                row = self.pg.execute("SELECT last_seq, last_change, retained_from FROM hub_head FOR UPDATE"
+                                      ).fetchone()
+                break
+            except psycopg.OperationalError:
+                if attempt == 2 or not self.pg.broken:
+                    self.rollback()
+                    raise
+            except BaseException:
+                self.rollback()
+                raise
         pg = self.pg
         try:
-            # a statement of its own, under READ COMMITTED: see the module's docstring
-            row = pg.execute("SELECT last_seq, last_change, retained_from FROM hub_head FOR UPDATE").fetchone()
             self.head = (int(row[0]), int(row[1]), int(row[2]))
             replica.catch_up(self, pg)
             self.store.conn.execute("BEGIN IMMEDIATE")
             self.store.conn.execute("DELETE FROM temp.imi_capture")
         except BaseException:
-            pg.rollback()
+            self.rollback()
             raise
 
     def commit(self) -> None:
@@ -250,7 +265,8 @@ class PgBackend:
 
     def rollback(self) -> None:
         try:
-            self.pg.rollback()
+            if not (self.pg.closed or self.pg.broken):
+                self.pg.rollback()
         finally:
             if self.store.conn.in_transaction:
                 self.store.conn.execute("ROLLBACK")

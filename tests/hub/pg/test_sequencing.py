@@ -270,3 +270,16 @@ def test_a_write_through_one_hub_wakes_the_long_polls_of_another(hubs):
     while time.monotonic() < deadline and other.store.query("SELECT count(*) FROM messages") != [(1,)]:
         time.sleep(0.02)
     assert other.store.query("SELECT count(*) FROM messages") == [(1,)]  # and its replica followed
+
+
+def test_a_lost_writer_connection_is_made_again_at_the_next_write(hubs, pg_url):
+    first, _ = hubs
+    de = coordinator(first, "DE")
+    coordinator(first, "FR")
+    pid = first.backend.pg.info.backend_pid
+    assert pg_rows(pg_url, "SELECT pg_terminate_backend(%s)", (pid,)) == [(True,)]
+    time.sleep(0.1)
+    assert first.accept([message(de, "DE-NCO", "FR-NCO")], "de.coord")[0]["status"] == "accepted"
+    assert first.backend.pg.info.backend_pid != pid
+    seqs = [s for (s,) in pg_rows(pg_url, "SELECT seq FROM events ORDER BY seq")]
+    assert seqs == list(range(1, len(seqs) + 1))
