@@ -435,7 +435,7 @@ class PgBackend:
             rows = pg.execute(
                 "SELECT e.seq, e.id, e.type, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience "
                 "WHERE authority = ANY(%s) AND seq > %s ORDER BY seq LIMIT %s) ORDER BY e.seq",
-                (audiences, after, limit)).fetchall()
+                (audiences, after, limit), binary=True).fetchall()  # binary: bytea without hex
         return [(s, ty, keys.open_sealed(self.key, body, event_aad(i)).decode()) for s, i, ty, body in rows]
 
     def held_disclosures(self, seqs: list[int]) -> dict[int, list[str]]:
@@ -445,7 +445,8 @@ class PgBackend:
         with self.reads.get() as pg:
             rows = pg.execute("SELECT e.seq, d.event_id, d.digest, d.disclosure FROM disclosures d "
                               "JOIN events e ON e.id = d.event_id WHERE e.seq = ANY(%s) "
-                              "AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"", (seqs,)).fetchall()
+                              "AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"", (seqs,),
+                              binary=True).fetchall()
         held: dict[int, list[str]] = {}
         for seq, event_id, digest, blob in rows:
             held.setdefault(seq, []).append(keys.open_sealed(self.key, blob, disclosure_aad(event_id, digest)).decode())

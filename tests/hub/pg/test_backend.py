@@ -324,3 +324,16 @@ def test_two_updates_from_the_same_version_through_two_hub_processes_one_is_stal
             assert Directory(a2).get("HU-A")["email"] == Directory(a1).get("HU-A")["email"] == "winner@example.hu"
     finally:
         other.close()
+
+
+def test_the_sqlcipher_backend_stays_the_default(hub, net):
+    """Without a database URL the hub is what it always was: one store, one re-entrant lock."""
+    from imi_cli.hub.backend import SqliteBackend
+
+    anna, _ = two_countries(net)
+    assert isinstance(hub.backend, SqliteBackend) and hub.backend.kind == "sqlcipher"
+    assert hub.lock is hub.backend.lock and hub.recheck_seconds == float("inf")
+    hub.accept(signed_messages(anna, "FR-A", 2), "anna")
+    rows = hub.backend.events_for(["*", "FR-A"], 0, 1000)
+    assert [(seq, body) for seq, _, body in rows] == hub.events_for("FR-A", 0, 1000)
+    assert hub.backend.retained_from() == 0
