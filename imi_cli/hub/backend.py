@@ -13,6 +13,9 @@ calls only what ``HubBackend`` declares, so the rules never care which backend h
   transaction; None: on its own); AuthError if seen already.
 - ``pull(authority, after, limit)``: the events an authority may read after a cursor, each
   with the disclosures it may see: (seq, wire text).
+- ``events_for(audiences, after, limit)``: (seq, type, stored body) without disclosures;
+  ``held_disclosures(seqs)``: the disclosures held of those events (``pull`` is both, with the
+  need-to-know policy of ``hub/disclosures.with_held``).
 - ``retained_from()``: the highest pulled sequence number retention removed.
 - ``record_op(name, **args)``: a write that is not an event, for the other processes to replay.
 - ``catch_up()``: bring the hub store up to date with the shared log; how many changes.
@@ -38,6 +41,8 @@ class HubBackend(Protocol):
     def next_seq(self, conn: Any) -> int: ...
     def use_nonce(self, conn: Any, nonce: str) -> None: ...
     def pull(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]: ...
+    def events_for(self, audiences: list[str], after: int, limit: int) -> list[tuple[int, str, str]]: ...
+    def held_disclosures(self, seqs: list[int]) -> dict[int, list[str]]: ...
     def retained_from(self) -> int: ...
     def record_op(self, name: str, **args: Any) -> None: ...
     def catch_up(self) -> int: ...
@@ -98,6 +103,20 @@ class SqliteBackend:
                 (*audiences, after, limit))
             # redaction: each event with the disclosures this authority may see
             return hub_disclosures.with_disclosures(self.store.conn, authority, rows)
+
+    def events_for(self, audiences: list[str], after: int, limit: int) -> list[tuple[int, str, str]]:
+        marks = ",".join("?" * len(audiences))
+        with self.lock:
+            return self.store.query(
+                f"SELECT e.seq, e.type, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience"
+                f" WHERE authority IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?) ORDER BY e.seq",
+                (*audiences, after, limit))
+
+    def held_disclosures(self, seqs: list[int]) -> dict[int, list[str]]:
+        from imi_cli.hub import disclosures as hub_disclosures
+
+        with self.lock:
+            return hub_disclosures.held_in(self.store.conn, seqs)[0]
 
     def retained_from(self) -> int:
         return int(self.store.meta("retained_from", "0") or 0)

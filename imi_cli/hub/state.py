@@ -74,16 +74,17 @@ class Hub:
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str],
                 disclosed: tuple[list[str], dict[str, Any]] | None = None, *,
-                seq: int | None = None, received_at: str | None = None) -> int:
-        """Sequence one event; ``seq`` and ``received_at`` given: replayed from the shared log."""
+                at: str | None = None, seq: int | None = None) -> int:
+        """Sequence one event (``at``: the hub's time of receipt, if read already; ``seq``: its
+        number, given when it is replayed from the shared log)."""
         # A sequence number is never given twice (the backend says which is next).
         if seq is None:
             seq = self.backend.next_seq(conn)
-        if received_at is None:
-            received_at = clock.iso(clock.now())
+        if at is None:
+            at = clock.iso(clock.now())
         conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) "
                      "VALUES (?,?,?,?,?, 'accepted', ?)",
-                     (seq, event["id"], event["type"], event["at"], canonical(event), received_at))
+                     (seq, event["id"], event["type"], event["at"], canonical(event), at))
         conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
@@ -93,7 +94,7 @@ class Hub:
         if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
             redaction.keep(conn, event, disclosed[0])
         # with several replicas, each folds the event by the same clock (the one it was received by)
-        with clock.pinned(received_at) if self.backend.pins_clock else nullcontext():
+        with clock.pinned(at) if self.backend.pins_clock else nullcontext():
             apply(conn, event if disclosed is None else disclosed[1])
         return seq
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from imi_cli.errors import UsageError
 
-
 # A time pinned for this thread (``pinned``): replaying what another hub process did gives the
 # same stamps it gave. It comes before IMI_NOW.
 _PINNED: ContextVar[datetime | None] = ContextVar("imi_clock_pinned", default=None)

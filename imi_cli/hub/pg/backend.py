@@ -167,7 +167,7 @@ class _WriterScope:
             raise
         b.depth, b.owner = 1, threading.get_ident()
 
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         b = self.b
         try:
             b.depth -= 1
@@ -179,7 +179,6 @@ class _WriterScope:
                     b.rollback()
         finally:
             b.lock.release()
-        return False
 
 
 class PgBackend:
@@ -200,6 +199,7 @@ class PgBackend:
         self._scope = _WriterScope(self)
         self.reads = _Pool(url, READ_CONNECTIONS)
         self.hub: Any = None
+        self.slot: int | None = None  # the replica slot this process holds (hub/pg/hub.py)
         self.closing: list[Callable[[], None]] = []  # released by close(): listener, slot lock
         self._nonce_uses = 0
         # test hooks: called inside the scope just before PostgreSQL's COMMIT, and after both commits
@@ -220,18 +220,33 @@ class PgBackend:
         return self._savepoints
 
     def begin(self) -> None:
+        import psycopg
+
         from imi_cli.hub.pg import replica
 
+        for attempt in (1, 2):
+            if self.pg.closed or self.pg.broken:  # the database restarted, or failed over: a new connection
+                self.pg = connect(self.url)
+            try:
+                # a statement of its own, under READ COMMITTED: see the module's docstring
+                row = self.pg.execute("SELECT last_seq, last_change, retained_from FROM hub_head FOR UPDATE"
+                                      ).fetchone()
+                break
+            except psycopg.OperationalError:
+                if attempt == 2 or not self.pg.broken:
+                    self.rollback()
+                    raise
+            except BaseException:
+                self.rollback()
+                raise
         pg = self.pg
         try:
-            # a statement of its own, under READ COMMITTED: see the module's docstring
-            row = pg.execute("SELECT last_seq, last_change, retained_from FROM hub_head FOR UPDATE").fetchone()
             self.head = (int(row[0]), int(row[1]), int(row[2]))
             replica.catch_up(self, pg)
             self.store.conn.execute("BEGIN IMMEDIATE")
             self.store.conn.execute("DELETE FROM temp.imi_capture")
         except BaseException:
-            pg.rollback()
+            self.rollback()
             raise
 
     def commit(self) -> None:
@@ -250,7 +265,8 @@ class PgBackend:
 
     def rollback(self) -> None:
         try:
-            self.pg.rollback()
+            if not (self.pg.closed or self.pg.broken):
+                self.pg.rollback()
         finally:
             if self.store.conn.in_transaction:
                 self.store.conn.execute("ROLLBACK")
@@ -419,7 +435,7 @@ class PgBackend:
             rows = pg.execute(
                 "SELECT e.seq, e.id, e.type, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience "
                 "WHERE authority = ANY(%s) AND seq > %s ORDER BY seq LIMIT %s) ORDER BY e.seq",
-                (audiences, after, limit)).fetchall()
+                (audiences, after, limit), binary=True).fetchall()  # binary: bytea without hex
         return [(s, ty, keys.open_sealed(self.key, body, event_aad(i)).decode()) for s, i, ty, body in rows]
 
     def held_disclosures(self, seqs: list[int]) -> dict[int, list[str]]:
@@ -429,7 +445,8 @@ class PgBackend:
         with self.reads.get() as pg:
             rows = pg.execute("SELECT e.seq, d.event_id, d.digest, d.disclosure FROM disclosures d "
                               "JOIN events e ON e.id = d.event_id WHERE e.seq = ANY(%s) "
-                              "AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"", (seqs,)).fetchall()
+                              "AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"", (seqs,),
+                              binary=True).fetchall()
         held: dict[int, list[str]] = {}
         for seq, event_id, digest, blob in rows:
             held.setdefault(seq, []).append(keys.open_sealed(self.key, blob, disclosure_aad(event_id, digest)).decode())

@@ -42,7 +42,7 @@ def _block(conn: Any, args: dict[str, Any]) -> None:
 def _mark(conn: Any, args: dict[str, Any]) -> None:
     from imi_cli.privacy import clock as privacy_clock
 
-    item = SimpleNamespace(entity=args["entity"], closed_at=args["closed_at"], action=args["action"])
+    item: Any = SimpleNamespace(entity=args["entity"], closed_at=args["closed_at"], action=args["action"])
     privacy_clock.mark(conn, item, args["at"])
 
 
@@ -123,7 +123,7 @@ def _replay_events(backend: Any, pg: Any, first: int, last: int) -> None:
         disclosed = held.get(event_id, [])
         revealed = redaction.revealed(redaction.wire(event, disclosed))
         with clock.pinned(received_at):
-            hub._insert(conn, event, audience.get(seq, []), (disclosed, revealed), seq=seq, received_at=received_at)
+            hub._insert(conn, event, audience.get(seq, []), (disclosed, revealed), at=received_at, seq=seq)
     conn.executemany("INSERT OR REPLACE INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
                      pg.execute("SELECT event_id, receipt, body_sha256 FROM receipts WHERE seq BETWEEN %s AND %s",
                                 (first, last)).fetchall())
