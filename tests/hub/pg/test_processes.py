@@ -232,3 +232,71 @@ def test_one_process_leads_the_housekeeping_and_another_takes_over(admin_hub, pg
     finally:
         first.close()
         second.close()
+
+
+def test_across_processes_a_nonce_a_code_and_a_wake_up_count_once(admin_hub, pg_url, tmp_path):
+    """The same signed request sent to A and B at once: one is answered, the other is a replay.
+    One invitation code used at A and at B at once: one enrolment. A long poll on B wakes well
+    within a second of a push to A."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from imi_cli.exchanges.messages import send
+    from imi_cli.log.crypto import Signer, code_hash, new_private_key, public_key_of
+    from imi_cli.sync.enrolment import client_for
+    from tests.hub.conftest import signed_headers
+
+    a, b = (h.start() for h in _processes(pg_url, tmp_path, 2))
+    nodes: dict = {}
+    try:
+        with RoundRobinProxy([a.port, b.port]) as proxy:
+            nodes = build_network(admin_hub, tmp_path, proxy.url, countries=("HU", "DE"), users=1)
+        hu, de = nodes["hu.u1"][0], nodes["de.u1"][0]
+        target = "/v1/events?after=0&limit=1"
+        headers = signed_headers(hu, "GET", target, b"")
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda h: httpx.get(h.url + target, headers=headers, timeout=30), (a, b)))
+        assert sorted(r.status_code for r in answers) == [200, 401]
+        assert [r.json()["error"] for r in answers if r.status_code == 401] == ["the request was replayed"]
+
+        code = admin_hub.reinvite("hu.coord")  # its node is not used below: the winner replaces its key
+        key = new_private_key()
+        proof = Signer("new", key).sign_bytes(code_hash(code).encode())
+        body = {"code": code, "public_key": public_key_of(key), "proof": proof}
+        with ThreadPoolExecutor(2) as pool:
+            enrolled = list(pool.map(lambda h: httpx.post(h.url + "/v1/enrol", json=body, timeout=30), (a, b)))
+        assert sorted(r.status_code for r in enrolled) == [200, 403]
+        with psycopg_connect(pg_url) as conn:
+            spent = conn.execute("SELECT count(*) FROM invitations_spent WHERE code_hash = %s",
+                                 (code_hash(code),)).fetchone()[0]
+        assert spent == 1
+
+        with client_for(de, b.url) as client:
+            after = client.pull(0, limit=5000)["last"]
+            woken: list[float] = []
+
+            def poll() -> None:
+                got = client.pull(after, wait=20)
+                woken.append(time.monotonic() if got["events"] else float("inf"))
+
+            poller = threading.Thread(target=poll)
+            poller.start()
+            time.sleep(1.0)  # the long poll is waiting on B
+            send(hu, "DE-A1", "wake up", "through A", "en")
+            pushed = time.monotonic()
+            with client_for(hu, a.url) as pusher:
+                assert pusher.push([json.loads(hu.query("SELECT body FROM events ORDER BY seq DESC LIMIT 1")[0][0])]
+                                   )[0]["status"] == "accepted"
+            poller.join(30)
+        assert woken and woken[0] - pushed < 1.5, woken  # NOTIFY, not the 5 s recheck
+    finally:
+        _close(nodes)
+        a.stop()
+        b.stop()
+
+
+def psycopg_connect(url: str):
+    import psycopg
+
+    return psycopg.connect(url)
