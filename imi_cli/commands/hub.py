@@ -254,10 +254,10 @@ def _serve_database(database: str, key_file: Optional[Path], replica_dir: Option
         return
     from imi_cli.hub.app import create_app
 
+    check_address(host, port)  # before the replica is made or caught up
     with _DatabaseErrors(database):
         hub = worker.open_serving(database, key_path, replicas, days)
     try:
-        check_address(host, port)
         message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))
 
         class Server(uvicorn.Server):
