@@ -43,6 +43,8 @@ def _close_hub(hub) -> None:
 DATABASE_HELP = "PostgreSQL URL of the hub's database, e.g. postgresql://imi@db.example/imi [setting hub_database]."
 REPLICA_DIR_HELP = "Folder of each hub process's private replica [setting hub_replica_dir]."
 KEY_FILE_HELP = "The hub's key file: without it the database cannot be read [setting hub_key_file]."
+NEW_KEY_FILE_HELP = ("The hub's key file, made if missing (0600): without it the database cannot be read "
+                     "[setting hub_key_file].")
 
 
 @app.command("init")
@@ -50,7 +52,7 @@ KEY_FILE_HELP = "The hub's key file: without it the database cannot be read [set
 def init(
     database: Optional[str] = typer.Option(None, "--database", metavar="URL",
                                            help="Create the hub in this empty PostgreSQL database instead."),
-    key_file: Optional[Path] = typer.Option(None, "--key-file", help=KEY_FILE_HELP + " Made if missing (0600)."),
+    key_file: Optional[Path] = typer.Option(None, "--key-file", help=NEW_KEY_FILE_HELP),
     replica_dir: Optional[Path] = typer.Option(None, "--replica-dir", help=REPLICA_DIR_HELP),
 ) -> None:
     """Create the hub's encrypted store and the operator's key (the network's trust root)."""
@@ -277,7 +279,7 @@ def _serve_database(database: str, key_file: Optional[Path], replica_dir: Option
 @data_options
 def migrate(
     to: str = typer.Option(..., "--to", metavar="URL", help="The empty PostgreSQL database to move the hub to."),
-    key_file: Optional[Path] = typer.Option(None, "--key-file", help=KEY_FILE_HELP + " Made if missing (0600)."),
+    key_file: Optional[Path] = typer.Option(None, "--key-file", help=NEW_KEY_FILE_HELP),
 ) -> None:
     """Move a hub from its SQLCipher store (--store) to PostgreSQL: the same sequence numbers,
     receipts and operator key, so nodes keep syncing. Stop `imi hub serve` first."""
