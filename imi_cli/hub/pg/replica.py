@@ -17,7 +17,6 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from imi_cli.hub.pg import keys
 from imi_cli.hub.pg.backend import PG_CHANGE, disclosure_aad, event_aad
 from imi_cli.log import clock, redaction
 
@@ -103,7 +102,7 @@ def _apply(backend: Any, pg: Any, changes: list[tuple[Any, ...]]) -> None:
 
 
 def _replay_events(backend: Any, pg: Any, first: int, last: int) -> None:
-    conn, key, hub = backend.store.conn, backend.key, backend.hub
+    conn, sealer, hub = backend.store.conn, backend.sealer, backend.hub
     rows = pg.execute("SELECT seq, id, type, at, received_at, body FROM events WHERE seq BETWEEN %s AND %s "
                       "ORDER BY seq", (first, last)).fetchall()
     if len(rows) != last - first + 1:
@@ -117,9 +116,9 @@ def _replay_events(backend: Any, pg: Any, first: int, last: int) -> None:
             "SELECT d.event_id, d.digest, d.disclosure FROM disclosures d JOIN events e ON e.id = d.event_id "
             "WHERE e.seq BETWEEN %s AND %s AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"",
             (first, last)):
-        held.setdefault(event_id, []).append(keys.open_sealed(key, blob, disclosure_aad(event_id, digest)).decode())
+        held.setdefault(event_id, []).append(sealer.open(blob, disclosure_aad(event_id, digest)).decode())
     for seq, event_id, _, _, received_at, blob in rows:
-        event = json.loads(keys.open_sealed(key, blob, event_aad(event_id)))
+        event = json.loads(sealer.open(blob, event_aad(event_id)))
         disclosed = held.get(event_id, [])
         revealed = redaction.revealed(redaction.wire(event, disclosed))
         with clock.pinned(received_at):
@@ -134,7 +133,7 @@ def bootstrap(backend: Any, pg: Any) -> int:
     again; returns how many events it holds. The caller holds the process lock."""
     from imi_cli.log.projections import rebuild
 
-    key, conn = backend.key, backend.store.conn
+    sealer, conn = backend.sealer, backend.store.conn
     from psycopg import IsolationLevel
 
     reader = _snapshot_connection(backend)
@@ -153,7 +152,7 @@ def bootstrap(backend: Any, pg: Any) -> int:
                     while batch := cur.fetchmany(2000):
                         out, log = [], []
                         for seq, event_id, type_, at, received_at, blob in batch:
-                            text = keys.open_sealed(key, blob, event_aad(event_id)).decode()
+                            text = sealer.open(blob, event_aad(event_id)).decode()
                             body = json.loads(text)
                             out.append((seq, event_id, type_, at, text, received_at, seq))
                             entity = body.get("subject", {}).get("entity")
@@ -171,7 +170,7 @@ def bootstrap(backend: Any, pg: Any) -> int:
                     "INSERT INTO disclosures(event_id, digest, entity, disclosure, erased_at, blocked_at) "
                     "VALUES (?,?,?,?,?,?)",
                     [(e, d, ent, None if blob is None else
-                      keys.open_sealed(key, blob, disclosure_aad(e, d)).decode(), er, bl)
+                      sealer.open(blob, disclosure_aad(e, d)).decode(), er, bl)
                      for e, d, ent, blob, er, bl in reader.execute(
                         "SELECT event_id, digest, entity, disclosure, erased_at, blocked_at FROM disclosures")])
                 conn.executemany("INSERT INTO entity_versions(entity, version) VALUES (?, ?)",
