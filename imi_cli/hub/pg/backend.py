@@ -227,6 +227,8 @@ class PgBackend:
         self._savepoints = 0
         self._scope = _WriterScope(self)
         self.reads = _Pool(url, READ_CONNECTIONS)
+        self._read_lock = threading.Lock()
+        self._read_store: Store | None = None
         self.hub: Any = None
         self.slot: int | None = None  # the replica slot this process holds (hub/pg/hub.py)
         self.closing: list[Callable[[], None]] = []  # released by close(): listener, slot lock
@@ -423,6 +425,14 @@ class PgBackend:
     def reading(self) -> Any:
         return self.lock
 
+    def read_query(self, sql: str, params: Any = ()) -> list[Any]:
+        """A read of what the replica has committed, on a connection of its own: it does not wait
+        for this process's writer (which may itself wait for another process's)."""
+        with self._read_lock:
+            if self._read_store is None:
+                self._read_store = Store.open(self.store.path, keys.replica_key(self.key))
+            return self._read_store.query(sql, params)
+
     def next_seq(self, conn: Any) -> int:
         return max(self.head[0] + 1, next_seq_in(conn))
 
@@ -492,6 +502,10 @@ class PgBackend:
         if not held:
             return plain
         types = {seq: ty for seq, ty, _ in rows}
+        from imi_cli.protocol import registry
+
+        if not any(getattr(registry.get(types[seq]), "withhold", None) for seq in held):
+            return hub_disclosures.with_held(None, authority, plain, held, types)  # no rule reads the replica
         # the need-to-know rules read the replica's projections: caught up to what is served
         self.catch_up()
         with self.lock:
@@ -522,4 +536,7 @@ class PgBackend:
         with self.lock:
             self.reads.close()
             self.pg.close()
+            with self._read_lock:
+                if self._read_store is not None:
+                    self._read_store.close()
             self.store.close()
