@@ -13,6 +13,7 @@ snapshot and folds the projections again (``projections.rebuild``, as `imi store
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from imi_cli.hub.pg.backend import PG_CHANGE, disclosure_aad, event_aad
 from imi_cli.log import clock, redaction
 
+log = logging.getLogger("imi.hub.replica")
 BASE_TABLES = ("events", "event_audience", "entity_log", "receipts", "disclosures", "entity_versions",
                "privacy_marks")
 
@@ -77,6 +79,13 @@ def catch_up(backend: Any, pg: Any) -> int:
     try:
         _apply(backend, pg, changes)
     except Outdated:
+        bootstrap(backend, pg)
+    except Exception as exc:  # a change that does not replay here: the replica is made again from PostgreSQL
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):  # the database is away: nothing to make it from
+            raise
+        log.warning("hub replica catch-up failed (%s); making the replica again", type(exc).__name__)
         bootstrap(backend, pg)
     return len(changes)
 

@@ -307,3 +307,20 @@ def test_without_notifications_a_long_poll_still_returns_within_the_recheck_inte
         assert time.monotonic() - started < 2.0  # not the 20 s of the poll
     finally:
         deaf.close()
+
+
+def test_a_replica_whose_catch_up_fails_is_made_again_from_postgresql(hubs):
+    first, another = hubs
+    de = coordinator(first, "DE")
+    coordinator(first, "FR")
+    other = another()
+    other.backend.catch_up()
+    # damage: a row where the next event must go
+    nxt = other.store.query("SELECT max(seq) + 1 FROM events")[0][0]
+    with other.backend.lock, other.store.transaction() as conn:
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status) VALUES (?, 'junk', 'junk', '', '{}', "
+                     "'accepted')", (nxt,))
+    first.accept([message(de, "DE-NCO", "FR-NCO")], "de.coord")
+    other.backend.catch_up()
+    assert other.store.query("SELECT count(*) FROM events WHERE id = 'junk'") == [(0,)]
+    assert replica_tables(other.store) == replica_tables(first.store)
