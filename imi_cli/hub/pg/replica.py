@@ -94,13 +94,22 @@ def _apply(backend: Any, pg: Any, changes: list[tuple[Any, ...]]) -> None:
     conn = backend.store.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
+        run: list[int] = []  # consecutive runs of events are replayed as one (4 queries, not 4 each)
         for _, kind, first, last, op, at in changes:
+            if kind == "events" and run and int(first) == run[1] + 1:
+                run[1] = int(last)
+                continue
+            if run:
+                _replay_events(backend, pg, run[0], run[1])
+                run = []
             if kind == "events":
-                _replay_events(backend, pg, int(first), int(last))
+                run = [int(first), int(last)]
             else:
                 op = op if isinstance(op, dict) else json.loads(op)
                 with clock.pinned(at):
                     OPS[op["name"]](conn, op["args"])
+        if run:
+            _replay_events(backend, pg, run[0], run[1])
         conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                      (PG_CHANGE, str(changes[-1][0])))
         conn.execute("DELETE FROM temp.imi_capture")  # replayed, not made here: nothing to send back
