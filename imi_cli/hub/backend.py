@@ -7,7 +7,8 @@ calls only what ``HubBackend`` declares, so the rules never care which backend h
 
 - ``writer()`` is ``hub.lock``: a scope the same thread can re-enter; every write and every
   read-then-write runs inside one.
-- ``reading()``: pure reads of the hub store (the replica).
+- ``reading()``: pure reads of the hub store (the replica); ``read_query(sql, params)``: one
+  such read, which on PostgreSQL never waits for this process's writer.
 - ``next_seq(conn)``: the next sequence number, inside the writer scope.
 - ``use_nonce(conn, nonce)``: record a signed request's nonce (``conn``: the push's
   transaction; None: on its own); AuthError if seen already.
@@ -38,6 +39,7 @@ class HubBackend(Protocol):
 
     def writer(self) -> AbstractContextManager[Any]: ...
     def reading(self) -> AbstractContextManager[Any]: ...
+    def read_query(self, sql: str, params: Any = ()) -> list[Any]: ...
     def next_seq(self, conn: Any) -> int: ...
     def use_nonce(self, conn: Any, nonce: str) -> None: ...
     def pull(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]: ...
@@ -76,6 +78,10 @@ class SqliteBackend:
 
     def reading(self) -> Any:
         return self.lock
+
+    def read_query(self, sql: str, params: Any = ()) -> list[Any]:
+        with self.lock:
+            return self.store.query(sql, params)
 
     def next_seq(self, conn: Any) -> int:
         # A sequence number is never given twice, even after retention removed the newest events

@@ -350,11 +350,10 @@ class Hub:
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
         for _ in range(2):
-            with self.backend.reading():
-                # the authority the user belongs to now (a user can be moved), not the one it enrolled with
-                rows = self.store.query("SELECT p.public_key, coalesce(u.authority_id, p.authority_id), "
-                                        "p.revoked_at FROM principals p LEFT JOIN users u ON u.id = p.user_id "
-                                        "WHERE p.user_id = ?", (user_id,))
+            # the authority the user belongs to now (a user can be moved), not the one it enrolled with
+            rows = self.backend.read_query("SELECT p.public_key, coalesce(u.authority_id, p.authority_id), "
+                                           "p.revoked_at FROM principals p LEFT JOIN users u ON u.id = p.user_id "
+                                           "WHERE p.user_id = ?", (user_id,))
             # unknown here: perhaps enrolled through another hub process a moment ago
             if rows or not self.backend.catch_up():
                 break

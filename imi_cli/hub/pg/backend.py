@@ -51,6 +51,34 @@ PG_CHANGE = "pg_change"       # replica meta: the last change of the stream appl
 PG_HUB = "pg_hub_id"          # replica meta: the hub (database) this replica belongs to
 
 
+class Sealer:
+    """``keys.seal``/``keys.open_sealed`` (the same blobs) with the cipher made once per key:
+    a pull of 1,000 events opens 1,000 bodies (11 us each with a new cipher, 2 us without)."""
+
+    def __init__(self, key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self.key, self.aead = key, AESGCM(key)
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        import secrets
+
+        nonce = secrets.token_bytes(keys.NONCE_BYTES)
+        return keys.VERSION + nonce + self.aead.encrypt(nonce, plaintext, aad)
+
+    def open(self, blob: Any, aad: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
+        blob = bytes(blob)
+        start = 1 + keys.NONCE_BYTES
+        if len(blob) >= start + keys.TAG_BYTES and blob[:1] == keys.VERSION:
+            try:
+                return self.aead.decrypt(blob[1:start], blob[start:], aad)
+            except InvalidTag:
+                pass
+        return keys.open_sealed(self.key, blob, aad)  # raises its error (another key, damage)
+
+
 def event_aad(event_id: str) -> bytes:
     return b"imi-event\0" + event_id.encode()
 
@@ -188,6 +216,7 @@ class PgBackend:
 
     def __init__(self, url: str, key: bytes, conn: Any, store: Store) -> None:
         self.url, self.key = url, key
+        self.sealer = Sealer(key)
         self.pg = conn  # the writer connection (not autocommit; READ COMMITTED)
         self.store = ReplicaStore(store.conn, store.path)
         self.store.backend = self
@@ -198,6 +227,8 @@ class PgBackend:
         self._savepoints = 0
         self._scope = _WriterScope(self)
         self.reads = _Pool(url, READ_CONNECTIONS)
+        self._read_lock = threading.Lock()
+        self._read_store: Store | None = None
         self.hub: Any = None
         self.slot: int | None = None  # the replica slot this process holds (hub/pg/hub.py)
         self.closing: list[Callable[[], None]] = []  # released by close(): listener, slot lock
@@ -295,7 +326,7 @@ class PgBackend:
             if len(rows) != len(added) or added != list(range(last_seq + 1, last_seq + 1 + len(added))):
                 raise RuntimeError("hub sequence numbers out of order in a writer scope")  # a bug, never data
             cur.executemany("INSERT INTO events(seq, id, type, at, received_at, body) VALUES (%s,%s,%s,%s,%s,%s)",
-                            [(s, i, ty, at, rec, keys.seal(self.key, body.encode(), event_aad(i)))
+                            [(s, i, ty, at, rec, self.sealer.seal(body.encode(), event_aad(i)))
                              for s, i, ty, at, rec, body in rows])
             cur.executemany("INSERT INTO event_audience(authority, seq) VALUES (%s, %s)",
                             in_chunks(conn, "SELECT authority, seq FROM event_audience WHERE seq IN ({})", added))
@@ -373,7 +404,7 @@ class PgBackend:
                 "INSERT INTO disclosures(event_id, digest, entity, disclosure, erased_at, blocked_at) "
                 "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (event_id, digest) DO UPDATE SET entity = excluded.entity, "
                 "disclosure = excluded.disclosure, erased_at = excluded.erased_at, blocked_at = excluded.blocked_at",
-                [(e, d, ent, None if text is None else keys.seal(self.key, text.encode(), disclosure_aad(e, d)),
+                [(e, d, ent, None if text is None else self.sealer.seal(text.encode(), disclosure_aad(e, d)),
                   er, bl) for e, d, ent, text, er, bl in present.values()])
             missing = [k for k in keys_list if k not in present]
             if missing:
@@ -393,6 +424,14 @@ class PgBackend:
     # -- what Hub calls ------------------------------------------------------------------
     def reading(self) -> Any:
         return self.lock
+
+    def read_query(self, sql: str, params: Any = ()) -> list[Any]:
+        """A read of what the replica has committed, on a connection of its own: it does not wait
+        for this process's writer (which may itself wait for another process's)."""
+        with self._read_lock:
+            if self._read_store is None:
+                self._read_store = Store.open(self.store.path, keys.replica_key(self.key))
+            return self._read_store.query(sql, params)
 
     def next_seq(self, conn: Any) -> int:
         return max(self.head[0] + 1, next_seq_in(conn))
@@ -436,7 +475,7 @@ class PgBackend:
                 "SELECT e.seq, e.id, e.type, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience "
                 "WHERE authority = ANY(%s) AND seq > %s ORDER BY seq LIMIT %s) ORDER BY e.seq",
                 (audiences, after, limit), binary=True).fetchall()  # binary: bytea without hex
-        return [(s, ty, keys.open_sealed(self.key, body, event_aad(i)).decode()) for s, i, ty, body in rows]
+        return [(s, ty, self.sealer.open(body, event_aad(i)).decode()) for s, i, ty, body in rows]
 
     def held_disclosures(self, seqs: list[int]) -> dict[int, list[str]]:
         """The disclosures held (not erased) of these events, by seq, in digest order."""
@@ -449,7 +488,7 @@ class PgBackend:
                               binary=True).fetchall()
         held: dict[int, list[str]] = {}
         for seq, event_id, digest, blob in rows:
-            held.setdefault(seq, []).append(keys.open_sealed(self.key, blob, disclosure_aad(event_id, digest)).decode())
+            held.setdefault(seq, []).append(self.sealer.open(blob, disclosure_aad(event_id, digest)).decode())
         return held
 
     def pull(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]:
@@ -463,6 +502,10 @@ class PgBackend:
         if not held:
             return plain
         types = {seq: ty for seq, ty, _ in rows}
+        from imi_cli.protocol import registry
+
+        if not any(getattr(registry.get(types[seq]), "withhold", None) for seq in held):
+            return hub_disclosures.with_held(None, authority, plain, held, types)  # no rule reads the replica
         # the need-to-know rules read the replica's projections: caught up to what is served
         self.catch_up()
         with self.lock:
@@ -493,4 +536,7 @@ class PgBackend:
         with self.lock:
             self.reads.close()
             self.pg.close()
+            with self._read_lock:
+                if self._read_store is not None:
+                    self._read_store.close()
             self.store.close()

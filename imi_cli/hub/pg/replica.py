@@ -13,14 +13,15 @@ snapshot and folds the projections again (``projections.rebuild``, as `imi store
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from imi_cli.hub.pg import keys
 from imi_cli.hub.pg.backend import PG_CHANGE, disclosure_aad, event_aad
 from imi_cli.log import clock, redaction
 
+log = logging.getLogger("imi.hub.replica")
 BASE_TABLES = ("events", "event_audience", "entity_log", "receipts", "disclosures", "entity_versions",
                "privacy_marks")
 
@@ -79,6 +80,13 @@ def catch_up(backend: Any, pg: Any) -> int:
         _apply(backend, pg, changes)
     except Outdated:
         bootstrap(backend, pg)
+    except Exception as exc:  # a change that does not replay here: the replica is made again from PostgreSQL
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):  # the database is away: nothing to make it from
+            raise
+        log.warning("hub replica catch-up failed (%s); making the replica again", type(exc).__name__)
+        bootstrap(backend, pg)
     return len(changes)
 
 
@@ -86,13 +94,22 @@ def _apply(backend: Any, pg: Any, changes: list[tuple[Any, ...]]) -> None:
     conn = backend.store.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
+        run: list[int] = []  # consecutive runs of events are replayed as one (4 queries, not 4 each)
         for _, kind, first, last, op, at in changes:
+            if kind == "events" and run and int(first) == run[1] + 1:
+                run[1] = int(last)
+                continue
+            if run:
+                _replay_events(backend, pg, run[0], run[1])
+                run = []
             if kind == "events":
-                _replay_events(backend, pg, int(first), int(last))
+                run = [int(first), int(last)]
             else:
                 op = op if isinstance(op, dict) else json.loads(op)
                 with clock.pinned(at):
                     OPS[op["name"]](conn, op["args"])
+        if run:
+            _replay_events(backend, pg, run[0], run[1])
         conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                      (PG_CHANGE, str(changes[-1][0])))
         conn.execute("DELETE FROM temp.imi_capture")  # replayed, not made here: nothing to send back
@@ -103,7 +120,7 @@ def _apply(backend: Any, pg: Any, changes: list[tuple[Any, ...]]) -> None:
 
 
 def _replay_events(backend: Any, pg: Any, first: int, last: int) -> None:
-    conn, key, hub = backend.store.conn, backend.key, backend.hub
+    conn, sealer, hub = backend.store.conn, backend.sealer, backend.hub
     rows = pg.execute("SELECT seq, id, type, at, received_at, body FROM events WHERE seq BETWEEN %s AND %s "
                       "ORDER BY seq", (first, last)).fetchall()
     if len(rows) != last - first + 1:
@@ -117,9 +134,9 @@ def _replay_events(backend: Any, pg: Any, first: int, last: int) -> None:
             "SELECT d.event_id, d.digest, d.disclosure FROM disclosures d JOIN events e ON e.id = d.event_id "
             "WHERE e.seq BETWEEN %s AND %s AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"",
             (first, last)):
-        held.setdefault(event_id, []).append(keys.open_sealed(key, blob, disclosure_aad(event_id, digest)).decode())
+        held.setdefault(event_id, []).append(sealer.open(blob, disclosure_aad(event_id, digest)).decode())
     for seq, event_id, _, _, received_at, blob in rows:
-        event = json.loads(keys.open_sealed(key, blob, event_aad(event_id)))
+        event = json.loads(sealer.open(blob, event_aad(event_id)))
         disclosed = held.get(event_id, [])
         revealed = redaction.revealed(redaction.wire(event, disclosed))
         with clock.pinned(received_at):
@@ -134,7 +151,7 @@ def bootstrap(backend: Any, pg: Any) -> int:
     again; returns how many events it holds. The caller holds the process lock."""
     from imi_cli.log.projections import rebuild
 
-    key, conn = backend.key, backend.store.conn
+    sealer, conn = backend.sealer, backend.store.conn
     from psycopg import IsolationLevel
 
     reader = _snapshot_connection(backend)
@@ -153,7 +170,7 @@ def bootstrap(backend: Any, pg: Any) -> int:
                     while batch := cur.fetchmany(2000):
                         out, log = [], []
                         for seq, event_id, type_, at, received_at, blob in batch:
-                            text = keys.open_sealed(key, blob, event_aad(event_id)).decode()
+                            text = sealer.open(blob, event_aad(event_id)).decode()
                             body = json.loads(text)
                             out.append((seq, event_id, type_, at, text, received_at, seq))
                             entity = body.get("subject", {}).get("entity")
@@ -171,7 +188,7 @@ def bootstrap(backend: Any, pg: Any) -> int:
                     "INSERT INTO disclosures(event_id, digest, entity, disclosure, erased_at, blocked_at) "
                     "VALUES (?,?,?,?,?,?)",
                     [(e, d, ent, None if blob is None else
-                      keys.open_sealed(key, blob, disclosure_aad(e, d)).decode(), er, bl)
+                      sealer.open(blob, disclosure_aad(e, d)).decode(), er, bl)
                      for e, d, ent, blob, er, bl in reader.execute(
                         "SELECT event_id, digest, entity, disclosure, erased_at, blocked_at FROM disclosures")])
                 conn.executemany("INSERT INTO entity_versions(entity, version) VALUES (?, ?)",

@@ -340,3 +340,20 @@ def test_the_sqlcipher_backend_stays_the_default(hub, net):
     assert [(seq, body) for seq, _, body in rows if seq not in held] == [
         (seq, body) for seq, body in hub.events_for("FR-A", 0, 1000) if seq not in held]
     assert hub.backend.retained_from() == 0
+
+
+def test_the_backends_sealer_makes_and_opens_the_very_blobs_of_keys_seal():
+    import os
+
+    from imi_cli.hub.pg import keys
+    from imi_cli.hub.pg.backend import Sealer
+
+    key = os.urandom(32)
+    sealer = Sealer(key)
+    assert keys.open_sealed(key, sealer.seal(b"body", b"aad"), b"aad") == b"body"
+    assert sealer.open(keys.seal(key, b"body", b"aad"), b"aad") == b"body"
+    for wrong in (lambda: sealer.open(keys.seal(key, b"body", b"aad"), b"other"),
+                  lambda: Sealer(os.urandom(32)).open(sealer.seal(b"body", b"aad"), b"aad"),
+                  lambda: sealer.open(b"\x02" + sealer.seal(b"body", b"aad")[1:], b"aad")):
+        with pytest.raises(keys.SealBroken):
+            wrong()

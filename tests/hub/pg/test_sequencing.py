@@ -24,6 +24,7 @@ def hubs(pg_url, tmp_path):
 
     key, replicas = tmp_path / "hub.key", tmp_path / "replicas"
     first = init_hub_pg(pg_url, key, replicas)
+    first.key_file, first.replica_dir = key, replicas
     opened = [first]
 
     def another() -> Any:
@@ -283,3 +284,43 @@ def test_a_lost_writer_connection_is_made_again_at_the_next_write(hubs, pg_url):
     assert first.backend.pg.info.backend_pid != pid
     seqs = [s for (s,) in pg_rows(pg_url, "SELECT seq FROM events ORDER BY seq")]
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_without_notifications_a_long_poll_still_returns_within_the_recheck_interval(hubs):
+    first, another = hubs
+    de = coordinator(first, "DE")
+    coordinator(first, "FR")
+    from imi_cli.hub.pg.hub import open_hub_pg
+
+    deaf = open_hub_pg(first.backend.url, first.key_file, first.replica_dir, listen=False)
+    try:
+        deaf.backend.recheck_seconds = 0.5
+        cursor = max(seq for seq, _ in deaf.events_for("FR-NCO", 0, 1000))
+        got: list[Any] = []
+        poll = threading.Thread(target=lambda: got.append(deaf.wait_for("FR-NCO", cursor, 10, 20)))
+        poll.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        first.accept([message(de, "DE-NCO", "FR-NCO")], "de.coord")
+        poll.join(10)
+        assert got and len(got[0]) == 1 and got[0][0][0] > cursor
+        assert time.monotonic() - started < 2.0  # not the 20 s of the poll
+    finally:
+        deaf.close()
+
+
+def test_a_replica_whose_catch_up_fails_is_made_again_from_postgresql(hubs):
+    first, another = hubs
+    de = coordinator(first, "DE")
+    coordinator(first, "FR")
+    other = another()
+    other.backend.catch_up()
+    # damage: a row where the next event must go
+    nxt = other.store.query("SELECT max(seq) + 1 FROM events")[0][0]
+    with other.backend.lock, other.store.transaction() as conn:
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status) VALUES (?, 'junk', 'junk', '', '{}', "
+                     "'accepted')", (nxt,))
+    first.accept([message(de, "DE-NCO", "FR-NCO")], "de.coord")
+    other.backend.catch_up()
+    assert other.store.query("SELECT count(*) FROM events WHERE id = 'junk'") == [(0,)]
+    assert replica_tables(other.store) == replica_tables(first.store)
