@@ -143,14 +143,18 @@ class RoundRobinProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        def stop() -> None:
+        async def stop() -> None:
             self.server.close()
-            for task in asyncio.all_tasks(self.loop):
+            tasks = [t for t in asyncio.all_tasks(self.loop) if t is not asyncio.current_task()]
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             self.loop.stop()
 
-        self.loop.call_soon_threadsafe(stop)
+        asyncio.run_coroutine_threadsafe(stop(), self.loop)
         self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()
 
 
 # -- a network of nodes --------------------------------------------------------------------------
