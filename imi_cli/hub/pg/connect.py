@@ -58,7 +58,7 @@ def require_psycopg() -> Any:
 def _reason(exc: BaseException, url: str) -> str:
     """The server's (or libpq's) one-line reason, without any password of the URL."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    reason = lines[0] if lines else type(exc).__name__
+    reason = lines[0].removeprefix("connection failed: ") if lines else type(exc).__name__
     secret = urlsplit(url).password if "://" in url else None
     if secret:
         reason = reason.replace(secret, "***")

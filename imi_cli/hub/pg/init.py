@@ -65,7 +65,7 @@ def open_database(url: str, key_file: Path) -> tuple[Any, bytes, dict[str, str]]
             meta = dict(conn.execute("SELECT key, value FROM hub_meta").fetchall())
         if "hub_id" not in meta:
             raise NotFound(t("the database {url} holds no hub", url=shown_url(url)),
-                           hint=t("create one with `imi hub init --database URL`"))
+                           hint=t("create one with `imi hub init`"))
         if meta.get("key_id") != keys.key_id(key):
             raise WrongPassphrase(t("{path} is not this hub's key file", path=str(key_file)))
         meta["operator_key"] = keys.open_sealed(key, unb64(meta["operator_key"]), OPERATOR_AAD).decode("ascii")

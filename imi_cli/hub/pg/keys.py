@@ -36,8 +36,7 @@ def _sealed_error() -> SealBroken:
 
 
 def _key_file_error(path: Path) -> UsageError:
-    return UsageError(t("{path} is not a hub key file", path=str(path)),
-                      hint=t("a hub key file holds 64 hexadecimal digits; restore it from your backup"))
+    return UsageError(t("{path} is not a hub key file (64 hexadecimal digits)", path=str(path)))
 
 
 def create_key_file(path: Path) -> bytes:
@@ -72,8 +71,7 @@ def load_key(path: Path) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise _key_file_error(path)
     if os.name == "posix" and info.st_mode & 0o077:
-        raise UsageError(t("{path} can be read by other users: a hub key file must be private", path=str(path)),
-                         hint=t("run `chmod 600 {path}`", path=str(path)))
+        raise UsageError(t("{path} can be read by other users: run `chmod 600 {path}`", path=str(path)))
     try:
         key = bytes.fromhex(data.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError):

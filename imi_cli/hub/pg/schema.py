@@ -79,8 +79,7 @@ def migrate(conn: Any) -> int:
         current = version(conn)
         if current > len(MIGRATIONS):
             raise NewerSchema(t("the database's hub schema (version {found}) is newer than this imi knows "
-                                "(version {known})", found=current, known=len(MIGRATIONS)),
-                              hint=t("upgrade imi on this machine"))
+                                "(version {known})", found=current, known=len(MIGRATIONS)))
         for step in MIGRATIONS[current:]:
             conn.execute(step)
         if current < len(MIGRATIONS):
