@@ -1,7 +1,7 @@
 """Request traffic at a hub: a batched push of `request.answered` events, and an empty pull
 from a hub holding 50,000 open requests. Prints figures beside floors of the same run; not a test.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/bench_hub_requests.py [--answers 1000] [--open 50000]
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_hub_requests.py [--quick] [--answers 1000] [--open 1000,10000,50000]
 
 The hub runs as `imi hub serve` in its own process on loopback (this checkout's imi_cli, by
 PYTHONPATH). Setting up is not timed and goes around the slow paths: the hub's log is filled
@@ -13,6 +13,10 @@ transaction (the node's pipeline checks each one, as `imi request answer` would)
 their push is timed: batches of 500 (the sync's batch), each answer verified, checked by the
 rules (state, side, role, answers against the question set), sequenced, projected and
 receipted by the hub.
+
+The empty pull is timed at each size of the hub (1,000, 10,000 and 50,000 open requests: it
+grows between them), when nothing moved since the last pull, after another node's push and
+after the clock's minute moved (the hub checks then what fell due), beside the events query.
 
 Targets (DESIGN.md, "How fast"): answers >= 1,000 events/s; empty pull <= 2 ms.
 """
@@ -189,11 +193,17 @@ def profile_accept(b: Bench, events: list[dict], batch: int) -> None:
     b.start_hub()
 
 
-def empty_pulls(b: Bench, store, rounds: int) -> tuple[float, float, float]:
-    """Median ms of: a pull with nothing new (one signed GET, over HTTP, as `imi sync` makes it),
-    the hub's own work for it (``Hub.wait_for``, in this process over the same store), and the
-    floor: an unsigned GET /v1/info on the same connection."""
+def empty_pulls(b: Bench, store, sender, rounds: int) -> dict[str, float]:
+    """Median ms of an empty pull by ``store``'s node, four ways: a whole signed GET over HTTP
+    as `imi sync` makes it (floor: an unsigned GET /v1/info on the same connection); and the
+    hub's own work for it (``Hub.wait_for``, in this process, the hub stopped) when nothing
+    moved since the last pull, after another node's push (``sender`` pushes a message that is
+    not for this node), and after the clock's minute moved (IMI_NOW a minute on each time).
+    Floor of those: the events query alone (``Hub.events_for``)."""
+    from bench_hub import messages
+
     from imi_cli.hub.state import Hub
+    from imi_cli.log import clock
     from imi_cli.log.store import Store, derive_key, read_salt
     from imi_cli.sync.enrolment import client_for
 
@@ -211,31 +221,63 @@ def empty_pulls(b: Bench, store, rounds: int) -> tuple[float, float, float]:
             t = time.perf_counter()
             client._http.get("/v1/info")
             floor.append(time.perf_counter() - t)
+    b.stop_hub()
     path = b.workdir / "hub.db"
     hub = Hub(Store.open(path, derive_key(PASS, read_salt(path))))
-    work = []
-    for _ in range(rounds):
+    pusher = sender.meta("user_id")
+    to = sender.meta("authority_id")  # a message within the sender's own authority: not for ``store``
+    quiet, arrival, minute, query = [], [], [], []
+
+    def timed(into: list[float]) -> None:
         t = time.perf_counter()
         rows = hub.wait_for(authority, cursor, 1000, 0)
-        work.append(time.perf_counter() - t)
-        assert not rows
+        into.append(time.perf_counter() - t)
+        assert not rows, len(rows)
+
+    timed([])  # the first check after a start does everything
+    for _ in range(rounds):
+        timed(quiet)
+        t = time.perf_counter()
+        assert not hub.events_for(authority, cursor, 1000)
+        query.append(time.perf_counter() - t)
+    for event in messages(sender, to, rounds):
+        (result,) = hub.accept([event], pusher)
+        assert result["status"] == "accepted", result
+        timed(arrival)
+    before = os.environ.get("IMI_NOW")
+    start = clock.now()
+    try:
+        for i in range(rounds):
+            os.environ["IMI_NOW"] = clock.iso(start + dt.timedelta(minutes=i + 1))
+            timed(minute)
+    finally:
+        os.environ.pop("IMI_NOW") if before is None else os.environ.__setitem__("IMI_NOW", before)
     hub.store.close()
+    b.start_hub()
     ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    return ms(http), ms(work), ms(floor)
+    return {"http": ms(http), "info": ms(floor), "quiet": ms(quiet), "arrival": ms(arrival),
+            "minute": ms(minute), "query": ms(query)}
 
 
 def main() -> int:
+    from figures import record
     from synth import ensure_bytecode
 
     ensure_bytecode()
     parser = argparse.ArgumentParser()
-    parser.add_argument("--answers", type=int, default=1000)
-    parser.add_argument("--open", type=int, default=50_000, help="open requests at the hub")
+    parser.add_argument("--quick", action="store_true", help="small sizes (< 30 s), for run_all.py")
+    parser.add_argument("--answers", type=int, default=None, help="answers pushed (default 1,000)")
+    parser.add_argument("--open", default=None, help="open requests at the hub, sizes (default 1000,10000,50000)")
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--pulls", type=int, default=50, help="empty pulls to time")
+    parser.add_argument("--pulls", type=int, default=None, help="empty pulls to time (default 50)")
     parser.add_argument("--profile", action="store_true", help="profile the hub's accept in process instead")
     args = parser.parse_args()
+    sizes = sorted(int(x) for x in (args.open or ("300,600,1200" if args.quick else "1000,10000,50000")).split(","))
+    n_answers = args.answers or (200 if args.quick else 1000)
+    pulls = args.pulls or (15 if args.quick else 50)
+    assert n_answers <= sizes[0], "the answered requests are among the first size's"
     load = os.getloadavg()
+    pull_figures: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         verify_before = floor_verify()
@@ -246,22 +288,31 @@ def main() -> int:
             hu = register(b, hu_nco, "HU", ["HU-AUTH"], "hu.handler")
             ie = register(b, ie_nco, "IE", ["IE-AUTH", "IE-OTHER"], "ie.handler")
             t = time.perf_counter()
-            events = request_events(hu, ie, args.open, args.answers)
+            events = request_events(hu, ie, sizes[-1], n_answers)
             signed = time.perf_counter() - t
-            filled, reminders = fill(b, events)
-            print(f"set-up: {len(events):,} events signed in {signed:.1f} s, sequenced in {filled:.1f} s "
-                  f"with {reminders:,} reminders")
-            t = time.perf_counter()
-            report = b.sync(ie)
-            print(f"set-up: responder pulled {report.pulled:,} events in {time.perf_counter() - t:.1f} s")
-            node_s, queued = write_answers(ie, args.answers)
+            print(f"set-up: {len(events):,} events signed in {signed:.1f} s", flush=True)
+            per_request = [3 if i < n_answers else 2 for i in range(sizes[-1])]
+            done = 0
+            for size in sizes:  # the hub grows: each size adds the requests after the last one's
+                first = sum(per_request[:done])
+                last = sum(per_request[:size])
+                filled, reminders = fill(b, events[first:last])
+                done = size
+                print(f"set-up: {size:,} open requests, sequenced in {filled:.1f} s with {reminders:,} reminders",
+                      flush=True)
+                if size == sizes[0]:
+                    report = b.sync(ie)
+                    print(f"set-up: responder pulled {report.pulled:,} events", flush=True)
+                pull_figures[size] = empty_pulls(b, ie, hu, pulls)
+                print(f"empty pull at {size:,} open requests: " + ", ".join(
+                    f"{k} {v:.2f} ms" for k, v in pull_figures[size].items()), flush=True)
+            node_s, queued = write_answers(ie, n_answers)
             verify_mid = floor_verify()
             if args.profile:
                 profile_accept(b, queued, args.batch)
                 return 0
             warm, rate = push_answers(ie, queued, args.batch)
             verify_after = floor_verify()
-            pull_http, pull_work, pull_floor = empty_pulls(b, ie, args.pulls)
             for store in (hu_nco, ie_nco, hu, ie):
                 store.close()
         finally:
@@ -271,17 +322,36 @@ def main() -> int:
           f"after {os.getloadavg()[0]:.2f}")
     print(f"floor: raw Ed25519 verify                        {verify:9,.0f} /s "
           f"(before {verify_before:,.0f}, mid {verify_mid:,.0f}, after {verify_after:,.0f})")
-    print(f"node: {args.answers:,} answers checked by the pipeline, signed, queued  {args.answers / node_s:9,.0f} /s")
+    print(f"node: {n_answers:,} answers checked by the pipeline, signed, queued  {n_answers / node_s:9,.0f} /s")
     print(f"first answer pushed alone (the hub loads its question sets once)  {warm * 1000:.0f} ms")
     print(f"push of {len(queued) - 1:,} request.answered, batches of {args.batch}  {rate:9,.0f} events/s  "
           f"{rate / verify:.2f}x verify  (target >= {TARGET_ANSWERS:,}/s: "
           f"{'met' if rate >= TARGET_ANSWERS else 'MISSED'})")
-    print(f"empty pull, {args.open:,} open requests at the hub (median of {args.pulls}):")
-    print(f"  whole signed GET over HTTP                     {pull_http:9.2f} ms  "
-          f"(target <= {TARGET_PULL_MS} ms: {'met' if pull_http <= TARGET_PULL_MS else 'MISSED'})")
-    print(f"  the hub's own work (Hub.wait_for)              {pull_work:9.2f} ms  "
-          f"(target <= {TARGET_PULL_MS} ms: {'met' if pull_work <= TARGET_PULL_MS else 'MISSED'})")
-    print(f"  floor: unsigned GET /v1/info, same connection  {pull_floor:9.2f} ms")
+    bench = "bench_hub_requests"
+    around = (verify_mid + verify_after) / 2  # measured just before and just after the push
+    print(f"push of answers beside the verify floor around it ({around:,.0f}/s): {rate / around:.2f}x")
+    record(bench, "push of request.answered, batched", rate, "/s", floor=around,
+           floor_name="raw Ed25519 verify, just before and after", ratio=rate / around,
+           target=f">= {TARGET_ANSWERS:,}/s", met=rate >= TARGET_ANSWERS,
+           size=f"{len(queued) - 1:,} answers, {sizes[-1]:,} open requests")
+    for size in sizes:
+        f = pull_figures[size]
+        where = f"{size:,} open requests"
+        print(f"empty pull, {where} (median of {pulls}):")
+        print(f"  whole signed GET over HTTP                     {f['http']:9.2f} ms  "
+              f"(floor: unsigned GET /v1/info {f['info']:.2f} ms)")
+        print(f"  the hub's work, nothing moved                  {f['quiet']:9.2f} ms")
+        print(f"  the hub's work, after another node's push      {f['arrival']:9.2f} ms")
+        print(f"  the hub's work, after the clock's minute moved {f['minute']:9.2f} ms")
+        print(f"  floor: the events query alone                  {f['query']:9.2f} ms")
+        for key, measure in (("quiet", "empty pull, the hub's work, nothing new since the last"),
+                             ("arrival", "empty pull, the hub's work, after another node's push"),
+                             ("minute", "empty pull, the hub's work, after the clock's minute moved")):
+            record(bench, measure, f[key], "ms", floor=f["query"], floor_name="the events query",
+                   target=f"<= {TARGET_PULL_MS:g} ms", met=f[key] <= TARGET_PULL_MS, size=where)
+        record(bench, "empty pull, whole signed GET over HTTP", f["http"], "ms", floor=f["info"],
+               floor_name="unsigned GET /v1/info", target=f"<= {TARGET_PULL_MS:g} ms",
+               met=f["http"] <= TARGET_PULL_MS, size=where)
     return 0
 
 

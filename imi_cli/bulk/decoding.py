@@ -9,9 +9,11 @@ would read in it, so the user sees "Győr" and knows the guess is right before u
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from imi_cli.bulk.files import MiB, read_regular_file
+from imi_cli.bulk.files import MiB, TooBig, open_regular_file, read_regular_file
 from imi_cli.errors import InvalidInput, UsageError
 from imi_cli.i18n import _, t
 
@@ -30,6 +32,67 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES, *, encoding: str | None =
     if not text.strip():
         raise InvalidInput(t("{where}: the file is empty", where=path))
     return text
+
+
+PIECE = 1024 * 1024  # bytes read at a time by ``text_pieces``
+
+
+def text_pieces(path: Path, limit: int = MAX_FILE_BYTES, *, encoding: str | None = None,
+                encoding_option: bool = False) -> Iterator[str]:
+    """The text ``read_text`` gives, in pieces of about a MiB, never the whole file at once:
+    the same checks, and the same errors (a byte that does not decode is reported as
+    ``read_text`` reports it, when the reading gets there). The file is opened and its
+    start checked now; the rest is read as the pieces are taken."""
+    handle = open_regular_file(path, limit)
+    try:
+        first = handle.read(max(PIECE, 4096))  # what the byte-order mark and NUL checks look at
+        name = _start_codec(path, first, encoding, encoding_option)
+    except BaseException:
+        handle.close()
+        raise
+    return _pieces(path, handle, first, name, limit, encoding, encoding_option)
+
+
+def _start_codec(path: Path, first: bytes, encoding: str | None, encoding_option: bool) -> str:
+    """The codec for a file that starts with ``first`` (as ``decode`` chooses it)."""
+    if encoding:
+        return codec(encoding)
+    if first.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if b"\x00" in first[:4096]:
+        decode(path, first, encoding_option=encoding_option)  # raises: UTF-16 without a byte-order mark
+    return "utf-8-sig"
+
+
+def _pieces(path: Path, handle: BinaryIO, data: bytes, name: str, limit: int, encoding: str | None,
+            encoding_option: bool) -> Iterator[str]:
+    with handle:
+        decoder = codecs.getincrementaldecoder(name)()
+        read, start = 0, True
+        blank: list[str] | None = []  # the pieces before the first that is not only white space
+        while True:
+            read += len(data)
+            if read > limit:
+                raise TooBig(path, read, limit)
+            try:
+                text = decoder.decode(data, final=not data)
+            except (UnicodeError, ValueError):
+                read_text(path, limit, encoding=encoding, encoding_option=encoding_option)  # raises, as it says
+                raise InvalidInput(t("{path}: cannot be read ({reason})", path=path, reason="changed")) from None
+            if start and text:
+                text, start = (text.removeprefix("\ufeff") if encoding else text), False
+            if blank is not None and text.strip():
+                yield from blank
+                blank = None
+            if blank is not None:
+                blank.append(text)
+            elif text:
+                yield text
+            if not data:
+                break
+            data = handle.read(PIECE)
+        if blank is not None:
+            raise InvalidInput(t("{where}: the file is empty", where=path))
 
 
 def unknown_encoding(name: str) -> UsageError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from imi_cli.errors import InvalidInput, NotFound, UsageError
 from imi_cli.i18n import N_, _, t
@@ -71,6 +72,16 @@ def read_regular_file(path: Path, limit: int, *, what: str = "read") -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them; else a clear error.
 
     ``what`` completes "only a regular file can be ...", e.g. "attached"."""
+    with open_regular_file(path, limit, what=what) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooBig(path, len(data), limit)
+    return data
+
+
+def open_regular_file(path: Path, limit: int, *, what: str = "read") -> BinaryIO:
+    """The regular file ``path`` open for reading, checked as ``read_regular_file`` checks it; a
+    reader in pieces counts what it reads and raises ``TooBig`` past ``limit``."""
     path = Path(path)
     try:
         _check(path, os.stat(path), limit, what)
@@ -80,9 +91,10 @@ def read_regular_file(path: Path, limit: int, *, what: str = "read") -> bytes:
     except OSError as exc:
         # Translators: {reason} is the system's English explanation ("Permission denied")
         raise InvalidInput(t("{path}: cannot be read ({reason})", path=path, reason=exc.strerror)) from None
-    with open(fd, "rb", closefd=True) as handle:
+    handle = open(fd, "rb", closefd=True)
+    try:
         _check(path, os.fstat(fd), limit, what)
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise TooBig(path, len(data), limit)
-    return data
+    except BaseException:
+        handle.close()
+        raise
+    return handle

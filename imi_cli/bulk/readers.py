@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imi_cli.bulk.decoding import MAX_FILE_BYTES, read_text
+from imi_cli.bulk.decoding import MAX_FILE_BYTES, read_text, text_pieces
 from imi_cli.bulk.json_depth import check_depth
 from imi_cli.bulk.spreadsheet import restore
 from imi_cli.errors import InvalidInput, NotFound, Problem, UsageError
@@ -33,7 +34,7 @@ from imi_cli.i18n import _, t
 FORMATS = ("csv", "yaml", "json")
 DELIMITERS = (",", ";", "\t")  # in this order when the header line does not decide
 Rows = list[tuple[str, dict[str, Any]]]
-__all__ = ["MAX_FILE_BYTES", "FileReading", "detect_format", "read_records", "read_text"]
+__all__ = ["MAX_FILE_BYTES", "FileReading", "detect_format", "iter_records", "read_records", "read_text"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,15 @@ def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
                  list_key: str, prefixes: tuple[str, ...] = ("name:",), reading: FileReading | None = None) -> Rows:
     """Rows of (where, raw record). ``columns`` maps known CSV columns to whether required;
     ``name:xx`` columns are always allowed. YAML/JSON may be a list or {list_key: [...]}."""
+    return list(iter_records(path, fmt, columns=columns, list_key=list_key, prefixes=prefixes, reading=reading))
+
+
+def iter_records(path: Path, fmt: str | None, *, columns: dict[str, bool], list_key: str,
+                 prefixes: tuple[str, ...] = ("name:",), reading: FileReading | None = None
+                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows of ``read_records`` one at a time. A CSV file is read as they are taken, never
+    whole: its header is checked now, a row that cannot be read raises when the reading gets
+    there (so a caller that stops at the first error changes nothing it would not have)."""
     path = Path(path)
     reading = reading or FileReading()
     if path.is_dir():
@@ -80,13 +90,46 @@ def read_records(path: Path, fmt: str | None, *, columns: dict[str, bool],
     fmt = detect_format(path, fmt)
     if reading.delimiter and fmt != "csv":
         raise UsageError(t("--delimiter is for CSV files; {path} is read as {format}", path=path, format=fmt))
-    text = read_text(path, encoding=reading.encoding, encoding_option=True)
     if fmt == "csv":
-        return _read_csv(path, text, columns, prefixes, reading.delimiter)
+        pieces = text_pieces(path, encoding=reading.encoding, encoding_option=True)
+        return _read_csv(path, pieces, columns, prefixes, reading.delimiter)
+    text = read_text(path, encoding=reading.encoding, encoding_option=True)
     rows = _read_yaml(path, text) if fmt == "yaml" else _read_json(path, text, list_key)
     if not rows:
         raise InvalidInput(t("{where}: the file has no records", where=path))
-    return rows
+    return _taken(rows)
+
+
+def _taken(rows: Rows) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows in order, each let go of once taken."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+
+
+def _first_line(pieces: Iterator[str]) -> tuple[str, Iterator[str]]:
+    """The text up to the first line feed, and the pieces again from the start."""
+    taken: list[str] = []
+    for piece in pieces:
+        taken.append(piece)
+        if "\n" in piece:
+            break
+    return "".join(taken).split("\n", 1)[0], itertools.chain(taken, pieces)
+
+
+def _lines(pieces: Iterator[str]) -> Iterator[str]:
+    """Lines as ``io.StringIO(text, newline="")`` splits the whole text (at \\n, \\r\\n and \\r,
+    each kept), from the text in pieces: a piece is split up to its last line end that
+    cannot be the \\r of a \\r\\n cut in two."""
+    rest = ""
+    for piece in pieces:
+        rest += piece
+        cut = max(rest.rfind("\n"), rest.rfind("\r", 0, len(rest) - 1)) + 1
+        if cut:
+            yield from io.StringIO(rest[:cut], newline="")
+            rest = rest[cut:]
+    if rest:
+        yield from io.StringIO(rest, newline="")
 
 
 def sniff_delimiter(text: str, known: Any) -> str:
@@ -105,13 +148,15 @@ def _shown(delimiter: str) -> str:
     return "tab" if delimiter == "\t" else repr(delimiter)
 
 
-def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[str, ...] = ("name:",),
-              delimiter: str | None = None) -> Rows:
+def _read_csv(path: Path, pieces: Iterator[str], columns: dict[str, bool], prefixes: tuple[str, ...] = ("name:",),
+              delimiter: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The header checked now; the rows as they are taken."""
     def known(name: str) -> bool:
         return name in columns or name.startswith(prefixes)
 
-    delimiter = delimiter or sniff_delimiter(text, known)
-    reader = csv.DictReader(io.StringIO(text, newline=""), restval=None, delimiter=delimiter)
+    first, pieces = _first_line(pieces)
+    delimiter = delimiter or sniff_delimiter(first, known)
+    reader = csv.DictReader(_lines(pieces), restval=None, delimiter=delimiter)
     with _csv_errors(path, reader):
         header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -124,7 +169,11 @@ def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[s
                              delimiter=_shown(delimiter)), problems=problems,
                            hint=t("columns: {columns}, and name:xx for other languages; --delimiter to read "
                                   "with another delimiter", columns=", ".join(columns)))
-    rows: Rows = []
+    return _csv_rows(path, reader, delimiter)
+
+
+def _csv_rows(path: Path, reader: csv.DictReader, delimiter: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    empty = True
     for line, record in _csv_records(path, reader):
         where = f"{path}:{line}"
         if None in record:  # more cells than columns
@@ -132,10 +181,10 @@ def _read_csv(path: Path, text: str, columns: dict[str, bool], prefixes: tuple[s
                                hint=_quote_hint(delimiter))
         if all(not (v or "").strip() for v in record.values()):
             continue
-        rows.append((where, {k: restore(v) for k, v in record.items() if v is not None and v.strip() != ""}))
-    if not rows:
+        empty = False
+        yield where, {k: restore(v) for k, v in record.items() if v is not None and v.strip() != ""}
+    if empty:
         raise InvalidInput(t("{where}: the file has a header but no rows", where=path))
-    return rows
 
 
 def _quote_hint(delimiter: str) -> str:

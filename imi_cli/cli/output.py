@@ -15,17 +15,21 @@ and rich gets data as ``Text``, never as markup (``[/]`` or ``[link=...]`` stay 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from json import dumps as _json_dumps
+from json.encoder import encode_basestring as _encode_str  # the C one; what ensure_ascii=False uses
 from typing import Any, TextIO
 
 from imi_cli.bulk.exports import to_json
-from imi_cli.safe_text import display, json_text, safe_text, tsv_line
+from imi_cli.safe_text import _UNSAFE_IN_TSV, display, json_text, safe_text, tsv_cell, tsv_line
 
 __all__ = ["MODES", "detail", "emit", "for_people", "listing_mode", "message", "page", "print_json",
-           "print_table", "progress_bar", "to_json", "write_rows"]
+           "print_table", "progress_bar", "to_json", "write_json_rows", "write_rows"]
 
 MODES = ("table", "tsv", "csv", "json")
 SHORT_CELL = 12  # a column whose cells are all this short is never wrapped nor cut
+_FORMULA_STARTS = "'=+-@"  # a line's first cell may be a formula (or empty: the slow path, as well)
 
 
 def _streams() -> tuple[TextIO, TextIO]:
@@ -43,6 +47,78 @@ def _console(stderr: bool = False):
 
 def print_json(data: Any) -> None:
     _streams()[0].write(json_text(to_json(data)) + "\n")
+
+
+def write_json_rows(rows: Iterable[Any], *, chunk: int = 256) -> None:
+    """A listing as a JSON array, each row written as it comes (``chunk`` rows at a time), not
+    the whole list built first: the very text ``print_json(list(rows))`` writes (``to_json``:
+    indented by 2, non-ASCII kept, anything else as ``str``), at the C encoder's speed (the
+    standard library's indenting encoder is pure Python: 7,000 inbox rows took ~150 ms)."""
+    out = _streams()[0]
+    pending: list[str] = []
+    opening = "[\n  "
+    for row in rows:
+        pending.append(opening + (_json_row(row) if row.__class__ is dict else _json(row, 1)))
+        opening = ",\n  "
+        if len(pending) >= chunk:
+            out.write(json_text("".join(pending)))
+            pending.clear()
+    pending.append("[]\n" if opening == "[\n  " else "\n]\n")
+    out.write(json_text("".join(pending)))
+
+
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: lambda value: _encode_str(value), int: int.__repr__, type(None): lambda _value: "null",
+    bool: lambda value: "true" if value else "false"}
+
+
+def _json_row(row: dict[Any, Any]) -> str:
+    """A row of a listing at level 1, as ``_json`` writes it: its strings, numbers and nulls
+    without a call of ``_json`` each."""
+    if not row:
+        return "{}"
+    parts = []
+    for key, value in row.items():
+        if key.__class__ is not str:
+            return _json(row, 1)
+        scalar = _SCALARS.get(value.__class__)
+        parts.append(f"{_encode_str(key)}: {scalar(value) if scalar is not None else _json(value, 2)}")
+    return "{\n    " + ",\n    ".join(parts) + "\n  }"
+
+
+def _json(value: Any, level: int) -> str:
+    """``value`` as ``to_json`` writes it at indentation ``level`` (two spaces each): scalars by
+    the standard library's own encoders, lists and mappings indented as ``json.dumps(indent=2)``."""
+    if isinstance(value, str):
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = "\n" + "  " * (level + 1)
+        return "[" + inner + ("," + inner).join([_json(v, level + 1) for v in value]) + "\n" + "  " * level + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (level + 1)
+        return "{" + inner + ("," + inner).join([f"{_json_key(k)}: {_json(v, level + 1)}" for k, v in value.items()]) \
+            + "\n" + "  " * level + "}"
+    return _json_dumps(value, ensure_ascii=False, default=str)  # a float, or anything else as its str
+
+
+def _json_key(key: Any) -> str:
+    """A mapping's key as JSON writes it: a string; a number, true, false or null in quotes."""
+    if isinstance(key, str):
+        return _encode_str(key)
+    text = _json_dumps({key: 0})  # the standard library's own conversion (TypeError for what it refuses)
+    return text[1:text.rindex(":")]
 
 
 def listing_mode() -> str:
@@ -67,13 +143,29 @@ def message(text: str) -> None:
     """A human message (not data): stderr, so pipes of stdout stay clean. Plain text, never
     markup: a message may quote data (an id, a file name, the hub's reason). ``--quiet``
     keeps it back (errors are told all the same)."""
-    from rich.text import Text
-
     from imi_cli.cli.environment import environment
 
     if environment().verbosity < 0:
         return
+    stream = _streams()[1]
+    if not _is_terminal(stream):  # what rich writes there: the text and a newline (rich not imported: ~30 ms)
+        stream.write(safe_text(text, multiline=True) + "\n")
+        return
+    from rich.text import Text
+
     _console(stderr=True).print(Text(safe_text(text, multiline=True)))
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    """Would rich treat ``stream`` as a terminal (a tty, or told to by FORCE_COLOR or TTY_COMPATIBLE)?"""
+    import os
+
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE"):
+        return True
+    try:
+        return stream.isatty()
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def detail(text: str) -> None:
@@ -189,9 +281,28 @@ def write_rows(rows: Iterable[Mapping[str, Any]], keys: Sequence[str], mode: str
             writer.writerow([neutralise(safe_text(display(row.get(key)), multiline=True)) for key in keys])
         out.write(buffer.getvalue())
         return
-    lines = [tsv_line(keys)] if header else []
-    lines.extend(tsv_line([row.get(key) for key in keys]) for row in rows)
-    out.write(neutralise_tsv("".join(lines)))
+    lines = [neutralise_tsv(tsv_line(keys))] if header else []
+    lines.extend(_tsv_lines(rows, keys, neutralise))
+    out.write("".join(lines))
+
+
+_TAB_THEN_FORMULA = re.compile(r"\t'*[=+\-@]")
+
+
+def _tsv_lines(rows: Iterable[Mapping[str, Any]], keys: Sequence[str], neutralise: Callable[[str], str]) -> list[str]:
+    """``tsv_line`` of each row's cells, each cell as ``neutralise_tsv`` leaves it: the same text,
+    the check for a formula made once per line (a fast scan for a tab and one of its characters)
+    and cell by cell only on a line that has one (7,000 inbox rows: ~25 ms less than a pass over it all)."""
+    out = []
+    for row in rows:
+        cells = [value if value.__class__ is str else display(value) for value in map(row.get, keys)]
+        if _UNSAFE_IN_TSV.search("".join(cells)):
+            cells = [tsv_cell(cell) for cell in cells]  # (a cell escaped has no tab, newline or carriage return)
+        line = "\t".join(cells)
+        if line[:1] in _FORMULA_STARTS or _TAB_THEN_FORMULA.search(line):
+            line = "\t".join([neutralise(cell) for cell in cells])
+        out.append(line + "\n")
+    return out
 
 
 def _cell(value: Any, show: Callable[[Any], str] | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional
 
@@ -283,10 +284,19 @@ def _dates(row: dict) -> dict:
     out = dict(row)
     day = as_date(row.get("deadline"))
     if day is not None:  # a value that is not a date is shown as it is
-        out["deadline"] = formats.date(day)
+        out["deadline"], days_left = _day_words(day, clock.now().date(), formats.locale())
         if isinstance(row.get("days_left"), int):
-            out["days_left"] = formats.days_away((day - clock.now().date()).days)
+            out["days_left"] = days_left
     return out
+
+
+@lru_cache(maxsize=2048)
+def _day_words(day, today, locale: str) -> tuple[str, str]:
+    """A deadline as the language writes it, and its days from today in words: each worked out
+    once per listing (7,000 rows share a few hundred deadlines; Babel takes ~0.1 ms a call)."""
+    from imi_cli.i18n import formats
+
+    return formats.date(day), formats.days_away((day - today).days)
 
 
 def _headed(columns: list) -> list:
@@ -294,13 +304,14 @@ def _headed(columns: list) -> list:
 
 
 def _emit(rows: list, as_json: bool, columns: list, for_people=None) -> None:
-    """As ``emit``; for a script, the lines written at once (10,000 requests in a few ms).
-    For a person, the rows ``for_people()`` gives, if given (labels and dates in the language)."""
-    from imi_cli.cli.output import listing_mode, write_rows
+    """As ``emit``; for a script, the lines written at once (10,000 requests in a few ms), JSON
+    row by row. For a person, the rows ``for_people()`` gives, if given (labels and dates in the
+    language)."""
+    from imi_cli.cli.output import listing_mode, write_json_rows, write_rows
 
     mode = "json" if as_json else listing_mode()
     if mode == "json":
-        emit(rows, as_json=True, columns=columns)
+        write_json_rows(rows)
     elif mode == "table":
         emit(for_people() if for_people else rows, as_json=False, columns=_headed(columns))
     else:

@@ -1,7 +1,8 @@
 """The authority directory: register, import in bulk, show, search, export.
 
 All writes are events (``authority.registered`` / ``authority.updated``) applied
-to the projections in one transaction: an import is all or nothing.
+to the projections in one transaction: an import is all or nothing (read and written as a
+stream: ``imi_cli.directory.importing``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from imi_cli.bulk.lists import split_items
-from imi_cli.bulk.readers import FileReading, read_records
-from imi_cli.directory.records import check_authority, is_duplicate
-from imi_cli.errors import Conflict, InvalidInput, NotFound, Problem
+from imi_cli.bulk.readers import FileReading, iter_records
+from imi_cli.errors import Conflict, NotFound
 from imi_cli.i18n import nt, t
-from imi_cli.log.event import make_event
-from imi_cli.log.journal import append, check_own, local_actor
 from imi_cli.reference.languages import pick
 
 AUTHORITY_COLUMNS = {"id": True, "country": True, "name": False, "languages": True, "areas": True,
@@ -106,50 +104,25 @@ class Directory:
                            progress: Progress | None = None, reading: FileReading | None = None,
                            prune: bool = False) -> ImportReport:
         """The file is the whole list: what the importer coordinates and the file lacks is
-        reported as left out, and deactivated with ``prune``."""
-        rows = read_records(Path(path), fmt, columns=AUTHORITY_COLUMNS, list_key="authorities", reading=reading)
+        reported as left out, and deactivated with ``prune``. The file is read as it is
+        imported, never whole (``imi_cli.directory.importing``)."""
+        rows = iter_records(Path(path), fmt, columns=AUTHORITY_COLUMNS, list_key="authorities", reading=reading)
         return self.register_authorities(rows, source=str(path), dry_run=dry_run, progress=progress,
                                          whole_file=True, prune=prune)
 
-    def register_authorities(self, rows: list[tuple[str, Any]], *, source: str = "input",
+    def register_authorities(self, rows: Iterable[tuple[str, Any]], *, source: str = "input",
                              dry_run: bool = False, progress: Progress | None = None,
                              whole_file: bool = False, prune: bool = False, new_only: bool = False) -> ImportReport:
-        """``new_only``: an id registered already with other fields is refused (a registration
-        replaces the whole record; ``update_authority`` changes only what it is given)."""
-        problems: list[Problem] = []
-        records = self._check_all(rows, problems)
-        if problems:
-            raise InvalidInput(nothing_imported(source, len(problems)), problems=problems)
-        # a row that does not say (no `deactivated` cell, or an empty one) keeps the stored flag:
-        # a routine re-import never reactivates an authority its coordinator deactivated
-        said = {raw.get("id") for _, raw in rows if isinstance(raw, dict) and str(raw.get("deactivated") or "").strip()}
-        report, changed = self._diff([record for _, record in records], said if whole_file else None)
-        if new_only and report.updated:
-            raise registered_already(report.updated[0], "authority")
-        report.dry_run = dry_run
-        where = {r["id"]: w for w, r in records}
-        if whole_file:
-            report.left_out = self._left_out(set(where))
-            if prune:
-                report.deactivated = list(report.left_out)
-                for ident, record in self._records(report.left_out).items():
-                    changed.append(("authority.updated", {**record, "deactivated": True}))
-                    where[ident] = f"{source}: --prune {ident}"
-        if changed:
-            self._write(changed, where, progress, dry_run=dry_run)
-        return report
+        """Register or update authorities, all or nothing: every problem of every record is
+        reported and nothing is changed. A row that does not say whether its authority is
+        deactivated (no `deactivated` cell, or an empty one) keeps the stored flag: a routine
+        re-import never reactivates an authority its coordinator deactivated. ``new_only``: an
+        id registered already with other fields is refused (a registration replaces the whole
+        record; ``update_authority`` changes only what it is given)."""
+        from imi_cli.directory.importing import Import
 
-    def _left_out(self, in_file: set[str]) -> list[str]:
-        """Active authorities this store's authority coordinates (every one, in a store not
-        enrolled), other than itself, that ``in_file`` does not name."""
-        from imi_cli.directory.coordination import covered_by
-
-        mine = self.store.meta("authority_id")
-        reach = covered_by(self.store.conn, mine) if mine else [i for (i,) in self.store.query(
-            "SELECT id FROM authorities")]
-        active = {i for (i,) in self.store.query(
-            "SELECT id FROM authorities WHERE json_extract(record, '$.deactivated') IS NULL")}
-        return sorted(set(reach) & active - in_file)
+        return Import(self, source, whole_file=whole_file).run(rows, dry_run=dry_run, progress=progress,
+                                                                prune=prune, new_only=new_only)
 
     def update_authority(self, ident: str, changes: dict[str, Any], *, source: str) -> ImportReport:
         """Change only the fields in ``changes`` (``imi_cli.directory.changes.merged_authority``);
@@ -158,21 +131,6 @@ class Directory:
 
         raw = merged_authority(self.get(ident), changes)
         return self.register_authorities([(source, raw)], source=source)
-
-    def _check_all(self, rows: list[tuple[str, Any]], problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
-        records: list[tuple[str, dict[str, Any]]] = []
-        first_seen: dict[str, Any] = {}
-        mine = self._record(self.store.meta("authority_id") or "")
-        coordinating = mine if mine and mine["kind"] in ("national_coordinator", "area_coordinator") else None
-        for where, raw in rows:
-            if not isinstance(raw, dict):
-                problems.append(Problem(where, None, t("a record must be a mapping of fields")))
-                continue
-            record = check_authority(gather_names(raw), where, problems)
-            if not is_duplicate(raw, where, first_seen, problems) and record is not None:
-                records.append((where, self._with_default_coordinator(record, coordinating)))
-        self._check_coordinators(records, problems)
-        return records
 
     def _with_default_coordinator(self, record: dict[str, Any], mine: dict[str, Any] | None) -> dict[str, Any]:
         """A new plain authority registered by a coordinator (``mine``) of its country, without a
@@ -185,63 +143,6 @@ class Directory:
         if existing is not None:  # imported again without the column: the link it has stays
             return {**record, "coordinator": existing["coordinator"]} if existing.get("coordinator") else record
         return {**record, "coordinator": mine["id"]}
-
-    def _check_coordinators(self, records: list[tuple[str, dict[str, Any]]],
-                            problems: list[Problem]) -> None:
-        in_file = {r["id"]: r for _, r in records}
-        national = {country: ident for ident, country in self.store.query(
-            "SELECT id, country FROM authorities WHERE kind = 'national_coordinator'")}
-        for where, r in records:
-            if r["kind"] == "national_coordinator":
-                other = national.get(r["country"])
-                if other and other != r["id"]:
-                    problems.append(Problem(where, "kind", t(
-                        "{country} already has a national coordinator ({other}); there is one per country",
-                        country=r["country"], other=other)))
-                national[r["country"]] = r["id"]
-            coordinator = r.get("coordinator")
-            if coordinator:
-                target = in_file.get(coordinator) or self._record(coordinator)
-                if target is None:
-                    problems.append(Problem(where, "coordinator", t("no authority {id!r}", id=coordinator)))
-                elif target["kind"] == "authority":
-                    problems.append(Problem(where, "coordinator", t("{id!r} is not a coordinator", id=coordinator)))
-
-    def _diff(self, records: list[dict[str, Any]], said: set[Any] | None = None
-              ) -> tuple[ImportReport, list[tuple[str, dict]]]:
-        """``said``: the ids whose row gives `deactivated`; the others keep the stored flag."""
-        report, changed = ImportReport(), []
-        existing = self._records([r["id"] for r in records])
-        for record in records:
-            old = existing.get(record["id"])
-            if old is not None and said is not None and record["id"] not in said and old.get("deactivated"):
-                record = {**record, "deactivated": True}
-            if old is None:
-                report.created.append(record["id"])
-                changed.append(("authority.registered", record))
-            elif old != record:
-                report.updated.append(record["id"])
-                changed.append(("authority.updated", record))
-            else:
-                report.unchanged.append(record["id"])
-        return report, changed
-
-    def _write(self, changed: list[tuple[str, dict]], where: dict[str, str], progress: Progress | None,
-               *, dry_run: bool) -> None:
-        """Every event checked by the protocol's rules first (a dry run stops there), then
-        written in chunks, all in one transaction."""
-        actor = local_actor(self.store)
-        events = [make_event(type_, actor=actor, payload={"authority": record},
-                             subject={"entity": f"authority/{record['id']}"}) for type_, record in changed]
-        with self.store.transaction() as conn:
-            check_own(conn, events, [where[record["id"]] for _, record in changed])
-            if dry_run:
-                return
-            for start in range(0, len(events), 1000):
-                chunk = events[start:start + 1000]
-                append(conn, chunk, checked=True)
-                if progress:
-                    progress(start + len(chunk), len(changed))
 
     # -- reading ---------------------------------------------------------
     def _record(self, ident: str) -> dict[str, Any] | None:

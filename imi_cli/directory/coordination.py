@@ -61,11 +61,17 @@ def country_coordinators(conn: Any, country: str | None) -> list[dict[str, Any]]
 
 
 def covered_by(conn: Any, coordinator_id: str) -> list[str]:
-    """Every other authority the given one coordinates (a coordinator's view of its country)."""
-    lookup = sql_lookup(conn)
-    me = lookup(coordinator_id)
-    if not me or me.get("kind") not in COORDINATOR_KINDS:
+    """Every other authority the given one coordinates (a coordinator's view of its country),
+    by id. The rule of ``covers``, in one query over the directory's columns (kind, country,
+    the areas' rows): no record is read or decoded, however many authorities the country has."""
+    me = conn.execute("SELECT kind, country FROM authorities WHERE id = ?", (coordinator_id,)).fetchone()
+    if not me or me[0] not in COORDINATOR_KINDS:
         return []
-    rows = conn.execute("SELECT record FROM authorities WHERE country = ? AND id != ?",
-                        (me["country"], coordinator_id)).fetchall()
-    return sorted(r["id"] for r in (json.loads(x) for (x,) in rows) if covers(lookup, me, r))
+    if me[0] == "national_coordinator":  # every authority of its country but another national coordinator
+        sql = ("SELECT id FROM authorities WHERE country = ?1 AND id != ?2 AND kind != 'national_coordinator' "
+               "ORDER BY id")
+    else:  # a plain authority of its country whose areas are all among its own
+        sql = ("SELECT a.id FROM authorities a WHERE a.country = ?1 AND a.id != ?2 AND a.kind = 'authority' "
+               "AND NOT EXISTS (SELECT 1 FROM authority_areas t WHERE t.authority_id = a.id AND t.area NOT IN "
+               "(SELECT area FROM authority_areas WHERE authority_id = ?2)) ORDER BY a.id")
+    return [ident for (ident,) in conn.execute(sql, (me[1], coordinator_id))]

@@ -115,9 +115,11 @@ def _target(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _auth(hub: Hub, request: Request, body: bytes, nonces: list[str] | None = None) -> tuple[str, str | None]:
+def _auth(hub: Hub, request: Request, body: bytes, nonces: list[str] | None = None,
+          checked: Signed | None = None) -> tuple[str, str | None]:
     try:
-        return verify_request(hub, request.method, _target(request), request.headers, body, nonces=nonces)
+        return verify_request(hub, request.method, _target(request), request.headers, body, nonces=nonces,
+                              checked=checked)
     except AuthError as exc:
         raise ClientError(401, exc.msgid, exc.reason, **exc.params) from None
 
@@ -209,7 +211,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
             def check_and_accept() -> list[dict[str, Any]]:  # one trip to a worker thread, not two
                 nonces: list[str] = []
-                _auth(hub, request, body, nonces)  # the signature over this very body
+                _auth(hub, request, body, nonces, signed)  # the signature over this very body
                 data = _json(request, body)
                 events = data.get("events") if isinstance(data, dict) else None
                 if not isinstance(events, list) or len(events) > MAX_BATCH:

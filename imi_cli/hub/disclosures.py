@@ -32,13 +32,13 @@ def everyone(recipient: str | None, event: dict[str, Any], key: str) -> bool:
 may_see: Policy = everyone
 
 
-def open_pushed(conn: Any, event: Any) -> tuple[Any, list[str], dict[str, Any] | None]:
+def open_pushed(conn: Any, event: Any, text: str | None = None) -> tuple[Any, list[str], dict[str, Any] | None]:
     """(body, disclosures, revealed) of a pushed event; raises ``Refusal`` with a typed
-    reason if a disclosure does not belong to it."""
+    reason if a disclosure does not belong to it. ``text``: the body's canonical JSON, if made."""
     from imi_cli.protocol.refusal import Refusal
 
     try:
-        return open_received(conn, event, strict=True)
+        return open_received(conn, event, strict=True, text=text)
     except DisclosureRefused as refused:
         # the template is marked with N_ where it is raised (log/disclosures.py, log/redaction.py)
         raise Refusal(refused.reason, refused.msgid, **refused.params) from None

@@ -1,9 +1,9 @@
 """What a serving hub does by itself, on a timer: reminders fall due, forwarded alerts are
 delivered, a closed alert's personal data is erased when its time comes, the data-protection
 clock blocks and erases closed exchanges' personal data (``privacy_jobs``), and the retention
-period removes old exchanges. They run when `imi hub serve` starts and then every minute;
-reminders and alert erasure also run on a pull (``Hub.remind_due``), and retention with
-`imi hub prune`.
+period removes old exchanges. They run when `imi hub serve` starts and then every minute,
+each over everything; a pull also makes what fell due since the last pull, reading only what
+can have changed (``Hub.remind_due``, ``due_check``); retention runs with `imi hub prune`.
 
 Housekeeping survives any one record: a request it cannot process is skipped and logged (its
 id and the exception's type, never its content), and the others are done. The timer's loop

@@ -20,6 +20,7 @@ from imi_cli.hub.backend import HubBackend, SqliteBackend
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
+from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
 from imi_cli.log.projections import apply
@@ -58,7 +59,7 @@ class Hub:
         self.lock = self.backend.writer()
         self.arrived = threading.Condition()
         self.arrivals = 0
-        self._reminded: tuple[int, str] | None = None  # (arrivals, minute) of the last reminder check
+        self.checked: Any = None  # what a pull's check for due work covered (hub/due_check.py)
         self.stopping = False
         # -- notify: besides the condition (threads), callables told of each arrival; the HTTP
         # app registers one that wakes its asynchronous long polls (they hold no thread)
@@ -73,19 +74,21 @@ class Hub:
 
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str],
-                disclosed: tuple[list[str], dict[str, Any]] | None = None, *,
-                at: str | None = None, seq: int | None = None) -> int:
-        """Sequence one event (``at``: the hub's time of receipt, if read already; ``seq``: its
-        number, given when it is replayed from the shared log)."""
-        # A sequence number is never given twice (the backend says which is next).
+                disclosed: tuple[list[str], dict[str, Any]] | None = None, *, text: str | None = None,
+                batch: _Batch | None = None, at: str | None = None, seq: int | None = None) -> int:
+        """Sequence one event (``text``: its canonical JSON, if the caller made it already;
+        ``at``: the hub's time of receipt, if read already; ``seq``: its number, given when it is
+        replayed from the shared log)."""
+        # A sequence number is never given twice (the backend says which is next: hub/backend.py).
+        # Within a batch (one transaction, under the lock) the next one is counted, not read again.
         if seq is None:
-            seq = self.backend.next_seq(conn)
+            seq = batch.seq if batch is not None and batch.seq is not None else self.backend.next_seq(conn)
         if at is None:
             at = clock.iso(clock.now())
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at) "
-                     "VALUES (?,?,?,?,?, 'accepted', ?)",
-                     (seq, event["id"], event["type"], event["at"], canonical(event), at))
-        conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq) "
+                     "VALUES (?,?,?,?,?, 'accepted', ?, ?)",
+                     (seq, event["id"], event["type"], event["at"], text if text is not None else canonical(event),
+                      at, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
         note_version(conn, event, seq)
@@ -96,13 +99,16 @@ class Hub:
         # with several replicas, each folds the event by the same clock (the one it was received by)
         with clock.pinned(at) if self.backend.pins_clock else nullcontext():
             apply(conn, event if disclosed is None else disclosed[1])
+        if batch is not None:
+            batch.seq = seq + 1
         return seq
 
-    def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any]) -> dict[str, Any]:
-        body = {"event": event_id, "seq": seq, "at": clock.iso(clock.now())}
+    def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any],
+                 text: str | None = None, at: str | None = None) -> dict[str, Any]:
+        body = {"event": event_id, "seq": seq, "at": at or clock.iso(clock.now())}
         receipt = {**body, "sig": self.operator.sign_bytes(canonical(body).encode())}
         conn.execute("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
-                     (event_id, canonical(receipt), _digest(event)))
+                     (event_id, canonical(receipt), _digest(event, text)))
         return receipt
 
     def append_own(self, events: list[dict[str, Any]]) -> list[int]:
@@ -127,17 +133,28 @@ class Hub:
 
     def accept(self, events: list[Any], pusher: str, nonce: str | None = None) -> list[dict[str, Any]]:
         """Check and sequence a pushed batch in one transaction; a result per event. The push
-        request's ``nonce`` is recorded in the same transaction (AuthError if already seen)."""
+        request's ``nonce`` is recorded in the same transaction (AuthError if already seen).
+
+        The events' signatures are verified before the hub's lock is taken (all are the
+        pusher's: its key is read once); under the lock the key is read again, and if it changed
+        in between (revoked, enrolled anew) each event is checked against the key in force."""
+        key = self._key_of(pusher)
+        early = [_prepare(key, pusher, event) for event in events]
+        verified, texts = [e[0] for e in early], [e[1] for e in early]
         results = []
         with self.lock, self.store.transaction() as conn:
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
-            for event in events:
+            batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+            if batch.key != key:
+                verified = [None] * len(events)
+            for event, checked, text in zip(events, verified, texts, strict=True):
                 conn.execute("SAVEPOINT one_event")
                 try:
-                    results.append(self._accept_one(conn, event, pusher))
+                    results.append(self._accept_one(conn, event, pusher, batch, checked, text))
                 except Exception as exc:  # a malformed event must never fail the batch or the hub
                     conn.execute("ROLLBACK TO one_event")
+                    batch.forget()
                     ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
                     results.append({"id": ident, "status": "rejected", "reason": "invalid",
                                     "message": f"the event could not be processed ({type(exc).__name__})"})
@@ -149,6 +166,11 @@ class Hub:
                 self.react()
         return results
 
+    def _key_of(self, user_id: str) -> tuple[str, str | None] | None:
+        # a read before the lock (hub/backend.py read_query): it is read again under it
+        rows = self.backend.read_query("SELECT public_key, revoked_at FROM principals WHERE user_id = ?", (user_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def react(self) -> int:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
         to the authorities it was forwarded to, a notification disseminated to those it was
@@ -159,51 +181,62 @@ class Hub:
 
         return deliver(self) + notification_jobs.deliver(self) + privacy_jobs.erase_requested(self)
 
-    def _accept_one(self, conn: Any, wire: Any, pusher: str) -> dict[str, Any]:
+    def _accept_one(self, conn: Any, wire: Any, pusher: str, batch: _Batch | None = None,
+                    verified: bool | None = None, text: str | None = None) -> dict[str, Any]:
+        """``verified``: the signature was checked already against the key in force (None: check
+        it); ``text``: the canonical JSON of the event's body, if made already."""
+        batch = batch or _Batch(RulesView(conn, at_hub=True), _key_row(conn, pusher))
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
         # it came; its disclosures must each match one of its digests; the rules see it revealed.
         event, revealed = wire, None
         disclosed: list[str] = []
+        if text is None:  # the one canonical JSON of the body: compared, stored, hashed
+            text = canonical(split(wire)[0])
         try:
-            event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire)
+            event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire, text)
         except Refusal as refusal:
             return {"id": _ident(wire), "status": "rejected", **refusal.wire()}
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-        row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM receipts r "
-                           "LEFT JOIN events e ON e.id = r.event_id WHERE r.event_id = ?", (ident,)).fetchone()
+        # one query says both whether the id has a receipt and whether an event holds it
+        row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM (SELECT ? AS id) q "
+                           "LEFT JOIN receipts r ON r.event_id = q.id LEFT JOIN events e ON e.id = q.id",
+                           (ident,)).fetchone()
         # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
         # after the event is gone, so a node that never heard its receipt still gets it.
-        if row and (row[1] == canonical(event) or (row[1] is None and row[2] is not None
-                                                    and row[2] == _digest(event))):
+        if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
+                                                      and row[2] == _digest(event, text))):
             receipt = json.loads(row[0])
             return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
-        if row is None:
-            row = conn.execute("SELECT NULL, body, NULL FROM events WHERE id = ?", (ident,)).fetchone()
         try:
-            if row:
+            if row[0] is not None or row[1] is not None:
                 raise Refusal("invalid", "another event with this id exists")
             pipeline.check_shape(event)
             if event["signature"]["by"] != pusher:
                 raise Refusal("not_allowed", "a node pushes only its own user's events")
             if pusher == pipeline.OPERATOR:
                 raise Refusal("not_allowed", "the operator's events are made by the hub itself")
-            self._check_signature(conn, event)
+            self._check_signature(conn, event, batch.key, verified)
             body, event = event, revealed
-            audience = pipeline.check(RulesView(conn, at_hub=True), event)
+            audience = pipeline.check(batch.view, event)
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened
-        seq = self._insert(conn, body, audience, (disclosed, event))
-        return {"id": ident, "status": "accepted", "seq": seq, "receipt": self._receipt(conn, ident, seq, body)}
+        at = clock.iso(clock.now())
+        seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
+        batch.accepted(body)
+        return {"id": ident, "status": "accepted", "seq": seq,
+                "receipt": self._receipt(conn, ident, seq, body, text, at)}
 
-    def _check_signature(self, conn: Any, event: dict[str, Any]) -> None:
-        row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?",
-                           (event["signature"]["by"],)).fetchone()
+    def _check_signature(self, conn: Any, event: dict[str, Any], key: tuple[str, str | None] | None = None,
+                         verified: bool | None = None) -> None:
+        """``key``: the signer's (public key, revoked at) read in this transaction; ``verified``:
+        the signature's check against that very key, made before the lock (None: check it here)."""
+        row = key if key is not None else _key_row(conn, event["signature"]["by"])
         if row is None:
             raise Refusal("unknown_key", "the signer has no enrolled key")
         if row[1]:
             raise Refusal("revoked_key", "the signer's key is revoked")
-        if not verify_event(row[0], event):
+        if not (verified if verified is not None else verify_event(row[0], event)):
             raise Refusal("bad_signature", "the signature does not verify")
 
     def stop(self) -> None:
@@ -328,25 +361,14 @@ class Hub:
                     self.arrived.wait(timeout=min(left, self.recheck_seconds))
 
     def remind_due(self) -> None:
-        """Make the reminders due by the hub's clock (not the nodes'), so a pull brings them.
-        They fall due by the day (deadlines) or after 30 days (inactivity), and a new event can
-        make one due: the check runs again only once the log or the clock's minute has moved.
-        With 50,000 open requests the check reads thousands of rows; an empty pull need not.
-        An alert's personal data whose erasure date has come is erased here too, and the
-        data-protection clock runs."""
-        from imi_cli.exchanges.requests.reminders import issue
-        from imi_cli.hub import privacy_jobs
-        from imi_cli.hub.alert_jobs import erase_due
-        from imi_cli.hub.notification_jobs import remind
+        """Make what is due by the hub's clock (not the nodes'), so a pull brings it: request
+        reminders, an alert's erasure, the Commission's notification reminder, the
+        data-protection clock. The timer (``housekeeping``) does all of it every minute; a pull
+        does only what can have fallen due since the last check (``due_check``): nothing if
+        neither the log nor the clock's minute moved (one index probe)."""
+        from imi_cli.hub import due_check
 
-        minute = clock.iso(clock.now())[:16]
-        if self._reminded == (self.arrivals, minute):
-            return
-        issue(self)
-        erase_due(self)
-        remind(self)
-        privacy_jobs.run(self)
-        self._reminded = (self.arrivals, minute)  # after issue: its own reminders moved arrivals
+        due_check.run(self)
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
         for _ in range(2):
@@ -364,9 +386,60 @@ def _ident(event: Any) -> str | None:
     return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
 
 
-def _digest(event: dict[str, Any]) -> str:
+def _digest(event: dict[str, Any], text: str | None = None) -> str:
     """What a receipt keeps of its event once retention removed it: the hash of its canonical
-    JSON, so that only the very same event gets the receipt again."""
+    JSON (``text``, if made already), so that only the very same event gets the receipt again."""
     import hashlib
 
-    return hashlib.sha256(canonical(event).encode()).hexdigest()
+    return hashlib.sha256((text if text is not None else canonical(event)).encode()).hexdigest()
+
+
+def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:
+    """A user's enrolled public key and when it was revoked (None: in force)."""
+    row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?", (user_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _prepare(key: tuple[str, str | None] | None, pusher: str, wire: Any) -> tuple[bool | None, str | None]:
+    """Before the lock: (the check of a pushed event's signature against its pusher's key, the
+    canonical JSON of its body). The signed part's JSON is the body's without the signature, so
+    both are made from one encoding of each top-level field. (None, ...) where the check cannot
+    be made here (no key in force, not the pusher's, not an event): it is made in turn."""
+    from imi_cli.log.crypto import UNSIGNED, verify_bytes
+
+    body = split(wire)[0]
+    try:
+        if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
+            return None, canonical(body)
+        fields = [(k, canonical(k) + ":" + canonical(v)) for k, v in sorted(body.items())]
+    except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
+        return None, None
+    text = "{" + ",".join(f for _, f in fields) + "}"  # == canonical(body) (sorted keys, no spaces)
+    signature = body.get("signature")
+    if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
+            or not isinstance(signature.get("sig"), str):
+        return None, text
+    signed = "{" + ",".join(f for k, f in fields if k not in UNSIGNED) + "}"  # == canonical(signed_part)
+    return verify_bytes(key[0], signature["sig"], signed.encode()), text
+
+
+class _Batch:
+    """What the checks of one pushed batch share: one rules view (its directory reads kept
+    while no event of the batch changes the directory), the pusher's key as read in the
+    batch's transaction, the next sequence number."""
+
+    # events of these families change no authority, user or key: the directory read stays true
+    _KEEPS_DIRECTORY = ("message.", "request.", "alert.", "notification.")
+
+    def __init__(self, view: RulesView, key: tuple[str, str | None] | None) -> None:
+        self.view, self.key = view, key
+        self.seq: int | None = None
+
+    def accepted(self, event: dict[str, Any]) -> None:
+        if not str(event.get("type", "")).startswith(self._KEEPS_DIRECTORY):
+            self.view.forget_directory()
+
+    def forget(self) -> None:
+        """After an event's savepoint was rolled back: read everything afresh."""
+        self.seq = None
+        self.view.forget_directory()

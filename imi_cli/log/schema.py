@@ -426,3 +426,41 @@ ALTER TABLE outbox ADD COLUMN params TEXT;
 """
 
 MIGRATIONS.append(_V13)
+
+# Authority search (imi_cli.directory.search): a prefix index of one letter too, so that a
+# search for "k" reads the first rows of one index entry instead of merging every word that
+# starts with k. FTS5 takes its prefix option only when created: the index is made again.
+_V14 = """
+CREATE VIRTUAL TABLE authority_fts_new USING fts5(
+    names, competences, filters,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+);
+INSERT INTO authority_fts_new(authority_fts_new, rank) VALUES ('rank', 'bm25(10.0, 4.0, 0.0)');
+INSERT INTO authority_fts_new(rowid, names, competences, filters)
+    SELECT rowid, names, competences, filters FROM authority_fts;
+DROP TABLE authority_fts;
+ALTER TABLE authority_fts_new RENAME TO authority_fts;
+"""
+
+MIGRATIONS.append(_V14)
+
+# The inbox reads the open requests only (not closed, not withdrawn): at a busy authority a
+# small share of the requests it holds, each year more of them closed. This partial index
+# holds just those, with the columns the inbox shows, ordered by deadline (the inbox's order),
+# so that the inbox reads neither the closed ones nor the records; `request list --overdue`
+# reads its range of deadlines from it (bench/bench_inbox.py). The queries repeat its WHERE
+# word for word (``views.OPEN_INDEX``): SQLite uses a partial index only then.
+_V15 = """
+CREATE INDEX requests_open ON requests(deadline, id, state, area, requester, responder, subject, last_activity,
+                                       reminders) WHERE state NOT IN ('closed', 'withdrawn');
+"""
+
+MIGRATIONS.append(_V15)
+
+# The hub's hot paths (issue 17): a signed request deletes the nonces older than the replay
+# window; by their time, through an index, not by reading every nonce kept.
+_V16 = """
+CREATE INDEX request_nonces_at ON request_nonces(at);
+"""
+
+MIGRATIONS.append(_V16)

@@ -126,6 +126,8 @@ def check_transition(view: RulesView, event_type: EventType, event: dict[str, An
         raise Refusal("illegal_transition", "{entity} already exists", entity=entity)
     if event_type.transition == UPDATE and not view.exists(entity):
         raise Refusal("illegal_transition", "{entity} does not exist", entity=entity)
+    if event_type.transition == CREATE and view.at_hub:
+        return  # at the hub an entity not made yet has no version, so no change anyone made to it
     # Stale: someone else changed it after the version its author saw. The author's own later
     # events (made offline, in a row) build on each other and do not count, and nor do events
     # that change nothing anyone decides on (the hub's reminders).

@@ -41,14 +41,17 @@ def envelope_problem(wire: Any) -> str | None:
     return None
 
 
-def payload_problem(event: dict[str, Any]) -> str | None:
-    """``event`` revealed (its disclosures in place): is it what its type declares?"""
+def payload_problem(event: dict[str, Any], *, as_received: bool = False) -> str | None:
+    """``event`` revealed (its disclosures in place): is it what its type declares?
+    ``as_received``: ``event`` is the very body that ``envelope_problem`` and the opening of
+    its disclosures (``redaction.open_received``) passed, nothing revealed into it: its payload
+    is nested no deeper than MAX_DEPTH, and holds no marker of a withheld or erased field."""
     event_type = registry.get(event["type"])
     if event_type is None:
         return "not_allowed: an event type this program does not know"
     if event_type.made_by == HUB and event["signature"].get("by") != OPERATOR:
         return f"not_allowed: only the hub makes {event_type.name} events"
-    problem = _schema_problem(event_type, event["payload"])
+    problem = _schema_problem(event_type, event["payload"], as_received)
     if problem:
         return f"invalid: {problem}"
     try:
@@ -59,13 +62,13 @@ def payload_problem(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _schema_problem(event_type: EventType, payload: dict[str, Any]) -> str | None:
+def _schema_problem(event_type: EventType, payload: dict[str, Any], as_received: bool = False) -> str | None:
     """Where the payload departs from its schema (the place only: values may be personal).
     A field whose disclosure this store does not hold (withheld, erased) is a marker in the
     revealed event; such a payload is checked without its markers, its personal keys optional."""
-    if too_deep(payload):
+    if not as_received and too_deep(payload):
         return f"the payload is nested deeper than {MAX_DEPTH} levels"
-    if _has_markers(payload):
+    if not as_received and _has_markers(payload):
         problem = _relaxed(event_type).problem(_without_markers(payload))
     else:
         problem = event_type.compiled.problem(payload)

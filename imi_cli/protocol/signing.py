@@ -109,16 +109,23 @@ def check_headers(hub: Any, headers: Any, method: str | None = None, target: str
 
 
 def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes, *,
-                   nonces: list[str] | None = None) -> tuple[str, str | None]:
+                   nonces: list[str] | None = None, checked: Signed | None = None) -> tuple[str, str | None]:
     """(user id, authority id) of a correctly signed, fresh, never-seen request; else AuthError.
     Given ``nonces``, the nonce is appended there instead of recorded: the caller records it
-    with ``use_nonce`` in the transaction it writes anyway (one commit instead of two)."""
+    with ``use_nonce`` in the transaction it writes anyway (one commit instead of two).
+    ``checked``: what ``check_headers`` found for these headers, this method and target before
+    the body was read; if it verified the signature over X-IMI-Body-SHA256, and the body
+    matches that digest, the signature is not verified a second time."""
     signed = check_headers(hub, headers)
     digest = headers.get(BODY_HEADER)
-    if digest is not None and digest != hashlib.sha256(body).hexdigest():
+    body_digest = hashlib.sha256(body).hexdigest()
+    if digest is not None and digest != body_digest:
         raise AuthError(N_("the body does not match its X-IMI-Body-SHA256"))
-    if not verify_bytes(signed.public_key, signed.signature,
-                        signed_line(method, target, signed.when, signed.nonce, body)):
+    verified = checked is not None and checked.verified and digest is not None and \
+        (checked.user, checked.public_key, checked.when, checked.nonce, checked.signature) == \
+        (signed.user, signed.public_key, signed.when, signed.nonce, signed.signature)
+    if not verified and not verify_bytes(signed.public_key, signed.signature,
+                                         _line(method, target, signed.when, signed.nonce, body_digest)):
         raise AuthError(N_("the request signature does not verify"))
     if nonces is not None:
         nonces.append(signed.nonce)

@@ -25,9 +25,13 @@ _KEYS = {"licence": "number"}  # a table keyed by another column than id
 
 
 class RulesView:
-    def __init__(self, conn: Any, *, at_hub: bool) -> None:
+    def __init__(self, conn: Any, *, at_hub: bool, keep_directory: bool = False) -> None:
+        """``keep_directory``: keep what is read of the directory (authorities, users, a
+        country's coordinators) until ``forget_directory``: the hub checks a batch with one
+        view and forgets after each event that changes the directory."""
         self.conn = conn
         self.at_hub = at_hub
+        self._directory: dict[tuple[str, Any], Any] | None = {} if keep_directory else None
         self.overlay_authorities: dict[str, dict[str, Any]] = {}
         self.overlay_users: dict[str, dict[str, Any]] = {}
         self.overlay_entities: set[str] = set()
@@ -40,16 +44,29 @@ class RulesView:
             return None
         if ident in self.overlay_authorities:
             return self.overlay_authorities[ident]
-        row = self.conn.execute("SELECT record FROM authorities WHERE id = ?", (ident,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return self._record(("authority", ident), "SELECT record FROM authorities WHERE id = ?", (ident,))
 
     def user(self, ident: Any) -> dict[str, Any] | None:
         if not isinstance(ident, str):
             return None
         if ident in self.overlay_users:
             return self.overlay_users[ident]
-        row = self.conn.execute("SELECT record FROM users WHERE id = ?", (ident,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return self._record(("user", ident), "SELECT record FROM users WHERE id = ?", (ident,))
+
+    def _record(self, key: tuple[str, Any], sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        """One record of the directory, kept if asked (the rules only read it, as they read the
+        records of ``overlay_authorities``)."""
+        if self._directory is not None and key in self._directory:
+            return self._directory[key]  # type: ignore[no-any-return]
+        row = self.conn.execute(sql, params).fetchone()
+        record = json.loads(row[0]) if row else None
+        if self._directory is not None:
+            self._directory[key] = record
+        return record
+
+    def forget_directory(self) -> None:
+        if self._directory is not None:
+            self._directory = {}
 
     def covers(self, coordinator: dict[str, Any] | None, target: dict[str, Any] | None) -> bool:
         return coordination.covers(self.authority, coordinator, target)
@@ -57,7 +74,14 @@ class RulesView:
     def coordinators_of(self, target: dict[str, Any] | None) -> list[str]:
         if not target:
             return []
-        candidates = {a["id"]: a for a in coordination.country_coordinators(self.conn, target.get("country"))}
+        country = target.get("country")
+        if self._directory is None:
+            found = coordination.country_coordinators(self.conn, country)
+        else:
+            if ("coordinators", country) not in self._directory:
+                self._directory[("coordinators", country)] = coordination.country_coordinators(self.conn, country)
+            found = self._directory[("coordinators", country)]  # read only (coordination.coordinators_of)
+        candidates = {a["id"]: a for a in found}
         candidates.update({i: a for i, a in self.overlay_authorities.items()
                            if a.get("country") == target.get("country")
                            and a.get("kind") in coordination.COORDINATOR_KINDS})

@@ -1,4 +1,9 @@
-"""The node's side of the hub API: httpx, every request signed by the user's key."""
+"""The node's side of the hub API, every request signed by the user's key.
+
+A hub on this machine over plain HTTP (a test, the demo, a hub beside its node) is reached
+with the standard library's HTTP client; any other through httpx. Importing httpx and making
+its TLS context cost some 70 ms, a third of an `imi sync` with nothing to do
+(bench/bench_sync_startup.py)."""
 
 from __future__ import annotations
 
@@ -56,13 +61,123 @@ class CursorExpired(ImiError):
     """The hub no longer holds events after this node's cursor: re-seed."""
 
 
-class HubClient:
-    def __init__(self, url: str, signer: Signer | None = None, *, timeout: float = 30.0) -> None:
+class _Unreachable(Exception):
+    """A request that got no answer: ``kind`` names what failed (httpx's names: ConnectError,
+    ReadTimeout ...), ``detail`` says more."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+_PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
+
+
+def _plain_loopback(url: str) -> bool:
+    """Is ``url`` a hub on this machine over plain HTTP, that nothing in the environment sends
+    through a proxy, without credentials or a query in it (what httpx would treat otherwise)?"""
+    import os
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return (parts.scheme == "http" and (host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."))
+            and not parts.username and not parts.password and not parts.query and not parts.fragment
+            and not any(os.environ.get(name) for name in _PROXY_VARIABLES))
+
+
+class _Loopback:
+    """Plain HTTP to a hub on this machine, with the standard library's client: one connection,
+    kept alive, made again when the hub has closed it. Nothing is read from the environment."""
+
+    def __init__(self, url: str, timeout: float) -> None:  # (each request says its timeout)
+        parts = urlsplit(url)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._prefix = parts.path.rstrip("/")  # as httpx joins a base URL's path and a request's
+        self._conn: Any = None
+
+    def request(self, method: str, target: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
+        import http.client
+
+        conn = self._fresh(timeout)
+        sent = False
+        try:
+            conn.request(method, self._prefix + target, body=body or None, headers=headers)
+            sent = True
+            response = conn.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            if isinstance(exc, TimeoutError):
+                raise _Unreachable("ReadTimeout" if sent else "ConnectTimeout", str(exc)) from None
+            if not sent:  # (a kept connection is used only while the hub has not closed it)
+                raise _Unreachable("ConnectError", str(exc)) from None
+            raise _Unreachable("RemoteProtocolError" if isinstance(exc, http.client.HTTPException) else "ReadError",
+                               str(exc)) from None
+        if response.will_close:
+            self.close()
+        return _Answer(response.status, content, response.headers)
+
+    def _fresh(self, timeout: float) -> Any:
+        """The kept connection, unless the hub closed it while it was idle (it reads as ready:
+        at its end, or with bytes no request asked for); else a new one."""
+        import http.client
+        import select
+
+        conn = self._conn
+        if conn is not None and conn.sock is not None:
+            try:
+                ready = select.select([conn.sock], [], [], 0)[0]
+            except (OSError, ValueError):
+                ready = [conn.sock]
+            if ready:
+                self.close()
+                conn = None
+        if conn is None:
+            conn = self._conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        return conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class _Answer:
+    """A response as ``_answer`` reads it (what it reads of an httpx.Response)."""
+
+    def __init__(self, status_code: int, content: bytes, headers: Any) -> None:
+        self.status_code, self.content, self.headers = status_code, content, headers  # headers: case-blind .get
+
+
+class _Httpx:
+    """Any other hub (https above all) through httpx, its TLS context made as httpx makes it."""
+
+    def __init__(self, url: str, timeout: float) -> None:
         import httpx
 
+        self._client = httpx.Client(base_url=url, timeout=timeout)
+
+    def request(self, method: str, target: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
+        import httpx
+
+        try:
+            return self._client.request(method, target, content=body or None, headers=headers, timeout=timeout)
+        except httpx.RequestError as exc:
+            raise _Unreachable(type(exc).__name__, str(exc)) from None
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class HubClient:
+    def __init__(self, url: str, signer: Signer | None = None, *, timeout: float = 30.0) -> None:
         self.url = check_url(url, insecure=True)
         self.signer = signer
-        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+        self.timeout = timeout
+        self._http: _Loopback | _Httpx = (_Loopback if _plain_loopback(self.url) else _Httpx)(self.url, timeout)
 
     def close(self) -> None:
         self._http.close()
@@ -75,8 +190,6 @@ class HubClient:
 
     def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
               payload: Any = None, timeout: float | None = None) -> Any:
-        import httpx
-
         from imi_cli.protocol.signing import sign_request
 
         target = path + (f"?{urlencode(params)}" if params else "")
@@ -85,14 +198,13 @@ class HubClient:
         if self.signer is not None:
             headers.update(sign_request(self.signer, method, target, body))
         try:
-            response = self._http.request(method, target, content=body or None, headers=headers,
-                                          timeout=timeout or self._http.timeout)
-        except httpx.RequestError as exc:
+            response = self._http.request(method, target, body, headers, timeout or self.timeout)
+        except _Unreachable as exc:
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 raise HubUnreachable(t("the TLS certificate of {url} is not trusted", url=self.url),
                                      hint=t("point SSL_CERT_FILE at the hub's certificate (or its CA)")) from None
             raise HubUnreachable(t("the hub at {url} cannot be reached ({error})", url=self.url,
-                                   error=type(exc).__name__),
+                                   error=exc.kind),
                                  hint=t("check the URL and that `imi hub serve` is running; "
                                         "changes wait in the outbox")) from None
         return _answer(response, self.url)

@@ -1,5 +1,8 @@
 """Sync with the hub: push the outbox, pull what concerns this authority.
 
+What only a push or a pull with events needs (the receiving checks, redaction) is imported
+when there is one: `imi sync` with nothing to do starts sooner without it.
+
 Pull applies a page of events and moves the cursor in one transaction, so a
 crash never loses or doubles an event. Every pulled event's signature is
 checked against its author's enrolled key (the operator's key is pinned at
@@ -16,12 +19,11 @@ from typing import Any
 
 from imi_cli.errors import InvalidInput
 from imi_cli.i18n import t
-from imi_cli.log import clock, quarantine, redaction
-from imi_cli.log.crypto import verify_event
+from imi_cli.log import clock, quarantine
+from imi_cli.log.crypto import canonical_texts, verify_event
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
 from imi_cli.log.projections import apply, rebuild
-from imi_cli.protocol import received
 from imi_cli.protocol.refusal import consistent, render_refusal
 from imi_cli.sync.hubclient import CursorExpired
 
@@ -57,6 +59,8 @@ def push(store: Any, client: Any, report: SyncReport) -> None:
                            "WHERE o.state = 'pending' ORDER BY e.seq LIMIT ?", (PUSH_BATCH,))
         if not rows:
             return
+        from imi_cli.log import redaction
+
         wire = redaction.stored_wire(store.conn, rows)  # each body with its disclosures beside it
         results = client.push([json.loads(text) for text in _within_bytes(wire)])
         if _record_results(store, results, report):
@@ -129,45 +133,184 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     An event that fails a check, or whose projection fails, is recorded and skipped (the rest
     of the page is applied and the cursor moves past it); returns the skipped ones. A bad
     signature or a disclosure that does not match fails the whole page: that is an attack on
-    the channel, not one bad event."""
+    the channel, not one bad event.
+
+    The signatures are checked ahead, in another thread, while the events are applied in
+    order (``_Page.verify_ahead``); each event is still judged by the key its author had when
+    it comes to be applied, as if the page were checked one event at a time."""
     skipped = []
     with store.transaction() as conn:
-        operator_key = store.meta("operator_key")
-        for item in page:
-            reason = _apply_one(conn, item["event"], item["seq"], operator_key)
-            if reason is not None:
-                skipped.append(quarantine.record(conn, item["event"], item["seq"], reason, quarantine.PULL))
+        state = _Page(conn, store.meta("operator_key"), page)
+        opened = [_Opened.of(conn, item["event"]) for item in page]
+        state.verify_ahead(opened)
+        try:
+            for item, ready in zip(page, opened, strict=True):
+                reason = _apply_one(conn, ready, item["seq"], state)
+                if reason is not None:
+                    skipped.append(quarantine.record(conn, item["event"], item["seq"], reason, quarantine.PULL))
+        finally:
+            state.done()
         if page:  # once a page, in the page's transaction: the cursor never runs ahead of what is applied
             store.set_meta("cursor", str(page[-1]["seq"]))
     return skipped
 
 
-def _apply_one(conn: Any, wire: Any, seq: int, operator_key: str) -> str | None:
+@dataclass
+class _Opened:
+    """A pulled event as far as it is read without the store: its envelope checked, its
+    disclosures opened, its canonical texts made. ``reason``: why it is skipped; ``refused``:
+    the error that fails the page when its turn comes."""
+
+    reason: str | None = None
+    refused: InvalidInput | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+    disclosed: list[str] = field(default_factory=list)
+    revealed: dict[str, Any] = field(default_factory=dict)
+    signed: str = ""  # what its author signed
+    body: str = ""  # what is stored
+
+    @classmethod
+    def of(cls, conn: Any, wire: Any) -> _Opened:
+        from imi_cli.protocol import received
+
+        reason = received.envelope_problem(wire)  # before anything walks it: nesting, shape
+        if reason is not None:
+            return cls(reason=reason)
+        try:
+            # redaction: the signed body, and the disclosures beside it that must match its digests
+            event, disclosed, revealed = _opened(conn, wire)
+        except InvalidInput as refused:
+            return cls(refused=refused)
+        except Exception as exc:  # a disclosure that cannot be read (nested too deep ...)
+            return cls(reason=f"invalid: its disclosures cannot be read ({type(exc).__name__})")
+        signed, body = canonical_texts(event)
+        return cls(event=event, disclosed=disclosed, revealed=revealed, signed=signed, body=body)
+
+    @property
+    def signature(self) -> Any:
+        return (self.event.get("signature") or {}).get("sig")
+
+
+AHEAD_AT_LEAST = 32  # signatures to check for a page to check them in another thread
+AHEAD_CHUNK = 50  # signatures a job checks
+
+
+class _Page:
+    """What applying one page reads once rather than once an event: the stored bodies of the
+    page's events this store holds already, the authors' keys, and the signatures checked
+    ahead."""
+
+    def __init__(self, conn: Any, operator_key: str | None, page: list[dict[str, Any]]) -> None:
+        from imi_cli.log.store import in_chunks
+
+        self.conn, self.operator_key = conn, operator_key
+        ids = list({wire["id"] for wire in (item["event"] for item in page)
+                    if isinstance(wire, dict) and isinstance(wire.get("id"), str)})
+        self.held: dict[str, str] = dict(in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids))
+        self._keys: dict[str, str | None] = {}
+        self._ahead: dict[int, tuple[str, Any, int]] = {}  # id(opened) -> (key, job, index in its job)
+
+    def key_of(self, by: Any) -> str | None:
+        """The public key that signs as ``by`` now (the operator's is pinned at enrolment)."""
+        if by == "operator":
+            return self.operator_key
+        if not isinstance(by, str):
+            return None
+        if by not in self._keys:
+            row = self.conn.execute("SELECT public_key FROM principals WHERE user_id = ?", (by,)).fetchone()
+            self._keys[by] = row[0] if row else None
+        return self._keys[by]
+
+    def applied(self, event: dict[str, Any], body: str) -> None:
+        """``event`` (stored as ``body``) is in the store now: a later copy of it in the page is
+        one this store holds; a user's event may have enrolled a key (user.enrolled)."""
+        self.held[event["id"]] = body
+        if str(event.get("type", "")).startswith("user."):
+            self._keys.clear()
+
+    def verify_ahead(self, opened: list[_Opened]) -> None:
+        """Start checking, in other threads, the signatures the page will need checked, each
+        with its author's key as the page starts. libsodium lets go of the interpreter while it
+        verifies, so this runs beside the applying."""
+        todo = [(o, key) for o in opened if o.reason is None and o.refused is None
+                and self.held.get(o.event["id"]) != o.body and isinstance(o.signature, str)
+                for key in [self.key_of((o.event.get("signature") or {}).get("by"))] if key is not None]
+        pool = _verifiers() if len(todo) >= AHEAD_AT_LEAST else None
+        if pool is None:
+            return
+        for start in range(0, len(todo), AHEAD_CHUNK):
+            chunk = todo[start:start + AHEAD_CHUNK]
+            job = pool.submit(_verify_all, [(key, o.signature, o.signed.encode()) for o, key in chunk])
+            for index, (o, key) in enumerate(chunk):
+                self._ahead[id(o)] = (key, job, index)
+
+    def verified(self, opened: _Opened, key: str) -> bool:
+        """Does ``opened`` carry the signature of ``key``? From the check ahead when it was made
+        with this very key; else checked now."""
+        ahead = self._ahead.get(id(opened))
+        if ahead is not None and ahead[0] == key:
+            return bool(ahead[1].result()[ahead[2]])
+        return verify_event(key, opened.event, opened.signed.encode())
+
+    def done(self) -> None:
+        """Drop the checks ahead not started (a page that failed)."""
+        for _key, job, _index in self._ahead.values():
+            job.cancel()
+        self._ahead.clear()
+
+
+_POOL: Any = None
+
+
+def _verifiers() -> Any:
+    """The threads that check signatures ahead; None on a single processor, where they would
+    only take turns with the applying."""
+    global _POOL
+    import os
+
+    if _POOL is None:
+        workers = min(4, (os.cpu_count() or 1) - 1)
+        if workers < 1:
+            return None
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imi-verify")
+    return _POOL
+
+
+def _verify_all(jobs: list[tuple[str, str, bytes]]) -> list[bool]:
+    from imi_cli.log.crypto import verify_bytes
+
+    return [verify_bytes(key, signature, data) for key, signature, data in jobs]
+
+
+def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:
     """Check, verify and apply one pulled event; the reason it was skipped, or None."""
-    reason = received.envelope_problem(wire)  # before anything walks it: nesting, shape
-    if reason is not None:
-        return reason
-    try:
-        # redaction: the signed body, and the disclosures beside it that must match its digests
-        event, disclosed, revealed = _opened(conn, wire)
-    except InvalidInput:
-        raise
-    except Exception as exc:  # a disclosure that cannot be read (nested too deep ...)
-        return f"invalid: its disclosures cannot be read ({type(exc).__name__})"
-    body = canonical(event)
-    row = conn.execute("SELECT body FROM events WHERE id = ?", (event["id"],)).fetchone()
+    from imi_cli.log import redaction
+    from imi_cli.protocol import received
+
+    if opened.refused is not None:
+        raise opened.refused
+    if opened.reason is not None:
+        return opened.reason
+    event, disclosed, revealed, body = opened.event, opened.disclosed, opened.revealed, opened.body
+    held = page.held.get(event["id"])
     # An event this store holds, byte for byte, was verified when it came (or is its own):
     # re-seeding does not check it again against a key its author has since replaced.
-    if row is None or row[0] != body:
-        _verify(conn, event, operator_key)
-    if row is not None:  # our own event, back from the hub (or one we hold already)
+    if held != body:
+        _verify(opened, page)
+    if held is not None:  # our own event, back from the hub (or one we hold already)
         note_version(conn, event, seq)
-        redaction.keep(conn, event, disclosed)
+        if disclosed:
+            redaction.keep(conn, event, disclosed)
         conn.execute("UPDATE events SET hub_seq = ?, status = 'accepted' WHERE id = ?", (seq, event["id"]))
         return None
-    reason = received.payload_problem(revealed)
+    # the event as it came was walked (envelope_problem, open_received): again only what was revealed
+    reason = received.payload_problem(revealed, as_received=revealed is event)
     if reason is None:
         reason = _insert_and_project(conn, event, body, disclosed, revealed, seq)
+        if reason is None:
+            page.applied(event, body)
     entity = event["subject"].get("entity")
     if reason is not None and isinstance(entity, str) and len(entity) <= 200:
         note_version(conn, event, seq)  # the hub moved the record on: this node's next step is not stale
@@ -177,10 +320,13 @@ def _apply_one(conn: Any, wire: Any, seq: int, operator_key: str) -> str | None:
 def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: list[str],
                         revealed: dict[str, Any], seq: int) -> str | None:
     """Keep the event and fold it into the tables, or nothing of it if its projection fails."""
+    from imi_cli.log import redaction
+
     conn.execute("SAVEPOINT pulled_event")
     try:
         note_version(conn, event, seq)
-        redaction.keep(conn, event, disclosed)
+        if disclosed:
+            redaction.keep(conn, event, disclosed)
         conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
                      (event["id"], event["type"], event["at"], body, seq))
         apply(conn, revealed)
@@ -193,6 +339,10 @@ def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: 
 
 
 def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """The event's body, its disclosures and the body revealed. Not strict (that is the hub's
+    part), it reads nothing of the store: a page is opened before any of it is applied."""
+    from imi_cli.log import redaction
+
     try:
         body, disclosed, revealed = redaction.open_received(conn, event, strict=False)
     except redaction.DisclosureRefused as refused:
@@ -203,15 +353,11 @@ def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str]
     return body, disclosed, revealed if revealed is not None else body
 
 
-def _verify(conn: Any, event: dict[str, Any], operator_key: str) -> None:
+def _verify(opened: _Opened, page: _Page) -> None:
+    event = opened.event
     by = (event.get("signature") or {}).get("by")
-    key: str | None
-    if by == "operator":
-        key = operator_key
-    else:
-        row = conn.execute("SELECT public_key FROM principals WHERE user_id = ?", (by,)).fetchone()
-        key = row[0] if row else None
-    if key is None or not verify_event(key, event):
+    key = page.key_of(by)
+    if key is None or not page.verified(opened, key):
         raise InvalidInput(t("event {id} from the hub does not carry a valid signature "
                              "of {user!r}; nothing from this page was applied", id=str(event.get("id")), user=by),
                            hint=t("the hub or the connection may be compromised: tell your coordinator"))

@@ -216,9 +216,9 @@ def test_the_reopen_window_is_judged_by_the_hubs_clock_not_the_events_time(netwo
 # -- a directory import is one transaction ------------------------------------------------------------
 
 def test_a_directory_import_that_fails_part_way_leaves_nothing(hub, net, monkeypatch):
-    """Mutant: directory/authorities.py::_write committing each record (or chunk) on its own:
+    """Mutant: directory/importing.py::Import._write committing each record (or chunk) on its own:
     an import that fails after some records must leave none of them, nor anything to push."""
-    from imi_cli.directory import authorities
+    from imi_cli.directory import importing as authorities
     from imi_cli.directory.authorities import Directory
 
     hu = net.coordinator("HU")

@@ -193,24 +193,42 @@ def _check_answers_fit(request: dict[str, Any], payload: dict[str, Any]) -> None
         # Translators: a sentence said elsewhere (already in the interface language): keep it as is
         raise Refusal("invalid", "{detail}", detail=missing.message) from None
     try:
-        asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions if q.id in record["questions"]))
-        validate_answers(asked, payload["answers"], payload["lang"])
+        validate_answers(_asked(qset, record["questions"]), payload["answers"], payload["lang"])
     except ImiError as bad:
         raise Refusal("invalid", "the answers do not fit the question set: {detail}", detail=bad.message) from None
+
+
+# (question set, the questions a request asks) -> the question set narrowed to them: made once
+# per process for each pair, not for every answer checked (the hub checks thousands a batch)
+_ASKED: dict[tuple[int, tuple[str, ...]], tuple[Any, Any]] = {}
+
+
+def _asked(qset: Any, questions: Any) -> Any:
+    key = (id(qset), tuple(questions))
+    kept = _ASKED.get(key)
+    if kept is not None and kept[0] is qset:  # the very question set (kept alive beside it)
+        return kept[1]
+    asked = dataclasses.replace(qset, questions=tuple(q for q in qset.questions if q.id in questions))
+    if len(_ASKED) >= 1024:
+        _ASKED.clear()
+    _ASKED[key] = (qset, asked)
+    return asked
 
 
 def _personal_answers(conn: Any, event: dict[str, Any]) -> frozenset[str]:
     """Answers to the questions flagged ``personal_data`` in the request's pinned question set."""
     from imi_cli.errors import ImiError
-    from imi_cli.exchanges.requests.projection import load
     from imi_cli.questionnaires.registry import catalogs
 
     entity = event.get("subject", {}).get("entity", "")
-    request = load(conn, entity.split("/", 1)[1]) if isinstance(entity, str) and "/" in entity else None
-    if request is None:
+    # only the question set it was made with: its record is not read whole
+    row = conn.execute("SELECT json_extract(record, '$.questionnaire'), json_extract(record, '$.qversion') "
+                       "FROM requests WHERE id = ?", (entity.split("/", 1)[1],)).fetchone() \
+        if isinstance(entity, str) and "/" in entity else None
+    if row is None:
         return frozenset()
     try:
-        qset = catalogs().get(request["record"]["questionnaire"], request["record"]["qversion"])
+        qset = catalogs().get(row[0], row[1])
     except ImiError:
         return frozenset()
     return frozenset(q.id for q in qset.questions if q.personal_data)

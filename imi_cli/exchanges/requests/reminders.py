@@ -18,18 +18,47 @@ INACTIVE_DAYS = 30
 log = logging.getLogger("imi.hub.housekeeping")
 
 
-def due(conn: Any, now: dt.datetime, skipped: list[dict[str, Any]] | None = None) -> list[tuple[str, str, str]]:
+def due(conn: Any, now: dt.datetime, skipped: list[dict[str, Any]] | None = None, *,
+        since: dt.datetime | None = None, ids: list[str] | None = None) -> list[tuple[str, str, str]]:
     """(request id, kind, key) of every reminder that should exist by ``now`` and was not made yet.
     A request whose dates or reminders are not what they should be is skipped (and added to
-    ``skipped``)."""
+    ``skipped``).
+
+    Given ``since`` or ``ids``, only the requests that could have fallen due in between are
+    read: those whose deadline or last activity crossed a threshold after ``since`` (the clock
+    moved from ``since`` to ``now``), and those in ``ids`` (events about them arrived). A check
+    that covered everything at ``since`` and this one cover everything at ``now``."""
     today = now.date()
     near = (today + dt.timedelta(days=NEAR_DAYS)).isoformat()
     quiet = clock.iso(now - dt.timedelta(days=INACTIVE_DAYS))
     marks = ",".join("?" * len(OPEN_STATES))
     # the reminders made so far are a column of their own: no request's record is read
-    rows = conn.execute(f"SELECT id, deadline, last_activity, reminders FROM requests WHERE state IN ({marks}) "
-                        f"AND ((deadline IS NOT NULL AND deadline <= ?) OR last_activity <= ?)",
-                        (*OPEN_STATES, near, quiet)).fetchall()
+    columns = "SELECT id, deadline, last_activity, reminders FROM requests"
+    if since is None and ids is None:
+        rows = conn.execute(f"{columns} WHERE state IN ({marks}) "
+                            f"AND ((deadline IS NOT NULL AND deadline <= ?) OR last_activity <= ?)",
+                            (*OPEN_STATES, near, quiet)).fetchall()
+    else:  # one query per index; what is not due yet is left out below (_due_one)
+        queries: list[tuple[str, tuple[Any, ...]]] = []
+        if since is not None:  # each threshold crossed in (since, now]
+            then = since.date()
+            # "+state": by the index on last_activity, not by the one on (state, deadline)
+            queries.append((f"{columns} WHERE last_activity > ? AND last_activity <= ? AND +state IN ({marks})",
+                            (clock.iso(since - dt.timedelta(days=INACTIVE_DAYS)), quiet, *OPEN_STATES)))
+            if then != today:
+                near_then = (then + dt.timedelta(days=NEAR_DAYS)).isoformat()
+                queries += [(f"{columns} WHERE state IN ({marks}) AND deadline > ? AND deadline <= ?",
+                             (*OPEN_STATES, near_then, near)),
+                            (f"{columns} WHERE state IN ({marks}) AND deadline >= ? AND deadline < ?",
+                             (*OPEN_STATES, then.isoformat(), today.isoformat()))]
+        for start in range(0, len(ids or ()), 500):
+            chunk = (ids or [])[start:start + 500]
+            queries.append((f"{columns} WHERE id IN ({','.join('?' * len(chunk))}) AND state IN ({marks})",
+                            (*chunk, *OPEN_STATES)))
+        found: dict[str, Any] = {}
+        for sql, params in queries:
+            found.update((row[0], row) for row in conn.execute(sql, params))
+        rows = list(found.values())
     out = []
     for rid, deadline, last, made in rows:
         try:
@@ -52,18 +81,21 @@ def _due_one(rid: str, deadline: Any, last: Any, today: str, near: str, quiet: s
     return out
 
 
-def issue(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
+def issue(hub: Any, skipped: list[dict[str, Any]] | None = None, *,
+          since: dt.datetime | None = None, ids: list[str] | None = None) -> int:
     """Make the reminders that are due and not yet made; returns how many. A request whose
-    reminder cannot be made is skipped (added to ``skipped``, logged by id): the others are made."""
+    reminder cannot be made is skipped (added to ``skipped``, logged by id): the others are made.
+    ``since`` and ``ids``: only the requests that could have fallen due (``due``). The hub's
+    lock is held from reading what is due to making it: two checks never make one twice."""
     with hub.lock:
-        fresh = due(hub.store.conn, clock.now(), skipped)
-    events = [make_event("request.reminder", actor={"user": "operator", "authority": None},
-                         payload={"kind": kind, "key": key}, subject={"entity": f"request/{rid}"})
-              for rid, kind, key in fresh]
-    try:
-        made = len(hub.append_own(events)) if events else 0
-    except Exception:  # one of them is refused: make the others one by one
-        made = sum(_append_one(hub, event, skipped) for event in events)
+        fresh = due(hub.store.conn, clock.now(), skipped, since=since, ids=ids)
+        events = [make_event("request.reminder", actor={"user": "operator", "authority": None},
+                             payload={"kind": kind, "key": key}, subject={"entity": f"request/{rid}"})
+                  for rid, kind, key in fresh]
+        try:
+            made = len(hub.append_own(events)) if events else 0
+        except Exception:  # one of them is refused: make the others one by one
+            made = sum(_append_one(hub, event, skipped) for event in events)
     return made
 
 

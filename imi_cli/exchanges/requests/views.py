@@ -11,6 +11,9 @@ from imi_cli.exchanges.requests.lifecycle import OPEN_STATES
 from imi_cli.log import clock
 
 LIST_COLUMNS = ("id", "state", "area", "requester", "responder", "subject", "deadline", "last_activity")
+# The WHERE of the index of open requests (log/schema.py, requests_open), word for word: a
+# query that has it among its ANDed terms may read that index (SQLite's rule for a partial index).
+OPEN_INDEX = "state NOT IN ('closed', 'withdrawn')"
 
 
 def as_date(value: object) -> dt.date | None:
@@ -60,12 +63,14 @@ def list_requests(conn: Any, authority: str, *, direction: str | None = None, st
         where += " AND state = ?"
         params.append(state)
     today = clock.now().date()
-    if overdue:
-        where += f" AND state IN ({','.join('?' * len(OPEN_STATES))}) AND deadline < ?"
+    if overdue:  # from the open requests' index, by deadline (+state: not the table's state index)
+        where += f" AND +state IN ({','.join('?' * len(OPEN_STATES))}) AND {OPEN_INDEX} AND deadline < ?"
         params += [*OPEN_STATES, today.isoformat()]
     sql = f"SELECT {', '.join(LIST_COLUMNS)} FROM requests WHERE {where}"
-    if limit is not None:  # the newest first straight from the index, and no further
-        rows = conn.execute(sql + " ORDER BY last_activity DESC, id DESC LIMIT ?", [*params, limit]).fetchall()
+    if limit is not None:  # at most ``limit`` rows read and decoded, the newest first: straight
+        # from the list's index; the overdue ones (a few) from the open ones' index, then sorted
+        order = "+last_activity DESC, +id DESC" if overdue else "last_activity DESC, id DESC"
+        rows = conn.execute(f"{sql} ORDER BY {order} LIMIT ?", [*params, limit]).fetchall()
     else:
         rows = conn.execute(sql, params).fetchall()
         rows.sort(key=lambda row: (str(row[7] or ""), str(row[0])), reverse=True)  # as the index: ties by id
@@ -91,6 +96,9 @@ _ACTIONS = ACTIONS  # the English words JSON shows; `labels.action_label` transl
 
 _DONE = ("closed", "withdrawn")
 _REMINDED = REMINDERS
+# the states in which a request has a next step for its responder / its requester (``ACTIONS``)
+_ACTING = {side: tuple(sorted(state for (direction, state) in ACTIONS if direction == side))
+           for side in ("incoming", "outgoing")}
 
 
 def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> list[dict[str, Any]]:
@@ -100,30 +108,49 @@ def inbox(conn: Any, authority: str, coordinated: list[str] | None = None) -> li
     today = clock.now().date()
     others = [a for a in coordinated or [] if a != authority]
     marks = ",".join("?" * len(others))
-    # Read from the index requests_list alone (the reminders are a column there): as in the
-    # list, unary + keeps the planner off the requester/responder indexes and their row fetches.
-    # Of the coordinated authorities' requests only those with reminders can show (below).
-    theirs = f" OR ((+requester IN ({marks}) OR +responder IN ({marks})) AND reminders IS NOT NULL)" if others else ""
+    # Read from the index of open requests alone (requests_open: the reminders are a column
+    # there), only the rows that can show: those with a next step for this authority, and
+    # those with reminders (below: which are still in force). Unary + keeps the planner off
+    # the requester/responder indexes and their row fetches. Of the coordinated authorities'
+    # requests only those with reminders can show.
+    incoming, outgoing = (",".join("?" * len(_ACTING[side])) for side in ("incoming", "outgoing"))
+    theirs = f" OR +requester IN ({marks}) OR +responder IN ({marks})" if others else ""
     rows = conn.execute(f"SELECT {', '.join(LIST_COLUMNS)}, reminders FROM requests "
-                        f"WHERE (+requester = ? OR +responder = ?{theirs}) "
-                        f"AND state NOT IN ({','.join('?' * len(_DONE))})",
-                        (authority, authority, *others, *others, *_DONE)).fetchall()
+                        f"WHERE {OPEN_INDEX} AND ((+responder = ? AND +state IN ({incoming})) "
+                        f"OR (+requester = ? AND +state IN ({outgoing})) "
+                        f"OR (reminders IS NOT NULL AND (+requester = ? OR +responder = ?{theirs})))",
+                        (authority, *_ACTING["incoming"], authority, *_ACTING["outgoing"], authority, authority,
+                         *others, *others)).fetchall()
     items = []
-    for row in rows:
-        r = dict(zip(LIST_COLUMNS, row[:-1], strict=True))
-        ours = authority in (r["requester"], r["responder"])
-        r["direction"] = "incoming" if r["responder"] == authority else "outgoing" if ours else "coordinated"
-        left = _days_left(r["deadline"], today) if r["state"] in OPEN_STATES else None
-        reminders = _in_force(json.loads(row[-1]) if row[-1] else [], r)
-        action = _ACTIONS.get((r["direction"], r["state"])) if ours else None
-        if not ours and "inactive" not in reminders:
-            continue  # a coordinator steps in only when a request has gone quiet
-        if action is None:
-            if not reminders:
-                continue
+    open_states = frozenset(OPEN_STATES)
+    days: dict[Any, int | None] = {}  # deadline -> days left, each worked out once
+    for rid, state, area, requester, responder, subject, deadline, last_activity, stored in rows:
+        direction = "incoming" if responder == authority else "outgoing" if requester == authority \
+            else "coordinated"
+        r = {"id": rid, "state": state, "area": area, "requester": requester, "responder": responder,
+             "subject": subject, "deadline": deadline, "last_activity": last_activity, "direction": direction}
+        # (reminders are in force only while the request is open: a closed one's are not decoded)
+        reminders = _in_force(json.loads(stored), r) if stored and state in open_states else []
+        action: str | None
+        if direction == "coordinated":
+            if "inactive" not in reminders:
+                continue  # a coordinator steps in only when a request has gone quiet
             action = follow_up(reminders)
+        else:
+            action = _ACTIONS.get((direction, state))
+            if action is None:
+                if not reminders:
+                    continue
+                action = follow_up(reminders)
+        left = None
+        if state in open_states:
+            if deadline in days:
+                left = days[deadline]
+            else:
+                left = days[deadline] = _days_left(deadline, today)
         flag = "overdue" if left is not None and left < 0 else "due soon" if left is not None and left <= 3 else ""
-        items.append({**r, "days_left": left, "action": action, "flag": flag, "reminders": reminders})
+        r.update(days_left=left, action=action, flag=flag, reminders=reminders)
+        items.append(r)
     items.sort(key=lambda i: (i["days_left"] is None, i["days_left"] or 0, i["id"]))
     return items
 
