@@ -282,7 +282,10 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                 if gone is None:
                     gone = asyncio.ensure_future(_disconnected(request))
                 arrived = asyncio.ensure_future(woken.wait())
-                done, _ = await asyncio.wait({arrived, gone}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                # woken by an arrival; with several hub processes, also every recheck_seconds
+                # (a lost notification costs at most that)
+                done, _ = await asyncio.wait({arrived, gone}, timeout=min(left, hub.recheck_seconds),
+                                             return_when=asyncio.FIRST_COMPLETED)
                 arrived.cancel()
                 if gone in done:  # nobody to answer: free the user's place at once
                     return []

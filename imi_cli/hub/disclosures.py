@@ -48,18 +48,30 @@ def with_disclosures(conn: Any, recipient: str | None, rows: list[tuple[int, str
     """Pulled rows (seq, stored body) with the disclosures this recipient may see spliced in."""
     if not rows:
         return rows
-    from imi_cli.protocol import registry
+    held, types = held_in(conn, [seq for seq, _ in rows])
+    if not held:
+        return rows
+    return with_held(conn, recipient, rows, held, types)
 
+
+def held_in(conn: Any, seqs: list[int]) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """The disclosures held (not erased) of these events, by seq in digest order; their types."""
     held: dict[int, list[str]] = {}
     types: dict[int, str] = {}
     for seq, type_, text in in_chunks(conn, "SELECT e.seq, e.type, d.disclosure FROM disclosures d "
                                             "JOIN events e ON e.id = d.event_id WHERE e.seq IN ({}) "
-                                            "AND d.disclosure IS NOT NULL ORDER BY d.digest",
-                                      [seq for seq, _ in rows]):
+                                            "AND d.disclosure IS NOT NULL ORDER BY d.digest", seqs):
         held.setdefault(seq, []).append(text)
         types[seq] = type_
-    if not held:
-        return rows
+    return held, types
+
+
+def with_held(conn: Any, recipient: str | None, rows: list[tuple[int, str]], held: dict[int, list[str]],
+              types: dict[int, str]) -> list[tuple[int, str]]:
+    """The policy: rows with those of the ``held`` disclosures this recipient may see spliced in
+    (``conn``: the hub store, which the need-to-know rules read)."""
+    from imi_cli.protocol import registry
+
     out = []
     for seq, body in rows:
         mine = held.get(seq, [])
@@ -92,4 +104,4 @@ def erase_entity(hub: Any, entity: str) -> dict[str, list[str]]:
     return targets
 
 
-__all__ = ["may_see", "open_pushed", "with_disclosures", "erase_entity", "DisclosureRefused"]
+__all__ = ["may_see", "open_pushed", "with_disclosures", "held_in", "with_held", "erase_entity", "DisclosureRefused"]

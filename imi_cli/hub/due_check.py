@@ -45,6 +45,10 @@ def run(hub: Any) -> None:
     from imi_cli.hub.alert_jobs import erase_due
     from imi_cli.hub.notification_jobs import remind
 
+    last_check: Checked | None = hub.checked
+    if last_check is not None and clock.iso(clock.now())[:16] == clock.iso(last_check.at)[:16] and \
+            hub.backend.read_query("SELECT coalesce(max(seq), 0) FROM events")[0][0] == last_check.seq:
+        return  # nothing moved, seen without the writer scope (which, on PostgreSQL, is the cluster's)
     with hub.lock:  # no push comes in between: the events it sequences are seen by the next check
         now = clock.now()
         seq = newest_seq(hub.store.conn)

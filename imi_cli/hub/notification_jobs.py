@@ -46,27 +46,29 @@ def _delivery(conn: Any, ident: str) -> dict[str, Any] | None:
 
 
 def remind(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
-    """A reminder to the Commission ``reminder_days_before`` the examination deadline, once."""
+    """A reminder to the Commission ``reminder_days_before`` the examination deadline, once.
+    The hub's lock is held from reading what is due to making it: two checks (two hub
+    processes) never make one twice."""
     today = clock.now().date()
     with hub.lock:
         rows = hub.store.conn.execute("SELECT id, kind, deadline, record FROM notifications "
                                       "WHERE state = 'broadcast' AND deadline IS NOT NULL").fetchall()
-    if not rows:  # a pull runs this: the catalogs are read only when a deadline can be near
-        return 0
-    declared = kinds()
-    made = 0
-    for ident, kind_id, deadline, record_text in rows:
-        try:
-            kind = declared.get(kind_id)
-            days = kind.reminder_days_before if kind else None
-            if days is None or today < dt.date.fromisoformat(deadline) - dt.timedelta(days=days):
-                continue
-            if any(r.get("key") == deadline for r in json.loads(record_text).get("reminders", [])):
-                continue
-            hub.append_own([make_event("notification.reminder", actor=OPERATOR,
-                                       payload={"kind": "examination_ending", "key": deadline},
-                                       subject={"entity": f"notification/{ident}"})])
-            made += 1
-        except Exception as exc:
-            skip(skipped, "notification reminders", f"notification/{ident}", exc)
+        if not rows:  # a pull runs this: the catalogs are read only when a deadline can be near
+            return 0
+        declared = kinds()
+        made = 0
+        for ident, kind_id, deadline, record_text in rows:
+            try:
+                kind = declared.get(kind_id)
+                days = kind.reminder_days_before if kind else None
+                if days is None or today < dt.date.fromisoformat(deadline) - dt.timedelta(days=days):
+                    continue
+                if any(r.get("key") == deadline for r in json.loads(record_text).get("reminders", [])):
+                    continue
+                hub.append_own([make_event("notification.reminder", actor=OPERATOR,
+                                           payload={"kind": "examination_ending", "key": deadline},
+                                           subject={"entity": f"notification/{ident}"})])
+                made += 1
+            except Exception as exc:
+                skip(skipped, "notification reminders", f"notification/{ident}", exc)
     return made

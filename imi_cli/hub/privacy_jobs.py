@@ -9,6 +9,7 @@ offline through the date erases at its next sync even if its own clock lags.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from imi_cli.hub.disclosures import erase_entity
@@ -20,30 +21,55 @@ EARLY_ERASURE = "personal_data.erasure_requested"
 
 
 def run(hub: Any, skipped: list[dict[str, Any]] | None = None) -> dict[str, int]:
-    """Block and erase what is due by the hub's clock: {"blocked": n, "erased": n}."""
+    """Block and erase what is due by the hub's clock: {"blocked": n, "erased": n}. With several
+    hub processes, each step is checked again in its writer scope (another process may have
+    done it meanwhile) and recorded for the others to replay (``hub/pg/replica.OPS``)."""
     now = clock.now()
     at = clock.iso(now)
+    shared = hub.backend.pins_clock  # several processes: their replicas replay what is done here
+    if shared:
+        now = clock.parse_instant(at)
+    pinned = clock.pinned(now) if shared else nullcontext()
     done = {"blocked": 0, "erased": 0}
-    with hub.lock:
-        items = privacy_clock.due(hub.store.conn, now)
-        privacy_clock.erase_old_access(hub.store, now)  # every holder erases its copy by its own clock
-    for item in items:
-        try:
-            if item.action == "erase":
-                erase_entity(hub, item.entity)  # its event erases here too, and reaches every holder
-                with hub.lock, hub.store.transaction() as conn:
-                    privacy_clock.mark(conn, item, at)
-            else:
-                with hub.lock, hub.store.transaction() as conn:
-                    redaction.block(conn, item.entity, at)
-                    privacy_clock.mark(conn, item, at)
-        except Exception as exc:
-            skip(skipped, f"privacy {item.action}", item.entity, exc)
-            continue
-        done["erased" if item.action == "erase" else "blocked"] += 1
-    with hub.lock:  # any erasure here (the clock's, an early one, an alert's) leaves the WAL to scrub
+    with pinned:
+        with hub.lock:
+            items = privacy_clock.due(hub.store.conn, now)
+            if privacy_clock.erase_old_access(hub.store, now) and shared:  # every holder erases its copy
+                hub.backend.record_op("access.erase_old",
+                                      before=clock.iso(privacy_clock.add_months(now, -privacy_clock.ERASE_MONTHS)))
+        for item in items:
+            try:
+                if item.action == "erase":
+                    erase_entity(hub, item.entity)  # its event erases here too, and reaches every holder
+                    with hub.lock, hub.store.transaction() as conn:
+                        _mark(hub, conn, item, at)
+                else:
+                    with hub.lock, hub.store.transaction() as conn:
+                        if shared and _marked(conn, item):
+                            continue  # another hub process blocked it meanwhile
+                        redaction.block(conn, item.entity, at)
+                        hub.backend.record_op("privacy.block", entity=item.entity, at=at)
+                        _mark(hub, conn, item, at)
+            except Exception as exc:
+                skip(skipped, f"privacy {item.action}", item.entity, exc)
+                continue
+            done["erased" if item.action == "erase" else "blocked"] += 1
+    # any erasure here (the clock's, an early one, an alert's) leaves the WAL to scrub
+    with hub.backend.reading():
         privacy_clock.scrub_if_due(hub.store)
     return done
+
+
+def _marked(conn: Any, item: Any) -> bool:
+    """Whether the clock's step for this item was done already (by another hub process)."""
+    column = "erased_at" if item.action == "erase" else "blocked_at"
+    row = conn.execute(f"SELECT {column} FROM privacy_marks WHERE entity = ?", (item.entity,)).fetchone()
+    return bool(row and row[0])
+
+
+def _mark(hub: Any, conn: Any, item: Any, at: str) -> None:
+    privacy_clock.mark(conn, item, at)
+    hub.backend.record_op("privacy.mark", entity=item.entity, closed_at=item.closed_at, action=item.action, at=at)
 
 
 def erase_requested(hub: Any, skipped: list[dict[str, Any]] | None = None) -> int:
@@ -64,6 +90,6 @@ def erase_requested(hub: Any, skipped: list[dict[str, Any]] | None = None) -> in
             continue
         erased += 1
     if erased:
-        with hub.lock:
+        with hub.backend.reading():
             privacy_clock.scrub_if_due(hub.store)
     return erased

@@ -33,7 +33,7 @@ log = logging.getLogger("imi.hub.housekeeping")
 
 def retained_from(hub: Any) -> int:
     """The highest sequence number removed by retention (0: nothing removed)."""
-    return int(hub.store.meta("retained_from", "0"))
+    return int(hub.backend.retained_from())
 
 
 _RECEIVED = "coalesce(e.received_at, e.at)"  # the hub's own clock; events from before V5 have only `at`
@@ -113,46 +113,63 @@ def skip(job: str, ident: str, exc: BaseException) -> dict[str, Any]:
 
 def prune(hub: Any, days: int, skipped: list[dict[str, Any]] | None = None) -> int:
     """Remove settled exchanges older than ``days``; returns how many events went. A request
-    whose record cannot be read stays, and is added to ``skipped`` (job, id, error type)."""
+    whose record cannot be read stays, and is added to ``skipped`` (job, id, error type).
+    With several hub processes it is an operation the others replay (``hub/pg/replica.OPS``)."""
+    from contextlib import nullcontext
+
     skipped = [] if skipped is None else skipped
+    now = clock.now()
+    at = clock.iso(now)
+    with hub.lock, hub.store.transaction() as conn, \
+            clock.pinned(at) if hub.backend.pins_clock else nullcontext():
+        before = conn.total_changes
+        count = prune_in(conn, days, clock.parse_instant(at) if hub.backend.pins_clock else now, skipped)
+        if conn.total_changes != before:
+            hub.backend.record_op("retention.prune", days=days, now=at)
+    return count
+
+
+def prune_in(conn: Any, days: int, now: Any, skipped: list[dict[str, Any]]) -> int:
+    """``prune`` in this transaction, by the time ``now``."""
     try:
-        now = clock.now()
         cutoff = clock.iso(now - timedelta(days=days))
         reopen_cutoff = clock.iso(now - timedelta(days=max(days, REOPEN_DAYS)))
     except OverflowError:  # a period longer than the calendar: nothing is that old
         return 0
-    with hub.lock, hub.store.transaction() as conn:
-        requests, hashes = _hashes_of(conn, _settled_requests(conn, cutoff, reopen_cutoff), skipped)
-        entities = [f"request/{rid}" for rid in requests]
-        # types whose retention class is "message": settled when made, gone once old
-        settled_at_once = [name for name, t in registry.all_types().items() if t.retention == "message"]
-        marks = ",".join("?" * len(settled_at_once))
-        entities += [entity for (entity,) in conn.execute(
-            "SELECT l.entity FROM events e JOIN entity_log l ON l.seq = e.seq "
-            f"WHERE e.type IN ({marks}) AND {_RECEIVED} < ?", (*settled_at_once, cutoff))]
-        # spent or lapsed invitation codes older than the period: their hashes, and the hub-only
-        # events that carried them
-        spent = [h for (h,) in conn.execute(
-            "SELECT code_hash FROM invitations WHERE coalesce(used_at, expires_at) < ?", (cutoff,))]
-        entities += [f"invitation/{h[:16]}" for h in spent]
-        gone = in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
-                                "WHERE l.entity IN ({})", entities)
-        seqs = [seq for seq, _ in gone]
-        # what nodes could have pulled: only that makes a node behind it re-seed
-        pulled = [seq for (seq,) in in_chunks(
-            conn, f"SELECT DISTINCT seq FROM event_audience WHERE authority != '{HUB_ONLY}' AND seq IN ({{}})", seqs)]
-        _delete(conn, "event_audience", "seq", seqs)
-        _delete(conn, "events", "seq", seqs)
-        _delete(conn, "disclosures", "event_id", [event_id for _, event_id in gone])  # redaction: beside their events
-        _delete(conn, "entity_log", "entity", entities)
-        # entity_versions stay (a name and a number): a removed request's or message's id can
-        # never be used again for another one, which nodes still holding it would merge with
-        _delete(conn, "request_history", "request_id", requests)
-        _delete(conn, "requests", "id", requests)
-        _delete(conn, "messages", "id", [e.split("/", 1)[1] for e in entities if e.startswith("message/")])
-        still = _still_used(conn, hashes) if hashes else set()
-        _delete(conn, "request_attachments", "sha256", sorted(hashes - still))
-        _delete(conn, "invitations", "code_hash", spent)
-        if pulled:
-            hub.store.set_meta("retained_from", str(max(max(pulled), retained_from(hub))))
+    requests, hashes = _hashes_of(conn, _settled_requests(conn, cutoff, reopen_cutoff), skipped)
+    entities = [f"request/{rid}" for rid in requests]
+    # types whose retention class is "message": settled when made, gone once old
+    settled_at_once = [name for name, t in registry.all_types().items() if t.retention == "message"]
+    marks = ",".join("?" * len(settled_at_once))
+    entities += [entity for (entity,) in conn.execute(
+        "SELECT l.entity FROM events e JOIN entity_log l ON l.seq = e.seq "
+        f"WHERE e.type IN ({marks}) AND {_RECEIVED} < ?", (*settled_at_once, cutoff))]
+    # spent or lapsed invitation codes older than the period: their hashes, and the hub-only
+    # events that carried them
+    spent = [h for (h,) in conn.execute(
+        "SELECT code_hash FROM invitations WHERE coalesce(used_at, expires_at) < ?", (cutoff,))]
+    entities += [f"invitation/{h[:16]}" for h in spent]
+    gone = in_chunks(conn, "SELECT e.seq, e.id FROM entity_log l JOIN events e ON e.seq = l.seq "
+                            "WHERE l.entity IN ({})", entities)
+    seqs = [seq for seq, _ in gone]
+    # what nodes could have pulled: only that makes a node behind it re-seed
+    pulled = [seq for (seq,) in in_chunks(
+        conn, f"SELECT DISTINCT seq FROM event_audience WHERE authority != '{HUB_ONLY}' AND seq IN ({{}})", seqs)]
+    _delete(conn, "event_audience", "seq", seqs)
+    _delete(conn, "events", "seq", seqs)
+    _delete(conn, "disclosures", "event_id", [event_id for _, event_id in gone])  # redaction: beside their events
+    _delete(conn, "entity_log", "entity", entities)
+    # entity_versions stay (a name and a number): a removed request's or message's id can
+    # never be used again for another one, which nodes still holding it would merge with
+    _delete(conn, "request_history", "request_id", requests)
+    _delete(conn, "requests", "id", requests)
+    _delete(conn, "messages", "id", [e.split("/", 1)[1] for e in entities if e.startswith("message/")])
+    still = _still_used(conn, hashes) if hashes else set()
+    _delete(conn, "request_attachments", "sha256", sorted(hashes - still))
+    _delete(conn, "invitations", "code_hash", spent)
+    if pulled:
+        held = conn.execute("SELECT value FROM meta WHERE key = 'retained_from'").fetchone()
+        conn.execute("INSERT INTO meta(key, value) VALUES ('retained_from', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (str(max(max(pulled), int(held[0]) if held else 0)),))
     return len(seqs)

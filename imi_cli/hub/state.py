@@ -9,17 +9,19 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
 from imi_cli.hub import disclosures as hub_disclosures
+from imi_cli.hub.backend import HubBackend, SqliteBackend
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
 from imi_cli.log.disclosures import split
-from imi_cli.log.event import NETWORK, canonical, make_event
+from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
 from imi_cli.log.projections import apply
 from imi_cli.log.store import Store
@@ -43,7 +45,7 @@ def init_hub(path: Path, passphrase: str) -> Hub:
 
 
 class Hub:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, backend: HubBackend | None = None) -> None:
         operator_key = store.meta("operator_key")
         if store.meta("role") != "hub" or operator_key is None:
             from imi_cli.errors import UsageError
@@ -51,7 +53,10 @@ class Hub:
             raise UsageError(t("{path} is not a hub store", path=str(store.path)),
                              hint=t("create one with `imi hub init`"))
         self.store = store
-        self.lock = threading.RLock()
+        # where the log lives (hub/backend.py): this store alone, or PostgreSQL with this store
+        # as the process's replica; ``lock`` is its writer scope (re-entrant in one thread)
+        self.backend: HubBackend = backend if backend is not None else SqliteBackend(store)
+        self.lock = self.backend.writer()
         self.arrived = threading.Condition()
         self.arrivals = 0
         self.checked: Any = None  # what a pull's check for due work covered (hub/due_check.py)
@@ -70,20 +75,20 @@ class Hub:
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str],
                 disclosed: tuple[list[str], dict[str, Any]] | None = None, *, text: str | None = None,
-                batch: _Batch | None = None, at: str | None = None) -> int:
+                batch: _Batch | None = None, at: str | None = None, seq: int | None = None) -> int:
         """Sequence one event (``text``: its canonical JSON, if the caller made it already;
-        ``at``: the hub's time of receipt, if read already)."""
-        # A sequence number is never given twice, even after retention removed the newest events
-        # (a plain rowid would reuse them, and a node holding the old one would clash). Within a
-        # batch (one transaction, under the lock) the next one is counted, not read again.
-        seq = batch.seq if batch is not None and batch.seq is not None else conn.execute(
-            "SELECT max(coalesce((SELECT max(seq) FROM events), 0), "
-            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'retained_from'), 0)) + 1"
-        ).fetchone()[0]
+        ``at``: the hub's time of receipt, if read already; ``seq``: its number, given when it is
+        replayed from the shared log)."""
+        # A sequence number is never given twice (the backend says which is next: hub/backend.py).
+        # Within a batch (one transaction, under the lock) the next one is counted, not read again.
+        if seq is None:
+            seq = batch.seq if batch is not None and batch.seq is not None else self.backend.next_seq(conn)
+        if at is None:
+            at = clock.iso(clock.now())
         conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq) "
                      "VALUES (?,?,?,?,?, 'accepted', ?, ?)",
                      (seq, event["id"], event["type"], event["at"], text if text is not None else canonical(event),
-                      at or clock.iso(clock.now()), seq))
+                      at, seq))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
         note_version(conn, event, seq)
@@ -91,7 +96,9 @@ class Hub:
                      (event["subject"]["entity"], seq, event["signature"]["by"]))
         if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
             redaction.keep(conn, event, disclosed[0])
-        apply(conn, event if disclosed is None else disclosed[1])
+        # with several replicas, each folds the event by the same clock (the one it was received by)
+        with clock.pinned(at) if self.backend.pins_clock else nullcontext():
+            apply(conn, event if disclosed is None else disclosed[1])
         if batch is not None:
             batch.seq = seq + 1
         return seq
@@ -131,15 +138,13 @@ class Hub:
         The events' signatures are verified before the hub's lock is taken (all are the
         pusher's: its key is read once); under the lock the key is read again, and if it changed
         in between (revoked, enrolled anew) each event is checked against the key in force."""
-        from imi_cli.protocol.signing import use_nonce
-
         key = self._key_of(pusher)
         early = [_prepare(key, pusher, event) for event in events]
         verified, texts = [e[0] for e in early], [e[1] for e in early]
         results = []
         with self.lock, self.store.transaction() as conn:
             if nonce is not None:
-                use_nonce(conn, nonce)
+                self.backend.use_nonce(conn, nonce)
             batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
             if batch.key != key:
                 verified = [None] * len(events)
@@ -162,8 +167,9 @@ class Hub:
         return results
 
     def _key_of(self, user_id: str) -> tuple[str, str | None] | None:
-        with self.lock:
-            return _key_row(self.store.conn, user_id)
+        # a read before the lock (hub/backend.py read_query): it is read again under it
+        rows = self.backend.read_query("SELECT public_key, revoked_at FROM principals WHERE user_id = ?", (user_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def react(self) -> int:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
@@ -237,6 +243,21 @@ class Hub:
         """Release every long poll now (the server is shutting down)."""
         self.stopping = True
         self._notify()
+
+    def close(self) -> None:
+        """Stop, and release the backend (its connections, threads and the store)."""
+        self.stop()
+        self.backend.close()
+
+    def use_nonce(self, nonce: str) -> None:
+        """Record a signed request's nonce on its own (not in a push); AuthError if it was seen."""
+        self.backend.use_nonce(None, nonce)
+
+    @property
+    def recheck_seconds(self) -> float:
+        """A long poll looks again at least this often, woken or not (another process may have
+        written without this one hearing of it)."""
+        return self.backend.recheck_seconds
 
     def _notify(self) -> None:
         with self.arrived:
@@ -319,15 +340,8 @@ class Hub:
 
     # -- reading ---------------------------------------------------------
     def events_for(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]:
-        audiences = [NETWORK] + ([authority] if authority else [])
-        marks = ",".join("?" * len(audiences))
-        with self.lock:
-            rows = self.store.query(
-                f"SELECT e.seq, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience"
-                f" WHERE authority IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?) ORDER BY e.seq",
-                (*audiences, after, limit))
-            # redaction: each event with the disclosures this authority may see
-            return hub_disclosures.with_disclosures(self.store.conn, authority, rows)
+        """The events ``authority`` may read after ``after``, each with the disclosures it may see."""
+        return self.backend.pull(authority, after, limit)
 
     def wait_for(self, authority: str | None, after: int, limit: int, wait: float) -> list[tuple[int, str]]:
         """Long poll: return at once if there is something, else wait up to ``wait`` seconds,
@@ -344,7 +358,7 @@ class Hub:
                 return rows
             with self.arrived:
                 if self.arrivals == seen:
-                    self.arrived.wait(timeout=left)
+                    self.arrived.wait(timeout=min(left, self.recheck_seconds))
 
     def remind_due(self) -> None:
         """Make what is due by the hub's clock (not the nodes'), so a pull brings it: request
@@ -357,11 +371,14 @@ class Hub:
         due_check.run(self)
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
-        with self.lock:
+        for _ in range(2):
             # the authority the user belongs to now (a user can be moved), not the one it enrolled with
-            rows = self.store.query("SELECT p.public_key, coalesce(u.authority_id, p.authority_id), p.revoked_at "
-                                    "FROM principals p LEFT JOIN users u ON u.id = p.user_id WHERE p.user_id = ?",
-                                    (user_id,))
+            rows = self.backend.read_query("SELECT p.public_key, coalesce(u.authority_id, p.authority_id), "
+                                           "p.revoked_at FROM principals p LEFT JOIN users u ON u.id = p.user_id "
+                                           "WHERE p.user_id = ?", (user_id,))
+            # unknown here: perhaps enrolled through another hub process a moment ago
+            if rows or not self.backend.catch_up():
+                break
         return rows[0] if rows else None
 
 

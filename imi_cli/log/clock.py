@@ -8,13 +8,34 @@ read it from here.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from imi_cli.errors import UsageError
 
+# A time pinned for this thread (``pinned``): replaying what another hub process did gives the
+# same stamps it gave. It comes before IMI_NOW.
+_PINNED: ContextVar[datetime | None] = ContextVar("imi_clock_pinned", default=None)
+
+
+@contextmanager
+def pinned(at: datetime | str) -> Iterator[None]:
+    """Within it, ``now()`` is ``at`` (an ISO 8601 text or a datetime), in this thread only."""
+    when = parse_instant(at) if isinstance(at, str) else at
+    token = _PINNED.set(when)
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
 
 def now() -> datetime:
     """The current time, timezone-aware (UTC unless ``IMI_NOW`` says otherwise)."""
+    pin = _PINNED.get()
+    if pin is not None:
+        return pin
     fixed = os.environ.get("IMI_NOW")
     if fixed:
         return parse_instant(fixed, source="IMI_NOW")

@@ -129,9 +129,8 @@ def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes
         raise AuthError(N_("the request signature does not verify"))
     if nonces is not None:
         nonces.append(signed.nonce)
-    else:
-        with hub.lock, hub.store.transaction() as conn:
-            use_nonce(conn, signed.nonce)
+    else:  # on its own: never under the hub's writer scope (a pull must not wait for pushes)
+        hub.use_nonce(signed.nonce)
     return signed.user, signed.authority
 
 
