@@ -29,18 +29,53 @@ def cheap_kdf(monkeypatch):
     monkeypatch.setattr(imi_cli.log.store, "KDF_ITERATIONS", 2)
 
 
-@pytest.fixture
-def hub(request, tmp_path, cheap_kdf):
-    """A hub store in tmp_path, served by uvicorn in a thread on a free loopback port, with the
-    API limits of the test module's ``HUB_LIMITS`` (protocol/limits.py; the defaults if none)."""
-    from imi_cli.hub.background import BackgroundHub
-    from imi_cli.hub.state import init_hub
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the session (IMI_TEST_PG's, else a throwaway one)."""
+    from tests import pg_server as pg
 
-    state = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.fail("psycopg is not installed: pip install -e '.[test]' (the hub's PostgreSQL tests need it)",
+                    pytrace=False)
+    try:
+        server = pg.server()
+    except (RuntimeError, OSError) as exc:  # no skip: the hub's suite runs on both backends
+        pytest.fail(f"no PostgreSQL server for the hub's tests: {exc} "
+                    f"(set {pg.ENVIRONMENT} to a server's URL, or install PostgreSQL)", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlcipher", "postgresql"])
+def hub(request, tmp_path, cheap_kdf):
+    """A hub served by uvicorn in a thread on a free loopback port, with the API limits of the
+    test module's ``HUB_LIMITS`` (protocol/limits.py; the defaults if none): on each backend, a
+    hub store in tmp_path, and a hub whose log is in a new PostgreSQL database (its replica in
+    tmp_path)."""
+    from imi_cli.hub.background import BackgroundHub
+
+    if request.param == "sqlcipher":
+        from imi_cli.hub.state import init_hub
+
+        state = init_hub(tmp_path / "hub.db", PASSPHRASE)
+        close, drop = state.store.close, None
+    else:
+        import uuid
+
+        from imi_cli.hub.pg.hub import init_hub_pg
+
+        server = request.getfixturevalue("pg_server")
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        state = init_hub_pg(server.database(name), tmp_path / "hub.key", tmp_path / "replicas")
+        close, drop = state.close, (lambda: server.drop(name))
     with BackgroundHub(state, limits=getattr(request.module, "HUB_LIMITS", None)) as served:
         state.url = served.url
         yield state
-    state.store.close()
+    close()
+    if drop is not None:
+        drop()
 
 
 class Network:

@@ -156,6 +156,22 @@ def test_replayed_requests_are_refused_and_store_nothing(hub, pair):
         assert client.push([event2])[0]["reason"] == "not_allowed"
 
 
+def _store_body(hub, seq: int, body: str) -> None:
+    """Write an event's stored body as a hub (or whoever holds its disk) could: in the hub's
+    store, and on PostgreSQL in the log the pulls read (sealed with the hub's key)."""
+    with hub.lock, hub.store.transaction() as conn:
+        conn.execute("UPDATE events SET body = ? WHERE seq = ?", (body, seq))
+        event_id = conn.execute("SELECT id FROM events WHERE seq = ?", (seq,)).fetchone()[0]
+    if hub.backend.kind == "postgresql":
+        import psycopg
+
+        from imi_cli.hub.pg.backend import event_aad
+
+        with psycopg.connect(hub.backend.url, autocommit=True) as pg:
+            pg.execute("UPDATE events SET body = %s WHERE seq = %s",
+                       (hub.backend.sealer.seal(body.encode(), event_aad(event_id)), seq))
+
+
 def test_a_node_refuses_a_pulled_event_with_a_bad_signature_and_keeps_its_cursor(hub, pair):
     hu_user, ie_user = pair
     sync(hu_user)
@@ -167,17 +183,16 @@ def test_a_node_refuses_a_pulled_event_with_a_bad_signature_and_keeps_its_cursor
     with hub.lock, hub.store.transaction() as conn:  # the hub (or a man in the middle) forges a message
         seq, body = conn.execute("SELECT seq, body FROM events WHERE type = 'message.sent' "
                                  "ORDER BY seq DESC LIMIT 1").fetchone()
-        forged = json.loads(body)
-        forged["payload"]["text"] = "forged"
-        conn.execute("UPDATE events SET body = ? WHERE seq = ?", (canonical(forged), seq))
+    forged = json.loads(body)
+    forged["payload"]["text"] = "forged"
+    _store_body(hub, seq, canonical(forged))
     with pytest.raises(InvalidInput, match="signature"):
         sync(hu_user)
     assert hu_user.meta("cursor") == cursor
     assert hu_user.query("SELECT count(*) FROM events")[0][0] == held
     assert not hu_user.query("SELECT 1 FROM messages")
     # an event from the operator forged by the hub with another key is refused as well
-    with hub.lock, hub.store.transaction() as conn:
-        conn.execute("UPDATE events SET body = ? WHERE seq = ?", (body, seq))  # restore
+    _store_body(hub, seq, body)  # restore
     sync(hu_user)
     assert sorted(s for (s,) in hu_user.query("SELECT subject FROM messages")) == ["first", "second"]
 

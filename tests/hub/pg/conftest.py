@@ -13,21 +13,7 @@ import pytest
 
 from tests import pg_server as pg
 
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[pg.PostgresServer]:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.fail("psycopg is not installed: pip install -e '.[test]' (the hub's PostgreSQL tests need it)",
-                    pytrace=False)
-    try:
-        server = pg.server()
-    except (RuntimeError, OSError) as exc:
-        pytest.fail(f"no PostgreSQL server for the hub's tests: {exc} "
-                    f"(set {pg.ENVIRONMENT} to a server's URL, or install PostgreSQL)", pytrace=False)
-    yield server
-    server.stop()
+# pg_server (one server for the session) is tests/hub/conftest.py's: the whole hub suite runs on both backends
 
 
 @pytest.fixture
