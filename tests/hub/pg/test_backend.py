@@ -357,3 +357,33 @@ def test_the_backends_sealer_makes_and_opens_the_very_blobs_of_keys_seal():
                   lambda: sealer.open(b"\x02" + sealer.seal(b"body", b"aad")[1:], b"aad")):
         with pytest.raises(keys.SealBroken):
             wrong()
+
+
+def test_two_hub_processes_checking_reminders_at_once_make_each_reminder_once(pg_pair, tmp_path, monkeypatch):
+    """What is due is read and made in one writer scope: the second process, caught up in its
+    scope, sees the first one's reminders and makes none again."""
+    import threading
+
+    from imi_cli.exchanges.requests.reminders import issue
+
+    pair = pg_pair
+    rid = _sent(pair, tmp_path)
+    monkeypatch.setenv("IMI_NOW", "2026-02-25T09:00:00+00:00")  # past the deadline, 30 days quiet
+    pair.other.backend.catch_up()
+    start, made = threading.Barrier(2), []
+
+    def check(hub: Any) -> None:
+        start.wait()
+        made.append(issue(hub))
+
+    threads = [threading.Thread(target=check, args=(h,)) for h in (pair.hub, pair.other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(made) >= 1 and 0 in made
+    pair.hub.backend.catch_up()
+    keys = pair.hub.store.query("SELECT json_extract(body, '$.payload.kind'), json_extract(body, '$.payload.key') "
+                                "FROM events WHERE type = 'request.reminder' AND "
+                                "json_extract(body, '$.subject.entity') = ?", (f"request/{rid}",))
+    assert len(keys) == sum(made) and len(set(keys)) == len(keys)
