@@ -278,8 +278,17 @@ def test_retention_and_the_privacy_clock_replay_in_the_other_replica_and_in_a_bo
                    (f"request/{rid}",))[0][0] >= 2
     pair.other.backend.catch_up()
     assert replica_tables(pair.other.store) == replica_tables(pair.hub.store)
-    # a year on: retention removes the settled exchange, through the other process this time
-    monkeypatch.setenv("IMI_NOW", "2027-09-06T09:00:00+00:00")
+    # three years on: erased, once, through the other process this time
+    monkeypatch.setenv("IMI_NOW", "2029-01-06T09:00:00+00:00")
+    assert privacy_jobs.run(pair.other) == {"blocked": 0, "erased": 1}
+    assert privacy_jobs.run(pair.hub) == {"blocked": 0, "erased": 0}
+    assert pg_rows(pair.pg_url, "SELECT count(*) FROM disclosures WHERE entity = %s AND disclosure IS NOT NULL",
+                   (f"request/{rid}",)) == [(0,)]
+    assert pg_rows(pair.pg_url, "SELECT count(*) FROM privacy_marks WHERE erased_at IS NOT NULL") == [(1,)]
+    pair.hub.backend.catch_up()
+    assert replica_tables(pair.other.store) == replica_tables(pair.hub.store)
+    # and later, retention removes the settled exchange
+    monkeypatch.setenv("IMI_NOW", "2029-01-07T09:00:00+00:00")
     assert prune(pair.other, 365) > 0
     assert retained_from(pair.hub) == retained_from(pair.other) > 0
     assert pg_rows(pair.pg_url, "SELECT retained_from FROM hub_head")[0][0] == retained_from(pair.hub)
