@@ -365,3 +365,21 @@ def test_the_writer_reads_the_head_under_read_committed_whatever_the_servers_def
         assert seqs == list(range(1, len(seqs) + 1))
     finally:
         other.close()
+
+
+def test_a_user_enrolled_through_another_process_is_known_even_if_the_listener_caught_up_first(hubs):
+    """principal(): a miss is read again after a catch-up, even one that found nothing left to do
+    (the listener did it between the miss and the catch-up)."""
+    first, another = hubs
+    other = another()
+    coordinator(first, "DE")
+    other.backend.catch_up()  # the listener's part: nothing is left for principal()'s catch-up
+    real, calls = other.backend.read_query, []
+
+    def missing_once(sql: str, params: Any = ()) -> list[Any]:
+        calls.append(sql)
+        return [] if len(calls) == 1 else real(sql, params)
+
+    other.backend.read_query = missing_once
+    assert other.principal("de.coord") is not None
+    assert len(calls) == 2
