@@ -169,7 +169,7 @@ def push_single(hu, events: list[dict]) -> float:
     from imi_cli.sync.enrolment import client_for
 
     with client_for(hu) as client:
-        client._http.get("/v1/info")  # warm the connection
+        client.info()  # warm the connection
         t = time.perf_counter()
         for event in events:
             (r,) = client.push([event])

@@ -219,7 +219,7 @@ def empty_pulls(b: Bench, store, sender, rounds: int) -> dict[str, float]:
             http.append(time.perf_counter() - t)
             assert not page["events"], len(page["events"])
             t = time.perf_counter()
-            client._http.get("/v1/info")
+            client.info()
             floor.append(time.perf_counter() - t)
     b.stop_hub()
     path = b.workdir / "hub.db"

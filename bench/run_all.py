@@ -30,7 +30,8 @@ from figures import load  # noqa: E402
 
 # the measures of issue 17 (performance at ten times IMI's scale), in the issue's order
 SCRIPTS = ["bench_hub_requests", "bench_hub", "bench_catchup", "bench_sync_startup", "bench_inbox",
-           "bench_store", "bench_search", "bench_validate", "bench_cli_startup"]
+           "bench_store", "bench_search", "bench_validate", "bench_cli_startup",
+           "bench_hub_pg"]  # the last: issue 18, the hub on PostgreSQL
 # the other benchmarks (each area's own figures), with --all
 OTHERS = ["bench_alerts", "bench_notifications", "bench_licences", "bench_privacy", "bench_help_languages"]
 START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"

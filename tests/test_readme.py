@@ -58,7 +58,9 @@ def sh_blocks() -> list[Block]:
 # question-set tools for CI (they read and write a checkout's questionnaires/ and its git
 # history: a test of their own runs them in a clone).
 QUESTION_SETS = "Question sets in 26 languages"
-NOT_WALKTHROUGHS = ("Two commands on a fresh machine", QUESTION_SETS)
+# The PostgreSQL commands name a database server the reader has: tests/hub/pg/test_hub_cli.py runs
+# init, serve and migrate against a real one (tests/pg_server.py).
+NOT_WALKTHROUGHS = ("Two commands on a fresh machine", QUESTION_SETS, "The hub on PostgreSQL")
 MAINTENANCE = ("imi_cli.i18n.build",)
 
 
@@ -241,4 +243,4 @@ def _freed(port: int, wait: float = 10) -> bool:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__, "-q", "-s"]))
+    sys.exit(pytest.main([__file__, "-q", "-s", "-n0"]))  # -s: one process (pyproject.toml runs workers)

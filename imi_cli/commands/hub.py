@@ -1,4 +1,8 @@
-"""`imi hub ...`: init, serve, invite (run where the hub's store is)."""
+"""`imi hub ...`: init, serve, invite (run where the hub's store is).
+
+A hub keeps its state in a SQLCipher store (``--store``), or in a PostgreSQL database
+(``--database URL`` or the setting hub_database) with a key file (``--key-file``, hub_key_file)
+and a private replica per process (``--replica-dir``, hub_replica_dir): docs/hub-operations.md."""
 
 from __future__ import annotations
 
@@ -16,15 +20,45 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def _open_hub():
+    """The hub of the setting hub_database (PostgreSQL) if set, else of the store (--store)."""
+    database = _setting("hub_database")
+    if database:
+        from imi_cli.hub.pg import connect
+        from imi_cli.hub.pg.hub import open_hub_pg
+
+        connect.require_psycopg()
+        key_file, replicas = _database_paths(None, None)
+        with _DatabaseErrors(str(database)):
+            return open_hub_pg(str(database), key_file, replicas)
     from imi_cli.hub.state import Hub
 
     return Hub(state().open_store())
 
 
+def _close_hub(hub) -> None:
+    close = getattr(hub, "close", None)
+    close() if close is not None else hub.store.close()
+
+
+DATABASE_HELP = "PostgreSQL URL of the hub's database, e.g. postgresql://imi@db.example/imi [setting hub_database]."
+REPLICA_DIR_HELP = "Folder of each hub process's private replica [setting hub_replica_dir]."
+KEY_FILE_HELP = "The hub's key file: without it the database cannot be read [setting hub_key_file]."
+NEW_KEY_FILE_HELP = ("The hub's key file, made if missing (0600): without it the database cannot be read "
+                     "[setting hub_key_file].")
+
+
 @app.command("init")
 @data_options
-def init() -> None:
+def init(
+    database: Optional[str] = typer.Option(None, "--database", metavar="URL",
+                                           help="Create the hub in this empty PostgreSQL database instead."),
+    key_file: Optional[Path] = typer.Option(None, "--key-file", help=NEW_KEY_FILE_HELP),
+    replica_dir: Optional[Path] = typer.Option(None, "--replica-dir", help=REPLICA_DIR_HELP),
+) -> None:
     """Create the hub's encrypted store and the operator's key (the network's trust root)."""
+    if database is not None:
+        _init_database(database, key_file, replica_dir)
+        return
     from imi_cli.hub.state import init_hub
     from imi_cli.log.unlock import passphrase
 
@@ -46,6 +80,11 @@ def serve(
     cert: Optional[Path] = typer.Option(None, "--cert", help="TLS certificate (PEM)."),
     key: Optional[Path] = typer.Option(None, "--key", help="TLS private key (PEM)."),
     insecure: bool = typer.Option(False, "--insecure", help="Allow plain HTTP on a non-loopback address."),
+    database: Optional[str] = typer.Option(None, "--database", metavar="URL", help=DATABASE_HELP),
+    workers: int = typer.Option(1, "--workers", min=1, max=256,
+                                help="Hub processes to run (more than 1 only with --database)."),
+    key_file: Optional[Path] = typer.Option(None, "--key-file", help=KEY_FILE_HELP),
+    replica_dir: Optional[Path] = typer.Option(None, "--replica-dir", help=REPLICA_DIR_HELP),
 ) -> None:
     """Serve the hub over HTTPS (plain HTTP only on loopback, or with --insecure). Every minute
     it makes due reminders and applies the retention period (setting hub_retention_days)."""
@@ -54,6 +93,10 @@ def serve(
     from imi_cli.errors import UsageError
     from imi_cli.hub.app import create_app
 
+    database = database or _setting("hub_database")  # type: ignore[assignment]
+    if workers > 1 and not database:
+        raise UsageError(t("{option} needs a PostgreSQL hub database (--database or the setting hub_database)",
+                           option="--workers"))
     if bool(cert) != bool(key):
         raise UsageError(msgid="options_go_together", params={"first": "--cert", "second": "--key"})
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
@@ -65,6 +108,9 @@ def serve(
 
     if cert and key:
         check_tls(cert, key)
+    if database:
+        _serve_database(database, key_file, replica_dir, workers, host, port, cert, key)
+        return
     hub = _open_hub()
     try:
         check_address(host, port)
@@ -90,6 +136,172 @@ def serve(
     # in its own user's language. (What it told its operator above was in the operator's.)
     i18n.use("en")  # main() restores the run's language when the server stops
     Server(config).run()
+
+
+def _setting(key: str) -> object:
+    """A setting's value, None if not set (or not known to this version)."""
+    return state().settings.values.get(key)
+
+
+def _database_paths(key_file: Optional[Path], replica_dir: Optional[Path]) -> tuple[Path, Path]:
+    """--key-file and --replica-dir, else their settings (hub_key_file, hub_replica_dir)."""
+    from imi_cli.errors import UsageError
+
+    key_file = key_file or _setting("hub_key_file")  # type: ignore[assignment]
+    replica_dir = replica_dir or _setting("hub_replica_dir")  # type: ignore[assignment]
+    if key_file is None:
+        raise UsageError(msgid="options_go_together", params={"first": "--database", "second": "--key-file"})
+    if replica_dir is None:
+        from platformdirs import user_data_dir
+
+        replica_dir = Path(user_data_dir("imi", appauthor=False)) / "hub-replicas"
+    return Path(key_file), Path(replica_dir)
+
+
+class _DatabaseErrors:
+    """What psycopg raises past the connection (a server gone mid-command, a refused statement)
+    becomes one clear message naming the database (password hidden), never a traceback."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: Optional[BaseException], tb: object) -> None:
+        if exc is None or "psycopg" not in type(exc).__module__:
+            return
+        from imi_cli.hub.pg.connect import DatabaseUnavailable, shown_url
+
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = lines[0] if lines else type(exc).__name__
+        from imi_cli.hub.pg.worker import without_password
+
+        secret = without_password(self.url)[1]
+        if secret:
+            reason = reason.replace(secret, "***")
+        raise DatabaseUnavailable(t("cannot connect to the database {url}: {reason}",
+                                    url=shown_url(self.url), reason=reason)) from None
+
+
+def _hub_identity(url: str) -> dict[str, str]:
+    """hub_id and key_id from the database's hub_meta."""
+    from imi_cli.hub.pg import connect
+
+    conn = connect.connect(url)
+    try:
+        rows = conn.execute("SELECT key, value FROM hub_meta WHERE key IN ('hub_id', 'key_id')").fetchall()
+    finally:
+        conn.close()
+    return {k: v for k, v in rows}
+
+
+def _key_file_message(hub_id: str, key_file: Path, key_id: str) -> str:
+    return t("Hub id {hub_id}; key file {path} (key id {key_id}). Back the key file up: "
+             "without it the database cannot be read.", hub_id=hub_id, path=key_file, key_id=key_id)
+
+
+def _init_database(database: str, key_file: Optional[Path], replica_dir: Optional[Path]) -> None:
+    from imi_cli.hub.pg import connect
+
+    connect.require_psycopg()
+    key_path, replicas = _database_paths(key_file, replica_dir)
+    with _DatabaseErrors(database):
+        from imi_cli.hub.pg.hub import init_hub_pg
+
+        hub = init_hub_pg(database, key_path, replicas)
+        try:
+            operator_key = hub.operator_public_key
+        finally:
+            hub.close()
+        ident = _hub_identity(database)
+    shown = connect.shown_url(database)
+    if state().as_json:
+        print_json({"database": shown, "hub_id": ident.get("hub_id"), "key_id": ident.get("key_id"),
+                    "key_file": str(key_path), "operator_key": operator_key})
+        return
+    message(t("Created hub store {path}\nOperator public key: {key}", path=shown, key=operator_key))
+    message(_key_file_message(ident.get("hub_id", ""), key_path, ident.get("key_id", "")))
+
+
+def _serve_database(database: str, key_file: Optional[Path], replica_dir: Optional[Path], workers: int,
+                    host: str, port: int, cert: Optional[Path], key: Optional[Path]) -> None:
+    """`imi hub serve --database`: this process serves (workers=1), or uvicorn runs N worker
+    processes on one socket, each with its own hub and replica (imi_cli/hub/pg/worker.py)."""
+    import os
+
+    import uvicorn
+
+    from imi_cli import i18n
+    from imi_cli.hub.listen import check_address
+    from imi_cli.hub.pg import connect, worker
+
+    connect.require_psycopg()
+    key_path, replicas = _database_paths(key_file, replica_dir)
+    days = state().settings.hub_retention_days
+    scheme = "https" if cert else "http"
+    tls: dict[str, object] = {"ssl_certfile": str(cert) if cert else None, "ssl_keyfile": str(key) if key else None}
+    if workers > 1:
+        check_address(host, port)
+        with _DatabaseErrors(database):  # a wrong URL or key file is told here, not N times by the workers
+            from imi_cli.hub.pg.init import open_database
+
+            conn = open_database(database, key_path)[0]
+            conn.close()
+        os.environ.update(worker.config_environment(database, key_path, replicas, days))
+        message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))
+        i18n.use("en")
+        uvicorn.run("imi_cli.hub.pg.worker:app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False, timeout_graceful_shutdown=5, **tls)  # type: ignore[arg-type]
+        return
+    from imi_cli.hub.app import create_app
+
+    check_address(host, port)  # before the replica is made or caught up
+    with _DatabaseErrors(database):
+        hub = worker.open_serving(database, key_path, replicas, days)
+    try:
+        message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig, frame) -> None:  # release long polls at once, then stop
+                hub.stop()
+                super().handle_exit(sig, frame)
+
+        config = uvicorn.Config(create_app(hub), host=host, port=port, log_level="warning", access_log=False,
+                                timeout_graceful_shutdown=5, **tls)  # type: ignore[arg-type]
+        i18n.use("en")  # as for a store: the hub speaks English on the wire
+        Server(config).run()
+    finally:
+        worker.close_serving(hub)
+
+
+@app.command("migrate")
+@data_options
+def migrate(
+    to: str = typer.Option(..., "--to", metavar="URL", help="The empty PostgreSQL database to move the hub to."),
+    key_file: Optional[Path] = typer.Option(None, "--key-file", help=NEW_KEY_FILE_HELP),
+) -> None:
+    """Move a hub from its SQLCipher store (--store) to PostgreSQL: the same sequence numbers,
+    receipts and operator key, so nodes keep syncing. Stop `imi hub serve` first."""
+    from imi_cli.hub.pg import connect
+    from imi_cli.hub.pg.migrate import migrate_store
+
+    connect.require_psycopg()
+    key_path, _replicas = _database_paths(key_file, None)
+    s = state()
+    store = s.open_store()
+    try:
+        with _DatabaseErrors(to):
+            done = migrate_store(store, to, key_path)
+    finally:
+        store.close()
+    shown = connect.shown_url(to)
+    if s.as_json:
+        print_json({"store": str(s.store_path), "database": shown, "key_file": str(key_path), **done})
+        return
+    message(t("Copied the hub store {path} to {url} (last sequence number {seq})", path=s.store_path, url=shown,
+              seq=done["last_seq"]))
+    message(_key_file_message(done["hub_id"], key_path, done["key_id"]))
 
 
 @app.command("invite")
@@ -118,8 +330,10 @@ def invite(
     record, user = coordinator_records(authority, country, "", lang, split_list(languages), split_list(areas),
                                        email, user_id, user_name, user_email, names=_names(names, lang))
     hub = _open_hub()
-    code = hub.invite_coordinator(record, user)
-    hub.store.close()
+    try:
+        code = hub.invite_coordinator(record, user)
+    finally:
+        _close_hub(hub)
     s = state()
     if invites:
         write_code(invites, user_id, code)
@@ -172,7 +386,7 @@ def reinvite(
     try:
         code = hub.reinvite(user_id)
     finally:
-        hub.store.close()
+        _close_hub(hub)
     if invites:
         write_code(invites, user_id, code)
     if state().as_json:
@@ -197,7 +411,7 @@ def prune(
     try:
         removed = do_prune(hub, days, skipped)
     finally:
-        hub.store.close()
+        _close_hub(hub)
     if state().as_json:
         print_json({"removed": removed, "skipped": skipped})
     else:
@@ -222,7 +436,7 @@ def revoke(
     try:
         seq = hub.revoke(user_id)
     finally:
-        hub.store.close()
+        _close_hub(hub)
     if state().as_json:
         print_json({"user": user_id, "revoked": True, "seq": seq})
     else:

@@ -7,7 +7,13 @@ can have changed (``Hub.remind_due``, ``due_check``); retention runs with `imi h
 
 Housekeeping survives any one record: a request it cannot process is skipped and logged (its
 id and the exception's type, never its content), and the others are done. The timer's loop
-never dies: a job that fails as a whole is logged and runs again at the next tick."""
+never dies: a job that fails as a whole is logged and runs again at the next tick.
+
+With several hub processes on one PostgreSQL database, the timer jobs run in one process only:
+the ``Leader``, the process holding the session advisory lock ``imi-hub-housekeeping`` on a
+connection it keeps. If it dies (or its connection does), PostgreSQL releases the lock and the
+next tick of another process takes it. The leader also deletes expired request nonces and runs
+``VACUUM disclosures`` after disclosures changed (erasure's counterpart of SQLCipher's scrub)."""
 
 from __future__ import annotations
 
@@ -20,22 +26,91 @@ INTERVAL_SECONDS = 60.0
 log = logging.getLogger("imi.hub.housekeeping")
 
 
-def start(hub: Any, retention_days: int | None, interval: float = INTERVAL_SECONDS) -> threading.Event:
-    """Run housekeeping every ``interval`` seconds in a daemon thread; set the event to stop."""
+LEADER_LOCK = "imi-hub-housekeeping"  # pg_try_advisory_lock(hashtext(...)) on the leader's session
+
+
+class Leader:
+    """Leadership of the timer jobs among the hub processes on one PostgreSQL database: held
+    while this process's session holds the advisory lock. ``connect`` makes an autocommit
+    psycopg connection (the lock lives as long as that session)."""
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+        self.conn: Any = None
+        self.held = False
+        self._disclosure_changes: int | None = None
+
+    def holds(self) -> bool:
+        """Whether this process leads now: keeps the lock it has (if its session is alive),
+        else tries to take it. Never raises: a database that is down means "not now"."""
+        try:
+            if self.conn is None:
+                self.conn = self._connect()
+                self.held = False
+            if self.held:
+                self.conn.execute("SELECT 1")  # a broken session lost the lock with it
+                return True
+            row = self.conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (LEADER_LOCK,)).fetchone()
+            self.held = bool(row and row[0])
+            if self.held:
+                log.info("this process leads the housekeeping")
+            return self.held
+        except Exception as exc:
+            log.warning("housekeeping leadership unknown (%s); tried again at the next tick", type(exc).__name__)
+            self.close()
+            return False
+
+    def database_jobs(self) -> None:
+        """What only the database needs: expired nonces go; erased or blocked disclosures'
+        old row versions are vacuumed away once disclosures changed."""
+        from imi_cli.log import clock
+        from imi_cli.protocol.signing import WINDOW_SECONDS
+
+        try:
+            self.conn.execute("DELETE FROM request_nonces WHERE at < %s",
+                              (clock.now().timestamp() - 2 * WINDOW_SECONDS,))
+            row = self.conn.execute("SELECT coalesce(n_tup_upd, 0) + coalesce(n_tup_del, 0) FROM pg_stat_user_tables "
+                                    "WHERE relname = 'disclosures'").fetchone()
+            changes = int(row[0]) if row else 0
+            if changes != self._disclosure_changes:
+                self.conn.execute("VACUUM disclosures")
+                self._disclosure_changes = changes
+        except Exception as exc:
+            log.error("housekeeping (database) failed: %s", type(exc).__name__)
+
+    def close(self) -> None:
+        conn, self.conn, self.held = self.conn, None, False
+        if conn is not None:
+            try:
+                conn.close()  # the session ends: the lock is released
+            except Exception:
+                pass
+
+
+def start(hub: Any, retention_days: int | None, interval: float = INTERVAL_SECONDS,
+          leader: Leader | None = None) -> threading.Event:
+    """Run housekeeping every ``interval`` seconds in a daemon thread; set the event to stop.
+    With a ``leader``, a tick does the jobs only while this process leads."""
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(interval):
-            tick(hub, retention_days)
+            tick(hub, retention_days, leader)
 
     threading.Thread(target=loop, name="imi-hub-housekeeping", daemon=True).start()
     return stop
 
 
-def tick(hub: Any, retention_days: int | None) -> dict[str, int] | None:
-    """One round of the timer: whatever happens, the loop goes on."""
+def tick(hub: Any, retention_days: int | None, leader: Leader | None = None) -> dict[str, int] | None:
+    """One round of the timer: whatever happens, the loop goes on. With a ``leader`` that
+    another process holds, nothing is done (None)."""
     try:
-        return run_once(hub, retention_days)
+        if leader is not None and not leader.holds():
+            return None
+        done = run_once(hub, retention_days)
+        if leader is not None:
+            leader.database_jobs()
+        return done
     except Exception as exc:  # RecursionError and MemoryError included: the timer outlives them
         log.error("housekeeping failed (%s); it runs again at the next tick", type(exc).__name__)
         return None
