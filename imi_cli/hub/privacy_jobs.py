@@ -40,9 +40,12 @@ def run(hub: Any, skipped: list[dict[str, Any]] | None = None) -> dict[str, int]
         for item in items:
             try:
                 if item.action == "erase":
-                    erase_entity(hub, item.entity)  # its event erases here too, and reaches every holder
-                    with hub.lock, hub.store.transaction() as conn:
-                        _mark(hub, conn, item, at)
+                    with hub.lock:
+                        if shared and _marked(hub.store.conn, item):
+                            continue  # another hub process erased it meanwhile
+                        erase_entity(hub, item.entity)  # its event erases here too, and reaches every holder
+                        with hub.store.transaction() as conn:
+                            _mark(hub, conn, item, at)
                 else:
                     with hub.lock, hub.store.transaction() as conn:
                         if shared and _marked(conn, item):

@@ -371,14 +371,16 @@ class Hub:
         due_check.run(self)
 
     def principal(self, user_id: str) -> tuple[str, str | None, str | None] | None:
-        for _ in range(2):
+        for attempt in (1, 2):
             # the authority the user belongs to now (a user can be moved), not the one it enrolled with
             rows = self.backend.read_query("SELECT p.public_key, coalesce(u.authority_id, p.authority_id), "
                                            "p.revoked_at FROM principals p LEFT JOIN users u ON u.id = p.user_id "
                                            "WHERE p.user_id = ?", (user_id,))
-            # unknown here: perhaps enrolled through another hub process a moment ago
-            if rows or not self.backend.catch_up():
+            if rows or attempt == 2 or self.backend.kind == "sqlcipher":
                 break
+            # unknown here: perhaps enrolled through another hub process a moment ago (caught up
+            # now, by this call or by the listener meanwhile)
+            self.backend.catch_up()
         return rows[0] if rows else None
 
 

@@ -176,6 +176,14 @@ class _Pool:
             conn.close()
 
 
+def _read_committed(conn: Any) -> Any:
+    """The writer's isolation level, whatever the server's default: see the module's docstring."""
+    from psycopg import IsolationLevel
+
+    conn.isolation_level = IsolationLevel.READ_COMMITTED
+    return conn
+
+
 class _WriterScope:
     """``hub.lock`` on PostgreSQL: re-entrant in one thread; see the module's docstring."""
 
@@ -217,7 +225,7 @@ class PgBackend:
     def __init__(self, url: str, key: bytes, conn: Any, store: Store) -> None:
         self.url, self.key = url, key
         self.sealer = Sealer(key)
-        self.pg = conn  # the writer connection (not autocommit; READ COMMITTED)
+        self.pg = _read_committed(conn)  # the writer connection (not autocommit)
         self.store = ReplicaStore(store.conn, store.path)
         self.store.backend = self
         self.lock = threading.RLock()
@@ -257,7 +265,7 @@ class PgBackend:
 
         for attempt in (1, 2):
             if self.pg.closed or self.pg.broken:  # the database restarted, or failed over: a new connection
-                self.pg = connect(self.url)
+                self.pg = _read_committed(connect(self.url))
             try:
                 # a statement of its own, under READ COMMITTED: see the module's docstring
                 row = self.pg.execute("SELECT last_seq, last_change, retained_from FROM hub_head FOR UPDATE"

@@ -278,8 +278,17 @@ def test_retention_and_the_privacy_clock_replay_in_the_other_replica_and_in_a_bo
                    (f"request/{rid}",))[0][0] >= 2
     pair.other.backend.catch_up()
     assert replica_tables(pair.other.store) == replica_tables(pair.hub.store)
-    # a year on: retention removes the settled exchange, through the other process this time
-    monkeypatch.setenv("IMI_NOW", "2027-09-06T09:00:00+00:00")
+    # three years on: erased, once, through the other process this time
+    monkeypatch.setenv("IMI_NOW", "2029-01-06T09:00:00+00:00")
+    assert privacy_jobs.run(pair.other) == {"blocked": 0, "erased": 1}
+    assert privacy_jobs.run(pair.hub) == {"blocked": 0, "erased": 0}
+    assert pg_rows(pair.pg_url, "SELECT count(*) FROM disclosures WHERE entity = %s AND disclosure IS NOT NULL",
+                   (f"request/{rid}",)) == [(0,)]
+    assert pg_rows(pair.pg_url, "SELECT count(*) FROM privacy_marks WHERE erased_at IS NOT NULL") == [(1,)]
+    pair.hub.backend.catch_up()
+    assert replica_tables(pair.other.store) == replica_tables(pair.hub.store)
+    # and later, retention removes the settled exchange
+    monkeypatch.setenv("IMI_NOW", "2029-01-07T09:00:00+00:00")
     assert prune(pair.other, 365) > 0
     assert retained_from(pair.hub) == retained_from(pair.other) > 0
     assert pg_rows(pair.pg_url, "SELECT retained_from FROM hub_head")[0][0] == retained_from(pair.hub)
@@ -357,3 +366,33 @@ def test_the_backends_sealer_makes_and_opens_the_very_blobs_of_keys_seal():
                   lambda: sealer.open(b"\x02" + sealer.seal(b"body", b"aad")[1:], b"aad")):
         with pytest.raises(keys.SealBroken):
             wrong()
+
+
+def test_two_hub_processes_checking_reminders_at_once_make_each_reminder_once(pg_pair, tmp_path, monkeypatch):
+    """What is due is read and made in one writer scope: the second process, caught up in its
+    scope, sees the first one's reminders and makes none again."""
+    import threading
+
+    from imi_cli.exchanges.requests.reminders import issue
+
+    pair = pg_pair
+    rid = _sent(pair, tmp_path)
+    monkeypatch.setenv("IMI_NOW", "2026-02-25T09:00:00+00:00")  # past the deadline, 30 days quiet
+    pair.other.backend.catch_up()
+    start, made = threading.Barrier(2), []
+
+    def check(hub: Any) -> None:
+        start.wait()
+        made.append(issue(hub))
+
+    threads = [threading.Thread(target=check, args=(h,)) for h in (pair.hub, pair.other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(made) >= 1 and 0 in made
+    pair.hub.backend.catch_up()
+    keys = pair.hub.store.query("SELECT json_extract(body, '$.payload.kind'), json_extract(body, '$.payload.key') "
+                                "FROM events WHERE type = 'request.reminder' AND "
+                                "json_extract(body, '$.subject.entity') = ?", (f"request/{rid}",))
+    assert len(keys) == sum(made) and len(set(keys)) == len(keys)

@@ -324,3 +324,62 @@ def test_a_replica_whose_catch_up_fails_is_made_again_from_postgresql(hubs):
     other.backend.catch_up()
     assert other.store.query("SELECT count(*) FROM events WHERE id = 'junk'") == [(0,)]
     assert replica_tables(other.store) == replica_tables(first.store)
+
+
+def test_the_writer_reads_the_head_under_read_committed_whatever_the_servers_default(hubs, pg_url):
+    """Under REPEATABLE READ the head would be read from a snapshot older than the lock wait."""
+    import psycopg
+
+    from imi_cli.hub.pg.hub import open_hub_pg
+
+    first, _ = hubs
+    de = coordinator(first, "DE")
+    coordinator(first, "FR")
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'")
+    other = open_hub_pg(pg_url, first.key_file, first.replica_dir)
+    try:
+        paused, release = threading.Event(), threading.Event()
+
+        def pause() -> None:
+            paused.set()
+            assert release.wait(20)
+
+        first.backend.before_commit = pause
+        results: list[Any] = []
+        a = threading.Thread(target=lambda: results.append(first.accept([message(de, "DE-NCO", "FR-NCO")],
+                                                                        "de.coord")))
+        a.start()
+        assert paused.wait(10)
+        b = threading.Thread(target=lambda: results.append(other.accept([message(de, "DE-NCO", "FR-NCO")],
+                                                                        "de.coord")))
+        b.start()
+        time.sleep(0.3)
+        first.backend.before_commit = None
+        release.set()
+        a.join(10)
+        b.join(10)
+        assert sorted(r[0]["status"] for r in results) == ["accepted", "accepted"]
+        seqs = [s for (s,) in pg_rows(pg_url, "SELECT seq FROM events ORDER BY seq")]
+        assert seqs == list(range(1, len(seqs) + 1))
+    finally:
+        other.close()
+
+
+def test_a_user_enrolled_through_another_process_is_known_even_if_the_listener_caught_up_first(hubs):
+    """principal(): a miss is read again after a catch-up, even one that found nothing left to do
+    (the listener did it between the miss and the catch-up)."""
+    first, another = hubs
+    other = another()
+    coordinator(first, "DE")
+    other.backend.catch_up()  # the listener's part: nothing is left for principal()'s catch-up
+    real, calls = other.backend.read_query, []
+
+    def missing_once(sql: str, params: Any = ()) -> list[Any]:
+        calls.append(sql)
+        return [] if len(calls) == 1 else real(sql, params)
+
+    other.backend.read_query = missing_once
+    assert other.principal("de.coord") is not None
+    assert len(calls) == 2
