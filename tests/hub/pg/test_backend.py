@@ -335,6 +335,7 @@ def test_two_updates_from_the_same_version_through_two_hub_processes_one_is_stal
         other.close()
 
 
+@pytest.mark.parametrize("hub", ["sqlcipher"], indirect=True)  # the hub made without a database URL
 def test_the_sqlcipher_backend_stays_the_default(hub, net):
     """Without a database URL the hub is what it always was: one store, one re-entrant lock."""
     from imi_cli.hub.backend import SqliteBackend
