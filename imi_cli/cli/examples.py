@@ -39,9 +39,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                         '--reason "Request of the data subject"',),
     "privacy erase": (f'imi privacy erase request/{REQUEST} --consent "Written consent of 2027-03-02"',),
     # hub
-    "hub init": ("imi --store hub.db hub init",),
+    "hub init": ("imi --store hub.db hub init",
+                 "imi hub init --database postgresql://imi@db.example/imi --key-file hub.key"),
     "hub serve": ("imi --store hub.db hub serve --port 8765",
-                  "imi --store hub.db hub serve --host 0.0.0.0 --cert hub.crt --key hub.key"),
+                  "imi hub serve --database postgresql://imi@db.example/imi --key-file hub.key --workers 4"),
+    "hub migrate": ("imi --store hub.db hub migrate --to postgresql://imi@db.example/imi --key-file hub.key",),
     "hub invite": ('imi --store hub.db hub invite --authority HU-NCO --country HU '
                    '--name "hu=IMI Nemzeti Koordinátor" --languages hu,en '
                    '--email imi@example.hu --user hu.coord --user-name "Szabó Éva" '

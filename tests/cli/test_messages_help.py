@@ -18,11 +18,11 @@ from tests.hub.conftest import (  # noqa: F401 -- fixtures
     HubProcess,
     cheap_kdf,
     cli_env,
-    hub,
     net,
     sync,
     unlock_for_subprocess,
 )
+from tests.hub.sqlcipher_hub import hub  # noqa: F401 -- fixture
 
 NEW = ("request", "new", "--area", "services", "--to", "HU-AUTH", "--questionnaire", "services-verify-provider",
        "--questions", "legally_established,authorisation_status", "--deadline", "2099-01-31",

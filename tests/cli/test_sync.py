@@ -8,7 +8,8 @@ import json
 import pytest
 
 from imi_cli.errors import ExitCode
-from tests.hub.conftest import PASSPHRASE, cheap_kdf, hub, net, sync  # noqa: F401 -- fixtures
+from tests.hub.conftest import PASSPHRASE, cheap_kdf, net, sync  # noqa: F401 -- fixtures
+from tests.hub.sqlcipher_hub import hub  # noqa: F401 -- fixture
 
 
 @pytest.fixture

@@ -48,15 +48,14 @@ def pg_server():
     server.stop()
 
 
-@pytest.fixture(params=["sqlcipher", "postgresql"])
-def hub(request, tmp_path, cheap_kdf):
+def served_hub(request: Any, tmp_path: Path, backend: str):
     """A hub served by uvicorn in a thread on a free loopback port, with the API limits of the
-    test module's ``HUB_LIMITS`` (protocol/limits.py; the defaults if none): on each backend, a
-    hub store in tmp_path, and a hub whose log is in a new PostgreSQL database (its replica in
-    tmp_path)."""
+    test module's ``HUB_LIMITS`` (protocol/limits.py; the defaults if none): a hub store in
+    tmp_path, or (``postgresql``) a hub whose log is in a new PostgreSQL database, its replica
+    in tmp_path."""
     from imi_cli.hub.background import BackgroundHub
 
-    if request.param == "sqlcipher":
+    if backend == "sqlcipher":
         from imi_cli.hub.state import init_hub
 
         state = init_hub(tmp_path / "hub.db", PASSPHRASE)
@@ -76,6 +75,12 @@ def hub(request, tmp_path, cheap_kdf):
     close()
     if drop is not None:
         drop()
+
+
+@pytest.fixture(params=["sqlcipher", "postgresql"])
+def hub(request, tmp_path, cheap_kdf):
+    """The hub suite runs on both backends (tests outside it use tests/hub/sqlcipher_hub.py's)."""
+    yield from served_hub(request, tmp_path, request.param)
 
 
 class Network:

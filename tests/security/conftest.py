@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 from tests.exchanges.requests.conftest import network  # noqa: F401  (the shared request network)
-from tests.hub.conftest import cheap_kdf, hub, net  # noqa: F401
+from tests.hub.conftest import cheap_kdf, net  # noqa: F401
+from tests.hub.sqlcipher_hub import hub  # noqa: F401
