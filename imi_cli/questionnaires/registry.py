@@ -40,9 +40,7 @@ def shipped_folder() -> Path:
     top-level ``questionnaires/`` folder: see setup.py); a source checkout or an editable
     install reads that folder itself, where catalog authors edit it.
     """
-    import importlib.resources
-
-    package = Path(str(importlib.resources.files("imi_cli")))
+    package = Path(__file__).resolve().parents[1]  # imi_cli/ (a wheel installs files, not a zip)
     built = package / "catalogs"
     return built if built.is_dir() else package.parent / "questionnaires"
 
@@ -62,11 +60,16 @@ class Registry:
 
     def __init__(self, folder: Path | None = None, origin: str | None = None) -> None:
         self.shipped = folder is None
-        self._folder = shipped_folder() if folder is None else Path(folder).expanduser()
+        # the shipped folder is looked up on first use: most commands never read a catalog
+        self._given = None if folder is None else Path(folder).expanduser()
         self._origin = origin
         self._sets: dict[tuple[str, str], QuestionSet] | None = None
         self._broken: list[Path] = []
         self._lock = threading.Lock()
+
+    @property
+    def _folder(self) -> Path:
+        return shipped_folder() if self._given is None else self._given
 
     @property
     def folder(self) -> Path:
