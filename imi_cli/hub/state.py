@@ -404,24 +404,22 @@ def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:
 
 def _prepare(key: tuple[str, str | None] | None, pusher: str, wire: Any) -> tuple[bool | None, str | None]:
     """Before the lock: (the check of a pushed event's signature against its pusher's key, the
-    canonical JSON of its body). The signed part's JSON is the body's without the signature, so
-    both are made from one encoding of each top-level field. (None, ...) where the check cannot
-    be made here (no key in force, not the pusher's, not an event): it is made in turn."""
-    from imi_cli.log.crypto import UNSIGNED, verify_bytes
+    canonical JSON of its body), both from one encoding (``crypto.canonical_texts``). (None, ...)
+    where the check cannot be made here (no key in force, not the pusher's, not an event): it is
+    made in turn."""
+    from imi_cli.log.crypto import canonical_texts, verify_bytes
 
     body = split(wire)[0]
     try:
         if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
             return None, canonical(body)
-        fields = [(k, canonical(k) + ":" + canonical(v)) for k, v in sorted(body.items())]
+        signed, text = canonical_texts(body)
     except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
         return None, None
-    text = "{" + ",".join(f for _, f in fields) + "}"  # == canonical(body) (sorted keys, no spaces)
     signature = body.get("signature")
     if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
             or not isinstance(signature.get("sig"), str):
         return None, text
-    signed = "{" + ",".join(f for k, f in fields if k not in UNSIGNED) + "}"  # == canonical(signed_part)
     return verify_bytes(key[0], signature["sig"], signed.encode()), text
 
 
