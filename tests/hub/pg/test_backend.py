@@ -352,11 +352,11 @@ def test_the_sqlcipher_backend_stays_the_default(hub, net):
     assert hub.backend.retained_from() == 0
 
 
-def test_the_backends_sealer_makes_and_opens_the_very_blobs_of_keys_seal():
+def test_a_sealer_makes_and_opens_the_very_blobs_of_keys_seal():
     import os
 
     from imi_cli.hub.pg import keys
-    from imi_cli.hub.pg.backend import Sealer
+    from imi_cli.hub.pg.keys import Sealer
 
     key = os.urandom(32)
     sealer = Sealer(key)
