@@ -63,12 +63,11 @@ class Leader:
     def database_jobs(self) -> None:
         """What only the database needs: expired nonces go; erased or blocked disclosures'
         old row versions are vacuumed away once disclosures changed."""
+        from imi_cli.hub.pg.backend import EXPIRED_NONCES, NONCE_WINDOW_SECONDS
         from imi_cli.log import clock
-        from imi_cli.protocol.signing import WINDOW_SECONDS
 
         try:
-            self.conn.execute("DELETE FROM request_nonces WHERE at < %s",
-                              (clock.now().timestamp() - 2 * WINDOW_SECONDS,))
+            self.conn.execute(EXPIRED_NONCES, (clock.now().timestamp() - NONCE_WINDOW_SECONDS,))
             row = self.conn.execute("SELECT coalesce(n_tup_upd, 0) + coalesce(n_tup_del, 0) FROM pg_stat_user_tables "
                                     "WHERE relname = 'disclosures'").fetchone()
             changes = int(row[0]) if row else 0

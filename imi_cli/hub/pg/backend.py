@@ -44,9 +44,11 @@ from imi_cli.hub.pg.connect import connect
 from imi_cli.hub.pg.keys import Sealer
 from imi_cli.log import clock
 from imi_cli.log.store import Store, in_chunks
+from imi_cli.protocol.signing import WINDOW_SECONDS
 
 CHANNEL = "imi_hub"
-NONCE_WINDOW_SECONDS = 240.0  # 2 x the signing window, as signing.use_nonce keeps them
+NONCE_WINDOW_SECONDS = 2 * WINDOW_SECONDS  # as long as signing.use_nonce keeps them
+EXPIRED_NONCES = "DELETE FROM request_nonces WHERE at < %s"  # now - NONCE_WINDOW_SECONDS
 READ_CONNECTIONS = 4          # pulls at once on PostgreSQL per process
 PG_CHANGE = "pg_change"       # replica meta: the last change of the stream applied here
 PG_HUB = "pg_hub_id"          # replica meta: the hub (database) this replica belongs to
@@ -440,14 +442,9 @@ class PgBackend:
                 count = pg.execute(sql, (nonce, now)).rowcount
                 self._nonce_uses += 1
                 if self._nonce_uses % 256 == 0:  # old ones go now and then (the leader also clears them)
-                    pg.execute("DELETE FROM request_nonces WHERE at < %s", (now - NONCE_WINDOW_SECONDS,))
+                    pg.execute(EXPIRED_NONCES, (now - NONCE_WINDOW_SECONDS,))
         if count != 1:
             raise AuthError(N_("the request was replayed"))
-
-    def prune_nonces(self) -> int:
-        with self.reads.get() as pg:
-            return int(pg.execute("DELETE FROM request_nonces WHERE at < %s",
-                                  (clock.now().timestamp() - NONCE_WINDOW_SECONDS,)).rowcount)
 
     def events_for(self, audiences: list[str], after: int, limit: int) -> list[tuple[int, str, str]]:
         """(seq, type, canonical body) of the events for these audiences after ``after``."""
