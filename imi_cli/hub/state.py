@@ -104,12 +104,32 @@ class Hub:
         return seq
 
     def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any],
-                 text: str | None = None, at: str | None = None) -> dict[str, Any]:
-        body = {"event": event_id, "seq": seq, "at": at or clock.iso(clock.now())}
-        receipt = {**body, "sig": self.operator.sign_bytes(canonical(body).encode())}
+                 text: str | None = None, at: str | None = None, batch: _Batch | None = None) -> dict[str, Any]:
+        """The operator's receipt for a sequenced event, stored beside it. In a batch it is
+        signed and stored with the batch's others at its end (``_Batch.receipts``): the dict
+        returned gets its signature then."""
+        receipt: dict[str, Any] = {"event": event_id, "seq": seq, "at": at or clock.iso(clock.now())}
+        if batch is not None:
+            batch.receipts.append((receipt, _digest(event, text)))
+            return receipt
+        receipt["sig"] = self.operator.sign_bytes(canonical(receipt).encode())
         conn.execute("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
                      (event_id, canonical(receipt), _digest(event, text)))
         return receipt
+
+    def _store_receipts(self, conn: Any, batch: _Batch) -> None:
+        """Sign a batch's receipts (on the other processors, while there are many) and store them."""
+        from imi_cli.log import crypto_pool
+
+        if not batch.receipts:
+            return
+        receipts = [receipt for receipt, _ in batch.receipts]
+        signatures = crypto_pool.sign_all(self.operator.sign_bytes, [canonical(r).encode() for r in receipts])
+        for receipt, signature in zip(receipts, signatures, strict=True):
+            receipt["sig"] = signature
+        conn.executemany("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
+                         [(receipt["event"], canonical(receipt), digest) for receipt, digest in batch.receipts])
+        batch.receipts.clear()
 
     def append_own(self, events: list[dict[str, Any]]) -> list[int]:
         """Events the operator makes (invitations, enrolments, reminders): given the audience
@@ -138,27 +158,35 @@ class Hub:
         The events' signatures are verified before the hub's lock is taken (all are the
         pusher's: its key is read once); under the lock the key is read again, and if it changed
         in between (revoked, enrolled anew) each event is checked against the key in force."""
+        from imi_cli.log.crypto_pool import Checks
+
         key = self._key_of(pusher)
         early = [_prepare(key, pusher, event) for event in events]
-        verified, texts = [e[0] for e in early], [e[1] for e in early]
+        texts = [text for _job, text in early]
+        checks = Checks([job for job, _text in early])  # in other threads, while the batch applies
         results = []
-        with self.lock, self.store.transaction() as conn:
-            if nonce is not None:
-                self.backend.use_nonce(conn, nonce)
-            batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
-            if batch.key != key:
-                verified = [None] * len(events)
-            for event, checked, text in zip(events, verified, texts, strict=True):
-                conn.execute("SAVEPOINT one_event")
-                try:
-                    results.append(self._accept_one(conn, event, pusher, batch, checked, text))
-                except Exception as exc:  # a malformed event must never fail the batch or the hub
-                    conn.execute("ROLLBACK TO one_event")
-                    batch.forget()
-                    ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-                    results.append({"id": ident, "status": "rejected", "reason": "invalid",
-                                    "message": f"the event could not be processed ({type(exc).__name__})"})
-                conn.execute("RELEASE one_event")
+        try:
+            with self.lock, self.store.transaction() as conn:
+                if nonce is not None:
+                    self.backend.use_nonce(conn, nonce)
+                batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+                batch.known = _known(conn, events)
+                early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
+                for index, (event, text) in enumerate(zip(events, texts, strict=True)):
+                    conn.execute("SAVEPOINT one_event")
+                    try:
+                        checked = checks.result(index) if early_key else None
+                        results.append(self._accept_one(conn, event, pusher, batch, checked, text))
+                    except Exception as exc:  # a malformed event must never fail the batch or the hub
+                        conn.execute("ROLLBACK TO one_event")
+                        batch.forget()
+                        ident = _ident(event)
+                        results.append({"id": ident, "status": "rejected", "reason": "invalid",
+                                        "message": f"the event could not be processed ({type(exc).__name__})"})
+                    conn.execute("RELEASE one_event")
+                self._store_receipts(conn, batch)
+        finally:
+            checks.cancel()
         if any(r["status"] == "accepted" for r in results):
             self._notify()
             if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
@@ -197,15 +225,14 @@ class Hub:
         except Refusal as refusal:
             return {"id": _ident(wire), "status": "rejected", **refusal.wire()}
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-        # one query says both whether the id has a receipt and whether an event holds it
-        row = conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM (SELECT ? AS id) q "
-                           "LEFT JOIN receipts r ON r.event_id = q.id LEFT JOIN events e ON e.id = q.id",
-                           (ident,)).fetchone()
+        # whether the id has a receipt and whether an event holds it (for a batch: read for all
+        # its ids at once, and kept as its events are sequenced)
+        row = batch.seen(conn, ident)
         # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
         # after the event is gone, so a node that never heard its receipt still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
                                                       and row[2] == _digest(event, text))):
-            receipt = json.loads(row[0])
+            receipt = json.loads(row[0]) if isinstance(row[0], str) else row[0]
             return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
         try:
             if row[0] is not None or row[1] is not None:
@@ -224,8 +251,9 @@ class Hub:
         at = clock.iso(clock.now())
         seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
         batch.accepted(body)
-        return {"id": ident, "status": "accepted", "seq": seq,
-                "receipt": self._receipt(conn, ident, seq, body, text, at)}
+        receipt = self._receipt(conn, ident, seq, body, text, at, batch if batch.known is not None else None)
+        batch.sequenced[ident] = (receipt, text, None)
+        return {"id": ident, "status": "accepted", "seq": seq, "receipt": receipt}
 
     def _check_signature(self, conn: Any, event: dict[str, Any], key: tuple[str, str | None] | None = None,
                          verified: bool | None = None) -> None:
@@ -402,12 +430,13 @@ def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:
     return (row[0], row[1]) if row else None
 
 
-def _prepare(key: tuple[str, str | None] | None, pusher: str, wire: Any) -> tuple[bool | None, str | None]:
-    """Before the lock: (the check of a pushed event's signature against its pusher's key, the
-    canonical JSON of its body), both from one encoding (``crypto.canonical_texts``). (None, ...)
-    where the check cannot be made here (no key in force, not the pusher's, not an event): it is
-    made in turn."""
-    from imi_cli.log.crypto import canonical_texts, verify_bytes
+def _prepare(key: tuple[str, str | None] | None, pusher: str,
+             wire: Any) -> tuple[tuple[str, str, bytes] | None, str | None]:
+    """Before the lock: (the check to make of a pushed event's signature: its pusher's key, the
+    signature and the signed bytes; the canonical JSON of its body), both from one encoding
+    (``crypto.canonical_texts``). (None, ...) where the check cannot be made ahead (no key in
+    force, not the pusher's, not an event): it is made in turn."""
+    from imi_cli.log.crypto import canonical_texts
 
     body = split(wire)[0]
     try:
@@ -420,13 +449,30 @@ def _prepare(key: tuple[str, str | None] | None, pusher: str, wire: Any) -> tupl
     if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
             or not isinstance(signature.get("sig"), str):
         return None, text
-    return verify_bytes(key[0], signature["sig"], signed.encode()), text
+    return (key[0], signature["sig"], signed.encode()), text
+
+
+def _known(conn: Any, events: list[Any]) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """(receipt, stored body, body hash) of the batch's event ids the hub holds already, in
+    two queries for the batch instead of one per event."""
+    from imi_cli.log.store import in_chunks
+
+    ids = list({ident for ident in map(_ident, events) if ident is not None})
+    known: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for ident, receipt, digest in in_chunks(conn, "SELECT event_id, receipt, body_sha256 FROM receipts "
+                                                  "WHERE event_id IN ({})", ids):
+        known[ident] = (receipt, None, digest)
+    for ident, body in in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids):
+        receipt, _, digest = known.get(ident, (None, None, None))
+        known[ident] = (receipt, body, digest)
+    return known
 
 
 class _Batch:
     """What the checks of one pushed batch share: one rules view (its directory reads kept
     while no event of the batch changes the directory), the pusher's key as read in the
-    batch's transaction, the next sequence number."""
+    batch's transaction, the next sequence number, what the hub held of the batch's ids
+    (``known``) and what the batch sequenced (``sequenced``), its receipts to sign."""
 
     # events of these families change no authority, user or key: the directory read stays true
     _KEEPS_DIRECTORY = ("message.", "request.", "alert.", "notification.")
@@ -434,6 +480,20 @@ class _Batch:
     def __init__(self, view: RulesView, key: tuple[str, str | None] | None) -> None:
         self.view, self.key = view, key
         self.seq: int | None = None
+        self.known: dict[str, tuple[str | None, str | None, str | None]] | None = None
+        self.sequenced: dict[str, tuple[Any, str | None, str | None]] = {}
+        # (the last two are added to as an event's last steps: an event that fails has none)
+        self.receipts: list[tuple[dict[str, Any], str]] = []
+
+    def seen(self, conn: Any, ident: str | None) -> tuple[Any, str | None, str | None]:
+        """(receipt, stored body, body hash) the hub holds for ``ident`` (Nones: nothing)."""
+        if ident is not None and ident in self.sequenced:
+            return self.sequenced[ident]
+        if self.known is not None:
+            return self.known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
+        return conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM (SELECT ? AS id) q "
+                            "LEFT JOIN receipts r ON r.event_id = q.id LEFT JOIN events e ON e.id = q.id",
+                            (ident,)).fetchone()
 
     def accepted(self, event: dict[str, Any]) -> None:
         if not str(event.get("type", "")).startswith(self._KEEPS_DIRECTORY):

@@ -188,6 +188,7 @@ def test_a_batch_refuses_a_forged_signature_among_good_ones(hub, pair):  # noqa:
 def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
     from imi_cli.hub.state import _prepare
     from imi_cli.log.crypto import Signer, verify_event
+    from imi_cli.log.crypto_pool import verify_all
     from imi_cli.log.disclosures import split
     from imi_cli.log.event import canonical, make_event
 
@@ -195,11 +196,11 @@ def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
     event = Signer("u", key).sign_event(make_event("message.sent", actor={"user": "u", "authority": "A"},
                                                    payload=payload, subject={"entity": "message/x", "version": 0}))
     wire = {**event, "disclosures": ["x"]}
-    checked, text = _prepare((public_key_of(key), None), "u", wire)
+    job, text = _prepare((public_key_of(key), None), "u", wire)
     assert text == canonical(split(wire)[0]) == canonical(event)
-    assert checked is True and verify_event(public_key_of(key), wire)
+    assert verify_all([job]) == [True] and verify_event(public_key_of(key), wire)
     tampered = {**event, "payload": {**payload, "extra": 1}}
-    assert _prepare((public_key_of(key), None), "u", tampered)[0] is False
+    assert verify_all([_prepare((public_key_of(key), None), "u", tampered)[0]]) == [False]
     assert _prepare((public_key_of(key), "2026-01-01T00:00:00.000Z"), "u", event)[0] is None  # revoked: in turn
     assert _prepare((public_key_of(key), None), "someone else", event)[0] is None
 

@@ -1,0 +1,90 @@
+"""A pushed batch as the hub takes it: signatures checked in other threads while the batch
+applies, receipts signed together at its end. What each event gets must not change: its
+own result, in order, every receipt the operator's and stored once."""
+
+from __future__ import annotations
+
+import json
+
+from imi_cli.log import crypto_pool
+from imi_cli.log.crypto import Signer, new_private_key, verify_bytes
+from imi_cli.log.event import canonical
+
+from .test_security import _message, pair  # noqa: F401  (two enrolled users of two countries)
+
+MANY = 3 * crypto_pool.CHUNK  # enough for the checks and the receipts to go to other threads
+
+
+def _receipt_holds(hub, receipt: dict) -> bool:
+    body = {k: receipt[k] for k in ("event", "seq", "at")}
+    return verify_bytes(hub.operator_public_key, receipt["sig"], canonical(body).encode())
+
+
+def _stored(hub, event_id: str) -> list[dict]:
+    return [json.loads(r) for (r,) in hub.store.query("SELECT receipt FROM receipts WHERE event_id = ?",
+                                                      (event_id,))]
+
+
+def test_a_large_batch_gets_one_result_per_event_in_order_with_the_operators_receipts(hub, pair):  # noqa: F811
+    _, ie_user = pair
+    events = [_message(ie_user, text=f"Question {i}.") for i in range(MANY)]
+    forged = Signer("ie.murphy", new_private_key()).sign_event(
+        {k: v for k, v in events[40].items() if k != "signature"})
+    batch = [*events[:40], forged, *events[41:], events[3]]  # the same event twice in one batch
+    results = hub.accept(batch, "ie.murphy")
+    assert len(results) == len(batch)
+    assert [r["id"] for r in results] == [e["id"] for e in batch]
+    assert results[40]["status"] == "rejected" and results[40]["reason"] == "bad_signature"
+    accepted = [r for i, r in enumerate(results[:-1]) if i != 40]
+    assert all(r["status"] == "accepted" for r in accepted)
+    seqs = [r["seq"] for r in accepted]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap where the forged one was refused
+    assert all(_receipt_holds(hub, r["receipt"]) for r in accepted)
+    # the same event again in the batch: the receipt it was given a moment before, stored once
+    assert results[-1]["status"] == "accepted" and results[-1]["receipt"] == results[3]["receipt"]
+    assert _stored(hub, events[3]["id"]) == [results[3]["receipt"]]
+    assert all(_stored(hub, r["id"]) == [r["receipt"]] for r in accepted)
+    assert _stored(hub, forged["id"]) == []  # (the forged event has the id of the one it copies)
+    # pushed again (a lost answer): the very same receipts
+    again = hub.accept(events[:5], "ie.murphy")
+    assert [r["receipt"] for r in again] == [r["receipt"] for r in results[:5]]
+
+
+def test_an_event_that_fails_while_it_is_written_leaves_no_receipt_and_the_batch_goes_on(hub, pair, monkeypatch):  # noqa: F811
+    from imi_cli.hub import state
+
+    _, ie_user = pair
+    events = [_message(ie_user, text=f"Note {i}.") for i in range(MANY)]
+    broken = events[10]["id"]
+    real_apply = state.apply
+
+    def apply(conn, event):
+        if event["id"] == broken:  # the projection fails after the event's rows were written
+            raise RuntimeError("projection failed")
+        return real_apply(conn, event)
+
+    monkeypatch.setattr(state, "apply", apply)
+    results = hub.accept(events, "ie.murphy")
+    assert results[10]["status"] == "rejected" and results[10]["reason"] == "invalid"
+    assert hub.store.query("SELECT count(*) FROM events WHERE id = ?", (broken,))[0][0] == 0
+    assert _stored(hub, broken) == []
+    others = [r for i, r in enumerate(results) if i != 10]
+    assert all(r["status"] == "accepted" and _stored(hub, r["id"]) == [r["receipt"]] for r in others)
+    seqs = [r["seq"] for r in others]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert all(_receipt_holds(hub, r["receipt"]) for r in others)
+
+
+def test_checks_and_signatures_in_threads_give_what_one_thread_gives():
+    from imi_cli.log.crypto import public_key_of
+
+    key = new_private_key()
+    signer = Signer("u", key)
+    texts = [f"text {i}".encode() for i in range(MANY)]
+    signatures = crypto_pool.sign_all(signer.sign_bytes, texts)
+    assert signatures == [signer.sign_bytes(t) for t in texts]
+    jobs = [None if i % 7 == 0 else (public_key_of(key), signatures[i], texts[i] + (b"!" if i % 5 == 0 else b""))
+            for i in range(MANY)]
+    checks = crypto_pool.Checks(jobs)
+    expected = [None if job is None else (i % 5 != 0) for i, job in enumerate(jobs)]
+    assert [checks.result(i) for i in reversed(range(MANY))] == expected[::-1]
