@@ -356,14 +356,15 @@ def parse_answer(content: bytes) -> Any:
             sys.setrecursionlimit(limit)
 
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+# compiled on first use (re caches them), not by every `imi sync`
+_STRING = rb'"(?:[^"\\]|\\.)*"'
+_NOT_BRACKET = rb"[^\[\]{}]+"
 
 
 def nesting_depth(content: bytes) -> int:
     """How deep the JSON text nests its arrays and objects (strings do not count)."""
     depth = deepest = 0
-    for c in _NOT_BRACKET.sub(b"", _STRING.sub(b"", content)):
+    for c in re.sub(_NOT_BRACKET, b"", re.sub(_STRING, b"", content, flags=re.DOTALL)):
         depth += 1 if c in b"[{" else -1
         deepest = max(deepest, depth)
     return deepest
