@@ -25,6 +25,9 @@ from imi_cli.log import clock
 ERASE_MONTHS = 36  # Art. 14(1): erased 3 years after formal closure
 # what the clock did to an exchange's personal data, as `imi privacy status` shows it
 STATE_LABELS = {"held": N_("held"), "blocked": N_("blocked"), "erased": N_("erased")}
+# ``redaction.SCRUB_DUE``, named here so that the check of every command does not import the
+# redaction (and hashlib, which loads OpenSSL, through it); tests/cli/test_startup_sync.py keeps them equal
+SCRUB_DUE = "privacy_scrub_due"
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,6 @@ def scrub(store: Any) -> None:
     """After an erasure: the WAL's old page images are written back and the WAL truncated, so
     what was erased survives in no page (``secure_delete`` zeroes the freed ones). Every
     erasure leaves a mark (``redaction.SCRUB_DUE``), cleared here once the checkpoint is done."""
-    from imi_cli.log.redaction import SCRUB_DUE
-
     try:
         busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if not busy:
@@ -189,8 +190,6 @@ def scrub(store: Any) -> None:
 def scrub_if_due(store: Any) -> None:
     """Scrub if something was erased since the last scrub (a pulled ``personal_data.erased``,
     an early erasure): one read of the meta table otherwise."""
-    from imi_cli.log.redaction import SCRUB_DUE
-
     if store.meta(SCRUB_DUE) is not None:
         scrub(store)
 
