@@ -11,14 +11,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from imi_cli.errors import InvalidInput, Problem, UsageError
 from imi_cli.i18n import N_, _
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):  # (not a frozen dataclass: making one costs ~0.7 ms of every command)
     key: str
     env: str
     default: Callable[[], Any]

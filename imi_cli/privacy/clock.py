@@ -15,9 +15,8 @@ hub's ``personal_data.erased`` will too); the hub does the same in ``imi_cli.hub
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from imi_cli.i18n import N_
 from imi_cli.log import clock
@@ -30,8 +29,9 @@ STATE_LABELS = {"held": N_("held"), "blocked": N_("blocked"), "erased": N_("eras
 SCRUB_DUE = "privacy_scrub_due"
 
 
-@dataclass(frozen=True)
-class Source:
+# Source and Due are named tuples, not frozen dataclasses: making those cost ~0.7 ms each on
+# every command that opens a store (this module is imported to check the clock's gate)
+class Source(NamedTuple):
     prefix: str      # entity prefix: request/, alert/ ...
     table: str
     kind: str        # what a person calls it
@@ -50,8 +50,7 @@ SOURCES = (
 )
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     entity: str
     area: str
     closed_at: str

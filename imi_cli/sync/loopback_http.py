@@ -8,17 +8,21 @@ sized by Content-Length, chunked, or runs to the end of the connection. No TLS, 
 redirects, no compression (asked for with ``Accept-Encoding: identity``), no ``Expect``.
 Every other hub goes through httpx.
 
+It uses ``_socket``, the C module under ``socket``: importing ``socket`` itself (its enums) is
+~2.5 ms more, and nothing of it is needed here.
+
 Errors: ``OSError`` (``TimeoutError`` included) from the socket as it comes; an answer that
 is not HTTP/1.x as this module reads it, or ends before its body does, is ``ProtocolError``.
 """
 
 from __future__ import annotations
 
-import socket
+import _socket
 from typing import Any
 
 MAX_LINE = 65536  # as http.client: a status or header line longer than this is refused
 MAX_HEADERS = 100
+READ_SIZE = 256 * 1024
 _NO_BODY = (204, 304)
 
 
@@ -50,17 +54,30 @@ class Connection:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.sock: socket.socket | None = None
-        self._file: Any = None
+        self.sock: Any = None  # an _socket.socket
+        self._buffer = bytearray()  # received, not read yet
         name = f"[{host}]" if ":" in host else host
         self._host_header = name if port == 80 else f"{name}:{port}"
 
     def connect(self, timeout: float) -> None:
-        # the host as bytes (getaddrinfo takes them; typeshed says str): a str one is encoded by
-        # the idna codec, an import of its own
-        sock = socket.create_connection((self.host.encode("ascii"), self.port), timeout)  # type: ignore[arg-type]
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock, self._file = sock, sock.makefile("rb")
+        """As ``socket.create_connection``: each address of the host in turn. The host goes to
+        getaddrinfo as bytes: a str one is encoded by the idna codec, an import of its own."""
+        error: OSError | None = None
+        for family, kind, proto, _, address in _socket.getaddrinfo(self.host.encode("ascii"), self.port, 0,
+                                                                   _socket.SOCK_STREAM):
+            sock = _socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(timeout)
+                sock.connect(address)
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            self.sock = sock
+            self._buffer.clear()
+            return
+        raise error or OSError(f"no address for {self.host}")
 
     def send(self, method: str, target: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
         """Send one request (connecting first if need be)."""
@@ -96,21 +113,39 @@ class Connection:
         elif headers.get("content-length") is not None:
             content = self._exactly(self._length(headers.get("content-length")))
         else:  # the body runs to the end of the connection
-            content, will_close = self._file.read(), True
+            content, will_close = self._rest(), True
         return Response(status, headers, content, will_close)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
         if self.sock is not None:
             self.sock.close()
-        self.sock = self._file = None
+        self.sock = None
+        self._buffer.clear()
+
+    def _fill(self, size: int = READ_SIZE) -> bool:
+        """Receive more into the buffer; False at the end of the connection."""
+        data = self.sock.recv(size)
+        self._buffer += data
+        return bool(data)
 
     def _line(self) -> bytes:
-        line = self._file.readline(MAX_LINE + 1)
-        if len(line) > MAX_LINE:
-            raise ProtocolError("an answer line is too long")
-        return line
+        """The next line with its line break; at the end of the connection, what is left."""
+        searched = 0
+        while True:
+            end = self._buffer.find(b"\n", searched)
+            if end >= 0:
+                if end >= MAX_LINE:
+                    raise ProtocolError("an answer line is too long")
+                line = bytes(self._buffer[:end + 1])
+                del self._buffer[:end + 1]
+                return line
+            searched = len(self._buffer)
+            if searched > MAX_LINE:
+                raise ProtocolError("an answer line is too long")
+            if not self._fill():
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line
 
     def _status_line(self) -> tuple[str, int]:
         line = self._line()
@@ -148,9 +183,18 @@ class Connection:
         return int(value)
 
     def _exactly(self, size: int) -> bytes:
-        data = self._file.read(size)
-        if len(data) < size:
-            raise ProtocolError(f"the answer ended after {len(data)} of its {size} bytes")
+        while len(self._buffer) < size:
+            if not self._fill():
+                raise ProtocolError(f"the answer ended after {len(self._buffer)} of its {size} bytes")
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _rest(self) -> bytes:
+        while self._fill():
+            pass
+        data = bytes(self._buffer)
+        self._buffer.clear()
         return data
 
     def _chunked(self) -> bytes:
