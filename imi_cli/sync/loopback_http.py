@@ -161,7 +161,7 @@ class Connection:
         items: list[tuple[str, str]] = []
         while True:
             line = self._line()
-            if not line:
+            if not line.endswith(b"\n"):
                 raise ProtocolError("the answer ended within its headers")
             if line in (b"\r\n", b"\n"):
                 return Headers(items)
@@ -211,7 +211,7 @@ class Connection:
                 raise ProtocolError("a chunk does not end with a line break")
         while True:  # trailers, up to the blank line
             line = self._line()
-            if not line:
+            if not line.endswith(b"\n"):
                 raise ProtocolError("the answer ended within its trailers")
             if line in (b"\r\n", b"\n"):
                 return b"".join(parts)
