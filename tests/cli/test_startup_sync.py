@@ -8,7 +8,7 @@ import base64
 import calendar
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -87,8 +87,8 @@ def test_month_arithmetic_is_calendars():
     for year in (1900, 1999, 2000, 2024, 2025, 2100, 9999):
         for month in range(1, 13):
             assert privacy_clock._days_in(year, month) == calendar.monthrange(year, month)[1]
-    assert privacy_clock.add_months(datetime(2024, 8, 31, tzinfo=timezone.utc), 6) == \
-        datetime(2025, 2, 28, tzinfo=timezone.utc)
+    assert privacy_clock.add_months(datetime(2024, 8, 31, tzinfo=UTC), 6) == \
+        datetime(2025, 2, 28, tzinfo=UTC)
     assert privacy_clock.add_months(datetime(2023, 8, 31), 6) == datetime(2024, 2, 29)
 
 

@@ -174,8 +174,8 @@ def test_through_the_hub_client_errors_read_as_before(raw):
     with HubClient(f"http://127.0.0.1:{server.port}") as client, pytest.raises(HubUnreachable) as cut:
         client.info()
     assert "(RemoteProtocolError)" in str(cut.value)
-    server = raw([b'HTTP/1.1 503 Busy\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{"error": "full"}'],
-                 close=True)
+    busy = b'HTTP/1.1 503 Busy\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{"error": "full"}'
+    server = raw([busy], close=True)
     with HubClient(f"http://127.0.0.1:{server.port}") as client, pytest.raises(HubUnreachable) as failed:
         client.info()
     assert "failed: full" in str(failed.value)
