@@ -129,6 +129,8 @@ def main() -> int:
     print(f"median of {runs}, wall / CPU (user+sys)")
     print(f"imi --help:                  {help_wall:7.1f} ms / {help_cpu:7.1f} ms")
     print(f"imi sync (nothing to do):    {sync_wall:7.1f} ms / {sync_cpu:7.1f} ms")
+    print(f"ratio:                       {sync_wall / help_wall:7.2f}x   / {sync_cpu / help_cpu:7.2f}x"
+          f"   (target <= {TARGET}x)")
     record("bench_sync_startup", "empty `imi sync`, whole process (wall)", sync_wall, "ms", floor=help_wall,
            floor_name="`imi --help`", target=f"<= {TARGET}x the floor", met=sync_wall / help_wall <= TARGET,
            size="plain HTTP, loopback")

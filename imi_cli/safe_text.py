@@ -30,10 +30,28 @@ __all__ = ["display", "json_text", "safe_text", "tsv_cell", "tsv_line"]
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f"
 _FORMATS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_UNSAFE = re.compile(f"[{_CONTROLS}{_FORMATS}]")
-_UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_FORMATS}]")
-_UNSAFE_IN_TSV = re.compile(f"[\\\\{_CONTROLS}{_FORMATS}]")
-_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_FORMATS}]")  # json.dumps escapes C0 itself
+# compiled on first use, each (a command that shows only plain text compiles none)
+_SOURCES = {
+    "unsafe": f"[{_CONTROLS}{_FORMATS}]",
+    "unsafe_but_newline": f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_FORMATS}]",
+    "unsafe_in_tsv": f"[\\\\{_CONTROLS}{_FORMATS}]",
+    "unsafe_in_json": f"[\x7f-\x9f{_FORMATS}]",  # json.dumps escapes C0 itself
+}
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    found = _COMPILED.get(name)
+    if found is None:
+        found = _COMPILED[name] = re.compile(_SOURCES[name])
+    return found
+
+
+def unsafe_in_tsv() -> re.Pattern[str]:
+    """What ``tsv_cell`` escapes: backslash, control and bidirectional characters."""
+    return _pattern("unsafe_in_tsv")
+
+
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\"}
 
 
@@ -65,11 +83,13 @@ def safe_text(value: Any, *, multiline: bool = False) -> str:
     """``value`` as text that cannot act on a terminal. ``multiline``: keep newlines (for
     free text the caller indents; a carriage return is still shown as ``\\r``)."""
     text = display(value)
+    if text.isprintable():  # no control, format or separator character: nothing to escape
+        return text
     if multiline:
         text = text.replace("\r\n", "\n")
-        pattern = _UNSAFE_BUT_NEWLINE
+        pattern = _pattern("unsafe_but_newline")
     else:
-        pattern = _UNSAFE
+        pattern = _pattern("unsafe")
     return pattern.sub(_escape, text) if pattern.search(text) else text
 
 
@@ -77,15 +97,17 @@ def tsv_cell(value: Any) -> str:
     """One cell of tab-separated output: as ``safe_text``, with tabs, newlines and
     backslashes escaped so that a line is a row and a tab ends a cell."""
     text = display(value)
-    return _UNSAFE_IN_TSV.sub(_escape, text) if _UNSAFE_IN_TSV.search(text) else text
+    unsafe = _pattern("unsafe_in_tsv")
+    return unsafe.sub(_escape, text) if unsafe.search(text) else text
 
 
 def tsv_line(values: Iterable[Any]) -> str:
     """A row of tab-separated output, its cells as ``tsv_cell`` makes them, and a newline;
     a row with nothing to escape (nearly all) is checked once, not cell by cell."""
     cells = [v if v.__class__ is str else display(v) for v in values]
-    if _UNSAFE_IN_TSV.search("".join(cells)):
-        cells = [_UNSAFE_IN_TSV.sub(_escape, c) for c in cells]
+    unsafe = _pattern("unsafe_in_tsv")
+    if unsafe.search("".join(cells)):
+        cells = [unsafe.sub(_escape, c) for c in cells]
     return "\t".join(cells) + "\n"
 
 
@@ -93,4 +115,4 @@ def json_text(text: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with the C1 and bidirectional
     characters it leaves raw written as ``\\uXXXX``: the same JSON value, safe to print.
     They can only occur inside strings, where the escape means the same character."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _pattern("unsafe_in_json").sub(lambda m: f"\\u{ord(m.group()):04x}", text)

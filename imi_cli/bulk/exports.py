@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -30,6 +29,8 @@ def export_authorities(records: list[dict[str, Any]], fmt: str) -> str:
 def _csv(records: list[dict[str, Any]]) -> str:
     """One row per authority; every cell neutralised against formula injection (bulk.spreadsheet),
     which `imi authority import` undoes."""
+    import csv  # (here: `imi_cli.cli.output` imports this module for ``to_json``, on every command)
+
     from imi_cli.bulk.spreadsheet import neutralise
 
     langs = sorted({lang for r in records for lang in r["names"]})

@@ -12,7 +12,6 @@ nothing ever ``chmod``-ed to make it fit. Each check returns what is wrong, in w
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -88,6 +87,8 @@ def open_private_folder(folder: Path, *, create: bool) -> int | None:
 def replace_private(dir_fd: int, name: str, data: bytes) -> None:
     """Write ``name`` in the folder atomically: a fresh 0600 file (``O_EXCL``, never through a
     link), then renamed over whatever had the name (a rename replaces a link, never follows it)."""
+    import secrets  # (here: it imports hashlib, which loads OpenSSL; reading a private file needs neither)
+
     temp = f".{name}.{secrets.token_hex(8)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600, dir_fd=dir_fd)
     try:

@@ -9,9 +9,7 @@ database that the sqlcipher shell opens with the passphrase.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +27,8 @@ _PLAIN_SQLITE = b"SQLite format 3\x00"
 
 def derive_key(passphrase: str, salt: bytes) -> bytes:
     """SQLCipher 4's default key derivation, so the raw key opens the same file."""
+    import hashlib  # (here: it loads OpenSSL, ~3 ms; a cached key needs no derivation)
+
     return hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), salt, KDF_ITERATIONS, KEY_BYTES)
 
 
@@ -120,6 +120,8 @@ class Store:
         path = _new_store_path(path)
         if len(passphrase) < 8:
             raise UsageError(t("the passphrase is too short: use at least 8 characters"))
+        import secrets
+
         salt = secrets.token_bytes(SALT_BYTES)
         return cls._create(path, derive_key(passphrase, salt), salt, busy_timeout_ms)
 

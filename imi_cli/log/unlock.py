@@ -12,7 +12,6 @@ passphrase is asked for each time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -48,7 +47,17 @@ def cache_dir() -> Path:
 
 
 def _cache_name(store_path: Path) -> str:
-    return hashlib.sha256(str(store_path.resolve()).encode()).hexdigest()[:32] + ".key"
+    return _sha256_hex(str(store_path.resolve()).encode())[:32] + ".key"
+
+
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 by Python's own implementation: hashlib's loads OpenSSL (~3 ms of every command
+    that opens a store); the same digest (tests/cli/test_startup_sync.py)."""
+    try:
+        from _sha256 import sha256  # CPython 3.11 (3.12: _sha2)
+    except ImportError:
+        from hashlib import sha256
+    return sha256(data).hexdigest()
 
 
 def _cache_file(store_path: Path) -> Path:

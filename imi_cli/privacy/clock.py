@@ -15,10 +15,8 @@ hub's ``personal_data.erased`` will too); the hub does the same in ``imi_cli.hub
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from imi_cli.i18n import N_
 from imi_cli.log import clock
@@ -26,10 +24,14 @@ from imi_cli.log import clock
 ERASE_MONTHS = 36  # Art. 14(1): erased 3 years after formal closure
 # what the clock did to an exchange's personal data, as `imi privacy status` shows it
 STATE_LABELS = {"held": N_("held"), "blocked": N_("blocked"), "erased": N_("erased")}
+# ``redaction.SCRUB_DUE``, named here so that the check of every command does not import the
+# redaction (and hashlib, which loads OpenSSL, through it); tests/cli/test_startup_sync.py keeps them equal
+SCRUB_DUE = "privacy_scrub_due"
 
 
-@dataclass(frozen=True)
-class Source:
+# Source and Due are named tuples, not frozen dataclasses: making those cost ~0.7 ms each on
+# every command that opens a store (this module is imported to check the clock's gate)
+class Source(NamedTuple):
     prefix: str      # entity prefix: request/, alert/ ...
     table: str
     kind: str        # what a person calls it
@@ -48,8 +50,7 @@ SOURCES = (
 )
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     entity: str
     area: str
     closed_at: str
@@ -62,7 +63,14 @@ def add_months(when: datetime, months: int) -> datetime:
     """The same day ``months`` later (the month's last day if it has fewer days)."""
     month0 = when.month - 1 + months
     year, month = when.year + month0 // 12, month0 % 12 + 1
-    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
+    return when.replace(year=year, month=month, day=min(when.day, _days_in(year, month)))
+
+
+def _days_in(year: int, month: int) -> int:
+    """``calendar.monthrange(year, month)[1]``, without importing calendar (~0.5 ms a command)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def blocking_months(area: str) -> int:
@@ -155,13 +163,13 @@ def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
 def erase_old_access(store: Any, now: datetime) -> int:
     """The access log's own personal data (a reason, a person searched for) goes 3 years after
     the read, like an exchange's: one indexed query when there is none."""
-    from imi_cli.privacy.access import erase_old
-
     before = clock.iso(add_months(now, -ERASE_MONTHS))
     if store.conn.execute("SELECT 1 FROM access_log a WHERE a.at < ? AND EXISTS (SELECT 1 FROM disclosures d "
                           "WHERE d.entity = 'access/' || a.id AND d.disclosure IS NOT NULL) LIMIT 1",
                           (before,)).fetchone() is None:
         return 0
+    from imi_cli.privacy.access import erase_old  # (only now: the check above is all most commands do)
+
     with store.transaction() as conn:
         return erase_old(conn, before)
 
@@ -170,8 +178,6 @@ def scrub(store: Any) -> None:
     """After an erasure: the WAL's old page images are written back and the WAL truncated, so
     what was erased survives in no page (``secure_delete`` zeroes the freed ones). Every
     erasure leaves a mark (``redaction.SCRUB_DUE``), cleared here once the checkpoint is done."""
-    from imi_cli.log.redaction import SCRUB_DUE
-
     try:
         busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if not busy:
@@ -183,8 +189,6 @@ def scrub(store: Any) -> None:
 def scrub_if_due(store: Any) -> None:
     """Scrub if something was erased since the last scrub (a pulled ``personal_data.erased``,
     an early erasure): one read of the meta table otherwise."""
-    from imi_cli.log.redaction import SCRUB_DUE
-
     if store.meta(SCRUB_DUE) is not None:
         scrub(store)
 

@@ -46,7 +46,7 @@ def client_for(store: Any, url: str | None = None) -> HubClient:
 
 
 MAX_CODE_TEXT = 1024  # a code is 39 characters; more is the wrong file, not a code
-CODE_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,99}")
+CODE_SHAPE = r"[0-9A-Za-z][0-9A-Za-z -]{0,99}"  # compiled on first use (re caches it), not by every `imi sync`
 # English, marked for the catalogs: translate with _() where shown
 NOT_ON_A_TERMINAL = N_("pass the code with `--invite -` (stdin), `--invite-file FILE` or IMI_INVITE")
 HOW_TO_PASS = N_("type the code at the prompt (leave out --invite), or pass the code with `--invite -` (stdin), "
@@ -64,7 +64,7 @@ def code_from_text(text: str, where: str) -> str:
                            n=len(lines)),
                          hint=t("give only your own code (one line: CODE, or user<TAB>CODE)"))
     code = lines[0].rsplit("\t", 1)[-1].strip()
-    if not CODE_SHAPE.fullmatch(code):
+    if not re.fullmatch(CODE_SHAPE, code):
         raise UsageError(t("what {where} holds is not an invitation code (groups of letters and digits "
                            "joined by dashes); nothing was created", where=where),
                          hint=t("check you gave the right file or text"))

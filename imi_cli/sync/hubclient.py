@@ -1,9 +1,9 @@
 """The node's side of the hub API, every request signed by the user's key.
 
 A hub on this machine over plain HTTP (a test, the demo, a hub beside its node) is reached
-with the standard library's HTTP client; any other through httpx. Importing httpx and making
-its TLS context cost some 70 ms, a third of an `imi sync` with nothing to do
-(bench/bench_sync_startup.py)."""
+with a small HTTP/1.1 client of its own (``loopback_http``); any other through httpx.
+Importing httpx and making its TLS context cost some 70 ms, a third of an `imi sync` with
+nothing to do (bench/bench_sync_startup.py); http.client's imports, ~10 ms more."""
 
 from __future__ import annotations
 
@@ -86,8 +86,9 @@ def _plain_loopback(url: str) -> bool:
 
 
 class _Loopback:
-    """Plain HTTP to a hub on this machine, with the standard library's client: one connection,
-    kept alive, made again when the hub has closed it. Nothing is read from the environment."""
+    """Plain HTTP to a hub on this machine (``loopback_http``, not http.client: its imports were
+    a fifth of an `imi sync` with nothing to do): one connection, kept alive, made again when the
+    hub has closed it. Nothing is read from the environment."""
 
     def __init__(self, url: str, timeout: float) -> None:  # (each request says its timeout)
         parts = urlsplit(url)
@@ -96,32 +97,32 @@ class _Loopback:
         self._conn: Any = None
 
     def request(self, method: str, target: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
-        import http.client
+        from imi_cli.sync.loopback_http import ProtocolError
 
-        conn = self._fresh(timeout)
         sent = False
         try:
-            conn.request(method, self._prefix + target, body=body or None, headers=headers)
+            conn = self._fresh()
+            conn.send(method, self._prefix + target, body, headers, timeout)
             sent = True
-            response = conn.getresponse()
-            content = response.read()
-        except (OSError, http.client.HTTPException) as exc:
+            response = conn.receive()
+        except (OSError, ProtocolError) as exc:
             self.close()
             if isinstance(exc, TimeoutError):
                 raise _Unreachable("ReadTimeout" if sent else "ConnectTimeout", str(exc)) from None
             if not sent:  # (a kept connection is used only while the hub has not closed it)
                 raise _Unreachable("ConnectError", str(exc)) from None
-            raise _Unreachable("RemoteProtocolError" if isinstance(exc, http.client.HTTPException) else "ReadError",
+            raise _Unreachable("RemoteProtocolError" if isinstance(exc, ProtocolError) else "ReadError",
                                str(exc)) from None
         if response.will_close:
             self.close()
-        return _Answer(response.status, content, response.headers)
+        return _Answer(response.status, response.content, response.headers)
 
-    def _fresh(self, timeout: float) -> Any:
+    def _fresh(self) -> Any:
         """The kept connection, unless the hub closed it while it was idle (it reads as ready:
-        at its end, or with bytes no request asked for); else a new one."""
-        import http.client
+        at its end, or with bytes no request asked for); else a new one (connected on sending)."""
         import select
+
+        from imi_cli.sync.loopback_http import Connection
 
         conn = self._conn
         if conn is not None and conn.sock is not None:
@@ -133,10 +134,7 @@ class _Loopback:
                 self.close()
                 conn = None
         if conn is None:
-            conn = self._conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-        conn.timeout = timeout
-        if conn.sock is not None:
-            conn.sock.settimeout(timeout)
+            conn = self._conn = Connection(self._host, self._port)
         return conn
 
     def close(self) -> None:
@@ -356,14 +354,15 @@ def parse_answer(content: bytes) -> Any:
             sys.setrecursionlimit(limit)
 
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+# compiled on first use (re caches them), not by every `imi sync`
+_STRING = rb'"(?:[^"\\]|\\.)*"'
+_NOT_BRACKET = rb"[^\[\]{}]+"
 
 
 def nesting_depth(content: bytes) -> int:
     """How deep the JSON text nests its arrays and objects (strings do not count)."""
     depth = deepest = 0
-    for c in _NOT_BRACKET.sub(b"", _STRING.sub(b"", content)):
+    for c in re.sub(_NOT_BRACKET, b"", re.sub(_STRING, b"", content, flags=re.DOTALL)):
         depth += 1 if c in b"[{" else -1
         deepest = max(deepest, depth)
     return deepest
