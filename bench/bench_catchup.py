@@ -123,10 +123,11 @@ def insert_floor(workdir: Path, name: str, events: list[dict[str, Any]]) -> Time
     from imi_cli.log.event import canonical
     from imi_cli.log.store import Store
 
-    rows = [(e["id"], e["type"], e["at"], canonical(e), i + 1) for i, e in enumerate(events)]
+    rows = [(e["id"], e["type"], e["at"], canonical(e), i + 1, e["subject"]["entity"]) for i, e in enumerate(events)]
     store = Store.create(workdir / name, PASS)
     with Timer() as timer, store.transaction() as conn:
-        conn.executemany("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)", rows)
+        conn.executemany("INSERT INTO events(id, type, at, body, status, hub_seq, entity) VALUES (?,?,?,?,'remote',?,?)",
+                         rows)
     store.close()
     (workdir / name).unlink()
     return timer

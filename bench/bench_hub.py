@@ -54,11 +54,11 @@ def floor_insert(workdir: Path, name: str = "floor.db", n: int = 20000) -> float
     from imi_cli.log.store import Store
 
     store = Store.create(workdir / name, PASS)
-    body = '{"subject":{"entity":"bench/1"},"x":"' + "x" * 560 + '"}'  # JSON: an index reads it
+    body = '{"subject":{"entity":"bench/1"},"x":"' + "x" * 560 + '"}'
     t = time.perf_counter()
     with store.transaction() as conn:
-        conn.executemany("INSERT INTO events(id, type, at, body, status) VALUES (?, 'bench', '', ?, 'local')",
-                         ((f"id-{i}", body) for i in range(n)))
+        conn.executemany("INSERT INTO events(id, type, at, body, status, entity) VALUES (?, 'bench', '', ?, 'local', ?)",
+                         ((f"id-{i}", body, f"bench/{i}") for i in range(n)))
     rate = n / (time.perf_counter() - t)
     store.close()
     return rate
@@ -228,8 +228,8 @@ def bench_catchup(b: Bench, hu, n: int) -> tuple[float, int]:
     events = messages(hu, "IE-NCO", missing)
     with hub.store.transaction() as conn:
         for event in events:
-            cur = conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?,?,?,?, 'accepted')",
-                               (event["id"], event["type"], event["at"], canonical(event)))
+            cur = conn.execute("INSERT INTO events(id, type, at, body, status, entity) VALUES (?,?,?,?, 'accepted', ?)",
+                               (event["id"], event["type"], event["at"], canonical(event), event["subject"]["entity"]))
             seq = cur.lastrowid
             conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (seq, seq))
             conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",

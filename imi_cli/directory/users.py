@@ -100,7 +100,7 @@ class Users:
         if key:
             return key[0][0] is not None
         return bool(self.store.query(
-            "SELECT 1 FROM events WHERE json_extract(body, '$.subject.entity') = ? AND type = 'user.revoked' "
+            "SELECT 1 FROM events WHERE entity = ? AND type = 'user.revoked' "
             "AND status != 'rejected' LIMIT 1", (f"user/{user_id}",)))
 
     def _revocation(self, actor: dict[str, Any], user_id: str) -> dict[str, Any]:

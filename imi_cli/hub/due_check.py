@@ -83,5 +83,5 @@ def _touched(conn: Any, after: int) -> set[str]:
     """The entities of the events sequenced after ``after``."""
     # by the sequence (no DISTINCT: it would read the whole index on the entity instead)
     return {entity for (entity,) in conn.execute(
-        "SELECT json_extract(body, '$.subject.entity') FROM events WHERE seq > ?", (after,))
+        "SELECT entity FROM events WHERE seq > ?", (after,))
         if isinstance(entity, str)}

@@ -85,10 +85,10 @@ class Hub:
             seq = batch.seq if batch is not None and batch.seq is not None else self.backend.next_seq(conn)
         if at is None:
             at = clock.iso(clock.now())
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq) "
-                     "VALUES (?,?,?,?,?, 'accepted', ?, ?)",
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq, entity) "
+                     "VALUES (?,?,?,?,?, 'accepted', ?, ?, ?)",
                      (seq, event["id"], event["type"], event["at"], text if text is not None else canonical(event),
-                      at, seq))
+                      at, seq, event["subject"]["entity"]))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
         note_version(conn, event, seq)

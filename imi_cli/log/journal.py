@@ -80,9 +80,10 @@ def append(conn: Any, events: list[dict[str, Any]], *, checked: bool = False) ->
         if signer is not None:
             event = signer.sign_event(event)
         redaction.keep(conn, event, disclosed)
-        rows.append((event["id"], event["type"], event["at"], canonical(event), status))
+        rows.append((event["id"], event["type"], event["at"], canonical(event), status,
+                     (event.get("subject") or {}).get("entity") or ""))
         events[i] = redaction.wire(event, disclosed)
-    conn.executemany("INSERT INTO events(id, type, at, body, status) VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO events(id, type, at, body, status, entity) VALUES (?, ?, ?, ?, ?, ?)", rows)
     apply_all(conn, [redaction.revealed(e) for e in events])  # projections fold the revealed payload
     if signer is not None:
         at = clock.iso(clock.now())

@@ -267,7 +267,7 @@ def reproject(conn: Any, entity: str) -> None:
         return
     forget(conn, entity)
     bodies = [json.loads(b) for (b,) in conn.execute(
-        "SELECT body FROM events WHERE status != 'rejected' AND json_extract(body, '$.subject.entity') = ? "
+        "SELECT body FROM events WHERE status != 'rejected' AND entity = ? "
         "ORDER BY hub_seq IS NULL, hub_seq, seq", (entity,))]
     for event in stored_revealed(conn, bodies):
         apply(conn, event)
@@ -314,7 +314,7 @@ def verify_log(conn: Any, operator_key: str) -> dict[str, Any]:
 
 def erased_fields(conn: Any) -> list[dict[str, Any]]:
     """Which fields were erased here, and when: per exchange, how many and the first time."""
-    rows = conn.execute("SELECT coalesce(d.entity, json_extract(e.body, '$.subject.entity')), count(*), "
+    rows = conn.execute("SELECT coalesce(d.entity, e.entity), count(*), "
                         "min(d.erased_at) FROM disclosures d LEFT JOIN events e ON e.id = d.event_id "
                         "WHERE d.disclosure IS NULL GROUP BY 1 ORDER BY 3, 1").fetchall()
     return [{"entity": entity, "fields": count, "erased_at": at} for entity, count, at in rows]

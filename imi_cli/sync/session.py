@@ -101,7 +101,7 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
                              (r["reason"], message, worded.get("msgid"),
                               json.dumps(worded["params"]) if worded else None, at, r["id"]))
                 conn.execute("UPDATE events SET status='rejected' WHERE id=?", (r["id"],))
-                entity = conn.execute("SELECT json_extract(body, '$.subject.entity') FROM events WHERE id = ?",
+                entity = conn.execute("SELECT entity FROM events WHERE id = ?",
                                       (r["id"],)).fetchone()
                 report.rejected.append({"id": r["id"], "reason": r["reason"], "message": message, **worded,
                                         "entity": entity[0] if entity else None})
@@ -327,8 +327,8 @@ def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: 
         note_version(conn, event, seq)
         if disclosed:
             redaction.keep(conn, event, disclosed)
-        conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
-                     (event["id"], event["type"], event["at"], body, seq))
+        conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq, entity) VALUES (?,?,?,?,'remote',?,?)",
+                     (event["id"], event["type"], event["at"], body, seq, event["subject"]["entity"]))
         apply(conn, revealed)
     except Exception as exc:
         conn.execute("ROLLBACK TO pulled_event")

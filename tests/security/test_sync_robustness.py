@@ -103,9 +103,10 @@ def _plant(hub: Any, body: dict[str, Any], disclosures: list[str], audience: lis
     checks, or one that skips them, would have): straight into its tables. Returns its seq."""
     with _deep_stack(), hub.lock, hub.store.transaction() as conn:
         seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq) "
-                     "VALUES (?,?,?,?,?, 'accepted', ?, ?)",
-                     (seq, body["id"], body["type"], body["at"], canonical(body), body["at"], seq))
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq, entity) "
+                     "VALUES (?,?,?,?,?, 'accepted', ?, ?, ?)",
+                     (seq, body["id"], body["type"], body["at"], canonical(body), body["at"], seq,
+                      body["subject"]["entity"]))
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)", [(a, seq) for a in audience])
         conn.execute("INSERT INTO entity_log(entity, seq, author) VALUES (?, ?, ?)",
                      (body["subject"]["entity"], seq, body["signature"]["by"]))
@@ -284,8 +285,8 @@ def test_rebuild_skips_and_reports_an_event_it_cannot_apply(net, imi, monkeypatc
     _sync(hu)
     body, disclosures = _signed(ie, _request(ie, _attachment_not_base64))
     with hu.transaction() as conn:  # as an old node stored it: in the log, as received
-        conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq) VALUES (?,?,?,?,'remote',?)",
-                     (body["id"], body["type"], body["at"], canonical(body), 10_000))
+        conn.execute("INSERT INTO events(id, type, at, body, status, hub_seq, entity) VALUES (?,?,?,?,'remote',?,?)",
+                     (body["id"], body["type"], body["at"], canonical(body), 10_000, body["subject"]["entity"]))
         redaction.keep(conn, body, disclosures)
     monkeypatch.setenv("IMI_STORE", str(net.folder / "hu.db"))
     result = imi("--json", "store", "rebuild")

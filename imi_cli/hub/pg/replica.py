@@ -172,12 +172,12 @@ def bootstrap(backend: Any, pg: Any) -> int:
                         for seq, event_id, type_, at, received_at, blob in batch:
                             text = sealer.open(blob, event_aad(event_id)).decode()
                             body = json.loads(text)
-                            out.append((seq, event_id, type_, at, text, received_at, seq))
                             entity = body.get("subject", {}).get("entity")
+                            out.append((seq, event_id, type_, at, text, received_at, seq, entity or ""))
                             if entity:
                                 log.append((entity, seq, body["signature"]["by"]))
-                        conn.executemany("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq) "
-                                         "VALUES (?,?,?,?,?, 'accepted', ?, ?)", out)
+                        conn.executemany("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq, "
+                                         "entity) VALUES (?,?,?,?,?, 'accepted', ?, ?, ?)", out)
                         conn.executemany("INSERT OR IGNORE INTO entity_log(entity, seq, author) VALUES (?,?,?)", log)
                         events += len(out)
                 conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",

@@ -318,8 +318,8 @@ def test_a_replica_whose_catch_up_fails_is_made_again_from_postgresql(hubs):
     # damage: a row where the next event must go
     nxt = other.store.query("SELECT max(seq) + 1 FROM events")[0][0]
     with other.backend.lock, other.store.transaction() as conn:
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status) VALUES (?, 'junk', 'junk', '', '{}', "
-                     "'accepted')", (nxt,))
+        conn.execute("INSERT INTO events(seq, id, type, at, body, status, entity) VALUES (?, 'junk', 'junk', '', '{}', "
+                     "'accepted', '')", (nxt,))
     first.accept([message(de, "DE-NCO", "FR-NCO")], "de.coord")
     other.backend.catch_up()
     assert other.store.query("SELECT count(*) FROM events WHERE id = 'junk'") == [(0,)]
