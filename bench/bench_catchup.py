@@ -126,7 +126,8 @@ def insert_floor(workdir: Path, name: str, events: list[dict[str, Any]]) -> Time
     rows = [(e["id"], e["type"], e["at"], canonical(e), i + 1, e["subject"]["entity"]) for i, e in enumerate(events)]
     store = Store.create(workdir / name, PASS)
     with Timer() as timer, store.transaction() as conn:
-        conn.executemany("INSERT INTO events(id, type, at, body, status, hub_seq, entity) VALUES (?,?,?,?,'remote',?,?)",
+        conn.executemany("INSERT INTO events(id, type, at, body, status, hub_seq, entity) "
+                         "VALUES (?,?,?,?,'remote',?,?)",
                          rows)
     store.close()
     (workdir / name).unlink()

@@ -57,7 +57,8 @@ def floor_insert(workdir: Path, name: str = "floor.db", n: int = 20000) -> float
     body = '{"subject":{"entity":"bench/1"},"x":"' + "x" * 560 + '"}'
     t = time.perf_counter()
     with store.transaction() as conn:
-        conn.executemany("INSERT INTO events(id, type, at, body, status, entity) VALUES (?, 'bench', '', ?, 'local', ?)",
+        conn.executemany("INSERT INTO events(id, type, at, body, status, entity) "
+                         "VALUES (?, 'bench', '', ?, 'local', ?)",
                          ((f"id-{i}", body, f"bench/{i}") for i in range(n)))
     rate = n / (time.perf_counter() - t)
     store.close()
