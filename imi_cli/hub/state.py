@@ -164,27 +164,13 @@ class Hub:
         early = [_prepare(key, pusher, event) for event in events]
         texts = [text for _job, text in early]
         checks = Checks([job for job, _text in early])  # in other threads, while the batch applies
-        results = []
         try:
-            with self.lock, self.store.transaction() as conn:
-                if nonce is not None:
-                    self.backend.use_nonce(conn, nonce)
-                batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
-                batch.known = _known(conn, events)
-                early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
-                for index, (event, text) in enumerate(zip(events, texts, strict=True)):
-                    conn.execute("SAVEPOINT one_event")
-                    try:
-                        checked = checks.result(index) if early_key else None
-                        results.append(self._accept_one(conn, event, pusher, batch, checked, text))
-                    except Exception as exc:  # a malformed event must never fail the batch or the hub
-                        conn.execute("ROLLBACK TO one_event")
-                        batch.forget()
-                        ident = _ident(event)
-                        results.append({"id": ident, "status": "rejected", "reason": "invalid",
-                                        "message": f"the event could not be processed ({type(exc).__name__})"})
-                    conn.execute("RELEASE one_event")
-                self._store_receipts(conn, batch)
+            try:
+                results = self._sequence(events, pusher, nonce, key, texts, checks, careful=False)
+            except _Redo:
+                # an event failed while its rows were being written: the batch was rolled back
+                # whole; again, each event in a savepoint of its own, so that only its rows go
+                results = self._sequence(events, pusher, nonce, key, texts, checks, careful=True)
         finally:
             checks.cancel()
         if any(r["status"] == "accepted" for r in results):
@@ -192,6 +178,37 @@ class Hub:
             if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
                                                              "personal_data.erasure_requested") for e in events):
                 self.react()
+        return results
+
+    def _sequence(self, events: list[Any], pusher: str, nonce: str | None, key: tuple[str, str | None] | None,
+                  texts: list[str | None], checks: Any, *, careful: bool) -> list[dict[str, Any]]:
+        """``accept``'s transaction. Each event's checks write nothing, so an event refused or
+        broken in them needs no undoing; one that fails while it is written does: ``careful``
+        takes a savepoint per event for that, else such a failure raises ``_Redo``."""
+        results = []
+        with self.lock, self.store.transaction() as conn:
+            if nonce is not None:
+                self.backend.use_nonce(conn, nonce)
+            batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+            batch.known = _known(conn, events)
+            early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
+            for index, (event, text) in enumerate(zip(events, texts, strict=True)):
+                if careful:
+                    conn.execute("SAVEPOINT one_event")
+                try:
+                    checked = checks.result(index) if early_key else None
+                    results.append(self._accept_one(conn, event, pusher, batch, checked, text))
+                except Exception as exc:  # a malformed event must never fail the batch or the hub
+                    if careful:
+                        conn.execute("ROLLBACK TO one_event")
+                    elif batch.writing:
+                        raise _Redo from exc
+                    batch.forget()
+                    results.append({"id": _ident(event), "status": "rejected", "reason": "invalid",
+                                    "message": f"the event could not be processed ({type(exc).__name__})"})
+                if careful:
+                    conn.execute("RELEASE one_event")
+            self._store_receipts(conn, batch)
         return results
 
     def _key_of(self, user_id: str) -> tuple[str, str | None] | None:
@@ -249,10 +266,12 @@ class Hub:
             return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened
         at = clock.iso(clock.now())
+        batch.writing = True  # from here on, a failure leaves rows to undo
         seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
         batch.accepted(body)
         receipt = self._receipt(conn, ident, seq, body, text, at, batch if batch.known is not None else None)
         batch.sequenced[ident] = (receipt, text, None)
+        batch.writing = False
         return {"id": ident, "status": "accepted", "seq": seq, "receipt": receipt}
 
     def _check_signature(self, conn: Any, event: dict[str, Any], key: tuple[str, str | None] | None = None,
@@ -468,6 +487,10 @@ def _known(conn: Any, events: list[Any]) -> dict[str, tuple[str | None, str | No
     return known
 
 
+class _Redo(Exception):
+    """An event failed while its rows were being written, in a batch without savepoints."""
+
+
 class _Batch:
     """What the checks of one pushed batch share: one rules view (its directory reads kept
     while no event of the batch changes the directory), the pusher's key as read in the
@@ -484,6 +507,7 @@ class _Batch:
         self.sequenced: dict[str, tuple[Any, str | None, str | None]] = {}
         # (the last two are added to as an event's last steps: an event that fails has none)
         self.receipts: list[tuple[dict[str, Any], str]] = []
+        self.writing = False  # an event's rows are being written
 
     def seen(self, conn: Any, ident: str | None) -> tuple[Any, str | None, str | None]:
         """(receipt, stored body, body hash) the hub holds for ``ident`` (Nones: nothing)."""
@@ -501,5 +525,5 @@ class _Batch:
 
     def forget(self) -> None:
         """After an event's savepoint was rolled back: read everything afresh."""
-        self.seq = None
+        self.seq, self.writing = None, False
         self.view.forget_directory()
