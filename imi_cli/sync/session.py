@@ -171,24 +171,40 @@ class _Opened:
 
     @classmethod
     def of(cls, conn: Any, wire: Any) -> _Opened:
-        from imi_cli.protocol import received
-
+        _redaction, received = _receiving()
         reason = received.envelope_problem(wire)  # before anything walks it: nesting, shape
         if reason is not None:
             return cls(reason=reason)
+        # the texts of the event without its disclosures (as the body opened below): the body's
+        # lets the opening see that a body naming no digest has none, without walking it
+        signed, body = canonical_texts(wire)
         try:
             # redaction: the signed body, and the disclosures beside it that must match its digests
-            event, disclosed, revealed = _opened(conn, wire)
+            event, disclosed, revealed = _opened(conn, wire, body)
         except InvalidInput as refused:
             return cls(refused=refused)
         except Exception as exc:  # a disclosure that cannot be read (nested too deep ...)
             return cls(reason=f"invalid: its disclosures cannot be read ({type(exc).__name__})")
-        signed, body = canonical_texts(event)
         return cls(event=event, disclosed=disclosed, revealed=revealed, signed=signed, body=body)
 
     @property
     def signature(self) -> Any:
         return (self.event.get("signature") or {}).get("sig")
+
+
+_RECEIVING: tuple[Any, Any] | None = None
+
+
+def _receiving() -> tuple[Any, Any]:
+    """(redaction, received): imported when a pull first brings events (an empty `imi sync`
+    does without them), then held, not looked up again for each event."""
+    global _RECEIVING
+    if _RECEIVING is None:
+        from imi_cli.log import redaction
+        from imi_cli.protocol import received
+
+        _RECEIVING = (redaction, received)
+    return _RECEIVING
 
 
 AHEAD_AT_LEAST = 32  # signatures to check for a page to check them in another thread
@@ -229,13 +245,20 @@ class _Page:
             self._keys.clear()
 
     def verify_ahead(self, opened: list[_Opened]) -> None:
-        """Start checking, in other threads, the signatures the page will need checked, each
-        with its author's key as the page starts. libsodium lets go of the interpreter while it
-        verifies, so this runs beside the applying."""
+        """Start checking elsewhere the signatures the page will need checked, each with its
+        author's key as the page starts: in a process of their own when there are many
+        (``crypto.Checker``), else in other threads (libsodium lets go of the interpreter while
+        it verifies, but a thread takes it back after each signature)."""
         todo = [(o, key) for o in opened if o.reason is None and o.refused is None
                 and self.held.get(o.event["id"]) != o.body and isinstance(o.signature, str)
                 for key in [self.key_of((o.event.get("signature") or {}).get("by"))] if key is not None]
-        pool = _verifiers() if len(todo) >= AHEAD_AT_LEAST else None
+        if len(todo) < AHEAD_AT_LEAST:
+            return
+        checker = _checker() if len(todo) >= ELSEWHERE_AT_LEAST else None
+        if checker is not None:
+            self._check_elsewhere(checker, todo)
+            return
+        pool = _verifiers()
         if pool is None:
             return
         for start in range(0, len(todo), AHEAD_CHUNK):
@@ -244,22 +267,85 @@ class _Page:
             for index, (o, key) in enumerate(chunk):
                 self._ahead[id(o)] = (key, job, index)
 
+    def _check_elsewhere(self, checker: Any, todo: list[tuple[_Opened, str]]) -> None:
+        from imi_cli.log.crypto import SIGNATURE_BYTES, public_bytes, unb64
+
+        jobs, sent = [], []
+        for o, key in todo:
+            raw = public_bytes(key)
+            try:
+                sig = unb64(o.signature)
+            except (ValueError, TypeError):
+                continue  # not a signature: checked when it comes, and refused
+            if raw is not None and len(sig) == SIGNATURE_BYTES:
+                jobs.append((raw, sig, o.signed.encode()))
+                sent.append((o, key))
+        first = checker.submit(jobs)
+        for index, (o, key) in enumerate(sent):
+            self._ahead[id(o)] = (key, checker, first + index)
+
     def verified(self, opened: _Opened, key: str) -> bool:
         """Does ``opened`` carry the signature of ``key``? From the check ahead when it was made
         with this very key; else checked now."""
+        from imi_cli.log.crypto import Checker
+
         ahead = self._ahead.get(id(opened))
         if ahead is not None and ahead[0] == key:
-            return bool(ahead[1].result()[ahead[2]])
+            job = ahead[1]
+            if not isinstance(job, Checker):
+                return bool(job.result()[ahead[2]])
+            try:
+                return job.outcome(ahead[2])
+            except KeyError:  # taken already (it cannot be): checked now
+                pass
         return verify_event(key, opened.event, opened.signed.encode())
 
     def done(self) -> None:
         """Drop the checks ahead not started (a page that failed)."""
         for _key, job, _index in self._ahead.values():
-            job.cancel()
+            if hasattr(job, "cancel"):
+                job.cancel()
         self._ahead.clear()
 
 
+ELSEWHERE_AT_LEAST = 200  # signatures in a page for it to check them in another process
 _POOL: Any = None
+_CHECKER: Any = None
+_CHECKER_FAILED = False
+
+
+def _checker() -> Any:
+    """The process that checks signatures (``crypto.Checker``), started on first use; None on a
+    single processor, where it would only take turns with the applying, or where this program
+    is not run by a Python interpreter it can start again."""
+    global _CHECKER, _CHECKER_FAILED
+    import os
+    import sys
+
+    if _CHECKER is not None and _CHECKER.alive:
+        return _CHECKER
+    if (_CHECKER is not None or _CHECKER_FAILED or os.name != "posix" or getattr(sys, "frozen", False)
+            or not sys.executable or (os.cpu_count() or 1) < 2):
+        return None  # one that ended is not started again: the threads check instead
+    from imi_cli.log.crypto import Checker
+
+    try:
+        _CHECKER = Checker()
+    except (OSError, ValueError, ImportError):
+        _CHECKER_FAILED = True
+        return None
+    import atexit
+
+    atexit.register(stop_checker)
+    return _CHECKER
+
+
+def stop_checker() -> None:
+    """End the process that checks signatures, if one runs (a later page starts another)."""
+    global _CHECKER
+    checker, _CHECKER = _CHECKER, None
+    if checker is not None:
+        checker.close()
 
 
 def _verifiers() -> Any:
@@ -286,9 +372,7 @@ def _verify_all(jobs: list[tuple[str, str, bytes]]) -> list[bool]:
 
 def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:
     """Check, verify and apply one pulled event; the reason it was skipped, or None."""
-    from imi_cli.log import redaction
-    from imi_cli.protocol import received
-
+    redaction, received = _receiving()
     if opened.refused is not None:
         raise opened.refused
     if opened.reason is not None:
@@ -320,8 +404,7 @@ def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:
 def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: list[str],
                         revealed: dict[str, Any], seq: int) -> str | None:
     """Keep the event and fold it into the tables, or nothing of it if its projection fails."""
-    from imi_cli.log import redaction
-
+    redaction = _receiving()[0]
     conn.execute("SAVEPOINT pulled_event")
     try:
         note_version(conn, event, seq)
@@ -338,13 +421,14 @@ def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: 
     return None
 
 
-def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+def _opened(conn: Any, event: dict[str, Any],
+            text: str | None = None) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """The event's body, its disclosures and the body revealed. Not strict (that is the hub's
-    part), it reads nothing of the store: a page is opened before any of it is applied."""
-    from imi_cli.log import redaction
-
+    part), it reads nothing of the store: a page is opened before any of it is applied.
+    ``text``: the canonical JSON of the body (the event without its disclosures)."""
+    redaction = _receiving()[0]
     try:
-        body, disclosed, revealed = redaction.open_received(conn, event, strict=False)
+        body, disclosed, revealed = redaction.open_received(conn, event, strict=False, text=text)
     except redaction.DisclosureRefused as refused:
         raise InvalidInput(t("event {id} from the hub carries a disclosure that does not match it "
                              "({detail}); nothing from this page was applied", id=str(event.get("id")),
