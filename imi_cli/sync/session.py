@@ -109,23 +109,58 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
 
 
 def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> None:
-    while True:
-        cursor = int(store.meta("cursor", "0"))
-        try:
-            page = client.pull(cursor, PULL_PAGE, wait=wait)
-        except CursorExpired:
-            report.reseeded = True  # what we hold stays; the start of the log fills any gap
-            with store.transaction():
-                store.set_meta("cursor", "0")
-            continue
-        events = page["events"]
-        if events:
-            report.skipped += apply_page(store, events)  # pulled, and recorded as not applied
-            report.pulled += len(events)
-        report.cursor = int(store.meta("cursor", "0"))
-        if len(events) < PULL_PAGE:
-            return
-        wait = 0
+    """Pull and apply pages until the hub has no more. While a full page applies, the next one
+    is already asked for (from where this one ends: the cursor once it is applied)."""
+    ahead: tuple[int, Any] | None = None  # (the cursor the next page follows, its pull under way)
+    try:
+        while True:
+            cursor = int(store.meta("cursor", "0"))
+            try:
+                if ahead is not None and ahead[0] == cursor:
+                    pending, ahead = ahead[1], None
+                    page = pending.result()
+                else:
+                    _settle(ahead)
+                    ahead = None
+                    page = client.pull(cursor, PULL_PAGE, wait=wait)
+            except CursorExpired:
+                report.reseeded = True  # what we hold stays; the start of the log fills any gap
+                with store.transaction():
+                    store.set_meta("cursor", "0")
+                continue
+            events = page["events"]
+            if len(events) >= PULL_PAGE:  # more to come: ask for it while this page applies
+                ahead = (events[-1]["seq"], _pull_ahead(client, events[-1]["seq"]))
+            if events:
+                report.skipped += apply_page(store, events)  # pulled, and recorded as not applied
+                report.pulled += len(events)
+            report.cursor = int(store.meta("cursor", "0"))
+            if len(events) < PULL_PAGE:
+                return
+            wait = 0
+    finally:
+        _settle(ahead)  # a page that failed: the next one's pull ends before the client may close
+
+
+_FETCHER: Any = None
+
+
+def _pull_ahead(client: Any, after: int) -> Any:
+    """The next page's pull, under way in another thread (in this one's context: its language)."""
+    global _FETCHER
+    import contextvars
+
+    if _FETCHER is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _FETCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imi-pull")
+    return _FETCHER.submit(contextvars.copy_context().run, client.pull, after, PULL_PAGE, wait=0)
+
+
+def _settle(ahead: tuple[int, Any] | None) -> None:
+    """Let a pull under way end, whatever its outcome (it is not used)."""
+    if ahead is not None:
+        ahead[1].exception()
 
 
 def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -141,8 +176,7 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     skipped = []
     with store.transaction() as conn:
         state = _Page(conn, store.meta("operator_key"), page)
-        opened = [_Opened.of(conn, item["event"]) for item in page]
-        state.verify_ahead(opened)
+        opened = state.open_all([item["event"] for item in page])
         try:
             for item, ready in zip(page, opened, strict=True):
                 reason = _apply_one(conn, ready, item["seq"], state)
@@ -244,14 +278,35 @@ class _Page:
         if str(event.get("type", "")).startswith("user."):
             self._keys.clear()
 
+    def open_all(self, wires: list[Any]) -> list[_Opened]:
+        """Open the page's events and start checking their signatures elsewhere: in a process
+        of their own, a few at a time as they are opened, when the page is large enough for
+        it; else the whole page at once in other threads (``verify_ahead``)."""
+        checker = _checker() if len(wires) >= max(AHEAD_AT_LEAST, ELSEWHERE_AT_LEAST) else None
+        if checker is None:
+            opened = [_Opened.of(self.conn, wire) for wire in wires]
+            self.verify_ahead(opened)
+            return opened
+        opened = []
+        for start in range(0, len(wires), AHEAD_CHUNK):  # the process starts on the first ones
+            chunk = [_Opened.of(self.conn, wire) for wire in wires[start:start + AHEAD_CHUNK]]
+            self._check_elsewhere(checker, self._to_check(chunk))
+            opened += chunk
+        return opened
+
+    def _to_check(self, opened: list[_Opened]) -> list[tuple[_Opened, str]]:
+        """The events whose signatures applying them will check, with their authors' keys as
+        the page starts: not those to skip, nor those this store holds byte for byte."""
+        return [(o, key) for o in opened if o.reason is None and o.refused is None
+                and self.held.get(o.event["id"]) != o.body and isinstance(o.signature, str)
+                for key in [self.key_of((o.event.get("signature") or {}).get("by"))] if key is not None]
+
     def verify_ahead(self, opened: list[_Opened]) -> None:
         """Start checking elsewhere the signatures the page will need checked, each with its
         author's key as the page starts: in a process of their own when there are many
         (``crypto.Checker``), else in other threads (libsodium lets go of the interpreter while
         it verifies, but a thread takes it back after each signature)."""
-        todo = [(o, key) for o in opened if o.reason is None and o.refused is None
-                and self.held.get(o.event["id"]) != o.body and isinstance(o.signature, str)
-                for key in [self.key_of((o.event.get("signature") or {}).get("by"))] if key is not None]
+        todo = self._to_check(opened)
         if len(todo) < AHEAD_AT_LEAST:
             return
         checker = _checker() if len(todo) >= ELSEWHERE_AT_LEAST else None
@@ -287,15 +342,13 @@ class _Page:
     def verified(self, opened: _Opened, key: str) -> bool:
         """Does ``opened`` carry the signature of ``key``? From the check ahead when it was made
         with this very key; else checked now."""
-        from imi_cli.log.crypto import Checker
-
         ahead = self._ahead.get(id(opened))
         if ahead is not None and ahead[0] == key:
             job = ahead[1]
-            if not isinstance(job, Checker):
+            if not hasattr(job, "outcome"):  # a thread's job
                 return bool(job.result()[ahead[2]])
             try:
-                return job.outcome(ahead[2])
+                return bool(job.outcome(ahead[2]))  # the process's answer
             except KeyError:  # taken already (it cannot be): checked now
                 pass
         return verify_event(key, opened.event, opened.signed.encode())
