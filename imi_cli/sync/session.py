@@ -109,58 +109,23 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
 
 
 def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> None:
-    """Pull and apply pages until the hub has no more. While a full page applies, the next one
-    is already asked for (from where this one ends: the cursor once it is applied)."""
-    ahead: tuple[int, Any] | None = None  # (the cursor the next page follows, its pull under way)
-    try:
-        while True:
-            cursor = int(store.meta("cursor", "0"))
-            try:
-                if ahead is not None and ahead[0] == cursor:
-                    pending, ahead = ahead[1], None
-                    page = pending.result()
-                else:
-                    _settle(ahead)
-                    ahead = None
-                    page = client.pull(cursor, PULL_PAGE, wait=wait)
-            except CursorExpired:
-                report.reseeded = True  # what we hold stays; the start of the log fills any gap
-                with store.transaction():
-                    store.set_meta("cursor", "0")
-                continue
-            events = page["events"]
-            if len(events) >= PULL_PAGE:  # more to come: ask for it while this page applies
-                ahead = (events[-1]["seq"], _pull_ahead(client, events[-1]["seq"]))
-            if events:
-                report.skipped += apply_page(store, events)  # pulled, and recorded as not applied
-                report.pulled += len(events)
-            report.cursor = int(store.meta("cursor", "0"))
-            if len(events) < PULL_PAGE:
-                return
-            wait = 0
-    finally:
-        _settle(ahead)  # a page that failed: the next one's pull ends before the client may close
-
-
-_FETCHER: Any = None
-
-
-def _pull_ahead(client: Any, after: int) -> Any:
-    """The next page's pull, under way in another thread (in this one's context: its language)."""
-    global _FETCHER
-    import contextvars
-
-    if _FETCHER is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _FETCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imi-pull")
-    return _FETCHER.submit(contextvars.copy_context().run, client.pull, after, PULL_PAGE, wait=0)
-
-
-def _settle(ahead: tuple[int, Any] | None) -> None:
-    """Let a pull under way end, whatever its outcome (it is not used)."""
-    if ahead is not None:
-        ahead[1].exception()
+    while True:
+        cursor = int(store.meta("cursor", "0"))
+        try:
+            page = client.pull(cursor, PULL_PAGE, wait=wait)
+        except CursorExpired:
+            report.reseeded = True  # what we hold stays; the start of the log fills any gap
+            with store.transaction():
+                store.set_meta("cursor", "0")
+            continue
+        events = page["events"]
+        if events:
+            report.skipped += apply_page(store, events)  # pulled, and recorded as not applied
+            report.pulled += len(events)
+        report.cursor = int(store.meta("cursor", "0"))
+        if len(events) < PULL_PAGE:
+            return
+        wait = 0
 
 
 def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
