@@ -326,17 +326,18 @@ class _Page:
         self._ahead.clear()
 
 
-ELSEWHERE_AT_LEAST = 200  # signatures in a page for it to check them in another process
+ELSEWHERE_AT_LEAST = 500  # events in a page for its signatures to be checked in another process
 _POOL: Any = None
 _CHECKER: Any = None
 _CHECKER_FAILED = False
+_ENDS_AT_EXIT = False
 
 
 def _checker() -> Any:
     """The process that checks signatures (``crypto.Checker``), started on first use; None on a
     single processor, where it would only take turns with the applying, or where this program
     is not run by a Python interpreter it can start again."""
-    global _CHECKER, _CHECKER_FAILED
+    global _CHECKER, _CHECKER_FAILED, _ENDS_AT_EXIT
     import os
     import sys
 
@@ -352,9 +353,11 @@ def _checker() -> Any:
     except (OSError, ValueError, ImportError):
         _CHECKER_FAILED = True
         return None
-    import atexit
+    if not _ENDS_AT_EXIT:
+        import atexit
 
-    atexit.register(stop_checker)
+        atexit.register(stop_checker)
+        _ENDS_AT_EXIT = True
     return _CHECKER
 
 
