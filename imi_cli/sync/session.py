@@ -109,6 +109,8 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
 
 
 def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> None:
+    if store.meta("cursor", "0") == "0" and PULL_PAGE >= ELSEWHERE_AT_LEAST:
+        _checker()  # a fresh node pulls the whole log: its checker starts while the hub answers
     while True:
         cursor = int(store.meta("cursor", "0"))
         try:
@@ -223,6 +225,7 @@ class _Page:
                     if isinstance(wire, dict) and isinstance(wire.get("id"), str)})
         self.held: dict[str, str] = dict(in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids))
         self._keys: dict[str, str | None] = {}
+        self._enrolled: dict[str, str] = {}  # user -> the key a user.enrolled of the page opened so far gives
         self._ahead: dict[int, tuple[str, Any, int]] = {}  # id(opened) -> (key, job, index in its job)
 
     def key_of(self, by: Any) -> str | None:
@@ -260,11 +263,27 @@ class _Page:
         return opened
 
     def _to_check(self, opened: list[_Opened]) -> list[tuple[_Opened, str]]:
-        """The events whose signatures applying them will check, with their authors' keys as
-        the page starts: not those to skip, nor those this store holds byte for byte."""
-        return [(o, key) for o in opened if o.reason is None and o.refused is None
-                and self.held.get(o.event["id"]) != o.body and isinstance(o.signature, str)
-                for key in [self.key_of((o.event.get("signature") or {}).get("by"))] if key is not None]
+        """The events whose signatures applying them will check (not those to skip, nor those
+        this store holds byte for byte), in page order, each with the key its author will most
+        likely have when it comes: the one a user.enrolled before it in the page gives (a fresh
+        node learns its first keys so), else the one the page starts with. Whichever it is, an
+        event's check ahead counts only if made with the key in force when it is applied."""
+        todo = []
+        for o in opened:
+            if o.reason is not None or o.refused is not None:
+                continue
+            if o.event.get("type") == "user.enrolled":
+                payload = o.revealed.get("payload") or {}
+                if isinstance(payload.get("user"), str) and isinstance(payload.get("public_key"), str):
+                    self._enrolled[payload["user"]] = payload["public_key"]
+            if self.held.get(o.event["id"]) == o.body or not isinstance(o.signature, str):
+                continue
+            by = (o.event.get("signature") or {}).get("by")
+            key = self._enrolled.get(by) if isinstance(by, str) else None
+            key = key or self.key_of(by)
+            if key is not None:
+                todo.append((o, key))
+        return todo
 
     def verify_ahead(self, opened: list[_Opened]) -> None:
         """Start checking elsewhere the signatures the page will need checked, each with its

@@ -230,3 +230,41 @@ def test_a_catch_up_checked_elsewhere_ends_as_one_checked_event_by_event(pair, t
     assert "applicant_name" in kept and "profession" not in kept  # withheld from HU-MEK
     for store in (one, other):
         store.close()
+
+
+def test_keys_a_page_enrols_are_used_ahead_and_still_judged_when_the_event_comes(pair, tmp_path, monkeypatch):
+    """A fresh node learns its first keys from the page it checks: a signature by a user the
+    page enrols is checked ahead with the key the page gives (else it would be checked only as
+    its event comes); a forged one is still refused, the page with it."""
+    hu = pair.coords["HU"]
+    honest = _messages(hu, "IE-NCO", 3)
+    forged = {**signed_part(honest[1]), "payload": {**honest[1]["payload"], "text": "forged"},
+              "signature": honest[1]["signature"]}
+    fresh = _fresh(pair, tmp_path, "hu.fresh")  # before the hub holds the forged event (its coordinator syncs)
+    hub = pair.hub
+    with hub.lock, hub.store.transaction() as conn:
+        for event in (honest[0], forged, honest[2]):
+            cur = conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?,?,?,?, 'accepted')",
+                               (event["id"], event["type"], event["at"], canonical(event)))
+            conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (cur.lastrowid, cur.lastrowid))
+            conn.execute("INSERT INTO event_audience(authority, seq) VALUES ('*', ?)", (cur.lastrowid,))
+    ahead: dict[str, str] = {}
+    real = session._Page._check_elsewhere
+
+    def spied(self: Any, checker: Any, todo: list) -> None:
+        ahead.update((o.event["id"], key) for o, key in todo)
+        real(self, checker, todo)
+
+    monkeypatch.setattr(session._Page, "_check_elsewhere", spied)
+    monkeypatch.setattr(session, "AHEAD_AT_LEAST", 1)
+    monkeypatch.setattr(session, "ELSEWHERE_AT_LEAST", 1)
+    try:
+        with pytest.raises(InvalidInput, match=forged["id"]):
+            _sync(fresh)
+    finally:
+        session.stop_checker()
+    assert fresh.meta("cursor", "0") == "0"  # the whole log was one page: nothing of it applied
+    # the coordinator's key known from the page only, and used ahead for its events
+    assert not fresh.query("SELECT 1 FROM principals WHERE user_id = ?", (hu.meta("user_id"),))
+    assert ahead[honest[0]["id"]] == ahead[forged["id"]] == public_key_of(hu.meta("private_key"))
+    fresh.close()
