@@ -137,9 +137,21 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     signature or a disclosure that does not match fails the whole page: that is an attack on
     the channel, not one bad event.
 
-    The signatures are checked ahead, in another thread, while the events are applied in
-    order (``_Page.verify_ahead``); each event is still judged by the key its author had when
-    it comes to be applied, as if the page were checked one event at a time."""
+    The signatures are checked ahead, in another process or thread, while the events are
+    applied in order (``_Page.open_all``); each event is still judged by the key its author had
+    when it comes to be applied, as if the page were checked one event at a time."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()  # a page makes many short-lived objects, freed as it goes: no cycle hunts in between
+    try:
+        return _apply_page(store, page)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     skipped = []
     with store.transaction() as conn:
         state = _Page(conn, store.meta("operator_key"), page)
