@@ -71,7 +71,7 @@ def _schema_problem(event_type: EventType, payload: dict[str, Any], as_received:
     if not as_received and _has_markers(payload):
         problem = _relaxed(event_type).problem(_without_markers(payload))
     else:
-        problem = event_type.compiled.problem(payload)
+        problem = event_type.compiled.problem(payload, bounded=as_received)
     if problem is None:
         return None
     return f"{problem.split(': ', 1)[0]} does not have the form its type declares"

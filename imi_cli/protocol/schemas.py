@@ -83,8 +83,9 @@ class Compiled:
         self.schema = schema
         self._validator = jsonschema_rs.validator_for(schema)
 
-    def problem(self, value: Any) -> str | None:
-        if too_deep(value):
+    def problem(self, value: Any, *, bounded: bool = False) -> str | None:
+        """``bounded``: the caller knows ``value`` is nested no deeper than MAX_DEPTH."""
+        if not bounded and too_deep(value):
             return f"payload: nested deeper than {MAX_DEPTH} levels"
         if self._validator.is_valid(value):
             return None

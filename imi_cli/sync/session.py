@@ -109,6 +109,8 @@ def _record_results(store: Any, results: list[dict[str, Any]], report: SyncRepor
 
 
 def pull(store: Any, client: Any, report: SyncReport, *, wait: float = 0) -> None:
+    if store.meta("cursor", "0") == "0" and PULL_PAGE >= ELSEWHERE_AT_LEAST:
+        _checker()  # a fresh node pulls the whole log: its checker starts while the hub answers
     while True:
         cursor = int(store.meta("cursor", "0"))
         try:
@@ -135,14 +137,25 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     signature or a disclosure that does not match fails the whole page: that is an attack on
     the channel, not one bad event.
 
-    The signatures are checked ahead, in another thread, while the events are applied in
-    order (``_Page.verify_ahead``); each event is still judged by the key its author had when
-    it comes to be applied, as if the page were checked one event at a time."""
+    The signatures are checked ahead, in another process or thread, while the events are
+    applied in order (``_Page.open_all``); each event is still judged by the key its author had
+    when it comes to be applied, as if the page were checked one event at a time."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()  # a page makes many short-lived objects, freed as it goes: no cycle hunts in between
+    try:
+        return _apply_page(store, page)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     skipped = []
     with store.transaction() as conn:
         state = _Page(conn, store.meta("operator_key"), page)
-        opened = [_Opened.of(conn, item["event"]) for item in page]
-        state.verify_ahead(opened)
+        opened = state.open_all([item["event"] for item in page])
         try:
             for item, ready in zip(page, opened, strict=True):
                 reason = _apply_one(conn, ready, item["seq"], state)
@@ -171,24 +184,40 @@ class _Opened:
 
     @classmethod
     def of(cls, conn: Any, wire: Any) -> _Opened:
-        from imi_cli.protocol import received
-
+        _redaction, received = _receiving()
         reason = received.envelope_problem(wire)  # before anything walks it: nesting, shape
         if reason is not None:
             return cls(reason=reason)
+        # the texts of the event without its disclosures (as the body opened below): the body's
+        # lets the opening see that a body naming no digest has none, without walking it
+        signed, body = canonical_texts(wire)
         try:
             # redaction: the signed body, and the disclosures beside it that must match its digests
-            event, disclosed, revealed = _opened(conn, wire)
+            event, disclosed, revealed = _opened(conn, wire, body)
         except InvalidInput as refused:
             return cls(refused=refused)
         except Exception as exc:  # a disclosure that cannot be read (nested too deep ...)
             return cls(reason=f"invalid: its disclosures cannot be read ({type(exc).__name__})")
-        signed, body = canonical_texts(event)
         return cls(event=event, disclosed=disclosed, revealed=revealed, signed=signed, body=body)
 
     @property
     def signature(self) -> Any:
         return (self.event.get("signature") or {}).get("sig")
+
+
+_RECEIVING: tuple[Any, Any] | None = None
+
+
+def _receiving() -> tuple[Any, Any]:
+    """(redaction, received): imported when a pull first brings events (an empty `imi sync`
+    does without them), then held, not looked up again for each event."""
+    global _RECEIVING
+    if _RECEIVING is None:
+        from imi_cli.log import redaction
+        from imi_cli.protocol import received
+
+        _RECEIVING = (redaction, received)
+    return _RECEIVING
 
 
 AHEAD_AT_LEAST = 32  # signatures to check for a page to check them in another thread
@@ -208,6 +237,7 @@ class _Page:
                     if isinstance(wire, dict) and isinstance(wire.get("id"), str)})
         self.held: dict[str, str] = dict(in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids))
         self._keys: dict[str, str | None] = {}
+        self._enrolled: dict[str, str] = {}  # user -> the key a user.enrolled of the page opened so far gives
         self._ahead: dict[int, tuple[str, Any, int]] = {}  # id(opened) -> (key, job, index in its job)
 
     def key_of(self, by: Any) -> str | None:
@@ -228,14 +258,58 @@ class _Page:
         if str(event.get("type", "")).startswith("user."):
             self._keys.clear()
 
+    def open_all(self, wires: list[Any]) -> list[_Opened]:
+        """Open the page's events and start checking their signatures elsewhere: in a process
+        of their own, a few at a time as they are opened, when the page is large enough for
+        it; else the whole page at once in other threads (``verify_ahead``)."""
+        checker = _checker() if len(wires) >= max(AHEAD_AT_LEAST, ELSEWHERE_AT_LEAST) else None
+        if checker is None:
+            opened = [_Opened.of(self.conn, wire) for wire in wires]
+            self.verify_ahead(opened)
+            return opened
+        opened = []
+        for start in range(0, len(wires), AHEAD_CHUNK):  # the process starts on the first ones
+            chunk = [_Opened.of(self.conn, wire) for wire in wires[start:start + AHEAD_CHUNK]]
+            self._check_elsewhere(checker, self._to_check(chunk))
+            opened += chunk
+        return opened
+
+    def _to_check(self, opened: list[_Opened]) -> list[tuple[_Opened, str]]:
+        """The events whose signatures applying them will check (not those to skip, nor those
+        this store holds byte for byte), in page order, each with the key its author will most
+        likely have when it comes: the one a user.enrolled before it in the page gives (a fresh
+        node learns its first keys so), else the one the page starts with. Whichever it is, an
+        event's check ahead counts only if made with the key in force when it is applied."""
+        todo = []
+        for o in opened:
+            if o.reason is not None or o.refused is not None:
+                continue
+            if o.event.get("type") == "user.enrolled":
+                payload = o.revealed.get("payload") or {}
+                if isinstance(payload.get("user"), str) and isinstance(payload.get("public_key"), str):
+                    self._enrolled[payload["user"]] = payload["public_key"]
+            if self.held.get(o.event["id"]) == o.body or not isinstance(o.signature, str):
+                continue
+            by = (o.event.get("signature") or {}).get("by")
+            key = self._enrolled.get(by) if isinstance(by, str) else None
+            key = key or self.key_of(by)
+            if key is not None:
+                todo.append((o, key))
+        return todo
+
     def verify_ahead(self, opened: list[_Opened]) -> None:
-        """Start checking, in other threads, the signatures the page will need checked, each
-        with its author's key as the page starts. libsodium lets go of the interpreter while it
-        verifies, so this runs beside the applying."""
-        todo = [(o, key) for o in opened if o.reason is None and o.refused is None
-                and self.held.get(o.event["id"]) != o.body and isinstance(o.signature, str)
-                for key in [self.key_of((o.event.get("signature") or {}).get("by"))] if key is not None]
-        pool = _verifiers() if len(todo) >= AHEAD_AT_LEAST else None
+        """Start checking elsewhere the signatures the page will need checked, each with its
+        author's key as the page starts: in a process of their own when there are many
+        (``crypto.Checker``), else in other threads (libsodium lets go of the interpreter while
+        it verifies, but a thread takes it back after each signature)."""
+        todo = self._to_check(opened)
+        if len(todo) < AHEAD_AT_LEAST:
+            return
+        checker = _checker() if len(todo) >= ELSEWHERE_AT_LEAST else None
+        if checker is not None:
+            self._check_elsewhere(checker, todo)
+            return
+        pool = _verifiers()
         if pool is None:
             return
         for start in range(0, len(todo), AHEAD_CHUNK):
@@ -244,22 +318,86 @@ class _Page:
             for index, (o, key) in enumerate(chunk):
                 self._ahead[id(o)] = (key, job, index)
 
+    def _check_elsewhere(self, checker: Any, todo: list[tuple[_Opened, str]]) -> None:
+        from imi_cli.log.crypto import SIGNATURE_BYTES, public_bytes, unb64
+
+        jobs, sent = [], []
+        for o, key in todo:
+            raw = public_bytes(key)
+            try:
+                sig = unb64(o.signature)
+            except (ValueError, TypeError):
+                continue  # not a signature: checked when it comes, and refused
+            if raw is not None and len(sig) == SIGNATURE_BYTES:
+                jobs.append((raw, sig, o.signed.encode()))
+                sent.append((o, key))
+        first = checker.submit(jobs)
+        for index, (o, key) in enumerate(sent):
+            self._ahead[id(o)] = (key, checker, first + index)
+
     def verified(self, opened: _Opened, key: str) -> bool:
         """Does ``opened`` carry the signature of ``key``? From the check ahead when it was made
         with this very key; else checked now."""
         ahead = self._ahead.get(id(opened))
         if ahead is not None and ahead[0] == key:
-            return bool(ahead[1].result()[ahead[2]])
+            job = ahead[1]
+            if not hasattr(job, "outcome"):  # a thread's job
+                return bool(job.result()[ahead[2]])
+            try:
+                return bool(job.outcome(ahead[2]))  # the process's answer
+            except KeyError:  # taken already (it cannot be): checked now
+                pass
         return verify_event(key, opened.event, opened.signed.encode())
 
     def done(self) -> None:
         """Drop the checks ahead not started (a page that failed)."""
         for _key, job, _index in self._ahead.values():
-            job.cancel()
+            if hasattr(job, "cancel"):
+                job.cancel()
         self._ahead.clear()
 
 
+ELSEWHERE_AT_LEAST = 500  # events in a page for its signatures to be checked in another process
 _POOL: Any = None
+_CHECKER: Any = None
+_CHECKER_FAILED = False
+_ENDS_AT_EXIT = False
+
+
+def _checker() -> Any:
+    """The process that checks signatures (``crypto.Checker``), started on first use; None on a
+    single processor, where it would only take turns with the applying, or where this program
+    is not run by a Python interpreter it can start again."""
+    global _CHECKER, _CHECKER_FAILED, _ENDS_AT_EXIT
+    import os
+    import sys
+
+    if _CHECKER is not None and _CHECKER.alive:
+        return _CHECKER
+    if (_CHECKER is not None or _CHECKER_FAILED or os.name != "posix" or getattr(sys, "frozen", False)
+            or not sys.executable or (os.cpu_count() or 1) < 2):
+        return None  # one that ended is not started again: the threads check instead
+    from imi_cli.log.crypto import Checker
+
+    try:
+        _CHECKER = Checker()
+    except (OSError, ValueError, ImportError):
+        _CHECKER_FAILED = True
+        return None
+    if not _ENDS_AT_EXIT:
+        import atexit
+
+        atexit.register(stop_checker)
+        _ENDS_AT_EXIT = True
+    return _CHECKER
+
+
+def stop_checker() -> None:
+    """End the process that checks signatures, if one runs (a later page starts another)."""
+    global _CHECKER
+    checker, _CHECKER = _CHECKER, None
+    if checker is not None:
+        checker.close()
 
 
 def _verifiers() -> Any:
@@ -286,9 +424,7 @@ def _verify_all(jobs: list[tuple[str, str, bytes]]) -> list[bool]:
 
 def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:
     """Check, verify and apply one pulled event; the reason it was skipped, or None."""
-    from imi_cli.log import redaction
-    from imi_cli.protocol import received
-
+    redaction, received = _receiving()
     if opened.refused is not None:
         raise opened.refused
     if opened.reason is not None:
@@ -320,8 +456,7 @@ def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:
 def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: list[str],
                         revealed: dict[str, Any], seq: int) -> str | None:
     """Keep the event and fold it into the tables, or nothing of it if its projection fails."""
-    from imi_cli.log import redaction
-
+    redaction = _receiving()[0]
     conn.execute("SAVEPOINT pulled_event")
     try:
         note_version(conn, event, seq)
@@ -338,13 +473,14 @@ def _insert_and_project(conn: Any, event: dict[str, Any], body: str, disclosed: 
     return None
 
 
-def _opened(conn: Any, event: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+def _opened(conn: Any, event: dict[str, Any],
+            text: str | None = None) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """The event's body, its disclosures and the body revealed. Not strict (that is the hub's
-    part), it reads nothing of the store: a page is opened before any of it is applied."""
-    from imi_cli.log import redaction
-
+    part), it reads nothing of the store: a page is opened before any of it is applied.
+    ``text``: the canonical JSON of the body (the event without its disclosures)."""
+    redaction = _receiving()[0]
     try:
-        body, disclosed, revealed = redaction.open_received(conn, event, strict=False)
+        body, disclosed, revealed = redaction.open_received(conn, event, strict=False, text=text)
     except redaction.DisclosureRefused as refused:
         raise InvalidInput(t("event {id} from the hub carries a disclosure that does not match it "
                              "({detail}); nothing from this page was applied", id=str(event.get("id")),
