@@ -217,7 +217,7 @@ class Checker:
 
         import nacl
 
-        self._token = secrets.token_bytes(16)
+        self._token = os.urandom(16)
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _CHECKER, os.path.dirname(os.path.dirname(nacl.__file__)),
              self._token.hex()],
