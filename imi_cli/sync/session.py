@@ -538,7 +538,7 @@ def outbox(store: Any, state: str | None = None) -> list[dict[str, Any]]:
     for an event rejected as stale, what to run now (``resend.next_step``)."""
     from imi_cli.sync.resend import next_step
 
-    sql = ("SELECT o.event_id, e.type, json_extract(e.body, '$.subject.entity'), o.state, o.reason, o.detail, "
+    sql = ("SELECT o.event_id, e.type, e.entity, o.state, o.reason, o.detail, "
            "o.msgid, o.params, o.updated_at FROM outbox o JOIN events e ON e.id = o.event_id")
     params: tuple = ()
     if state:

@@ -204,8 +204,8 @@ def test_a_catch_up_checked_elsewhere_ends_as_one_checked_event_by_event(pair, t
     hub = pair.hub
     with hub.lock, hub.store.transaction() as conn:
         for event in [*messages, again]:
-            cur = conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?,?,?,?, 'accepted')",
-                               (event["id"], event["type"], event["at"], canonical(event)))
+            cur = conn.execute("INSERT INTO events(id, type, at, body, status, entity) VALUES (?,?,?,?, 'accepted', ?)",
+                               (event["id"], event["type"], event["at"], canonical(event), event["subject"]["entity"]))
             conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (cur.lastrowid, cur.lastrowid))
             conn.execute("INSERT INTO event_audience(authority, seq) VALUES ('*', ?)", (cur.lastrowid,))
     one, other = _fresh(pair, tmp_path, "hu.one"), _fresh(pair, tmp_path, "hu.other")
@@ -244,8 +244,8 @@ def test_keys_a_page_enrols_are_used_ahead_and_still_judged_when_the_event_comes
     hub = pair.hub
     with hub.lock, hub.store.transaction() as conn:
         for event in (honest[0], forged, honest[2]):
-            cur = conn.execute("INSERT INTO events(id, type, at, body, status) VALUES (?,?,?,?, 'accepted')",
-                               (event["id"], event["type"], event["at"], canonical(event)))
+            cur = conn.execute("INSERT INTO events(id, type, at, body, status, entity) VALUES (?,?,?,?, 'accepted', ?)",
+                               (event["id"], event["type"], event["at"], canonical(event), event["subject"]["entity"]))
             conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (cur.lastrowid, cur.lastrowid))
             conn.execute("INSERT INTO event_audience(authority, seq) VALUES ('*', ?)", (cur.lastrowid,))
     ahead: dict[str, str] = {}
