@@ -67,6 +67,8 @@ class Hub:
         # -- end notify
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
+        self._check_process: Any = None  # checks pushed signatures (log/crypto_pool.py), from the first large batch
+        self._check_process_failed = False
 
     @property
     def operator_public_key(self) -> str:
@@ -158,21 +160,16 @@ class Hub:
         The events' signatures are verified before the hub's lock is taken (all are the
         pusher's: its key is read once); under the lock the key is read again, and if it changed
         in between (revoked, enrolled anew) each event is checked against the key in force."""
-        from imi_cli.log.crypto_pool import Checks
-
         key = self._key_of(pusher)
         early = [_prepare(key, pusher, event) for event in events]
         texts = [text for _job, text in early]
-        checks = Checks([job for job, _text in early])  # in other threads, while the batch applies
+        jobs = [job for job, _text in early]
         try:
-            try:
-                results = self._sequence(events, pusher, nonce, key, texts, checks, careful=False)
-            except _Redo:
-                # an event failed while its rows were being written: the batch was rolled back
-                # whole; again, each event in a savepoint of its own, so that only its rows go
-                results = self._sequence(events, pusher, nonce, key, texts, checks, careful=True)
-        finally:
-            checks.cancel()
+            results = self._sequence(events, pusher, nonce, key, texts, jobs, careful=False)
+        except _Redo:
+            # an event failed while its rows were being written: the batch was rolled back
+            # whole; again, each event in a savepoint of its own, so that only its rows go
+            results = self._sequence(events, pusher, nonce, key, texts, jobs, careful=True)
         if any(r["status"] == "accepted" for r in results):
             self._notify()
             if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
@@ -181,12 +178,19 @@ class Hub:
         return results
 
     def _sequence(self, events: list[Any], pusher: str, nonce: str | None, key: tuple[str, str | None] | None,
-                  texts: list[str | None], checks: Any, *, careful: bool) -> list[dict[str, Any]]:
-        """``accept``'s transaction. Each event's checks write nothing, so an event refused or
-        broken in them needs no undoing; one that fails while it is written does: ``careful``
-        takes a savepoint per event for that, else such a failure raises ``_Redo``."""
+                  texts: list[str | None], jobs: list[Any], *, careful: bool) -> list[dict[str, Any]]:
+        """``accept``'s transaction. The signatures to check (``jobs``, made before the lock)
+        go to the hub's checker process at once and are read in turn as the events apply.
+        Each event's checks write nothing, so an event refused or broken in them needs no
+        undoing; one that fails while it is written does: ``careful`` takes a savepoint per
+        event for that, else such a failure raises ``_Redo``."""
+        from imi_cli.log.crypto_pool import AT_LEAST, Checks
+
         results = []
         with self.lock, self.store.transaction() as conn:
+            # the checker is this hub's, used under its lock; for a few, each is checked here
+            many = sum(job is not None for job in jobs) >= AT_LEAST
+            checks = Checks(jobs, self._checker() if many else None)
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
             batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
@@ -292,9 +296,26 @@ class Hub:
         self._notify()
 
     def close(self) -> None:
-        """Stop, and release the backend (its connections, threads and the store)."""
+        """Stop, and release the backend (its connections, threads and the store) and the
+        process that checks signatures."""
         self.stop()
+        checker, self._check_process = self._check_process, None
+        if checker is not None:
+            checker.close()
         self.backend.close()
+
+    def _checker(self) -> Any:
+        """This hub's signature checker process (started on first use, under the lock); None
+        where none can run, or once one ended (the batch's signatures are checked here then)."""
+        from imi_cli.log import crypto_pool
+
+        if self._check_process is None and not self._check_process_failed:
+            self._check_process = crypto_pool.new_checker()
+            self._check_process_failed = self._check_process is None
+        if self._check_process is not None and not self._check_process.alive:
+            self._check_process.close()
+            self._check_process, self._check_process_failed = None, True
+        return self._check_process
 
     def use_nonce(self, nonce: str) -> None:
         """Record a signed request's nonce on its own (not in a push); AuthError if it was seen."""

@@ -1,25 +1,260 @@
-"""Ed25519 work on the other processors: libsodium lets go of the interpreter while it signs
-or verifies, so a batch's signatures are checked (and its receipts signed) beside the Python
-that applies it, instead of before or after it.
+"""Ed25519 work done beside the Python that applies events: a node's catch-up and a hub's
+pushed batch have their signatures checked while they apply, and a hub signs a batch's
+receipts together.
 
-``pool()`` is None on a single processor, where threads would only take turns; callers then
-do the same work in their own thread.
+In a process of their own (``Checker``) where it can run: libsodium lets go of the
+interpreter lock while it verifies, but a thread must take the lock back after each
+signature, and the applying thread gives it up only every few milliseconds (measured: a
+56 µs check took ~2.4 ms beside busy Python). Elsewhere (not POSIX, a frozen build, one
+processor, a checker that died) in threads (``threads``) or in the calling thread. A check
+is never skipped: what the checker does not answer in time is checked here.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future
 from typing import Any
 
-CHUNK = 32  # signatures per job: a job's bookkeeping is a few microseconds, a check ~60
+from imi_cli.log.crypto import SIGNATURE_BYTES, public_bytes, unb64
+
+CHUNK = 32  # signatures per thread job: its bookkeeping is a few µs, a check ~60
+AT_LEAST = 64  # signatures in a batch for a checker process to be worth handing them
+Job = tuple[str, str, bytes]  # (public key text, signature text, signed bytes)
+
+# The checker: the bare interpreter (no site, no imi_cli) with libsodium's binding only. It
+# answers its start token, then one byte a signature, in order: 1 valid, 0 not (eight at a
+# time while more are waiting). A request is the 32-byte key, the 64-byte signature, the
+# length of the data (4 bytes, little-endian) and the data.
+_CHECKER = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from nacl._sodium import ffi, lib
+if lib.sodium_init() < 0:
+    sys.exit(1)
+os.write(1, bytes.fromhex(sys.argv[2]))
+verify, length, out, size = lib.crypto_sign_open, ffi.new("unsigned long long *"), None, 0
+held, at = b"", 0
+while True:
+    chunk = os.read(0, 1 << 20)
+    if not chunk:
+        sys.exit(0)
+    held = held[at:] + chunk
+    at, answers, end = 0, bytearray(), len(held)
+    while end - at >= 100:
+        stop = at + 100 + int.from_bytes(held[at + 96:at + 100], "little")
+        if stop > end:
+            break
+        signed = held[at + 32:at + 96] + held[at + 100:stop]
+        if len(signed) > size:
+            size = len(signed)
+            out = ffi.new("unsigned char[]", size)
+        answers.append(verify(out, length, signed, len(signed), held[at:at + 32]) == 0)
+        at = stop
+        if len(answers) == 8:
+            os.write(1, answers)
+            answers = bytearray()
+    if answers:
+        os.write(1, answers)
+"""
+
+
+class Checker:
+    """Signatures checked, in order, by a process of their own (``_CHECKER``). ``submit`` hands
+    it signatures and returns the ticket of the first; ``outcome(ticket)`` is the check of one:
+    waited for when the process is about to give it, else made here and now, so a checker that
+    is starting, lags or died never skips a check (nor delays one much). Nothing is taken from
+    the process but bytes 0 and 1, after the token it was started with."""
+
+    AHEAD = 64  # the process is this close to a signature: wait for its answer rather than check here
+    PATIENCE = 0.5  # seconds to wait for it before checking here
+
+    def __init__(self) -> None:
+        import os
+        import subprocess
+        import sys
+
+        import nacl
+
+        self._token = os.urandom(16)
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _CHECKER, os.path.dirname(os.path.dirname(nacl.__file__)),
+             self._token.hex()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._in, self._out = self._process.stdin.fileno(), self._process.stdout.fileno()
+        for fd in (self._in, self._out):
+            os.set_blocking(fd, False)
+        _widen(self._in)
+        self._pending = bytearray()  # requests the pipe has not taken yet
+        self._asked: list[tuple[bytes, bytes, bytes]] = []  # what each ticket from self._first on asks
+        self._first = 0
+        self._taken = 0  # the tickets from self._first taken (answered or not), forgotten by the thousand
+        self._answers = bytearray()  # the answers read, for the tickets from self._first on
+        self._unread = 0  # answers still to come for tickets forgotten
+        self._greeted = b""  # the start token, as far as it came
+        self.alive = True
+
+    def submit(self, jobs: list[tuple[bytes, bytes, bytes]]) -> int:
+        """Hand the process (raw public key, raw signature, data) triples (a key of 32 bytes, a
+        signature of 64); returns the ticket of the first, the others follow it."""
+        ticket = self._first + len(self._asked)
+        self._asked += jobs
+        if self.alive:
+            self._pending += b"".join(key + sig + len(data).to_bytes(4, "little") + data for key, sig, data in jobs)
+            self._pump()
+        return ticket
+
+    def outcome(self, ticket: int) -> bool:
+        """Does the signature of ``ticket`` verify? The tickets before it are forgotten (a page
+        takes its own in order; earlier ones not taken are a failed page's)."""
+        index = ticket - self._first
+        if index < self._taken or index >= len(self._asked):
+            raise KeyError(ticket)
+        if index >= len(self._answers):  # not answered yet: what has come since?
+            self._pump()
+            started = len(self._greeted) == len(self._token)
+            if self.alive and started and len(self._answers) <= index < len(self._answers) + self.AHEAD:
+                self._wait(index)
+        if index < len(self._answers):
+            valid = self._answers[index] == 1
+        else:
+            valid = verify_raw(*self._asked[index])
+        self._taken = index + 1
+        if self._taken >= 1024:
+            self._forget()
+        return valid
+
+    def close(self) -> None:
+        """End the process (it also ends of itself when this one does: its input closes)."""
+        import contextlib
+        import subprocess
+
+        self._die()
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()  # type: ignore[union-attr]
+        try:
+            self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        with contextlib.suppress(OSError):
+            self._process.stdout.close()  # type: ignore[union-attr]
+
+    def _forget(self) -> None:
+        """Drop the tickets taken (and those before them)."""
+        count, self._taken = self._taken, 0
+        answered = min(count, len(self._answers))
+        del self._answers[:answered]
+        self._unread += count - answered
+        del self._asked[:count]
+        self._first += count
+
+    def _pump(self) -> None:
+        """Write what the pipe takes and read what has come, both without waiting."""
+        import os
+
+        if not self.alive:
+            return
+        try:
+            while self._pending:
+                del self._pending[:os.write(self._in, self._pending)]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self._die()
+            return
+        try:
+            data = os.read(self._out, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._die()  # it ended
+            return
+        self._took(data)
+
+    def _took(self, data: bytes) -> None:
+        if len(self._greeted) < len(self._token):
+            need = len(self._token) - len(self._greeted)
+            self._greeted, data = self._greeted + data[:need], data[need:]
+            if not self._token.startswith(self._greeted):
+                self._die()  # not the checker
+                return
+        if data.strip(b"\x00\x01"):
+            self._die()  # not an answer
+            return
+        skipped = min(self._unread, len(data))
+        self._unread -= skipped
+        self._answers += data[skipped:]
+
+    def _wait(self, index: int) -> None:
+        import select
+        import time
+
+        give_up = time.monotonic() + self.PATIENCE
+        while self.alive and index >= len(self._answers):
+            left = give_up - time.monotonic()
+            if left <= 0:
+                return
+            select.select([self._out], [self._in] if self._pending else [], [], left)
+            self._pump()
+
+    def _die(self) -> None:
+        """The process ended or broke the protocol: every check from now on is made here."""
+        self.alive = False
+        self._pending.clear()
+        self._answers.clear()  # only trusted from a process that kept to the protocol
+        self._unread = 0
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a whole page of requests (Linux; elsewhere it keeps its size)."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
+def verify_raw(key: bytes, sig: bytes, data: bytes) -> bool:
+    """``verify_bytes`` of a raw 32-byte public key and 64-byte signature."""
+    from nacl.bindings import crypto_sign_open
+    from nacl.exceptions import CryptoError
+
+    try:
+        crypto_sign_open(sig + data, key)
+        return True
+    except (CryptoError, ValueError, TypeError):
+        return False
+
+
+def usable() -> bool:
+    """Can a checker process run here (and would it help)?"""
+    import sys
+
+    return (os.name == "posix" and not getattr(sys, "frozen", False) and bool(sys.executable)
+            and (os.cpu_count() or 1) >= 2)
+
+
+def new_checker() -> Checker | None:
+    """A checker process, or None where none can run (``usable``) or it does not start."""
+    if not usable():
+        return None
+    try:
+        return Checker()
+    except (OSError, ValueError, ImportError):
+        return None
+
 
 _POOL: Any = None
 
 
-def pool() -> Any:
-    """The threads that sign and verify (at most 4; one fewer than the processors)."""
+def threads() -> Any:
+    """The threads that sign or verify when no checker is used; None on a single processor,
+    where they would only take turns with the calling thread."""
     global _POOL
     if _POOL is None:
         workers = min(4, (os.cpu_count() or 1) - 1)
@@ -31,7 +266,7 @@ def pool() -> Any:
     return _POOL
 
 
-def verify_all(jobs: Sequence[tuple[str, str, bytes] | None]) -> list[bool | None]:
+def verify_all(jobs: Sequence[Job | None]) -> list[bool | None]:
     """Each (public key, signature, signed bytes) checked; None stays None (no check made)."""
     from imi_cli.log.crypto import verify_bytes
 
@@ -39,40 +274,62 @@ def verify_all(jobs: Sequence[tuple[str, str, bytes] | None]) -> list[bool | Non
 
 
 class Checks:
-    """Signatures being checked in other threads, in chunks, each read in turn when needed:
-    ``result(i)`` waits for the i-th check only (None: no check was asked for it)."""
+    """The signature checks of one batch, handed to ``checker`` (its process) at once and
+    read in turn: ``result(i)`` is the i-th check (None: none was asked for it). Without a
+    checker, or for a few, each is checked here when first asked. Answers are kept, so a
+    batch done again reads them again."""
 
-    def __init__(self, jobs: Sequence[tuple[str, str, bytes] | None], at_least: int = 2 * CHUNK) -> None:
+    def __init__(self, jobs: Sequence[Job | None], checker: Checker | None = None,
+                 at_least: int = AT_LEAST) -> None:
         self._jobs = list(jobs)
-        self._futures: list[Future[list[bool | None]]] = []
-        self._done: list[bool | None] | None = None
-        threads = pool() if sum(job is not None for job in self._jobs) >= at_least else None
-        if threads is None:
+        self._answers: list[bool | None] = []
+        self._tickets: dict[int, int] = {}
+        self._checker = checker if checker is not None and checker.alive else None
+        if self._checker is None or sum(job is not None for job in self._jobs) < at_least:
+            self._checker = None
             return
-        for start in range(0, len(self._jobs), CHUNK):
-            self._futures.append(threads.submit(verify_all, self._jobs[start:start + CHUNK]))
+        raw, indexes = [], []
+        for index, job in enumerate(self._jobs):
+            if job is None:
+                continue
+            key = public_bytes(job[0])
+            try:
+                sig = unb64(job[1])
+            except (ValueError, TypeError):
+                continue  # not a signature: checked here, and refused
+            if key is not None and len(sig) == SIGNATURE_BYTES:
+                raw.append((key, sig, job[2]))
+                indexes.append(index)
+        first = self._checker.submit(raw)
+        self._tickets = {index: first + n for n, index in enumerate(indexes)}
 
     def result(self, index: int) -> bool | None:
-        if self._futures:
-            return self._futures[index // CHUNK].result()[index % CHUNK]
-        if self._done is None:  # few, or one processor: checked here, all at once when first asked
-            self._done = verify_all(self._jobs)
-        return self._done[index]
+        while len(self._answers) <= index:  # in order: the checker's tickets are taken so
+            self._answers.append(self._check(len(self._answers)))
+        return self._answers[index]
 
-    def cancel(self) -> None:
-        """Drop the checks not started (the batch ended early)."""
-        for future in self._futures:
-            future.cancel()
+    def _check(self, index: int) -> bool | None:
+        job = self._jobs[index]
+        if job is None:
+            return None
+        ticket = self._tickets.get(index)
+        if ticket is not None and self._checker is not None:
+            try:
+                return self._checker.outcome(ticket)
+            except KeyError:  # taken by another batch (it cannot be): checked here
+                pass
+        return verify_all([job])[0]
 
 
 def sign_all(sign: Any, texts: Sequence[bytes]) -> list[str]:
     """``sign(data) -> signature`` over each text; when there are many, the threads sign
-    parts of them while this thread signs the first."""
-    threads = pool() if len(texts) >= 2 * CHUNK else None
-    if threads is None:
+    parts of them while this thread signs the first (the calling thread waits for them
+    anyway: the interpreter lock costs little here)."""
+    pool = threads() if len(texts) >= 2 * CHUNK else None
+    if pool is None:
         return [sign(text) for text in texts]
-    size = -(-len(texts) // (threads._max_workers + 1))
-    jobs = [threads.submit(_sign_part, sign, texts[i:i + size]) for i in range(size, len(texts), size)]
+    size = -(-len(texts) // (pool._max_workers + 1))
+    jobs = [pool.submit(_sign_part, sign, texts[i:i + size]) for i in range(size, len(texts), size)]
     return _sign_part(sign, texts[:size]) + [signature for job in jobs for signature in job.result()]
 
 

@@ -300,7 +300,7 @@ class _Page:
     def verify_ahead(self, opened: list[_Opened]) -> None:
         """Start checking elsewhere the signatures the page will need checked, each with its
         author's key as the page starts: in a process of their own when there are many
-        (``crypto.Checker``), else in other threads (libsodium lets go of the interpreter while
+        (``crypto_pool.Checker``), else in other threads (libsodium lets go of the interpreter while
         it verifies, but a thread takes it back after each signature)."""
         todo = self._to_check(opened)
         if len(todo) < AHEAD_AT_LEAST:
@@ -358,30 +358,24 @@ class _Page:
 
 
 ELSEWHERE_AT_LEAST = 500  # events in a page for its signatures to be checked in another process
-_POOL: Any = None
 _CHECKER: Any = None
 _CHECKER_FAILED = False
 _ENDS_AT_EXIT = False
 
 
 def _checker() -> Any:
-    """The process that checks signatures (``crypto.Checker``), started on first use; None on a
-    single processor, where it would only take turns with the applying, or where this program
-    is not run by a Python interpreter it can start again."""
+    """The node's process that checks signatures (``crypto_pool.Checker``), started on first
+    use; None where none can run (``crypto_pool.usable``). One that ended is not started
+    again: the threads check instead."""
     global _CHECKER, _CHECKER_FAILED, _ENDS_AT_EXIT
-    import os
-    import sys
+    from imi_cli.log import crypto_pool
 
     if _CHECKER is not None and _CHECKER.alive:
         return _CHECKER
-    if (_CHECKER is not None or _CHECKER_FAILED or os.name != "posix" or getattr(sys, "frozen", False)
-            or not sys.executable or (os.cpu_count() or 1) < 2):
-        return None  # one that ended is not started again: the threads check instead
-    from imi_cli.log.crypto import Checker
-
-    try:
-        _CHECKER = Checker()
-    except (OSError, ValueError, ImportError):
+    if _CHECKER is not None or _CHECKER_FAILED:
+        return None
+    _CHECKER = crypto_pool.new_checker()
+    if _CHECKER is None:
         _CHECKER_FAILED = True
         return None
     if not _ENDS_AT_EXIT:
@@ -401,25 +395,15 @@ def stop_checker() -> None:
 
 
 def _verifiers() -> Any:
-    """The threads that check signatures ahead; None on a single processor, where they would
-    only take turns with the applying."""
-    global _POOL
-    import os
+    from imi_cli.log import crypto_pool
 
-    if _POOL is None:
-        workers = min(4, (os.cpu_count() or 1) - 1)
-        if workers < 1:
-            return None
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imi-verify")
-    return _POOL
+    return crypto_pool.threads()
 
 
-def _verify_all(jobs: list[tuple[str, str, bytes]]) -> list[bool]:
-    from imi_cli.log.crypto import verify_bytes
+def _verify_all(jobs: list[tuple[str, str, bytes]]) -> list[bool | None]:
+    from imi_cli.log import crypto_pool
 
-    return [verify_bytes(key, signature, data) for key, signature, data in jobs]
+    return crypto_pool.verify_all(jobs)
 
 
 def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:

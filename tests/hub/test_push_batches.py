@@ -1,5 +1,5 @@
-"""A pushed batch as the hub takes it: signatures checked in other threads while the batch
-applies, receipts signed together at its end. What each event gets must not change: its
+"""A pushed batch as the hub takes it: signatures checked by the hub's checker process while
+the batch applies, receipts signed together at its end. What each event gets must not change: its
 own result, in order, every receipt the operator's and stored once."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from imi_cli.log.event import canonical
 
 from .test_security import _message, pair  # noqa: F401  (two enrolled users of two countries)
 
-MANY = 3 * crypto_pool.CHUNK  # enough for the checks and the receipts to go to other threads
+MANY = max(3 * crypto_pool.CHUNK, crypto_pool.AT_LEAST + 20)  # enough for the checker and the threads
 
 
 def _receipt_holds(hub, receipt: dict) -> bool:
@@ -75,7 +75,7 @@ def test_an_event_that_fails_while_it_is_written_leaves_no_receipt_and_the_batch
     assert all(_receipt_holds(hub, r["receipt"]) for r in others)
 
 
-def test_checks_and_signatures_in_threads_give_what_one_thread_gives():
+def _jobs_and_expected():
     from imi_cli.log.crypto import public_key_of
 
     key = new_private_key()
@@ -85,6 +85,38 @@ def test_checks_and_signatures_in_threads_give_what_one_thread_gives():
     assert signatures == [signer.sign_bytes(t) for t in texts]
     jobs = [None if i % 7 == 0 else (public_key_of(key), signatures[i], texts[i] + (b"!" if i % 5 == 0 else b""))
             for i in range(MANY)]
-    checks = crypto_pool.Checks(jobs)
-    expected = [None if job is None else (i % 5 != 0) for i, job in enumerate(jobs)]
-    assert [checks.result(i) for i in reversed(range(MANY))] == expected[::-1]
+    return jobs, [None if job is None else (i % 5 != 0) for i, job in enumerate(jobs)]
+
+
+def test_checks_by_the_checker_or_here_give_what_libsodium_gives():
+    jobs, expected = _jobs_and_expected()
+    assert [crypto_pool.Checks(jobs).result(i) for i in range(MANY)] == expected  # here
+    checker = crypto_pool.new_checker()
+    try:
+        checks = crypto_pool.Checks(jobs, checker)
+        assert [checks.result(i) for i in range(MANY)] == expected
+        assert [checks.result(i) for i in reversed(range(MANY))] == expected[::-1]  # kept: a batch done again
+    finally:
+        if checker is not None:
+            checker.close()
+
+
+def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # noqa: F811
+    _, ie_user = pair
+    size = crypto_pool.AT_LEAST + 6
+    events = [_message(ie_user, text=f"Item {i}.") for i in range(2 * size)]
+    first = hub.accept(events[:size], "ie.murphy")
+    assert all(r["status"] == "accepted" for r in first)
+    checker = hub._check_process
+    assert (checker is not None) == crypto_pool.usable()  # a large batch started it
+    if checker is not None:
+        checker._process.kill()
+        checker._process.wait()
+    forged = Signer("ie.murphy", new_private_key()).sign_event(
+        {k: v for k, v in events[size + 10].items() if k != "signature"})
+    rest = [*events[size:size + 10], forged, *events[size + 11:]]
+    results = hub.accept(rest, "ie.murphy")
+    assert [r["status"] for r in results].count("rejected") == 1
+    assert results[10]["reason"] == "bad_signature"
+    assert checker is None or not checker.alive  # found dead: its answers were not used
+    assert hub._checker() is None  # and not started again: this hub checks here from now on
