@@ -1,6 +1,5 @@
-"""Ed25519 work done beside the Python that applies events: a node's catch-up and a hub's
-pushed batch have their signatures checked while they apply, and a hub signs a batch's
-receipts together.
+"""Ed25519 checks done beside the Python that applies events: a node's catch-up and a hub's
+pushed batch have their signatures checked while they apply.
 
 In a process of their own (``Checker``) where it can run: libsodium lets go of the
 interpreter lock while it verifies, but a thread must take the lock back after each
@@ -18,7 +17,6 @@ from typing import Any
 
 from imi_cli.log.crypto import SIGNATURE_BYTES, public_bytes, unb64
 
-CHUNK = 32  # signatures per thread job: its bookkeeping is a few µs, a check ~60
 AT_LEAST = 64  # signatures in a batch for a checker process to be worth handing them
 Job = tuple[str, str, bytes]  # (public key text, signature text, signed bytes)
 
@@ -319,19 +317,3 @@ class Checks:
             except KeyError:  # taken by another batch (it cannot be): checked here
                 pass
         return verify_all([job])[0]
-
-
-def sign_all(sign: Any, texts: Sequence[bytes]) -> list[str]:
-    """``sign(data) -> signature`` over each text; when there are many, the threads sign
-    parts of them while this thread signs the first (the calling thread waits for them
-    anyway: the interpreter lock costs little here)."""
-    pool = threads() if len(texts) >= 2 * CHUNK else None
-    if pool is None:
-        return [sign(text) for text in texts]
-    size = -(-len(texts) // (pool._max_workers + 1))
-    jobs = [pool.submit(_sign_part, sign, texts[i:i + size]) for i in range(size, len(texts), size)]
-    return _sign_part(sign, texts[:size]) + [signature for job in jobs for signature in job.result()]
-
-
-def _sign_part(sign: Any, texts: Sequence[bytes]) -> list[str]:
-    return [sign(text) for text in texts]

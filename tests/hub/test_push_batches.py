@@ -1,10 +1,12 @@
 """A pushed batch as the hub takes it: signatures checked by the hub's checker process while
-the batch applies, receipts signed together at its end. What each event gets must not change: its
+the batch applies, receipts signed and stored together at its end. What each event gets must not change: its
 own result, in order, every receipt the operator's and stored once."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from imi_cli.log import crypto_pool
 from imi_cli.log.crypto import Signer, new_private_key, verify_bytes
@@ -12,7 +14,7 @@ from imi_cli.log.event import canonical
 
 from .test_security import _message, pair  # noqa: F401  (two enrolled users of two countries)
 
-MANY = max(3 * crypto_pool.CHUNK, crypto_pool.AT_LEAST + 20)  # enough for the checker and the threads
+MANY = crypto_pool.AT_LEAST + 32  # enough for the hub's checker process
 
 
 def _receipt_holds(hub, receipt: dict) -> bool:
@@ -81,8 +83,7 @@ def _jobs_and_expected():
     key = new_private_key()
     signer = Signer("u", key)
     texts = [f"text {i}".encode() for i in range(MANY)]
-    signatures = crypto_pool.sign_all(signer.sign_bytes, texts)
-    assert signatures == [signer.sign_bytes(t) for t in texts]
+    signatures = [signer.sign_bytes(t) for t in texts]
     jobs = [None if i % 7 == 0 else (public_key_of(key), signatures[i], texts[i] + (b"!" if i % 5 == 0 else b""))
             for i in range(MANY)]
     return jobs, [None if job is None else (i % 5 != 0) for i, job in enumerate(jobs)]
@@ -120,3 +121,13 @@ def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # n
     assert results[10]["reason"] == "bad_signature"
     assert checker is None or not checker.alive  # found dead: its answers were not used
     assert hub._checker() is None  # and not started again: this hub checks here from now on
+
+
+@pytest.mark.parametrize("event_id", ["01a2-b", 'a "quoted" \\ id', "ünïcode ✓", "line\nbreak\u2028"])
+def test_a_receipt_is_signed_and_stored_as_canonical_json(event_id):
+    from imi_cli.hub.state import _receipt_text
+
+    receipt = {"event": event_id, "seq": 12345, "at": "2026-12-01T10:00:00.000Z"}
+    assert _receipt_text(receipt) == canonical(receipt)
+    signed = {**receipt, "sig": "A" * 43 + "-_" + "b" * 41}
+    assert f'{_receipt_text(receipt)[:-1]},"sig":"{signed["sig"]}"}}' == canonical(signed)
