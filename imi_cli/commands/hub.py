@@ -118,6 +118,7 @@ def serve(
         hub.store.close()
         raise
     housekeeping.tick(hub, state().settings.hub_retention_days)  # what fell due while it was down
+    hub.start_checker()  # before the first large push, not during it
     housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
     message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))

@@ -300,6 +300,11 @@ class Hub:
             checker.close()
         self.backend.close()
 
+    def start_checker(self) -> None:
+        """Start the signature checker process now (a server, before any request)."""
+        with self.lock:
+            self._checker()
+
     def _checker(self) -> Any:
         """This hub's signature checker process (started on first use, under the lock); None
         where none can run, or once one ended (the batch's signatures are checked here then)."""
