@@ -1,5 +1,6 @@
-"""A hub on this machine over plain HTTP is reached with the standard library's client (no
-httpx to import, no TLS context to make); every other hub through httpx. Both answer alike."""
+"""A hub on this machine over plain HTTP is reached with imi's small HTTP/1.1 client
+(``sync/loopback_http.py``: no httpx, http.client or TLS to import); every other hub through
+httpx. Both answer alike."""
 
 from __future__ import annotations
 
