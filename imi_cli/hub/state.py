@@ -153,9 +153,11 @@ class Hub:
         """Check and sequence a pushed batch in one transaction; a result per event. The push
         request's ``nonce`` is recorded in the same transaction (AuthError if already seen).
 
-        The events' signatures are verified before the hub's lock is taken (all are the
-        pusher's: its key is read once); under the lock the key is read again, and if it changed
-        in between (revoked, enrolled anew) each event is checked against the key in force."""
+        What each signature's check needs is made before the hub's lock is taken (all are the
+        pusher's: its key is read once); under the lock the checks are made (by the hub's
+        checker process as the batch applies, when the batch is large) and the key is read
+        again: if it changed in between (revoked, enrolled anew) each event is checked against
+        the key in force instead."""
         key = self._key_of(pusher)
         early = [_prepare(key, pusher, event) for event in events]
         texts = [text for _job, text in early]
