@@ -20,6 +20,7 @@ from imi_cli.hub.backend import HubBackend, SqliteBackend
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
 from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
+from imi_cli.log.crypto_pool import CheckerSlot, Checks
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
@@ -67,8 +68,7 @@ class Hub:
         # -- end notify
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
-        self._check_process: Any = None  # checks pushed signatures (log/crypto_pool.py), from the first large batch
-        self._check_process_failed = False
+        self.checkers = CheckerSlot()  # checks pushed signatures (log/crypto_pool.py): from the first large batch
 
     @property
     def operator_public_key(self) -> str:
@@ -105,18 +105,12 @@ class Hub:
             batch.seq = seq + 1
         return seq
 
-    def _receipt(self, conn: Any, event_id: str, seq: int, event: dict[str, Any],
-                 text: str | None = None, at: str | None = None, batch: _Batch | None = None) -> dict[str, Any]:
-        """The operator's receipt for a sequenced event, stored beside it. In a batch it is
-        signed and stored with the batch's others at its end (``_Batch.receipts``): the dict
-        returned gets its signature then."""
-        receipt: dict[str, Any] = {"event": event_id, "seq": seq, "at": at or clock.iso(clock.now())}
-        if batch is not None:
-            batch.receipts.append((receipt, _digest(event, text)))
-            return receipt
-        receipt["sig"] = self.operator.sign_bytes(canonical(receipt).encode())
-        conn.execute("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
-                     (event_id, canonical(receipt), _digest(event, text)))
+    def _receipt(self, batch: _Batch, event_id: str, seq: int, event: dict[str, Any], text: str, at: str,
+                 ) -> dict[str, Any]:
+        """The operator's receipt for a sequenced event: signed and stored with its batch's others
+        at the batch's end (``_store_receipts``); the dict returned gets its signature then."""
+        receipt: dict[str, Any] = {"event": event_id, "seq": seq, "at": at}
+        batch.receipts.append((receipt, _digest(event, text)))
         return receipt
 
     def _store_receipts(self, conn: Any, batch: _Batch) -> None:
@@ -161,13 +155,13 @@ class Hub:
         key = self._key_of(pusher)
         early = [_prepare(key, pusher, event) for event in events]
         texts = [text for _job, text in early]
-        jobs = [job for job, _text in early]
+        checks = Checks([job for job, _text in early])
         try:
-            results = self._sequence(events, pusher, nonce, key, texts, jobs, careful=False)
+            results = self._sequence(events, pusher, nonce, key, texts, checks, careful=False)
         except _Redo:
             # an event failed while its rows were being written: the batch was rolled back
             # whole; again, each event in a savepoint of its own, so that only its rows go
-            results = self._sequence(events, pusher, nonce, key, texts, jobs, careful=True)
+            results = self._sequence(events, pusher, nonce, key, texts, checks, careful=True)
         if any(r["status"] == "accepted" for r in results):
             self._notify()
             if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
@@ -176,19 +170,15 @@ class Hub:
         return results
 
     def _sequence(self, events: list[Any], pusher: str, nonce: str | None, key: tuple[str, str | None] | None,
-                  texts: list[str | None], jobs: list[Any], *, careful: bool) -> list[dict[str, Any]]:
-        """``accept``'s transaction. The signatures to check (``jobs``, made before the lock)
-        go to the hub's checker process at once and are read in turn as the events apply.
+                  texts: list[str | None], checks: Any, *, careful: bool) -> list[dict[str, Any]]:
+        """``accept``'s transaction. The signatures' checks (made ready before the lock) go to
+        the hub's checker process at once, when many, and are read in turn as the events apply.
         Each event's checks write nothing, so an event refused or broken in them needs no
         undoing; one that fails while it is written does: ``careful`` takes a savepoint per
         event for that, else such a failure raises ``_Redo``."""
-        from imi_cli.log.crypto_pool import AT_LEAST, Checks
-
         results = []
         with self.lock, self.store.transaction() as conn:
-            # the checker is this hub's, used under its lock; for a few, each is checked here
-            many = sum(job is not None for job in jobs) >= AT_LEAST
-            checks = Checks(jobs, self._checker() if many else None)
+            checks.start(self.checkers.get() if checks.many else None)  # this hub's, used under its lock
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
             batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
@@ -232,6 +222,7 @@ class Hub:
                     verified: bool | None = None, text: str | None = None) -> dict[str, Any]:
         """``verified``: the signature was checked already against the key in force (None: check
         it); ``text``: the canonical JSON of the event's body, if made already."""
+        own = batch is None  # one event on its own (not in a pushed batch): its receipt stored here
         batch = batch or _Batch(RulesView(conn, at_hub=True), _key_row(conn, pusher))
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
         # it came; its disclosures must each match one of its digests; the rules see it revealed.
@@ -246,13 +237,12 @@ class Hub:
         ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
         # whether the id has a receipt and whether an event holds it (for a batch: read for all
         # its ids at once, and kept as its events are sequenced)
-        row = batch.seen(conn, ident)
+        row = batch.seen(conn, event)
         # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
         # after the event is gone, so a node that never heard its receipt still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
                                                       and row[2] == _digest(event, text))):
-            receipt = json.loads(row[0]) if isinstance(row[0], str) else row[0]
-            return {"id": ident, "status": "accepted", "seq": receipt["seq"], "receipt": receipt}
+            return {"id": ident, "status": "accepted", "seq": row[0]["seq"], "receipt": row[0]}
         try:
             if row[0] is not None or row[1] is not None:
                 raise Refusal("invalid", "another event with this id exists")
@@ -271,9 +261,11 @@ class Hub:
         batch.writing = True  # from here on, a failure leaves rows to undo
         seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
         batch.accepted(body)
-        receipt = self._receipt(conn, ident, seq, body, text, at, batch if batch.known is not None else None)
+        receipt = self._receipt(batch, ident, seq, body, text, at)
         batch.sequenced[ident] = (receipt, text, None)
         batch.writing = False
+        if own:
+            self._store_receipts(conn, batch)
         return {"id": ident, "status": "accepted", "seq": seq, "receipt": receipt}
 
     def _check_signature(self, conn: Any, event: dict[str, Any], key: tuple[str, str | None] | None = None,
@@ -297,28 +289,13 @@ class Hub:
         """Stop, and release the backend (its connections, threads and the store) and the
         process that checks signatures."""
         self.stop()
-        checker, self._check_process = self._check_process, None
-        if checker is not None:
-            checker.close()
+        self.checkers.close()
         self.backend.close()
 
     def start_checker(self) -> None:
         """Start the signature checker process now (a server, before any request)."""
         with self.lock:
-            self._checker()
-
-    def _checker(self) -> Any:
-        """This hub's signature checker process (started on first use, under the lock); None
-        where none can run, or once one ended (the batch's signatures are checked here then)."""
-        from imi_cli.log import crypto_pool
-
-        if self._check_process is None and not self._check_process_failed:
-            self._check_process = crypto_pool.new_checker()
-            self._check_process_failed = self._check_process is None
-        if self._check_process is not None and not self._check_process.alive:
-            self._check_process.close()
-            self._check_process, self._check_process_failed = None, True
-        return self._check_process
+            self.checkers.get()
 
     def use_nonce(self, nonce: str) -> None:
         """Record a signed request's nonce on its own (not in a push); AuthError if it was seen."""
@@ -503,16 +480,20 @@ def _prepare(key: tuple[str, str | None] | None, pusher: str,
     return (key[0], signature["sig"], signed.encode()), text
 
 
-def _known(conn: Any, events: list[Any]) -> dict[str, tuple[str | None, str | None, str | None]]:
-    """(receipt, stored body, body hash) of the batch's event ids the hub holds already, in
-    two queries for the batch instead of one per event."""
+# what the hub holds of an event id: (its receipt, the stored body, the body's hash; each None if not)
+Held = tuple[dict[str, Any] | None, str | None, str | None]
+
+
+def _known(conn: Any, events: list[Any]) -> dict[str, Held]:
+    """What the hub holds of these events' ids (those it holds), in two queries for a batch
+    instead of one per event."""
     from imi_cli.log.store import in_chunks
 
     ids = list({ident for ident in map(_ident, events) if ident is not None})
-    known: dict[str, tuple[str | None, str | None, str | None]] = {}
+    known: dict[str, Held] = {}
     for ident, receipt, digest in in_chunks(conn, "SELECT event_id, receipt, body_sha256 FROM receipts "
                                                   "WHERE event_id IN ({})", ids):
-        known[ident] = (receipt, None, digest)
+        known[ident] = (json.loads(receipt), None, digest)
     for ident, body in in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids):
         receipt, _, digest = known.get(ident, (None, None, None))
         known[ident] = (receipt, body, digest)
@@ -535,21 +516,19 @@ class _Batch:
     def __init__(self, view: RulesView, key: tuple[str, str | None] | None) -> None:
         self.view, self.key = view, key
         self.seq: int | None = None
-        self.known: dict[str, tuple[str | None, str | None, str | None]] | None = None
-        self.sequenced: dict[str, tuple[Any, str | None, str | None]] = {}
+        self.known: dict[str, Held] | None = None  # read for the whole batch, or per event
+        self.sequenced: dict[str, Held] = {}
         # (the last two are added to as an event's last steps: an event that fails has none)
         self.receipts: list[tuple[dict[str, Any], str]] = []
         self.writing = False  # an event's rows are being written
 
-    def seen(self, conn: Any, ident: str | None) -> tuple[Any, str | None, str | None]:
-        """(receipt, stored body, body hash) the hub holds for ``ident`` (Nones: nothing)."""
+    def seen(self, conn: Any, wire: Any) -> Held:
+        """What the hub holds of ``wire``'s id: sequenced by this batch, or held before it."""
+        ident = _ident(wire)
         if ident is not None and ident in self.sequenced:
             return self.sequenced[ident]
-        if self.known is not None:
-            return self.known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
-        return conn.execute("SELECT r.receipt, e.body, r.body_sha256 FROM (SELECT ? AS id) q "
-                            "LEFT JOIN receipts r ON r.event_id = q.id LEFT JOIN events e ON e.id = q.id",
-                            (ident,)).fetchone()
+        known = self.known if self.known is not None else _known(conn, [wire])
+        return known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
 
     def accepted(self, event: dict[str, Any]) -> None:
         if not str(event.get("type", "")).startswith(self._KEEPS_DIRECTORY):

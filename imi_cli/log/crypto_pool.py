@@ -247,6 +247,41 @@ def new_checker() -> Checker | None:
         return None
 
 
+class CheckerSlot:
+    """Where a node or a hub keeps its checker: started on first use; one that ended of itself
+    (or never started) is not started again, the checks are made elsewhere from then on;
+    ``close`` ends it, and a later use starts another."""
+
+    def __init__(self) -> None:
+        self.checker: Checker | None = None
+        self._given_up = False
+
+    def get(self) -> Checker | None:
+        if self.checker is not None and not self.checker.alive:
+            self.checker.close()
+            self.checker, self._given_up = None, True
+        if self.checker is None and not self._given_up:
+            self.checker = new_checker()
+            self._given_up = self.checker is None
+        return self.checker
+
+    def close(self) -> None:
+        checker, self.checker = self.checker, None
+        if checker is not None:
+            checker.close()
+
+
+def raw_job(job: Job) -> tuple[bytes, bytes, bytes] | None:
+    """A check as the checker takes it (raw 32-byte key, raw 64-byte signature, data); None if
+    the key or the signature is not one (then it is checked in this process, and fails)."""
+    key = public_bytes(job[0])
+    try:
+        sig = unb64(job[1])
+    except (ValueError, TypeError):
+        return None
+    return (key, sig, job[2]) if key is not None and len(sig) == SIGNATURE_BYTES else None
+
+
 _POOL: Any = None
 
 
@@ -272,33 +307,31 @@ def verify_all(jobs: Sequence[Job | None]) -> list[bool | None]:
 
 
 class Checks:
-    """The signature checks of one batch, handed to ``checker`` (its process) at once and
-    read in turn: ``result(i)`` is the i-th check (None: none was asked for it). Without a
-    checker, or for a few, each is checked here when first asked. Answers are kept, so a
-    batch done again reads them again."""
+    """The signature checks of one batch, read in turn: ``result(i)`` is the i-th check (None:
+    none was asked for it). ``start`` hands them to a checker process at once (when there are
+    ``many``); without one, each is checked here when first asked. Answers are kept, so a batch
+    done again reads them again (and ``start`` a second time hands nothing)."""
 
-    def __init__(self, jobs: Sequence[Job | None], checker: Checker | None = None,
-                 at_least: int = AT_LEAST) -> None:
+    def __init__(self, jobs: Sequence[Job | None], at_least: int = AT_LEAST) -> None:
         self._jobs = list(jobs)
         self._answers: list[bool | None] = []
         self._tickets: dict[int, int] = {}
-        self._checker = checker if checker is not None and checker.alive else None
-        if self._checker is None or sum(job is not None for job in self._jobs) < at_least:
-            self._checker = None
+        self._checker: Checker | None = None
+        self._started = False
+        self.many = sum(job is not None for job in self._jobs) >= at_least
+
+    def start(self, checker: Checker | None) -> None:
+        """Hand the checks to ``checker`` (used by one thread at a time: the caller's)."""
+        if self._started or checker is None or not checker.alive:
             return
+        self._started, self._checker = True, checker
         raw, indexes = [], []
         for index, job in enumerate(self._jobs):
-            if job is None:
-                continue
-            key = public_bytes(job[0])
-            try:
-                sig = unb64(job[1])
-            except (ValueError, TypeError):
-                continue  # not a signature: checked here, and refused
-            if key is not None and len(sig) == SIGNATURE_BYTES:
-                raw.append((key, sig, job[2]))
+            ready = raw_job(job) if job is not None and index >= len(self._answers) else None
+            if ready is not None:
+                raw.append(ready)
                 indexes.append(index)
-        first = self._checker.submit(raw)
+        first = checker.submit(raw)
         self._tickets = {index: first + n for n, index in enumerate(indexes)}
 
     def result(self, index: int) -> bool | None:
@@ -314,6 +347,6 @@ class Checks:
         if ticket is not None and self._checker is not None:
             try:
                 return self._checker.outcome(ticket)
-            except KeyError:  # taken by another batch (it cannot be): checked here
+            except KeyError:  # taken by another batch meanwhile (a batch done again): checked here
                 pass
         return verify_all([job])[0]

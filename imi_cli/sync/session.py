@@ -309,27 +309,25 @@ class _Page:
         if checker is not None:
             self._check_elsewhere(checker, todo)
             return
-        pool = _verifiers()
+        from imi_cli.log import crypto_pool
+
+        pool = crypto_pool.threads()
         if pool is None:
             return
         for start in range(0, len(todo), AHEAD_CHUNK):
             chunk = todo[start:start + AHEAD_CHUNK]
-            job = pool.submit(_verify_all, [(key, o.signature, o.signed.encode()) for o, key in chunk])
+            job = pool.submit(crypto_pool.verify_all, [(key, o.signature, o.signed.encode()) for o, key in chunk])
             for index, (o, key) in enumerate(chunk):
                 self._ahead[id(o)] = (key, job, index)
 
     def _check_elsewhere(self, checker: Any, todo: list[tuple[_Opened, str]]) -> None:
-        from imi_cli.log.crypto import SIGNATURE_BYTES, public_bytes, unb64
+        from imi_cli.log.crypto_pool import raw_job
 
         jobs, sent = [], []
         for o, key in todo:
-            raw = public_bytes(key)
-            try:
-                sig = unb64(o.signature)
-            except (ValueError, TypeError):
-                continue  # not a signature: checked when it comes, and refused
-            if raw is not None and len(sig) == SIGNATURE_BYTES:
-                jobs.append((raw, sig, o.signed.encode()))
+            raw = raw_job((key, o.signature, o.signed.encode()))
+            if raw is not None:  # (else not a signature: checked when it comes, and refused)
+                jobs.append(raw)
                 sent.append((o, key))
         first = checker.submit(jobs)
         for index, (o, key) in enumerate(sent):
@@ -358,52 +356,31 @@ class _Page:
 
 
 ELSEWHERE_AT_LEAST = 500  # events in a page for its signatures to be checked in another process
-_CHECKER: Any = None
-_CHECKER_FAILED = False
+_SLOT: Any = None  # the node's checker (crypto_pool.CheckerSlot), made on first use
 _ENDS_AT_EXIT = False
 
 
 def _checker() -> Any:
     """The node's process that checks signatures (``crypto_pool.Checker``), started on first
-    use; None where none can run (``crypto_pool.usable``). One that ended is not started
-    again: the threads check instead."""
-    global _CHECKER, _CHECKER_FAILED, _ENDS_AT_EXIT
+    use; None where none can run, or once one ended (the threads check instead)."""
+    global _SLOT, _ENDS_AT_EXIT
     from imi_cli.log import crypto_pool
 
-    if _CHECKER is not None and _CHECKER.alive:
-        return _CHECKER
-    if _CHECKER is not None or _CHECKER_FAILED:
-        return None
-    _CHECKER = crypto_pool.new_checker()
-    if _CHECKER is None:
-        _CHECKER_FAILED = True
-        return None
-    if not _ENDS_AT_EXIT:
+    if _SLOT is None:
+        _SLOT = crypto_pool.CheckerSlot()
+    checker = _SLOT.get()
+    if checker is not None and not _ENDS_AT_EXIT:
         import atexit
 
         atexit.register(stop_checker)
         _ENDS_AT_EXIT = True
-    return _CHECKER
+    return checker
 
 
 def stop_checker() -> None:
     """End the process that checks signatures, if one runs (a later page starts another)."""
-    global _CHECKER
-    checker, _CHECKER = _CHECKER, None
-    if checker is not None:
-        checker.close()
-
-
-def _verifiers() -> Any:
-    from imi_cli.log import crypto_pool
-
-    return crypto_pool.threads()
-
-
-def _verify_all(jobs: list[tuple[str, str, bytes]]) -> list[bool | None]:
-    from imi_cli.log import crypto_pool
-
-    return crypto_pool.verify_all(jobs)
+    if _SLOT is not None:
+        _SLOT.close()
 
 
 def _apply_one(conn: Any, opened: _Opened, seq: int, page: _Page) -> str | None:

@@ -94,7 +94,8 @@ def test_checks_by_the_checker_or_here_give_what_libsodium_gives():
     assert [crypto_pool.Checks(jobs).result(i) for i in range(MANY)] == expected  # here
     checker = crypto_pool.new_checker()
     try:
-        checks = crypto_pool.Checks(jobs, checker)
+        checks = crypto_pool.Checks(jobs)
+        checks.start(checker)
         assert [checks.result(i) for i in range(MANY)] == expected
         assert [checks.result(i) for i in reversed(range(MANY))] == expected[::-1]  # kept: a batch done again
     finally:
@@ -108,7 +109,7 @@ def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # n
     events = [_message(ie_user, text=f"Item {i}.") for i in range(2 * size)]
     first = hub.accept(events[:size], "ie.murphy")
     assert all(r["status"] == "accepted" for r in first)
-    checker = hub._check_process
+    checker = hub.checkers.checker
     assert (checker is not None) == crypto_pool.usable()  # a large batch started it
     if checker is not None:
         checker._process.kill()
@@ -120,7 +121,7 @@ def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # n
     assert [r["status"] for r in results].count("rejected") == 1
     assert results[10]["reason"] == "bad_signature"
     assert checker is None or not checker.alive  # found dead: its answers were not used
-    assert hub._checker() is None  # and not started again: this hub checks here from now on
+    assert hub.checkers.get() is None  # and not started again: this hub checks here from now on
 
 
 @pytest.mark.parametrize("event_id", ["01a2-b", 'a "quoted" \\ id', "ünïcode ✓", "line\nbreak\u2028"])

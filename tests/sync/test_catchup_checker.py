@@ -218,7 +218,7 @@ def test_a_catch_up_checked_elsewhere_ends_as_one_checked_event_by_event(pair, t
         monkeypatch.setattr(session, "AHEAD_AT_LEAST", 1)
         monkeypatch.setattr(session, "ELSEWHERE_AT_LEAST", 1)
         elsewhere = _sync(other)
-        assert session._CHECKER is not None and session._CHECKER.alive  # it was the process that checked
+        assert session._SLOT.checker is not None and session._SLOT.checker.alive  # it was the process that checked
     finally:
         session.stop_checker()
     assert by_event.pulled == elsewhere.pulled > 20
