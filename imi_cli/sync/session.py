@@ -300,7 +300,7 @@ class _Page:
     def verify_ahead(self, opened: list[_Opened]) -> None:
         """Start checking elsewhere the signatures the page will need checked, each with its
         author's key as the page starts: in a process of their own when there are many
-        (``crypto_pool.Checker``), else in other threads (libsodium lets go of the interpreter while
+        (``checker.Checker``), else in other threads (libsodium lets go of the interpreter while
         it verifies, but a thread takes it back after each signature)."""
         todo = self._to_check(opened)
         if len(todo) < AHEAD_AT_LEAST:
@@ -361,7 +361,7 @@ _ENDS_AT_EXIT = False
 
 
 def _checker() -> Any:
-    """The node's process that checks signatures (``crypto_pool.Checker``), started on first
+    """The node's process that checks signatures (``checker.Checker``), started on first
     use; None where none can run, or once one ended (the threads check instead)."""
     global _SLOT, _ENDS_AT_EXIT
     from imi_cli.log import crypto_pool

@@ -1,4 +1,4 @@
-"""Signatures of a catch-up checked in a process of their own (``crypto_pool.Checker``): its answers
+"""Signatures of a catch-up checked in a process of their own (``checker.Checker``): its answers
 are those libsodium gives here, a process that is not the checker (or that ends) is never
 trusted, a page whose signatures it checks still fails at a bad one, and a node that catches
 up with it ends up exactly as one that checks each signature as it applies the event."""
@@ -16,10 +16,10 @@ from imi_cli.directory.users import Users
 from imi_cli.errors import InvalidInput
 from imi_cli.exchanges.requests.service import Requests
 from imi_cli.hub import disclosures as hub_disclosures
-from imi_cli.log import crypto_pool
+from imi_cli.log import checker as checker_module
 from imi_cli.log import disclosures as sd
+from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import Signer, new_private_key, public_key_of, signed_part, unb64
-from imi_cli.log.crypto_pool import Checker
 from imi_cli.log.event import canonical, make_event, uuid7
 from imi_cli.log.schema import PROJECTION_TABLES
 from imi_cli.sync import session
@@ -47,7 +47,7 @@ def _answered(checker: Checker, count: int) -> None:
 
 def test_the_process_gives_libsodium_s_answers_in_order(monkeypatch):
     local = []
-    monkeypatch.setattr(crypto_pool, "verify_raw", lambda *job: local.append(job) or False)  # never asked here
+    monkeypatch.setattr(checker_module, "verify_raw", lambda *job: local.append(job) or False)  # never asked here
     bad = {3, 500, 1100, 1499}
     jobs = _jobs(1500, bad)
     checker = Checker()
@@ -87,7 +87,7 @@ def test_tickets_a_page_did_not_take_are_forgotten_in_order():
     "import os, sys; os.write(1, bytes.fromhex(sys.argv[2]) + b'\\x01\\x07')",  # not an answer
 ])
 def test_a_process_that_is_not_the_checker_is_never_trusted(monkeypatch, script):
-    monkeypatch.setattr(crypto_pool, "_CHECKER", script)
+    monkeypatch.setattr(checker_module, "_CHECKER", script)
     monkeypatch.setattr(Checker, "PATIENCE", 0.05)
     bad = {0, 1, 2, 7, 40}
     jobs = _jobs(50, bad)
