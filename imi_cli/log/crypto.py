@@ -151,12 +151,29 @@ def new_invitation_code() -> str:
 
 
 def code_hash(code: str) -> str:
-    import hashlib
-
     normal = code.strip().upper().replace("-", "").replace(" ", "")
-    return hashlib.sha256(normal.encode()).hexdigest()
+    return sha256_hex(normal.encode())
 
 
 def public_bytes(public_key: str) -> bytes | None:
     """The raw 32 bytes of a public key's text (decoded once per key); None if it is not one."""
     return _public(public_key)
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256. A short text, in a process that has not loaded hashlib (a node's `imi sync`:
+    importing it loads OpenSSL, ~3 ms), by Python's own implementation; anything else by
+    hashlib's, several times faster on megabytes (a push). The same digest either way
+    (tests/cli/test_startup_sync.py)."""
+    import sys
+
+    if len(data) <= 65536 and "hashlib" not in sys.modules:
+        try:
+            from _sha256 import sha256  # CPython 3.11 (3.12: _sha2)
+        except ImportError:
+            pass
+        else:
+            return sha256(data).hexdigest()
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

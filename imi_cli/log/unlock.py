@@ -47,17 +47,9 @@ def cache_dir() -> Path:
 
 
 def _cache_name(store_path: Path) -> str:
-    return _sha256_hex(str(store_path.resolve()).encode())[:32] + ".key"
+    from imi_cli.log.crypto import sha256_hex
 
-
-def _sha256_hex(data: bytes) -> str:
-    """SHA-256 by Python's own implementation: hashlib's loads OpenSSL (~3 ms of every command
-    that opens a store); the same digest (tests/cli/test_startup_sync.py)."""
-    try:
-        from _sha256 import sha256  # CPython 3.11 (3.12: _sha2)
-    except ImportError:
-        from hashlib import sha256
-    return sha256(data).hexdigest()
+    return sha256_hex(str(store_path.resolve()).encode())[:32] + ".key"
 
 
 def _cache_file(store_path: Path) -> Path:

@@ -14,13 +14,12 @@ then the signature itself is checked before the body is read, and the body must 
 from __future__ import annotations
 
 import os
-import sys
 from functools import cache
 from typing import Any, NamedTuple
 
 from imi_cli.i18n import N_
 from imi_cli.log import clock
-from imi_cli.log.crypto import Signer, b64, verify_bytes
+from imi_cli.log.crypto import Signer, b64, sha256_hex, verify_bytes
 
 WINDOW_SECONDS = 120
 HEADERS = ("x-imi-user", "x-imi-time", "x-imi-nonce", "x-imi-signature")
@@ -40,25 +39,8 @@ def _shapes() -> tuple[Any, Any, Any]:
             re.compile(r"[A-Za-z0-9_-]{80,100}={0,2}"))
 
 
-def _sha256_hex(data: bytes) -> str:
-    """Hex SHA-256 of a body. A short one, in a process that has not loaded hashlib (a node's
-    `imi sync`: importing it loads OpenSSL, ~3 ms), by Python's own implementation; anything
-    else by hashlib's, several times faster on megabytes (a push). The same digest either way
-    (tests/cli/test_startup_sync.py)."""
-    if len(data) <= 65536 and "hashlib" not in sys.modules:
-        try:
-            from _sha256 import sha256  # CPython 3.11 (3.12: _sha2)
-        except ImportError:
-            pass
-        else:
-            return sha256(data).hexdigest()
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 def signed_line(method: str, target: str, when: str, nonce: str, body: bytes) -> bytes:
-    return _line(method, target, when, nonce, _sha256_hex(body))
+    return _line(method, target, when, nonce, sha256_hex(body))
 
 
 def _line(method: str, target: str, when: str, nonce: str, digest: str) -> bytes:
@@ -68,7 +50,7 @@ def _line(method: str, target: str, when: str, nonce: str, digest: str) -> bytes
 def sign_request(signer: Signer, method: str, target: str, body: bytes) -> dict[str, str]:
     when = clock.iso(clock.now())
     nonce = b64(os.urandom(16))  # what secrets.token_urlsafe(16) makes; secrets imports hashlib
-    digest = _sha256_hex(body)
+    digest = sha256_hex(body)
     return {"X-IMI-User": signer.user_id, "X-IMI-Time": when, "X-IMI-Nonce": nonce,
             "X-IMI-Signature": signer.sign_bytes(_line(method, target, when, nonce, digest)),
             "X-IMI-Body-SHA256": digest}
@@ -143,7 +125,7 @@ def verify_request(hub: Any, method: str, target: str, headers: Any, body: bytes
     matches that digest, the signature is not verified a second time."""
     signed = check_headers(hub, headers)
     digest = headers.get(BODY_HEADER)
-    body_digest = _sha256_hex(body)
+    body_digest = sha256_hex(body)
     if digest is not None and digest != body_digest:
         raise AuthError(N_("the body does not match its X-IMI-Body-SHA256"))
     verified = checked is not None and checked.verified and digest is not None and \

@@ -8,6 +8,7 @@ import base64
 import calendar
 import hashlib
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,9 +55,12 @@ def test_the_settings_folder_elsewhere_is_left_to_platformdirs(monkeypatch):
 
 
 @pytest.mark.parametrize("data", [b"", b"/home/someone/store.db", b"x" * 65536, b"y" * 65537, bytes(range(256)) * 9])
-def test_sha256_is_hashlibs(data):
-    assert signing._sha256_hex(data) == hashlib.sha256(data).hexdigest()
-    assert unlock._sha256_hex(data) == hashlib.sha256(data).hexdigest()
+def test_sha256_is_hashlibs(data, monkeypatch):
+    from imi_cli.log.crypto import sha256_hex
+
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()  # hashlib loaded: by hashlib
+    monkeypatch.delitem(sys.modules, "hashlib")  # as in `imi sync`: Python's own, for a short text
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
 
 
 def test_the_key_cache_keeps_its_file_name(tmp_path):
