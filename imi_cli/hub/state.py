@@ -17,9 +17,18 @@ from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
 from imi_cli.hub import disclosures as hub_disclosures
 from imi_cli.hub.backend import HubBackend, SqliteBackend
+from imi_cli.hub.batch import Batch, Redo, held_of, ident_of, prepare, receipt_text
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
-from imi_cli.log.crypto import Signer, code_hash, new_invitation_code, new_private_key, public_key_of, verify_event
+from imi_cli.log.crypto import (
+    Signer,
+    code_hash,
+    new_invitation_code,
+    new_private_key,
+    public_key_of,
+    sha256_hex,
+    verify_event,
+)
 from imi_cli.log.crypto_pool import CheckerSlot, Checks
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
@@ -77,7 +86,7 @@ class Hub:
     # -- writing ---------------------------------------------------------
     def _insert(self, conn: Any, event: dict[str, Any], audience: list[str],
                 disclosed: tuple[list[str], dict[str, Any]] | None = None, *, text: str | None = None,
-                batch: _Batch | None = None, at: str | None = None, seq: int | None = None) -> int:
+                batch: Batch | None = None, at: str | None = None, seq: int | None = None) -> int:
         """Sequence one event (``text``: its canonical JSON, if the caller made it already;
         ``at``: the hub's time of receipt, if read already; ``seq``: its number, given when it is
         replayed from the shared log)."""
@@ -105,7 +114,7 @@ class Hub:
             batch.seq = seq + 1
         return seq
 
-    def _receipt(self, batch: _Batch, event_id: str, seq: int, event: dict[str, Any], text: str, at: str,
+    def _receipt(self, batch: Batch, event_id: str, seq: int, event: dict[str, Any], text: str, at: str,
                  ) -> dict[str, Any]:
         """The operator's receipt for a sequenced event: signed and stored with its batch's others
         at the batch's end (``_store_receipts``); the dict returned gets its signature then."""
@@ -113,11 +122,11 @@ class Hub:
         batch.receipts.append((receipt, _digest(event, text)))
         return receipt
 
-    def _store_receipts(self, conn: Any, batch: _Batch) -> None:
+    def _store_receipts(self, conn: Any, batch: Batch) -> None:
         """Sign a batch's receipts and store them, in one statement."""
         rows = []
         for receipt, digest in batch.receipts:
-            signed = _receipt_text(receipt)
+            signed = receipt_text(receipt)
             receipt["sig"] = self.operator.sign_bytes(signed.encode())
             rows.append((receipt["event"], f'{signed[:-1]},"sig":"{receipt["sig"]}"}}', digest))
         conn.executemany("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)", rows)
@@ -153,12 +162,12 @@ class Hub:
         again: if it changed in between (revoked, enrolled anew) each event is checked against
         the key in force instead."""
         key = self._key_of(pusher)
-        early = [_prepare(key, pusher, event) for event in events]
+        early = [prepare(key, pusher, event) for event in events]
         texts = [text for _job, text in early]
         checks = Checks([job for job, _text in early])
         try:
             results = self._sequence(events, pusher, nonce, key, texts, checks, careful=False)
-        except _Redo:
+        except Redo:
             # an event failed while its rows were being written: the batch was rolled back
             # whole; again, each event in a savepoint of its own, so that only its rows go
             results = self._sequence(events, pusher, nonce, key, texts, checks, careful=True)
@@ -175,14 +184,14 @@ class Hub:
         the hub's checker process at once, when many, and are read in turn as the events apply.
         Each event's checks write nothing, so an event refused or broken in them needs no
         undoing; one that fails while it is written does: ``careful`` takes a savepoint per
-        event for that, else such a failure raises ``_Redo``."""
+        event for that, else such a failure raises ``Redo``."""
         results = []
         with self.lock, self.store.transaction() as conn:
             checks.start(self.checkers.get() if checks.many else None)  # this hub's, used under its lock
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
-            batch = _Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
-            batch.known = _known(conn, events)
+            batch = Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+            batch.known = held_of(conn, events)
             early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
             for index, (event, text) in enumerate(zip(events, texts, strict=True)):
                 if careful:
@@ -194,9 +203,9 @@ class Hub:
                     if careful:
                         conn.execute("ROLLBACK TO one_event")
                     elif batch.writing:
-                        raise _Redo from exc
+                        raise Redo from exc
                     batch.forget()
-                    results.append({"id": _ident(event), "status": "rejected", "reason": "invalid",
+                    results.append({"id": ident_of(event), "status": "rejected", "reason": "invalid",
                                     "message": f"the event could not be processed ({type(exc).__name__})"})
                 if careful:
                     conn.execute("RELEASE one_event")
@@ -218,12 +227,12 @@ class Hub:
 
         return deliver(self) + notification_jobs.deliver(self) + privacy_jobs.erase_requested(self)
 
-    def _accept_one(self, conn: Any, wire: Any, pusher: str, batch: _Batch | None = None,
+    def _accept_one(self, conn: Any, wire: Any, pusher: str, batch: Batch | None = None,
                     verified: bool | None = None, text: str | None = None) -> dict[str, Any]:
         """``verified``: the signature was checked already against the key in force (None: check
         it); ``text``: the canonical JSON of the event's body, if made already."""
         own = batch is None  # one event on its own (not in a pushed batch): its receipt stored here
-        batch = batch or _Batch(RulesView(conn, at_hub=True), _key_row(conn, pusher))
+        batch = batch or Batch(RulesView(conn, at_hub=True), _key_row(conn, pusher))
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
         # it came; its disclosures must each match one of its digests; the rules see it revealed.
         event, revealed = wire, None
@@ -233,8 +242,8 @@ class Hub:
         try:
             event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire, text)
         except Refusal as refusal:
-            return {"id": _ident(wire), "status": "rejected", **refusal.wire()}
-        ident = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
+            return {"id": ident_of(wire), "status": "rejected", **refusal.wire()}
+        ident = ident_of(event)
         # whether the id has a receipt and whether an event holds it (for a batch: read for all
         # its ids at once, and kept as its events are sequenced)
         row = batch.seen(conn, event)
@@ -432,109 +441,13 @@ class Hub:
         return rows[0] if rows else None
 
 
-def _receipt_text(receipt: dict[str, Any]) -> str:
-    """``canonical`` of a receipt's signed part ({"at", "event", "seq"}: in key order), made
-    directly; its signature ("sig", base64url) sorts after them and is added the same way.
-    (tests/hub/test_push_batches.py checks both against ``canonical``)."""
-    return (f'{{"at":{json.dumps(receipt["at"], ensure_ascii=False)},'
-            f'"event":{json.dumps(receipt["event"], ensure_ascii=False)},"seq":{int(receipt["seq"])}}}')
-
-
-def _ident(event: Any) -> str | None:
-    return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-
-
 def _digest(event: dict[str, Any], text: str | None = None) -> str:
     """What a receipt keeps of its event once retention removed it: the hash of its canonical
     JSON (``text``, if made already), so that only the very same event gets the receipt again."""
-    import hashlib
-
-    return hashlib.sha256((text if text is not None else canonical(event)).encode()).hexdigest()
+    return sha256_hex((text if text is not None else canonical(event)).encode())
 
 
 def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:
     """A user's enrolled public key and when it was revoked (None: in force)."""
     row = conn.execute("SELECT public_key, revoked_at FROM principals WHERE user_id = ?", (user_id,)).fetchone()
     return (row[0], row[1]) if row else None
-
-
-def _prepare(key: tuple[str, str | None] | None, pusher: str,
-             wire: Any) -> tuple[tuple[str, str, bytes] | None, str | None]:
-    """Before the lock: (the check to make of a pushed event's signature: its pusher's key, the
-    signature and the signed bytes; the canonical JSON of its body), both from one encoding
-    (``crypto.canonical_texts``). (None, ...) where the check cannot be made ahead (no key in
-    force, not the pusher's, not an event): it is made in turn."""
-    from imi_cli.log.crypto import canonical_texts
-
-    body = split(wire)[0]
-    try:
-        if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
-            return None, canonical(body)
-        signed, text = canonical_texts(body)
-    except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
-        return None, None
-    signature = body.get("signature")
-    if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
-            or not isinstance(signature.get("sig"), str):
-        return None, text
-    return (key[0], signature["sig"], signed.encode()), text
-
-
-# what the hub holds of an event id: (its receipt, the stored body, the body's hash; each None if not)
-Held = tuple[dict[str, Any] | None, str | None, str | None]
-
-
-def _known(conn: Any, events: list[Any]) -> dict[str, Held]:
-    """What the hub holds of these events' ids (those it holds), in two queries for a batch
-    instead of one per event."""
-    from imi_cli.log.store import in_chunks
-
-    ids = list({ident for ident in map(_ident, events) if ident is not None})
-    known: dict[str, Held] = {}
-    for ident, receipt, digest in in_chunks(conn, "SELECT event_id, receipt, body_sha256 FROM receipts "
-                                                  "WHERE event_id IN ({})", ids):
-        known[ident] = (json.loads(receipt), None, digest)
-    for ident, body in in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids):
-        receipt, _, digest = known.get(ident, (None, None, None))
-        known[ident] = (receipt, body, digest)
-    return known
-
-
-class _Redo(Exception):
-    """An event failed while its rows were being written, in a batch without savepoints."""
-
-
-class _Batch:
-    """What the checks of one pushed batch share: one rules view (its directory reads kept
-    while no event of the batch changes the directory), the pusher's key as read in the
-    batch's transaction, the next sequence number, what the hub held of the batch's ids
-    (``known``) and what the batch sequenced (``sequenced``), its receipts to sign."""
-
-    # events of these families change no authority, user or key: the directory read stays true
-    _KEEPS_DIRECTORY = ("message.", "request.", "alert.", "notification.")
-
-    def __init__(self, view: RulesView, key: tuple[str, str | None] | None) -> None:
-        self.view, self.key = view, key
-        self.seq: int | None = None
-        self.known: dict[str, Held] | None = None  # read for the whole batch, or per event
-        self.sequenced: dict[str, Held] = {}
-        # (the last two are added to as an event's last steps: an event that fails has none)
-        self.receipts: list[tuple[dict[str, Any], str]] = []
-        self.writing = False  # an event's rows are being written
-
-    def seen(self, conn: Any, wire: Any) -> Held:
-        """What the hub holds of ``wire``'s id: sequenced by this batch, or held before it."""
-        ident = _ident(wire)
-        if ident is not None and ident in self.sequenced:
-            return self.sequenced[ident]
-        known = self.known if self.known is not None else _known(conn, [wire])
-        return known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
-
-    def accepted(self, event: dict[str, Any]) -> None:
-        if not str(event.get("type", "")).startswith(self._KEEPS_DIRECTORY):
-            self.view.forget_directory()
-
-    def forget(self) -> None:
-        """After an event's savepoint was rolled back: read everything afresh."""
-        self.seq, self.writing = None, False
-        self.view.forget_directory()

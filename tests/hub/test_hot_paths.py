@@ -186,7 +186,7 @@ def test_a_batch_refuses_a_forged_signature_among_good_ones(hub, pair):  # noqa:
 @pytest.mark.parametrize("payload", [{"text": "Kovács Bt. — ünnep", "n": 1.5, "list": [{"b": 1, "a": None}]},
                                      {"weird \"key\"": "\u2028", "nested": {"z": [], "y": {}}}, {}])
 def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
-    from imi_cli.hub.state import _prepare
+    from imi_cli.hub.batch import prepare
     from imi_cli.log.crypto import Signer, verify_event
     from imi_cli.log.crypto_pool import verify_all
     from imi_cli.log.disclosures import split
@@ -196,13 +196,13 @@ def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
     event = Signer("u", key).sign_event(make_event("message.sent", actor={"user": "u", "authority": "A"},
                                                    payload=payload, subject={"entity": "message/x", "version": 0}))
     wire = {**event, "disclosures": ["x"]}
-    job, text = _prepare((public_key_of(key), None), "u", wire)
+    job, text = prepare((public_key_of(key), None), "u", wire)
     assert text == canonical(split(wire)[0]) == canonical(event)
     assert verify_all([job]) == [True] and verify_event(public_key_of(key), wire)
     tampered = {**event, "payload": {**payload, "extra": 1}}
-    assert verify_all([_prepare((public_key_of(key), None), "u", tampered)[0]]) == [False]
-    assert _prepare((public_key_of(key), "2026-01-01T00:00:00.000Z"), "u", event)[0] is None  # revoked: in turn
-    assert _prepare((public_key_of(key), None), "someone else", event)[0] is None
+    assert verify_all([prepare((public_key_of(key), None), "u", tampered)[0]]) == [False]
+    assert prepare((public_key_of(key), "2026-01-01T00:00:00.000Z"), "u", event)[0] is None  # revoked: in turn
+    assert prepare((public_key_of(key), None), "someone else", event)[0] is None
 
 
 def test_a_request_signature_checked_before_the_body_is_not_trusted_for_another_signature(hub, pair):  # noqa: F811

@@ -126,9 +126,9 @@ def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # n
 
 @pytest.mark.parametrize("event_id", ["01a2-b", 'a "quoted" \\ id', "ünïcode ✓", "line\nbreak\u2028"])
 def test_a_receipt_is_signed_and_stored_as_canonical_json(event_id):
-    from imi_cli.hub.state import _receipt_text
+    from imi_cli.hub.batch import receipt_text
 
     receipt = {"event": event_id, "seq": 12345, "at": "2026-12-01T10:00:00.000Z"}
-    assert _receipt_text(receipt) == canonical(receipt)
+    assert receipt_text(receipt) == canonical(receipt)
     signed = {**receipt, "sig": "A" * 43 + "-_" + "b" * 41}
-    assert f'{_receipt_text(receipt)[:-1]},"sig":"{signed["sig"]}"}}' == canonical(signed)
+    assert f'{receipt_text(receipt)[:-1]},"sig":"{signed["sig"]}"}}' == canonical(signed)

@@ -1,0 +1,108 @@
+"""A pushed batch as the hub takes it (``Hub.accept``): what is made of each event before the
+hub's lock, what the batch's events share under it, and what it must do again if one fails
+while it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from imi_cli.log.disclosures import split
+from imi_cli.log.event import canonical
+from imi_cli.protocol.view import RulesView
+
+
+def receipt_text(receipt: dict[str, Any]) -> str:
+    """``canonical`` of a receipt's signed part ({"at", "event", "seq"}: in key order), made
+    directly; its signature ("sig", base64url) sorts after them and is added the same way.
+    (tests/hub/test_push_batches.py checks both against ``canonical``)."""
+    return (f'{{"at":{json.dumps(receipt["at"], ensure_ascii=False)},'
+            f'"event":{json.dumps(receipt["event"], ensure_ascii=False)},"seq":{int(receipt["seq"])}}}')
+
+
+def ident_of(event: Any) -> str | None:
+    """A pushed event's id, if it has one that is text."""
+    return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
+
+
+def prepare(key: tuple[str, str | None] | None, pusher: str,
+            wire: Any) -> tuple[tuple[str, str, bytes] | None, str | None]:
+    """Before the lock: (the check to make of a pushed event's signature: its pusher's key, the
+    signature and the signed bytes; the canonical JSON of its body), both from one encoding
+    (``crypto.canonical_texts``). (None, ...) where the check cannot be made ahead (no key in
+    force, not the pusher's, not an event): it is made in turn."""
+    from imi_cli.log.crypto import canonical_texts
+
+    body = split(wire)[0]
+    try:
+        if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
+            return None, canonical(body)
+        signed, text = canonical_texts(body)
+    except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
+        return None, None
+    signature = body.get("signature")
+    if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
+            or not isinstance(signature.get("sig"), str):
+        return None, text
+    return (key[0], signature["sig"], signed.encode()), text
+
+
+# what the hub holds of an event id: (its receipt, the stored body, the body's hash; each None if not)
+Held = tuple[dict[str, Any] | None, str | None, str | None]
+
+
+def held_of(conn: Any, events: list[Any]) -> dict[str, Held]:
+    """What the hub holds of these events' ids (those it holds), in two queries for a batch
+    instead of one per event."""
+    from imi_cli.log.store import in_chunks
+
+    ids = list({ident for ident in map(ident_of, events) if ident is not None})
+    known: dict[str, Held] = {}
+    for ident, receipt, digest in in_chunks(conn, "SELECT event_id, receipt, body_sha256 FROM receipts "
+                                                  "WHERE event_id IN ({})", ids):
+        known[ident] = (json.loads(receipt), None, digest)
+    for ident, body in in_chunks(conn, "SELECT id, body FROM events WHERE id IN ({})", ids):
+        receipt, _, digest = known.get(ident, (None, None, None))
+        known[ident] = (receipt, body, digest)
+    return known
+
+
+class Redo(Exception):
+    """An event failed while its rows were being written, in a batch without savepoints."""
+
+
+class Batch:
+    """What the checks of one pushed batch share: one rules view (its directory reads kept
+    while no event of the batch changes the directory), the pusher's key as read in the
+    batch's transaction, the next sequence number, what the hub held of the batch's ids
+    (``known``) and what the batch sequenced (``sequenced``), its receipts to sign."""
+
+    # events of these families change no authority, user or key: the directory read stays true
+    _KEEPS_DIRECTORY = ("message.", "request.", "alert.", "notification.")
+
+    def __init__(self, view: RulesView, key: tuple[str, str | None] | None) -> None:
+        self.view, self.key = view, key
+        self.seq: int | None = None
+        self.known: dict[str, Held] | None = None  # read for the whole batch, or per event
+        self.sequenced: dict[str, Held] = {}
+        # (the last two are added to as an event's last steps: an event that fails has none)
+        self.receipts: list[tuple[dict[str, Any], str]] = []
+        self.writing = False  # an event's rows are being written
+
+    def seen(self, conn: Any, wire: Any) -> Held:
+        """What the hub holds of ``wire``'s id: sequenced by this batch, or held before it."""
+        ident = ident_of(wire)
+        if ident is not None and ident in self.sequenced:
+            return self.sequenced[ident]
+        known = self.known if self.known is not None else held_of(conn, [wire])
+        return known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
+
+    def accepted(self, event: dict[str, Any]) -> None:
+        if not str(event.get("type", "")).startswith(self._KEEPS_DIRECTORY):
+            self.view.forget_directory()
+
+    def forget(self) -> None:
+        """After an event's savepoint was rolled back: read everything afresh."""
+        self.seq, self.writing = None, False
+        self.view.forget_directory()
