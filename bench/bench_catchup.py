@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import record  # noqa: E402
+from synth import messages  # noqa: E402
 
 PASS = "bench passphrase 123"
 
@@ -69,23 +70,6 @@ class Timer:
         self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
 TARGET = 1.3
 PAGE = 1000
-
-
-def messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
-    """n signed `message.sent` events of ``store``'s user to ``to``, as the hub serves them."""
-    from imi_cli.log.crypto import Signer
-    from imi_cli.log.event import make_event, uuid7
-
-    me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
-    signer = Signer(me["user"], store.meta("private_key"))
-    out = []
-    for i in range(n):
-        ident = uuid7()
-        out.append(signer.sign_event(make_event(
-            "message.sent", actor=me, audience=[me["authority"], to],
-            payload={"from": me["authority"], "to": to, "subject": f"bench {i}", "text": "x" * 200, "lang": "en"},
-            subject={"entity": f"message/{ident}", "version": 0})))
-    return out
 
 
 # -- floors ---------------------------------------------------------------------------

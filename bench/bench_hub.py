@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import messages  # noqa: E402
 
 PASS = "bench passphrase 123"
 # DESIGN.md "How fast": batched push >= 0.5x the raw verify rate, catch-up <= 1.3x the
@@ -128,23 +130,6 @@ class Bench:
 
         with client_for(store) as client:
             return sync(store, client, **kw)
-
-
-def messages(store, to: str, n: int) -> list[dict]:
-    """n signed message events from ``store``'s user, as the node would push them."""
-    from imi_cli.log.crypto import Signer
-    from imi_cli.log.event import make_event, uuid7
-
-    me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
-    signer = Signer(me["user"], store.meta("private_key"))
-    out = []
-    for i in range(n):
-        ident = uuid7()
-        out.append(signer.sign_event(make_event(
-            "message.sent", actor=me, audience=[me["authority"], to],
-            payload={"from": me["authority"], "to": to, "subject": f"bench {i}", "text": "x" * 200, "lang": "en"},
-            subject={"entity": f"message/{ident}", "version": 0})))
-    return out
 
 
 def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, float, float]:

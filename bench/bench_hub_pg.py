@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import messages  # noqa: E402
 
 PASS = "bench passphrase 123"
 NODES = 16
@@ -192,21 +193,9 @@ def network(codes: dict[str, str], workdir: Path, url: str) -> list:
     return nodes
 
 
-def messages(store, n: int) -> list[dict]:
-    from imi_cli.log.crypto import Signer
-    from imi_cli.log.event import make_event, uuid7
-
-    me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
-    to = "IE-NCO" if me["authority"] == "HU-NCO" else "HU-NCO"
-    signer = Signer(me["user"], store.meta("private_key"))
-    out = []
-    for i in range(n):
-        ident = uuid7()
-        out.append(signer.sign_event(make_event(
-            "message.sent", actor=me, audience=[me["authority"], to],
-            payload={"from": me["authority"], "to": to, "subject": f"bench {i}", "text": "x" * 200, "lang": "en"},
-            subject={"entity": f"message/{ident}", "version": 0})))
-    return out
+def messages_of(store, n: int) -> list[dict]:
+    """n messages of ``store``'s coordinator to the other country's."""
+    return messages(store, "IE-NCO" if store.meta("authority_id") == "HU-NCO" else "HU-NCO", n)
 
 
 def push_run(nodes: list, urls: list[str], per_node: int, pids) -> tuple[float, float, int]:
@@ -215,7 +204,7 @@ def push_run(nodes: list, urls: list[str], per_node: int, pids) -> tuple[float, 
     from imi_cli.log.crypto import Signer
     from imi_cli.sync.hubclient import HubClient
 
-    signed = [messages(store, per_node) for store in nodes]
+    signed = [messages_of(store, per_node) for store in nodes]
     failures: list = []
 
     def push(i: int) -> None:
@@ -256,7 +245,7 @@ def fill(url: str, key_file: Path, store, n: int) -> None:
     from imi_cli.log.event import canonical
 
     key = keys.load_key(key_file)
-    events = messages(store, n)
+    events = messages_of(store, n)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         last_seq, last_change = conn.execute("SELECT last_seq, last_change FROM hub_head FOR UPDATE").fetchone()
         now = clock.iso(clock.now())

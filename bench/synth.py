@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import random
 from pathlib import Path
+from typing import Any
 
 from imi_cli.reference.countries import COUNTRIES
 from imi_cli.reference.languages import LANGUAGES
@@ -89,3 +90,21 @@ def ensure_bytecode() -> None:
     import imi_cli
 
     compileall.compile_dir(str(Path(imi_cli.__file__).parent), quiet=1)
+
+
+def messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
+    """n signed `message.sent` events of ``store``'s user to ``to``, as its node would push them
+    (and the hub serve them): what bench_hub, bench_catchup and bench_hub_pg push and pull."""
+    from imi_cli.log.crypto import Signer
+    from imi_cli.log.event import make_event, uuid7
+
+    me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
+    signer = Signer(me["user"], store.meta("private_key"))
+    out = []
+    for i in range(n):
+        ident = uuid7()
+        out.append(signer.sign_event(make_event(
+            "message.sent", actor=me, audience=[me["authority"], to],
+            payload={"from": me["authority"], "to": to, "subject": f"bench {i}", "text": "x" * 200, "lang": "en"},
+            subject={"entity": f"message/{ident}", "version": 0})))
+    return out
