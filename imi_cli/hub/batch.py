@@ -10,6 +10,7 @@ from typing import Any
 
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical
+from imi_cli.log.signing_process import SigningProcess
 from imi_cli.protocol.view import RulesView
 
 
@@ -87,7 +88,8 @@ class Batch:
         self.known: dict[str, Held] | None = None  # read for the whole batch, or per event
         self.sequenced: dict[str, Held] = {}
         # (the last two are added to as an event's last steps: an event that fails has none)
-        self.receipts: list[tuple[dict[str, Any], str]] = []
+        self.receipts: list[tuple[dict[str, Any], str, str]] = []  # (receipt, digest of the event, its signed text)
+        self.signing: SigningProcess | None = None  # signs the receipts as they come, if the batch is large
         self.writing = False  # an event's rows are being written
 
     def seen(self, conn: Any, wire: Any) -> Held:

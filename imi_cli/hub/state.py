@@ -20,20 +20,24 @@ from imi_cli.hub.backend import HubBackend, SqliteBackend
 from imi_cli.hub.batch import Batch, Redo, held_of, ident_of, prepare, receipt_text
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
+from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import (
     Signer,
+    b64,
     code_hash,
     new_invitation_code,
     new_private_key,
     public_key_of,
     sha256_hex,
+    verify_bytes,
     verify_event,
 )
-from imi_cli.log.crypto_pool import CheckerSlot, Checks
+from imi_cli.log.crypto_pool import CheckerSlot, Checks, usable
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
 from imi_cli.log.projections import apply
+from imi_cli.log.signing_process import SigningProcess
 from imi_cli.log.store import Store
 from imi_cli.protocol import pipeline
 from imi_cli.protocol.refusal import Refusal
@@ -77,7 +81,18 @@ class Hub:
         # -- end notify
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
-        self.checkers = CheckerSlot()  # checks pushed signatures (log/crypto_pool.py): from the first large batch
+        self.checkers: CheckerSlot[Checker] = CheckerSlot()  # checks pushed signatures (log/crypto_pool.py)
+        self.signing: CheckerSlot[SigningProcess] = CheckerSlot(self._new_signing)  # signs a large batch's receipts
+
+    def _new_signing(self) -> SigningProcess | None:
+        if not usable():
+            return None
+        try:
+            public = self.operator_public_key
+            return SigningProcess(self.operator.seed(), self.operator.sign_raw,
+                                  lambda sig, data: verify_bytes(public, b64(sig), data))
+        except (OSError, ValueError, ImportError):
+            return None
 
     @property
     def operator_public_key(self) -> str:
@@ -119,15 +134,19 @@ class Hub:
         """The operator's receipt for a sequenced event: signed and stored with its batch's others
         at the batch's end (``_store_receipts``); the dict returned gets its signature then."""
         receipt: dict[str, Any] = {"event": event_id, "seq": seq, "at": at}
-        batch.receipts.append((receipt, _digest(event, text)))
+        signed = receipt_text(receipt)
+        batch.receipts.append((receipt, _digest(event, text), signed))
+        if batch.signing is not None:  # signed by the hub's signing process meanwhile
+            batch.signing.submit(signed.encode())
         return receipt
 
     def _store_receipts(self, conn: Any, batch: Batch) -> None:
-        """Sign a batch's receipts and store them, in one statement."""
+        """Sign a batch's receipts (or take the signatures its signing process made) and store
+        them, in one statement."""
+        made = batch.signing.collect() if batch.signing is not None else []
         rows = []
-        for receipt, digest in batch.receipts:
-            signed = receipt_text(receipt)
-            receipt["sig"] = self.operator.sign_bytes(signed.encode())
+        for n, (receipt, digest, signed) in enumerate(batch.receipts):
+            receipt["sig"] = b64(made[n]) if n < len(made) else self.operator.sign_bytes(signed.encode())
             rows.append((receipt["event"], f'{signed[:-1]},"sig":"{receipt["sig"]}"}}', digest))
         conn.executemany("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)", rows)
         batch.receipts.clear()
@@ -186,11 +205,16 @@ class Hub:
         undoing; one that fails while it is written does: ``careful`` takes a savepoint per
         event for that, else such a failure raises ``Redo``."""
         results = []
-        with self.lock, self.store.transaction() as conn:
+        with self.lock, self.store.transaction() as conn, clock.pinned(clock.now()):
+            # one time of receipt for the batch (one transaction), read once: the rules' "now" too
             checks.start(self.checkers.get() if checks.many else None)  # this hub's, used under its lock
+            batch_at = clock.iso(clock.now())
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
             batch = Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+            batch.signing = self.signing.get() if checks.many else None
+            if batch.signing is not None:
+                batch.signing.discard()  # what a batch done again left
             batch.known = held_of(conn, events)
             early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
             for index, (event, text) in enumerate(zip(events, texts, strict=True)):
@@ -198,7 +222,7 @@ class Hub:
                     conn.execute("SAVEPOINT one_event")
                 try:
                     checked = checks.result(index) if early_key else None
-                    results.append(self._accept_one(conn, event, pusher, batch, checked, text))
+                    results.append(self._accept_one(conn, event, pusher, batch, checked, text, batch_at))
                 except Exception as exc:  # a malformed event must never fail the batch or the hub
                     if careful:
                         conn.execute("ROLLBACK TO one_event")
@@ -228,9 +252,11 @@ class Hub:
         return deliver(self) + notification_jobs.deliver(self) + privacy_jobs.erase_requested(self)
 
     def _accept_one(self, conn: Any, wire: Any, pusher: str, batch: Batch | None = None,
-                    verified: bool | None = None, text: str | None = None) -> dict[str, Any]:
+                    verified: bool | None = None, text: str | None = None, at: str | None = None,
+                    ) -> dict[str, Any]:
         """``verified``: the signature was checked already against the key in force (None: check
-        it); ``text``: the canonical JSON of the event's body, if made already."""
+        it); ``text``: the canonical JSON of the event's body, if made already; ``at``: the time
+        of receipt (its batch's), if read already."""
         own = batch is None  # one event on its own (not in a pushed batch): its receipt stored here
         batch = batch or Batch(RulesView(conn, at_hub=True), _key_row(conn, pusher))
         # Redactable personal data (hub/disclosures.py): the signed body is checked and stored as
@@ -266,7 +292,7 @@ class Hub:
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened
-        at = clock.iso(clock.now())
+        at = at or clock.iso(clock.now())
         batch.writing = True  # from here on, a failure leaves rows to undo
         seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
         batch.accepted(body)
@@ -299,12 +325,15 @@ class Hub:
         process that checks signatures."""
         self.stop()
         self.checkers.close()
+        self.signing.close()
         self.backend.close()
 
     def start_checker(self) -> None:
-        """Start the signature checker process now (a server, before any request)."""
+        """Start the processes that check pushed signatures and sign receipts now (a server,
+        before any request)."""
         with self.lock:
             self.checkers.get()
+            self.signing.get()
 
     def use_nonce(self, nonce: str) -> None:
         """Record a signed request's nonce on its own (not in a push); AuthError if it was seen."""

@@ -7,7 +7,7 @@ signature it has not answered when needed is checked in the calling process.
 
 from __future__ import annotations
 
-import os
+from imi_cli.log.piped import PipedProcess
 
 # The checker: the bare interpreter (no site, no imi_cli) with libsodium's binding only. It
 # answers its start token, then one byte a signature, in order: 1 valid, 0 not (eight at a
@@ -46,40 +46,22 @@ while True:
 """
 
 
-class Checker:
+class Checker(PipedProcess):
     """Signatures checked, in order, by a process of their own (``_CHECKER``). ``submit`` hands
     it signatures and returns the ticket of the first; ``outcome(ticket)`` is the check of one:
     waited for when the process is about to give it, else made here and now, so a checker that
     is starting, lags or died never skips a check (nor delays one much). Nothing is taken from
-    the process but bytes 0 and 1, after the token it was started with."""
+    the process but bytes 0 and 1, after the token it was started with (``piped.PipedProcess``)."""
 
     AHEAD = 64  # the process is this close to a signature: wait for its answer rather than check here
-    PATIENCE = 0.5  # seconds to wait for it before checking here
 
     def __init__(self) -> None:
-        import subprocess
-        import sys
-
-        import nacl
-
-        self._token = os.urandom(16)
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _CHECKER, os.path.dirname(os.path.dirname(nacl.__file__)),
-             self._token.hex()],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._in, self._out = self._process.stdin.fileno(), self._process.stdout.fileno()
-        for fd in (self._in, self._out):
-            os.set_blocking(fd, False)
-        _widen(self._in)
-        self._pending = bytearray()  # requests the pipe has not taken yet
+        super().__init__(_CHECKER)
         self._asked: list[tuple[bytes, bytes, bytes]] = []  # what each ticket from self._first on asks
         self._first = 0
         self._taken = 0  # the tickets from self._first taken (answered or not), forgotten by the thousand
         self._answers = bytearray()  # the answers read, for the tickets from self._first on
         self._unread = 0  # answers still to come for tickets forgotten
-        self._greeted = b""  # the start token, as far as it came
-        self.alive = True
 
     def submit(self, jobs: list[tuple[bytes, bytes, bytes]]) -> int:
         """Hand the process (raw public key, raw signature, data) triples (a key of 32 bytes, a
@@ -87,8 +69,7 @@ class Checker:
         ticket = self._first + len(self._asked)
         self._asked += jobs
         if self.alive:
-            self._pending += b"".join(key + sig + len(data).to_bytes(4, "little") + data for key, sig, data in jobs)
-            self._pump()
+            self._send(b"".join(key + sig + len(data).to_bytes(4, "little") + data for key, sig, data in jobs))
         return ticket
 
     def outcome(self, ticket: int) -> bool:
@@ -99,9 +80,8 @@ class Checker:
             raise KeyError(ticket)
         if index >= len(self._answers):  # not answered yet: what has come since?
             self._pump()
-            started = len(self._greeted) == len(self._token)
-            if self.alive and started and len(self._answers) <= index < len(self._answers) + self.AHEAD:
-                self._wait(index)
+            if self.alive and self.started and len(self._answers) <= index < len(self._answers) + self.AHEAD:
+                self._wait(lambda: index < len(self._answers))
         if index < len(self._answers):
             valid = self._answers[index] == 1
         else:
@@ -110,22 +90,6 @@ class Checker:
         if self._taken >= 1024:
             self._forget()
         return valid
-
-    def close(self) -> None:
-        """End the process (it also ends of itself when this one does: its input closes)."""
-        import contextlib
-        import subprocess
-
-        self._die()
-        with contextlib.suppress(OSError):
-            self._process.stdin.close()  # type: ignore[union-attr]
-        try:
-            self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        with contextlib.suppress(OSError):
-            self._process.stdout.close()  # type: ignore[union-attr]
 
     def _forget(self) -> None:
         """Drop the tickets taken (and those before them)."""
@@ -136,37 +100,7 @@ class Checker:
         del self._asked[:count]
         self._first += count
 
-    def _pump(self) -> None:
-        """Write what the pipe takes and read what has come, both without waiting."""
-
-        if not self.alive:
-            return
-        try:
-            while self._pending:
-                del self._pending[:os.write(self._in, self._pending)]
-        except BlockingIOError:
-            pass
-        except OSError:
-            self._die()
-            return
-        try:
-            data = os.read(self._out, 1 << 16)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._die()  # it ended
-            return
-        self._took(data)
-
-    def _took(self, data: bytes) -> None:
-        if len(self._greeted) < len(self._token):
-            need = len(self._token) - len(self._greeted)
-            self._greeted, data = self._greeted + data[:need], data[need:]
-            if not self._token.startswith(self._greeted):
-                self._die()  # not the checker
-                return
+    def _answered(self, data: bytes) -> None:
         if data.strip(b"\x00\x01"):
             self._die()  # not an answer
             return
@@ -174,34 +108,10 @@ class Checker:
         self._unread -= skipped
         self._answers += data[skipped:]
 
-    def _wait(self, index: int) -> None:
-        import select
-        import time
-
-        give_up = time.monotonic() + self.PATIENCE
-        while self.alive and index >= len(self._answers):
-            left = give_up - time.monotonic()
-            if left <= 0:
-                return
-            select.select([self._out], [self._in] if self._pending else [], [], left)
-            self._pump()
-
     def _die(self) -> None:
-        """The process ended or broke the protocol: every check from now on is made here."""
-        self.alive = False
-        self._pending.clear()
+        super()._die()
         self._answers.clear()  # only trusted from a process that kept to the protocol
         self._unread = 0
-
-
-def _widen(fd: int) -> None:
-    """Let the pipe hold a whole page of requests (Linux; elsewhere it keeps its size)."""
-    import contextlib
-
-    with contextlib.suppress(Exception):
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
 def verify_raw(key: bytes, sig: bytes, data: bytes) -> bool:

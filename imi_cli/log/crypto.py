@@ -64,9 +64,17 @@ class Signer:
         self._key = crypto_sign_seed_keypair(_seed(private_key))[1]  # libsodium's secret key: seed + public
 
     def sign_bytes(self, data: bytes) -> str:
+        return b64(self.sign_raw(data))
+
+    def sign_raw(self, data: bytes) -> bytes:
+        """The 64-byte signature of ``data``."""
         from nacl.bindings import crypto_sign
 
-        return b64(crypto_sign(data, self._key)[:SIGNATURE_BYTES])  # signed message = signature + data
+        return crypto_sign(data, self._key)[:SIGNATURE_BYTES]  # signed message = signature + data
+
+    def seed(self) -> bytes:
+        """The private key's 32 bytes (for the hub's signing process: log/signing_process.py)."""
+        return self._key[:SEED_BYTES]
 
     def sign_event(self, event: dict[str, Any]) -> dict[str, Any]:
         body = signed_part(event)

@@ -12,14 +12,16 @@ is never skipped: what the checker does not answer in time is checked here.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import SIGNATURE_BYTES, public_bytes, unb64
+from imi_cli.log.piped import PipedProcess
 
 AT_LEAST = 64  # signatures in a batch for a checker process to be worth handing them
 Job = tuple[str, str, bytes]  # (public key text, signature text, signed bytes)
+P = TypeVar("P", bound=PipedProcess)
 
 def usable() -> bool:
     """Can a checker process run here (and would it help)?"""
@@ -39,21 +41,23 @@ def new_checker() -> Checker | None:
         return None
 
 
-class CheckerSlot:
-    """Where a node or a hub keeps its checker: started on first use; one that ended of itself
-    (or never started) is not started again, the checks are made elsewhere from then on;
-    ``close`` ends it, and a later use starts another."""
+class CheckerSlot(Generic[P]):
+    """Where a node or a hub keeps a helper process (its checker, by default; a hub's signing
+    process): started on first use; one that ended of itself (or never started) is not started
+    again, the work is done elsewhere from then on; ``close`` ends it, and a later use starts
+    another."""
 
-    def __init__(self) -> None:
-        self.checker: Checker | None = None
+    def __init__(self, start: Callable[[], P | None] = new_checker) -> None:  # type: ignore[assignment]
+        self.checker: P | None = None
+        self._start = start
         self._given_up = False
 
-    def get(self) -> Checker | None:
+    def get(self) -> P | None:
         if self.checker is not None and not self.checker.alive:
             self.checker.close()
             self.checker, self._given_up = None, True
         if self.checker is None and not self._given_up:
-            self.checker = new_checker()
+            self.checker = self._start()
             self._given_up = self.checker is None
         return self.checker
 

@@ -89,6 +89,9 @@ def keep(conn: Any, event: dict[str, Any], disclosures: Iterable[str]) -> None:
     """Store an event's disclosures (ones already held stay as they are: erased stays erased)."""
     from imi_cli.log.disclosures import digest_of
 
+    disclosures = list(disclosures)
+    if not disclosures:
+        return
     conn.executemany("INSERT OR IGNORE INTO disclosures(event_id, digest, entity, disclosure) VALUES (?,?,?,?)",
                      [(event["id"], digest_of(d), _entity(event), d) for d in disclosures])
 

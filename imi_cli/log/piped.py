@@ -1,0 +1,134 @@
+"""A helper process fed over a pipe (``PipedProcess``): the bare interpreter (no site, no
+imi_cli) running a short script with libsodium's binding only, for the Ed25519 work a node
+or a hub hands off (``checker.Checker`` checks signatures, ``signing_process.SigningProcess``
+signs a hub's receipts).
+
+Its answers count only after it wrote back the random token it was started with, and only
+while they keep to its protocol; a process that ends or breaks it is never trusted again
+(``alive`` turns False, for good), and what it has not answered is done in the calling one.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class PipedProcess:
+    """The process and its two pipes, both used without blocking. ``_send`` queues bytes for
+    it; what it writes back (after its token) goes to ``_answered``, which a subclass keeps
+    or refuses (``_die``)."""
+
+    PATIENCE = 0.5  # seconds to wait for an answer before doing the work here
+
+    def __init__(self, script: str, first: bytes = b"") -> None:
+        """Start ``script`` (it gets the directory holding PyNaCl and the hex token as its
+        arguments); ``first``: what it reads before anything else (never put in its arguments)."""
+        import subprocess
+        import sys
+
+        import nacl
+
+        self._token = os.urandom(16)
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", script, os.path.dirname(os.path.dirname(nacl.__file__)),
+             self._token.hex()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._in, self._out = self._process.stdin.fileno(), self._process.stdout.fileno()
+        for fd in (self._in, self._out):
+            os.set_blocking(fd, False)
+        _widen(self._in)
+        self._pending = bytearray(first)  # what the pipe has not taken yet
+        self._greeted = b""  # the start token, as far as it came
+        self.alive = True
+
+    @property
+    def started(self) -> bool:
+        """Has it written its whole token back (so that it is working, and soon answers)?"""
+        return len(self._greeted) == len(self._token)
+
+    def close(self) -> None:
+        """End the process (it also ends of itself when this one does: its input closes)."""
+        import contextlib
+        import subprocess
+
+        self._die()
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()  # type: ignore[union-attr]
+        try:
+            self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        with contextlib.suppress(OSError):
+            self._process.stdout.close()  # type: ignore[union-attr]
+
+    def _send(self, data: bytes) -> None:
+        if self.alive:
+            self._pending += data
+            self._pump()
+
+    def _pump(self) -> None:
+        """Write what the pipe takes and read what has come, both without waiting."""
+        if not self.alive:
+            return
+        try:
+            while self._pending:
+                del self._pending[:os.write(self._in, self._pending)]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self._die()
+            return
+        try:
+            data = os.read(self._out, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._die()  # it ended
+            return
+        self._took(data)
+
+    def _took(self, data: bytes) -> None:
+        if not self.started:
+            need = len(self._token) - len(self._greeted)
+            self._greeted, data = self._greeted + data[:need], data[need:]
+            if not self._token.startswith(self._greeted):
+                self._die()  # not the helper
+                return
+        if data:
+            self._answered(data)
+
+    def _answered(self, data: bytes) -> None:
+        """Bytes it wrote after its token (a subclass keeps them, or calls ``_die``)."""
+        raise NotImplementedError
+
+    def _wait(self, done: object) -> None:
+        """Wait (at most ``PATIENCE``) until ``done()`` is true or the process is no longer trusted."""
+        import select
+        import time
+
+        give_up = time.monotonic() + self.PATIENCE
+        while self.alive and not done():  # type: ignore[operator]
+            left = give_up - time.monotonic()
+            if left <= 0:
+                return
+            select.select([self._out], [self._in] if self._pending else [], [], left)
+            self._pump()
+
+    def _die(self) -> None:
+        """The process ended or broke its protocol: everything from now on is done here."""
+        self.alive = False
+        self._pending.clear()
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a whole batch of requests (Linux; elsewhere it keeps its size)."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)

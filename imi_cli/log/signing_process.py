@@ -1,0 +1,132 @@
+"""A hub's receipts signed by a process of their own (``SigningProcess``) while the hub goes on
+sequencing the batch's next events: signing is a fifth of what an event costs the hub, and
+the hub's one writing thread is what bounds a push.
+
+The process gets the operator's key as the first 32 bytes on its input (never in its
+arguments or environment) and keeps it in memory only. Ed25519 is deterministic: the process
+and the hub make the very same signature of the same bytes, so whatever it has not answered
+when the batch ends (it is starting, lags, ended, or broke its protocol) is signed here, and
+the receipts are the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from imi_cli.log.piped import PipedProcess
+
+SIGNATURE_BYTES = 64
+
+# The signer: it reads the 32-byte seed, answers its start token, then signs each request (the
+# data's length in 4 bytes, little-endian, and the data) with a 64-byte signature, in order.
+_SIGNER = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from nacl._sodium import ffi, lib
+if lib.sodium_init() < 0:
+    sys.exit(1)
+seed = b""
+while len(seed) < 32:
+    chunk = os.read(0, 32 - len(seed))
+    if not chunk:
+        sys.exit(0)
+    seed += chunk
+public, secret = ffi.new("unsigned char[32]"), ffi.new("unsigned char[64]")
+if lib.crypto_sign_seed_keypair(public, secret, seed) != 0:
+    sys.exit(1)
+del seed
+os.write(1, bytes.fromhex(sys.argv[2]))
+sign, length, signed, size = lib.crypto_sign, ffi.new("unsigned long long *"), None, 0
+held, at = b"", 0
+while True:
+    chunk = os.read(0, 1 << 20)
+    if not chunk:
+        sys.exit(0)
+    held = held[at:] + chunk
+    at, out, end = 0, [], len(held)
+    while end - at >= 4:
+        stop = at + 4 + int.from_bytes(held[at:at + 4], "little")
+        if stop > end:
+            break
+        if stop - at + 60 > size:
+            size = stop - at + 60
+            signed = ffi.new("unsigned char[]", size)
+        sign(signed, length, held[at + 4:stop], stop - at - 4, secret)
+        out.append(ffi.buffer(signed, 64)[:])  # the signed message: the signature, then the data
+        at = stop
+        if len(out) == 8:
+            os.write(1, b"".join(out))
+            out = []
+    if out:
+        os.write(1, b"".join(out))
+"""
+
+
+class SigningProcess(PipedProcess):
+    """``submit`` hands the process data to sign; ``collect`` returns the signatures of all
+    submitted since the last ``collect`` (or ``discard``), in order, signing here what the
+    process has not answered within ``PATIENCE``. ``sign_here`` is the same signature made in
+    this process (the hub's ``Signer``). Of each collection one signature, drawn at random, is
+    checked (a fraction of a signature's cost per event): a process that signs wrongly is
+    found out at its first batch, and never used again."""
+
+    def __init__(self, seed: bytes, sign_here: Callable[[bytes], bytes],
+                 check: Callable[[bytes, bytes], bool]) -> None:
+        """``check(signature, data)``: does the signature verify with the key's public half?"""
+        if len(seed) != 32:
+            raise ValueError("an Ed25519 seed is 32 bytes")
+        super().__init__(_SIGNER, first=seed)
+        self._sign_here, self._check = sign_here, check
+        self._asked: list[bytes] = []  # what is to sign since the last collect
+        self._answers = bytearray()  # signatures read (64 bytes each) for self._asked
+        self._unread = 0  # bytes still to come for requests discarded
+
+    SEND_EVERY = 16  # requests queued before they are written (a write costs more than a signature's data)
+
+    def submit(self, data: bytes) -> None:
+        self._asked.append(data)
+        if self.alive:
+            self._pending += len(data).to_bytes(4, "little") + data
+            if len(self._asked) % self.SEND_EVERY == 0:
+                self._pump()
+
+    def collect(self) -> list[bytes]:
+        """The signatures of everything submitted since the last ``collect``, in order."""
+        count = len(self._asked)
+        if self.alive:
+            self._pump()
+            if self.started:
+                self._wait(lambda: len(self._answers) >= count * SIGNATURE_BYTES)
+        answered = min(count, len(self._answers) // SIGNATURE_BYTES) if self.alive else 0
+        made = bytes(self._answers[:answered * SIGNATURE_BYTES])
+        signatures = [made[at:at + SIGNATURE_BYTES] for at in range(0, len(made), SIGNATURE_BYTES)]
+        if signatures:  # one of them, chosen at random, checked: a process signing wrongly is found out
+            import secrets
+
+            one = secrets.randbelow(len(signatures))
+            if not self._check(signatures[one], self._asked[one]):
+                self._die()
+                signatures = []
+        signatures += [self._sign_here(data) for data in self._asked[answered:]]
+        self._forget(count)
+        return signatures
+
+    def discard(self) -> None:
+        """Forget what was submitted and not collected (a batch that is done again)."""
+        self._forget(len(self._asked))
+
+    def _forget(self, count: int) -> None:
+        have = len(self._answers)
+        del self._answers[:count * SIGNATURE_BYTES]
+        self._unread += max(0, count * SIGNATURE_BYTES - have)
+        del self._asked[:count]
+
+    def _answered(self, data: bytes) -> None:
+        skipped = min(self._unread, len(data))
+        self._unread -= skipped
+        self._answers += data[skipped:]
+
+    def _die(self) -> None:
+        super()._die()
+        self._answers.clear()
+        self._unread = 0
