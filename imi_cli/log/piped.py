@@ -41,6 +41,8 @@ class PipedProcess:
         self._pending = bytearray(first)  # what the pipe has not taken yet
         self._greeted = b""  # the start token, as far as it came
         self.alive = True
+        if first:
+            self._pump()  # what it needs to start, at once
 
     @property
     def started(self) -> bool:

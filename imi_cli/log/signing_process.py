@@ -106,7 +106,7 @@ class SigningProcess(PipedProcess):
             one = secrets.randbelow(len(signatures))
             if not self._check(signatures[one], self._asked[one]):
                 self._die()
-                signatures = []
+                signatures, answered = [], 0
         signatures += [self._sign_here(data) for data in self._asked[answered:]]
         self._forget(count)
         return signatures

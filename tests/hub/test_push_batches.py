@@ -132,3 +132,44 @@ def test_a_receipt_is_signed_and_stored_as_canonical_json(event_id):
     assert receipt_text(receipt) == canonical(receipt)
     signed = {**receipt, "sig": "A" * 43 + "-_" + "b" * 41}
     assert f'{receipt_text(receipt)[:-1]},"sig":"{signed["sig"]}"}}' == canonical(signed)
+
+
+def _signing_started(hub) -> None:
+    import time
+
+    process = hub.signing.get()
+    give_up = time.monotonic() + 20
+    while process is not None and not process.started and process.alive and time.monotonic() < give_up:
+        process._pump()
+        time.sleep(0.005)
+
+
+def test_a_large_batch_s_receipts_are_signed_by_the_signing_process_and_hold(hub, pair, monkeypatch):  # noqa: F811
+    from imi_cli.log import signing_process
+
+    _, ie_user = pair
+    events = [_message(ie_user, text=f"Entry {i}.") for i in range(3 * MANY)]
+    signed_here: list[bytes] = []  # what the hub signs itself (its signing process falls back on it too)
+    real_sign = hub.operator.sign_raw
+    monkeypatch.setattr(hub.operator, "sign_raw", lambda data: signed_here.append(data) or real_sign(data))
+    hub.signing.close()  # (started with the hub, before sign_raw was watched)
+    _signing_started(hub)
+    results = hub.accept(events[:MANY], "ie.murphy")
+    assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)
+    assert all(_stored(hub, r["id"]) == [r["receipt"]] for r in results)
+    assert hub.signing.checker is not None and hub.signing.checker.alive and signed_here == []
+    # a small batch: its receipts are signed here (not worth the process)
+    few = hub.accept(events[MANY:MANY + 3], "ie.murphy")
+    assert all(_receipt_holds(hub, r["receipt"]) for r in few) and len(signed_here) == 3
+    # a process that signs wrongly (it kept to the protocol otherwise) is found out by the check
+    # of one signature, and the batch's receipts are all signed here
+    monkeypatch.setattr(signing_process, "_SIGNER", "import os, sys\nos.read(0, 32)\n"
+                        "os.write(1, bytes.fromhex(sys.argv[2]) + bytes(64) * 5000)\nimport time\ntime.sleep(30)")
+    hub.signing.close()
+    _signing_started(hub)
+    wrong = hub.signing.checker
+    assert wrong is not None and wrong.started
+    results = hub.accept(events[MANY + 3:], "ie.murphy")
+    assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)
+    assert not wrong.alive and len(signed_here) == 3 + len(results)
+    assert hub.signing.get() is None  # not started again
