@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -93,6 +94,11 @@ async def _body(request: Request, limit: int = MAX_BODY, seconds: float = LIMITS
     return bytes(body)
 
 
+# an escaped UTF-16 surrogate (\ud800-\udfff), or something that looks like one (\\ud8 is a
+# backslash and "ud8"): only then is the parsed body encoded again to find a lone one
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -103,7 +109,7 @@ def _json(request: Request, body: bytes) -> Any:
     try:
         # UTF-8 only (json.loads of bytes would take UTF-16 too); NaN and Infinity are not JSON
         data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
-        if b"\\u" in body:  # an escaped lone surrogate parses, but can never be stored or sent back
+        if _SURROGATE.search(body):  # an escaped lone surrogate parses, but can never be stored or sent back
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         return data
     except (ValueError, UnicodeError, RecursionError):

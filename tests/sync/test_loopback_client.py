@@ -86,7 +86,7 @@ def test_requests_keep_their_path_body_and_headers(server):
     with HubClient(url + "/prefix/") as client:
         assert client._send("POST", "/v1/events", params={"after": 3}, payload={"events": []})["hub"] == "test"
         assert client.info()["path"] == "/prefix/v1/info"
-    assert handler.seen == [("POST", "/prefix/v1/events?after=3", b'{"events": []}'), ("GET", "/prefix/v1/info", b"")]
+    assert handler.seen == [("POST", "/prefix/v1/events?after=3", b'{"events":[]}'), ("GET", "/prefix/v1/info", b"")]
 
 
 def test_a_connection_the_hub_closed_is_made_again(server):

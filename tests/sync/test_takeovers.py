@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 import httpx
+import pytest
 
 from imi_cli.demo.network import _node, _sync
 from imi_cli.directory.records import check_authority, check_user
@@ -213,13 +214,25 @@ def test_bodies_are_utf8_json(pair):
     assert response.status_code == 400
 
 
-def test_a_string_that_is_not_unicode_is_a_client_error(pair):
+@pytest.mark.parametrize("text", [b"\\ud800", b"\\uDFFF", b"\\udc00x", b"a\\uDBFF\\u0041"])
+def test_a_string_that_is_not_unicode_is_a_client_error(pair, text):
     ie = pair.users["IE"]
-    body = b'{"events": [{"id": "\\ud800"}]}'
+    body = b'{"events": [{"id": "' + text + b'"}]}'
     headers = {"content-type": "application/json",
                **sign_request(Signer("ie.murphy", ie.meta("private_key")), "POST", "/v1/events", body)}
     response = httpx.post(pair.url + "/v1/events", content=body, headers=headers)
     assert response.status_code == 400 and "Unicode" in response.json()["error"]
+
+
+def test_an_escaped_surrogate_pair_is_unicode(pair):
+    ie = pair.users["IE"]
+    body = b'{"events": [{"id": "smile \\ud83d\\ude00", "type": "\\u00e9"}]}'
+    headers = {"content-type": "application/json",
+               **sign_request(Signer("ie.murphy", ie.meta("private_key")), "POST", "/v1/events", body)}
+    response = httpx.post(pair.url + "/v1/events", content=body, headers=headers)
+    assert response.status_code == 200
+    assert response.json()["results"][0]["id"] == "smile \U0001f600"
+    assert response.json()["results"][0]["status"] == "rejected"
 
 
 def test_withdrawing_a_draft_stays_home(pair):
