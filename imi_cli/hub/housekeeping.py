@@ -61,13 +61,16 @@ class Leader:
             return False
 
     def database_jobs(self) -> None:
-        """What only the database needs: expired nonces go; erased or blocked disclosures'
-        old row versions are vacuumed away once disclosures changed."""
+        """What only the database needs: expired nonces and the replicas' old stream go
+        (``replica.prune_changes``); erased or blocked disclosures' old row versions are
+        vacuumed away once disclosures changed."""
         from imi_cli.hub.pg.backend import EXPIRED_NONCES, NONCE_WINDOW_SECONDS
+        from imi_cli.hub.pg.replica import prune_changes
         from imi_cli.log import clock
 
         try:
             self.conn.execute(EXPIRED_NONCES, (clock.now().timestamp() - NONCE_WINDOW_SECONDS,))
+            prune_changes(self.conn, clock.now())
             row = self.conn.execute("SELECT coalesce(n_tup_upd, 0) + coalesce(n_tup_del, 0) FROM pg_stat_user_tables "
                                     "WHERE relname = 'disclosures'").fetchone()
             changes = int(row[0]) if row else 0

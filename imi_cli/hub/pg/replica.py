@@ -26,8 +26,26 @@ BASE_TABLES = ("events", "event_audience", "entity_log", "receipts", "disclosure
                "privacy_marks")
 
 
+# The ``changes`` stream keeps this long: a hub process away for longer makes its replica
+# again from the base tables (``catch_up`` finds the gap) instead of replaying.
+CHANGES_KEPT_DAYS = 7
+PRUNED_AT_ONCE = 10_000  # the oldest rows looked at per housekeeping tick (by the primary key)
+
+
 class Outdated(Exception):
     """Events the replica still has to replay were removed by retention meanwhile: bootstrap."""
+
+
+def prune_changes(pg: Any, now: Any) -> int:
+    """Drop the stream's rows older than ``CHANGES_KEPT_DAYS`` (the newest always stays: a
+    replica behind it sees the gap); how many. Run by the housekeeping leader."""
+    from datetime import timedelta
+
+    before = clock.iso(now - timedelta(days=CHANGES_KEPT_DAYS))
+    cur = pg.execute("DELETE FROM changes WHERE change_no IN (SELECT change_no FROM changes ORDER BY change_no "
+                     "LIMIT %s) AND at < %s AND change_no < (SELECT max(change_no) FROM changes)",
+                     (PRUNED_AT_ONCE, before))
+    return int(cur.rowcount or 0)
 
 
 def _prune(conn: Any, args: dict[str, Any]) -> None:
@@ -77,6 +95,8 @@ def catch_up(backend: Any, pg: Any) -> int:
     if not changes:
         return 0
     try:
+        if int(changes[0][0]) != last + 1:  # what came between was pruned (prune_changes): replay is not possible
+            raise Outdated()
         _apply(backend, pg, changes)
     except Outdated:
         bootstrap(backend, pg)

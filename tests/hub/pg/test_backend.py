@@ -397,3 +397,40 @@ def test_two_hub_processes_checking_reminders_at_once_make_each_reminder_once(pg
                                 "FROM events WHERE type = 'request.reminder' AND "
                                 "json_extract(body, '$.subject.entity') = ?", (f"request/{rid}",))
     assert len(keys) == sum(made) and len(set(keys)) == len(keys)
+
+
+def test_the_stream_s_old_changes_go_and_a_replica_behind_them_is_made_again(pg_hub, pnet):
+    import psycopg
+
+    from imi_cli.hub import housekeeping
+    from imi_cli.hub.pg.connect import connect
+    from imi_cli.hub.pg.hub import open_hub_pg
+    from imi_cli.hub.pg.replica import prune_changes
+    from imi_cli.log import clock
+
+    anna, jean = two_countries(pnet)
+    pg_hub.accept(signed_messages(anna, "FR-A", 3), "anna")
+    other = open_hub_pg(pg_hub.pg_url, pg_hub.key_file, pg_hub.replica_dir)  # a second process ...
+    slot = other.backend.slot
+    other.close()  # ... that goes away, its replica kept
+    pg_hub.accept(signed_messages(anna, "FR-A", 2), "anna")  # while it is away: two changes
+    pg_hub.accept(signed_messages(jean, "DE-A", 1), "jean")
+    with psycopg.connect(pg_hub.pg_url, autocommit=True) as conn:
+        numbers = [n for (n,) in conn.execute("SELECT change_no FROM changes ORDER BY change_no")]
+        assert prune_changes(conn, clock.now()) == 0  # none is a week old
+        conn.execute("UPDATE changes SET at = '2026-01-01T00:00:00.000Z'")  # now all are
+        leader = housekeeping.Leader(lambda: connect(pg_hub.pg_url, autocommit=True))
+        try:
+            leader.holds()  # (its connection; the served hub may be the one that leads)
+            leader.database_jobs()  # the timer's database jobs prune the stream
+        finally:
+            leader.close()
+        assert [n for (n,) in conn.execute("SELECT change_no FROM changes")] == [numbers[-1]]  # the newest stays
+        assert prune_changes(conn, clock.now()) == 0
+    # the process comes back: the changes it missed are gone, so it makes its replica again
+    back = open_hub_pg(pg_hub.pg_url, pg_hub.key_file, pg_hub.replica_dir, slot=slot)
+    try:
+        assert replica_tables(back.store) == replica_tables(pg_hub.store)
+        assert back.events_for("FR-A", 0, 1000) == pg_hub.events_for("FR-A", 0, 1000)
+    finally:
+        back.close()
