@@ -59,6 +59,7 @@ def rebuild(store: Any, skipped: list[dict[str, Any]] | None = None) -> int:
         for table in PROJECTION_TABLES:
             conn.execute(f"DELETE FROM {table}")
         quarantine.forget(conn, quarantine.REBUILD)
+        conn.execute("DELETE FROM meta WHERE key = 'privacy_due_state'")  # privacy/due_dates.py: filled again
         foreign = {i for (i,) in conn.execute("SELECT id FROM events WHERE status = 'remote'")}
         count = 0
         # revealed from the disclosures held: what was erased or withheld stays so

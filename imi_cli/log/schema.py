@@ -479,3 +479,21 @@ BEGIN SELECT RAISE(ABORT, 'events.entity is required'); END;
 """
 
 MIGRATIONS.append(_V17)
+
+# The data-protection clock's due dates (imi_cli.privacy.due_dates): one row per closed
+# exchange whose personal data is not erased yet, with its next date indexed, so that "what is
+# due" reads the rows due instead of every closed exchange held (a hub holds them all, and
+# asks every minute). Filled from the projections at the clock's first run after this step.
+_V18 = """
+CREATE TABLE privacy_due (
+    entity    TEXT PRIMARY KEY,
+    area      TEXT NOT NULL,
+    closed_at TEXT NOT NULL,
+    block_at  TEXT NOT NULL,
+    erase_at  TEXT NOT NULL,
+    next_at   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX privacy_due_next ON privacy_due(next_at);
+"""
+
+MIGRATIONS.append(_V18)

@@ -88,32 +88,14 @@ def dates(area: str, closed_at: str) -> tuple[str, str]:
 
 def due(conn: Any, now: datetime | None = None) -> list[Due]:
     """What the clock must do now in this store: exchanges past their blocking date and not
-    yet blocked here, or past their erasure date and not yet erased. One indexed query per
-    kind of exchange: cheap enough to run on every command that opens a store."""
-    from imi_cli.reference.areas import BLOCKING_MONTHS
+    yet blocked here, or past their erasure date and not yet erased. Read from the due dates
+    kept and indexed (``due_dates``): the rows due, not every closed exchange held."""
+    from imi_cli.privacy import due_dates
 
-    now = now or clock.now()
-    earliest = clock.iso(add_months(now, -BLOCKING_MONTHS))  # nothing closed after it is due
-    erase_from = clock.iso(add_months(now, -ERASE_MONTHS))
-    found = []
-    for s in SOURCES:
-        rows = conn.execute(
-            f"SELECT '{s.prefix}' || t.id, t.area, {s.closed} AS closed, m.blocked_at, m.erased_at "
-            f"FROM {s.table} t LEFT JOIN privacy_marks m ON m.entity = '{s.prefix}' || t.id "
-            f"WHERE {s.where} AND {s.closed} <= ? "
-            "AND (m.entity IS NULL OR m.blocked_at IS NULL OR (m.erased_at IS NULL AND closed <= ?))",
-            (earliest, erase_from)).fetchall()
-        for entity, area, closed, blocked_at, erased_at in rows:
-            try:
-                block_at, erase_at = dates(area, closed)
-            except Exception:  # a closing time that is not one: the clock cannot start for it
-                continue
-            now_iso = clock.iso(now)
-            if erase_at <= now_iso and erased_at is None:
-                found.append(Due(entity, area, closed, block_at, erase_at, "erase"))
-            elif block_at <= now_iso and blocked_at is None and erased_at is None:
-                found.append(Due(entity, area, closed, block_at, erase_at, "block"))
-    return found
+    now_iso = clock.iso(now or clock.now())
+    due_dates.refresh(conn)
+    return [Due(entity, area, closed, block_at, erase_at, "erase" if erase_at <= now_iso else "block")
+            for entity, area, closed, block_at, erase_at in due_dates.due_rows(conn, now_iso)]
 
 
 def mark(conn: Any, item: Due, at: str) -> None:
@@ -125,6 +107,9 @@ def mark(conn: Any, item: Due, at: str) -> None:
     if item.action == "erase":
         conn.execute("UPDATE privacy_marks SET blocked_at = coalesce(blocked_at, ?) WHERE entity = ?",
                      (at, item.entity))
+    from imi_cli.privacy import due_dates
+
+    due_dates.recompute(conn, item.entity)  # its next date (erasure), or none
 
 
 def apply_node(store: Any, now: datetime | None = None) -> dict[str, int]:
@@ -214,11 +199,12 @@ def _gate_holds(store: Any, now: datetime) -> bool:
 
 def _set_gate(store: Any, now: datetime) -> None:
     from imi_cli import __version__
+    from imi_cli.privacy import due_dates
 
     seq = store.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-    dates = [r["next"] for r in status(store.conn, now) if r["next"] and r["kind"] != "pq alert"]
-    with store.transaction():
-        store.set_meta(GATE, f"{seq}|{min(dates) if dates else ''}|{__version__}")
+    with store.transaction() as conn:
+        due_dates.refresh(conn)
+        store.set_meta(GATE, f"{seq}|{due_dates.next_date(conn) or ''}|{__version__}")
 
 
 def run_if_due(store: Any) -> dict[str, int]:
