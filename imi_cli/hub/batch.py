@@ -18,8 +18,10 @@ def receipt_text(receipt: dict[str, Any]) -> str:
     """``canonical`` of a receipt's signed part ({"at", "event", "seq"}: in key order), made
     directly; its signature ("sig", base64url) sorts after them and is added the same way.
     (tests/hub/test_push_batches.py checks both against ``canonical``)."""
-    return (f'{{"at":{json.dumps(receipt["at"], ensure_ascii=False)},'
-            f'"event":{json.dumps(receipt["event"], ensure_ascii=False)},"seq":{int(receipt["seq"])}}}')
+    return f'{{"at":{_TEXT(receipt["at"])},"event":{_TEXT(receipt["event"])},"seq":{int(receipt["seq"])}}}'
+
+
+_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # a JSON string as canonical JSON writes it (made once)
 
 
 def ident_of(event: Any) -> str | None:

@@ -14,11 +14,10 @@ request line.
 from __future__ import annotations
 
 import base64
-import json
 from functools import lru_cache
 from typing import Any
 
-from imi_cli.log.event import canonical
+from imi_cli.log.event import CANONICAL_ENCODE, canonical
 
 BACKEND = "pynacl"  # the library that signs and verifies (bench/bench_catchup.py reads it)
 SEED_BYTES = 32
@@ -130,17 +129,13 @@ def verify_event(public_key: str, event: dict[str, Any], signed: bytes | None = 
     return verify_bytes(public_key, signature["sig"], signed)
 
 
-# ``imi_cli.log.event.canonical``'s encoder, made once
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-
-
 def canonical_texts(event: dict[str, Any]) -> tuple[str, str]:
     """(canonical JSON of the event's signed part, of the event without its disclosures): the
     very texts ``canonical`` makes of each (what is verified; what is stored), for about the
     cost of one. A canonical object is its members in key order, so the members before and
     after "signature" are encoded once and joined with and without it. The event's keys are
     strings (it is parsed JSON)."""
-    canonical = _CANONICAL  # one encoder for the three: json.dumps makes one a call
+    canonical = CANONICAL_ENCODE  # (the encoder itself, for the three)
     before = canonical({k: v for k, v in event.items() if k < "signature" and k != "disclosures"})[1:-1]
     after = canonical({k: v for k, v in event.items() if k > "signature"})[1:-1]
     signed = "{" + ",".join(part for part in (before, after) if part) + "}"

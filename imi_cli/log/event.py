@@ -40,7 +40,11 @@ def uuid7() -> str:
 
 
 def canonical(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return CANONICAL_ENCODE(data)
+
+
+# made once: json.dumps with these options makes a new encoder at every call (~1 µs)
+CANONICAL_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def make_event(type_: str, *, actor: dict[str, Any], payload: dict[str, Any],
