@@ -324,7 +324,7 @@ class Hub:
         """Stop, and release the backend (its connections, threads and the store) and the
         process that checks signatures."""
         self.stop()
-        self.checkers.close()
+        self.checkers.close()  # (a batch using them meanwhile does the rest of its work here)
         self.signing.close()
         self.backend.close()
 

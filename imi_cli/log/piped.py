@@ -65,6 +65,8 @@ class PipedProcess:
         with contextlib.suppress(OSError):
             self._process.stdout.close()  # type: ignore[union-attr]
 
+    HELD_AT_MOST = 16 << 20  # bytes waiting for a process that does not read them: it is given up
+
     def _send(self, data: bytes) -> None:
         if self.alive:
             self._pending += data
@@ -78,7 +80,9 @@ class PipedProcess:
             while self._pending:
                 del self._pending[:os.write(self._in, self._pending)]
         except BlockingIOError:
-            pass
+            if len(self._pending) > self.HELD_AT_MOST:  # it does not read (stopped, hung)
+                self._die()
+                return
         except OSError:
             self._die()
             return

@@ -21,6 +21,8 @@ SIGNATURE_BYTES = 64
 # data's length in 4 bytes, little-endian, and the data) with a 64-byte signature, in order.
 _SIGNER = r"""
 import os, sys
+import resource
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # it holds a private key: no core dump of it
 sys.path.insert(0, sys.argv[1])
 from nacl._sodium import ffi, lib
 if lib.sodium_init() < 0:
@@ -62,13 +64,21 @@ while True:
 """
 
 
+def _spots(count: int) -> list[int]:
+    """The signatures of a collection that are checked: the first, the last and two drawn at
+    random (a process that signs all wrongly, shifts its answers or fails on some is found out)."""
+    import secrets
+
+    return sorted({0, count - 1, secrets.randbelow(count), secrets.randbelow(count)})
+
+
 class SigningProcess(PipedProcess):
     """``submit`` hands the process data to sign; ``collect`` returns the signatures of all
     submitted since the last ``collect`` (or ``discard``), in order, signing here what the
     process has not answered within ``PATIENCE``. ``sign_here`` is the same signature made in
-    this process (the hub's ``Signer``). Of each collection one signature, drawn at random, is
-    checked (a fraction of a signature's cost per event): a process that signs wrongly is
-    found out at its first batch, and never used again."""
+    this process (the hub's ``Signer``). Of each collection four signatures are checked
+    (``_spots``: a fraction of a signature's cost per event): a process that signs wrongly is
+    found out, and never used again."""
 
     def __init__(self, seed: bytes, sign_here: Callable[[bytes], bytes],
                  check: Callable[[bytes, bytes], bool]) -> None:
@@ -91,25 +101,32 @@ class SigningProcess(PipedProcess):
                 self._pump()
 
     def collect(self) -> list[bytes]:
-        """The signatures of everything submitted since the last ``collect``, in order."""
+        """The signatures of everything submitted since the last ``collect``, in order. The
+        process is waited for at most ``PATIENCE``: one that has not finished by then (stopped,
+        starved) is given up, its work done here from then on; one still starting is not
+        waited for (this collection is signed here)."""
         count = len(self._asked)
         if self.alive:
             self._pump()
-            if self.started:
+            if self.started and len(self._answers) < count * SIGNATURE_BYTES:  # (starting: signed here)
                 self._wait(lambda: len(self._answers) >= count * SIGNATURE_BYTES)
-        answered = min(count, len(self._answers) // SIGNATURE_BYTES) if self.alive else 0
-        made = bytes(self._answers[:answered * SIGNATURE_BYTES])
-        signatures = [made[at:at + SIGNATURE_BYTES] for at in range(0, len(made), SIGNATURE_BYTES)]
-        if signatures:  # one of them, chosen at random, checked: a process signing wrongly is found out
-            import secrets
-
-            one = secrets.randbelow(len(signatures))
-            if not self._check(signatures[one], self._asked[one]):
-                self._die()
-                signatures, answered = [], 0
+                if self.alive and len(self._answers) < count * SIGNATURE_BYTES:
+                    self._give_up("did not answer in time")
+        made = bytes(self._answers) if self.alive else b""  # (one copy: the count below is of it)
+        answered = min(count, len(made) // SIGNATURE_BYTES)
+        signatures = [made[at:at + SIGNATURE_BYTES] for at in range(0, answered * SIGNATURE_BYTES, SIGNATURE_BYTES)]
+        if signatures and not all(self._check(signatures[i], self._asked[i]) for i in _spots(answered)):
+            self._give_up("made a signature that does not verify")
+            signatures, answered = [], 0
         signatures += [self._sign_here(data) for data in self._asked[answered:]]
         self._forget(count)
         return signatures
+
+    def _give_up(self, why: str) -> None:
+        import logging
+
+        logging.getLogger("imi.hub").warning("the receipt signing process %s; the hub signs from now on", why)
+        self._die()
 
     def discard(self) -> None:
         """Forget what was submitted and not collected (a batch that is done again)."""

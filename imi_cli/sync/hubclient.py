@@ -193,7 +193,9 @@ class HubClient:
         target = path + (f"?{urlencode(params)}" if params else "")
         # UTF-8 as it is (not \u escapes): a third smaller for most languages' text, and the
         # hub parses it without a second look for escaped surrogates (hub/app.py _json)
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() \
+        # (a lone surrogate, from an argument the shell could not decode, is sent as it is:
+        # the hub refuses the body as not Unicode, as it did when it came \u-escaped)
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass") \
             if payload is not None else b""
         headers = {"content-type": "application/json"} if payload is not None else {}
         if self.signer is not None:

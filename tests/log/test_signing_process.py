@@ -137,3 +137,50 @@ def test_the_key_is_given_on_the_pipe_not_in_the_arguments():
         process.close()
     with pytest.raises(ValueError):
         SigningProcess(b"short", here.sign, here.check)
+
+
+@pytest.mark.parametrize("wrong", [0, -1])
+def test_a_process_that_signs_one_of_a_batch_wrongly_is_found_out(wrong):
+    here = Here()
+    process = here.process()
+    try:
+        _started(process)
+        texts = _texts(50, "batch ")
+        for text in texts:
+            process.submit(text)
+        give_up = time.monotonic() + 20
+        while len(process._answers) < 50 * 64 and time.monotonic() < give_up:
+            process._pump()
+            time.sleep(0.005)
+        at = (wrong % 50) * 64
+        process._answers[at] ^= 1  # the first or the last signature made wrongly
+        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert not process.alive and here.signed == 50
+    finally:
+        process.close()
+
+
+def test_a_stopped_process_costs_one_wait_then_is_given_up():
+    import os
+    import signal
+
+    here = Here()
+    process = here.process()
+    try:
+        _started(process)
+        os.kill(process._process.pid, signal.SIGSTOP)
+        texts = _texts(40, "stopped ")
+        for text in texts:
+            process.submit(text)
+        started = time.monotonic()
+        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert time.monotonic() - started < SigningProcess.PATIENCE + 2
+        assert not process.alive
+        for text in texts:  # from now on signed here, without waiting
+            process.submit(text)
+        started = time.monotonic()
+        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert time.monotonic() - started < SigningProcess.PATIENCE
+    finally:
+        os.kill(process._process.pid, signal.SIGCONT)
+        process.close()

@@ -89,6 +89,17 @@ def test_requests_keep_their_path_body_and_headers(server):
     assert handler.seen == [("POST", "/prefix/v1/events?after=3", b'{"events":[]}'), ("GET", "/prefix/v1/info", b"")]
 
 
+def test_bodies_go_as_utf8_and_a_lone_surrogate_as_the_hub_refuses_it(server):
+    url, handler = server
+    with HubClient(url) as client:
+        client._send("POST", "/v1/events", payload={"events": [{"text": "Nagy Béla ✓"}]})
+        client._send("POST", "/v1/events", payload={"events": [{"code": "\udcff"}]})  # not a traceback here
+    assert handler.seen[0][2] == '{"events":[{"text":"Nagy Béla ✓"}]}'.encode()
+    sent = handler.seen[1][2]
+    with pytest.raises(UnicodeDecodeError):
+        sent.decode("utf-8")  # what the hub's _json refuses (400, "not valid Unicode")
+
+
 def test_a_connection_the_hub_closed_is_made_again(server):
     url, handler = server
     handler.close_after = True  # as a hub does with a connection idle past its keep-alive

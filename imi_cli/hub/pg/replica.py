@@ -42,9 +42,12 @@ def prune_changes(pg: Any, now: Any) -> int:
     from datetime import timedelta
 
     before = clock.iso(now - timedelta(days=CHANGES_KEPT_DAYS))
-    cur = pg.execute("DELETE FROM changes WHERE change_no IN (SELECT change_no FROM changes ORDER BY change_no "
-                     "LIMIT %s) AND at < %s AND change_no < (SELECT max(change_no) FROM changes)",
-                     (PRUNED_AT_ONCE, before))
+    # only a prefix of the stream: an operation's time can be older than the change before it
+    # (the clock pinned through a long job), and a hole in the middle would be replayed past
+    cur = pg.execute("WITH oldest AS (SELECT change_no, at FROM changes ORDER BY change_no LIMIT %s) "
+                     "DELETE FROM changes WHERE change_no IN (SELECT change_no FROM oldest) AND change_no < "
+                     "coalesce((SELECT min(change_no) FROM oldest WHERE at >= %s), "
+                     "(SELECT max(change_no) FROM changes))", (PRUNED_AT_ONCE, before))
     return int(cur.rowcount or 0)
 
 
@@ -95,8 +98,8 @@ def catch_up(backend: Any, pg: Any) -> int:
     if not changes:
         return 0
     try:
-        if int(changes[0][0]) != last + 1:  # what came between was pruned (prune_changes): replay is not possible
-            raise Outdated()
+        if [int(c[0]) for c in changes] != list(range(last + 1, last + 1 + len(changes))):
+            raise Outdated()  # a change it needs was pruned (prune_changes): it cannot be replayed past
         _apply(backend, pg, changes)
     except Outdated:
         bootstrap(backend, pg)
