@@ -2,7 +2,7 @@
 
     PYTHONPATH=$PWD .venv/bin/python bench/bench_catchup.py [--quick] [--sizes 10000,30000,100000]
 
-What is timed is the node's own work on pulled events, ``imi_cli.sync.session.apply_page`` over
+What is timed is the node's own work on pulled events, ``imi_cli.sync.pages.apply_page`` over
 pages of 1,000 (checks, signature verification against the author's enrolled key, insert,
 projection, the cursor), not the network nor the hub's side (bench/bench_hub.py times a catch-up
 end to end). The events are `message.sent` events signed by another authority's coordinator,
@@ -134,7 +134,7 @@ def insert_floor(workdir: Path, name: str, events: list[dict[str, Any]]) -> Time
 def catch_up(workdir: Path, base: Path, events: list[dict[str, Any]], run: int) -> Timer:
     """Time for a copy of the IE store to apply ``events`` in pages of 1,000."""
     from imi_cli.log.store import Store, derive_key, read_salt
-    from imi_cli.sync.session import apply_page, stop_checker
+    from imi_cli.sync.pages import apply_page, stop_checker
 
     path = workdir / f"catchup-{run}.db"
     shutil.copy(base, path)
@@ -220,18 +220,18 @@ def compare_ahead(workdir: Path, base: Path, events: list[dict[str, Any]], repea
     """The same catch-up with the signatures checked ahead in another process (as it runs), in
     other threads, and one at a time as each event is applied, alternately: what checking ahead
     gains, and where."""
-    from imi_cli.sync import session
+    from imi_cli.sync import pages
 
-    kept = session.AHEAD_AT_LEAST, session.ELSEWHERE_AT_LEAST
+    kept = pages.AHEAD_AT_LEAST, pages.ELSEWHERE_AT_LEAST
     modes = {"in another process": kept, "in threads": (kept[0], 10**9), "one at a time": (10**9, 10**9)}
     timers: dict[str, list[Timer]] = {mode: [] for mode in modes}
     try:
         for run in range(max(repeat, 3)):
             for mode, times in timers.items():
-                session.AHEAD_AT_LEAST, session.ELSEWHERE_AT_LEAST = modes[mode]
+                pages.AHEAD_AT_LEAST, pages.ELSEWHERE_AT_LEAST = modes[mode]
                 times.append(catch_up(workdir, base, events, 100 + run))
     finally:
-        session.AHEAD_AT_LEAST, session.ELSEWHERE_AT_LEAST = kept
+        pages.AHEAD_AT_LEAST, pages.ELSEWHERE_AT_LEAST = kept
     walls = {mode: statistics.median(t.wall for t in times) for mode, times in timers.items()}
     said = ", ".join(f"{mode} {wall:.2f} s" for mode, wall in walls.items())
     print(f"{len(events):>7,} events, wall: signatures checked {said}")

@@ -3,7 +3,7 @@ pushes or pulls loses nothing and applies nothing twice, and its cursor is exact
 the last page it applied; a hub killed between two pages lets nodes resume from their cursors.
 
 The node runs `imi sync` in a subprocess through KILL_HOOK, which wraps one function of
-imi_cli/sync/session.py so that the process SIGKILLs itself at a named point
+imi_cli/sync/session.py or sync/pages.py so that the process SIGKILLs itself at a named point
 (IMI_TEST_KILL_AT) the n-th time it gets there (IMI_TEST_KILL_AFTER). Each run must end with
 that signal: a run the kill did not reach fails the test instead of passing quietly.
 """
@@ -38,7 +38,7 @@ BATCH = 10       # and push batch (session.PUSH_BATCH)
 
 KILL_HOOK = r"""
 import os, signal, sys
-from imi_cli.sync import session
+from imi_cli.sync import pages, session
 
 point, after = os.environ.get("IMI_TEST_KILL_AT"), int(os.environ.get("IMI_TEST_KILL_AFTER", "0"))
 session.PULL_PAGE, session.PUSH_BATCH = int(os.environ["IMI_TEST_PAGE"]), int(os.environ["IMI_TEST_BATCH"])
@@ -54,13 +54,13 @@ def reached():
 
 
 if point == "mid-page":  # while a page is being applied: after its n-th new event, before the commit
-    projection_apply = session.apply
+    projection_apply = pages.apply
 
     def apply(conn, event):
         projection_apply(conn, event)
         reached()
 
-    session.apply = apply
+    pages.apply = apply
 elif point == "after-page":  # right after the n-th page (events and cursor) was committed
     apply_page = session.apply_page
 

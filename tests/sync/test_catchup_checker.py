@@ -22,8 +22,8 @@ from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import Signer, new_private_key, public_key_of, signed_part, unb64
 from imi_cli.log.event import canonical, make_event, uuid7
 from imi_cli.log.schema import PROJECTION_TABLES
-from imi_cli.sync import session
-from imi_cli.sync.session import apply_page
+from imi_cli.sync import pages, session
+from imi_cli.sync.pages import apply_page
 
 
 def _jobs(n: int, bad: set[int]) -> list[tuple[bytes, bytes, bytes]]:
@@ -127,10 +127,10 @@ def _messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
 @pytest.fixture
 def elsewhere(monkeypatch):
     """Every page's signatures checked by the process, however few."""
-    monkeypatch.setattr(session, "AHEAD_AT_LEAST", 1)
-    monkeypatch.setattr(session, "ELSEWHERE_AT_LEAST", 1)
+    monkeypatch.setattr(pages, "AHEAD_AT_LEAST", 1)
+    monkeypatch.setattr(pages, "ELSEWHERE_AT_LEAST", 1)
     yield
-    session.stop_checker()
+    pages.stop_checker()
 
 
 def test_a_bad_signature_checked_by_the_process_fails_the_whole_page(pair, elsewhere, monkeypatch):
@@ -212,15 +212,15 @@ def test_a_catch_up_checked_elsewhere_ends_as_one_checked_event_by_event(pair, t
     one, other = _fresh(pair, tmp_path, "hu.one"), _fresh(pair, tmp_path, "hu.other")
     monkeypatch.setattr(session, "PULL_PAGE", 7)
     try:
-        monkeypatch.setattr(session, "AHEAD_AT_LEAST", 10**9)
-        monkeypatch.setattr(session, "ELSEWHERE_AT_LEAST", 10**9)
+        monkeypatch.setattr(pages, "AHEAD_AT_LEAST", 10**9)
+        monkeypatch.setattr(pages, "ELSEWHERE_AT_LEAST", 10**9)
         by_event = _sync(one)
-        monkeypatch.setattr(session, "AHEAD_AT_LEAST", 1)
-        monkeypatch.setattr(session, "ELSEWHERE_AT_LEAST", 1)
+        monkeypatch.setattr(pages, "AHEAD_AT_LEAST", 1)
+        monkeypatch.setattr(pages, "ELSEWHERE_AT_LEAST", 1)
         elsewhere = _sync(other)
-        assert session._SLOT.checker is not None and session._SLOT.checker.alive  # it was the process that checked
+        assert pages._SLOT.checker is not None and pages._SLOT.checker.alive  # it was the process that checked
     finally:
-        session.stop_checker()
+        pages.stop_checker()
     assert by_event.pulled == elsewhere.pulled > 20
     assert [(s["id"], s["reason"]) for s in by_event.skipped] == [(s["id"], s["reason"]) for s in elsewhere.skipped]
     assert [s["id"] for s in by_event.skipped] == [messages[1]["id"]]
@@ -250,20 +250,20 @@ def test_keys_a_page_enrols_are_used_ahead_and_still_judged_when_the_event_comes
             conn.execute("UPDATE events SET hub_seq = ? WHERE seq = ?", (cur.lastrowid, cur.lastrowid))
             conn.execute("INSERT INTO event_audience(authority, seq) VALUES ('*', ?)", (cur.lastrowid,))
     ahead: dict[str, str] = {}
-    real = session._Page._check_elsewhere
+    real = pages._Page._check_elsewhere
 
     def spied(self: Any, checker: Any, todo: list) -> None:
         ahead.update((o.event["id"], key) for o, key in todo)
         real(self, checker, todo)
 
-    monkeypatch.setattr(session._Page, "_check_elsewhere", spied)
-    monkeypatch.setattr(session, "AHEAD_AT_LEAST", 1)
-    monkeypatch.setattr(session, "ELSEWHERE_AT_LEAST", 1)
+    monkeypatch.setattr(pages._Page, "_check_elsewhere", spied)
+    monkeypatch.setattr(pages, "AHEAD_AT_LEAST", 1)
+    monkeypatch.setattr(pages, "ELSEWHERE_AT_LEAST", 1)
     try:
         with pytest.raises(InvalidInput, match=forged["id"]):
             _sync(fresh)
     finally:
-        session.stop_checker()
+        pages.stop_checker()
     assert fresh.meta("cursor", "0") == "0"  # the whole log was one page: nothing of it applied
     # the coordinator's key known from the page only, and used ahead for its events
     assert not fresh.query("SELECT 1 FROM principals WHERE user_id = ?", (hu.meta("user_id"),))

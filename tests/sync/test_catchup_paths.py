@@ -24,8 +24,8 @@ from imi_cli.log.crypto import (
     verify_event,
 )
 from imi_cli.log.event import canonical, make_event, uuid7
-from imi_cli.sync import session
-from imi_cli.sync.session import apply_page
+from imi_cli.sync import pages
+from imi_cli.sync.pages import apply_page
 
 
 def _messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
@@ -117,9 +117,9 @@ def test_a_key_that_changed_is_judged_by_the_key_when_its_event_comes(pair, monk
     real = public_key_of(hu.meta("private_key"))
     old = public_key_of(new_private_key())
     with ie.transaction() as conn:
-        page = session._Page(conn, ie.meta("operator_key"), _page(ie, events))
+        page = pages._Page(conn, ie.meta("operator_key"), _page(ie, events))
         page._keys[hu.meta("user_id")] = old  # the page starts with the old key
-        opened = [session._Opened.of(conn, e) for e in events]
+        opened = [pages._Opened.of(conn, e) for e in events]
         page.verify_ahead(opened)
         assert len(page._ahead) == 40  # checked ahead, with the old key: they fail
         assert not page.verified(opened[0], old)
