@@ -7,42 +7,25 @@ signature it has not answered when needed is checked in the calling process.
 
 from __future__ import annotations
 
-from imi_cli.log.piped import PipedProcess
+from imi_cli.log.piped import PRELUDE, PipedProcess
 
-# The checker: the bare interpreter (no site, no imi_cli) with libsodium's binding only. It
-# answers its start token, then one byte a signature, in order: 1 valid, 0 not (eight at a
-# time while more are waiting). A request is the 32-byte key, the 64-byte signature, the
-# length of the data (4 bytes, little-endian) and the data.
-_CHECKER = r"""
-import os, sys
-sys.path.insert(0, sys.argv[1])
-from nacl._sodium import ffi, lib
-if lib.sodium_init() < 0:
-    sys.exit(1)
+# The checker (after ``piped.PRELUDE``): it answers its start token, then one byte a signature,
+# in order: 1 valid, 0 not (eight at a time while more are waiting). A request is the 32-byte
+# key, the 64-byte signature, the length of the data (4 bytes, little-endian) and the data.
+_CHECKER = PRELUDE + r"""
 os.write(1, bytes.fromhex(sys.argv[2]))
 verify, length, out, size = lib.crypto_sign_open, ffi.new("unsigned long long *"), None, 0
-held, at = b"", 0
-while True:
-    chunk = os.read(0, 1 << 20)
-    if not chunk:
-        sys.exit(0)
-    held = held[at:] + chunk
-    at, answers, end = 0, bytearray(), len(held)
-    while end - at >= 100:
-        stop = at + 100 + int.from_bytes(held[at + 96:at + 100], "little")
-        if stop > end:
-            break
-        signed = held[at + 32:at + 96] + held[at + 100:stop]
+answers = bytearray()
+for head, data in requests(100, 96):
+    if head is not None:
+        signed = head[32:96] + data
         if len(signed) > size:
             size = len(signed)
             out = ffi.new("unsigned char[]", size)
-        answers.append(verify(out, length, signed, len(signed), held[at:at + 32]) == 0)
-        at = stop
-        if len(answers) == 8:
-            os.write(1, answers)
-            answers = bytearray()
-    if answers:
+        answers.append(verify(out, length, signed, len(signed), head[:32]) == 0)
+    if answers and (head is None or len(answers) == 8):
         os.write(1, answers)
+        answers = bytearray()
 """
 
 

@@ -12,6 +12,37 @@ from __future__ import annotations
 
 import os
 
+# What each helper's script starts with: libsodium's binding from PyNaCl's folder (its first
+# argument), and ``requests(head, length_at)``: the requests on standard input, each a header
+# of ``head`` bytes holding the length of the data after it (4 bytes, little-endian, at
+# ``length_at``), as (header, data); (None, None) once what one read brought is used up (time
+# to write the answers held back). It ends when the input closes.
+PRELUDE = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from nacl._sodium import ffi, lib
+if lib.sodium_init() < 0:
+    sys.exit(1)
+
+
+def requests(head, length_at):
+    held = b""
+    while True:
+        chunk = os.read(0, 1 << 20)
+        if not chunk:
+            return
+        held += chunk
+        at = 0
+        while len(held) - at >= head:
+            stop = at + head + int.from_bytes(held[at + length_at:at + length_at + 4], "little")
+            if stop > len(held):
+                break
+            yield held[at:at + head], held[at + head:stop]
+            at = stop
+        held = held[at:]
+        yield None, None
+"""
+
 
 class PipedProcess:
     """The process and its two pipes, both used without blocking. ``_send`` queues bytes for

@@ -13,20 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from imi_cli.log.piped import PipedProcess
+from imi_cli.log.piped import PRELUDE, PipedProcess
 
 SIGNATURE_BYTES = 64
 
-# The signer: it reads the 32-byte seed, answers its start token, then signs each request (the
-# data's length in 4 bytes, little-endian, and the data) with a 64-byte signature, in order.
-_SIGNER = r"""
-import os, sys
+# The signer (after ``piped.PRELUDE``): it reads the 32-byte seed, answers its start token,
+# then signs each request (the data's length in 4 bytes, little-endian, and the data) with a
+# 64-byte signature, in order.
+_SIGNER = PRELUDE + r"""
 import resource
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # it holds a private key: no core dump of it
-sys.path.insert(0, sys.argv[1])
-from nacl._sodium import ffi, lib
-if lib.sodium_init() < 0:
-    sys.exit(1)
 seed = b""
 while len(seed) < 32:
     chunk = os.read(0, 32 - len(seed))
@@ -39,28 +35,17 @@ if lib.crypto_sign_seed_keypair(public, secret, seed) != 0:
 del seed
 os.write(1, bytes.fromhex(sys.argv[2]))
 sign, length, signed, size = lib.crypto_sign, ffi.new("unsigned long long *"), None, 0
-held, at = b"", 0
-while True:
-    chunk = os.read(0, 1 << 20)
-    if not chunk:
-        sys.exit(0)
-    held = held[at:] + chunk
-    at, out, end = 0, [], len(held)
-    while end - at >= 4:
-        stop = at + 4 + int.from_bytes(held[at:at + 4], "little")
-        if stop > end:
-            break
-        if stop - at + 60 > size:
-            size = stop - at + 60
+out = []
+for head, data in requests(4, 0):
+    if head is not None:
+        if len(data) + 64 > size:
+            size = len(data) + 64
             signed = ffi.new("unsigned char[]", size)
-        sign(signed, length, held[at + 4:stop], stop - at - 4, secret)
+        sign(signed, length, data, len(data), secret)
         out.append(ffi.buffer(signed, 64)[:])  # the signed message: the signature, then the data
-        at = stop
-        if len(out) == 8:
-            os.write(1, b"".join(out))
-            out = []
-    if out:
+    if out and (head is None or len(out) == 8):
         os.write(1, b"".join(out))
+        out = []
 """
 
 

@@ -106,6 +106,27 @@ def _new_store_path(path: Path) -> Path:
     return path
 
 
+@contextmanager
+def transaction_of(conn: Any) -> Iterator[Any]:
+    """``Store.transaction`` of a bare connection: BEGIN IMMEDIATE ... COMMIT, rolled back on
+    any error, StoreBusy when another process keeps writing past the busy timeout."""
+    import sqlcipher3
+
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlcipher3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreBusy(t("the store is locked by another imi process"),
+                            hint=t("wait for it to finish, or raise busy_timeout_ms")) from None
+        raise
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class Store:
     """An open store. ``conn`` is a sqlcipher3 connection in autocommit mode;
     use ``transaction()`` for anything that writes."""
@@ -203,21 +224,8 @@ class Store:
     def transaction(self) -> Iterator[Any]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; waits for other writers
         up to the busy timeout, then says the store is busy."""
-        import sqlcipher3
-
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlcipher3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreBusy(t("the store is locked by another imi process"),
-                                hint=t("wait for it to finish, or raise busy_timeout_ms")) from None
-            raise
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with transaction_of(self.conn) as conn:
+            yield conn
 
     def query(self, sql: str, params: Any = ()) -> list[Any]:
         return self.conn.execute(sql, params).fetchall()

@@ -126,21 +126,7 @@ def _writing(conn: Any) -> Iterator[None]:
     if conn.in_transaction:
         yield
         return
-    import sqlcipher3
+    from imi_cli.log.store import transaction_of
 
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlcipher3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            from imi_cli.errors import StoreBusy
-            from imi_cli.i18n import t
-
-            raise StoreBusy(t("the store is locked by another imi process"),
-                            hint=t("wait for it to finish, or raise busy_timeout_ms")) from None
-        raise
-    try:
+    with transaction_of(conn):
         yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

@@ -31,6 +31,16 @@ class Here:
     def process(self) -> SigningProcess:
         return SigningProcess(self.signer.seed(), self.sign, self.check)
 
+    def expected(self, texts: list[bytes]) -> list[bytes]:
+        return [self.signer.sign_raw(text) for text in texts]
+
+
+def _collected(process: SigningProcess, texts: list[bytes]) -> list[bytes]:
+    """Hand ``texts`` to the process and collect their signatures."""
+    for text in texts:
+        process.submit(text)
+    return process.collect()
+
 
 def _texts(n: int, tag: str = "") -> list[bytes]:
     return [f'{{"at":"2026-12-01T10:00:00.000Z","event":"{tag}{i}","seq":{i}}}'.encode() + b"x" * (i % 300)
@@ -50,9 +60,7 @@ def test_the_process_makes_the_signatures_made_here_in_order():
     try:
         _started(process)
         for batch in (_texts(300, "a"), _texts(1, "b"), [b""], _texts(40, "c")):
-            for text in batch:
-                process.submit(text)
-            assert process.collect() == [here.signer.sign_raw(text) for text in batch]
+            assert _collected(process, batch) == here.expected(batch)
         assert process.alive and here.signed == 0  # all of them made by the process
         assert process.collect() == []
     finally:
@@ -69,9 +77,7 @@ def test_what_a_batch_done_again_left_is_not_taken_for_the_next():
             process.submit(text)
         process.discard()  # the batch failed and is done again
         again = _texts(70, "second try ")
-        for text in again:
-            process.submit(text)
-        assert process.collect() == [here.signer.sign_raw(text) for text in again]
+        assert _collected(process, again) == here.expected(again)
         assert here.signed == 0
     finally:
         process.close()
@@ -81,7 +87,7 @@ def test_what_a_batch_done_again_left_is_not_taken_for_the_next():
     "import os; os.write(1, bytes(64) * 1000)",  # answers without the token
     "import os; os.write(1, bytes(16) + bytes(64) * 1000)",  # the wrong token
     "import sys; sys.exit(0)",  # ends at once
-    # the token, then signatures that are not the key's: found out by the check of one of them
+    # the token, then signatures that are not the key's: found out by the check of some of them
     "import os, sys\nos.read(0, 32)\nos.write(1, bytes.fromhex(sys.argv[2]) + bytes(64) * 1000)\n"
     "import time\ntime.sleep(30)",
 ])
@@ -93,13 +99,9 @@ def test_a_process_that_is_not_the_signer_is_never_trusted(monkeypatch, script):
     try:
         time.sleep(0.2)  # whatever it says has come
         texts = _texts(100)
-        for text in texts:
-            process.submit(text)
-        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert _collected(process, texts) == here.expected(texts)
         assert not process.alive and here.signed == 100
-        for text in texts[:5]:  # and from now on everything is signed here
-            process.submit(text)
-        assert process.collect() == [here.signer.sign_raw(text) for text in texts[:5]]
+        assert _collected(process, texts[:5]) == here.expected(texts[:5])  # from now on all signed here
         assert here.signed == 105
     finally:
         process.close()
@@ -111,15 +113,11 @@ def test_a_process_that_ends_midway_leaves_the_rest_signed_here():
     try:
         _started(process)
         first = _texts(20, "before ")
-        for text in first:
-            process.submit(text)
-        assert process.collect() == [here.signer.sign_raw(text) for text in first]
+        assert _collected(process, first) == here.expected(first)
         process._process.kill()
         process._process.wait()
         texts = _texts(60, "after ")
-        for text in texts:
-            process.submit(text)
-        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert _collected(process, texts) == here.expected(texts)
         assert not process.alive and here.signed == 60
     finally:
         process.close()
@@ -154,7 +152,7 @@ def test_a_process_that_signs_one_of_a_batch_wrongly_is_found_out(wrong):
             time.sleep(0.005)
         at = (wrong % 50) * 64
         process._answers[at] ^= 1  # the first or the last signature made wrongly
-        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert process.collect() == here.expected(texts)
         assert not process.alive and here.signed == 50
     finally:
         process.close()
@@ -173,13 +171,11 @@ def test_a_stopped_process_costs_one_wait_then_is_given_up():
         for text in texts:
             process.submit(text)
         started = time.monotonic()
-        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert process.collect() == here.expected(texts)
         assert time.monotonic() - started < SigningProcess.PATIENCE + 2
         assert not process.alive
-        for text in texts:  # from now on signed here, without waiting
-            process.submit(text)
         started = time.monotonic()
-        assert process.collect() == [here.signer.sign_raw(text) for text in texts]
+        assert _collected(process, texts) == here.expected(texts)  # from now on signed here, at once
         assert time.monotonic() - started < SigningProcess.PATIENCE
     finally:
         os.kill(process._process.pid, signal.SIGCONT)
