@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from imi_cli.demo.network import _sync
 from imi_cli.exchanges.messages import inbox, send
 from imi_cli.hub.retention import prune, retained_from
@@ -100,3 +102,38 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     # since (the open request's deadline has passed) come after everything ever issued
     seqs = [seq for (seq,) in hub.store.query("SELECT seq FROM events ORDER BY seq")]
     assert seqs[-1] > int(hub.store.meta("retained_from"))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_last_event_received_before_a_time_is_found_by_bisection(tmp_path, seed):
+    """``retention.received_before``: with the hub's clock only going forward it is the last
+    event received before the cutoff, holes in the numbering (retention) or not; with the clock
+    set back once it is still an event received before the cutoff (never a younger one)."""
+    import random
+
+    from imi_cli.hub.retention import received_before
+    from imi_cli.log.store import Store
+
+    rng = random.Random(seed)
+    store = Store.create(tmp_path / "hub.db", "a passphrase long enough")
+    times, seq, minute = {}, 0, 0
+    for _ in range(400):
+        seq += rng.choice([1, 1, 1, 2, 7])  # holes: events retention removed
+        minute += rng.choice([0, 1, 3])
+        times[seq] = f"2026-01-01T{minute // 60:02d}:{minute % 60:02d}:00.000Z"
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq, entity) "
+                         "VALUES (?, ?, 'message.sent', ?, '{}', 'accepted', ?, ?, 'message/x')",
+                         [(s, f"e{s}", t, t, s) for s, t in times.items()])
+    for cutoff in sorted(set(rng.sample(sorted(times.values()), 40)) | {"2000-01-01T00:00:00.000Z", "2100"}):
+        expected = max((s for s, t in times.items() if t < cutoff), default=0)
+        assert received_before(store.conn, cutoff) == expected, cutoff
+    # the clock set back an hour at one event: what is found was received before the cutoff
+    jump = rng.choice(sorted(times)[100:300])
+    with store.transaction() as conn:
+        conn.execute("UPDATE events SET received_at = '2025-12-31T23:00:00.000Z' WHERE seq > ?", (jump,))
+    for cutoff in sorted(set(rng.sample(sorted(times.values()), 40))):
+        found = received_before(store.conn, cutoff)
+        received = store.query("SELECT received_at FROM events WHERE seq = ?", (found,))
+        assert found == 0 or received[0][0] < cutoff
+    store.close()
