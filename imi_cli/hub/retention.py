@@ -120,13 +120,19 @@ def _hashes_of(conn: Any, requests: list[str], skipped: list[dict[str, Any]]) ->
 
 def _still_used(conn: Any, hashes: set[str]) -> set[str]:
     """Which of ``hashes`` the requests that stay still refer to. A record that cannot be read
-    keeps every hash its text names (an attachment is never removed from under a request)."""
+    keeps every hash its text names (an attachment is never removed from under a request).
+    Only the records whose text names one of them are read (a reference is the hash's text:
+    hex digits, never escaped), not every request the hub holds."""
     still: set[str] = set()
-    for (record,) in conn.execute("SELECT record FROM requests"):
-        try:
-            still |= _attachment_hashes(json.loads(record)) & hashes
-        except Exception:
-            still |= {h for h in hashes if h in record}
+    wanted = sorted(hashes)
+    for start in range(0, len(wanted), 100):
+        chunk = wanted[start:start + 100]
+        where = " OR ".join("instr(record, ?) > 0" for _ in chunk)
+        for (record,) in conn.execute(f"SELECT record FROM requests WHERE {where}", chunk):  # noqa: S608
+            try:
+                still |= _attachment_hashes(json.loads(record)) & hashes
+            except Exception:
+                still |= {h for h in hashes if h in record}
     return still
 
 

@@ -137,3 +137,41 @@ def test_the_last_event_received_before_a_time_is_found_by_bisection(tmp_path, s
         received = store.query("SELECT received_at FROM events WHERE seq = ?", (found,))
         assert found == 0 or received[0][0] < cutoff
     store.close()
+
+
+def test_the_attachments_still_used_are_those_a_remaining_record_refers_to(tmp_path):
+    """``retention._still_used`` reads only the records that name a hash; it finds what reading
+    every record finds (a record that cannot be read keeps every hash its text names)."""
+    import random
+
+    from imi_cli.hub import retention
+    from imi_cli.log.store import Store
+
+    rng = random.Random(7)
+    store = Store.create(tmp_path / "hub.db", "a passphrase long enough")
+    hashes = [f"{rng.getrandbits(256):064x}" for _ in range(250)]
+    rows = []
+    for i in range(600):
+        used = rng.sample(hashes, rng.choice([0, 0, 1, 2, 3]))
+        record: object = {"answers": {"doc": [{"sha256": h, "name": "d.pdf"} for h in used]},
+                          "note": f"mentions {rng.choice(hashes)} in passing" if i % 9 == 0 else "plain"}
+        text = json.dumps(record)
+        rows.append((f"r{i}", text[:-3] if i % 37 == 0 else text))  # a few records that cannot be read
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO requests(id, state, area, requester, responder, subject, created_at, "
+                         "last_activity, record) VALUES (?, 'sent', 'a', 'A', 'B', 's', 't', 't', ?)", rows)
+    pruned = set(rng.sample(hashes, 180))
+
+    def every_record() -> set[str]:
+        still: set[str] = set()
+        for (text,) in store.conn.execute("SELECT record FROM requests"):
+            try:
+                still |= retention._attachment_hashes(json.loads(text)) & pruned
+            except Exception:
+                still |= {h for h in pruned if h in text}
+        return still
+
+    expected = every_record()
+    assert 0 < len(expected) < len(pruned)
+    assert retention._still_used(store.conn, pruned) == expected
+    store.close()
