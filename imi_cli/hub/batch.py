@@ -110,3 +110,20 @@ class Batch:
         """After an event's savepoint was rolled back: read everything afresh."""
         self.seq, self.writing = None, False
         self.view.forget_directory()
+        self.view.versions = None
+
+    def read_versions(self, conn: Any, events: list[Any]) -> None:
+        """The versions of the batch's entities, in one query (0: none yet); ``wrote`` keeps
+        them as the batch's events are sequenced."""
+        from imi_cli.log.store import in_chunks
+
+        entities = list({subject["entity"] for subject in (e.get("subject") for e in events if isinstance(e, dict))
+                         if isinstance(subject, dict) and isinstance(subject.get("entity"), str)})
+        versions = dict.fromkeys(entities, 0)
+        versions.update(in_chunks(conn, "SELECT entity, version FROM entity_versions WHERE entity IN ({})", entities))
+        self.view.versions = versions
+
+    def wrote(self, entity: str, seq: int) -> None:
+        """An event of the batch about ``entity`` was sequenced as ``seq`` (its version now)."""
+        if self.view.versions is not None:
+            self.view.versions[entity] = max(seq, self.view.versions.get(entity, 0))

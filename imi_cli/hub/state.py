@@ -118,6 +118,8 @@ class Hub:
         conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
                          [(who, seq) for who in audience])
         note_version(conn, event, seq)
+        if batch is not None:
+            batch.wrote(event["subject"]["entity"], seq)
         conn.execute("INSERT INTO entity_log(entity, seq, author) VALUES (?, ?, ?)",
                      (event["subject"]["entity"], seq, event["signature"]["by"]))
         if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
@@ -216,6 +218,7 @@ class Hub:
             if batch.signing is not None:
                 batch.signing.discard()  # what a batch done again left
             batch.known = held_of(conn, events)
+            batch.read_versions(conn, events)
             early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
             for index, (event, text) in enumerate(zip(events, texts, strict=True)):
                 if careful:

@@ -37,6 +37,9 @@ class RulesView:
         self.overlay_entities: set[str] = set()
         self._requests: dict[str, dict[str, Any] | None] | None = None  # while one event is checked
         self._records: dict[tuple[str, str], dict[str, Any] | None] | None = None
+        # the versions of a batch's entities, read for the batch at once and kept as it writes
+        # them (the hub's pushed batch: hub/batch.py); None: each read when asked
+        self.versions: dict[str, int] | None = None
 
     # -- the directory ----------------------------------------------------
     def authority(self, ident: Any) -> dict[str, Any] | None:
@@ -147,6 +150,8 @@ class RulesView:
             self._requests, self._records = None, None
 
     def version(self, entity: str) -> int:
+        if self.versions is not None and entity in self.versions:
+            return self.versions[entity]
         row = self.conn.execute("SELECT version FROM entity_versions WHERE entity = ?", (entity,)).fetchone()
         return row[0] if row else 0
 

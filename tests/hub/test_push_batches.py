@@ -173,3 +173,27 @@ def test_a_large_batch_s_receipts_are_signed_by_the_signing_process_and_hold(hub
     assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)
     assert not wrong.alive and len(signed_here) == 3 + len(results)
     assert hub.signing.get() is None  # not started again
+
+
+def test_an_entity_made_earlier_in_the_batch_exists_for_the_events_after_it(hub, pair):  # noqa: F811
+    """The batch reads its entities' versions at once and keeps them as it writes: a second
+    event making the same record in the same batch is refused as the record exists, and in
+    the next batch too."""
+    from imi_cli.log.event import uuid7
+
+    _, ie_user = pair
+    events = [_message(ie_user, text=f"Line {i}.") for i in range(MANY)]
+    signer = Signer("ie.murphy", ie_user.meta("private_key"))
+
+    def again(event: dict) -> dict:  # another event making the record the first one made
+        body = {k: v for k, v in event.items() if k != "signature"}
+        return signer.sign_event({**body, "id": uuid7(), "payload": {**body["payload"], "text": "Twice."}})
+
+    twice = again(events[5])
+    results = hub.accept([*events, twice], "ie.murphy")
+    assert all(r["status"] == "accepted" for r in results[:-1])
+    assert (results[-1]["status"], results[-1]["reason"]) == ("rejected", "illegal_transition"), results[-1]
+    later = hub.accept([again(events[7]), *[_message(ie_user, text=f"More {i}.") for i in range(MANY)]],
+                       "ie.murphy")
+    assert (later[0]["status"], later[0]["reason"]) == ("rejected", "illegal_transition")
+    assert all(r["status"] == "accepted" for r in later[1:])
