@@ -42,13 +42,16 @@ def refresh(conn: Any) -> None:
 def due_rows(conn: Any, now_iso: str) -> list[tuple[str, str, str, str, str]]:
     """(entity, area, closed at, block at, erase at) of each exchange whose next date is past,
     each computed again first (after ``refresh``)."""
-    found = []
-    for (entity,) in conn.execute("SELECT entity FROM privacy_due WHERE next_at <= ? ORDER BY next_at, entity",
-                                  (now_iso,)).fetchall():
-        with _writing(conn):
+    found: list[tuple[str, str, str, str, str]] = []
+    rows = conn.execute("SELECT entity FROM privacy_due WHERE next_at <= ? ORDER BY next_at, entity",
+                        (now_iso,)).fetchall()
+    if not rows:
+        return found
+    with _writing(conn):  # (one transaction for them all)
+        for (entity,) in rows:
             row = recompute(conn, entity)
-        if row is not None and row[-1] <= now_iso:
-            found.append(row[:5])
+            if row is not None and row[-1] <= now_iso:
+                found.append(row[:5])
     return found
 
 
