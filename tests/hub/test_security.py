@@ -165,7 +165,7 @@ def _store_body(hub, seq: int, body: str) -> None:
     if hub.backend.kind == "postgresql":
         import psycopg
 
-        from imi_cli.hub.pg.backend import event_aad
+        from imi_cli.hub.pg.keys import event_aad
 
         with psycopg.connect(hub.backend.url, autocommit=True) as pg:
             pg.execute("UPDATE events SET body = %s WHERE seq = %s",

@@ -32,16 +32,16 @@ predates the wait and the writer reads a stale head.
 from __future__ import annotations
 
 import json
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from imi_cli.hub.backend import audiences_of, next_seq_in
+from imi_cli.hub.backend import next_seq_in
 from imi_cli.hub.pg import keys
 from imi_cli.hub.pg.connect import connect
-from imi_cli.hub.pg.keys import Sealer
+from imi_cli.hub.pg.keys import Sealer, disclosure_aad, event_aad
+from imi_cli.hub.pg.reads import PgReads, ReadPool
 from imi_cli.log import clock
 from imi_cli.log.store import Store, in_chunks
 from imi_cli.protocol.signing import WINDOW_SECONDS
@@ -52,14 +52,6 @@ EXPIRED_NONCES = "DELETE FROM request_nonces WHERE at < %s"  # now - NONCE_WINDO
 READ_CONNECTIONS = 4          # pulls at once on PostgreSQL per process
 PG_CHANGE = "pg_change"       # replica meta: the last change of the stream applied here
 PG_HUB = "pg_hub_id"          # replica meta: the hub (database) this replica belongs to
-
-
-def event_aad(event_id: str) -> bytes:
-    return b"imi-event\0" + event_id.encode()
-
-
-def disclosure_aad(event_id: str, digest: str) -> bytes:
-    return b"imi-disclosure\0" + event_id.encode() + b"\0" + digest.encode()
 
 
 # -- change capture ------------------------------------------------------------------
@@ -107,50 +99,6 @@ class ReplicaStore(Store):
         self.conn.execute(f"RELEASE {name}")
 
 
-class _Pool:
-    """A few autocommit connections for pulls, nonces and head reads (pulls never use the writer's)."""
-
-    def __init__(self, url: str, size: int) -> None:
-        self.url, self.size, self.made = url, size, 0
-        self.free: queue.LifoQueue[Any] = queue.LifoQueue()
-        self.all: list[Any] = []
-        self.lock = threading.Lock()
-
-    @contextmanager
-    def get(self) -> Iterator[Any]:
-        conn = None
-        try:
-            conn = self.free.get_nowait()
-        except queue.Empty:
-            with self.lock:
-                if self.made < self.size:
-                    self.made += 1
-                    try:
-                        conn = connect(self.url, autocommit=True)
-                    except BaseException:
-                        self.made -= 1
-                        raise
-                    self.all.append(conn)
-            if conn is None:
-                conn = self.free.get()
-        try:
-            yield conn
-        except BaseException:
-            if conn.closed or conn.broken:
-                with self.lock:
-                    self.made -= 1
-                    self.all.remove(conn)
-                conn = None
-            raise
-        finally:
-            if conn is not None:
-                self.free.put(conn)
-
-    def close(self) -> None:
-        for conn in self.all:
-            conn.close()
-
-
 def _read_committed(conn: Any) -> Any:
     """The writer's isolation level, whatever the server's default: see the module's docstring."""
     from psycopg import IsolationLevel
@@ -192,7 +140,7 @@ class _WriterScope:
             b.lock.release()
 
 
-class PgBackend:
+class PgBackend(PgReads):
     kind = "postgresql"
     recheck_seconds = 5.0
     pins_clock = True
@@ -209,7 +157,7 @@ class PgBackend:
         self.head: tuple[int, int, int] = (0, 0, 0)
         self._savepoints = 0
         self._scope = _WriterScope(self)
-        self.reads = _Pool(url, READ_CONNECTIONS)
+        self.reads = ReadPool(url, READ_CONNECTIONS)
         self._read_lock = threading.Lock()
         self._read_store: Store | None = None
         self.hub: Any = None
@@ -445,53 +393,6 @@ class PgBackend:
                     pg.execute(EXPIRED_NONCES, (now - NONCE_WINDOW_SECONDS,))
         if count != 1:
             raise AuthError(N_("the request was replayed"))
-
-    def events_for(self, audiences: list[str], after: int, limit: int) -> list[tuple[int, str, str]]:
-        """(seq, type, canonical body) of the events for these audiences after ``after``."""
-        with self.reads.get() as pg:
-            rows = pg.execute(
-                "SELECT e.seq, e.id, e.type, e.body FROM events e WHERE e.seq IN (SELECT seq FROM event_audience "
-                "WHERE authority = ANY(%s) AND seq > %s ORDER BY seq LIMIT %s) ORDER BY e.seq",
-                (audiences, after, limit), binary=True).fetchall()  # binary: bytea without hex
-        return [(s, ty, self.sealer.open(body, event_aad(i)).decode()) for s, i, ty, body in rows]
-
-    def held_disclosures(self, seqs: list[int]) -> dict[int, list[str]]:
-        """The disclosures held (not erased) of these events, by seq, in digest order."""
-        if not seqs:
-            return {}
-        with self.reads.get() as pg:
-            rows = pg.execute("SELECT e.seq, d.event_id, d.digest, d.disclosure FROM disclosures d "
-                              "JOIN events e ON e.id = d.event_id WHERE e.seq = ANY(%s) "
-                              "AND d.disclosure IS NOT NULL ORDER BY d.digest COLLATE \"C\"", (seqs,),
-                              binary=True).fetchall()
-        held: dict[int, list[str]] = {}
-        for seq, event_id, digest, blob in rows:
-            held.setdefault(seq, []).append(self.sealer.open(blob, disclosure_aad(event_id, digest)).decode())
-        return held
-
-    def pull(self, authority: str | None, after: int, limit: int) -> list[tuple[int, str]]:
-        from imi_cli.hub import disclosures as hub_disclosures
-
-        rows = self.events_for(audiences_of(authority), after, limit)
-        if not rows:
-            return []
-        held = self.held_disclosures([seq for seq, _, _ in rows])
-        plain = [(seq, body) for seq, _, body in rows]
-        if not held:
-            return plain
-        types = {seq: ty for seq, ty, _ in rows}
-        from imi_cli.protocol import registry
-
-        if not any(getattr(registry.get(types[seq]), "withhold", None) for seq in held):
-            return hub_disclosures.with_held(None, authority, plain, held, types)  # no rule reads the replica
-        # the need-to-know rules read the replica's projections: caught up to what is served
-        self.catch_up()
-        with self.lock:
-            return hub_disclosures.with_held(self.store.conn, authority, plain, held, types)
-
-    def retained_from(self) -> int:
-        with self.reads.get() as pg:
-            return int(pg.execute("SELECT retained_from FROM hub_head").fetchone()[0])
 
     def catch_up(self) -> int:
         """Apply to the replica what other processes committed; how many changes. Inside this

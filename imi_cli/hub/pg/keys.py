@@ -130,3 +130,12 @@ def replica_key(key: bytes) -> bytes:
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=REPLICA_INFO).derive(key)
+
+
+# what a sealed blob is bound to: the event (its body), the event and digest (a disclosure)
+def event_aad(event_id: str) -> bytes:
+    return b"imi-event\0" + event_id.encode()
+
+
+def disclosure_aad(event_id: str, digest: str) -> bytes:
+    return b"imi-disclosure\0" + event_id.encode() + b"\0" + digest.encode()

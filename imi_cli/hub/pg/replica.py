@@ -18,7 +18,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from imi_cli.hub.pg.backend import PG_CHANGE, disclosure_aad, event_aad
+from imi_cli.hub.pg.backend import PG_CHANGE
+from imi_cli.hub.pg.keys import disclosure_aad, event_aad
 from imi_cli.log import clock, redaction
 
 log = logging.getLogger("imi.hub.replica")
