@@ -20,10 +20,11 @@ from imi_cli.log import checker as checker_module
 from imi_cli.log import disclosures as sd
 from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import Signer, new_private_key, public_key_of, signed_part, unb64
-from imi_cli.log.event import canonical, make_event, uuid7
+from imi_cli.log.event import canonical, uuid7
 from imi_cli.log.schema import PROJECTION_TABLES
 from imi_cli.sync import pages, session
 from imi_cli.sync.pages import apply_page
+from tests.sync.test_catchup_paths import _messages  # the same events as there
 
 
 def _jobs(n: int, bad: set[int]) -> list[tuple[bytes, bytes, bytes]]:
@@ -115,15 +116,6 @@ def test_a_checker_that_ends_midway_leaves_the_rest_checked_here():
 
 
 # -- a page checked by the process -------------------------------------------------------
-def _messages(store: Any, to: str, n: int) -> list[dict[str, Any]]:
-    me = {"user": store.meta("user_id"), "authority": store.meta("authority_id")}
-    signer = Signer(me["user"], store.meta("private_key"))
-    return [json.loads(json.dumps(signer.sign_event(make_event(
-        "message.sent", actor=me, audience=[me["authority"], to],
-        payload={"from": me["authority"], "to": to, "subject": f"catch-up {i}", "text": "ü" * 40, "lang": "en"},
-        subject={"entity": f"message/{uuid7()}", "version": 0})))) for i in range(n)]
-
-
 @pytest.fixture
 def elsewhere(monkeypatch):
     """Every page's signatures checked by the process, however few."""
