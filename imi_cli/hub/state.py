@@ -32,7 +32,7 @@ from imi_cli.log.crypto import (
     verify_bytes,
     verify_event,
 )
-from imi_cli.log.crypto_pool import CheckerSlot, Checks, usable
+from imi_cli.log.crypto_pool import Checks, HelperSlot, usable
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
@@ -81,8 +81,8 @@ class Hub:
         # -- end notify
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
-        self.checkers: CheckerSlot[Checker] = CheckerSlot()  # checks pushed signatures (log/crypto_pool.py)
-        self.signing: CheckerSlot[SigningProcess] = CheckerSlot(self._new_signing)  # signs a large batch's receipts
+        self.checkers: HelperSlot[Checker] = HelperSlot()  # checks pushed signatures (log/crypto_pool.py)
+        self.signing: HelperSlot[SigningProcess] = HelperSlot(self._new_signing)  # signs a large batch's receipts
 
     def _new_signing(self) -> SigningProcess | None:
         if not usable():

@@ -41,30 +41,30 @@ def new_checker() -> Checker | None:
         return None
 
 
-class CheckerSlot(Generic[P]):
+class HelperSlot(Generic[P]):
     """Where a node or a hub keeps a helper process (its checker, by default; a hub's signing
     process): started on first use; one that ended of itself (or never started) is not started
     again, the work is done elsewhere from then on; ``close`` ends it, and a later use starts
     another."""
 
     def __init__(self, start: Callable[[], P | None] = new_checker) -> None:  # type: ignore[assignment]
-        self.checker: P | None = None
+        self.process: P | None = None
         self._start = start
         self._given_up = False
 
     def get(self) -> P | None:
-        if self.checker is not None and not self.checker.alive:
-            self.checker.close()
-            self.checker, self._given_up = None, True
-        if self.checker is None and not self._given_up:
-            self.checker = self._start()
-            self._given_up = self.checker is None
-        return self.checker
+        if self.process is not None and not self.process.alive:
+            self.process.close()
+            self.process, self._given_up = None, True
+        if self.process is None and not self._given_up:
+            self.process = self._start()
+            self._given_up = self.process is None
+        return self.process
 
     def close(self) -> None:
-        checker, self.checker = self.checker, None
-        if checker is not None:
-            checker.close()
+        process, self.process = self.process, None
+        if process is not None:
+            process.close()
 
 
 def raw_job(job: Job) -> tuple[bytes, bytes, bytes] | None:

@@ -244,7 +244,7 @@ class _Page:
 
 
 ELSEWHERE_AT_LEAST = 500  # events in a page for its signatures to be checked in another process
-_SLOT: Any = None  # the node's checker (crypto_pool.CheckerSlot), made on first use
+_SLOT: Any = None  # the node's checker (crypto_pool.HelperSlot), made on first use
 _ENDS_AT_EXIT = False
 
 
@@ -255,7 +255,7 @@ def _checker() -> Any:
     from imi_cli.log import crypto_pool
 
     if _SLOT is None:
-        _SLOT = crypto_pool.CheckerSlot()
+        _SLOT = crypto_pool.HelperSlot()
     checker = _SLOT.get()
     if checker is not None and not _ENDS_AT_EXIT:
         import atexit

@@ -109,7 +109,7 @@ def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # n
     events = [_message(ie_user, text=f"Item {i}.") for i in range(2 * size)]
     first = hub.accept(events[:size], "ie.murphy")
     assert all(r["status"] == "accepted" for r in first)
-    checker = hub.checkers.checker
+    checker = hub.checkers.process
     assert (checker is not None) == crypto_pool.usable()  # a large batch started it
     if checker is not None:
         checker._process.kill()
@@ -157,7 +157,7 @@ def test_a_large_batch_s_receipts_are_signed_by_the_signing_process_and_hold(hub
     results = hub.accept(events[:MANY], "ie.murphy")
     assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)
     assert all(_stored(hub, r["id"]) == [r["receipt"]] for r in results)
-    assert hub.signing.checker is not None and hub.signing.checker.alive and signed_here == []
+    assert hub.signing.process is not None and hub.signing.process.alive and signed_here == []
     # a small batch: its receipts are signed here (not worth the process)
     few = hub.accept(events[MANY:MANY + 3], "ie.murphy")
     assert all(_receipt_holds(hub, r["receipt"]) for r in few) and len(signed_here) == 3
@@ -167,7 +167,7 @@ def test_a_large_batch_s_receipts_are_signed_by_the_signing_process_and_hold(hub
                         "os.write(1, bytes.fromhex(sys.argv[2]) + bytes(64) * 5000)\nimport time\ntime.sleep(30)")
     hub.signing.close()
     _signing_started(hub)
-    wrong = hub.signing.checker
+    wrong = hub.signing.process
     assert wrong is not None and wrong.started
     results = hub.accept(events[MANY + 3:], "ie.murphy")
     assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)

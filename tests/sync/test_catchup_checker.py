@@ -210,7 +210,7 @@ def test_a_catch_up_checked_elsewhere_ends_as_one_checked_event_by_event(pair, t
         monkeypatch.setattr(pages, "AHEAD_AT_LEAST", 1)
         monkeypatch.setattr(pages, "ELSEWHERE_AT_LEAST", 1)
         elsewhere = _sync(other)
-        assert pages._SLOT.checker is not None and pages._SLOT.checker.alive  # it was the process that checked
+        assert pages._SLOT.process is not None and pages._SLOT.process.alive  # it was the process that checked
     finally:
         pages.stop_checker()
     assert by_event.pulled == elsewhere.pulled > 20
