@@ -20,6 +20,7 @@ from imi_cli.hub.backend import HubBackend, SqliteBackend
 from imi_cli.hub.batch import Batch, Redo, held_of, ident_of, prepare, receipt_text
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
+from imi_cli.log.canonical import FAST_AT_LEAST, use_fast
 from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import (
     Signer,
@@ -182,6 +183,8 @@ class Hub:
         checker process as the batch applies, when the batch is large) and the key is read
         again: if it changed in between (revoked, enrolled anew) each event is checked against
         the key in force instead."""
+        if len(events) >= FAST_AT_LEAST:
+            use_fast()  # canonical JSON by orjson (log/canonical.py): a server loads it once
         key = self._key_of(pusher)
         early = [prepare(key, pusher, event) for event in events]
         texts = [text for _job, text in early]
@@ -332,8 +335,9 @@ class Hub:
         self.backend.close()
 
     def start_checker(self) -> None:
-        """Start the processes that check pushed signatures and sign receipts now (a server,
-        before any request)."""
+        """Start the processes that check pushed signatures and sign receipts now, and load
+        the fast canonical JSON encoder (a server, before any request)."""
+        use_fast()
         with self.lock:
             self.checkers.get()
             self.signing.get()

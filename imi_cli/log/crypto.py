@@ -17,7 +17,7 @@ import base64
 from functools import lru_cache
 from typing import Any
 
-from imi_cli.log.event import CANONICAL_ENCODE, canonical
+from imi_cli.log.event import canonical
 
 BACKEND = "pynacl"  # the library that signs and verifies (bench/bench_catchup.py reads it)
 SEED_BYTES = 32
@@ -132,17 +132,26 @@ def verify_event(public_key: str, event: dict[str, Any], signed: bytes | None = 
 def canonical_texts(event: dict[str, Any]) -> tuple[str, str]:
     """(canonical JSON of the event's signed part, of the event without its disclosures): the
     very texts ``canonical`` makes of each (what is verified; what is stored), for about the
-    cost of one. A canonical object is its members in key order, so the members before and
-    after "signature" are encoded once and joined with and without it. The event's keys are
-    strings (it is parsed JSON)."""
-    canonical = CANONICAL_ENCODE  # (the encoder itself, for the three)
-    before = canonical({k: v for k, v in event.items() if k < "signature" and k != "disclosures"})[1:-1]
-    after = canonical({k: v for k, v in event.items() if k > "signature"})[1:-1]
-    signed = "{" + ",".join(part for part in (before, after) if part) + "}"
+    cost of one. The event's keys are strings (it is parsed JSON). A plain event (what events
+    are: ``log/canonical.plain``) in a process using orjson: both by it, the event walked once;
+    else by the standard encoder, the members before and after "signature" encoded once and
+    joined with and without it (a canonical object is its members in key order)."""
+    from imi_cli.log import canonical as json_text
+
+    if json_text.in_use() and json_text.plain(event):
+        body = event if "disclosures" not in event else {k: v for k, v in event.items() if k != "disclosures"}
+        full = json_text.fast(body)
+        signed = json_text.fast({k: v for k, v in body.items() if k != "signature"}) if "signature" in body else full
+        if full is not None and signed is not None:
+            return signed.decode(), full.decode()
+    encode = json_text.ENCODE
+    before = encode({k: v for k, v in event.items() if k < "signature" and k != "disclosures"})[1:-1]
+    after = encode({k: v for k, v in event.items() if k > "signature"})[1:-1]
+    signed_text = "{" + ",".join(part for part in (before, after) if part) + "}"
     if "signature" not in event:
-        return signed, signed
-    signature = '"signature":' + canonical(event["signature"])
-    return signed, "{" + ",".join(part for part in (before, signature, after) if part) + "}"
+        return signed_text, signed_text
+    signature = '"signature":' + encode(event["signature"])
+    return signed_text, "{" + ",".join(part for part in (before, signature, after) if part) + "}"
 
 
 def new_invitation_code() -> str:

@@ -3,7 +3,6 @@ payload; the author's signature is added by ``imi_cli.log.crypto``."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -12,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from imi_cli.log import clock
+from imi_cli.log.canonical import canonical as canonical  # where the modules that make events take it
 
 NETWORK = "*"  # audience of directory and repository entries: the whole network
 
@@ -37,14 +37,6 @@ def uuid7() -> str:
     rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
     return str(uuid.UUID(int=value))
-
-
-def canonical(data: Any) -> str:
-    return CANONICAL_ENCODE(data)
-
-
-# made once: json.dumps with these options makes a new encoder at every call (~1 µs)
-CANONICAL_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def make_event(type_: str, *, actor: dict[str, Any], payload: dict[str, Any],

@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from imi_cli.errors import ClockSkew, HubUnreachable, ImiError, Rejected, UsageError
 from imi_cli.i18n import N_, t
+from imi_cli.log.canonical import FAST_AT_LEAST, fast_utf8, use_fast
 from imi_cli.log.crypto import Signer
 from imi_cli.protocol.refusal import render_refusal
 
@@ -195,8 +196,10 @@ class HubClient:
         # hub parses it without a second look for escaped surrogates (hub/app.py _json)
         # (a lone surrogate, from an argument the shell could not decode, is sent as it is:
         # the hub refuses the body as not Unicode, as it did when it came \u-escaped)
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass") \
-            if payload is not None else b""
+        body = b""
+        if payload is not None:  # (canonical JSON, by orjson, in a process that pushes much: log/canonical.py)
+            body = fast_utf8(payload) or json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
+                "utf-8", "surrogatepass")
         headers = {"content-type": "application/json"} if payload is not None else {}
         if self.signer is not None:
             headers.update(sign_request(self.signer, method, target, body))
@@ -222,6 +225,8 @@ class HubClient:
         return data
 
     def push(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(events) >= FAST_AT_LEAST:
+            use_fast()  # worth loading orjson: the body is encoded in a fraction of the time
         results = self._send("POST", "/v1/events", payload={"events": events}).get("results")
         if not isinstance(results, list) or not all(
                 isinstance(r, dict) and {"id", "status"} <= r.keys() for r in results):
