@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from imi_cli.log.crypto import canonical_texts
+from imi_cli.log.crypto_pool import AT_LEAST, Checks
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical
 from imi_cli.log.signing_process import SigningProcess
@@ -35,13 +37,11 @@ def prepare(key: tuple[str, str | None] | None, pusher: str,
     signature and the signed bytes; the canonical JSON of its body), both from one encoding
     (``crypto.canonical_texts``). (None, ...) where the check cannot be made ahead (no key in
     force, not the pusher's, not an event): it is made in turn."""
-    from imi_cli.log.crypto import canonical_texts
-
     body = split(wire)[0]
     try:
-        if not isinstance(body, dict) or not all(isinstance(k, str) for k in body):
+        if not isinstance(body, dict):
             return None, canonical(body)
-        signed, text = canonical_texts(body)
+        signed, text = canonical_texts(body)  # (a key that is not text: it raises)
     except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
         return None, None
     signature = body.get("signature")
@@ -49,6 +49,36 @@ def prepare(key: tuple[str, str | None] | None, pusher: str,
             or not isinstance(signature.get("sig"), str):
         return None, text
     return (key[0], signature["sig"], signed.encode()), text
+
+
+class Prepared:
+    """A pushed batch's events made ready once (a batch done again reuses them): each one's
+    canonical JSON (``texts``) and the check of its signature (``checks``), made with ``key``,
+    the pusher's key as read under the hub's lock. ``make`` hands the checks to the hub's
+    checker process ``CHUNK`` events at a time, as they are made: it starts checking at once,
+    beside the rest of the preparing."""
+
+    CHUNK = 64
+
+    def __init__(self, events: list[Any], pusher: str) -> None:
+        self.events, self.pusher = events, pusher
+        self.key: tuple[str, str | None] | None = None
+        self.texts: list[str | None] = []
+        self.checks = Checks([], many=len(events) >= AT_LEAST)
+        self.made = False
+
+    def make(self, key: tuple[str, str | None] | None, checker: Any) -> None:
+        """Prepare the events with ``key`` (the first time only) and hand their checks to
+        ``checker`` (None: each is checked when it is read)."""
+        self.checks.start(checker)
+        if self.made:
+            return
+        self.key = key
+        for start in range(0, len(self.events), self.CHUNK):
+            early = [prepare(key, self.pusher, event) for event in self.events[start:start + self.CHUNK]]
+            self.texts += [text for _job, text in early]
+            self.checks.add([job for job, _text in early])
+        self.made = True
 
 
 # what the hub holds of an event id: (its receipt, the stored body, the body's hash; each None if not)

@@ -17,7 +17,7 @@ from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
 from imi_cli.hub import disclosures as hub_disclosures
 from imi_cli.hub.backend import HubBackend, SqliteBackend
-from imi_cli.hub.batch import Batch, Redo, held_of, ident_of, prepare, receipt_text
+from imi_cli.hub.batch import Batch, Prepared, Redo, held_of, ident_of, receipt_text
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, redaction
 from imi_cli.log.canonical import FAST_AT_LEAST, use_fast
@@ -33,7 +33,7 @@ from imi_cli.log.crypto import (
     verify_bytes,
     verify_event,
 )
-from imi_cli.log.crypto_pool import Checks, HelperSlot, usable
+from imi_cli.log.crypto_pool import HelperSlot, usable
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
@@ -178,23 +178,18 @@ class Hub:
         """Check and sequence a pushed batch in one transaction; a result per event. The push
         request's ``nonce`` is recorded in the same transaction (AuthError if already seen).
 
-        What each signature's check needs is made before the hub's lock is taken (all are the
-        pusher's: its key is read once); under the lock the checks are made (by the hub's
-        checker process as the batch applies, when the batch is large) and the key is read
-        again: if it changed in between (revoked, enrolled anew) each event is checked against
-        the key in force instead."""
+        Under the hub's lock, the pusher's key is read, what each signature's check needs is
+        made (``batch.Prepared``) and handed to the hub's checker process as it is made (when
+        the batch is large), and the events are checked and applied in turn while it checks."""
         if len(events) >= FAST_AT_LEAST:
             use_fast()  # canonical JSON by orjson (log/canonical.py): a server loads it once
-        key = self._key_of(pusher)
-        early = [prepare(key, pusher, event) for event in events]
-        texts = [text for _job, text in early]
-        checks = Checks([job for job, _text in early])
+        prepared = Prepared(events, pusher)
         try:
-            results = self._sequence(events, pusher, nonce, key, texts, checks, careful=False)
+            results = self._sequence(prepared, nonce, careful=False)
         except Redo:
             # an event failed while its rows were being written: the batch was rolled back
             # whole; again, each event in a savepoint of its own, so that only its rows go
-            results = self._sequence(events, pusher, nonce, key, texts, checks, careful=True)
+            results = self._sequence(prepared, nonce, careful=True)
         if any(r["status"] == "accepted" for r in results):
             self._notify()
             if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
@@ -202,28 +197,28 @@ class Hub:
                 self.react()
         return results
 
-    def _sequence(self, events: list[Any], pusher: str, nonce: str | None, key: tuple[str, str | None] | None,
-                  texts: list[str | None], checks: Any, *, careful: bool) -> list[dict[str, Any]]:
-        """``accept``'s transaction. The signatures' checks (made ready before the lock) go to
-        the hub's checker process at once, when many, and are read in turn as the events apply.
-        Each event's checks write nothing, so an event refused or broken in them needs no
-        undoing; one that fails while it is written does: ``careful`` takes a savepoint per
-        event for that, else such a failure raises ``Redo``."""
+    def _sequence(self, prepared: Prepared, nonce: str | None, *, careful: bool) -> list[dict[str, Any]]:
+        """``accept``'s transaction. Each event's checks write nothing, so an event refused or
+        broken in them needs no undoing; one that fails while it is written does: ``careful``
+        takes a savepoint per event for that, else such a failure raises ``Redo``."""
+        events, pusher, checks = prepared.events, prepared.pusher, prepared.checks
         results = []
         with self.lock, self.store.transaction() as conn, clock.pinned(clock.now()):
             # one time of receipt for the batch (one transaction), read once: the rules' "now" too
-            checks.start(self.checkers.get() if checks.many else None)  # this hub's, used under its lock
             batch_at = clock.iso(clock.now())
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
             batch = Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+            # the checker is this hub's, used under its lock; a batch done again was prepared
+            # already (with the key then in force: if it changed since, each is checked in turn)
+            prepared.make(batch.key, self.checkers.get() if checks.many else None)
             batch.signing = self.signing.get() if checks.many else None
             if batch.signing is not None:
                 batch.signing.discard()  # what a batch done again left
             batch.known = held_of(conn, events)
             batch.read_versions(conn, events)
-            early_key = batch.key == key  # else: the key changed meanwhile, each checked in turn
-            for index, (event, text) in enumerate(zip(events, texts, strict=True)):
+            early_key = batch.key == prepared.key
+            for index, (event, text) in enumerate(zip(events, prepared.texts, strict=True)):
                 if careful:
                     conn.execute("SAVEPOINT one_event")
                 try:
@@ -241,11 +236,6 @@ class Hub:
                     conn.execute("RELEASE one_event")
             self._store_receipts(conn, batch)
         return results
-
-    def _key_of(self, user_id: str) -> tuple[str, str | None] | None:
-        # a read before the lock (hub/backend.py read_query): it is read again under it
-        rows = self.backend.read_query("SELECT public_key, revoked_at FROM principals WHERE user_id = ?", (user_id,))
-        return (rows[0][0], rows[0][1]) if rows else None
 
     def react(self) -> int:
         """What the hub does at once when events arrive: an alert forwarded is delivered whole
@@ -294,7 +284,7 @@ class Hub:
                 raise Refusal("not_allowed", "the operator's events are made by the hub itself")
             self._check_signature(conn, event, batch.key, verified)
             body, event = event, revealed
-            audience = pipeline.check(batch.view, event)
+            audience = pipeline.check(batch.view, event, shaped=True)  # (revealed: the top level is the body's)
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened

@@ -55,6 +55,8 @@ def plain(value: Any) -> bool:
     while stack:
         item = pop()
         kind = type(item)
+        if kind is str:  # (the most common: first)
+            continue
         if kind is dict:
             extend(item.values())  # (a key that is not text: orjson refuses it)
         elif kind is list:

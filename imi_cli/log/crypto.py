@@ -17,6 +17,7 @@ import base64
 from functools import lru_cache
 from typing import Any
 
+from imi_cli.log import canonical as json_text
 from imi_cli.log.event import canonical
 
 BACKEND = "pynacl"  # the library that signs and verifies (bench/bench_catchup.py reads it)
@@ -136,8 +137,6 @@ def canonical_texts(event: dict[str, Any]) -> tuple[str, str]:
     are: ``log/canonical.plain``) in a process using orjson: both by it, the event walked once;
     else by the standard encoder, the members before and after "signature" encoded once and
     joined with and without it (a canonical object is its members in key order)."""
-    from imi_cli.log import canonical as json_text
-
     if json_text.in_use() and json_text.plain(event):
         body = event if "disclosures" not in event else {k: v for k, v in event.items() if k != "disclosures"}
         full = json_text.fast(body)

@@ -105,30 +105,47 @@ def verify_all(jobs: Sequence[Job | None]) -> list[bool | None]:
 class Checks:
     """The signature checks of one batch, read in turn: ``result(i)`` is the i-th check (None:
     none was asked for it). ``start`` hands them to a checker process at once (when there are
-    ``many``); without one, each is checked here when first asked. Answers are kept, so a batch
-    done again reads them again (and ``start`` a second time hands nothing)."""
+    ``many``), and those ``add``-ed later as they come; without one, each is checked here when
+    first asked. Answers are kept, so a batch done again reads them again (and ``start`` a
+    second time hands nothing)."""
 
-    def __init__(self, jobs: Sequence[Job | None], at_least: int = AT_LEAST) -> None:
+    def __init__(self, jobs: Sequence[Job | None], at_least: int = AT_LEAST, *, many: bool | None = None) -> None:
+        """``many``: whether a checker is worth it, if known before the jobs are (else: whether
+        ``at_least`` of ``jobs`` ask for a check)."""
         self._jobs = list(jobs)
         self._answers: list[bool | None] = []
         self._tickets: dict[int, int] = {}
         self._checker: Checker | None = None
         self._started = False
-        self.many = sum(job is not None for job in self._jobs) >= at_least
+        self.many = sum(job is not None for job in self._jobs) >= at_least if many is None else many
 
     def start(self, checker: Checker | None) -> None:
         """Hand the checks to ``checker`` (used by one thread at a time: the caller's)."""
         if self._started or checker is None or not checker.alive:
             return
         self._started, self._checker = True, checker
+        self._hand(0)
+
+    def add(self, jobs: Sequence[Job | None]) -> None:
+        """More checks, after those there are (handed to the checker at once, if started)."""
+        first = len(self._jobs)
+        self._jobs += jobs
+        if self._started:
+            self._hand(first)
+
+    def _hand(self, first: int) -> None:
+        """Hand the checker the checks from ``first`` on (those not answered here already)."""
+        assert self._checker is not None
         raw, indexes = [], []
-        for index, job in enumerate(self._jobs):
-            ready = raw_job(job) if job is not None and index >= len(self._answers) else None
+        for index in range(max(first, len(self._answers)), len(self._jobs)):
+            job = self._jobs[index]
+            ready = raw_job(job) if job is not None else None
             if ready is not None:
                 raw.append(ready)
                 indexes.append(index)
-        first = checker.submit(raw)
-        self._tickets = {index: first + n for n, index in enumerate(indexes)}
+        if raw and self._checker.alive:
+            ticket = self._checker.submit(raw)
+            self._tickets.update((index, ticket + n) for n, index in enumerate(indexes))
 
     def result(self, index: int) -> bool | None:
         while len(self._answers) <= index:  # in order: the checker's tickets are taken so

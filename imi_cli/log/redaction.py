@@ -105,6 +105,9 @@ def revealed(event: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- receiving -------------------------------------------------------------------
+_NAMED = tuple(f'"{key}"' for key in (SD, *MARKERS))  # a digest or a marker, as canonical JSON names it
+
+
 def open_received(conn: Any, event: Any, *, strict: bool,
                   text: str | None = None) -> tuple[Any, list[str], dict[str, Any] | None]:
     """(body, disclosures, revealed event) of an event from elsewhere; DisclosureRefused if a
@@ -116,7 +119,7 @@ def open_received(conn: Any, event: Any, *, strict: bool,
     if not (isinstance(body, dict) and isinstance(body.get("payload"), dict) and isinstance(body.get("type"), str)
             and isinstance(body.get("subject"), dict) and isinstance(body.get("id"), str)):
         return body, [], None  # the shape check says what is wrong
-    if text is not None and disclosures == [] and not any(f'"{key}"' in text for key in (SD, *MARKERS)):
+    if text is not None and disclosures == [] and not any(needle in text for needle in _NAMED):
         opened: dict[str, tuple[str, Any]] = {}
         found: list[Any] | None = []
     else:

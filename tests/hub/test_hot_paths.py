@@ -151,21 +151,26 @@ def test_expired_nonces_are_deleted_through_the_index_and_a_replay_is_still_refu
         assert [n for (n,) in conn.execute("SELECT nonce FROM request_nonces")] == ["b" * 22]
 
 
-def test_a_key_changed_between_the_early_check_and_the_lock_is_the_one_that_counts(hub, pair, monkeypatch):  # noqa: F811
+def test_a_batch_prepared_under_a_key_no_longer_in_force_is_checked_against_the_key_in_force(hub, pair):  # noqa: F811
+    """A batch done again (``Redo``) reuses what was prepared, with the key then in force: if
+    the key changed in between, each event is checked against the key in force instead."""
+    from imi_cli.hub.batch import Prepared
+
     hu_user, ie_user = pair
     event = _message(ie_user)
-    real = hub._key_of
-    # what the hub read before the lock was another key: the event does not verify with it, but
-    # under the lock the key in force is read again, and the event is checked against that one
-    monkeypatch.setattr(hub, "_key_of", lambda user: (public_key_of(new_private_key()), None))
-    (result,) = hub.accept([event], "ie.murphy")
+    # prepared with another key: the event does not verify with it, but the key in force is
+    # read again in the batch's transaction, and the event is checked against that one
+    prepared = Prepared([event], "ie.murphy")
+    prepared.make((public_key_of(new_private_key()), None), None)
+    (result,) = hub._sequence(prepared, None, careful=True)
     assert result["status"] == "accepted", result
-    # the key in force when read, revoked before the lock: refused
+    # prepared with the key in force, revoked before the batch is done again: refused
     second = _message(ie_user, text="Second.")
-    before = real("ie.murphy")
-    monkeypatch.setattr(hub, "_key_of", lambda user: before)
+    prepared = Prepared([second], "ie.murphy")
+    prepared.make(hub.store.query("SELECT public_key, revoked_at FROM principals WHERE user_id = 'ie.murphy'")[0],
+                  None)
     hub.revoke("ie.murphy")
-    (result,) = hub.accept([second], "ie.murphy")
+    (result,) = hub._sequence(prepared, None, careful=True)
     assert (result["status"], result["reason"]) == ("rejected", "revoked_key")
 
 

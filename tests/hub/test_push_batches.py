@@ -103,6 +103,27 @@ def test_checks_by_the_checker_or_here_give_what_libsodium_gives():
             checker.close()
 
 
+def test_checks_added_after_the_start_go_to_the_checker_as_they_come():
+    """A pushed batch is prepared a chunk at a time under the lock (``batch.Prepared``): each
+    chunk's checks go to the checker at once, so that it starts before the batch is prepared."""
+    jobs, expected = _jobs_and_expected()
+    checker = crypto_pool.new_checker()
+    assert checker is not None
+    try:
+        checks = crypto_pool.Checks([], many=True)
+        checks.start(checker)
+        half = MANY // 2
+        checks.add(jobs[:half])
+        handed = sum(job is not None for job in jobs[:half])
+        assert checker._first + len(checker._asked) == handed  # handed over already, none read yet
+        assert checks.result(0) == expected[0]  # read while the rest is still to come
+        checks.add(jobs[half:])
+        assert checker._first + len(checker._asked) == sum(job is not None for job in jobs)
+        assert [checks.result(i) for i in range(MANY)] == expected
+    finally:
+        checker.close()
+
+
 def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # noqa: F811
     _, ie_user = pair
     size = crypto_pool.AT_LEAST + 6
