@@ -84,6 +84,7 @@ class Hub:
         self._operator_key = operator_key
         self.checkers: HelperSlot[Checker] = HelperSlot()  # checks pushed signatures (log/crypto_pool.py)
         self.signing: HelperSlot[SigningProcess] = HelperSlot(self._new_signing)  # signs a large batch's receipts
+        self.checkpoints: Any = None  # a serving hub's background checkpoints (hub/checkpoints.py)
 
     def _new_signing(self) -> SigningProcess | None:
         if not usable():
@@ -322,15 +323,22 @@ class Hub:
         self.stop()
         self.checkers.close()  # (a batch using them meanwhile does the rest of its work here)
         self.signing.close()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
         self.backend.close()
 
     def start_checker(self) -> None:
-        """Start the processes that check pushed signatures and sign receipts now, and load
-        the fast canonical JSON encoder (a server, before any request)."""
+        """Start the processes that check pushed signatures and sign receipts now, load the
+        fast canonical JSON encoder, and checkpoint the store in a thread of its own (a server,
+        before any request)."""
         use_fast()
         with self.lock:
             self.checkers.get()
             self.signing.get()
+        if self.backend.kind == "sqlcipher" and self.checkpoints is None:
+            from imi_cli.hub.checkpoints import Checkpoints
+
+            self.checkpoints = Checkpoints(self.store, self.lock)
 
     def use_nonce(self, nonce: str) -> None:
         """Record a signed request's nonce on its own (not in a push); AuthError if it was seen."""

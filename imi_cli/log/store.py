@@ -131,9 +131,19 @@ class Store:
     """An open store. ``conn`` is a sqlcipher3 connection in autocommit mode;
     use ``transaction()`` for anything that writes."""
 
+    _key: bytes | None = None  # the raw key it was opened with (``connect_again``)
+
     def __init__(self, conn: Any, path: Path) -> None:
         self.conn = conn
         self.path = path
+
+    def connect_again(self) -> Any:
+        """Another connection to this store, keyed as this one was: for a long-running
+        process's background job (the hub's checkpoints: hub/checkpoints.py)."""
+        if self._key is None:
+            raise ValueError("the store's key is not known to this process")
+        busy = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        return _connect(self.path, self._key, None, busy)
 
     # -- opening ---------------------------------------------------------
     @classmethod
@@ -161,6 +171,7 @@ class Store:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # user-only from birth
         conn = _connect(path, key, salt, busy_timeout_ms)
         store = cls(conn, path)
+        store._key = key
         store._configure()
         from imi_cli.log.schema import migrate
 
@@ -175,6 +186,7 @@ class Store:
         conn = _connect(path, key, None, busy_timeout_ms)
         store = cls(conn, path)
         store._check_key()
+        store._key = key
         from imi_cli.log.schema import migrate
 
         try:
