@@ -133,21 +133,28 @@ class Bench:
 
 
 def bench_push(b: Bench, hu, n_batched: int, n_single: int) -> tuple[float, float, float]:
-    """(batched events/s, the verify floor measured just before and just after them (mean),
-    one-event pushes/s)."""
+    """(batched events/s, the verify floor measured in the same moments, one-event pushes/s).
+    The floor is a short run of verifies just before each batch (the machine is shared, and its
+    speed moves within seconds: a floor measured once before and once after the pushes read it
+    at other moments than the pushes ran), summed over the batches like the pushes."""
     from imi_cli.sync.enrolment import client_for
 
     events = messages(hu, "IE-NCO", n_batched + n_single)
+    pushing = verifying = 0.0
+    verified = 0
     with client_for(hu) as client:
         client.push(events[:1])  # warm the connection
-        before = floor_verify(2000)
-        t = time.perf_counter()
         for start in range(1, n_batched, 500):
+            verifying += FLOOR_EACH / floor_verify(FLOOR_EACH)
+            verified += FLOOR_EACH
+            t = time.perf_counter()
             results = client.push(events[start:start + 500])
+            pushing += time.perf_counter() - t
             assert all(r["status"] == "accepted" for r in results), results[:2]
-        batched = (n_batched - 1) / (time.perf_counter() - t)
-        floor = (before + floor_verify(2000)) / 2  # the same moment's machine (it is shared)
-    return batched, floor, push_single(hu, events[n_batched:])
+    return (n_batched - 1) / pushing, verified / verifying, push_single(hu, events[n_batched:])
+
+
+FLOOR_EACH = 300  # verifies timed before each batch of 500 (~20 ms beside its ~70 ms)
 
 
 def push_single(hu, events: list[dict]) -> float:
@@ -337,7 +344,7 @@ def main() -> int:
     catchup_floor = pulled / verify_rate + pulled / insert_rate
     figures = [
         ("Push, batched (500/request), signatures verified", f"{batched:,.0f} events/s "
-         f"({batched / push_floor:.2f}x verify {push_floor:,.0f}/s around it)",
+         f"({batched / push_floor:.2f}x verify {push_floor:,.0f}/s before each batch)",
          f">= {TARGETS['push_batched_x']}x verify",
          batched / push_floor >= TARGETS["push_batched_x"]),
         ("Push, one event per request", f"{single:,.0f} events/s", f">= {TARGETS['push_single']}/s",
@@ -367,7 +374,7 @@ def main() -> int:
     print(f"load average: {os.getloadavg()[0]:.2f}")
     bench = "bench_hub"
     record(bench, "push, batched (500 per request), signatures verified", batched, "/s", floor=push_floor,
-           floor_name="raw Ed25519 verify, just before and after", ratio=batched / push_floor,
+           floor_name="raw Ed25519 verify, a short run before each batch", ratio=batched / push_floor,
            target=">= 0.5x the verify floor", met=batched / push_floor >= TARGETS["push_batched_x"],
            size=f"{n_batched:,} events")
     for size in nonce_sizes:
