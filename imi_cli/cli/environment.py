@@ -26,10 +26,10 @@ def _now() -> datetime:
     return now()
 
 
-def _open_store(path: Path, settings: Settings, *, create: bool = False) -> Any:
+def _open_store(path: Path, settings: Settings, *, create: bool = False, keep_key: bool = False) -> Any:
     from imi_cli.log.unlock import open_store
 
-    return open_store(path, settings, create=create)
+    return open_store(path, settings, create=create, keep_key=keep_key)
 
 
 class Environment:
@@ -130,7 +130,10 @@ class Environment:
 
         return current()
 
-    def open_store(self, *, create: bool = False) -> Any:
+    def open_store(self, *, create: bool = False, keep_key: bool = False) -> Any:
+        """``keep_key``: the store keeps its key for a second connection (a serving hub)."""
+        if keep_key:
+            return self.store_factory(self.store_path, self.settings, create=create, keep_key=True)
         return self.store_factory(self.store_path, self.settings, create=create)
 
 

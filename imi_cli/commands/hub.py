@@ -19,8 +19,9 @@ from imi_cli.i18n import _, nt, t
 app = typer.Typer(no_args_is_help=True)
 
 
-def _open_hub():
-    """The hub of the setting hub_database (PostgreSQL) if set, else of the store (--store)."""
+def _open_hub(serving: bool = False):
+    """The hub of the setting hub_database (PostgreSQL) if set, else of the store (--store);
+    ``serving``: its store keeps its key, for the checkpoints' connection (hub/checkpoints.py)."""
     database = _setting("hub_database")
     if database:
         from imi_cli.hub.pg import connect
@@ -32,7 +33,7 @@ def _open_hub():
             return open_hub_pg(str(database), key_file, replicas)
     from imi_cli.hub.state import Hub
 
-    return Hub(state().open_store())
+    return Hub(state().open_store(keep_key=serving))
 
 
 def _close_hub(hub) -> None:
@@ -111,7 +112,7 @@ def serve(
     if database:
         _serve_database(database, key_file, replica_dir, workers, host, port, cert, key)
         return
-    hub = _open_hub()
+    hub = _open_hub(serving=True)
     try:
         check_address(host, port)
     except BaseException:
@@ -119,7 +120,7 @@ def serve(
         raise
     housekeeping.tick(hub, state().settings.hub_retention_days)  # what fell due while it was down
     hub.start_checker()  # before the first large push, not during it
-    housekeeping.start(hub, state().settings.hub_retention_days)
+    timer = housekeeping.start(hub, state().settings.hub_retention_days)
     scheme = "https" if cert else "http"
     message(t("imi hub listening on {scheme}://{host}:{port}", scheme=scheme, host=host, port=port))
 
@@ -136,7 +137,13 @@ def serve(
     # The hub speaks English on the wire: a node shows the message ids and parameters it sends
     # in its own user's language. (What it told its operator above was in the operator's.)
     i18n.use("en")  # main() restores the run's language when the server stops
-    Server(config).run()
+    try:
+        Server(config).run()
+    finally:
+        timer.set()
+        with hub.lock:  # (a tick of the timer in progress ends first)
+            pass
+        hub.close()  # its helper processes and checkpoints end; the store is closed (a last checkpoint)
 
 
 def _setting(key: str) -> object:

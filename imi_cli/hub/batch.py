@@ -31,24 +31,37 @@ def ident_of(event: Any) -> str | None:
     return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
 
 
-def prepare(key: tuple[str, str | None] | None, pusher: str,
-            wire: Any) -> tuple[tuple[str, str, bytes] | None, str | None]:
-    """Before the lock: (the check to make of a pushed event's signature: its pusher's key, the
-    signature and the signed bytes; the canonical JSON of its body), both from one encoding
-    (``crypto.canonical_texts``). (None, ...) where the check cannot be made ahead (no key in
-    force, not the pusher's, not an event): it is made in turn."""
+def encode(wire: Any) -> tuple[str | None, bytes | None]:
+    """What a pushed event's checks need that does not depend on the pusher's key: (the
+    canonical JSON of its body, the bytes its author signed), both from one encoding
+    (``crypto.canonical_texts``); None for what cannot be made (the checks in turn say why)."""
     body = split(wire)[0]
     try:
         if not isinstance(body, dict):
-            return None, canonical(body)
+            return canonical(body), None
         signed, text = canonical_texts(body)  # (a key that is not text: it raises)
     except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
         return None, None
-    signature = body.get("signature")
-    if key is None or key[1] or not isinstance(signature, dict) or signature.get("by") != pusher \
-            or not isinstance(signature.get("sig"), str):
-        return None, text
-    return (key[0], signature["sig"], signed.encode()), text
+    return text, signed.encode()
+
+
+def job_of(key: tuple[str, str | None] | None, pusher: str, wire: Any,
+           signed: bytes | None) -> tuple[str, str, bytes] | None:
+    """The check to make of a pushed event's signature ahead (its pusher's key, the signature,
+    the signed bytes); None where it cannot be made ahead (no key in force, not the pusher's,
+    not an event): it is made in turn."""
+    signature = wire.get("signature") if isinstance(wire, dict) else None
+    if signed is None or key is None or key[1] or not isinstance(signature, dict) \
+            or signature.get("by") != pusher or not isinstance(signature.get("sig"), str):
+        return None
+    return key[0], signature["sig"], signed
+
+
+def prepare(key: tuple[str, str | None] | None, pusher: str,
+            wire: Any) -> tuple[tuple[str, str, bytes] | None, str | None]:
+    """(``job_of``, the canonical JSON of the body) of one pushed event."""
+    text, signed = encode(wire)
+    return job_of(key, pusher, wire, signed), text
 
 
 class Prepared:
@@ -56,7 +69,8 @@ class Prepared:
     canonical JSON (``texts``) and the check of its signature (``checks``), made with ``key``,
     the pusher's key as read under the hub's lock. ``make`` hands the checks to the hub's
     checker process ``CHUNK`` events at a time, as they are made: it starts checking at once,
-    beside the rest of the preparing."""
+    beside the rest of the preparing. What does not depend on the key may be made before the
+    lock instead (``encode_all``: a hub whose lock is every process's)."""
 
     CHUNK = 64
 
@@ -65,7 +79,13 @@ class Prepared:
         self.key: tuple[str, str | None] | None = None
         self.texts: list[str | None] = []
         self.checks = Checks([], many=len(events) >= AT_LEAST)
+        self.encoded: list[tuple[str | None, bytes | None]] | None = None
         self.made = False
+
+    def encode_all(self) -> None:
+        """Encode every event now (before the lock)."""
+        if self.encoded is None:
+            self.encoded = [encode(event) for event in self.events]
 
     def make(self, key: tuple[str, str | None] | None, checker: Any) -> None:
         """Prepare the events with ``key`` (the first time only) and hand their checks to
@@ -75,9 +95,12 @@ class Prepared:
             return
         self.key = key
         for start in range(0, len(self.events), self.CHUNK):
-            early = [prepare(key, self.pusher, event) for event in self.events[start:start + self.CHUNK]]
-            self.texts += [text for _job, text in early]
-            self.checks.add([job for job, _text in early])
+            chunk = self.events[start:start + self.CHUNK]
+            encoded = self.encoded[start:start + self.CHUNK] if self.encoded is not None else \
+                [encode(event) for event in chunk]
+            self.texts += [text for text, _signed in encoded]
+            self.checks.add([job_of(key, self.pusher, wire, signed)
+                             for wire, (_text, signed) in zip(chunk, encoded, strict=True)])
         self.made = True
 
 

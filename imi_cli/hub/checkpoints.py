@@ -2,10 +2,13 @@
 
 SQLite does it by default in the commit that fills the log past 1,000 pages: the push that
 happens to commit then also copies them and waits for the disk to take them, under the hub's
-lock. A serving hub leaves that to ``Checkpoints``: every quarter second, on a connection of
-its own, a passive checkpoint (it never waits for the writer or for readers, and SQLite lets
-go of the interpreter lock meanwhile). The commit still does it past ``BACKSTOP`` pages, should
-the thread fall far behind; a thread whose checkpoint fails hands the job back to the commits.
+lock. A serving hub leaves that to ``Checkpoints``: on a connection of its own, a passive
+checkpoint (it never waits for the writer or for readers, and SQLite lets go of the interpreter
+lock meanwhile) after each large push (``now``) and every five seconds besides (a trickle of
+one-event pushes: a few pages each, copied back and synced in one go). The commit still does
+it past ``BACKSTOP`` pages, should the thread fall far behind; a thread whose checkpoint fails
+hands the job back to the commits. It needs the store's key for its connection: a serving hub's
+store keeps it (``Store.open(keep_key=True)``); a hub without it checkpoints as SQLite does.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ class Checkpoints:
     """Passive checkpoints of ``store`` every ``interval`` seconds until ``close``; ``lock``:
     the hub's writer scope, which any use of the store's own connection takes."""
 
-    def __init__(self, store: Any, lock: Any, interval: float = 0.25) -> None:
+    def __init__(self, store: Any, lock: Any, interval: float = 5.0) -> None:
         self.store, self.lock, self.interval = store, lock, interval
         self.done = 0  # checkpoints made (tests)
-        self._conn = store.connect_again()
+        with lock:  # (the store's own connection: only under the hub's lock)
+            self._conn = store.connect_again()
+            try:
+                store.conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP}")
+            except BaseException:
+                self._conn.close()
+                raise
         self._stop, self._soon = threading.Event(), threading.Event()
-        with lock:
-            store.conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP}")
         self._thread = threading.Thread(target=self._run, name="imi-checkpoints", daemon=True)
         self._thread.start()
 

@@ -45,8 +45,9 @@ from imi_cli.protocol.refusal import Refusal
 from imi_cli.protocol.view import RulesView
 
 
-def init_hub(path: Path, passphrase: str) -> Hub:
-    store = Store.create(path, passphrase)
+def init_hub(path: Path, passphrase: str, *, keep_key: bool = False) -> Hub:
+    """A new hub store; ``keep_key``: it keeps its key (a hub served from this process)."""
+    store = Store.create(path, passphrase, keep_key=keep_key)
     key = new_private_key()
     with store.transaction():
         store.set_meta("role", "hub")
@@ -185,12 +186,16 @@ class Hub:
         if len(events) >= FAST_AT_LEAST:
             use_fast()  # canonical JSON by orjson (log/canonical.py): a server loads it once
         prepared = Prepared(events, pusher)
+        if self.backend.kind != "sqlcipher":
+            prepared.encode_all()  # before the lock, which is every hub process's on PostgreSQL
         try:
             results = self._sequence(prepared, nonce, careful=False)
         except Redo:
             # an event failed while its rows were being written: the batch was rolled back
             # whole; again, each event in a savepoint of its own, so that only its rows go
             results = self._sequence(prepared, nonce, careful=True)
+        if self.checkpoints is not None and len(events) >= FAST_AT_LEAST:
+            self.checkpoints.now()  # copied back to the database beside the next push, not in it
         if any(r["status"] == "accepted" for r in results):
             self._notify()
             if any(isinstance(e, dict) and e.get("type") in ("alert.forwarded", "notification.disseminated",
@@ -335,7 +340,7 @@ class Hub:
         with self.lock:
             self.checkers.get()
             self.signing.get()
-        if self.backend.kind == "sqlcipher" and self.checkpoints is None:
+        if self.backend.kind == "sqlcipher" and self.checkpoints is None and self.store._key is not None:
             from imi_cli.hub.checkpoints import Checkpoints
 
             self.checkpoints = Checkpoints(self.store, self.lock)

@@ -7,7 +7,9 @@ those only, and only in a process that has much to encode and said so (``use_fas
 large catch-up, a large push): importing it takes ~12 ms, more than an `imi` command's
 start-up can spare. A float goes to the standard encoder (orjson writes floats and non-finite
 numbers in other forms), and so does any other kind of value, and whatever orjson refuses (an
-integer beyond 64 bits, a lone surrogate, nesting deeper than it goes).
+integer beyond 64 bits, a lone surrogate, nesting deeper than it goes). (One difference is
+left: a value nested a few hundred levels deep, encoded where the call stack is already nearly
+full, is written by orjson where the standard encoder would run out of stack.)
 tests/log/test_canonical.py holds the two ways to the same text on seeded random values.
 """
 
@@ -47,11 +49,16 @@ def in_use() -> bool:
     return _dumps is not None
 
 
+PLAIN_AT_MOST = 1_000_000  # containers walked: past this (a value that contains itself), not plain
+
+
 def plain(value: Any) -> bool:
     """Is ``value`` made of dicts, lists, text, integers, booleans and None only (each of
-    exactly that type)? Walked without recursion: a hostile depth costs only its size."""
+    exactly that type)? Walked without recursion: a hostile depth costs only its size; a
+    value that contains itself is not plain (the standard encoder says it is circular)."""
     stack = [value]
     pop, extend = stack.pop, stack.extend
+    containers = 0
     while stack:
         item = pop()
         kind = type(item)
@@ -62,6 +69,11 @@ def plain(value: Any) -> bool:
         elif kind is list:
             extend(item)
         elif kind not in _LEAVES:
+            return False
+        else:
+            continue
+        containers += 1
+        if containers > PLAIN_AT_MOST:
             return False
     return True
 

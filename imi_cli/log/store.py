@@ -131,7 +131,7 @@ class Store:
     """An open store. ``conn`` is a sqlcipher3 connection in autocommit mode;
     use ``transaction()`` for anything that writes."""
 
-    _key: bytes | None = None  # the raw key it was opened with (``connect_again``)
+    _key: bytes | None = None  # the raw key it was opened with, if asked to keep it (``connect_again``)
 
     def __init__(self, conn: Any, path: Path) -> None:
         self.conn = conn
@@ -147,14 +147,19 @@ class Store:
 
     # -- opening ---------------------------------------------------------
     @classmethod
-    def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000) -> Store:
+    def create(cls, path: Path, passphrase: str, *, busy_timeout_ms: int = 5000, keep_key: bool = False) -> Store:
+        """``keep_key``: as for ``open``."""
         path = _new_store_path(path)
         if len(passphrase) < 8:
             raise UsageError(t("the passphrase is too short: use at least 8 characters"))
         import secrets
 
         salt = secrets.token_bytes(SALT_BYTES)
-        return cls._create(path, derive_key(passphrase, salt), salt, busy_timeout_ms)
+        key = derive_key(passphrase, salt)
+        store = cls._create(path, key, salt, busy_timeout_ms)
+        if keep_key:
+            store._key = key
+        return store
 
     @classmethod
     def create_raw(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000) -> Store:
@@ -171,7 +176,6 @@ class Store:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # user-only from birth
         conn = _connect(path, key, salt, busy_timeout_ms)
         store = cls(conn, path)
-        store._key = key
         store._configure()
         from imi_cli.log.schema import migrate
 
@@ -179,14 +183,16 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000) -> Store:
-        """Open with the raw (derived) key. Raises WrongPassphrase if it does not fit."""
+    def open(cls, path: Path, key: bytes, *, busy_timeout_ms: int = 5000, keep_key: bool = False) -> Store:
+        """Open with the raw (derived) key. Raises WrongPassphrase if it does not fit.
+        ``keep_key``: keep it for ``connect_again`` (a serving hub's checkpoints)."""
         path = Path(path)
         read_salt(path)  # existence and file-kind checks, with clear messages
         conn = _connect(path, key, None, busy_timeout_ms)
         store = cls(conn, path)
         store._check_key()
-        store._key = key
+        if keep_key:
+            store._key = key
         from imi_cli.log.schema import migrate
 
         try:

@@ -192,17 +192,18 @@ def key_for(store_path: Path) -> tuple[bytes, bool]:
     return derive_key(passphrase(), salt), False
 
 
-def open_store(store_path: Path, settings: Any, *, create: bool = False) -> Store:
+def open_store(store_path: Path, settings: Any, *, create: bool = False, keep_key: bool = False) -> Store:
+    """``keep_key``: the store keeps its key for a second connection (a serving hub's checkpoints)."""
     timeout = int(settings.busy_timeout_ms)
     if create:
         return Store.create(store_path, passphrase(confirm=True), busy_timeout_ms=timeout)
     key, from_cache = key_for(store_path)
     try:
-        store = Store.open(store_path, key, busy_timeout_ms=timeout)
+        store = Store.open(store_path, key, busy_timeout_ms=timeout, keep_key=keep_key)
     except WrongPassphrase:
         if from_cache:  # a stale cache (the store was re-created): forget it, ask again
             forget_key(store_path)
-            return open_store(store_path, settings)
+            return open_store(store_path, settings, keep_key=keep_key)
         raise
     _privacy_clock(store)
     return store

@@ -163,10 +163,15 @@ def scrub(store: Any) -> None:
     """After an erasure: the WAL's old page images are written back and the WAL truncated, so
     what was erased survives in no page (``secure_delete`` zeroes the freed ones). Every
     erasure leaves a mark (``redaction.SCRUB_DUE``), cleared here once the checkpoint is done."""
+    import time
+
     try:
-        busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        if not busy:
-            store.conn.execute("DELETE FROM meta WHERE key = ?", (SCRUB_DUE,))
+        for _attempt in range(50):  # a checkpoint in progress (a serving hub's, in its thread) takes milliseconds
+            busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                store.conn.execute("DELETE FROM meta WHERE key = ?", (SCRUB_DUE,))
+                return
+            time.sleep(0.01)
     except Exception:  # another reader holds the WAL: the next checkpoint does it
         pass
 

@@ -58,7 +58,7 @@ def served_hub(request: Any, tmp_path: Path, backend: str):
     if backend == "sqlcipher":
         from imi_cli.hub.state import init_hub
 
-        state = init_hub(tmp_path / "hub.db", PASSPHRASE)
+        state = init_hub(tmp_path / "hub.db", PASSPHRASE, keep_key=True)  # (served: its checkpoints may start)
         close, drop = state.store.close, None
     else:
         import uuid

@@ -29,7 +29,7 @@ def _wait_for(condition, seconds: float = 10.0) -> bool:
 
 
 def test_the_log_is_copied_back_by_the_thread_not_by_the_commit(tmp_path: Path, cheap_kdf) -> None:
-    hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    hub = init_hub(tmp_path / "hub.db", PASSPHRASE, keep_key=True)
     database = tmp_path / "hub.db"
     checkpoints = Checkpoints(hub.store, hub.lock, interval=3600)  # only when told (``now``)
     try:
@@ -46,7 +46,7 @@ def test_the_log_is_copied_back_by_the_thread_not_by_the_commit(tmp_path: Path, 
 
 
 def test_a_thread_whose_checkpoint_fails_hands_the_job_back_to_the_commits(tmp_path: Path, cheap_kdf) -> None:
-    hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    hub = init_hub(tmp_path / "hub.db", PASSPHRASE, keep_key=True)
     checkpoints = Checkpoints(hub.store, hub.lock, interval=0.02)
     try:
         checkpoints._conn.close()  # its next checkpoint fails
@@ -59,8 +59,19 @@ def test_a_thread_whose_checkpoint_fails_hands_the_job_back_to_the_commits(tmp_p
     assert checkpoints.done == 0
 
 
-def test_a_serving_hub_starts_them_and_stops_them(tmp_path: Path, cheap_kdf) -> None:
+def test_a_hub_store_keeps_its_key_only_when_asked(tmp_path: Path, cheap_kdf) -> None:
     hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
+    try:
+        assert hub.store._key is None
+        hub.start_checker()
+        assert hub.checkpoints is None  # no second connection without the key: the commits checkpoint
+        assert hub.store.query("PRAGMA wal_autocheckpoint") == [(DEFAULT,)]
+    finally:
+        hub.close()
+
+
+def test_a_serving_hub_starts_them_and_stops_them(tmp_path: Path, cheap_kdf) -> None:
+    hub = init_hub(tmp_path / "hub.db", PASSPHRASE, keep_key=True)
     hub.start_checker()
     try:
         assert hub.checkpoints is not None and hub.checkpoints._thread.is_alive()

@@ -5,6 +5,7 @@ own result, in order, every receipt the operator's and stored once."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -218,3 +219,25 @@ def test_an_entity_made_earlier_in_the_batch_exists_for_the_events_after_it(hub,
                        "ie.murphy")
     assert (later[0]["status"], later[0]["reason"]) == ("rejected", "illegal_transition")
     assert all(r["status"] == "accepted" for r in later[1:])
+
+
+@pytest.mark.parametrize("hub", ["sqlcipher"], indirect=True)  # (a PostgreSQL hub's replica: not this way)
+def test_a_serving_hub_checkpoints_after_a_large_push(hub, pair):  # noqa: F811
+    """The store's log is copied back beside the next push (hub/checkpoints.py), told by the
+    large push that filled it; not only every five seconds."""
+    _, ie_user = pair
+    hub.start_checker()
+    checkpoints = hub.checkpoints
+    try:
+        done = checkpoints.done
+        hub.accept([_message(ie_user, text=f"Small {i}.") for i in range(3)], "ie.murphy")
+        time.sleep(0.3)
+        assert checkpoints.done == done  # a small push waits for the interval
+        hub.accept([_message(ie_user, text=f"Item {i}.") for i in range(MANY)], "ie.murphy")
+        deadline = time.monotonic() + 10
+        while checkpoints.done == done and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert checkpoints.done == done + 1
+    finally:
+        checkpoints.close()
+        hub.checkpoints = None

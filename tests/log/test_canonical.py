@@ -85,7 +85,10 @@ def _outcome(encode: Any, value: Any) -> tuple[str, Any]:
 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """orjson in use, its calls counted (so that a test sees the fast way taken, not skipped)."""
+    """orjson in use, its calls counted (so that a test sees the fast way taken, not skipped);
+    afterwards this process encodes as it did before (the standard way, unless it chose orjson)."""
+    monkeypatch.setattr(json_text, "_dumps", json_text._dumps)
+    monkeypatch.setattr(json_text, "_OPTIONS", json_text._OPTIONS)
     assert json_text.use_fast()
     calls = [0]
     dumps = json_text._dumps
@@ -117,7 +120,12 @@ def test_what_orjson_writes_otherwise_goes_to_the_standard_encoder(fast: list[in
     deep: Any = "bottom"
     for _ in range(300):
         deep = [deep]
-    for value in ({"x": 1e-05}, {"x": float("nan")}, [2**64], ["\ud800"], deep, {"a": Text("b")}):
+    circular: list[Any] = []
+    circular.append(circular)
+    looped: dict[str, Any] = {}
+    looped["self"] = [looped]
+    for value in ({"x": 1e-05}, {"x": float("nan")}, [2**64], ["\ud800"], deep, {"a": Text("b")},
+                  {Text("k"): 1, "j": 2}, {1: "a", "1": "b"}, {True: 1, None: 2}, circular, looped):
         assert _outcome(json_text.canonical, value) == _outcome(json_text.ENCODE, value)
     assert json_text.canonical({"x": 1e-05}) == '{"x":1e-05}'
     assert json_text.canonical({"x": float("nan")}) == '{"x":NaN}'
