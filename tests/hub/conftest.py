@@ -59,7 +59,13 @@ def served_hub(request: Any, tmp_path: Path, backend: str):
         from imi_cli.hub.state import init_hub
 
         state = init_hub(tmp_path / "hub.db", PASSPHRASE, keep_key=True)  # (served: its checkpoints may start)
-        close, drop = state.store.close, None
+
+        def close() -> None:
+            if state.checkpoints is not None:
+                state.checkpoints.close()
+            state.store.close()
+
+        drop = None
     else:
         import uuid
 
