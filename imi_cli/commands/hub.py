@@ -140,9 +140,7 @@ def serve(
     try:
         Server(config).run()
     finally:
-        timer.set()
-        with hub.lock:  # (a tick of the timer in progress ends first)
-            pass
+        timer.end()  # (a tick in progress ends first)
         hub.close()  # its helper processes and checkpoints end; the store is closed (a last checkpoint)
 
 

@@ -90,17 +90,29 @@ class Leader:
 
 
 def start(hub: Any, retention_days: int | None, interval: float = INTERVAL_SECONDS,
-          leader: Leader | None = None) -> threading.Event:
+          leader: Leader | None = None) -> Timer:
     """Run housekeeping every ``interval`` seconds in a daemon thread; set the event to stop.
     With a ``leader``, a tick does the jobs only while this process leads."""
-    stop = threading.Event()
+    stop = Timer()
 
     def loop() -> None:
         while not stop.wait(interval):
             tick(hub, retention_days, leader)
 
-    threading.Thread(target=loop, name="imi-hub-housekeeping", daemon=True).start()
+    stop.thread = threading.Thread(target=loop, name="imi-hub-housekeeping", daemon=True)
+    stop.thread.start()
     return stop
+
+
+class Timer(threading.Event):
+    """The event that stops the timer's thread; ``end`` also waits for a tick in progress."""
+
+    thread: threading.Thread | None = None
+
+    def end(self, timeout: float = 60.0) -> None:
+        self.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
 
 
 def tick(hub: Any, retention_days: int | None, leader: Leader | None = None) -> dict[str, int] | None:

@@ -75,7 +75,9 @@ class SigningProcess(PipedProcess):
         self._asked: list[bytes] = []  # what is to sign since the last collect
         self._answers = bytearray()  # signatures read (64 bytes each) for self._asked
         self._unread = 0  # bytes still to come for requests discarded
+        self._late = 0  # collections in a row it did not finish in time
 
+    LATE_AT_MOST = 3  # collections in a row it did not finish in time: it is given up
     SEND_EVERY = 16  # requests queued before they are written (a write costs more than a signature's data)
 
     def submit(self, data: bytes) -> None:
@@ -87,16 +89,21 @@ class SigningProcess(PipedProcess):
 
     def collect(self) -> list[bytes]:
         """The signatures of everything submitted since the last ``collect``, in order. The
-        process is waited for at most ``PATIENCE``: one that has not finished by then (stopped,
-        starved) is given up, its work done here from then on; one still starting is not
-        waited for (this collection is signed here)."""
+        process is waited for at most ``PATIENCE``: what it has not signed by then is signed
+        here (its late answers are skipped), and one late ``LATE_AT_MOST`` times in a row
+        (stopped, starved: it runs nicer than this process) is given up, its work done here
+        from then on; one still starting is not waited for (this collection is signed here)."""
         count = len(self._asked)
         if self.alive:
             self._pump()
             if self.started and len(self._answers) < count * SIGNATURE_BYTES:  # (starting: signed here)
                 self._wait(lambda: len(self._answers) >= count * SIGNATURE_BYTES)
                 if self.alive and len(self._answers) < count * SIGNATURE_BYTES:
-                    self._give_up("did not answer in time")
+                    self._late += 1
+                    if self._late >= self.LATE_AT_MOST:
+                        self._give_up(f"did not answer in time {self._late} times in a row")
+                else:
+                    self._late = 0
         made = bytes(self._answers) if self.alive else b""  # (one copy: the count below is of it)
         answered = min(count, len(made) // SIGNATURE_BYTES)
         signatures = [made[at:at + SIGNATURE_BYTES] for at in range(0, answered * SIGNATURE_BYTES, SIGNATURE_BYTES)]

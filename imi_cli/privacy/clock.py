@@ -165,12 +165,15 @@ def scrub(store: Any) -> None:
     erasure leaves a mark (``redaction.SCRUB_DUE``), cleared here once the checkpoint is done."""
     import time
 
+    give_up = time.monotonic() + 0.5  # a checkpoint in progress (a serving hub's, in its thread) takes milliseconds
     try:
-        for _attempt in range(50):  # a checkpoint in progress (a serving hub's, in its thread) takes milliseconds
+        while True:
             busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if not busy:
                 store.conn.execute("DELETE FROM meta WHERE key = ?", (SCRUB_DUE,))
                 return
+            if time.monotonic() > give_up:  # (a reader that waited out the busy timeout: not again)
+                return  # the mark stays: the next scrub does it
             time.sleep(0.01)
     except Exception:  # another reader holds the WAL: the next checkpoint does it
         pass

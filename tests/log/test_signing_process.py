@@ -158,7 +158,9 @@ def test_a_process_that_signs_one_of_a_batch_wrongly_is_found_out(wrong):
         process.close()
 
 
-def test_a_stopped_process_costs_one_wait_then_is_given_up():
+def test_a_stopped_process_costs_a_few_waits_then_is_given_up():
+    """Late once (starved: it runs nicer than the hub), what it has not signed is signed here and
+    it is kept; late ``LATE_AT_MOST`` times in a row, it is given up."""
     import os
     import signal
 
@@ -167,16 +169,40 @@ def test_a_stopped_process_costs_one_wait_then_is_given_up():
     try:
         _started(process)
         os.kill(process._process.pid, signal.SIGSTOP)
-        texts = _texts(40, "stopped ")
-        for text in texts:
-            process.submit(text)
-        started = time.monotonic()
-        assert process.collect() == here.expected(texts)
-        assert time.monotonic() - started < SigningProcess.PATIENCE + 2
-        assert not process.alive
+        for late in range(1, SigningProcess.LATE_AT_MOST + 1):
+            texts = _texts(40, f"stopped {late} ")
+            for text in texts:
+                process.submit(text)
+            started = time.monotonic()
+            assert process.collect() == here.expected(texts)
+            assert time.monotonic() - started < SigningProcess.PATIENCE + 2
+            assert process.alive == (late < SigningProcess.LATE_AT_MOST)
         started = time.monotonic()
         assert _collected(process, texts) == here.expected(texts)  # from now on signed here, at once
         assert time.monotonic() - started < SigningProcess.PATIENCE
+    finally:
+        os.kill(process._process.pid, signal.SIGCONT)
+        process.close()
+
+
+def test_a_process_late_once_is_kept_and_its_late_answers_are_skipped():
+    import os
+    import signal
+
+    here = Here()
+    process = here.process()
+    try:
+        _started(process)
+        os.kill(process._process.pid, signal.SIGSTOP)
+        late = _texts(30, "late ")
+        for text in late:
+            process.submit(text)
+        assert process.collect() == here.expected(late)  # signed here
+        os.kill(process._process.pid, signal.SIGCONT)
+        signed_here = here.signed
+        texts = _texts(50, "after ")
+        assert _collected(process, texts) == here.expected(texts)  # its answers to the late ones skipped
+        assert process.alive and here.signed == signed_here  # all of these made by the process
     finally:
         os.kill(process._process.pid, signal.SIGCONT)
         process.close()
