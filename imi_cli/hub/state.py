@@ -6,10 +6,10 @@ its connection, and a condition wakes long-polling readers when events arrive.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,10 @@ class Hub:
         if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
             redaction.keep(conn, event, disclosed[0])
         # with several replicas, each folds the event by the same clock (the one it was received by)
-        with clock.pinned(at) if self.backend.pins_clock else nullcontext():
+        if self.backend.pins_clock:
+            with clock.pinned(at):
+                apply(conn, event if disclosed is None else disclosed[1])
+        else:
             apply(conn, event if disclosed is None else disclosed[1])
         if batch is not None:
             batch.seq = seq + 1
@@ -188,12 +191,17 @@ class Hub:
         prepared = Prepared(events, pusher)
         if self.backend.kind != "sqlcipher":
             prepared.encode_all()  # before the lock, which is every hub process's on PostgreSQL
+        collecting = gc.isenabled()
+        gc.disable()  # a batch makes many short-lived objects, freed as it goes: no cycle hunts in between
         try:
             results = self._sequence(prepared, nonce, careful=False)
         except Redo:
             # an event failed while its rows were being written: the batch was rolled back
             # whole; again, each event in a savepoint of its own, so that only its rows go
             results = self._sequence(prepared, nonce, careful=True)
+        finally:
+            if collecting:
+                gc.enable()
         if self.checkpoints is not None and len(events) >= FAST_AT_LEAST:
             self.checkpoints.now()  # copied back to the database beside the next push, not in it
         if any(r["status"] == "accepted" for r in results):

@@ -241,3 +241,18 @@ def test_a_serving_hub_checkpoints_after_a_large_push(hub, pair):  # noqa: F811
     finally:
         checkpoints.close()
         hub.checkpoints = None
+
+
+def test_the_garbage_collector_is_on_again_after_a_batch_even_a_refused_one(hub, pair):  # noqa: F811
+    """A batch runs with the collector off (many short-lived objects): never left off."""
+    import gc
+
+    from imi_cli.protocol.signing import AuthError
+
+    _, ie_user = pair
+    assert gc.isenabled()
+    hub.accept([_message(ie_user, text="One.")], "ie.murphy", nonce="n" * 22)
+    assert gc.isenabled()
+    with pytest.raises(AuthError):
+        hub.accept([_message(ie_user, text="Two.")], "ie.murphy", nonce="n" * 22)  # the nonce again
+    assert gc.isenabled()
