@@ -57,13 +57,6 @@ def job_of(key: tuple[str, str | None] | None, pusher: str, wire: Any,
     return key[0], signature["sig"], signed
 
 
-def prepare(key: tuple[str, str | None] | None, pusher: str,
-            wire: Any) -> tuple[tuple[str, str, bytes] | None, str | None]:
-    """(``job_of``, the canonical JSON of the body) of one pushed event."""
-    text, signed = encode(wire)
-    return job_of(key, pusher, wire, signed), text
-
-
 class Prepared:
     """A pushed batch's events made ready once (a batch done again reuses them): each one's
     canonical JSON (``texts``) and the check of its signature (``checks``), made with ``key``,

@@ -348,7 +348,7 @@ class Hub:
         with self.lock:
             self.checkers.get()
             self.signing.get()
-        if self.backend.kind == "sqlcipher" and self.checkpoints is None and self.store._key is not None:
+        if self.backend.kind == "sqlcipher" and self.checkpoints is None and self.store.keeps_key:
             from imi_cli.hub.checkpoints import Checkpoints
 
             self.checkpoints = Checkpoints(self.store, self.lock)

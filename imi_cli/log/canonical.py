@@ -97,8 +97,5 @@ def fast_utf8(value: Any) -> bytes | None:
 
 def canonical(value: Any) -> str:
     """The canonical JSON text of ``value``."""
-    if _dumps is not None and plain(value):
-        made = fast(value)
-        if made is not None:
-            return made.decode()
-    return ENCODE(value)
+    made = fast_utf8(value)
+    return made.decode() if made is not None else ENCODE(value)

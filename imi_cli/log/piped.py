@@ -179,8 +179,6 @@ def _yield_to_parent(pid: int) -> None:
 
 def _widen(fd: int) -> None:
     """Let the pipe hold a whole batch of requests (Linux; elsewhere it keeps its size)."""
-    import contextlib
-
     with contextlib.suppress(Exception):
         import fcntl
 

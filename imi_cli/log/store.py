@@ -137,6 +137,11 @@ class Store:
         self.conn = conn
         self.path = path
 
+    @property
+    def keeps_key(self) -> bool:
+        """Was it opened with ``keep_key`` (so that ``connect_again`` can)?"""
+        return self._key is not None
+
     def connect_again(self) -> Any:
         """Another connection to this store, keyed as this one was: for a long-running
         process's background job (the hub's checkpoints: hub/checkpoints.py)."""

@@ -62,7 +62,7 @@ def test_a_thread_whose_checkpoint_fails_hands_the_job_back_to_the_commits(tmp_p
 def test_a_hub_store_keeps_its_key_only_when_asked(tmp_path: Path, cheap_kdf) -> None:
     hub = init_hub(tmp_path / "hub.db", PASSPHRASE)
     try:
-        assert hub.store._key is None
+        assert not hub.store.keeps_key
         hub.start_checker()
         assert hub.checkpoints is None  # no second connection without the key: the commits checkpoint
         assert hub.store.query("PRAGMA wal_autocheckpoint") == [(DEFAULT,)]

@@ -191,7 +191,12 @@ def test_a_batch_refuses_a_forged_signature_among_good_ones(hub, pair):  # noqa:
 @pytest.mark.parametrize("payload", [{"text": "Kovács Bt. — ünnep", "n": 1.5, "list": [{"b": 1, "a": None}]},
                                      {"weird \"key\"": "\u2028", "nested": {"z": [], "y": {}}}, {}])
 def test_one_encoding_gives_the_stored_json_and_the_signed_json(payload):
-    from imi_cli.hub.batch import prepare
+    from imi_cli.hub.batch import encode, job_of
+
+    def prepare(key, pusher, wire):  # (the check to make ahead, the stored text) as a batch makes them
+        text, signed = encode(wire)
+        return job_of(key, pusher, wire, signed), text
+
     from imi_cli.log.crypto import Signer, verify_event
     from imi_cli.log.crypto_pool import verify_all
     from imi_cli.log.disclosures import split
