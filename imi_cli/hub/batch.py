@@ -12,18 +12,7 @@ from imi_cli.log.crypto import canonical_texts
 from imi_cli.log.crypto_pool import AT_LEAST, Checks
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical
-from imi_cli.log.signing_process import SigningProcess
 from imi_cli.protocol.view import RulesView
-
-
-def receipt_text(receipt: dict[str, Any]) -> str:
-    """``canonical`` of a receipt's signed part ({"at", "event", "seq"}: in key order), made
-    directly; its signature ("sig", base64url) sorts after them and is added the same way.
-    (tests/hub/test_push_batches.py checks both against ``canonical``)."""
-    return f'{{"at":{_TEXT(receipt["at"])},"event":{_TEXT(receipt["event"])},"seq":{int(receipt["seq"])}}}'
-
-
-_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # a JSON string as canonical JSON writes it (made once)
 
 
 def ident_of(event: Any) -> str | None:
@@ -136,8 +125,7 @@ class Batch:
         self.known: dict[str, Held] | None = None  # read for the whole batch, or per event
         self.sequenced: dict[str, Held] = {}
         # (the last two are added to as an event's last steps: an event that fails has none)
-        self.receipts: list[tuple[dict[str, Any], str, str]] = []  # (receipt, digest of the event, its signed text)
-        self.signing: SigningProcess | None = None  # signs the receipts as they come, if the batch is large
+        self.receipts: list[tuple[dict[str, Any], str, str]] = []  # (receipt, digest of the event, its leaf text)
         self.writing = False  # an event's rows are being written
 
     def seen(self, conn: Any, wire: Any) -> Held:

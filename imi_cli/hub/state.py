@@ -17,14 +17,13 @@ from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
 from imi_cli.hub import disclosures as hub_disclosures
 from imi_cli.hub.backend import HubBackend, SqliteBackend
-from imi_cli.hub.batch import Batch, Prepared, Redo, held_of, ident_of, receipt_text
+from imi_cli.hub.batch import Batch, Prepared, Redo, held_of, ident_of
 from imi_cli.i18n import N_, t
-from imi_cli.log import clock, redaction
+from imi_cli.log import clock, receipts, redaction
 from imi_cli.log.canonical import FAST_AT_LEAST, use_fast
 from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import (
     Signer,
-    b64,
     code_hash,
     new_invitation_code,
     new_private_key,
@@ -33,12 +32,11 @@ from imi_cli.log.crypto import (
     verify_bytes,
     verify_event,
 )
-from imi_cli.log.crypto_pool import HelperSlot, usable
+from imi_cli.log.crypto_pool import HelperSlot
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
 from imi_cli.log.journal import entity_version, note_version
 from imi_cli.log.projections import apply
-from imi_cli.log.signing_process import SigningProcess
 from imi_cli.log.store import Store
 from imi_cli.protocol import pipeline
 from imi_cli.protocol.refusal import Refusal
@@ -84,18 +82,7 @@ class Hub:
         self.operator = Signer("operator", operator_key)
         self._operator_key = operator_key
         self.checkers: HelperSlot[Checker] = HelperSlot()  # checks pushed signatures (log/crypto_pool.py)
-        self.signing: HelperSlot[SigningProcess] = HelperSlot(self._new_signing)  # signs a large batch's receipts
         self.checkpoints: Any = None  # a serving hub's background checkpoints (hub/checkpoints.py)
-
-    def _new_signing(self) -> SigningProcess | None:
-        if not usable():
-            return None
-        try:
-            public = self.operator_public_key
-            return SigningProcess(self.operator.seed(), self.operator.sign_raw,
-                                  lambda sig, data: verify_bytes(public, b64(sig), data))
-        except (OSError, ValueError, ImportError):
-            return None
 
     @property
     def operator_public_key(self) -> str:
@@ -142,21 +129,16 @@ class Hub:
         """The operator's receipt for a sequenced event: signed and stored with its batch's others
         at the batch's end (``_store_receipts``); the dict returned gets its signature then."""
         receipt: dict[str, Any] = {"event": event_id, "seq": seq, "at": at}
-        signed = receipt_text(receipt)
-        batch.receipts.append((receipt, _digest(event, text), signed))
-        if batch.signing is not None:  # signed by the hub's signing process meanwhile
-            batch.signing.submit(signed.encode())
+        batch.receipts.append((receipt, _digest(event, text), receipts.leaf_text(receipt)))
         return receipt
 
     def _store_receipts(self, conn: Any, batch: Batch) -> None:
-        """Sign a batch's receipts (or take the signatures its signing process made) and store
-        them, in one statement."""
-        made = batch.signing.collect() if batch.signing is not None else []
-        rows = []
-        for n, (receipt, digest, signed) in enumerate(batch.receipts):
-            receipt["sig"] = b64(made[n]) if n < len(made) else self.operator.sign_bytes(signed.encode())
-            rows.append((receipt["event"], f'{signed[:-1]},"sig":"{receipt["sig"]}"}}', digest))
-        conn.executemany("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)", rows)
+        """Sign a batch's receipts (one signature: the head of their Merkle tree, log/receipts.py)
+        and store them, in one statement."""
+        texts = receipts.sign(self.operator, [(receipt, leaf) for receipt, _digest, leaf in batch.receipts])
+        conn.executemany("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
+                         [(receipt["event"], text, digest)
+                          for (receipt, digest, _leaf), text in zip(batch.receipts, texts, strict=True)])
         batch.receipts.clear()
 
     def append_own(self, events: list[dict[str, Any]]) -> list[int]:
@@ -226,9 +208,6 @@ class Hub:
             # the checker is this hub's, used under its lock; a batch done again was prepared
             # already (with the key then in force: if it changed since, each is checked in turn)
             prepared.make(batch.key, self.checkers.get() if checks.many else None)
-            batch.signing = self.signing.get() if checks.many else None
-            if batch.signing is not None:
-                batch.signing.discard()  # what a batch done again left
             batch.known = held_of(conn, events)
             batch.read_versions(conn, events)
             early_key = batch.key == prepared.key
@@ -287,7 +266,10 @@ class Hub:
         # after the event is gone, so a node that never heard its receipt still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
                                                       and row[2] == _digest(event, text))):
-            return {"id": ident, "status": "accepted", "seq": row[0]["seq"], "receipt": row[0]}
+            # (one this batch made gets its signature at the batch's end; one made before is
+            # given whole: with its path, or as a tree of one)
+            receipt = row[0] if ident in batch.sequenced else receipts.alone(self.operator, row[0])
+            return {"id": ident, "status": "accepted", "seq": row[0]["seq"], "receipt": receipt}
         try:
             if row[0] is not None or row[1] is not None:
                 raise Refusal("invalid", "another event with this id exists")
@@ -335,19 +317,17 @@ class Hub:
         process that checks signatures."""
         self.stop()
         self.checkers.close()  # (a batch using them meanwhile does the rest of its work here)
-        self.signing.close()
         if self.checkpoints is not None:
             self.checkpoints.close()
         self.backend.close()
 
     def start_checker(self) -> None:
-        """Start the processes that check pushed signatures and sign receipts now, load the
+        """Start the process that checks pushed signatures now, load the
         fast canonical JSON encoder, and checkpoint the store in a thread of its own (a server,
         before any request)."""
         use_fast()
         with self.lock:
             self.checkers.get()
-            self.signing.get()
         if self.backend.kind == "sqlcipher" and self.checkpoints is None and self.store.keeps_key:
             from imi_cli.hub.checkpoints import Checkpoints
 
@@ -394,7 +374,6 @@ class Hub:
         return code
 
     def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
-        from imi_cli.log.crypto import verify_bytes
 
         digest = code_hash(code)
         with self.lock:

@@ -72,10 +72,6 @@ class Signer:
 
         return crypto_sign(data, self._key)[:SIGNATURE_BYTES]  # signed message = signature + data
 
-    def seed(self) -> bytes:
-        """The private key's 32 bytes (for the hub's signing process: log/signing_process.py)."""
-        return self._key[:SEED_BYTES]
-
     def sign_event(self, event: dict[str, Any]) -> dict[str, Any]:
         body = signed_part(event)
         return {**body, "signature": {"by": self.user_id,

@@ -1,7 +1,6 @@
 """A helper process fed over a pipe (``PipedProcess``): the bare interpreter (no site, no
 imi_cli) running a short script with libsodium's binding only, for the Ed25519 work a node
-or a hub hands off (``checker.Checker`` checks signatures, ``signing_process.SigningProcess``
-signs a hub's receipts).
+or a hub hands off (``checker.Checker`` checks signatures).
 
 Its answers count only after it wrote back the random token it was started with, and only
 while they keep to its protocol; a process that ends or breaks it is never trusted again

@@ -94,8 +94,20 @@ _RESULT = {
         "status": {"type": "string", "enum": ["accepted", "rejected"]},
         "seq": {"type": "integer"},
         "receipt": {"type": "object", "required": ["event", "seq", "at", "sig"],
+                    "description": "the operator's signed word (log/receipts.py): sig signs the canonical JSON "
+                                   "of {at, root, size}, the head of the batch's Merkle tree (RFC 9162) whose "
+                                   "leaves are the canonical JSON of each receipt's {at, event, seq}; without "
+                                   "tree (older receipts) it signs {at, event, seq} itself. A push's answer "
+                                   "holds its batch's whole tree: those receipts come without path (the node "
+                                   "computes it); one given again later is a tree of one, with its path",
                     "properties": {"event": {"type": "string"}, "seq": {"type": "integer"},
-                                   "at": {"type": "string"}, "sig": {"type": "string"}}},
+                                   "at": {"type": "string"}, "sig": {"type": "string"},
+                                   "tree": {"type": "object", "required": ["index", "size"],
+                                            "properties": {"index": {"type": "integer"},
+                                                           "path": {"type": "array", "items": {"type": "string"},
+                                                                    "description": "base64url SHA-256 hashes, "
+                                                                                   "from the leaf up"},
+                                                           "size": {"type": "integer"}}}}},
         "reason": {"type": "string", "description": "invalid, not_allowed, stale, illegal_transition ..."},
         "message": {"type": "string", "description": "why it was rejected: one English sentence for a person"},
         "msgid": _MSGID,

@@ -221,7 +221,7 @@ class HubClient:
     def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
         data = self._send("POST", "/v1/enrol", payload={"code": code, "public_key": public_key, "proof": proof})
         if not all(isinstance(data.get(k), str) for k in ("user", "authority", "operator_key")):
-            raise _not_a_hub(self.url, t("its answer to the enrolment lacks the user, authority or operator key"))
+            raise not_a_hub(self.url, t("its answer to the enrolment lacks the user, authority or operator key"))
         return data
 
     def push(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -230,7 +230,7 @@ class HubClient:
         results = self._send("POST", "/v1/events", payload={"events": events}).get("results")
         if not isinstance(results, list) or not all(
                 isinstance(r, dict) and {"id", "status"} <= r.keys() for r in results):
-            raise _not_a_hub(self.url, t("its answer to a push holds no list of results"))
+            raise not_a_hub(self.url, t("its answer to a push holds no list of results"))
         return results
 
     def pull(self, after: int, limit: int = 1000, wait: float = 0) -> dict[str, Any]:
@@ -242,11 +242,11 @@ class HubClient:
         if not isinstance(events, list) or not all(
                 isinstance(e, dict) and isinstance(e.get("seq"), int) and isinstance(e.get("event"), dict)
                 for e in events):
-            raise _not_a_hub(self.url, t("its answer to a pull holds no list of events"))
+            raise not_a_hub(self.url, t("its answer to a pull holds no list of events"))
         return page
 
 
-def _not_a_hub(url: str, what: str) -> HubUnreachable:
+def not_a_hub(url: str, what: str) -> HubUnreachable:
     return HubUnreachable(t("{url} does not answer like an imi hub: {what}", url=url, what=what),
                           hint=t("check the hub URL (--hub, IMI_HUB or the `hub` setting) "
                                  "points at `imi hub serve`; nothing was changed"))
@@ -386,15 +386,15 @@ def _answer(response: Any, url: str) -> Any:
     kind = response.headers.get("content-type", "no content type").split(";")[0]
     if response.status_code < 300:
         if not isinstance(data, dict):
-            raise _not_a_hub(url, t("HTTP {status} with {kind} instead of a JSON object",
+            raise not_a_hub(url, t("HTTP {status} with {kind} instead of a JSON object",
                                     status=response.status_code, kind=kind))
         return data
     if response.status_code < 400:
         location = response.headers.get("location")
         if location:
-            raise _not_a_hub(url, t("HTTP {status} redirects to {location}", status=response.status_code,
+            raise not_a_hub(url, t("HTTP {status} redirects to {location}", status=response.status_code,
                                     location=location))
-        raise _not_a_hub(url, t("HTTP {status} redirects to nowhere", status=response.status_code))
+        raise not_a_hub(url, t("HTTP {status} redirects to nowhere", status=response.status_code))
     if not isinstance(data, dict):
         data = {}
     error = data.get("error")

@@ -62,7 +62,9 @@ def push(store: Any, client: Any, report: SyncReport) -> None:
         from imi_cli.log import redaction
 
         wire = redaction.stored_wire(store.conn, rows)  # each body with its disclosures beside it
-        results = client.push([json.loads(text) for text in _within_bytes(wire)])
+        pushed = [json.loads(text) for text in _within_bytes(wire)]
+        results = client.push(pushed)
+        _check_results(store, client, pushed, results)
         if _record_results(store, results, report):
             rebuild(store)  # a rejected event no longer counts: replay the log without it
 
@@ -77,6 +79,29 @@ def _within_bytes(bodies: list[str]) -> list[str]:
             break
         cut += 1
     return bodies[:cut]
+
+
+def _check_results(store: Any, client: Any, pushed: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    """The hub's answer to a push, checked before anything of it is recorded: a result for
+    events pushed only, a rejection with a reason, and an acceptance with the operator's receipt
+    for the event as sequenced (``log/receipts.proves``) under the key pinned at enrolment.
+    Otherwise nothing is recorded: the events stay pending (pushed again, a hub that holds them
+    answers with their receipts) and the user is told."""
+    from imi_cli.i18n import t
+    from imi_cli.log.receipts import fill_paths, proves
+    from imi_cli.sync.hubclient import not_a_hub
+
+    fill_paths([r.get("receipt") for r in results if r["status"] == "accepted"])  # (the batch's tree is here)
+    ids = {event.get("id") for event in pushed}
+    operator_key, heads = store.meta("operator_key"), {}
+    for r in results:
+        if not isinstance(r["id"], str) or r["id"] not in ids \
+                or not (r["status"] == "rejected" and isinstance(r.get("reason"), str) or r["status"] == "accepted"):
+            raise not_a_hub(client.url, t("its answer to a push holds no list of results"))
+        if r["status"] == "accepted" and not proves(operator_key, r.get("receipt"), r["id"], r.get("seq"),
+                                                    heads=heads):
+            raise not_a_hub(client.url, t("a receipt it gave does not verify against the operator key "
+                                           "this store enrolled with"))
 
 
 def _record_results(store: Any, results: list[dict[str, Any]], report: SyncReport) -> bool:

@@ -1,6 +1,7 @@
 """A pushed batch as the hub takes it: signatures checked by the hub's checker process while
-the batch applies, receipts signed and stored together at its end. What each event gets must not change: its
-own result, in order, every receipt the operator's and stored once."""
+the batch applies, receipts signed once a batch (a Merkle tree's head) and stored together at
+its end. What each event gets must not change: its own result, in order, every receipt the
+operator's and stored once."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import time
 
 import pytest
 
-from imi_cli.log import crypto_pool
-from imi_cli.log.crypto import Signer, new_private_key, verify_bytes
+from imi_cli.log import crypto_pool, receipts
+from imi_cli.log.crypto import Signer, new_private_key, public_key_of
 from imi_cli.log.event import canonical
 
 from .test_security import _message, pair  # noqa: F401  (two enrolled users of two countries)
@@ -19,8 +20,15 @@ MANY = crypto_pool.AT_LEAST + 32  # enough for the hub's checker process
 
 
 def _receipt_holds(hub, receipt: dict) -> bool:
-    body = {k: receipt[k] for k in ("event", "seq", "at")}
-    return verify_bytes(hub.operator_public_key, receipt["sig"], canonical(body).encode())
+    return receipts.proves(hub.operator_public_key, receipt, receipt["event"], receipt["seq"])
+
+
+def _completed(results: list[dict]) -> list[dict]:
+    """The receipts of a push's answer as a node keeps them: with the paths their tree makes
+    (copies: the hub's own are left as they are)."""
+    made = [json.loads(json.dumps(r["receipt"])) for r in results if r["status"] == "accepted"]
+    receipts.fill_paths(made)
+    return made
 
 
 def _stored(hub, event_id: str) -> list[dict]:
@@ -42,15 +50,18 @@ def test_a_large_batch_gets_one_result_per_event_in_order_with_the_operators_rec
     assert all(r["status"] == "accepted" for r in accepted)
     seqs = [r["seq"] for r in accepted]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap where the forged one was refused
-    assert all(_receipt_holds(hub, r["receipt"]) for r in accepted)
+    assert all(_receipt_holds(hub, r) for r in _completed(results))
     # the same event again in the batch: the receipt it was given a moment before, stored once
     assert results[-1]["status"] == "accepted" and results[-1]["receipt"] == results[3]["receipt"]
     assert _stored(hub, events[3]["id"]) == [results[3]["receipt"]]
     assert all(_stored(hub, r["id"]) == [r["receipt"]] for r in accepted)
     assert _stored(hub, forged["id"]) == []  # (the forged event has the id of the one it copies)
-    # pushed again (a lost answer): the very same receipts
+    # pushed again (a lost answer): receipts of the same numbers and time, each whole alone,
+    # and the very same every time
     again = hub.accept(events[:5], "ie.murphy")
-    assert [r["receipt"] for r in again] == [r["receipt"] for r in results[:5]]
+    assert all(_receipt_holds(hub, r["receipt"]) for r in again)
+    assert [(r["seq"], r["receipt"]["at"]) for r in again] == [(r["seq"], r["receipt"]["at"]) for r in results[:5]]
+    assert hub.accept(events[:5], "ie.murphy") == again
 
 
 def test_an_event_that_fails_while_it_is_written_leaves_no_receipt_and_the_batch_goes_on(hub, pair, monkeypatch):  # noqa: F811
@@ -75,7 +86,7 @@ def test_an_event_that_fails_while_it_is_written_leaves_no_receipt_and_the_batch
     assert all(r["status"] == "accepted" and _stored(hub, r["id"]) == [r["receipt"]] for r in others)
     seqs = [r["seq"] for r in others]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    assert all(_receipt_holds(hub, r["receipt"]) for r in others)
+    assert all(_receipt_holds(hub, r) for r in _completed(results))
 
 
 def _jobs_and_expected():
@@ -147,54 +158,77 @@ def test_a_hub_whose_checker_died_checks_every_signature_itself(hub, pair):  # n
 
 
 @pytest.mark.parametrize("event_id", ["01a2-b", 'a "quoted" \\ id', "ünïcode ✓", "line\nbreak\u2028"])
-def test_a_receipt_is_signed_and_stored_as_canonical_json(event_id):
-    from imi_cli.hub.batch import receipt_text
-
-    receipt = {"event": event_id, "seq": 12345, "at": "2026-12-01T10:00:00.000Z"}
-    assert receipt_text(receipt) == canonical(receipt)
-    signed = {**receipt, "sig": "A" * 43 + "-_" + "b" * 41}
-    assert f'{receipt_text(receipt)[:-1]},"sig":"{signed["sig"]}"}}' == canonical(signed)
-
-
-def _signing_started(hub) -> None:
-    import time
-
-    process = hub.signing.get()
-    give_up = time.monotonic() + 20
-    while process is not None and not process.started and process.alive and time.monotonic() < give_up:
-        process._pump()
-        time.sleep(0.005)
+def test_receipts_are_signed_and_stored_as_canonical_json(event_id):
+    signer = Signer("operator", new_private_key())
+    batch = [{"event": f"{event_id}{i}", "seq": 12345 + i, "at": "2026-12-01T10:00:00.000Z"} for i in range(5)]
+    leaves = [receipts.leaf_text(receipt) for receipt in batch]
+    assert leaves == [canonical(receipt) for receipt in batch]
+    texts = receipts.sign(signer, list(zip(batch, leaves, strict=True)))
+    assert texts == [canonical(receipt) for receipt in batch]
+    assert [receipt["tree"] for receipt in batch] == [{"index": i, "size": 5} for i in range(5)]  # paths: the node's
+    (one,) = [{"event": event_id, "seq": 1, "at": "2026-12-01T10:00:00.000Z"}]
+    assert receipts.sign(signer, [(one, receipts.leaf_text(one))]) == [canonical(one)]
+    assert one["tree"] == {"index": 0, "path": [], "size": 1}  # a tree of one is whole as it is
 
 
-def test_a_large_batch_s_receipts_are_signed_by_the_signing_process_and_hold(hub, pair, monkeypatch):  # noqa: F811
-    from imi_cli.log import signing_process
-
+def test_a_batch_s_receipts_share_one_signature_and_each_proves_its_own_event(hub, pair, monkeypatch):  # noqa: F811
+    """One signature a batch (the head of its receipts' Merkle tree), and yet each receipt,
+    as returned and as stored, proves its event's number alone, and nothing else."""
     _, ie_user = pair
-    events = [_message(ie_user, text=f"Entry {i}.") for i in range(3 * MANY)]
-    signed_here: list[bytes] = []  # what the hub signs itself (its signing process falls back on it too)
+    events = [_message(ie_user, text=f"Entry {i}.") for i in range(MANY + 1)]
+    signed: list[bytes] = []
     real_sign = hub.operator.sign_raw
-    monkeypatch.setattr(hub.operator, "sign_raw", lambda data: signed_here.append(data) or real_sign(data))
-    hub.signing.close()  # (started with the hub, before sign_raw was watched)
-    _signing_started(hub)
+    monkeypatch.setattr(hub.operator, "sign_raw", lambda data: signed.append(data) or real_sign(data))
     results = hub.accept(events[:MANY], "ie.murphy")
-    assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)
+    assert len(signed) == 1 and len({r["receipt"]["sig"] for r in results}) == 1
     assert all(_stored(hub, r["id"]) == [r["receipt"]] for r in results)
-    assert hub.signing.process is not None and hub.signing.process.alive and signed_here == []
-    # a small batch: its receipts are signed here (not worth the process)
-    few = hub.accept(events[MANY:MANY + 3], "ie.murphy")
-    assert all(_receipt_holds(hub, r["receipt"]) for r in few) and len(signed_here) == 3
-    # a process that signs wrongly (it kept to the protocol otherwise) is found out by the check
-    # of one signature, and the batch's receipts are all signed here
-    monkeypatch.setattr(signing_process, "_SIGNER", "import os, sys\nos.read(0, 32)\n"
-                        "os.write(1, bytes.fromhex(sys.argv[2]) + bytes(64) * 5000)\nimport time\ntime.sleep(30)")
-    hub.signing.close()
-    _signing_started(hub)
-    wrong = hub.signing.process
-    assert wrong is not None and wrong.started
-    results = hub.accept(events[MANY + 3:], "ie.murphy")
-    assert all(r["status"] == "accepted" and _receipt_holds(hub, r["receipt"]) for r in results)
-    assert not wrong.alive and len(signed_here) == 3 + len(results)
-    assert hub.signing.get() is None  # not started again
+    assert not any(_receipt_holds(hub, r["receipt"]) for r in results)  # no path: not alone
+    kept = _completed(results)
+    assert all(r["status"] == "accepted" for r in results) and all(_receipt_holds(hub, r) for r in kept)
+    first, other = kept[0], kept[7]
+    key = hub.operator_public_key
+    assert not receipts.proves(key, first, first["event"], first["seq"] + 1)  # another number
+    assert not receipts.proves(key, first, other["event"], first["seq"])  # another event
+    assert not receipts.proves(key, {**first, "tree": other["tree"]}, first["event"], first["seq"])  # another place
+    path = list(first["tree"]["path"])
+    path[2] = path[3]
+    assert not receipts.proves(key, {**first, "tree": {**first["tree"], "path": path}}, first["event"], first["seq"])
+    assert not receipts.proves(key, {**first, "at": "2000-01-01T00:00:00.000Z"}, first["event"], first["seq"])
+    bigger = {**first["tree"], "size": first["tree"]["size"] + 1}  # (its path gives the same root)
+    assert not receipts.proves(key, {**first, "tree": bigger}, first["event"], first["seq"])
+    assert not receipts.proves(public_key_of(new_private_key()), first, first["event"], first["seq"])
+    # paths are made only of a whole tree: not with one missing or two events at one index;
+    # and a tree made whole with another event in a place proves none of its receipts
+    def cut(answer: list[dict]) -> list[dict]:
+        made = [{**r, "tree": {k: v for k, v in r["tree"].items() if k != "path"}} for r in answer]
+        receipts.fill_paths(made)
+        return made
+
+    two_at_five = {**kept[1], "tree": {"index": 5, "size": MANY}}
+    for broken in (kept[:-1], [*kept, two_at_five]):
+        assert not any("path" in r["tree"] for r in cut(broken))
+    moved = cut([*kept[:-1], {**kept[0], "tree": {"index": MANY - 1, "size": MANY}}])
+    assert all("path" in r["tree"] for r in moved) and not any(_receipt_holds(hub, r) for r in moved)
+    # one event on its own: a tree of one, its path empty
+    alone = hub.accept(events[MANY:], "ie.murphy")[0]["receipt"]
+    assert alone["tree"] == {"index": 0, "path": [], "size": 1} and _receipt_holds(hub, alone)
+    assert len(signed) == 2
+    # pushed again later, an event of the batch gets its receipt whole: a tree of one, signed then
+    again = hub.accept([events[3]], "ie.murphy")[0]["receipt"]
+    assert again["tree"] == {"index": 0, "path": [], "size": 1} and _receipt_holds(hub, again)
+    assert (again["seq"], again["at"]) == (kept[3]["seq"], kept[3]["at"]) and len(signed) == 3
+    assert hub.accept([events[3]], "ie.murphy")[0]["receipt"] == again  # and the same every time
+
+
+def test_a_receipt_made_one_at_a_time_still_proves_its_event():
+    """Hubs signed each receipt alone before: those stored are given again for their events."""
+    private = new_private_key()
+    signer, public = Signer("operator", private), public_key_of(private)
+    old = {"at": "2026-11-01T10:00:00.000Z", "event": "e-1", "seq": 7}
+    old["sig"] = signer.sign_bytes(canonical(old).encode())
+    assert receipts.proves(public, old, "e-1", 7)
+    assert not receipts.proves(public, old, "e-1", 8)
+    assert not receipts.proves(public, {**old, "seq": True}, "e-1", True)
 
 
 def test_an_entity_made_earlier_in_the_batch_exists_for_the_events_after_it(hub, pair):  # noqa: F811

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from imi_cli.log import receipts
 from tests.hub.conftest import Network, signed_headers, signed_messages, sync
 
 
@@ -61,9 +62,10 @@ def test_a_hub_on_postgresql_accepts_sequences_and_serves_each_audience(pg_hub, 
     stored = dict(pg_rows(pg_hub.pg_url, "SELECT event_id, seq FROM receipts WHERE event_id = ANY(%s)",
                           ([e["id"] for e in events],)))
     assert stored == {e["id"]: r["seq"] for e, r in zip(events, results, strict=True)}
-    # the same event again: the same receipt
-    again = pg_hub.accept([events[0]], "anna")
-    assert again[0]["receipt"] == results[0]["receipt"]
+    # the same event again: a receipt of the same number and time, whole alone (a tree of one)
+    again = pg_hub.accept([events[0]], "anna")[0]["receipt"]
+    assert (again["seq"], again["at"]) == (results[0]["seq"], results[0]["receipt"]["at"])
+    assert receipts.proves(pg_hub.operator_public_key, again, events[0]["id"], results[0]["seq"])
     # sequence numbers in PostgreSQL have no gap, and equal the replica's
     pg_seqs = [s for (s,) in pg_rows(pg_hub.pg_url, "SELECT seq FROM events ORDER BY seq")]
     assert pg_seqs == list(range(1, len(pg_seqs) + 1))

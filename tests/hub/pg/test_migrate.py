@@ -11,6 +11,7 @@ import json
 import psycopg
 import pytest
 
+from imi_cli.log import receipts
 from tests.conftest import PASSPHRASE
 from tests.hub.pg.serving import PgHubProcess, free_port
 
@@ -128,9 +129,11 @@ def test_a_migrated_hub_serves_the_same_nodes_on(imi, tmp_path, monkeypatch, pg_
             again = client.push([json.loads(body) for body in old.values()])
         assert all(r["status"] == "accepted" for r in again), [r for r in again if r["status"] != "accepted"]
         assert sum(1 for r in again if r["id"] in before["receipts"]) == 2
-        for r in again:
+        for r in again:  # (whole alone, proven by the operator key the nodes pinned)
             if r["id"] in before["receipts"]:
-                assert r["receipt"] == json.loads(before["receipts"][r["id"]])
+                had = json.loads(before["receipts"][r["id"]])
+                assert (r["receipt"]["seq"], r["receipt"]["at"]) == (had["seq"], had["at"])
+                assert receipts.proves(users["IE"].meta("operator_key"), r["receipt"], r["id"], had["seq"])
         # a new node at HU-MEK pulls the very bodies and disclosures the old hub held
         report = Users(coords["HU"]).register([("test", {"id": "hu.new", "name": "New user",
                                                           "email": "new@example.hu", "authority": "HU-MEK",
