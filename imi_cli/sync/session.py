@@ -93,7 +93,8 @@ def _check_results(store: Any, client: Any, pushed: list[dict[str, Any]], result
 
     fill_paths([r.get("receipt") for r in results if r["status"] == "accepted"])  # (the batch's tree is here)
     ids = {event.get("id") for event in pushed}
-    operator_key, heads = store.meta("operator_key"), {}
+    operator_key = store.meta("operator_key")
+    heads: dict[tuple[str, str], bool] = {}  # (a batch's receipts share one tree head: checked once)
     for r in results:
         if not isinstance(r["id"], str) or r["id"] not in ids \
                 or not (r["status"] == "rejected" and isinstance(r.get("reason"), str) or r["status"] == "accepted"):
