@@ -28,6 +28,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -40,7 +41,7 @@ from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
 from imi_cli.hub.throttle import Arrivals, Buckets, Counts
 from imi_cli.i18n import N_
-from imi_cli.log.canonical import fast_utf8
+from imi_cli.log.canonical import fast
 from imi_cli.protocol.limits import LIMITS, MAX_BATCH, MAX_BODY, MAX_ENROL_BODY, MAX_WAIT, Limits
 from imi_cli.protocol.refusal import fill, wire_params
 from imi_cli.protocol.signing import AuthError, Signed, check_headers, verify_request
@@ -57,11 +58,12 @@ def _error(status: int, message: str, reason: str | None = None, headers: dict[s
 
 
 class _Results(JSONResponse):
-    """A push's answer: a result per event, encoded by orjson where the hub uses it (the
-    canonical JSON of log/canonical.py, several times faster than Starlette's json.dumps)."""
+    """A push's answer: a result per event, encoded by orjson where the hub uses it (several
+    times faster than Starlette's json.dumps; the hub made every value of it, so it is not
+    walked first: log/canonical.py ``fast``)."""
 
     def render(self, content: Any) -> bytes:
-        return fast_utf8(content) or super().render(content)
+        return fast(content) or super().render(content)
 
 
 class ClientError(Exception):
@@ -112,12 +114,20 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _json(request: Request, body: bytes) -> Any:
+def _noted_float(floats: list[str], text: str) -> float:
+    floats.append(text)
+    return float(text)
+
+
+def _json(request: Request, body: bytes, floats: list[str] | None = None) -> Any:
+    """The body's JSON; ``floats``: gets the text of each number with a fraction or exponent
+    (parsed values without one are plain: log/canonical.py)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ClientError(415, N_("send application/json"))
     try:
         # UTF-8 only (json.loads of bytes would take UTF-16 too); NaN and Infinity are not JSON
-        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants,
+                          parse_float=None if floats is None else partial(_noted_float, floats))
         if _SURROGATE.search(body):  # an escaped lone surrogate parses, but can never be stored or sent back
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         return data
@@ -227,13 +237,14 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             def check_and_accept() -> list[dict[str, Any]]:  # one trip to a worker thread, not two
                 nonces: list[str] = []
                 _auth(hub, request, body, nonces, signed)  # the signature over this very body
-                data = _json(request, body)
+                floats: list[str] = []
+                data = _json(request, body, floats)
                 events = data.get("events") if isinstance(data, dict) else None
                 if not isinstance(events, list) or len(events) > MAX_BATCH:
                     raise ClientError(400, N_('send {{"events": [...]}} with at most {count} events'),
                                       count=MAX_BATCH)
                 try:  # the nonce is recorded in the batch's own transaction: one commit per push
-                    return hub.accept(events, user, nonce=nonces[0])
+                    return hub.accept(events, user, nonce=nonces[0], plain=not floats)
                 except AuthError as exc:
                     raise ClientError(401, exc.msgid, exc.reason, **exc.params) from None
 

@@ -20,15 +20,16 @@ def ident_of(event: Any) -> str | None:
     return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
 
 
-def encode(wire: Any) -> tuple[str | None, bytes | None]:
+def encode(wire: Any, plain: bool = False) -> tuple[str | None, bytes | None]:
     """What a pushed event's checks need that does not depend on the pusher's key: (the
     canonical JSON of its body, the bytes its author signed), both from one encoding
-    (``crypto.canonical_texts``); None for what cannot be made (the checks in turn say why)."""
+    (``crypto.canonical_texts``); None for what cannot be made (the checks in turn say why).
+    ``plain``: ``wire`` is parsed JSON without a float (plain as ``canonical.plain`` means it)."""
     body = split(wire)[0]
     try:
         if not isinstance(body, dict):
             return canonical(body), None
-        signed, text = canonical_texts(body)  # (a key that is not text: it raises)
+        signed, text = canonical_texts(body, plain=plain)  # (a key that is not text: it raises)
     except Exception:  # what canonical JSON cannot encode: the checks in turn say what is wrong
         return None, None
     return text, signed.encode()
@@ -56,8 +57,8 @@ class Prepared:
 
     CHUNK = 64
 
-    def __init__(self, events: list[Any], pusher: str) -> None:
-        self.events, self.pusher = events, pusher
+    def __init__(self, events: list[Any], pusher: str, plain: bool = False) -> None:
+        self.events, self.pusher, self.plain = events, pusher, plain  # (plain: as ``encode`` says)
         self.key: tuple[str, str | None] | None = None
         self.texts: list[str | None] = []
         self.checks = Checks([], many=len(events) >= AT_LEAST)
@@ -67,7 +68,7 @@ class Prepared:
     def encode_all(self) -> None:
         """Encode every event now (before the lock)."""
         if self.encoded is None:
-            self.encoded = [encode(event) for event in self.events]
+            self.encoded = [encode(event, self.plain) for event in self.events]
 
     def make(self, key: tuple[str, str | None] | None, checker: Any) -> None:
         """Prepare the events with ``key`` (the first time only) and hand their checks to
@@ -79,7 +80,7 @@ class Prepared:
         for start in range(0, len(self.events), self.CHUNK):
             chunk = self.events[start:start + self.CHUNK]
             encoded = self.encoded[start:start + self.CHUNK] if self.encoded is not None else \
-                [encode(event) for event in chunk]
+                [encode(event, self.plain) for event in chunk]
             self.texts += [text for text, _signed in encoded]
             self.checks.add([job_of(key, self.pusher, wire, signed)
                              for wire, (_text, signed) in zip(chunk, encoded, strict=True)])

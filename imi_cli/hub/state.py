@@ -161,16 +161,18 @@ class Hub:
         self._notify()
         return seqs
 
-    def accept(self, events: list[Any], pusher: str, nonce: str | None = None) -> list[dict[str, Any]]:
+    def accept(self, events: list[Any], pusher: str, nonce: str | None = None, *,
+               plain: bool = False) -> list[dict[str, Any]]:
         """Check and sequence a pushed batch in one transaction; a result per event. The push
-        request's ``nonce`` is recorded in the same transaction (AuthError if already seen).
+        request's ``nonce`` is recorded in the same transaction (AuthError if already seen);
+        ``plain``: ``events`` were parsed from JSON without a float (``batch.encode``).
 
         Under the hub's lock, the pusher's key is read, what each signature's check needs is
         made (``batch.Prepared``) and handed to the hub's checker process as it is made (when
         the batch is large), and the events are checked and applied in turn while it checks."""
         if len(events) >= FAST_AT_LEAST:
             use_fast()  # canonical JSON by orjson (log/canonical.py): a server loads it once
-        prepared = Prepared(events, pusher)
+        prepared = Prepared(events, pusher, plain)
         if self.backend.kind != "sqlcipher":
             prepared.encode_all()  # before the lock, which is every hub process's on PostgreSQL
         collecting = gc.isenabled()

@@ -126,14 +126,15 @@ def verify_event(public_key: str, event: dict[str, Any], signed: bytes | None = 
     return verify_bytes(public_key, signature["sig"], signed)
 
 
-def canonical_texts(event: dict[str, Any]) -> tuple[str, str]:
+def canonical_texts(event: dict[str, Any], *, plain: bool = False) -> tuple[str, str]:
     """(canonical JSON of the event's signed part, of the event without its disclosures): the
     very texts ``canonical`` makes of each (what is verified; what is stored), for about the
     cost of one. The event's keys are strings (it is parsed JSON). A plain event (what events
-    are: ``log/canonical.plain``) in a process using orjson: both by it, the event walked once;
-    else by the standard encoder, the members before and after "signature" encoded once and
-    joined with and without it (a canonical object is its members in key order)."""
-    if json_text.in_use() and json_text.plain(event):
+    are: ``log/canonical.plain``) in a process using orjson: both by it, the event walked once
+    (not at all if the caller knows it is plain: ``plain``, parsed JSON without a float); else
+    by the standard encoder, the members before and after "signature" encoded once and joined
+    with and without it (a canonical object is its members in key order)."""
+    if json_text.in_use() and (plain or json_text.plain(event)):
         body = event if "disclosures" not in event else {k: v for k, v in event.items() if k != "disclosures"}
         full = json_text.fast(body)
         signed = json_text.fast({k: v for k, v in body.items() if k != "signature"}) if "signature" in body else full

@@ -290,3 +290,23 @@ def test_the_garbage_collector_is_on_again_after_a_batch_even_a_refused_one(hub,
     with pytest.raises(AuthError):
         hub.accept([_message(ie_user, text="Two.")], "ie.murphy", nonce="n" * 22)  # the nonce again
     assert gc.isenabled()
+
+
+def test_a_pushed_event_with_a_float_is_encoded_as_its_author_signed_it(hub, pair):  # noqa: F811
+    """Parsed JSON without a float is encoded by orjson unwalked; one float in a pushed body
+    sends its events to the standard encoder (orjson writes 1e-7 where canonical JSON writes
+    1e-07): its signature is checked over the very text its author signed."""
+    from imi_cli.log.canonical import use_fast
+    from imi_cli.sync.enrolment import client_for
+
+    assert use_fast()
+    _, ie_user = pair
+    events = [_message(ie_user, text=f"Item {i}.") for i in range(MANY)]
+    signer = Signer("ie.murphy", ie_user.meta("private_key"))
+    unsigned = {k: v for k, v in events[5].items() if k != "signature"}
+    events[5] = signer.sign_event({**unsigned, "payload": {**unsigned["payload"], "weight": 1e-7}})
+    assert '"weight":1e-07' in canonical(events[5])
+    with client_for(ie_user) as client:
+        results = client.push(events)
+    assert results[5]["status"] == "rejected" and results[5]["reason"] != "bad_signature", results[5]
+    assert all(r["status"] == "accepted" for i, r in enumerate(results) if i != 5)
