@@ -61,10 +61,9 @@ def push(store: Any, client: Any, report: SyncReport) -> None:
             return
         from imi_cli.log import redaction
 
-        wire = redaction.stored_wire(store.conn, rows)  # each body with its disclosures beside it
-        pushed = [json.loads(text) for text in _within_bytes(wire)]
-        results = client.push(pushed)
-        _check_results(store, client, pushed, results)
+        wire = _within_bytes(redaction.stored_wire(store.conn, rows))  # each body with its disclosures beside it
+        results = client.push_texts(wire)  # (the stored texts as they are)
+        _check_results(store, client, {event_id for event_id, _ in rows[:len(wire)]}, results)
         if _record_results(store, results, report):
             rebuild(store)  # a rejected event no longer counts: replay the log without it
 
@@ -81,9 +80,9 @@ def _within_bytes(bodies: list[str]) -> list[str]:
     return bodies[:cut]
 
 
-def _check_results(store: Any, client: Any, pushed: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+def _check_results(store: Any, client: Any, ids: set[str], results: list[dict[str, Any]]) -> None:
     """The hub's answer to a push, checked before anything of it is recorded: a result for
-    events pushed only, a rejection with a reason, and an acceptance with the operator's receipt
+    events pushed (``ids``) only, a rejection with a reason, and an acceptance with the operator's receipt
     for the event as sequenced (``log/receipts.proves``) under the key pinned at enrolment.
     Otherwise nothing is recorded: the events stay pending (pushed again, a hub that holds them
     answers with their receipts) and the user is told."""
@@ -92,7 +91,6 @@ def _check_results(store: Any, client: Any, pushed: list[dict[str, Any]], result
     from imi_cli.sync.hubclient import not_a_hub
 
     fill_paths([r.get("receipt") for r in results if r["status"] == "accepted"])  # (the batch's tree is here)
-    ids = {event.get("id") for event in pushed}
     operator_key = store.meta("operator_key")
     heads: dict[tuple[str, str], bool] = {}  # (a batch's receipts share one tree head: checked once)
     for r in results:
