@@ -407,9 +407,10 @@ def write_section(path: Path, figures, floors) -> None:
     lines += [f"| {n} | {v} | {t} | {'ok' if m else '**missed**'} |" for n, v, t, m in figures]
     lines += [f"| {n} | {v} | | |" for n, v in floors]
     lines += ["", "Each push verifies the request signature and each event's signature, checks the actor's "
-              "right and the transition, sequences the event, projects it and signs a receipt, all in one "
-              "transaction per batch. The catch-up verifies each pulled event against its author's key "
-              "and applies pages of 1,000 events, moving the cursor in the same transaction.", ""]
+              "right and the transition, sequences the event, projects it and makes its receipt (one "
+              "signature a batch), all in one transaction per batch. The catch-up verifies each pulled "
+              "event against its author's key and applies pages of 1,000 events, moving the cursor in "
+              "the same transaction.", ""]
     section = "\n".join(lines)
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     start = text.find("## Hub and sync")

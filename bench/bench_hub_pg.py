@@ -210,7 +210,7 @@ def push_run(nodes: list, urls: list[str], per_node: int, pids) -> tuple[float, 
     def push(i: int) -> None:
         try:
             # a batch may queue behind the 15 others for longer than a node's usual 30 s (a node
-            # would retry and get the same receipts); the throughput is what is measured here
+            # would retry and get receipts of the same numbers); the throughput is what is measured here
             signer = Signer(nodes[i].meta("user_id"), nodes[i].meta("private_key"))
             with HubClient(urls[i % len(urls)], signer, timeout=900) as client:
                 for start in range(0, per_node, BATCH):

@@ -8,7 +8,7 @@ Ages are the hub's own: when it received each event, not the time its author wro
 What stays: directory events (authorities, users, keys: the network's shared state), every
 request that is still open, however old, so a node that re-seeds still gets its whole story,
 and the receipts (event id and number only), so a push repeated after its event went is
-answered with the same receipt.
+answered with a receipt of the same number and time.
 The hub's own projections of what went (the request's record, the message) go with it.
 
 A node whose cursor is older than what the hub removed gets 410 and re-seeds: it pulls again

@@ -264,7 +264,7 @@ class Hub:
         # whether the id has a receipt and whether an event holds it (for a batch: read for all
         # its ids at once, and kept as its events are sequenced)
         row = batch.seen(conn, event)
-        # The same event again: the same receipt. Retention keeps receipts (ids and numbers only)
+        # The same event again: its receipt (the same number and time). Retention keeps receipts (ids and numbers only)
         # after the event is gone, so a node that never heard its receipt still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
                                                       and row[2] == _digest(event, text))):

@@ -51,9 +51,9 @@ class PipedProcess:
 
     PATIENCE = 0.5  # seconds to wait for an answer before doing the work here
 
-    def __init__(self, script: str, first: bytes = b"") -> None:
+    def __init__(self, script: str) -> None:
         """Start ``script`` (it gets the directory holding PyNaCl and the hex token as its
-        arguments); ``first``: what it reads before anything else (never put in its arguments)."""
+        arguments)."""
         import subprocess
         import sys
 
@@ -70,11 +70,9 @@ class PipedProcess:
         for fd in (self._in, self._out):
             os.set_blocking(fd, False)
         _widen(self._in)
-        self._pending = bytearray(first)  # what the pipe has not taken yet
+        self._pending = bytearray()  # what the pipe has not taken yet
         self._greeted = b""  # the start token, as far as it came
         self.alive = True
-        if first:
-            self._pump()  # what it needs to start, at once
 
     @property
     def started(self) -> bool:

@@ -32,7 +32,7 @@ PATH_AT_MOST = 64  # hashes in a path: a tree of 2**64 leaves would need no more
 
 def leaf_text(receipt: dict[str, Any]) -> str:
     """``canonical`` of a receipt's ``{"at", "event", "seq"}`` (in key order), made directly
-    (tests/log/test_receipts.py checks it against ``canonical``)."""
+    (tests/hub/test_push_batches.py checks it against ``canonical``)."""
     return f'{{"at":{_TEXT(receipt["at"])},"event":{_TEXT(receipt["event"])},"seq":{int(receipt["seq"])}}}'
 
 
@@ -87,7 +87,7 @@ def fill_paths(receipts: list[Any]) -> None:
         if not isinstance(place, dict) or "path" in place or type(place.get("index")) is not int \
                 or type(place.get("size")) is not int or not isinstance(receipt.get("at"), str) \
                 or not isinstance(receipt.get("sig"), str) or not isinstance(receipt.get("event"), str) \
-                or type(receipt.get("seq")) is not int:
+                or type(receipt.get("seq")) is not int or not _utf8(receipt["at"]) or not _utf8(receipt["event"]):
             continue
         pathless.append(receipt)
         group = groups.setdefault((receipt["at"], receipt["sig"], place["size"]), {})
@@ -112,6 +112,8 @@ def proves(operator_key: str, receipt: Any, event_id: str, seq: Any, *,
     if not isinstance(receipt, dict) or receipt.get("event") != event_id or type(seq) is not int \
             or type(receipt.get("seq")) is not int or receipt["seq"] != seq \
             or not isinstance(receipt.get("at"), str) or not isinstance(receipt.get("sig"), str):
+        return False
+    if not (_utf8(receipt["at"]) and _utf8(event_id)):  # (a lone surrogate: no text was signed)
         return False
     leaf = leaf_text(receipt)
     if "tree" not in receipt:  # made one at a time
@@ -143,3 +145,21 @@ def _hash_of(text: str) -> bytes | None:
     except ValueError:  # (binascii.Error is one; so is text that is not ASCII)
         return None
     return raw if len(raw) == 32 and b64(raw) == text else None
+
+
+def _utf8(text: str) -> bool:
+    """Can ``text`` be written as UTF-8 (no lone surrogate, which JSON can carry)?"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def kept(receipt: dict[str, Any]) -> dict[str, Any]:
+    """What a node keeps of a receipt that ``proves`` its event: the fields that prove, no other."""
+    place = receipt.get("tree")
+    made = {key: receipt[key] for key in ("at", "event", "seq", "sig")}
+    if isinstance(place, dict):
+        made["tree"] = {key: place[key] for key in ("index", "path", "size")}
+    return made

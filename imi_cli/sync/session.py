@@ -63,7 +63,7 @@ def push(store: Any, client: Any, report: SyncReport) -> None:
 
         wire = _within_bytes(redaction.stored_wire(store.conn, rows))  # each body with its disclosures beside it
         results = client.push_texts(wire)  # (the stored texts as they are)
-        _check_results(store, client, {event_id for event_id, _ in rows[:len(wire)]}, results)
+        _check_results(store, client, [event_id for event_id, _ in rows[:len(wire)]], results)
         if _record_results(store, results, report):
             rebuild(store)  # a rejected event no longer counts: replay the log without it
 
@@ -80,36 +80,56 @@ def _within_bytes(bodies: list[str]) -> list[str]:
     return bodies[:cut]
 
 
-def _check_results(store: Any, client: Any, ids: set[str], results: list[dict[str, Any]]) -> None:
-    """The hub's answer to a push, checked before anything of it is recorded: a result for
-    events pushed (``ids``) only, a rejection with a reason, and an acceptance with the operator's receipt
-    for the event as sequenced (``log/receipts.proves``) under the key pinned at enrolment.
-    Otherwise nothing is recorded: the events stay pending (pushed again, a hub that holds them
-    answers with their receipts) and the user is told."""
+def _check_results(store: Any, client: Any, ids: list[str], results: list[dict[str, Any]]) -> None:
+    """The hub's answer to a push, checked before anything of it is recorded: one result for
+    each event pushed (``ids``), no other; a rejection with its reason and words as text; an
+    acceptance with the operator's receipt for the event as sequenced (``log/receipts.proves``)
+    under the key pinned at enrolment. Otherwise nothing is recorded: the events stay pending
+    (pushed again, a hub that holds them answers with their receipts) and the user is told."""
+    from imi_cli.errors import UsageError
     from imi_cli.i18n import t
     from imi_cli.log.receipts import fill_paths, proves
     from imi_cli.sync.hubclient import not_a_hub
 
-    fill_paths([r.get("receipt") for r in results if r["status"] == "accepted"])  # (the batch's tree is here)
     operator_key = store.meta("operator_key")
+    if not operator_key:  # (enrolment pins it: a store without one was never enrolled whole)
+        raise UsageError(t("this store is not enrolled with a hub"),
+                         hint=t("create one with `imi init --hub URL` (it asks for your invitation code)"))
+    if sorted(r["id"] for r in results if isinstance(r["id"], str)) != sorted(ids) \
+            or not all(r["status"] == "accepted" or r["status"] == "rejected" and _words(r) for r in results):
+        raise not_a_hub(client.url, t("its answer to a push does not match the events pushed"))
+    fill_paths([r.get("receipt") for r in results if r["status"] == "accepted"])  # (the batch's tree is here)
     heads: dict[tuple[str, str], bool] = {}  # (a batch's receipts share one tree head: checked once)
     for r in results:
-        if not isinstance(r["id"], str) or r["id"] not in ids \
-                or not (r["status"] == "rejected" and isinstance(r.get("reason"), str) or r["status"] == "accepted"):
-            raise not_a_hub(client.url, t("its answer to a push holds no list of results"))
         if r["status"] == "accepted" and not proves(operator_key, r.get("receipt"), r["id"], r.get("seq"),
                                                     heads=heads):
             raise not_a_hub(client.url, t("a receipt it gave does not verify against the operator key "
                                            "this store enrolled with"))
 
 
+def _words(rejected: dict[str, Any]) -> bool:
+    """A rejection's reason, and its sentence and message id if any, are text that can be kept
+    (UTF-8: JSON can carry a lone surrogate), its parameters an object."""
+    texts = [rejected.get(key) for key in ("reason", "message", "msgid")]
+    if not isinstance(texts[0], str) or not all(text is None or isinstance(text, str) for text in texts) \
+            or not isinstance(rejected.get("params") or {}, dict):
+        return False
+    try:
+        "".join(text for text in texts if text is not None).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _record_results(store: Any, results: list[dict[str, Any]], report: SyncReport) -> bool:
+    from imi_cli.log.receipts import kept
+
     at = clock.iso(clock.now())
     with store.transaction() as conn:
         for r in results:
             if r["status"] == "accepted":
                 conn.execute("UPDATE outbox SET state='accepted', receipt=?, updated_at=? WHERE event_id=?",
-                             (canonical(r["receipt"]), at, r["id"]))
+                             (canonical(kept(r["receipt"])), at, r["id"]))
                 conn.execute("UPDATE events SET status='accepted', hub_seq=? WHERE id=?", (r["seq"], r["id"]))
                 body = conn.execute("SELECT body FROM events WHERE id = ?", (r["id"],)).fetchone()[0]
                 note_version(conn, json.loads(body), r["seq"])

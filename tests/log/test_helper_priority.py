@@ -1,4 +1,4 @@
-"""The helper processes (the checker, the receipt signer) yield to the process they work for
+"""The helper process (the signature checker) yields to the process it works for
 when the cores are all busy (log/piped.py ``NICER``)."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from imi_cli.demo.network import _sync
-from imi_cli.errors import ExitCode, HubUnreachable
+from imi_cli.errors import ExitCode, HubUnreachable, UsageError
 from imi_cli.exchanges import messages
 from imi_cli.log import receipts
 from imi_cli.log.crypto import new_private_key, public_key_of
@@ -51,14 +51,53 @@ def test_a_push_answer_that_does_not_match_what_was_pushed_is_refused_whole(pair
     with client_for(hu) as client:
         results = client.push(pushed)
     client = SimpleNamespace(url=pair.url)
-    ids = {event["id"] for event in pushed}
+    ids = [event["id"] for event in pushed]
     _check_results(hu, client, ids, results)  # the hub's own answer holds
-    swapped = [{**results[0], "receipt": results[1]["receipt"]}, *results[1:]]
-    renumbered = [{**results[0], "seq": results[0]["seq"] + 1}, *results[1:]]
-    stranger = [*results, {**results[0], "id": "not-pushed"}]
-    unreasoned = [{"id": results[0]["id"], "status": "rejected"}, *results[1:]]
-    unsigned = [{**results[0], "receipt": {k: v for k, v in results[0]["receipt"].items() if k != "sig"}}]
-    for answer in (swapped, renumbered, stranger, unreasoned, unsigned):
+    first = results[0]
+    swapped = [{**first, "receipt": results[1]["receipt"]}, *results[1:]]
+    renumbered = [{**first, "seq": first["seq"] + 1}, *results[1:]]
+    stranger = [*results, {**first, "id": "not-pushed"}]
+    unreasoned = [{"id": first["id"], "status": "rejected"}, *results[1:]]
+    unsigned = [{**first, "receipt": {k: v for k, v in first["receipt"].items() if k != "sig"}}, *results[1:]]
+    lone = "\ud800"  # (JSON carries a lone surrogate; nothing can keep it)
+    surrogate_at = [{**first, "receipt": {**first["receipt"], "at": lone}}, *results[1:]]
+    surrogate_leaf = [*results, {"id": lone, "status": "accepted", "seq": 1,
+                                 "receipt": {"at": lone, "event": "x", "seq": 1, "sig": "s",
+                                             "tree": {"index": 0, "size": 1}}}]
+    unwritable = [{"id": first["id"], "status": "rejected", "reason": lone}, *results[1:]]
+    worded_oddly = [{"id": first["id"], "status": "rejected", "reason": "invalid", "message": {"x": 1}},
+                    *results[1:]]
+    for answer in (swapped, renumbered, stranger, unreasoned, unsigned, surrogate_at, surrogate_leaf,
+                   unwritable, worded_oddly, [], results[1:], [*results, results[0]]):
         with pytest.raises(HubUnreachable) as refused:
-            _check_results(hu, client, ids, answer)
+            _check_results(hu, client, sorted(ids), answer)
         assert refused.value.message.startswith(f"{pair.url} does not answer like an imi hub")
+
+
+def test_a_node_keeps_of_a_receipt_only_what_proves(pair, monkeypatch):
+    """Whatever else a hub adds to a receipt is not kept (a NaN, a lone surrogate)."""
+    from imi_cli.sync import session
+
+    hu = pair.users["HU"]
+    ident = messages.send(hu, "IE-RIAI", "Certificate", "Is it valid?", "en")
+    real = session._record_results
+
+    def padded(store, results, report):
+        for r in results:
+            r["receipt"] = {**r["receipt"], "extra": float("nan"), "note": "\ud800"}
+        return real(store, results, report)
+
+    monkeypatch.setattr(session, "_record_results", padded)
+    assert _sync(hu).accepted == 1
+    state, receipt, _seq = _state(hu, ident)
+    assert state == "accepted" and set(json.loads(receipt)) == {"at", "event", "seq", "sig", "tree"}
+
+
+def test_a_store_without_the_operator_key_is_told_to_enrol(pair):
+    hu = pair.users["HU"]
+    messages.send(hu, "IE-RIAI", "Certificate", "Is it valid?", "en")
+    with hu.transaction():
+        hu.conn.execute("DELETE FROM meta WHERE key = 'operator_key'")
+    with pytest.raises(UsageError) as refused:
+        _sync(hu)
+    assert "not enrolled" in refused.value.message

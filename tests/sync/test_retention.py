@@ -75,7 +75,7 @@ def test_retention_keeps_open_requests_and_removes_settled_ones_whole(pair, tmp_
     assert on_hub(settled) == (0, 0)
     from imi_cli.sync.enrolment import client_for
 
-    with client_for(users["IE"]) as client:  # a push repeated after its event went: the same receipt
+    with client_for(users["IE"]) as client:  # a push repeated after its event went: the same number
         (again,) = client.push([json.loads(closing[0])])
     assert (again["status"], again["seq"]) == ("accepted", closing[1])
     assert on_hub(settled) == (0, 0)  # and nothing came back
