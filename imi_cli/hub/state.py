@@ -40,6 +40,7 @@ from imi_cli.log.projections import apply
 from imi_cli.log.store import Store
 from imi_cli.protocol import pipeline
 from imi_cli.protocol.refusal import Refusal
+from imi_cli.protocol.schemas import MAX_DEPTH
 from imi_cli.protocol.view import RulesView
 
 
@@ -281,8 +282,11 @@ class Hub:
             if pusher == pipeline.OPERATOR:
                 raise Refusal("not_allowed", "the operator's events are made by the hub itself")
             self._check_signature(conn, event, batch.key, verified)
-            body, event = event, revealed
-            audience = pipeline.check(batch.view, event, shaped=True)  # (revealed: the top level is the body's)
+            body, event = event, revealed  # (revealed: the top level is the body's)
+            # a body the rules see as it is, whose canonical JSON opens fewer brackets than the
+            # depth allowed, cannot nest deeper (brackets in its text only count more)
+            bounded = event is body and text.count("{") + text.count("[") <= MAX_DEPTH
+            audience = pipeline.check(batch.view, event, shaped=True, bounded=bounded)
         except Refusal as refusal:
             return {"id": ident, "status": "rejected", **refusal.wire()}
         assert ident is not None and event is not None  # the shape check saw an id; the body was opened

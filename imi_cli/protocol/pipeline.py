@@ -26,15 +26,16 @@ TOP_LEVEL = {"id": str, "type": str, "at": str, "actor": dict, "audience": list,
 CLOCK_SKEW_SECONDS = 300
 
 
-def check(view: RulesView, event: Any, *, shaped: bool = False) -> list[str]:
+def check(view: RulesView, event: Any, *, shaped: bool = False, bounded: bool = False) -> list[str]:
     """Run every rule on the event; return its audience expanded by the view's directory.
     Raises Refusal with a typed reason. ``shaped``: ``check_shape`` passed already (the hub
-    checks it first, before the signature)."""
+    checks it first, before the signature); ``bounded``: the caller knows the payload is nested
+    no deeper than ``schemas.MAX_DEPTH`` (it is not walked to find out)."""
     with view.checking():
-        return _check(view, event, shaped)
+        return _check(view, event, shaped, bounded)
 
 
-def _check(view: RulesView, event: Any, shaped: bool = False) -> list[str]:
+def _check(view: RulesView, event: Any, shaped: bool = False, bounded: bool = False) -> list[str]:
     if not shaped:
         check_shape(event)
     event_type = type_of(event)
@@ -42,7 +43,7 @@ def _check(view: RulesView, event: Any, shaped: bool = False) -> list[str]:
         if event_type.hub_only_message:  # a template (marked with N_ where the type is registered)
             raise Refusal("not_allowed", event_type.hub_only_message, type=event_type.name)
         raise Refusal("not_allowed", "only the hub makes {type} events", type=event_type.name)
-    problem = event_type.compiled.problem(event["payload"])
+    problem = event_type.compiled.problem(event["payload"], bounded=bounded)
     if problem:
         raise Refusal("invalid", "a {type} event does not have the expected form: {problem}",
                       type=event_type.name, problem=problem)
