@@ -75,11 +75,12 @@ def alone(signer: Signer, receipt: dict[str, Any]) -> dict[str, Any]:
     return {**receipt, "sig": sig, "tree": {"index": 0, "path": [], "size": 1}}
 
 
-def fill_paths(receipts: list[Any]) -> None:
+def fill_paths(receipts: list[Any]) -> dict[int, bytes]:
     """Give the receipts that came without their paths (an answer to a push holds its batch's
-    whole tree) the inclusion paths their leaves make, in place. A receipt whose tree is not
-    whole among ``receipts`` (each index once, one event at each), or that is malformed, is
-    left without: it proves nothing."""
+    whole tree) the inclusion paths their leaves make, in place; returns the root each one's
+    path leads to (by ``id`` of the receipt). A receipt whose tree is not whole among
+    ``receipts`` (each index once, one event at each), or that is malformed, is left without:
+    it proves nothing."""
     groups: dict[tuple[str, str, int], dict[int, set[str]]] = {}
     pathless = []
     for receipt in receipts:
@@ -92,16 +93,39 @@ def fill_paths(receipts: list[Any]) -> None:
         pathless.append(receipt)
         group = groups.setdefault((receipt["at"], receipt["sig"], place["size"]), {})
         group.setdefault(place["index"], set()).add(leaf_text(receipt))
-    paths: dict[tuple[str, str, int], list[list[str]]] = {}
+    trees: dict[tuple[str, str, int], tuple[bytes, list[list[str]]]] = {}
     for (at, sig, size), leaves in groups.items():
         if len(leaves) == size and min(leaves) == 0 and max(leaves) == size - 1 \
                 and all(len(texts) == 1 for texts in leaves.values()):
-            paths[at, sig, size] = merkle.tree([merkle.leaf_hash(next(iter(leaves[i])).encode())
-                                                for i in range(size)])[1]
+            trees[at, sig, size] = merkle.tree([merkle.leaf_hash(next(iter(leaves[i])).encode())
+                                                for i in range(size)])
+    roots = {}
     for receipt in pathless:
-        made = paths.get((receipt["at"], receipt["sig"], receipt["tree"]["size"]))
+        made = trees.get((receipt["at"], receipt["sig"], receipt["tree"]["size"]))
         if made is not None:
-            receipt["tree"] = {**receipt["tree"], "path": made[receipt["tree"]["index"]]}
+            receipt["tree"] = {**receipt["tree"], "path": made[1][receipt["tree"]["index"]]}
+            roots[id(receipt)] = made[0]
+    return roots
+
+
+def first_unproven(operator_key: str, accepted: list[tuple[str, Any, Any]]) -> int | None:
+    """Of (event id, number, receipt) for each event accepted in an answer to a push, the
+    index of the first whose receipt does not prove it (``proves``); None if all do. The
+    receipts of a batch, given without paths, get them here (``fill_paths``): their leaves made
+    the tree, so each is proven once the tree's head is (one signature a batch)."""
+    roots = fill_paths([receipt for _event, _seq, receipt in accepted])
+    heads: dict[tuple[str, str], bool] = {}
+    for index, (event_id, seq, receipt) in enumerate(accepted):
+        root = roots.get(id(receipt))
+        if root is None:
+            proven = proves(operator_key, receipt, event_id, seq, heads=heads)
+        else:  # (fill_paths checked its fields' types)
+            proven = receipt["event"] == event_id and type(seq) is int and receipt["seq"] == seq \
+                and _head_holds(operator_key, head_text(receipt["at"], b64(root), receipt["tree"]["size"]),
+                                receipt["sig"], heads)
+        if not proven:
+            return index
+    return None
 
 
 def proves(operator_key: str, receipt: Any, event_id: str, seq: Any, *,
@@ -129,12 +153,16 @@ def proves(operator_key: str, receipt: Any, event_id: str, seq: Any, *,
     root = merkle.root_from(merkle.leaf_hash(leaf.encode()), place["index"], place["size"], path)  # type: ignore[arg-type]
     if root is None:
         return False
-    head = (head_text(receipt["at"], b64(root), place["size"]), receipt["sig"])
-    if heads is not None and head in heads:
-        return heads[head]
-    verified = verify_bytes(operator_key, receipt["sig"], head[0].encode())
+    return _head_holds(operator_key, head_text(receipt["at"], b64(root), place["size"]), receipt["sig"], heads)
+
+
+def _head_holds(operator_key: str, head: str, sig: str, heads: dict[tuple[str, str], bool] | None) -> bool:
+    """Is ``sig`` the operator's signature of the tree head ``head`` (``heads``: those checked)?"""
+    if heads is not None and (head, sig) in heads:
+        return heads[head, sig]
+    verified = verify_bytes(operator_key, sig, head.encode())
     if heads is not None:
-        heads[head] = verified
+        heads[head, sig] = verified
     return verified
 
 

@@ -88,7 +88,7 @@ def _check_results(store: Any, client: Any, ids: list[str], results: list[dict[s
     (pushed again, a hub that holds them answers with their receipts) and the user is told."""
     from imi_cli.errors import UsageError
     from imi_cli.i18n import t
-    from imi_cli.log.receipts import fill_paths, proves
+    from imi_cli.log.receipts import first_unproven
     from imi_cli.sync.hubclient import not_a_hub
 
     operator_key = store.meta("operator_key")
@@ -98,13 +98,10 @@ def _check_results(store: Any, client: Any, ids: list[str], results: list[dict[s
     if sorted(r["id"] for r in results if isinstance(r["id"], str)) != sorted(ids) \
             or not all(r["status"] == "accepted" or r["status"] == "rejected" and _words(r) for r in results):
         raise not_a_hub(client.url, t("its answer to a push does not match the events pushed"))
-    fill_paths([r.get("receipt") for r in results if r["status"] == "accepted"])  # (the batch's tree is here)
-    heads: dict[tuple[str, str], bool] = {}  # (a batch's receipts share one tree head: checked once)
-    for r in results:
-        if r["status"] == "accepted" and not proves(operator_key, r.get("receipt"), r["id"], r.get("seq"),
-                                                    heads=heads):
-            raise not_a_hub(client.url, t("a receipt it gave does not verify against the operator key "
-                                           "this store enrolled with"))
+    accepted = [(r["id"], r.get("seq"), r.get("receipt")) for r in results if r["status"] == "accepted"]
+    if first_unproven(operator_key, accepted) is not None:
+        raise not_a_hub(client.url, t("a receipt it gave does not verify against the operator key "
+                                       "this store enrolled with"))
 
 
 def _words(rejected: dict[str, Any]) -> bool:

@@ -25,21 +25,25 @@ def _state(store, ident: str) -> tuple:
 
 
 def test_an_acceptance_is_recorded_only_with_a_receipt_the_pinned_operator_key_signed(pair):
+    """One event (a tree of one, whole alone) and three (one tree: the node makes the paths)."""
     hu = pair.users["HU"]
-    ident = messages.send(hu, "IE-RIAI", "Certificate", "Is it valid?", "en")
     pinned = hu.meta("operator_key")
-    with hu.transaction():
-        hu.set_meta("operator_key", public_key_of(new_private_key()))  # as if the hub had been replaced
-    with pytest.raises(HubUnreachable) as refused:
-        _sync(hu)
-    assert "does not verify against the operator key this store enrolled with" in refused.value.message
-    assert refused.value.exit_code == ExitCode.HUB_UNREACHABLE
-    assert _state(hu, ident) == ("pending", None, None)  # nothing recorded
-    with hu.transaction():
-        hu.set_meta("operator_key", pinned)
-    assert _sync(hu).accepted == 1  # pushed again: the hub holds it, and answers with its receipt
-    state, receipt, seq = _state(hu, ident)
-    assert state == "accepted" and receipts.proves(pinned, json.loads(receipt), json.loads(receipt)["event"], seq)
+    for count in (1, 3):
+        idents = [messages.send(hu, "IE-RIAI", f"Certificate {n}", "Is it valid?", "en") for n in range(count)]
+        with hu.transaction():
+            hu.set_meta("operator_key", public_key_of(new_private_key()))  # as if the hub had been replaced
+        with pytest.raises(HubUnreachable) as refused:
+            _sync(hu)
+        assert "does not verify against the operator key this store enrolled with" in refused.value.message
+        assert refused.value.exit_code == ExitCode.HUB_UNREACHABLE
+        assert all(_state(hu, ident) == ("pending", None, None) for ident in idents)  # nothing recorded
+        with hu.transaction():
+            hu.set_meta("operator_key", pinned)
+        assert _sync(hu).accepted == count  # pushed again: the hub holds them, and answers with their receipts
+        for ident in idents:
+            state, receipt, seq = _state(hu, ident)
+            kept = json.loads(receipt)
+            assert state == "accepted" and receipts.proves(pinned, kept, kept["event"], seq)
 
 
 def test_a_push_answer_that_does_not_match_what_was_pushed_is_refused_whole(pair):
@@ -52,7 +56,8 @@ def test_a_push_answer_that_does_not_match_what_was_pushed_is_refused_whole(pair
         results = client.push(pushed)
     client = SimpleNamespace(url=pair.url)
     ids = [event["id"] for event in pushed]
-    _check_results(hu, client, ids, results)  # the hub's own answer holds
+    assert all("path" not in r["receipt"]["tree"] for r in results)  # (a batch's: the node makes them)
+    _check_results(hu, client, ids, json.loads(json.dumps(results)))  # the hub's own answer holds
     first = results[0]
     swapped = [{**first, "receipt": results[1]["receipt"]}, *results[1:]]
     renumbered = [{**first, "seq": first["seq"] + 1}, *results[1:]]
@@ -70,7 +75,7 @@ def test_a_push_answer_that_does_not_match_what_was_pushed_is_refused_whole(pair
     for answer in (swapped, renumbered, stranger, unreasoned, unsigned, surrogate_at, surrogate_leaf,
                    unwritable, worded_oddly, [], results[1:], [*results, results[0]]):
         with pytest.raises(HubUnreachable) as refused:
-            _check_results(hu, client, sorted(ids), answer)
+            _check_results(hu, client, sorted(ids), json.loads(json.dumps(answer)))  # (as it came)
         assert refused.value.message.startswith(f"{pair.url} does not answer like an imi hub")
 
 
