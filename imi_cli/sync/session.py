@@ -106,11 +106,13 @@ def _check_results(store: Any, client: Any, ids: list[str], results: list[dict[s
 
 def _words(rejected: dict[str, Any]) -> bool:
     """A rejection's reason, and its sentence and message id if any, are text that can be kept
-    (UTF-8: JSON can carry a lone surrogate), its parameters an object."""
+    (UTF-8: JSON can carry a lone surrogate), its parameters an object (its text kept too)."""
     texts = [rejected.get(key) for key in ("reason", "message", "msgid")]
+    params = rejected.get("params")
     if not isinstance(texts[0], str) or not all(text is None or isinstance(text, str) for text in texts) \
-            or not isinstance(rejected.get("params") or {}, dict):
+            or not (params is None or isinstance(params, dict)):
         return False
+    texts += [text for item in (params or {}).items() for text in item if isinstance(text, str)]
     try:
         "".join(text for text in texts if text is not None).encode("utf-8")
     except UnicodeEncodeError:

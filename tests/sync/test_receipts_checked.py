@@ -72,8 +72,10 @@ def test_a_push_answer_that_does_not_match_what_was_pushed_is_refused_whole(pair
     unwritable = [{"id": first["id"], "status": "rejected", "reason": lone}, *results[1:]]
     worded_oddly = [{"id": first["id"], "status": "rejected", "reason": "invalid", "message": {"x": 1}},
                     *results[1:]]
+    odd_params = [{"id": first["id"], "status": "rejected", "reason": "invalid", "msgid": "m", "message": "m",
+                   "params": {"a": lone}}, *results[1:]]
     for answer in (swapped, renumbered, stranger, unreasoned, unsigned, surrogate_at, surrogate_leaf,
-                   unwritable, worded_oddly, [], results[1:], [*results, results[0]]):
+                   unwritable, worded_oddly, odd_params, [], results[1:], [*results, results[0]]):
         with pytest.raises(HubUnreachable) as refused:
             _check_results(hu, client, sorted(ids), json.loads(json.dumps(answer)))  # (as it came)
         assert refused.value.message.startswith(f"{pair.url} does not answer like an imi hub")
