@@ -196,16 +196,19 @@ def store_nonces(b: Bench, total: int) -> int:
 
 
 def bench_nonces(b: Bench, hu, sizes: list[int], n_single: int, rounds: int) -> dict[int, float]:
-    """Single-event push rate with ``sizes`` nonces stored (median of ``rounds``)."""
-    rates: dict[int, float] = {}
+    """Single-event push rate with ``sizes`` nonces stored (median of ``rounds``). Each round
+    measures every size in turn: the machine's speed drifts within the minute this takes, and
+    sizes measured one after the other would read the drift as the nonces' cost."""
+    runs: dict[int, list[float]] = {size: [] for size in sizes}
+    stored: dict[int, int] = {}
+    for _ in range(rounds):
+        for size in sizes:  # the hub restarted each time: a user may make 240 pushes at once (limits.py)
+            stored[size] = store_nonces(b, size)
+            runs[size].append(push_single(hu, messages(hu, "IE-NCO", n_single)))
+    rates = {size: statistics.median(runs[size]) for size in sizes}
     for size in sizes:
-        runs = []
-        for _ in range(rounds):  # the hub restarted each time: a user may make 240 pushes at once (limits.py)
-            stored = store_nonces(b, size)
-            runs.append(push_single(hu, messages(hu, "IE-NCO", n_single)))
-        rates[size] = statistics.median(runs)
-        print(f"single push with {stored:,} nonces stored: {rates[size]:,.0f} events/s "
-              f"({', '.join(f'{r:,.0f}' for r in runs)})", flush=True)
+        print(f"single push with {stored[size]:,} nonces stored: {rates[size]:,.0f} events/s "
+              f"({', '.join(f'{r:,.0f}' for r in runs[size])})", flush=True)
     return rates
 
 
