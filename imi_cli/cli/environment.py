@@ -132,9 +132,7 @@ class Environment:
 
     def open_store(self, *, create: bool = False, keep_key: bool = False) -> Any:
         """``keep_key``: the store keeps its key for a second connection (a serving hub)."""
-        if keep_key:
-            return self.store_factory(self.store_path, self.settings, create=create, keep_key=True)
-        return self.store_factory(self.store_path, self.settings, create=create)
+        return self.store_factory(self.store_path, self.settings, create=create, keep_key=keep_key)
 
 
 def check_language(code: str, option: str = "--lang") -> str:

@@ -265,8 +265,9 @@ class Hub:
         # whether the id has a receipt and whether an event holds it (for a batch: read for all
         # its ids at once, and kept as its events are sequenced)
         row = batch.seen(conn, event)
-        # The same event again: its receipt (the same number and time). Retention keeps receipts (ids and numbers only)
-        # after the event is gone, so a node that never heard its receipt still gets it.
+        # The same event again: its receipt (the same number and time). Retention keeps receipts
+        # (ids and numbers only) after the event is gone, so a node that never heard its receipt
+        # still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
                                                       and row[2] == _digest(event, text))):
             # (one this batch made gets its signature at the batch's end; one made before is
@@ -380,7 +381,6 @@ class Hub:
         return code
 
     def enrol(self, code: str, public_key: str, proof: str) -> dict[str, Any]:
-
         digest = code_hash(code)
         with self.lock:
             row = self.store.query("SELECT user_id, expires_at, used_at FROM invitations WHERE code_hash = ?",

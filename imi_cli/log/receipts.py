@@ -20,13 +20,12 @@ verifies against the operator's key it pinned at enrolment (sync/session.py).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from imi_cli.log import merkle
+from imi_cli.log.canonical import ENCODE as _TEXT  # (a JSON string, as canonical JSON writes it)
 from imi_cli.log.crypto import Signer, b64, unb64, verify_bytes
 
-_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # a JSON string as canonical JSON writes it (made once)
 PATH_AT_MOST = 64  # hashes in a path: a tree of 2**64 leaves would need no more
 
 

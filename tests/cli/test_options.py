@@ -63,7 +63,7 @@ def test_an_unknown_option_after_the_subcommand_is_a_usage_error(imi):
 def test_a_store_after_the_subcommand_wins_over_the_environment(tmp_path, monkeypatch):
     opened = []
 
-    def factory(path, settings, *, create=False):
+    def factory(path, settings, *, create=False, keep_key=False):
         opened.append((path, settings.sources["store"], create))
         raise NotFound("no store here (a test's factory)")
 
