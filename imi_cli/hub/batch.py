@@ -12,6 +12,7 @@ from imi_cli.log.crypto import canonical_texts
 from imi_cli.log.crypto_pool import AT_LEAST, Checks
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical
+from imi_cli.log.journal import NOTE_VERSION
 from imi_cli.protocol.view import RulesView
 
 
@@ -111,22 +112,59 @@ class Redo(Exception):
     """An event failed while its rows were being written, in a batch without savepoints."""
 
 
+class LogRows:
+    """Sequenced events' rows in the hub's log tables (events, event_audience, entity_log,
+    entity_versions), gathered so that a batch's are written with one statement a table."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+        self.audience: list[tuple[str, int]] = []
+        self.authors: list[tuple[str, int, str]] = []
+        self.versions: dict[str, int] = {}
+
+    def add(self, seq: int, event: dict[str, Any], text: str, at: str, audience: list[str]) -> None:
+        """``event`` sequenced as ``seq`` at ``at`` (``text``: its canonical JSON), read by ``audience``."""
+        entity = event["subject"]["entity"]
+        self.events.append((seq, event["id"], event["type"], event["at"], text, at, seq, entity))
+        self.audience += [(who, seq) for who in audience]
+        self.authors.append((entity, seq, event["signature"]["by"]))
+        self.versions[entity] = max(seq, self.versions.get(entity, 0))
+
+    def write(self, conn: Any) -> None:
+        """Write the rows gathered, and forget them."""
+        if not self.events:
+            return
+        conn.executemany("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq, entity) "
+                         "VALUES (?,?,?,?,?, 'accepted', ?, ?, ?)", self.events)
+        conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)", self.audience)
+        conn.executemany("INSERT INTO entity_log(entity, seq, author) VALUES (?, ?, ?)", self.authors)
+        conn.executemany(NOTE_VERSION, self.versions.items())
+        for rows in (self.events, self.audience, self.authors, self.versions):
+            rows.clear()
+
+
 class Batch:
     """What the checks of one pushed batch share: one rules view (its directory reads kept
     while no event of the batch changes the directory), the pusher's key as read in the
     batch's transaction, the next sequence number, what the hub held of the batch's ids
-    (``known``) and what the batch sequenced (``sequenced``), its receipts to sign."""
+    (``known``) and what the batch sequenced (``sequenced``), its receipts to sign, and the
+    log rows of its exchanges, written later (``rows``) when the batch ``defers`` them."""
 
-    # events of these families change no authority, user or key: the directory read stays true
-    _KEEPS_DIRECTORY = ("message.", "request.", "alert.", "notification.")
+    # Events of these families change no authority, user or key: the directory read stays
+    # true. Their rules and projections read none of the log tables either (the stale check
+    # reads others' changes, never the pusher's own), so their log rows may wait.
+    EXCHANGES = ("message.", "request.", "alert.", "notification.")
 
-    def __init__(self, view: RulesView, key: tuple[str, str | None] | None) -> None:
-        self.view, self.key = view, key
+    def __init__(self, view: RulesView, key: tuple[str, str | None] | None, *, deferring: bool = False) -> None:
+        """``deferring``: an exchange's log rows wait in ``rows`` until ``write_rows`` (the
+        batch's end, or an event whose checks might read them: ``before``)."""
+        self.view, self.key, self.deferring = view, key, deferring
+        self.rows = LogRows()
         self.seq: int | None = None
         self.known: dict[str, Held] | None = None  # read for the whole batch, or per event
         self.sequenced: dict[str, Held] = {}
         # (the last two are added to as an event's last steps: an event that fails has none)
-        self.receipts: list[tuple[dict[str, Any], str, str]] = []  # (receipt, digest of the event, its leaf text)
+        self.receipts: list[tuple[dict[str, Any], str]] = []  # (receipt, its leaf text)
         self.writing = False  # an event's rows are being written
 
     def seen(self, conn: Any, wire: Any) -> Held:
@@ -137,12 +175,32 @@ class Batch:
         known = self.known if self.known is not None else held_of(conn, [wire])
         return known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
 
+    def defers(self, event: dict[str, Any]) -> bool:
+        """Do ``event``'s log rows wait for the batch's end?"""
+        return self.deferring and event["type"].startswith(self.EXCHANGES)
+
+    def before(self, conn: Any, wire: Any) -> None:
+        """Before the checks of ``wire`` (a pushed event): the rows waiting are written, unless
+        it is an exchange (whose checks read none)."""
+        kind = wire.get("type") if isinstance(wire, dict) else None
+        if self.rows.events and not (isinstance(kind, str) and kind.startswith(self.EXCHANGES)):
+            self.write_rows(conn)
+
+    def write_rows(self, conn: Any) -> None:
+        """Write the log rows waiting; a failure is ``Redo`` (the batch again, each event
+        written at once in a savepoint of its own)."""
+        try:
+            self.rows.write(conn)
+        except Exception as exc:
+            raise Redo from exc
+
     def accepted(self, event: dict[str, Any]) -> None:
-        if not str(event.get("type", "")).startswith(self._KEEPS_DIRECTORY):
+        if not str(event.get("type", "")).startswith(self.EXCHANGES):
             self.view.forget_directory()
 
     def forget(self) -> None:
-        """After an event's savepoint was rolled back: read everything afresh."""
+        """After an event's savepoint was rolled back (or it failed before it was written): read
+        everything afresh (the rows waiting must be written first)."""
         self.seq, self.writing = None, False
         self.view.forget_directory()
         self.view.versions = None

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from imi_cli.exchanges.requests.lifecycle import REOPEN_DAYS
-from imi_cli.log import clock
+from imi_cli.log import clock, receipts
 from imi_cli.log.store import in_chunks
 from imi_cli.protocol import registry
 from imi_cli.protocol.audience import HUB_ONLY
@@ -75,6 +75,16 @@ def received_before(conn: Any, cutoff: str) -> int:
         else:
             hi = mid - 1
     return int(found)
+
+
+def _keep_digests(conn: Any, seqs: list[int], chunk: int = 500) -> None:
+    """Beside the receipts of the events about to be removed, the hash of each one's body
+    (``receipts.body_digest``): the very same event pushed again still gets its receipt. A
+    chunk of bodies at a time; a receipt that has its hash keeps it."""
+    for start in range(0, len(seqs), chunk):
+        rows = in_chunks(conn, "SELECT id, body FROM events WHERE seq IN ({})", seqs[start:start + chunk])
+        conn.executemany("UPDATE receipts SET body_sha256 = ? WHERE event_id = ? AND body_sha256 IS NULL",
+                         [(receipts.body_digest(body), ident) for ident, body in rows])
 
 
 def _delete(conn: Any, table: str, column: str, values: list[Any]) -> None:
@@ -189,6 +199,7 @@ def prune_in(conn: Any, days: int, now: Any, skipped: list[dict[str, Any]]) -> i
     # what nodes could have pulled: only that makes a node behind it re-seed
     pulled = [seq for (seq,) in in_chunks(
         conn, f"SELECT DISTINCT seq FROM event_audience WHERE authority != '{HUB_ONLY}' AND seq IN ({{}})", seqs)]
+    _keep_digests(conn, seqs)
     _delete(conn, "event_audience", "seq", seqs)
     _delete(conn, "events", "seq", seqs)
     _delete(conn, "disclosures", "event_id", [event_id for _, event_id in gone])  # redaction: beside their events

@@ -17,7 +17,7 @@ from imi_cli.directory.invitations import invitation_event
 from imi_cli.errors import Rejected
 from imi_cli.hub import disclosures as hub_disclosures
 from imi_cli.hub.backend import HubBackend, SqliteBackend
-from imi_cli.hub.batch import Batch, Prepared, Redo, held_of, ident_of
+from imi_cli.hub.batch import Batch, LogRows, Prepared, Redo, held_of, ident_of
 from imi_cli.i18n import N_, t
 from imi_cli.log import clock, receipts, redaction
 from imi_cli.log.canonical import FAST_AT_LEAST, use_fast
@@ -28,14 +28,13 @@ from imi_cli.log.crypto import (
     new_invitation_code,
     new_private_key,
     public_key_of,
-    sha256_hex,
     verify_bytes,
     verify_event,
 )
 from imi_cli.log.crypto_pool import HelperSlot
 from imi_cli.log.disclosures import split
 from imi_cli.log.event import canonical, make_event
-from imi_cli.log.journal import entity_version, note_version
+from imi_cli.log.journal import entity_version
 from imi_cli.log.projections import apply
 from imi_cli.log.store import Store
 from imi_cli.protocol import pipeline
@@ -102,17 +101,13 @@ class Hub:
             seq = batch.seq if batch is not None and batch.seq is not None else self.backend.next_seq(conn)
         if at is None:
             at = clock.iso(clock.now())
-        conn.execute("INSERT INTO events(seq, id, type, at, body, status, received_at, hub_seq, entity) "
-                     "VALUES (?,?,?,?,?, 'accepted', ?, ?, ?)",
-                     (seq, event["id"], event["type"], event["at"], text if text is not None else canonical(event),
-                      at, seq, event["subject"]["entity"]))
-        conn.executemany("INSERT INTO event_audience(authority, seq) VALUES (?, ?)",
-                         [(who, seq) for who in audience])
-        note_version(conn, event, seq)
+        # its log rows: written now, or with the batch's others at its end (batch.Batch.defers)
+        rows = batch.rows if batch is not None and batch.defers(event) else LogRows()
+        rows.add(seq, event, text if text is not None else canonical(event), at, audience)
         if batch is not None:
             batch.wrote(event["subject"]["entity"], seq)
-        conn.execute("INSERT INTO entity_log(entity, seq, author) VALUES (?, ?, ?)",
-                     (event["subject"]["entity"], seq, event["signature"]["by"]))
+        if batch is None or rows is not batch.rows:
+            rows.write(conn)
         if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
             redaction.keep(conn, event, disclosed[0])
         # with several replicas, each folds the event by the same clock (the one it was received by)
@@ -125,21 +120,21 @@ class Hub:
             batch.seq = seq + 1
         return seq
 
-    def _receipt(self, batch: Batch, event_id: str, seq: int, event: dict[str, Any], text: str, at: str,
-                 ) -> dict[str, Any]:
+    def _receipt(self, batch: Batch, event_id: str, seq: int, at: str) -> dict[str, Any]:
         """The operator's receipt for a sequenced event: signed and stored with its batch's others
         at the batch's end (``_store_receipts``); the dict returned gets its signature then."""
         receipt: dict[str, Any] = {"event": event_id, "seq": seq, "at": at}
-        batch.receipts.append((receipt, _digest(event, text), receipts.leaf_text(receipt)))
+        batch.receipts.append((receipt, receipts.leaf_text(receipt)))
         return receipt
 
     def _store_receipts(self, conn: Any, batch: Batch) -> None:
         """Sign a batch's receipts (one signature: the head of their Merkle tree, log/receipts.py)
         and store them, in one statement."""
-        texts = receipts.sign(self.operator, [(receipt, leaf) for receipt, _digest, leaf in batch.receipts])
-        conn.executemany("INSERT INTO receipts(event_id, receipt, body_sha256) VALUES (?, ?, ?)",
-                         [(receipt["event"], text, digest)
-                          for (receipt, digest, _leaf), text in zip(batch.receipts, texts, strict=True)])
+        # (the hash of the event's body is kept by retention, when it removes the body)
+        texts = receipts.sign(self.operator, batch.receipts)
+        conn.executemany("INSERT INTO receipts(event_id, receipt) VALUES (?, ?)",
+                         [(receipt["event"], text)
+                          for (receipt, _leaf), text in zip(batch.receipts, texts, strict=True)])
         batch.receipts.clear()
 
     def append_own(self, events: list[dict[str, Any]]) -> list[int]:
@@ -207,7 +202,8 @@ class Hub:
             batch_at = clock.iso(clock.now())
             if nonce is not None:
                 self.backend.use_nonce(conn, nonce)
-            batch = Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher))
+            batch = Batch(RulesView(conn, at_hub=True, keep_directory=True), _key_row(conn, pusher),
+                          deferring=not careful)
             # the checker is this hub's, used under its lock; a batch done again was prepared
             # already (with the key then in force: if it changed since, each is checked in turn)
             prepared.make(batch.key, self.checkers.get() if checks.many else None)
@@ -217,6 +213,9 @@ class Hub:
             for index, (event, text) in enumerate(zip(events, prepared.texts, strict=True)):
                 if careful:
                     conn.execute("SAVEPOINT one_event")
+                batch.before(conn, event)
+                if early_key and len(batch.rows.events) >= WRITE_WHILE_WAITING and not checks.ready(index):
+                    batch.write_rows(conn)  # the checker is behind: the rows waiting are written meanwhile
                 try:
                     checked = checks.result(index) if early_key else None
                     results.append(self._accept_one(conn, event, pusher, batch, checked, text, batch_at))
@@ -225,11 +224,13 @@ class Hub:
                         conn.execute("ROLLBACK TO one_event")
                     elif batch.writing:
                         raise Redo from exc
+                    batch.write_rows(conn)
                     batch.forget()
                     results.append({"id": ident_of(event), "status": "rejected", "reason": "invalid",
                                     "message": f"the event could not be processed ({type(exc).__name__})"})
                 if careful:
                     conn.execute("RELEASE one_event")
+            batch.write_rows(conn)
             self._store_receipts(conn, batch)
         return results
 
@@ -255,7 +256,7 @@ class Hub:
         # it came; its disclosures must each match one of its digests; the rules see it revealed.
         event, revealed = wire, None
         disclosed: list[str] = []
-        if text is None:  # the one canonical JSON of the body: compared, stored, hashed
+        if text is None:  # the one canonical JSON of the body: compared and stored
             text = canonical(split(wire)[0])
         try:
             event, disclosed, revealed = hub_disclosures.open_pushed(conn, wire, text)
@@ -269,7 +270,7 @@ class Hub:
         # (ids and numbers only) after the event is gone, so a node that never heard its receipt
         # still gets it.
         if row[0] is not None and (row[1] == text or (row[1] is None and row[2] is not None
-                                                      and row[2] == _digest(event, text))):
+                                                      and row[2] == receipts.body_digest(text))):
             # (one this batch made gets its signature at the batch's end; one made before is
             # given whole: with its path, or as a tree of one)
             receipt = row[0] if ident in batch.sequenced else receipts.alone(self.operator, row[0])
@@ -295,7 +296,7 @@ class Hub:
         batch.writing = True  # from here on, a failure leaves rows to undo
         seq = self._insert(conn, body, audience, (disclosed, event), text=text, batch=batch, at=at)
         batch.accepted(body)
-        receipt = self._receipt(batch, ident, seq, body, text, at)
+        receipt = self._receipt(batch, ident, seq, at)
         batch.sequenced[ident] = (receipt, text, None)
         batch.writing = False
         if own:
@@ -473,10 +474,7 @@ class Hub:
         return rows[0] if rows else None
 
 
-def _digest(event: dict[str, Any], text: str | None = None) -> str:
-    """What a receipt keeps of its event once retention removed it: the hash of its canonical
-    JSON (``text``, if made already), so that only the very same event gets the receipt again."""
-    return sha256_hex((text if text is not None else canonical(event)).encode())
+WRITE_WHILE_WAITING = 8  # log rows of a batch (at least) worth writing while its checks are made
 
 
 def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:

@@ -74,6 +74,13 @@ class Checker(PipedProcess):
             self._forget()
         return valid
 
+    def answered(self, ticket: int) -> bool:
+        """Has the process answered ``ticket`` (read now, without waiting)?"""
+        index = ticket - self._first
+        if index >= len(self._answers):
+            self._pump()
+        return 0 <= index < len(self._answers)
+
     def _forget(self) -> None:
         """Drop the tickets taken (and those before them)."""
         count, self._taken = self._taken, 0

@@ -152,6 +152,14 @@ class Checks:
             self._answers.append(self._check(len(self._answers)))
         return self._answers[index]
 
+    def ready(self, index: int) -> bool:
+        """Can ``result(index)`` be read without waiting for the checker process (answered by
+        it, or to be checked here)?"""
+        if index < len(self._answers):
+            return True
+        ticket = self._tickets.get(index)
+        return ticket is None or self._checker is None or not self._checker.alive or self._checker.answered(ticket)
+
     def _check(self, index: int) -> bool | None:
         job = self._jobs[index]
         if job is None:

@@ -97,14 +97,16 @@ def entity_version(conn: Any, entity: str) -> int:
     return row[0] if row else 0
 
 
+NOTE_VERSION = ("INSERT INTO entity_versions(entity, version) VALUES (?, ?) "
+                "ON CONFLICT(entity) DO UPDATE SET version = max(version, excluded.version)")
+
+
 def note_version(conn: Any, event: dict[str, Any], hub_seq: int) -> None:
     """An entity's version is the hub sequence number of the last event about it that this
     store knows: comparable between stores that see different parts of its history."""
     entity = event.get("subject", {}).get("entity")
     if entity:
-        conn.execute("INSERT INTO entity_versions(entity, version) VALUES (?, ?) "
-                     "ON CONFLICT(entity) DO UPDATE SET version = max(version, excluded.version)",
-                     (entity, hub_seq))
+        conn.execute(NOTE_VERSION, (entity, hub_seq))
 
 
 def signer_for(conn: Any):

@@ -24,9 +24,15 @@ from typing import Any
 
 from imi_cli.log import merkle
 from imi_cli.log.canonical import ENCODE as _TEXT  # (a JSON string, as canonical JSON writes it)
-from imi_cli.log.crypto import Signer, b64, unb64, verify_bytes
+from imi_cli.log.crypto import Signer, b64, sha256_hex, unb64, verify_bytes
 
 PATH_AT_MOST = 64  # hashes in a path: a tree of 2**64 leaves would need no more
+
+
+def body_digest(text: str) -> str:
+    """What the hub keeps of an event once retention removed it, beside its receipt: the hash
+    of its canonical JSON, so that only the very same event gets the receipt again."""
+    return sha256_hex(text.encode())
 
 
 def leaf_text(receipt: dict[str, Any]) -> str:
