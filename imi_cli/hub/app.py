@@ -41,6 +41,7 @@ from imi_cli.hub.retention import retained_from
 from imi_cli.hub.state import Hub
 from imi_cli.hub.throttle import Arrivals, Buckets, Counts
 from imi_cli.i18n import N_
+from imi_cli.log import collector
 from imi_cli.log.canonical import fast
 from imi_cli.protocol.limits import LIMITS, MAX_BATCH, MAX_BODY, MAX_ENROL_BODY, MAX_WAIT, Limits
 from imi_cli.protocol.refusal import fill, wire_params
@@ -237,6 +238,12 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             def check_and_accept() -> list[dict[str, Any]]:  # one trip to a worker thread, not two
                 nonces: list[str] = []
                 _auth(hub, request, body, nonces, signed)  # the signature over this very body
+                # no cycle hunts among the parsed events (not garbage); they are freed before
+                # the collector is back, which then has only the results to look at
+                with collector.paused():
+                    return parse_and_accept(nonces[0])
+
+            def parse_and_accept(nonce: str) -> list[dict[str, Any]]:
                 floats: list[str] = []
                 data = _json(request, body, floats)
                 events = data.get("events") if isinstance(data, dict) else None
@@ -244,7 +251,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                     raise ClientError(400, N_('send {{"events": [...]}} with at most {count} events'),
                                       count=MAX_BATCH)
                 try:  # the nonce is recorded in the batch's own transaction: one commit per push
-                    return hub.accept(events, user, nonce=nonces[0], plain=not floats)
+                    return hub.accept(events, user, nonce=nonce, plain=not floats)
                 except AuthError as exc:
                     raise ClientError(401, exc.msgid, exc.reason, **exc.params) from None
 

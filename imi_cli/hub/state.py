@@ -6,7 +6,6 @@ its connection, and a condition wakes long-polling readers when events arrive.
 
 from __future__ import annotations
 
-import gc
 import json
 import threading
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from imi_cli.hub import disclosures as hub_disclosures
 from imi_cli.hub.backend import HubBackend, SqliteBackend
 from imi_cli.hub.batch import Batch, LogRows, Prepared, Redo, held_of, ident_of
 from imi_cli.i18n import N_, t
-from imi_cli.log import clock, receipts, redaction
+from imi_cli.log import clock, collector, receipts, redaction
 from imi_cli.log.canonical import FAST_AT_LEAST, use_fast
 from imi_cli.log.checker import Checker
 from imi_cli.log.crypto import (
@@ -171,17 +170,13 @@ class Hub:
         prepared = Prepared(events, pusher, plain)
         if self.backend.kind != "sqlcipher":
             prepared.encode_all()  # before the lock, which is every hub process's on PostgreSQL
-        collecting = gc.isenabled()
-        gc.disable()  # a batch makes many short-lived objects, freed as it goes: no cycle hunts in between
-        try:
-            results = self._sequence(prepared, nonce, careful=False)
-        except Redo:
-            # an event failed while its rows were being written: the batch was rolled back
-            # whole; again, each event in a savepoint of its own, so that only its rows go
-            results = self._sequence(prepared, nonce, careful=True)
-        finally:
-            if collecting:
-                gc.enable()
+        with collector.paused():
+            try:
+                results = self._sequence(prepared, nonce, careful=False)
+            except Redo:
+                # an event failed while its rows were being written: the batch was rolled back
+                # whole; again, each event in a savepoint of its own, so that only its rows go
+                results = self._sequence(prepared, nonce, careful=True)
         if self.checkpoints is not None and len(events) >= FAST_AT_LEAST:
             self.checkpoints.now()  # copied back to the database beside the next push, not in it
         if any(r["status"] == "accepted" for r in results):

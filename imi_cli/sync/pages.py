@@ -12,7 +12,7 @@ from typing import Any
 
 from imi_cli.errors import InvalidInput
 from imi_cli.i18n import t
-from imi_cli.log import quarantine
+from imi_cli.log import collector, quarantine
 from imi_cli.log.canonical import FAST_AT_LEAST, use_fast
 from imi_cli.log.crypto import canonical_texts, verify_event
 from imi_cli.log.journal import note_version
@@ -29,17 +29,10 @@ def apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
     The signatures are checked ahead, in another process or thread, while the events are
     applied in order (``_Page.open_all``); each event is still judged by the key its author had
     when it comes to be applied, as if the page were checked one event at a time."""
-    import gc
-
     if len(page) >= FAST_AT_LEAST:
         use_fast()  # canonical JSON by orjson: each event's texts in a fraction of the time
-    collecting = gc.isenabled()
-    gc.disable()  # a page makes many short-lived objects, freed as it goes: no cycle hunts in between
-    try:
+    with collector.paused():
         return _apply_page(store, page)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _apply_page(store: Any, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
