@@ -107,7 +107,7 @@ class Hub:
             batch.wrote(event["subject"]["entity"], seq)
         if batch is None or rows is not batch.rows:
             rows.write(conn)
-        if disclosed is not None:  # redaction: the disclosures beside the body; tables fold the revealed event
+        if disclosed is not None and disclosed[0]:  # redaction: the disclosures beside the body
             redaction.keep(conn, event, disclosed[0])
         # with several replicas, each folds the event by the same clock (the one it was received by)
         if self.backend.pins_clock:
@@ -209,7 +209,8 @@ class Hub:
                 if careful:
                     conn.execute("SAVEPOINT one_event")
                 batch.before(conn, event)
-                if early_key and len(batch.rows.events) >= WRITE_WHILE_WAITING and not checks.ready(index):
+                waiting = len(batch.rows.events)
+                if early_key and waiting and waiting % WRITE_WHILE_WAITING == 0 and not checks.ready(index):
                     batch.write_rows(conn)  # the checker is behind: the rows waiting are written meanwhile
                 try:
                     checked = checks.result(index) if early_key else None
@@ -469,7 +470,9 @@ class Hub:
         return rows[0] if rows else None
 
 
-WRITE_WHILE_WAITING = 8  # log rows of a batch (at least) worth writing while its checks are made
+# A batch's log rows waiting are written while its checker is behind: looked at each time this
+# many more wait (a look may read the checker's pipe)
+WRITE_WHILE_WAITING = 8
 
 
 def _key_row(conn: Any, user_id: str) -> tuple[str, str | None] | None:

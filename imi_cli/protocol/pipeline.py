@@ -31,8 +31,11 @@ def check(view: RulesView, event: Any, *, shaped: bool = False, bounded: bool = 
     Raises Refusal with a typed reason. ``shaped``: ``check_shape`` passed already (the hub
     checks it first, before the signature); ``bounded``: the caller knows the payload is nested
     no deeper than ``schemas.MAX_DEPTH`` (it is not walked to find out)."""
-    with view.checking():
+    view.begin_checks()  # (not a context manager: this runs for every event a hub is pushed)
+    try:
         return _check(view, event, shaped, bounded)
+    finally:
+        view.end_checks()
 
 
 def _check(view: RulesView, event: Any, shaped: bool = False, bounded: bool = False) -> list[str]:
@@ -53,7 +56,7 @@ def _check(view: RulesView, event: Any, shaped: bool = False, bounded: bool = Fa
     check_time(event["at"])
     if event_type.party and event["signature"]["by"] != OPERATOR:
         event_type.party(view, event)
-    terms = audience_of(view, event)
+    terms = sorted(set(event_type.audience(view, event)))  # (audience_of, with the type at hand)
     if sorted(audiences.check_terms(event["audience"])) != terms:
         raise Refusal("invalid", "the audience of a {type} must be {terms}", type=event_type.name, terms=str(terms))
     check_transition(view, event_type, event)

@@ -9,8 +9,6 @@ authorities), so a batch is checked as if applied in order.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -140,14 +138,13 @@ class RulesView:
             self._records[key] = read()
         return self._records[key]
 
-    @contextmanager
-    def checking(self) -> Iterator[None]:
-        """The span of one event's checks, in which nothing is written: records read are kept."""
+    def begin_checks(self) -> None:
+        """The span of one event's checks begins (until ``end_checks``): nothing is written in
+        it, so records read are kept."""
         self._requests, self._records = {}, {}
-        try:
-            yield
-        finally:
-            self._requests, self._records = None, None
+
+    def end_checks(self) -> None:
+        self._requests, self._records = None, None
 
     def version(self, entity: str) -> int:
         if self.versions is not None and entity in self.versions:
