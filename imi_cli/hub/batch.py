@@ -198,9 +198,12 @@ class Batch:
         if not str(event.get("type", "")).startswith(self.EXCHANGES):
             self.view.forget_directory()
 
-    def forget(self) -> None:
+    def forget(self, conn: Any) -> None:
         """After an event's savepoint was rolled back (or it failed before it was written): read
-        everything afresh (the rows waiting must be written first)."""
+        everything afresh. The rows waiting are written first, and none wait from then on (the
+        versions are read from the table again, which must hold every event before)."""
+        self.write_rows(conn)
+        self.deferring = False
         self.seq, self.writing = None, False
         self.view.forget_directory()
         self.view.versions = None

@@ -220,8 +220,7 @@ class Hub:
                         conn.execute("ROLLBACK TO one_event")
                     elif batch.writing:
                         raise Redo from exc
-                    batch.write_rows(conn)
-                    batch.forget()
+                    batch.forget(conn)
                     results.append({"id": ident_of(event), "status": "rejected", "reason": "invalid",
                                     "message": f"the event could not be processed ({type(exc).__name__})"})
                 if careful:
