@@ -212,3 +212,16 @@ def test_a_hub_forging_an_operator_event_is_refused(hub, pair):
                        "of 'operator'; nothing from this page was applied$"):
         sync(hu_user)
     assert hu_user.meta("cursor") == cursor
+
+
+@pytest.mark.parametrize("kind,key", [("alert.drafted", "alert"), ("notification.drafted", "notification")])
+def test_a_draft_whose_content_is_not_an_object_is_refused_with_a_reason(hub, pair, kind, key):
+    """Its personal fields are looked for in its content: content that is not an object is a
+    malformed payload (a typed refusal), not an event the hub could not process."""
+    hu, _ = pair
+    me = {"user": hu.meta("user_id"), "authority": hu.meta("authority_id")}
+    event = Signer(me["user"], hu.meta("private_key")).sign_event(make_event(
+        kind, actor=me, audience=[me["authority"]], payload={key: [1]}, subject={"entity": f"{key}/x1"}))
+    result = _push_one(hub, hu, event)
+    assert result["status"] == "rejected" and result["reason"] == "invalid", result
+    assert "could not be processed" not in result["message"], result

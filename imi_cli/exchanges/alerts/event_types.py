@@ -300,7 +300,9 @@ def _personal_ids(questionnaire: Any, qversion: Any) -> frozenset[str]:
 
 
 def _personal_in_content(conn: Any, event: dict[str, Any]) -> frozenset[str]:
-    content = (event.get("payload") or {}).get("alert") or {}
+    content = (event.get("payload") or {}).get("alert")
+    if not isinstance(content, dict):
+        return frozenset()  # not the form it has: the payload's schema check says so
     return _personal_ids(content.get("questionnaire"), content.get("qversion"))
 
 

@@ -258,7 +258,9 @@ def _personal_ids(kind: Any, version: Any) -> frozenset[str]:
 
 
 def _personal_in_content(conn: Any, event: dict[str, Any]) -> frozenset[str]:
-    content = (event.get("payload") or {}).get("notification") or {}
+    content = (event.get("payload") or {}).get("notification")
+    if not isinstance(content, dict):
+        return frozenset()  # not the form it has: the payload's schema check says so
     return _personal_ids(content.get("kind"), content.get("qversion"))
 
 
