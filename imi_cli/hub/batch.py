@@ -128,7 +128,8 @@ class LogRows:
         self.events.append((seq, event["id"], event["type"], event["at"], text, at, seq, entity))
         self.audience += [(who, seq) for who in audience]
         self.authors.append((entity, seq, event["signature"]["by"]))
-        self.versions[entity] = max(seq, self.versions.get(entity, 0))
+        if entity:  # (as journal.note_version)
+            self.versions[entity] = max(seq, self.versions.get(entity, 0))
 
     def write(self, conn: Any) -> None:
         """Write the rows gathered, and forget them."""
