@@ -204,8 +204,9 @@ def _on_terminal() -> bool:
 @app.command("verify")
 @data_options
 def verify() -> None:
-    """Prove the signed log whole: every signature, every disclosure against its digest; and
-    say which fields were erased, and when. Exit 1 if anything does not hold."""
+    """Prove the signed log whole: every signature, every disclosure against its digest, every
+    receipt of the hub against its key; and say which fields were erased, and when. Exit 1 if
+    anything does not hold."""
     from imi_cli.errors import ImiError
     from imi_cli.i18n import formats
     from imi_cli.log.redaction import erased_fields, verify_log
@@ -223,6 +224,7 @@ def verify() -> None:
         for row in report["erased_fields"]:
             message("  " + nt("{entity}: {n} field erased at {at}", "{entity}: {n} fields erased at {at}",
                               row["fields"], entity=row["entity"], at=_when(row["erased_at"])))
+        message(t("receipts of the hub checked: {count}", count=formats.number(report["receipts"])))
     if report["problems"]:
         for problem in report["problems"][:50]:
             # Translators: {problem} is the verifier's own words, in English

@@ -189,6 +189,28 @@ def _utf8(text: str) -> bool:
     return True
 
 
+def verify_kept(conn: Any, operator_key: str) -> tuple[int, list[dict[str, Any]]]:
+    """The receipts this node keeps of its own events (``outbox.receipt``), each checked again:
+    does it prove its event's number (``hub_seq``) under ``operator_key``, the hub's key pinned
+    at enrolment? (How many, a problem for each that does not.) One signature check for each
+    tree head."""
+    import json
+
+    heads: dict[tuple[str, str], bool] = {}
+    count, problems = 0, []
+    for event_id, text, seq in conn.execute(
+            "SELECT o.event_id, o.receipt, e.hub_seq FROM outbox o JOIN events e ON e.id = o.event_id "
+            "WHERE o.receipt IS NOT NULL ORDER BY e.hub_seq"):
+        count += 1
+        try:
+            receipt = json.loads(text)
+        except ValueError:
+            receipt = None
+        if not (operator_key and proves(operator_key, receipt, event_id, seq, heads=heads)):
+            problems.append({"event": event_id, "problem": "bad_receipt"})
+    return count, problems
+
+
 def kept(receipt: dict[str, Any]) -> dict[str, Any]:
     """What a node keeps of a receipt that ``proves`` its event: the fields that prove, no other."""
     place = receipt.get("tree")

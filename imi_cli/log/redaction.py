@@ -292,10 +292,12 @@ def apply_erasure(conn: Any, event: dict[str, Any]) -> None:
 
 # -- verifying the whole log -----------------------------------------------------------
 def verify_log(conn: Any, operator_key: str) -> dict[str, Any]:
-    """Check every signature of the log (against the key its author had then) and that every
-    disclosure held matches a digest of its event. A report; ``problems`` empty when all hold."""
+    """Check every signature of the log (against the key its author had then), that every
+    disclosure held matches a digest of its event, and that every receipt of the hub this node
+    keeps proves its event (``receipts.verify_kept``). A report; ``problems`` empty when all hold."""
     from imi_cli.log.crypto import verify_event
     from imi_cli.log.journal import iter_log
+    from imi_cli.log.receipts import verify_kept
 
     keys: dict[str, str] = {"operator": operator_key}
     current = dict(conn.execute("SELECT user_id, public_key FROM principals"))
@@ -316,6 +318,8 @@ def verify_log(conn: Any, operator_key: str) -> dict[str, Any]:
         report["erased" if text is None else "disclosures"] += 1
         if problem:
             report["problems"].append({"event": event_id, "digest": digest, "problem": problem})
+    report["receipts"], bad = verify_kept(conn, operator_key)
+    report["problems"] += bad
     return report
 
 
