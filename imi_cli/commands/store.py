@@ -213,7 +213,12 @@ def verify() -> None:
 
     s = state()
     with s.open_store() as store:
-        operator = store.meta("operator_key") or ""
+        hub = store.meta("role") == "hub"
+        operator = store.meta("operator_key") or ""  # a node's: the hub's public key, pinned at enrolment
+        if hub:
+            from imi_cli.log.crypto import public_key_of
+
+            operator = public_key_of(operator)  # (a hub's is its private key)
         report = verify_log(store.conn, operator)
         report["erased_fields"] = erased_fields(store.conn)
     if s.as_json:
@@ -224,7 +229,8 @@ def verify() -> None:
         for row in report["erased_fields"]:
             message("  " + nt("{entity}: {n} field erased at {at}", "{entity}: {n} fields erased at {at}",
                               row["fields"], entity=row["entity"], at=_when(row["erased_at"])))
-        message(t("receipts of the hub checked: {count}", count=formats.number(report["receipts"])))
+        if not hub:  # (a hub keeps the receipts it gave, not receipts it was given)
+            message(t("receipts of the hub checked: {count}", count=formats.number(report["receipts"])))
     if report["problems"]:
         for problem in report["problems"][:50]:
             # Translators: {problem} is the verifier's own words, in English

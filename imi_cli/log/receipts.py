@@ -204,7 +204,7 @@ def verify_kept(conn: Any, operator_key: str) -> tuple[int, list[dict[str, Any]]
         count += 1
         try:
             receipt = json.loads(text)
-        except ValueError:
+        except (ValueError, TypeError, RecursionError):  # (not JSON, not text, nested past the stack)
             receipt = None
         if not (operator_key and proves(operator_key, receipt, event_id, seq, heads=heads)):
             problems.append({"event": event_id, "problem": "bad_receipt"})

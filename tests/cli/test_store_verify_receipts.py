@@ -36,6 +36,12 @@ def test_store_verify_proves_the_hubs_receipts_and_names_one_that_does_not(netwo
         assert refused.code == ExitCode.ERROR
         assert {"event": event_id, "problem": "bad_receipt"} in json.loads(refused.out)["problems"]
         assert f"problem: event {event_id}: bad_receipt" in cli(name, "store", "verify").err
+        # a receipt nested deeper than the parser goes: named like any other, no traceback (cli)
+        with store.transaction() as conn:
+            conn.execute("UPDATE outbox SET receipt = ? WHERE event_id = ?", ("[" * 200_000 + "]" * 200_000, event_id))
+        deep = cli(name, "store", "verify", "--json")
+        assert deep.code == ExitCode.ERROR
+        assert {"event": event_id, "problem": "bad_receipt"} in json.loads(deep.out)["problems"]
     finally:
         with store.transaction() as conn:
             conn.execute("UPDATE outbox SET receipt = ? WHERE event_id = ?", (text, event_id))

@@ -101,7 +101,7 @@ def _proof(key: str, code: str) -> str:
 
 
 def test_an_expired_invitation_code_does_not_enrol(hub, monkeypatch):
-    """Mutant: hub/state.py::Hub.enrol without the `expires_at < now` check."""
+    """Mutant: hub/enrolment.py::Enrolment.enrol without the `expires_at < now` check."""
     code = _coordinator_code(hub)
     (expires,) = hub.store.query("SELECT expires_at FROM invitations WHERE code_hash = ?", (code_hash(code),))[0]
     key = new_private_key()
