@@ -176,15 +176,20 @@ class Batch:
         known = self.known if self.known is not None else held_of(conn, [wire])
         return known.get(ident, (None, None, None)) if ident is not None else (None, None, None)
 
+    @classmethod
+    def is_exchange(cls, event: Any) -> bool:
+        """Is ``event`` (a pushed one: anything) of one of the ``EXCHANGES`` families?"""
+        kind = event.get("type") if isinstance(event, dict) else None
+        return isinstance(kind, str) and kind.startswith(cls.EXCHANGES)
+
     def defers(self, event: dict[str, Any]) -> bool:
         """Do ``event``'s log rows wait for the batch's end?"""
-        return self.deferring and event["type"].startswith(self.EXCHANGES)
+        return self.deferring and self.is_exchange(event)
 
     def before(self, conn: Any, wire: Any) -> None:
         """Before the checks of ``wire`` (a pushed event): the rows waiting are written, unless
         it is an exchange (whose checks read none)."""
-        kind = wire.get("type") if isinstance(wire, dict) else None
-        if self.rows.events and not (isinstance(kind, str) and kind.startswith(self.EXCHANGES)):
+        if self.rows.events and not self.is_exchange(wire):
             self.write_rows(conn)
 
     def write_rows(self, conn: Any) -> None:
@@ -196,7 +201,7 @@ class Batch:
             raise Redo from exc
 
     def accepted(self, event: dict[str, Any]) -> None:
-        if not str(event.get("type", "")).startswith(self.EXCHANGES):
+        if not self.is_exchange(event):
             self.view.forget_directory()
 
     def forget(self, conn: Any) -> None:

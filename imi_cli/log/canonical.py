@@ -99,3 +99,13 @@ def canonical(value: Any) -> str:
     """The canonical JSON text of ``value``."""
     made = fast_utf8(value)
     return made.decode() if made is not None else ENCODE(value)
+
+
+def encodable(text: str) -> bool:
+    """Can ``text`` be written as UTF-8, as canonical JSON is? (Not with a lone surrogate,
+    which JSON can carry.)"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -24,6 +24,7 @@ from typing import Any
 
 from imi_cli.log import merkle
 from imi_cli.log.canonical import ENCODE as _TEXT  # (a JSON string, as canonical JSON writes it)
+from imi_cli.log.canonical import encodable
 from imi_cli.log.crypto import Signer, b64, sha256_hex, unb64, verify_bytes
 
 PATH_AT_MOST = 64  # hashes in a path: a tree of 2**64 leaves would need no more
@@ -58,14 +59,12 @@ def sign(signer: Signer, receipts: list[tuple[dict[str, Any], str]]) -> list[str
         raise ValueError("a batch's receipts share one time of receipt")
     root = merkle.root([merkle.leaf_hash(leaf.encode()) for _receipt, leaf in receipts])
     sig = signer.sign_bytes(head_text(at, b64(root), size).encode())
-    if size == 1:
-        receipt, leaf = receipts[0]
-        receipt["sig"], receipt["tree"] = sig, {"index": 0, "path": [], "size": 1}
-        return [f'{leaf[:-1]},"sig":"{sig}","tree":{{"index":0,"path":[],"size":1}}}}']
+    path = '"path":[],' if size == 1 else ""  # (in key order: index, path, size)
     texts = []
     for index, (receipt, leaf) in enumerate(receipts):
-        receipt["sig"], receipt["tree"] = sig, {"index": index, "size": size}
-        texts.append(f'{leaf[:-1]},"sig":"{sig}","tree":{{"index":{index},"size":{size}}}}}')
+        receipt["sig"] = sig
+        receipt["tree"] = {"index": 0, "path": [], "size": 1} if size == 1 else {"index": index, "size": size}
+        texts.append(f'{leaf[:-1]},"sig":"{sig}","tree":{{"index":{index},{path}"size":{size}}}}}')
     return texts
 
 
@@ -75,9 +74,9 @@ def alone(signer: Signer, receipt: dict[str, Any]) -> dict[str, Any]:
     place = receipt.get("tree")
     if place is None or "path" in place:
         return receipt
-    leaf = leaf_text(receipt)
-    sig = signer.sign_bytes(head_text(receipt["at"], b64(merkle.leaf_hash(leaf.encode())), 1).encode())
-    return {**receipt, "sig": sig, "tree": {"index": 0, "path": [], "size": 1}}
+    made = dict(receipt)
+    sign(signer, [(made, leaf_text(made))])  # (its "sig" and "tree" made anew)
+    return made
 
 
 def fill_paths(receipts: list[Any]) -> dict[int, bytes]:
@@ -93,7 +92,8 @@ def fill_paths(receipts: list[Any]) -> dict[int, bytes]:
         if not isinstance(place, dict) or "path" in place or type(place.get("index")) is not int \
                 or type(place.get("size")) is not int or not isinstance(receipt.get("at"), str) \
                 or not isinstance(receipt.get("sig"), str) or not isinstance(receipt.get("event"), str) \
-                or type(receipt.get("seq")) is not int or not _utf8(receipt["at"]) or not _utf8(receipt["event"]):
+                or type(receipt.get("seq")) is not int \
+                or not (encodable(receipt["at"]) and encodable(receipt["event"])):
             continue
         pathless.append(receipt)
         group = groups.setdefault((receipt["at"], receipt["sig"], place["size"]), {})
@@ -142,7 +142,7 @@ def proves(operator_key: str, receipt: Any, event_id: str, seq: Any, *,
             or type(receipt.get("seq")) is not int or receipt["seq"] != seq \
             or not isinstance(receipt.get("at"), str) or not isinstance(receipt.get("sig"), str):
         return False
-    if not (_utf8(receipt["at"]) and _utf8(event_id)):  # (a lone surrogate: no text was signed)
+    if not (encodable(receipt["at"]) and encodable(event_id)):  # (a lone surrogate: no text was signed)
         return False
     leaf = leaf_text(receipt)
     if "tree" not in receipt:  # made one at a time
@@ -178,15 +178,6 @@ def _hash_of(text: str) -> bytes | None:
     except ValueError:  # (binascii.Error is one; so is text that is not ASCII)
         return None
     return raw if len(raw) == 32 and b64(raw) == text else None
-
-
-def _utf8(text: str) -> bool:
-    """Can ``text`` be written as UTF-8 (no lone surrogate, which JSON can carry)?"""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def verify_kept(conn: Any, operator_key: str) -> tuple[int, list[dict[str, Any]]]:

@@ -56,7 +56,7 @@ def _check(view: RulesView, event: Any, shaped: bool = False, bounded: bool = Fa
     check_time(event["at"])
     if event_type.party and event["signature"]["by"] != OPERATOR:
         event_type.party(view, event)
-    terms = sorted(set(event_type.audience(view, event)))  # (audience_of, with the type at hand)
+    terms = audience_of(view, event, event_type)
     if sorted(audiences.check_terms(event["audience"])) != terms:
         raise Refusal("invalid", "the audience of a {type} must be {terms}", type=event_type.name, terms=str(terms))
     check_transition(view, event_type, event)
@@ -72,9 +72,10 @@ def type_of(event: dict[str, Any]) -> EventType:
     return event_type
 
 
-def audience_of(view: RulesView, event: dict[str, Any]) -> list[str]:
-    """The audience terms the event's type gives it (sorted, unexpanded)."""
-    return sorted(set(type_of(event).audience(view, event)))
+def audience_of(view: RulesView, event: dict[str, Any], event_type: EventType | None = None) -> list[str]:
+    """The audience terms the event's type (``event_type``, if looked up already) gives it
+    (sorted, unexpanded)."""
+    return sorted(set((event_type or type_of(event)).audience(view, event)))
 
 
 def check_shape(event: Any) -> None:

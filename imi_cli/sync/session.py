@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imi_cli.log import clock
+from imi_cli.log.canonical import encodable
 from imi_cli.log.event import canonical
 from imi_cli.log.journal import note_version
 from imi_cli.log.projections import rebuild
@@ -113,11 +114,7 @@ def _words(rejected: dict[str, Any]) -> bool:
             or not (params is None or isinstance(params, dict)):
         return False
     texts += [text for item in (params or {}).items() for text in item if isinstance(text, str)]
-    try:
-        "".join(text for text in texts if text is not None).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return encodable("".join(text for text in texts if text is not None))
 
 
 def _record_results(store: Any, results: list[dict[str, Any]], report: SyncReport) -> bool:
